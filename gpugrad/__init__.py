@@ -1,0 +1,61 @@
+"""gpugrad: eager, tape-based reverse-mode autodiff on NumPy (CPU) and CuPy (NVIDIA GPUs).
+
+>>> import gpugrad as gg
+>>> x = gg.tensor(2.0, requires_grad=True)
+>>> y = (x**2 + (x**2).sin()) * x**2
+>>> y.backward()
+>>> round(y.item(), 2), round(x.grad.item(), 2)
+(12.97, 18.5)
+"""
+from __future__ import annotations
+
+from . import _threads  # noqa: F401  (first: sets Numba's threading layer before anything compiles)
+
+__version__ = "0.1.0"
+
+from ._dtype import (float16, half, float32, float64, double, int8, uint8, int16, int32, int64, long, bool_,
+                     get_default_dtype, set_default_dtype)
+from ._dtype import float as float  # noqa: PLC0414
+from .backend import Device, device, set_default_device, default_device
+from .tensor import (Tensor, tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
+                     empty_like, full_like, arange, linspace, eye, rand, randn, randint, randperm, manual_seed)
+from . import autograd
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from . import ops
+from .ops import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, maximum, minimum, where, exp,
+                  log, log1p, expm1, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf, sum, mean, var, std, max,
+                  min, amax, amin, argmax, argmin, logsumexp, prod, norm, reshape, flatten, permute, transpose,
+                  squeeze, unsqueeze, expand, broadcast_to, cat, concatenate, stack, split, chunk, gather,
+                  index_select, clone, eq, ne, lt, le, gt, ge, isfinite, isnan, allclose, equal, floor, ceil,
+                  round, logical_and, logical_or, logical_not)
+from . import cuda
+
+bool = bool_  # gpugrad.bool, as torch.bool
+
+
+def is_tensor(obj) -> bool_.type:
+    return isinstance(obj, Tensor)
+
+
+def from_dlpack(obj):
+    """Wrap a DLPack-capable array (CuPy, PyTorch, JAX, NumPy) without copying."""
+    from .backend import cupy_or_none
+    import numpy as _np
+    dev = obj.__dlpack_device__()[0] if hasattr(obj, "__dlpack_device__") else 1
+    if dev == 1:  # kDLCPU
+        return Tensor._make(_np.from_dlpack(obj), None, False)
+    cp = cupy_or_none()
+    if cp is None:
+        raise RuntimeError("from_dlpack: the array lives on a GPU but CUDA is not available here")
+    return Tensor._make(cp.from_dlpack(obj), None, False)
+
+
+def __getattr__(name):
+    # the heavier subpackages load on first use, so `import gpugrad` stays fast
+    import importlib
+    if name in ("nn", "optim", "data", "train", "kernels", "cli", "serialization"):
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        from . import serialization
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'gpugrad' has no attribute {name!r}")

@@ -1,0 +1,96 @@
+"""Reverse-mode automatic differentiation: the tape, the engine, grad mode and gradient checks."""
+from __future__ import annotations
+
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .function import Function
+from ..tensor import Tensor
+
+
+def _ones_like_root(t):
+    if t.data.size != 1:
+        raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs, but the output "
+                           f"has shape {tuple(t.shape)}; pass gradient= (a tensor of that shape) or reduce "
+                           f"it first (e.g. .sum() or .mean())")
+    return t.xp.ones(t.shape, t.dtype)
+
+
+def _as_grad_array(t, g, create_graph):
+    if g is None:
+        arr = _ones_like_root(t)
+        return Tensor._make(arr, None) if create_graph else arr
+    if not isinstance(g, Tensor):
+        from ..tensor import tensor
+        g = tensor(g, dtype=t.dtype, device=t.device)
+    if tuple(g.shape) != tuple(t.shape):
+        raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output has shape "
+                           f"{tuple(t.shape)}")
+    if g.device != t.device:
+        raise RuntimeError(f"backward: gradient is on {g.device} but the output is on {t.device}")
+    return g if create_graph else g.data
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (PyTorch semantics)."""
+    from .engine import run_backward
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+        grad_tensors = [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    for t in tensors:
+        if not t.requires_grad:
+            raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a "
+                               "grad_fn (did you compute it under no_grad, or forget requires_grad=True?)")
+    if retain_graph is None:
+        retain_graph = create_graph
+    gs = [_as_grad_array(t, g, create_graph) for t, g in zip(tensors, grad_tensors)]
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        got = run_backward(tensors, gs, retain_graph, create_graph, inputs=inputs, accumulate=False)
+        from .engine import _store_grad
+        for i, t in enumerate(inputs):
+            if i in got:
+                _store_grad(t, got[i], create_graph)
+        return
+    run_backward(tensors, gs, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad)."""
+    from .engine import run_backward
+    single_out = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_out else list(outputs)
+    inputs_t = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    for t in outputs:
+        if not t.requires_grad:
+            raise RuntimeError("grad: one of the outputs does not require grad")
+    for i, t in enumerate(inputs_t):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    gs = [_as_grad_array(t, g, create_graph) for t, g in zip(outputs, grad_outputs)]
+    got = run_backward(outputs, gs, retain_graph, create_graph, inputs=inputs_t, accumulate=False)
+    result = []
+    for i, t in enumerate(inputs_t):
+        g = got.get(i)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) was not used in the graph of the "
+                                   "outputs; pass allow_unused=True to get None for it")
+            result.append(None)
+        elif create_graph:
+            result.append(g)
+        else:
+            if g.shape != t.data.shape:
+                g = t.xp.broadcast_to(g, t.data.shape)
+            result.append(Tensor._make(g, None))
+    return tuple(result)
+
+
+from .gradcheck import gradcheck, GradcheckError  # noqa: E402
+
+__all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "gradcheck", "GradcheckError"]

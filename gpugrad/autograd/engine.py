@@ -1,0 +1,163 @@
+"""The backward engine: an iterative walk of the tape in reverse topological order.
+
+No recursion (a chain of 100,000 ops works), gradients summed where a value fans out, each node's saved
+arrays freed after use unless ``retain_graph``. With ``create_graph`` the gradients are themselves recorded
+Tensors (see :func:`_call_backward_graph`), so they can be differentiated again.
+"""
+from __future__ import annotations
+
+import sys
+
+from .function import Function, _OUTPUT
+from . import grad_mode
+from ..tensor import Tensor
+
+_getrefcount = sys.getrefcount
+
+
+def _topological(roots):
+    """Nodes reachable from ``roots``, each before all nodes it feeds gradient into (iterative DFS)."""
+    order = []
+    visited = set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for e in node.next:
+            if e is not None and e.__class__ is not Tensor and e not in visited:
+                stack.append((e, False))
+    order.reverse()
+    return order
+
+
+def _check_versions(node):
+    for ver, expected, what in node._versions:
+        if ver[0] != expected:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: {what} of {node.name} is at version {ver[0]}; expected version {expected}. "
+                f"Use an out-of-place op (or .clone()) before modifying it.")
+
+
+def _accumulate(grads, key, g):
+    prev = grads.get(key)
+    grads[key] = g if prev is None else prev + g
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None, accumulate=True):
+    """Backpropagate ``root_grads`` from ``roots`` (Tensors). With ``inputs``, return their gradients
+    (``autograd.grad``); with ``accumulate``, add leaf gradients into ``.grad``."""
+    grads = {}
+    nodes = []
+    for t, g in zip(roots, root_grads):
+        key = t.grad_fn if t.grad_fn is not None else t
+        _accumulate(grads, key, g)
+        if t.grad_fn is not None:
+            nodes.append(t.grad_fn)
+    capture = None
+    if inputs is not None:
+        capture = {}
+        wanted = {t.grad_fn: i for i, t in enumerate(inputs) if t.grad_fn is not None}
+    order = _topological(nodes)
+    with grad_mode.set_grad_enabled(create_graph):
+        for node in order:
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node._hooks:
+                for hook in node._hooks:
+                    r = hook(g if create_graph else Tensor._make(g, None))
+                    if r is not None:
+                        g = r if create_graph else r.data
+            if node._retained is not None:
+                t = node._retained()
+                if t is not None:
+                    _store_grad(t, g, create_graph)
+            if capture is not None and node in wanted:
+                capture[wanted[node]] = g
+            if node._freed:
+                raise RuntimeError(
+                    f"Trying to backward through the graph a second time (through {node.name}), but its saved "
+                    "values have already been freed. Pass retain_graph=True to the first backward() or "
+                    "autograd.grad() call if you need to backward twice.")
+            if node._versions:
+                _check_versions(node)
+            if create_graph:
+                res = _call_backward_graph(node, g)
+            else:
+                res = node.backward(g)
+            if res.__class__ is not tuple:
+                res = (res,)
+            for e, gi in zip(node.next, res):
+                if e is not None and gi is not None:
+                    _accumulate(grads, e, gi)
+            if not retain_graph and node.saved:
+                node.saved = None
+                node._freed = True
+        # what is left are leaf tensors
+        for leaf, g in grads.items():
+            if leaf.__class__ is not Tensor and not isinstance(leaf, Tensor):
+                continue
+            if leaf._hooks:
+                for hook in leaf._hooks:
+                    r = hook(g if create_graph else Tensor._make(g, None))
+                    if r is not None:
+                        g = r if create_graph else r.data
+            if capture is not None:
+                for i, t in enumerate(inputs):
+                    if t is leaf:
+                        capture[i] = g
+            if accumulate:
+                _store_grad(leaf, g, create_graph, steal=_getrefcount(g) <= 3)
+    return capture
+
+
+def _store_grad(t, g, create_graph, steal=False):
+    """``t.grad += g`` with PyTorch's semantics: a fresh ``.grad`` on first use, else accumulate."""
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)
+        steal = True
+    cur = t.grad
+    if cur is None:
+        buf = t._grad_buffer
+        if buf is not None:           # a flat optimizer buffer owns the storage (one-launch steps)
+            buf[...] = g
+            t.grad = Tensor._make(buf, None)
+        else:
+            if g.shape != t.data.shape:
+                g = t.xp.broadcast_to(g, t.data.shape)
+                steal = False
+            t.grad = Tensor._make(g if steal and g.base is None else g.copy(), None)
+    elif cur.requires_grad:
+        t.grad = cur + Tensor._make(g, None)
+    else:
+        cur.data += g
+        cur._version[0] += 1
+
+
+def _call_backward_graph(node, g):
+    """Run ``node.backward`` on Tensors so that the gradient is itself recorded (double backward)."""
+    from ..ops import tensor_namespace
+    saved_arrays, xp = node.saved, node.xp
+    wrapped = []
+    for arr, src in zip(saved_arrays, node._sources):
+        if src is _OUTPUT:
+            wrapped.append(Tensor._make(arr, node))
+        elif isinstance(src, Tensor):
+            wrapped.append(src)
+        else:
+            wrapped.append(Tensor._make(arr, None))
+    node.saved, node.xp = tuple(wrapped), tensor_namespace
+    try:
+        return node.backward(g)
+    finally:
+        node.saved, node.xp = saved_arrays, xp

@@ -1,0 +1,69 @@
+"""Grad mode: whether ops record themselves on the tape. Context managers that double as decorators."""
+import functools
+import threading
+
+
+class _State(threading.local):
+    enabled = True
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    return _state.enabled
+
+
+class _GradModeBase:
+    _mode: bool
+
+    def __enter__(self):
+        self._prev = _state.enabled
+        _state.enabled = self._mode
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self._fresh():
+                return fn(*args, **kwargs)
+        return wrapper
+
+    def _fresh(self):
+        return self.__class__()
+
+
+class no_grad(_GradModeBase):
+    """Record nothing inside: ``with gpugrad.no_grad(): ...`` or ``@gpugrad.no_grad()``."""
+    _mode = False
+
+
+class enable_grad(_GradModeBase):
+    """Record again inside a ``no_grad`` region."""
+    _mode = True
+
+
+class set_grad_enabled(_GradModeBase):
+    """``set_grad_enabled(False)`` works as a call, a context manager and a decorator, like PyTorch's."""
+
+    def __init__(self, mode: bool):
+        self._mode = bool(mode)
+        self._prev = _state.enabled
+        _state.enabled = self._mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        _state.enabled = self._prev  # used as a decorator: the constructor's switch must not leak
+        return super().__call__(fn)
+
+    def _fresh(self):
+        return set_grad_enabled(self._mode)

@@ -1,0 +1,62 @@
+"""Helpers every op shares: undoing broadcasting, reading dim/axis arguments, coercing operands."""
+from __future__ import annotations
+
+from ..tensor import Tensor, tensor as _tensor
+from .. import _dtype
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` down to ``shape``: the gradient of NumPy broadcasting, used by every op (works on arrays
+    and on Tensors)."""
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead or g.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def dims(op, ndim, dim=None, axis=None):
+    """Normalize a ``dim`` (PyTorch) or ``axis`` (NumPy) argument to None or a tuple of non-negative ints."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: pass dim or axis, not both")
+        dim = axis
+    if dim is None:
+        return None
+    single = isinstance(dim, int)
+    d = (dim,) if single else tuple(dim)
+    out = []
+    for a in d:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise IndexError(f"{op}: dimension {a} is out of range for a tensor of {ndim} dimension(s)")
+        out.append(a % max(ndim, 1))
+    return tuple(out)
+
+
+def keep(keepdim, keepdims):
+    return bool(keepdim or keepdims)
+
+
+def as_operand(x, like: Tensor):
+    """A second operand: Tensors pass; Python scalars pass as constants; arrays and lists become Tensors on
+    ``like``'s device."""
+    if isinstance(x, Tensor) or isinstance(x, (int, float, bool)):
+        return x
+    return _tensor(x, device=like.device, dtype=like.dtype if like.dtype.kind == "f" else None)
+
+
+def promote_scalar(a: Tensor, b):
+    """Python scalars don't upcast float32; a float scalar with an integer tensor gives the default float."""
+    if type(b) is float and a.data.dtype.kind in "iub":
+        from . import cast
+        return cast(a, _dtype.get_default_dtype())
+    return a
+
+
+def shape_str(s):
+    return str(tuple(s))

@@ -1,0 +1,336 @@
+"""Arithmetic: + - * / ** @, abs, sign, clamp, maximum, minimum, where, casts and copies."""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._util import unbroadcast, as_operand, promote_scalar, shape_str
+
+
+def _shape(a):
+    return a.shape if hasattr(a, "shape") else ()
+
+
+class Add(Function):
+    def forward(self, a, b):
+        self.shapes = (_shape(a), _shape(b))
+        return a + b
+
+    def backward(self, g):
+        sa, sb = self.shapes
+        n = self.needs_input_grad
+        return (unbroadcast(g, sa) if n[0] else None, unbroadcast(g, sb) if n[1] else None)
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        self.shapes = (_shape(a), _shape(b))
+        return a - b
+
+    def backward(self, g):
+        sa, sb = self.shapes
+        n = self.needs_input_grad
+        return (unbroadcast(g, sa) if n[0] else None, unbroadcast(-g, sb) if n[1] else None)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, g):
+        a, b = self.saved
+        n = self.needs_input_grad
+        return (unbroadcast(g * b, _shape(a)) if n[0] else None,   # d(ab)/da = b
+                unbroadcast(g * a, _shape(b)) if n[1] else None)   # d(ab)/db = a
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a / b
+
+    def backward(self, g):
+        a, b = self.saved
+        n = self.needs_input_grad
+        ga = g / b                                                    # d(a/b)/da = 1/b
+        return (unbroadcast(ga, _shape(a)) if n[0] else None,
+                unbroadcast(-ga * a / b, _shape(b)) if n[1] else None)  # d(a/b)/db = -a/b^2
+
+
+class Neg(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return -g
+
+
+class Pow(Function):
+    """a ** b for tensor or scalar a and b."""
+
+    def forward(self, a, b):
+        y = a ** b
+        self.save_for_backward(a, b, y)
+        return y
+
+    def backward(self, g):
+        a, b, y = self.saved
+        xp = self.xp
+        n = self.needs_input_grad
+        ga = gb = None
+        if n[0]:   # d(a^b)/da = b a^(b-1)
+            ga = unbroadcast(g * b * a ** (b - 1), _shape(a))
+        if n[1]:   # d(a^b)/db = a^b log a   (taken as 0 where a == 0)
+            safe = xp.where(a > 0, a, 1)
+            gb = unbroadcast(g * y * xp.log(safe), _shape(b))
+        return ga, gb
+
+
+class MatMul(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return self.xp.matmul(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        n = self.needs_input_grad
+        xp = self.xp
+        a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a     # (n,) as a row
+        b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b     # (n,) as a column
+        g2 = g
+        if a.ndim == 1 and b.ndim == 1:
+            g2 = g.reshape((1, 1))
+        elif a.ndim == 1:
+            g2 = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        elif b.ndim == 1:
+            g2 = g.reshape(g.shape + (1,))
+        ga = gb = None
+        if n[0]:   # dL/dA = G B^T
+            ga = unbroadcast(xp.matmul(g2, xp.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if n[1]:   # dL/dB = A^T G
+            gb = unbroadcast(xp.matmul(xp.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+class Abs(Function):
+    def forward(self, a):
+        self.save_for_backward(a)
+        return self.xp.abs(a)
+
+    def backward(self, g):
+        (a,) = self.saved
+        return g * self.xp.sign(a)
+
+
+class Clamp(Function):
+    """clamp(x, lo, hi): the gradient passes where lo <= x <= hi (bounds may be tensors or scalars)."""
+
+    def forward(self, x, lo, hi):
+        xp = self.xp
+        y = x
+        if lo is not None:
+            y = xp.maximum(y, lo)
+        if hi is not None:
+            y = xp.minimum(y, hi)
+        if y is x:
+            y = x.copy()
+        self.save_for_backward(x, lo, hi)
+        return y
+
+    def backward(self, g):
+        x, lo, hi = self.saved
+        xp = self.xp
+        n = self.needs_input_grad
+        inside = True
+        if lo is not None:
+            inside = x >= lo
+        if hi is not None:
+            inside = (x <= hi) & inside if lo is not None else x <= hi
+        gx = xp.where(inside, g, 0 * g) if n[0] else None
+        glo = unbroadcast(xp.where(x < lo, g, 0 * g), _shape(lo)) if n[1] else None
+        ghi = unbroadcast(xp.where(x > hi, g, 0 * g), _shape(hi)) if n[2] else None
+        return gx, glo, ghi
+
+
+class Maximum(Function):
+    """Elementwise max; at ties the gradient is split evenly (as PyTorch does)."""
+    pick = "maximum"
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return getattr(self.xp, self.pick)(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        xp = self.xp
+        wa = (a > b) if self.pick == "maximum" else (a < b)
+        w = xp.where(wa, 1.0, xp.where(a == b, 0.5, 0.0)).astype(g.dtype)
+        n = self.needs_input_grad
+        return (unbroadcast(g * w, _shape(a)) if n[0] else None,
+                unbroadcast(g * (1 - w), _shape(b)) if n[1] else None)
+
+
+class Minimum(Maximum):
+    pick = "minimum"
+
+
+class Where(Function):
+    def forward(self, cond, a, b):
+        self.cond = cond
+        self.shapes = (_shape(a), _shape(b))
+        return self.xp.where(cond, a, b)
+
+    def backward(self, g):
+        xp = self.xp
+        z = 0 * g
+        n = self.needs_input_grad
+        return (None,
+                unbroadcast(xp.where(self.cond, g, z), self.shapes[0]) if n[1] else None,
+                unbroadcast(xp.where(self.cond, z, g), self.shapes[1]) if n[2] else None)
+
+
+class Cast(Function):
+    def forward(self, x, dtype):
+        self.src = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return g.astype(self.src) if self.src.kind == "f" else None
+
+
+class Clone(Function):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return g
+
+
+class ToDevice(Function):
+    def forward(self, x, device):
+        from ..backend import to_device, device_of
+        self.src = device_of(x)
+        return to_device(x, device)
+
+    def backward(self, g):
+        from ..backend import to_device
+        if isinstance(g, Tensor):
+            return g.to(self.src)
+        return to_device(g, self.src)
+
+
+# ---------------------------------------------------------------------------------------------------------
+def _binary(fn, cls):
+    def op(a, b):
+        if not isinstance(a, Tensor):           # reflected: scalar OP tensor
+            return cls.apply(as_operand(a, b), b) if not isinstance(a, (int, float, bool)) else \
+                cls.apply(a, promote_scalar(b, a))
+        b = as_operand(b, a)
+        a = promote_scalar(a, b)
+        return cls.apply(a, b)
+    op.__name__ = fn
+    op.__doc__ = f"Elementwise {fn} with NumPy broadcasting; differentiable in both operands."
+    return op
+
+
+add = _binary("add", Add)
+sub = _binary("sub", Sub)
+mul = _binary("mul", Mul)
+maximum = _binary("maximum", Maximum)
+minimum = _binary("minimum", Minimum)
+
+
+def div(a, b):
+    """True division; two integer tensors give the default float dtype (as in PyTorch)."""
+    if isinstance(a, Tensor) and a.dtype.kind in "iub" and (not isinstance(b, Tensor) or b.dtype.kind in "iub"):
+        from .. import _dtype
+        a = cast(a, _dtype.get_default_dtype())
+    elif isinstance(b, Tensor) and not isinstance(a, Tensor) and b.dtype.kind in "iub":
+        from .. import _dtype
+        b = cast(b, _dtype.get_default_dtype())
+    return _div(a, b)
+
+
+_div = _binary("div", Div)
+
+
+def pow(a, b):
+    """a ** b; either side may be a Python scalar."""
+    if isinstance(a, Tensor) and isinstance(b, int) and not isinstance(b, bool) and a.dtype.kind == "f":
+        b = float(b)   # keeps the derivative's a ** (b - 1) well defined for negative integer exponents
+    return _pow(a, b)
+
+
+_pow = _binary("pow", Pow)
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules: 1-D operands, 2-D, and batched with broadcasting."""
+    b = as_operand(b, a) if isinstance(a, Tensor) else b
+    a = as_operand(a, b) if not isinstance(a, Tensor) else a
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul: both operands must be tensors or arrays")
+    sa, sb = a.shape, b.shape
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {shape_str(sa)} and "
+                           f"{shape_str(sb)}")
+    k_b = sb[0] if b.ndim == 1 else sb[-2]
+    if sa[-1] != k_b:
+        raise RuntimeError(f"matmul: cannot multiply {shape_str(sa)} by {shape_str(sb)} "
+                           f"(inner dimensions {sa[-1]} and {k_b} differ)")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype}")
+    return MatMul.apply(a, b)
+
+
+def abs(a):
+    return Abs.apply(a)
+
+
+def sign(a):
+    return Tensor._make(a.xp.sign(a.data), None, False)
+
+
+def clamp(x, min=None, max=None):
+    """Limit x to [min, max]; bounds may be scalars or tensors. ``clip`` is an alias."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    lo = as_operand(min, x) if min is not None else None
+    hi = as_operand(max, x) if max is not None else None
+    return Clamp.apply(x, lo, hi)
+
+
+clip = clamp
+
+
+def where(cond, a, b):
+    """Pick from a where cond holds, else from b; differentiable in a and b."""
+    like = a if isinstance(a, Tensor) else b
+    if not isinstance(like, Tensor):
+        raise TypeError("where: at least one of a and b must be a tensor")
+    c = cond.data if isinstance(cond, Tensor) else like.xp.asarray(cond)
+    if c.dtype.kind != "b":
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
+    a = as_operand(a, like)
+    b = as_operand(b, like)
+    return Where.apply(Tensor._make(c, None, False), a, b)
+
+
+def cast(x, dtype):
+    from .. import _dtype
+    dtype = _dtype.as_dtype(dtype)
+    if x.requires_grad and dtype.kind != "f":
+        return Tensor._make(x.data.astype(dtype), None, False)
+    return Cast.apply(x, dtype)
+
+
+def clone(x):
+    return Clone.apply(x)
+
+
+def to_device(x, device):
+    return ToDevice.apply(x, device)

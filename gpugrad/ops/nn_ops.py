@@ -1,0 +1,462 @@
+"""Neural-network ops: activations, softmax, linear, dropout and losses (exported by gpugrad.nn.functional).
+
+Activations save what their derivative needs in one array (the output, or the input where the derivative
+needs it); the fused kernels of ``gpugrad.kernels`` implement the same pairs in one pass over memory.
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Function
+from ..tensor import Tensor, _generator
+from ..backend import special
+from ._util import shape_str
+from . import arithmetic as A, elementwise as E, reduction as R, shape as S
+
+
+# -- activations ---------------------------------------------------------------------------------------------
+class ReLU(Function):
+    def forward(self, x):
+        y = self.xp.maximum(x, 0)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, g):                       # relu'(x) = [x > 0] = [y > 0]
+        (y,) = self.saved
+        return g * (y > 0)
+
+
+class LeakyReLU(Function):
+    def forward(self, x, slope):
+        self.slope = slope
+        self.save_for_backward(x)
+        return self.xp.where(x > 0, x, x * slope)
+
+    def backward(self, g):                       # 1 for x > 0, slope otherwise
+        (x,) = self.saved
+        return self.xp.where(x > 0, g, g * self.slope)
+
+
+class ELU(Function):
+    def forward(self, x, alpha):
+        xp = self.xp
+        self.alpha = alpha
+        self.save_for_backward(x)
+        return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+
+    def backward(self, g):                       # 1 for x > 0, alpha e^x otherwise
+        (x,) = self.saved
+        xp = self.xp
+        return xp.where(x > 0, g, g * self.alpha * xp.exp(xp.minimum(x, 0)))
+
+
+_SQRT1_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_K = math.sqrt(2 / math.pi)
+
+
+class GELU(Function):
+    """exact: x Phi(x), d = Phi(x) + x phi(x);  tanh: 0.5 x (1 + tanh(k (x + 0.044715 x^3)))."""
+
+    def forward(self, x, approximate):
+        xp = self.xp
+        self.approximate = approximate
+        self.save_for_backward(x)
+        if approximate == "tanh":
+            return 0.5 * x * (1 + xp.tanh(_K * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1 + special.erf(xp, x * _SQRT1_2))
+
+    def backward(self, g):
+        (x,) = self.saved
+        xp = self.xp
+        if self.approximate == "tanh":
+            u = _K * (x + 0.044715 * x * x * x)
+            t = xp.tanh(u)
+            du = _K * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        cdf = 0.5 * (1 + special.erf(xp, x * _SQRT1_2)) if not isinstance(x, Tensor) else \
+            0.5 * (1 + E.erf(x * _SQRT1_2))
+        return g * (cdf + x * _INV_SQRT_2PI * xp.exp(-0.5 * x * x))
+
+
+class SiLU(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x * special.sigmoid(self.xp, x)
+
+    def backward(self, g):                       # silu' = s (1 + x (1 - s))
+        (x,) = self.saved
+        s = E.sigmoid(x) if isinstance(x, Tensor) else special.sigmoid(self.xp, x)
+        return g * s * (1 + x * (1 - s))
+
+
+class Softplus(Function):
+    """log(1 + e^(beta x)) / beta, linear above ``threshold``; derivative sigmoid(beta x)."""
+
+    def forward(self, x, beta, threshold):
+        xp = self.xp
+        self.beta, self.threshold = beta, threshold
+        self.save_for_backward(x)
+        bx = x * beta
+        soft = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta
+        return xp.where(bx > threshold, x, soft)
+
+    def backward(self, g):
+        (x,) = self.saved
+        xp = self.xp
+        bx = x * self.beta
+        s = E.sigmoid(bx) if isinstance(x, Tensor) else special.sigmoid(xp, bx)
+        return xp.where(bx > self.threshold, g, g * s)
+
+
+class Softmax(Function):
+    def forward(self, x, axis):
+        xp = self.xp
+        self.axis = axis
+        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        y = e / e.sum(axis=axis, keepdims=True)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, g):                       # dx = y (g - sum(g y))
+        (y,) = self.saved
+        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    def forward(self, x, axis):
+        xp = self.xp
+        self.axis = axis
+        z = x - x.max(axis=axis, keepdims=True)
+        y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, g):                       # dx = g - softmax(x) sum(g)
+        (y,) = self.saved
+        return g - self.xp.exp(y) * g.sum(axis=self.axis, keepdims=True)
+
+
+class Linear(Function):
+    """y = x W^T + b in one node: dx = g W, dW = g^T x, db = sum of g over the batch."""
+
+    def forward(self, x, w, b):
+        self.save_for_backward(x, w)
+        y = x @ w.T
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, g):
+        x, w = self.saved
+        n = self.needs_input_grad
+        gx = g @ w if n[0] else None
+        gw = gb = None
+        if n[1]:
+            g2 = g.reshape((-1, g.shape[-1]))
+            gw = g2.T @ x.reshape((-1, x.shape[-1]))
+        if len(n) > 2 and n[2]:
+            gb = g.reshape((-1, g.shape[-1])).sum(axis=0)
+        return gx, gw, gb
+
+
+class Dropout(Function):
+    def forward(self, x, p):
+        xp = self.xp
+        keep = _generator(xp).random(x.shape, dtype=x.dtype if x.dtype.kind == "f" and x.dtype.itemsize >= 4
+                                     else "float32") >= p
+        self.mask = keep.astype(x.dtype) * (1.0 / (1.0 - p))
+        return x * self.mask
+
+    def backward(self, g):
+        return g * self.mask
+
+
+class CrossEntropy(Function):
+    """Softmax + cross-entropy from class indices in one node (the reference of the fused kernel).
+
+    loss_i = -sum_c q_ic log p_ic with q = (1 - eps) onehot(y_i) + eps / C; dlogits = (p - q) * g_i.
+    Rows whose target is ``ignore_index`` contribute nothing."""
+
+    def forward(self, logits, target, ignore_index, label_smoothing):
+        xp = self.xp
+        n, c = logits.shape
+        z = logits - logits.max(axis=1, keepdims=True)
+        lse = xp.log(xp.exp(z).sum(axis=1, keepdims=True))
+        logp = z - lse
+        valid = target != ignore_index
+        safe_t = xp.where(valid, target, 0)
+        picked = xp.take_along_axis(logp, safe_t[:, None], axis=1)[:, 0]
+        loss = -(1 - label_smoothing) * picked
+        if label_smoothing:
+            loss = loss - (label_smoothing / c) * logp.sum(axis=1)
+        loss = loss * valid
+        self.valid, self.target, self.eps, self.axp = valid, safe_t, label_smoothing, xp
+        self.save_for_backward(logits)
+        self.logp = logp
+        return loss
+
+    def backward(self, g):
+        axp = self.axp
+        n, c = self.logp.shape
+        q = axp.full((n, c), self.eps / c, dtype=self.logp.dtype)
+        q[axp.arange(n), self.target] += 1 - self.eps
+        valid = self.valid.astype(self.logp.dtype)
+        if isinstance(g, Tensor):    # double backward: the softmax is recomputed through recorded ops
+            (x,) = self.saved
+            p = softmax(x, 1)
+            return (p - Tensor._make(q, None)) * (g * Tensor._make(valid, None))[:, None]
+        return (axp.exp(self.logp) - q) * (g * valid)[:, None]
+
+
+# -- functional API -------------------------------------------------------------------------------------------
+def _need_float(op, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
+
+
+def relu(x, inplace=False):
+    _need_float("relu", x)
+    return ReLU.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01, inplace=False):
+    _need_float("leaky_relu", x)
+    return LeakyReLU.apply(x, negative_slope)
+
+
+def elu(x, alpha=1.0, inplace=False):
+    _need_float("elu", x)
+    return ELU.apply(x, alpha)
+
+
+def gelu(x, approximate="none"):
+    _need_float("gelu", x)
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(x, approximate)
+
+
+def silu(x, inplace=False):
+    _need_float("silu", x)
+    return SiLU.apply(x)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    _need_float("softplus", x)
+    return Softplus.apply(x, beta, threshold)
+
+
+def sigmoid(x):
+    return E.sigmoid(x)
+
+
+def tanh(x):
+    return E.tanh(x)
+
+
+def _axis(op, x, dim):
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1   # PyTorch's legacy implicit choice
+    if not -max(x.ndim, 1) <= dim < max(x.ndim, 1):
+        raise IndexError(f"{op}: dim {dim} out of range for shape {shape_str(x.shape)}")
+    return dim % max(x.ndim, 1)
+
+
+def softmax(x, dim=None, *, axis=None):
+    _need_float("softmax", x)
+    return Softmax.apply(x, _axis("softmax", x, dim if axis is None else axis))
+
+
+def log_softmax(x, dim=None, *, axis=None):
+    _need_float("log_softmax", x)
+    return LogSoftmax.apply(x, _axis("log_softmax", x, dim if axis is None else axis))
+
+
+def linear(x, weight, bias=None):
+    """y = x weight^T + bias, as torch.nn.functional.linear."""
+    _need_float("linear", x)
+    if x.shape[-1:] != weight.shape[-1:] or weight.ndim != 2:
+        raise RuntimeError(f"linear: input {shape_str(x.shape)} does not match weight {shape_str(weight.shape)} "
+                           f"(expected input (..., {weight.shape[-1] if weight.ndim else '?'}))")
+    if x.dtype != weight.dtype:
+        raise RuntimeError(f"linear: input dtype {x.dtype} does not match weight dtype {weight.dtype}")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise RuntimeError(f"linear: bias {shape_str(bias.shape)} does not match weight {shape_str(weight.shape)}")
+    return Linear.apply(x, weight, bias)
+
+
+def dropout(x, p=0.5, training=True, inplace=False):
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0
+    return Dropout.apply(x, p)
+
+
+def _reduce(op, loss, reduction):
+    if reduction == "mean":
+        return R.mean(loss)
+    if reduction == "sum":
+        return R.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _same_shape(op, input, target):
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
+    if input.shape != target.shape:
+        raise ValueError(f"{op}: input shape {shape_str(input.shape)} and target shape "
+                         f"{shape_str(target.shape)} differ; reshape one of them")
+
+
+def mse_loss(input, target, reduction="mean"):
+    _same_shape("mse_loss", input, target)
+    d = input - target
+    return _reduce("mse_loss", d * d, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    _same_shape("l1_loss", input, target)
+    return _reduce("l1_loss", A.abs(input - target), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    _same_shape("huber_loss", input, target)
+    d = input - target
+    a = A.abs(d)
+    loss = A.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+    return _reduce("huber_loss", loss, reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    return huber_loss(input, target, reduction, beta) / beta if beta else l1_loss(input, target, reduction)
+
+
+def _class_last(op, input, target):
+    """(N, C, d1, ...) -> (N*d1*..., C) and the targets alike; checks shapes and dtypes."""
+    if input.ndim < 1:
+        raise ValueError(f"{op}: input must have a class dimension, got shape {shape_str(input.shape)}")
+    if input.ndim == 1:
+        input = S.unsqueeze(input, 0)
+        target = S.unsqueeze(target, 0)
+    if input.ndim > 2:
+        perm = (0,) + tuple(range(2, input.ndim)) + (1,)
+        input = S.reshape(S.permute(input, perm), (-1, input.shape[1]))
+        target = S.reshape(target, -1) if target.dtype.kind in "iu" else \
+            S.reshape(S.permute(target, perm), (-1, target.shape[1]))
+    return input, target
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy from logits ``(N, C)`` (or ``(N, C, d...)``) and class indices ``(N,)`` or
+    class probabilities ``(N, C)``; as torch.nn.functional.cross_entropy."""
+    _need_float("cross_entropy", input)
+    if not isinstance(target, Tensor):
+        raise TypeError(f"cross_entropy: target must be a Tensor, got {type(target).__name__}")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if target.dtype.kind == "f":                 # class probabilities
+        if target.shape != input.shape:
+            raise ValueError(f"cross_entropy: probability targets {shape_str(target.shape)} must match the "
+                             f"input {shape_str(input.shape)}")
+        x, q = _class_last("cross_entropy", input, target)
+        c = x.shape[1]
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / c
+        logp = log_softmax(x, 1)
+        if weight is not None:
+            logp = logp * weight
+        loss = -R.sum(q * logp, 1)
+        if reduction == "none":
+            return S.reshape(loss, (input.shape[0],) + tuple(input.shape[2:])) if input.ndim > 1 else loss[0]
+        return _reduce("cross_entropy", loss, reduction)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: target must hold class indices (int64) or probabilities (float), "
+                        f"got dtype {target.dtype}")
+    expect = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim > 1 else ()
+    if tuple(target.shape) != expect:
+        raise ValueError(f"cross_entropy: expected target shape {shape_str(expect)} for input "
+                         f"{shape_str(input.shape)}, got {shape_str(target.shape)}")
+    x, t = _class_last("cross_entropy", input, target)
+    c = x.shape[1]
+    _check_classes("cross_entropy", t, c, ignore_index)
+    if weight is not None:
+        if label_smoothing:
+            raise NotImplementedError("cross_entropy: weight together with label_smoothing is not supported")
+        return nll_loss(log_softmax(input, 1), target, weight, ignore_index, reduction)
+    loss = CrossEntropy.apply(x, t.data, ignore_index, label_smoothing)
+    if reduction == "mean":
+        n_valid = (t.data != ignore_index).sum()
+        return R.sum(loss) / Tensor._make(x.xp.maximum(n_valid, 1).astype(x.dtype), None)
+    if reduction == "none":
+        return S.reshape(loss, expect)
+    return _reduce("cross_entropy", loss, reduction)
+
+
+def _check_classes(op, t, c, ignore_index):
+    """Class indices must lie in [0, C) (or equal ignore_index): one host sync, like PyTorch's assert."""
+    d = t.data
+    if d.size:
+        bad = ((d < 0) | (d >= c)) & (d != ignore_index)
+        if bool(bad.any()):
+            v = int(d[bad][0])
+            raise IndexError(f"{op}: target {v} is out of bounds for {c} classes (expected 0 <= target < {c})")
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood from log-probabilities ``(N, C)`` and class indices ``(N,)``."""
+    _need_float("nll_loss", input)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must be an integer tensor of class indices, got dtype {target.dtype}")
+    x, t = _class_last("nll_loss", input, target)
+    c = x.shape[1]
+    _check_classes("nll_loss", t, c, ignore_index)
+    xp = x.xp
+    valid = t.data != ignore_index
+    safe = xp.where(valid, t.data, 0)
+    picked = S.gather(x, 1, Tensor._make(safe[:, None], None))[:, 0]
+    w = xp.asarray(valid, dtype=x.dtype)
+    if weight is not None:
+        w = w * weight.data[safe]
+    wt = Tensor._make(w, None)
+    loss = -picked * wt
+    if reduction == "mean":
+        return R.sum(loss) / Tensor._make(xp.maximum(w.sum(), 1e-12 if weight is not None else 1).astype(x.dtype),
+                                          None)
+    if reduction == "none":
+        return S.reshape(loss, (input.shape[0],) + tuple(input.shape[2:])) if input.ndim > 1 else loss[0]
+    return _reduce("nll_loss", loss, reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-(y log p + (1 - y) log(1 - p)), logs clamped at -100 as in PyTorch."""
+    _same_shape("binary_cross_entropy", input, target)
+    d = input.data
+    if d.size and bool(((d < 0) | (d > 1)).any()):
+        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; use "
+                         "binary_cross_entropy_with_logits for raw scores")
+    loss = -(target * A.clamp(E.log(input), min=-100) + (1 - target) * A.clamp(E.log(1 - input), min=-100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce("binary_cross_entropy", loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """Stable form: max(x, 0) - x y + log(1 + e^-|x|) (with pos_weight as in PyTorch)."""
+    _same_shape("binary_cross_entropy_with_logits", input, target)
+    softplus_neg = E.log1p(E.exp(-A.abs(input))) + relu(-input)    # log(1 + e^-x), stable
+    if pos_weight is None:
+        loss = (1 - target) * input + softplus_neg
+    else:
+        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce("binary_cross_entropy_with_logits", loss, reduction)

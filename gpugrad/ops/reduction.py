@@ -1,0 +1,267 @@
+"""Reductions with ``dim``/``keepdim`` (NumPy's ``axis``/``keepdims`` accepted as aliases)."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._util import dims, keep
+
+
+def _expand_back(g, shape, axes, keepdim, xp):
+    """Reshape a reduced gradient so it broadcasts against the input shape."""
+    if not keepdim and axes is not None:
+        kshape = tuple(1 if i in axes else s for i, s in enumerate(shape))
+        g = g.reshape(kshape)
+    return g
+
+
+def _count(shape, axes):
+    n = 1
+    for i, s in enumerate(shape):
+        if axes is None or i in axes:
+            n *= s
+    return n
+
+
+class Sum(Function):
+    def forward(self, x, axes, keepdim):
+        self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        return x.sum(axis=axes, keepdims=keepdim)
+
+    def backward(self, g):      # every input element contributes once
+        return self.xp.broadcast_to(_expand_back(g, self.shape, self.axes, self.keepdim, self.xp), self.shape)
+
+
+class Mean(Function):
+    def forward(self, x, axes, keepdim):
+        self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        return x.mean(axis=axes, keepdims=keepdim)
+
+    def backward(self, g):
+        n = _count(self.shape, self.axes)
+        g = _expand_back(g, self.shape, self.axes, self.keepdim, self.xp) / max(n, 1)
+        return self.xp.broadcast_to(g, self.shape)
+
+
+class Var(Function):
+    """var = sum((x - mean)^2) / (N - correction);  dvar/dx = 2 (x - mean) / (N - correction)."""
+
+    def forward(self, x, axes, keepdim, correction):
+        self.axes, self.keepdim, self.correction = axes, keepdim, correction
+        self.save_for_backward(x)
+        return x.var(axis=axes, ddof=correction, keepdims=keepdim)
+
+    def backward(self, g):
+        (x,) = self.saved
+        n = _count(x.shape, self.axes)
+        mean = x.mean(axis=self.axes, keepdims=True)
+        g = _expand_back(g, x.shape, self.axes, self.keepdim, self.xp)
+        return g * (2 * (x - mean) / (n - self.correction))
+
+
+class MaxMin(Function):
+    """max/min values; the gradient goes to the extremal elements, split evenly among ties."""
+
+    def forward(self, x, axes, keepdim, kind):
+        self.axes, self.keepdim = axes, keepdim
+        y = (x.max if kind == "max" else x.min)(axis=axes, keepdims=keepdim)
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, g):
+        x, y = self.saved
+        xp = self.xp
+        yk = _expand_back(y, x.shape, self.axes, self.keepdim, xp)
+        gk = _expand_back(g, x.shape, self.axes, self.keepdim, xp)
+        mask = (x == yk)
+        count = mask.sum(axis=self.axes, keepdims=True)
+        return xp.where(mask, gk / count, 0 * gk)
+
+
+class LogSumExp(Function):
+    """y = m + log(sum(exp(x - m))) with m = max(x): stable for any magnitude; dy/dx = exp(x - y)."""
+
+    def forward(self, x, axes, keepdim):
+        xp = self.xp
+        self.axes, self.keepdim = axes, keepdim
+        m = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
+        m = xp.where(xp.isfinite(m), m, 0)
+        y = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        self.save_for_backward(x, y)
+        if not keepdim:
+            y = y.reshape(tuple(s for i, s in enumerate(y.shape) if not (axes is None or i in axes)))
+        return y
+
+    def backward(self, g):
+        x, yk = self.saved
+        g = _expand_back(g, x.shape, self.axes, self.keepdim, self.xp)
+        return g * self.xp.exp(x - yk)
+
+
+class Prod(Function):
+    """d(prod x)/dx_i = prod_{j != i} x_j, computed from exclusive cumulative products (exact with zeros)."""
+
+    def forward(self, x, axis, keepdim):
+        self.axis, self.keepdim = axis, keepdim
+        self.save_for_backward(x)
+        return x.prod(axis=axis, keepdims=keepdim)
+
+    def backward(self, g):
+        (x,) = self.saved
+        xp = self.xp
+        if self.axis is None:
+            flat = x.reshape(-1)
+            others = _exclusive_prod(xp, flat, 0).reshape(x.shape)
+            return g * others
+        others = _exclusive_prod(xp, x, self.axis)
+        return _expand_back(g, x.shape, (self.axis,), self.keepdim, xp) * others
+
+
+def _exclusive_prod(xp, x, axis):
+    x = xp.moveaxis(x, axis, -1)
+    ones = xp.ones(x.shape[:-1] + (1,), x.dtype)
+    left = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(x, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    return xp.moveaxis(left * right, -1, axis)
+
+
+class Norm(Function):
+    """p-norm: ||x||_p = (sum |x|^p)^(1/p); d/dx = sign(x) |x|^(p-1) / ||x||^(p-1) (p = inf: max |x|)."""
+
+    def forward(self, x, p, axes, keepdim):
+        xp = self.xp
+        self.p, self.axes, self.keepdim = p, axes, keepdim
+        a = xp.abs(x)
+        if p == float("inf"):
+            y = a.max(axis=axes, keepdims=True)
+        elif p == 2:
+            y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+        elif p == 1:
+            y = a.sum(axis=axes, keepdims=True)
+        else:
+            y = (a ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+        self.save_for_backward(x, y)
+        if not keepdim:
+            y = y.reshape(tuple(s for i, s in enumerate(x.shape) if not (axes is None or i in axes)))
+        return y
+
+    def backward(self, g):
+        x, y = self.saved
+        xp = self.xp
+        g = _expand_back(g, x.shape, self.axes, self.keepdim, xp)
+        p = self.p
+        if p == 2:
+            return g * x / xp.where(y == 0, 1, y)
+        if p == 1:
+            return g * xp.sign(x)
+        if p == float("inf"):
+            a = xp.abs(x)
+            mask = a == y
+            return g * xp.sign(x) * mask / mask.sum(axis=self.axes, keepdims=True)
+        a = xp.abs(x)
+        return g * xp.sign(x) * a ** (p - 1) / xp.where(y == 0, 1, y) ** (p - 1)
+
+
+# -- the functions users call ------------------------------------------------------------------------------
+def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
+    axes = dims("sum", x.ndim, dim, axis)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind in "iub":
+        x = x.to("int64")
+    return Sum.apply(x, axes, keep(keepdim, keepdims))
+
+
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"mean: expected a floating point tensor, got dtype {x.dtype}; use .float() first")
+    return Mean.apply(x, dims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
+    """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return Var.apply(x, dims("var", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
+    from .elementwise import sqrt
+    return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def _extreme(kind, x, dim, keepdim, axis, keepdims):
+    if x.numel() == 0:
+        raise RuntimeError(f"{kind}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
+    if dim is None and axis is None:
+        return MaxMin.apply(x, None, False, kind)
+    axes = dims(kind, x.ndim, dim, axis)
+    k = keep(keepdim, keepdims)
+    values = MaxMin.apply(x, axes, k, kind)
+    if len(axes) != 1:
+        return values
+    idx = (x.data.argmax if kind == "max" else x.data.argmin)(axis=axes[0], keepdims=k)
+    return MaxResult(values, Tensor._make(idx.astype("int64"), None, False))
+
+
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    """With no dim: the largest value. With dim: (values, indices), as PyTorch. Called with a second
+    tensor, it is the elementwise maximum."""
+    if isinstance(dim, Tensor):
+        from .arithmetic import maximum
+        return maximum(x, dim)
+    return _extreme("max", x, dim, keepdim, axis, keepdims)
+
+
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    if isinstance(dim, Tensor):
+        from .arithmetic import minimum
+        return minimum(x, dim)
+    return _extreme("min", x, dim, keepdim, axis, keepdims)
+
+
+def amax(x, dim=None, keepdim=False):
+    return MaxMin.apply(x, dims("amax", x.ndim, dim), keepdim, "max")
+
+
+def amin(x, dim=None, keepdim=False):
+    return MaxMin.apply(x, dims("amin", x.ndim, dim), keepdim, "min")
+
+
+def argmax(x, dim=None, keepdim=False, *, axis=None):
+    d = dims("argmax", x.ndim, dim, axis)
+    if d is None:
+        return Tensor._make(x.data.argmax().astype("int64"), None, False)
+    return Tensor._make(x.data.argmax(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
+
+
+def argmin(x, dim=None, keepdim=False, *, axis=None):
+    d = dims("argmin", x.ndim, dim, axis)
+    if d is None:
+        return Tensor._make(x.data.argmin().astype("int64"), None, False)
+    return Tensor._make(x.data.argmin(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
+
+
+def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    return LogSumExp.apply(x, dims("logsumexp", x.ndim, dim, axis), keep(keepdim, keepdims))
+
+
+def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    d = dims("prod", x.ndim, dim, axis)
+    if d is not None and len(d) != 1:
+        raise ValueError("prod: reduce over one dimension at a time")
+    return Prod.apply(x, None if d is None else d[0], keep(keepdim, keepdims))
+
+
+def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    """Vector p-norm over all elements or ``dim`` (p = 'fro' is 2)."""
+    if p == "fro":
+        p = 2
+    p = float(p)
+    if p <= 0:
+        raise ValueError(f"norm: p must be positive, got {p}")
+    return Norm.apply(x, p, dims("norm", x.ndim, dim, axis), keep(keepdim, keepdims))

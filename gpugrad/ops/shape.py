@@ -1,0 +1,402 @@
+"""Shape ops and indexing. Views keep the version counter of their base, so an in-place change through a
+view is seen by every op that saved the base."""
+from __future__ import annotations
+
+import builtins
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ..backend import scatter_add
+from ._util import unbroadcast, dims, shape_str
+
+
+class Reshape(Function):
+    def forward(self, x, shape):
+        self.shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+class Permute(Function):
+    def forward(self, x, perm):
+        self.inv = tuple(sorted(range(len(perm)), key=perm.__getitem__))
+        return x.transpose(perm)
+
+    def backward(self, g):
+        return g.transpose(self.inv)
+
+
+class Expand(Function):
+    def forward(self, x, shape):
+        self.shape = x.shape
+        return self.xp.broadcast_to(x, shape)
+
+    def backward(self, g):
+        return unbroadcast(g, self.shape)
+
+
+class Cat(Function):
+    def forward(self, *xs, axis):
+        self.axis = axis
+        self.sizes = [x.shape[axis] for x in xs]
+        return self.xp.concatenate(xs, axis=axis)
+
+    def backward(self, g):
+        out, start = [], 0
+        for size, need in zip(self.sizes, self.needs_input_grad):
+            idx = (builtins.slice(None),) * self.axis + (builtins.slice(start, start + size),)
+            out.append(g[idx] if need else None)
+            start += size
+        return tuple(out)
+
+
+class Stack(Function):
+    def forward(self, *xs, axis):
+        self.axis = axis
+        return self.xp.stack(xs, axis=axis)
+
+    def backward(self, g):
+        return tuple(g[(builtins.slice(None),) * self.axis + (i,)] if need else None
+                     for i, need in enumerate(self.needs_input_grad))
+
+
+class GetItem(Function):
+    """x[key]; the gradient scatters back, summing over repeated integer indices."""
+
+    def forward(self, x, key):
+        self.shape, self.dtype, self.key = x.shape, x.dtype, key
+        self.advanced = _is_advanced(key)
+        return x[key]
+
+    def backward(self, g):
+        xp = self.xp
+        if isinstance(g, Tensor):
+            return _index_backward_tensor(g, self.shape, self.key)
+        z = xp.zeros(self.shape, g.dtype)
+        if self.advanced:
+            scatter_add(xp, z, self.key, g)
+        else:
+            z[self.key] = g
+        return z
+
+
+class SetItem(Function):
+    """out = x with out[key] = v (out of place; Tensor.__setitem__ writes the result back in place)."""
+
+    def forward(self, x, v, key):
+        self.key = key
+        self.vshape = v.shape if hasattr(v, "shape") else ()
+        y = x.copy()
+        y[key] = v
+        return y
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gx = gv = None
+        if n[0]:
+            gx = g.copy()
+            gx[self.key] = 0
+        if n[1]:
+            gv = unbroadcast(g[self.key], self.vshape)
+        return gx, gv
+
+
+class Gather(Function):
+    """out[i][j] = x[index[i][j]][j] (dim 0), as torch.gather; backward scatter-adds."""
+
+    def forward(self, x, index, axis):
+        self.shape, self.index, self.axis = x.shape, index, axis
+        return self.xp.take_along_axis(x, index, axis=axis)
+
+    def backward(self, g):
+        xp = self.xp
+        z = xp.zeros(self.shape, g.dtype)
+        scatter_add(xp, z, _along_axis_key(xp, self.index, self.axis), g)
+        return z
+
+
+class IndexSelect(Function):
+    def forward(self, x, index, axis):
+        self.shape, self.index, self.axis = x.shape, index, axis
+        return self.xp.take(x, index, axis=axis)
+
+    def backward(self, g):
+        xp = self.xp
+        z = xp.zeros(self.shape, g.dtype)
+        scatter_add(xp, z, (builtins.slice(None),) * self.axis + (self.index,), g)
+        return z
+
+
+class Pad(Function):
+    def forward(self, x, widths, value):
+        self.slices = tuple(builtins.slice(lo, lo + s) for (lo, _), s in zip(widths, x.shape))
+        return self.xp.pad(x, widths, mode="constant", constant_values=value)
+
+    def backward(self, g):
+        return g[self.slices]
+
+
+def _along_axis_key(xp, index, axis):
+    """The advanced-index tuple that addresses x[..., index[...], ...] along ``axis``."""
+    grids = xp.indices(index.shape, sparse=True)
+    return tuple(index if i == axis else grids[i] for i in range(index.ndim))
+
+
+def _is_advanced(key):
+    keys = key if isinstance(key, tuple) else (key,)
+    return builtins.any(hasattr(k, "shape") and getattr(k, "ndim", 0) > 0 or isinstance(k, (list,)) for k in keys)
+
+
+def _index_backward_tensor(g, shape, key):
+    """Graph-mode backward of indexing: scatter through a recorded op (for double backward)."""
+    from .. import zeros
+    z = zeros(shape, dtype=g.dtype, device=g.device)
+    return index_put(z, key, g, accumulate=True)
+
+
+class IndexPut(Function):
+    """out = x; out[key] += v (accumulate) or = v; differentiable in x and v."""
+
+    def forward(self, x, v, key, accumulate):
+        self.key, self.accumulate = key, accumulate
+        self.vshape = v.shape
+        y = x.copy()
+        if accumulate:
+            scatter_add(self.xp, y, key, v)
+        else:
+            y[key] = v
+        return y
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gx = gv = None
+        if n[0]:
+            if self.accumulate:
+                gx = g
+            else:
+                gx = g.copy()
+                gx[self.key] = 0
+        if n[1]:
+            gv = unbroadcast(g[self.key], self.vshape)
+        return gx, gv
+
+
+def index_put(x, key, v, accumulate=False):
+    return IndexPut.apply(x, v, _convert_key(key, x), accumulate)
+
+
+# -- user functions ------------------------------------------------------------------------------------------
+def _shape_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(x, *shape):
+    shape = _shape_args(shape)
+    known = 1
+    unknown = 0
+    for s in shape:
+        if s == -1:
+            unknown += 1
+        else:
+            known *= s
+    n = x.numel()
+    if unknown > 1 or (unknown == 0 and known != n) or (unknown == 1 and (known == 0 or n % known)):
+        raise RuntimeError(f"reshape: shape {shape_str(shape)} is invalid for input of size {n} "
+                           f"(shape {shape_str(x.shape)})")
+    if shape == x.shape:
+        return x
+    return Reshape.apply(x, shape)
+
+
+view = reshape
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s = start_dim % x.ndim
+    e = end_dim % x.ndim
+    n = 1
+    for d in x.shape[s:e + 1]:
+        n *= d
+    return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1:])
+
+
+def permute(x, *perm):
+    perm = _shape_args(perm)
+    if sorted(p % builtins.max(x.ndim, 1) for p in perm) != list(range(x.ndim)):
+        raise RuntimeError(f"permute: {perm} is not a permutation of the {x.ndim} dims of {shape_str(x.shape)}")
+    return Permute.apply(x, tuple(p % x.ndim for p in perm))
+
+
+def transpose(x, dim0=-2, dim1=-1):
+    if x.ndim < 2:
+        return x
+    d0, d1 = dims("transpose", x.ndim, (dim0, dim1))
+    perm = list(range(x.ndim))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return Permute.apply(x, tuple(perm))
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        return reshape(x, tuple(s for s in x.shape if s != 1))
+    ds = dims("squeeze", x.ndim, dim)
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in ds and s == 1)))
+
+
+def unsqueeze(x, dim):
+    nd = x.ndim + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"unsqueeze: dim {dim} out of range for a tensor of {x.ndim} dims")
+    d = dim % nd
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+def expand(x, *shape):
+    shape = _shape_args(shape)
+    lead = len(shape) - x.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: cannot expand {shape_str(x.shape)} to fewer dims {shape_str(shape)}")
+    full = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+    for i, s in enumerate(x.shape):
+        if s != 1 and s != full[i + lead]:
+            raise RuntimeError(f"expand: the size of dim {i} ({s}) must match {full[i + lead]} or be 1 "
+                               f"(expanding {shape_str(x.shape)} to {shape_str(full)})")
+    if full == x.shape:
+        return x
+    return Expand.apply(x, full)
+
+
+def broadcast_to(x, shape):
+    return expand(x, tuple(shape))
+
+
+def _check_same(op, xs, axis, stacking):
+    if not xs:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    ref = xs[0]
+    for i, t in enumerate(xs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: element {i} is {type(t).__name__}, expected a Tensor")
+        if t.ndim != ref.ndim or builtins.any(a != b for d, (a, b) in enumerate(zip(t.shape, ref.shape))
+                                              if stacking or d != axis):
+            raise RuntimeError(f"{op}: tensor {i} has shape {shape_str(t.shape)}, incompatible with tensor 0's "
+                               f"{shape_str(ref.shape)}" + ("" if stacking else f" along dims other than {axis}"))
+
+
+def cat(tensors, dim=0, *, axis=None):
+    tensors = list(tensors)
+    _check_same("cat", tensors, None, False)
+    ax = dims("cat", tensors[0].ndim, dim if axis is None else axis)[0]
+    _check_same("cat", tensors, ax, False)
+    return Cat.apply(*tensors, axis=ax)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim=0, *, axis=None):
+    tensors = list(tensors)
+    _check_same("stack", tensors, None, True)
+    nd = tensors[0].ndim + 1
+    d = dim if axis is None else axis
+    if not -nd <= d < nd:
+        raise IndexError(f"stack: dim {d} out of range for {nd - 1}-d tensors")
+    return Stack.apply(*tensors, axis=d % nd)
+
+
+def split(x, split_size_or_sections, dim=0):
+    d = dims("split", x.ndim, dim)[0]
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise ValueError(f"split: split size must be positive, got {step}")
+        sizes = [builtins.min(step, n - s) for s in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f"split: sections {sizes} do not add up to {n} (dim {d} of {shape_str(x.shape)})")
+    out, start = [], 0
+    for s in sizes:
+        out.append(x[(builtins.slice(None),) * d + (builtins.slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    d = dims("chunk", x.ndim, dim)[0]
+    n = x.shape[d]
+    step = -(-n // chunks) if n else 1
+    return split(x, step, d)
+
+
+def gather(x, dim, index):
+    d = dims("gather", x.ndim, dim)[0]
+    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an integer tensor, got dtype {idx.dtype}")
+    if idx.ndim != x.ndim:
+        raise RuntimeError(f"gather: index {shape_str(idx.shape)} and input {shape_str(x.shape)} must have the "
+                           "same number of dimensions")
+    if idx.size and (int(idx.min()) < -x.shape[d] or int(idx.max()) >= x.shape[d]):
+        raise IndexError(f"gather: index out of range for dim {d} of size {x.shape[d]}")
+    return Gather.apply(x, idx, d)
+
+
+def index_select(x, dim, index):
+    d = dims("index_select", x.ndim, dim)[0]
+    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    if idx.dtype.kind not in "iu" or idx.ndim != 1:
+        raise TypeError(f"index_select: index must be a 1-D integer tensor, got dtype {idx.dtype} and shape "
+                        f"{shape_str(idx.shape)}")
+    if idx.size and (int(idx.min()) < -x.shape[d] or int(idx.max()) >= x.shape[d]):
+        raise IndexError(f"index_select: index out of range for dim {d} of size {x.shape[d]}")
+    return IndexSelect.apply(x, idx, d)
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """PyTorch's convention: ``pad`` lists (left, right) pairs starting from the last dimension."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: expected an even number of values, at most 2 per dim of {shape_str(x.shape)}, "
+                         f"got {tuple(pad)}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        if lo < 0 or hi < 0:
+            raise ValueError("pad: negative padding is not supported")
+        widths[x.ndim - 1 - i] = (lo, hi)
+    return Pad.apply(x, tuple(widths), value)
+
+
+def _convert_key(key, x):
+    """Turn Tensors inside an index into arrays of x's device and check integer indices' bounds."""
+    keys = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in keys:
+        if isinstance(k, Tensor):
+            k = k.data
+        elif isinstance(k, list):
+            k = x.xp.asarray(k)
+        if hasattr(k, "dtype") and getattr(k, "ndim", 0) > 0 and k.dtype.kind == "f":
+            raise IndexError(f"getitem: tensors used as indices must be integer or bool, got {k.dtype}")
+        out.append(k)
+    return tuple(out) if isinstance(key, tuple) else out[0]
+
+
+def getitem(x, key):
+    key = _convert_key(key, x)
+    try:
+        if x.requires_grad:
+            return GetItem.apply(x, key)
+        return Tensor._make(x.data[key], None, False, x._version)
+    except IndexError as e:
+        raise IndexError(f"getitem: index {key!r} is invalid for a tensor of shape {shape_str(x.shape)}: {e}") \
+            from None

@@ -1,0 +1,500 @@
+"""Tensor: an array (NumPy on the CPU, CuPy on CUDA) plus what autograd needs to know about it."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype
+from .backend import device_of, xp_of, to_device, device as _parse_device, default_device, module_for
+
+_ndarray = np.ndarray
+
+
+class Tensor:
+    """A multi-dimensional array that can record the ops applied to it and backpropagate through them.
+
+    >>> import gpugrad as gg
+    >>> x = gg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "_grad_buffer",
+                 "_retains_grad", "_fw_tangent", "__weakref__")
+    __array_priority__ = 1000  # so that ndarray OP Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        t = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+        self.data = t.data
+        self.requires_grad = t.requires_grad
+        self.grad = None
+        self.grad_fn = None
+        self._version = [0]
+        self._hooks = None
+        self._grad_buffer = None
+        self._retains_grad = False
+        self._fw_tangent = None
+
+    @staticmethod
+    def _make(data, grad_fn, requires_grad=None, version=None):
+        """Wrap an array without copying (internal; the hot path of every op)."""
+        t = object.__new__(Tensor)
+        if data.__class__ is not _ndarray and isinstance(data, np.generic):
+            data = np.asarray(data)    # NumPy returns scalars from 0-d arithmetic; keep arrays throughout
+        t.data = data
+        t.grad_fn = grad_fn
+        t.requires_grad = grad_fn is not None if requires_grad is None else requires_grad
+        t.grad = None
+        t._version = [0] if version is None else version
+        t._hooks = None
+        t._grad_buffer = None
+        t._retains_grad = False
+        t._fw_tangent = None
+        return t
+
+    # -- properties ------------------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    def size(self, dim=None):
+        """The shape (PyTorch's ``size()``), or one dimension's length."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return device_of(self.data)
+
+    @property
+    def xp(self):
+        return xp_of(self.data)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def is_cuda(self):
+        return not isinstance(self.data, _ndarray)
+
+    @property
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # -- autograd ---------------------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``. ``gradient`` is required unless self is
+        a scalar."""
+        from .autograd import backward as _backward
+        _backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, "
+                               f"got dtype {self.data.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_(False): only leaf tensors can be switched off; use .detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` for a non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that does not require grad")
+        if self.grad_fn is not None and not self._retains_grad:
+            import weakref
+            self.grad_fn._retained = weakref.ref(self)
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed; a returned
+        tensor replaces the gradient. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require grad")
+        if self.grad_fn is not None:
+            owner = self.grad_fn
+            if owner._hooks is None:
+                owner._hooks = []
+            hooks = owner._hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def detach(self):
+        """The same data, cut from the graph (shares storage and version counter)."""
+        return Tensor._make(self.data, None, False, self._version)
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    # -- conversion --------------------------------------------------------------------------------------
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted to Python scalars, "
+                             f"got shape {tuple(self.shape)}")
+        return self.data.reshape(()).item() if isinstance(self.data, _ndarray) else self.data.item()
+
+    def numpy(self):
+        if self.requires_grad:
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        return self.data if isinstance(self.data, _ndarray) else self.data.get()
+
+    def tolist(self):
+        return (self.data if isinstance(self.data, _ndarray) else self.data.get()).tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.data if isinstance(self.data, _ndarray) else self.data.get()
+        return a if dtype is None else a.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                               f"(shape {tuple(self.shape)})")
+        return bool(self.item())
+
+    def to(self, *args, dtype=None, device=None, copy=False):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``; differentiable."""
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda"):
+                device = a
+            elif hasattr(a, "type") and hasattr(a, "index"):
+                device = a
+            else:
+                dtype = a
+        from . import ops
+        out = self
+        if dtype is not None:
+            dtype = _dtype.as_dtype(dtype)
+            if dtype != self.dtype:
+                out = ops.cast(out, dtype)
+        if device is not None:
+            device = _parse_device(device)
+            if device != self.device:
+                out = ops.to_device(out, device)
+        if copy and out is self:
+            out = ops.clone(self)
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool_)
+
+    def type(self, dtype=None):
+        return str(self.dtype) if dtype is None else self.to(dtype)
+
+    # -- printing ------------------------------------------------------------------------------------------
+    def __repr__(self):
+        arr = self.data if isinstance(self.data, _ndarray) else self.data.get()
+        body = np.array2string(arr, separator=", ", precision=4, prefix="tensor(")
+        extras = []
+        if self.device.type != "cpu":
+            extras.append(f"device='{self.device}'")
+        if arr.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_):
+            extras.append(f"dtype={arr.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+    def __hash__(self):
+        return id(self)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __dlpack__(self, *args, **kwargs):
+        return self.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
+
+    @property
+    def __cuda_array_interface__(self):
+        if isinstance(self.data, _ndarray):
+            raise AttributeError("__cuda_array_interface__: tensor is on the CPU")
+        return self.data.__cuda_array_interface__
+
+
+class _HookHandle:
+    __slots__ = ("hooks", "hook")
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# creation
+# ---------------------------------------------------------------------------------------------------------
+def _check_requires_grad(arr, requires_grad, op):
+    if requires_grad and arr.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: only floating point tensors can require gradients, got dtype {arr.dtype}")
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Make a tensor from data (nested lists, scalars, NumPy or CuPy arrays, Tensors); always copies.
+
+    Python floats become the default float dtype (float32); a float64 NumPy array keeps float64, as in
+    PyTorch."""
+    dtype = _dtype.as_dtype(dtype)
+    dev = _parse_device(device) if device is not None else None
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat_first(data)):
+        arr = np.array([d.tolist() if isinstance(d, Tensor) else d for d in data])
+    else:
+        arr = data
+    if isinstance(arr, (np.ndarray, np.generic)) or not hasattr(arr, "__cuda_array_interface__"):
+        src_is_py = not isinstance(arr, (np.ndarray, np.generic))
+        try:
+            arr = np.array(arr, copy=True)
+        except (ValueError, TypeError) as e:
+            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {e}") from None
+        if arr.dtype == object:
+            raise TypeError(f"tensor: data of type {type(data).__name__} is not numeric or is ragged")
+        if src_is_py and arr.dtype == np.float64 and dtype is None:
+            arr = arr.astype(_dtype.get_default_dtype())
+        if dev is None:
+            dev = default_device()
+    else:
+        arr = xp_of(arr).array(arr, copy=True)
+        if dev is None:
+            dev = device_of(arr)
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    arr = to_device(arr, dev)
+    _check_requires_grad(arr, requires_grad, "tensor")
+    return Tensor._make(arr, None, bool(requires_grad))
+
+
+def _flat_first(data):
+    return data if not data or not isinstance(data[0], (list, tuple)) else _flat_first(data[0])
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like :func:`tensor` but shares memory when ``data`` already is an array of the right kind."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
+        t = Tensor._make(data, None, False)
+        return t.to(device=device, dtype=dtype) if (device or dtype) else t
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(arr) -> Tensor:
+    """Wrap a NumPy array without copying (the tensor and the array share memory)."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(arr).__name__}")
+    return Tensor._make(arr, None, False)
+
+
+def _xp_dev(device):
+    dev = _parse_device(device) if device is not None else default_device()
+    return module_for(dev), dev
+
+
+def _finish(arr, xp, requires_grad, op):
+    _check_requires_grad(arr, requires_grad, op)
+    return Tensor._make(arr, None, bool(requires_grad))
+
+
+def _shape(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(size)
+
+
+def _float_dtype(dtype):
+    return _dtype.as_dtype(dtype) or _dtype.get_default_dtype()
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    xp, dev = _xp_dev(device)
+    return _finish(xp.zeros(_shape(size), _float_dtype(dtype)), xp, requires_grad, "zeros")
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    xp, dev = _xp_dev(device)
+    return _finish(xp.ones(_shape(size), _float_dtype(dtype)), xp, requires_grad, "ones")
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    xp, dev = _xp_dev(device)
+    return _finish(xp.empty(_shape(size), _float_dtype(dtype)), xp, requires_grad, "empty")
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    xp, dev = _xp_dev(device)
+    if dtype is None:
+        dtype = (_dtype.bool_ if isinstance(fill_value, bool) else _dtype.int64 if isinstance(fill_value, int)
+                 else _dtype.get_default_dtype())
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _finish(xp.full(size, fill_value, _dtype.as_dtype(dtype)), xp, requires_grad, "full")
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return zeros(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return ones(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return empty(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
+                requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    xp, dev = _xp_dev(device)
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = _dtype.int64 if is_int else _dtype.get_default_dtype()
+    return _finish(xp.arange(start, end, step, dtype=_dtype.as_dtype(dtype)), xp, requires_grad, "arange")
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    xp, dev = _xp_dev(device)
+    return _finish(xp.linspace(start, end, steps, dtype=_float_dtype(dtype)), xp, requires_grad, "linspace")
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    xp, dev = _xp_dev(device)
+    return _finish(xp.eye(n, m, dtype=_float_dtype(dtype)), xp, requires_grad, "eye")
+
+
+# -- random numbers: one seed drives the CPU generator and every CUDA device's ---------------------------
+_rng = [np.random.default_rng()]
+
+
+def manual_seed(seed: int):
+    """Seed every generator gpugrad uses (CPU and, when present, CUDA)."""
+    _rng[0] = np.random.default_rng(seed)
+    from .backend import cupy_or_none
+    cp = cupy_or_none()
+    if cp is not None:
+        cp.random.seed(seed)
+    return seed
+
+
+def _generator(xp):
+    if xp is np:
+        return _rng[0]
+    return xp.random
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    xp, dev = _xp_dev(device)
+    dt = _float_dtype(dtype)
+    arr = _generator(xp).random(_shape(size), dtype=np.float64 if dt == np.float16 else dt).astype(dt, copy=False)
+    return _finish(arr, xp, requires_grad, "rand")
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
+    xp, dev = _xp_dev(device)
+    dt = _float_dtype(dtype)
+    g = _generator(xp)
+    arr = (g.standard_normal(_shape(size), dtype=np.float64 if dt == np.float16 else dt) if xp is np
+           else g.standard_normal(_shape(size), dtype=dt)).astype(dt, copy=False)
+    return _finish(arr, xp, requires_grad, "randn")
+
+
+def randint(low, high=None, size=(), dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    xp, dev = _xp_dev(device)
+    dt = _dtype.as_dtype(dtype) or _dtype.int64
+    size = (size,) if isinstance(size, int) else tuple(size)
+    if xp is np:
+        arr = _rng[0].integers(low, high, size=size, dtype=dt)
+    else:
+        arr = xp.random.randint(low, high, size=size).astype(dt)
+    return Tensor._make(arr, None, False)
+
+
+def randperm(n, dtype=None, device=None):
+    xp, dev = _xp_dev(device)
+    dt = _dtype.as_dtype(dtype) or _dtype.int64
+    arr = _rng[0].permutation(n).astype(dt) if xp is np else xp.random.permutation(n).astype(dt)
+    return Tensor._make(arr, None, False)
+
+
+def cpu_generator():
+    """The NumPy generator behind gpugrad's CPU random numbers (seeded by :func:`manual_seed`)."""
+    return _rng[0]
