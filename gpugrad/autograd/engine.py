@@ -30,7 +30,7 @@ def _topological(roots):
         visited.add(node)
         stack.append((node, True))
         for e in node.next:
-            if e is not None and e.__class__ is not Tensor and e not in visited:
+            if e is not None and not isinstance(e, Tensor) and e not in visited:  # nn.Parameter leaves
                 stack.append((e, False))
     order.reverse()
     return order
