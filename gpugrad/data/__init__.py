@@ -1,0 +1,19 @@
+"""Data: datasets, the DataLoader, data sets (digits, MNIST, synthetic) and standardization.
+
+>>> import gpugrad as gg
+>>> from gpugrad.data import TensorDataset, DataLoader, xor
+>>> X, y = xor(64, seed=0)
+>>> loader = DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True, seed=0)
+>>> len(loader), sum(len(xb) for xb, yb in loader)
+(4, 64)
+"""
+from .dataset import Dataset, TensorDataset, Subset, random_split, as_generator
+from .loader import DataLoader, default_collate
+from .transforms import Standardizer, standardize
+from .datasets import (digits, mnist, read_idx, write_idx, two_spirals, xor, regression, load, DataBundle,
+                       DATASETS, MNIST_FILES, download, default_cache_dir)
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "as_generator", "DataLoader",
+           "default_collate", "Standardizer", "standardize", "digits", "mnist", "read_idx", "write_idx",
+           "two_spirals", "xor", "regression", "load", "DataBundle", "DATASETS", "MNIST_FILES", "download",
+           "default_cache_dir"]

@@ -1,0 +1,108 @@
+"""Datasets: the map-style protocol (``__len__`` + ``__getitem__``), tensors as a dataset, subsets, splits.
+
+>>> import gpugrad as gg
+>>> from gpugrad.data import TensorDataset, random_split
+>>> ds = TensorDataset(gg.arange(10.0).reshape(5, 2), gg.arange(5))
+>>> len(ds), ds[1][1].item()
+(5, 1)
+>>> train, test = random_split(ds, [0.8, 0.2], seed=0)
+>>> len(train), len(test)
+(4, 1)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..tensor import Tensor, as_tensor
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "as_generator"]
+
+
+class Dataset:
+    """A map-style dataset: ``len(ds)`` samples, ``ds[i]`` the i-th (usually a tuple ``(x, y)``)."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+
+class TensorDataset(Dataset):
+    """Samples are rows of equally long tensors: ``ds[i] == (t[i] for t in tensors)``.
+
+    The DataLoader never calls ``__getitem__`` per sample for this class: it indexes every tensor once per
+    batch with the batch's indices (see :class:`gpugrad.data.DataLoader`)."""
+
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset: expected at least one tensor")
+        tensors = tuple(t if isinstance(t, Tensor) else as_tensor(t) for t in tensors)
+        n = tensors[0].shape[0] if tensors[0].ndim else None
+        for i, t in enumerate(tensors):
+            if t.ndim == 0 or t.shape[0] != n:
+                raise ValueError(f"TensorDataset: every tensor needs the same first dimension; tensor 0 has "
+                                 f"shape {tuple(tensors[0].shape)}, tensor {i} has shape {tuple(t.shape)}")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices`` (an integer array), in that order."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = np.asarray(indices, dtype=np.int64)
+
+    def __getitem__(self, index):
+        if isinstance(index, (list, np.ndarray)):
+            return self.dataset[self.indices[index]]
+        return self.dataset[int(self.indices[index])]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+def as_generator(generator=None, seed=None) -> np.random.Generator:
+    """A NumPy generator: the one given, a fresh one from ``seed``, or one drawn from gpugrad's CPU
+    generator (so :func:`gpugrad.manual_seed` makes shuffling reproducible)."""
+    if generator is not None and seed is not None:
+        raise ValueError("pass either generator= or seed=, not both")
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if generator is not None:
+        raise TypeError(f"generator: expected a numpy.random.Generator, got {type(generator).__name__}")
+    if seed is not None:
+        return np.random.default_rng(seed)
+    from ..tensor import cpu_generator
+    return np.random.default_rng(cpu_generator().integers(2**63))
+
+
+def random_split(dataset, lengths, generator=None, seed=None):
+    """Split ``dataset`` into non-overlapping random :class:`Subset` s of the given lengths.
+
+    ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1 (PyTorch's rule: floor
+    each, then hand the remainder out one by one, round robin)."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(isinstance(x, float) and 0 <= x <= 1 for x in lengths):
+        if not math.isclose(sum(lengths), 1.0, abs_tol=1e-6):
+            raise ValueError(f"random_split: fractions must sum to 1, got {lengths} (sum {sum(lengths)})")
+        counts = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if any(int(x) != x or x < 0 for x in lengths):
+        raise ValueError(f"random_split: lengths must be non-negative integers or fractions, got {lengths}")
+    if sum(lengths) != n:
+        raise ValueError(f"random_split: lengths {lengths} sum to {sum(lengths)}, but the dataset has {n} samples")
+    perm = as_generator(generator, seed).permutation(n)
+    bounds = np.cumsum([0] + [int(x) for x in lengths])
+    return [Subset(dataset, perm[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]

@@ -1,0 +1,77 @@
+"""Feature standardization: fit the statistics on the training set, apply the same ones to every split, so
+no information from the test set leaks into training.
+
+>>> import gpugrad as gg
+>>> from gpugrad.data import Standardizer
+>>> train = gg.tensor([[0.0, 5.0], [2.0, 5.0]])
+>>> sc = Standardizer().fit(train)
+>>> sc.transform(gg.tensor([[1.0, 5.0], [3.0, 6.0]])).tolist()
+[[0.0, 0.0], [2.0, 1.0]]
+"""
+from __future__ import annotations
+
+from ..backend import xp_of
+from ..tensor import Tensor
+
+__all__ = ["Standardizer", "standardize"]
+
+
+def _array(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _like(x, arr):
+    return Tensor._make(arr, None, False) if isinstance(x, Tensor) else arr
+
+
+class Standardizer:
+    """z = (x - mean) / std per feature (axis 0), with mean and std of the data given to :meth:`fit`.
+
+    A feature that is constant in the training set (std 0, e.g. the always-blank corner pixels of the digits)
+    is only centred: dividing by 1 instead of 0 keeps it finite."""
+
+    def __init__(self, eps=1e-12):
+        self.eps = eps
+        self.mean = self.std = None
+
+    def fit(self, x):
+        a = _array(x)
+        if a.ndim < 1 or a.shape[0] < 1:
+            raise ValueError(f"Standardizer.fit: expected at least one sample, got shape {tuple(a.shape)}")
+        xp = xp_of(a)
+        self.mean = a.mean(axis=0)
+        std = a.std(axis=0)
+        self.std = xp.where(std > self.eps, std, xp.ones_like(std))
+        return self
+
+    def _check(self, a, op):
+        if self.mean is None:
+            raise RuntimeError(f"Standardizer.{op}: call fit() on the training data first")
+        if a.shape[1:] != self.mean.shape:
+            raise ValueError(f"Standardizer.{op}: features have shape {tuple(a.shape[1:])}, but the fitted "
+                             f"statistics have shape {tuple(self.mean.shape)}")
+        if xp_of(a) is not xp_of(self.mean):
+            raise ValueError(f"Standardizer.{op}: data and fitted statistics live on different devices")
+
+    def transform(self, x):
+        a = _array(x)
+        self._check(a, "transform")
+        return _like(x, ((a - self.mean) / self.std).astype(a.dtype, copy=False))
+
+    def inverse_transform(self, z):
+        a = _array(z)
+        self._check(a, "inverse_transform")
+        return _like(z, (a * self.std + self.mean).astype(a.dtype, copy=False))
+
+    def fit_transform(self, x):
+        return self.fit(x).transform(x)
+
+    def state_dict(self):
+        return {"mean": self.mean, "std": self.std}
+
+
+def standardize(train, *others):
+    """Fit a :class:`Standardizer` on ``train``; return the standardized train set, then each of ``others``,
+    then the standardizer."""
+    sc = Standardizer().fit(train)
+    return (sc.transform(train), *(sc.transform(o) for o in others), sc)
