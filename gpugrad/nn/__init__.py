@@ -1,0 +1,16 @@
+"""gpugrad.nn: modules, parameters, initializers and the functional API (PyTorch's ``torch.nn``).
+
+>>> import gpugrad as gg
+>>> net = gg.nn.MLP([2, 16, 1])
+>>> loss = gg.nn.MSELoss()(net(gg.randn(4, 2)), gg.zeros(4, 1))
+>>> loss.backward()
+>>> all(p.grad is not None for p in net.parameters())
+True
+"""
+from .parameter import Parameter
+from .module import Module, IncompatibleKeys
+from .modules import *  # noqa: F401,F403
+from .modules import __all__ as _modules_all
+from . import functional, init, utils
+
+__all__ = ["Parameter", "Module", "IncompatibleKeys", "functional", "init", "utils"] + _modules_all

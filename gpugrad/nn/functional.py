@@ -1,0 +1,160 @@
+"""gpugrad.nn.functional: the stateless forms of the layers (PyTorch's ``torch.nn.functional``).
+
+Activations, softmax, linear, dropout and losses are the ops of :mod:`gpugrad.ops.nn_ops` (fused kernels
+replace them underneath where a device has one); batch and layer normalization are defined here, each as
+one tape node with its closed-form backward.
+
+>>> import gpugrad as gg
+>>> import gpugrad.nn.functional as F
+>>> x = gg.tensor([[1.0, -2.0], [3.0, 0.5]])
+>>> F.relu(x)
+tensor([[1. , 0. ],
+       [3. , 0.5]])
+"""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ..ops import pad
+from ..ops._util import shape_str
+from ..ops.nn_ops import (relu, leaky_relu, elu, gelu, silu, softplus, sigmoid, tanh, softmax, log_softmax,
+                          linear, dropout, mse_loss, l1_loss, huber_loss, smooth_l1_loss, cross_entropy, nll_loss,
+                          binary_cross_entropy, binary_cross_entropy_with_logits)
+from ..tensor import Tensor
+
+__all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax", "log_softmax",
+           "linear", "dropout", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "pad", "batch_norm", "layer_norm"]
+
+
+class Normalize(Function):
+    """y = (x - mu) * rstd * w + b, broadcasting w and b as ``pshape``.
+
+    With ``from_x`` (batch norm in training, layer norm) mu and rstd = 1/sqrt(var + eps) are the biased
+    moments of x over ``stat_axes``, and with xhat = (x - mu) rstd and dxhat = g w the input gradient is
+        dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat))       (means over stat_axes);
+    otherwise (batch norm in eval) mu and rstd are constants and dx = dxhat rstd.
+    dw = sum(g xhat), db = sum(g), both over ``red_axes`` (the axes w does not vary along).
+    """
+
+    def forward(self, x, w, b, mu, rstd, stat_axes, red_axes, pshape, eps, from_x):
+        self.mu, self.rstd, self.eps, self.from_x = mu, rstd, eps, from_x
+        self.stat_axes, self.red_axes, self.pshape = stat_axes, red_axes, pshape
+        self.bshape = None if b is None else b.shape
+        self.save_for_backward(x, w)
+        y = (x - mu) * rstd
+        if w is not None:
+            y *= w.reshape(pshape)             # y is a fresh array: scale and shift in place
+        if b is not None:
+            y += b.reshape(pshape)
+        return y
+
+    def backward(self, g):
+        x, w = self.saved
+        stat, red = self.stat_axes, self.red_axes
+        mu, rstd = self.mu, self.rstd
+        if isinstance(g, Tensor) and self.from_x:
+            # double backward: mu and rstd are functions of x, so rebuild them from x as recorded ops
+            mu = x.mean(axis=stat, keepdims=True)
+            xc = x - mu
+            rstd = ((xc * xc).mean(axis=stat, keepdims=True) + self.eps) ** -0.5
+        xhat = (x - mu) * rstd
+        n = self.needs_input_grad
+        gw = (g * xhat).sum(axis=red).reshape(w.shape) if n[1] else None
+        gb = g.sum(axis=red).reshape(self.bshape) if n[2] else None
+        gx = None
+        if n[0]:
+            dxhat = g * w.reshape(self.pshape) if w is not None else g
+            if self.from_x:
+                gx = rstd * (dxhat - dxhat.mean(axis=stat, keepdims=True)
+                             - xhat * (dxhat * xhat).mean(axis=stat, keepdims=True))
+            else:
+                gx = dxhat * rstd
+        return gx, gw, gb
+
+
+def _moments(x, axes):
+    """Biased mean and variance of array x over axes (kept), in at least float32 (float16 sums lose digits)."""
+    xs = x if x.dtype.itemsize >= 4 else x.astype("float32")
+    mu = xs.mean(axis=axes, keepdims=True)
+    xc = xs - mu
+    return mu, (xc * xc).mean(axis=axes, keepdims=True)
+
+
+def _check_param(op, name, t, shape, x):
+    if t is None:
+        return
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor or None, got {type(t).__name__}")
+    if tuple(t.shape) != tuple(shape):
+        raise RuntimeError(f"{op}: {name} has shape {shape_str(t.shape)}, expected {shape_str(shape)} for input "
+                           f"{shape_str(x.shape)}")
+    if t.device != x.device:
+        raise RuntimeError(f"{op}: {name} is on {t.device} but the input is on {x.device}")
+
+
+def _float_input(op, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalize each channel (dim 1) of ``(N, C)`` or ``(N, C, L)`` input, as torch.nn.functional.batch_norm.
+
+    In training the batch's biased moments normalize, and the running stats (if given) move in place:
+    ``running = (1 - momentum) running + momentum stat``, with the variance made unbiased by n / (n - 1).
+    ``momentum`` may be an array on the input's device (a cumulative average's 1 / batches), so nothing
+    here syncs with the host. In eval the running stats normalize."""
+    _float_input("batch_norm", input)
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got {shape_str(input.shape)}")
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        _check_param("batch_norm", name, t, (c,), input)
+    axes = (0,) + tuple(range(2, input.ndim))
+    pshape = (1, c) + (1,) * (input.ndim - 2)
+    x = input.data
+    xp = input.xp
+    if training:
+        n = input.numel() // c if c else 0
+        if n <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of "
+                             f"shape {shape_str(input.shape)}")
+        mu, var = _moments(x, axes)
+        if running_mean is not None:
+            rm, rv = running_mean.data, running_var.data
+            rm *= 1 - momentum
+            rm += (momentum * mu.reshape(c)).astype(rm.dtype, copy=False)
+            rv *= 1 - momentum
+            rv += (momentum * (n / (n - 1)) * var.reshape(c)).astype(rv.dtype, copy=False)
+            running_mean._version[0] += 1
+            running_var._version[0] += 1
+        from_x = True
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are required when training=False")
+        mu, var = running_mean.data.reshape(pshape), running_var.data.reshape(pshape)
+        from_x = False
+    rstd = (1 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+    return Normalize.apply(input, weight, bias, mu.astype(x.dtype, copy=False), rstd, axes, axes, pshape, eps,
+                           from_x)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalize over the last ``len(normalized_shape)`` dims, as torch.nn.functional.layer_norm."""
+    _float_input("layer_norm", input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
+        raise RuntimeError(f"layer_norm: input of shape {shape_str(input.shape)} does not end with "
+                           f"normalized_shape {shape_str(shape)}")
+    _check_param("layer_norm", "weight", weight, shape, input)
+    _check_param("layer_norm", "bias", bias, shape, input)
+    stat = tuple(range(input.ndim - k, input.ndim))
+    red = tuple(range(input.ndim - k))
+    x = input.data
+    mu, var = _moments(x, stat)
+    rstd = (1 / input.xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+    return Normalize.apply(input, weight, bias, mu.astype(x.dtype, copy=False), rstd, stat, red, shape, eps, True)

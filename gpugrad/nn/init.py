@@ -1,0 +1,217 @@
+"""gpugrad.nn.init: fill a tensor in place with an initial distribution (PyTorch's ``torch.nn.init``).
+
+Every function writes into ``tensor.data`` (the same array, so views into flat optimizer buffers stay valid)
+without recording on the tape, draws on the tensor's own device, and uses gpugrad's seeded generators:
+after ``gpugrad.manual_seed(s)`` the same calls give the same numbers.
+
+>>> import gpugrad as gg
+>>> w = gg.empty(256, 128)
+>>> _ = gg.nn.init.kaiming_normal_(w, nonlinearity="relu")      # std = sqrt(2 / fan_in)
+>>> abs(w.std().item() - (2 / 128) ** 0.5) < 0.01
+True
+"""
+from __future__ import annotations
+
+import math
+
+from ..backend import special
+from ..tensor import Tensor, _generator
+
+__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_", "xavier_uniform_",
+           "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "trunc_normal_"]
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The factor by which an activation shrinks the second moment of a zero-mean unit-variance input, as a
+    standard-deviation gain: relu sqrt(2), tanh 5/3, leaky_relu sqrt(2 / (1 + slope^2)), selu 3/4,
+    linear/conv/sigmoid 1 (PyTorch's table)."""
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+              "conv_transpose3d", "sigmoid")
+    if nonlinearity in linear:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one of "
+                     f"{list(linear) + ['tanh', 'relu', 'leaky_relu', 'selu']}")
+
+
+def _check(op, tensor):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"nn.init.{op}: expected a Tensor, got {type(tensor).__name__}")
+
+
+def _draw(tensor, kind):
+    """Standard uniform [0, 1) or standard normal numbers of tensor's shape, on its device, in its float
+    dtype (float16 drawn in float32: the generators have no half precision)."""
+    xp = tensor.xp
+    dt = tensor.dtype if tensor.dtype.kind == "f" and tensor.dtype.itemsize >= 4 else xp.dtype("float32")
+    g = _generator(xp)
+    return g.random(tensor.shape, dtype=dt) if kind == "uniform" else g.standard_normal(tensor.shape, dtype=dt)
+
+
+def _write(tensor, arr):
+    """Store arr into tensor's array in place (no tape), bumping its version like any in-place op."""
+    tensor.data[...] = arr
+    tensor._version[0] += 1
+    return tensor
+
+
+def uniform_(tensor, a: float = 0.0, b: float = 1.0):
+    """U(a, b)."""
+    _check("uniform_", tensor)
+    return _write(tensor, a + (b - a) * _draw(tensor, "uniform"))
+
+
+def normal_(tensor, mean: float = 0.0, std: float = 1.0):
+    """N(mean, std^2)."""
+    _check("normal_", tensor)
+    return _write(tensor, mean + std * _draw(tensor, "normal"))
+
+
+def constant_(tensor, val: float):
+    _check("constant_", tensor)
+    tensor.data.fill(val)
+    tensor._version[0] += 1
+    return tensor
+
+
+def zeros_(tensor):
+    return constant_(tensor, 0)
+
+
+def ones_(tensor):
+    return constant_(tensor, 1)
+
+
+def eye_(tensor):
+    """The identity in a 2-D tensor (ones on the main diagonal of a possibly rectangular matrix)."""
+    _check("eye_", tensor)
+    if tensor.ndim != 2:
+        raise ValueError(f"nn.init.eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
+    return _write(tensor, tensor.xp.eye(*tensor.shape, dtype=tensor.dtype))
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    """fan_in = size(1) * receptive field, fan_out = size(0) * receptive field (weights are (out, in, ...))."""
+    if tensor.ndim < 2:
+        raise ValueError(f"nn.init: fan in and fan out can not be computed for a tensor with fewer than 2 "
+                         f"dimensions (shape {tuple(tensor.shape)})")
+    receptive = 1
+    for s in tensor.shape[2:]:
+        receptive *= s
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor, mode):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"nn.init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def xavier_uniform_(tensor, gain: float = 1.0):
+    """U(-a, a) with a = gain sqrt(6 / (fan_in + fan_out)): variance 2 / (fan_in + fan_out) keeps both the
+    forward and the backward signal's scale (Glorot & Bengio, 2010)."""
+    _check("xavier_uniform_", tensor)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
+    return uniform_(tensor, -a, a)
+
+
+def xavier_normal_(tensor, gain: float = 1.0):
+    """N(0, std^2) with std = gain sqrt(2 / (fan_in + fan_out))."""
+    _check("xavier_normal_", tensor)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+
+
+def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+    """U(-bound, bound) with bound = gain sqrt(3 / fan): variance gain^2 / fan, so that a ReLU layer
+    (gain sqrt 2) keeps the second moment of its activations (He et al., 2015). ``mode='fan_out'`` keeps
+    the gradients' instead."""
+    _check("kaiming_uniform_", tensor)
+    if 0 in tensor.shape:
+        return tensor
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+    """N(0, std^2) with std = gain / sqrt(fan)."""
+    _check("kaiming_normal_", tensor)
+    if 0 in tensor.shape:
+        return tensor
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))
+
+
+def orthogonal_(tensor, gain: float = 1.0):
+    """A (semi-)orthogonal matrix (tensor viewed as ``(size(0), -1)``) times ``gain``: the QR factor of a
+    Gaussian matrix with R's diagonal signs folded in, which makes Q Haar-distributed (Saxe et al., 2013)."""
+    _check("orthogonal_", tensor)
+    if tensor.ndim < 2:
+        raise ValueError(f"nn.init.orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        return tensor
+    xp = tensor.xp
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _generator(xp).standard_normal((rows, cols), dtype=xp.dtype("float64"))
+    if rows < cols:
+        flat = flat.T
+    q, r = xp.linalg.qr(flat)
+    q = q * xp.sign(xp.diagonal(r))
+    if rows < cols:
+        q = q.T
+    return _write(tensor, (gain * q).reshape(tensor.shape))
+
+
+def _erfinv(xp, y):
+    """erf^-1 on an array: Giles' single-precision approximation refined by two Newton steps on erf."""
+    w = -xp.log((1.0 - y) * (1.0 + y))
+    small = w < 5.0
+    ws = w - 2.5
+    wl = xp.sqrt(xp.where(small, 5.0, w)) - 3.0
+    p_s = 2.81022636e-08
+    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503, -0.00417768164,
+              0.246640727, 1.50140941):
+        p_s = c + p_s * ws
+    p_l = -0.000200214257
+    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047,
+              1.00167406, 2.83297682):
+        p_l = c + p_l * wl
+    x = xp.where(small, p_s, p_l) * y
+    for _ in range(2):                     # Newton on f(x) = erf(x) - y, f' = 2/sqrt(pi) e^(-x^2)
+        x = x - (special.erf(xp, x) - y) / (2.0 / math.sqrt(math.pi) * xp.exp(-x * x))
+    return x
+
+
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0):
+    """N(mean, std^2) restricted to [a, b], by inverse-CDF sampling (no rejection loop, no host sync):
+    u ~ U(Phi(alpha), Phi(beta)) with alpha = (a - mean)/std, beta = (b - mean)/std; x = mean + std Phi^-1(u),
+    Phi^-1(u) = sqrt(2) erfinv(2u - 1)."""
+    _check("trunc_normal_", tensor)
+    if not a < b:
+        raise ValueError(f"nn.init.trunc_normal_: expected a < b, got a={a}, b={b}")
+    xp = tensor.xp
+
+    def cdf(v):
+        return 0.5 * (1.0 + math.erf(v / math.sqrt(2.0)))
+
+    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
+    u = _generator(xp).random(tensor.shape, dtype=xp.dtype("float64"))   # float64: the tails need the digits
+    y = (2 * (lo + (hi - lo) * u) - 1).clip(-1 + 1e-7, 1 - 1e-7)
+    x = mean + std * math.sqrt(2.0) * _erfinv(xp, y)
+    return _write(tensor, x.clip(a, b))

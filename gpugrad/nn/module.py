@@ -1,0 +1,388 @@
+"""Module: the base class of layers and models, with PyTorch's registration, traversal and state API.
+
+Assigning a :class:`Parameter`, a :class:`Module` or (after ``register_buffer``) a buffer Tensor to an
+attribute registers it; ``parameters()``, ``state_dict()``, ``to()`` and friends then walk the tree.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from .. import _dtype
+from ..backend import device as _parse_device, to_device
+from ..tensor import Tensor
+from .parameter import Parameter
+
+__all__ = ["Module", "IncompatibleKeys"]
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Base class of every layer: subclass it, assign sub-modules and Parameters in ``__init__`` (after
+    ``super().__init__()``) and write ``forward``.
+
+    >>> import gpugrad as gg
+    >>> class Net(gg.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc = gg.nn.Linear(3, 2)
+    ...     def forward(self, x):
+    ...         return gg.nn.functional.relu(self.fc(x))
+    >>> [name for name, _ in Net().named_parameters()]
+    ['fc.weight', 'fc.bias']
+    """
+
+    training: bool
+
+    def __init__(self):
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_non_persistent_buffers"] = set()
+        d["_modules"] = OrderedDict()
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, ...) in the "
+                                  f"subclass")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # -- registration ------------------------------------------------------------------------------------
+    def _check_init(self, what):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {what} before Module.__init__() call: call super().__init__() "
+                                 f"first in {type(self).__name__}.__init__")
+
+    @staticmethod
+    def _check_name(kind, name, owner):
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"{kind} name can't contain '.' or be empty, got {name!r}")
+        if hasattr(owner, name) and name not in owner._parameters and name not in owner._buffers \
+                and name not in owner._modules:
+            raise KeyError(f"attribute {name!r} already exists on {type(owner).__name__}")
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a parameter (or None: a slot that holds no parameter, like ``bias=False``)."""
+        self._check_init("parameters")
+        self._check_name("parameter", name, self)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                            f"(gpugrad.nn.Parameter or None required)")
+        self._buffers.pop(name, None)
+        self._modules.pop(name, None)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add a Tensor that is state but not a parameter (BatchNorm's running mean). Non-persistent
+        buffers are left out of ``state_dict()``."""
+        self._check_init("buffers")
+        self._check_name("buffer", name, self)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            f"(gpugrad.Tensor or None required)")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        self._check_init("child modules")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string, got {type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"module name can't contain '.' or be empty, got {name!r}")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        params = d.get("_parameters")
+        if isinstance(value, Parameter):
+            self._check_init("parameters")
+            d.pop(name, None)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                                f"(gpugrad.nn.Parameter or None expected)")
+            params[name] = None
+        elif isinstance(value, Module):
+            self._check_init("child modules")
+            d.pop(name, None)
+            self._modules[name] = value
+            self._parameters.pop(name, None)
+            self._buffers.pop(name, None)
+        elif d.get("_modules") is not None and name in d["_modules"]:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                                f"(gpugrad.nn.Module or None expected)")
+            d["_modules"][name] = None
+        elif d.get("_buffers") is not None and name in d["_buffers"]:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                f"(gpugrad.Tensor or None expected)")
+            d["_buffers"][name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # only called when normal lookup fails: parameters, buffers and children live in their dicts
+        d = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            s = d.get(store)
+            if s is not None and name in s:
+                return s[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for store in (self._parameters, self._buffers, self._modules):
+            if name in store:
+                del store[name]
+                self._non_persistent_buffers.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+
+    # -- traversal ----------------------------------------------------------------------------------------
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """(name, module) for this module and every descendant, depth first; shared modules once."""
+        if memo is None:
+            memo = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, m = stack.pop()
+            if remove_duplicate:
+                if id(m) in memo:
+                    continue
+                memo.add(id(m))
+            yield name, m
+            children = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items() if c is not None]
+            stack.extend(reversed(children))
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, store, prefix, recurse, remove_duplicate=True):
+        seen = set()
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+            else [(prefix, self)]
+        for mod_name, m in mods:
+            for k, v in getattr(m, store).items():
+                if v is None or (remove_duplicate and id(v) in seen):
+                    continue
+                seen.add(id(v))
+                yield (f"{mod_name}.{k}" if mod_name else k), v
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """(dotted name, Parameter) pairs; a parameter shared by two layers appears once."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def get_submodule(self, target: str) -> Module:
+        m = self
+        for part in target.split(".") if target else []:
+            if part not in m._modules:
+                raise AttributeError(f"get_submodule: {type(m).__name__} has no submodule {part!r} "
+                                     f"(looking up {target!r})")
+            m = m._modules[part]
+        return m
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every descendant, then on self (PyTorch's order); returns self."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # -- modes ------------------------------------------------------------------------------------------
+    def train(self, mode: bool = True):
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__}")
+        for m in self.modules():
+            m.__dict__["training"] = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's ``.grad`` (the default), or fill it with zeros in place."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                if p.grad.grad_fn is not None:
+                    p.grad = p.grad.detach()
+                p.grad.data.fill(0)
+
+    # -- moving -----------------------------------------------------------------------------------------
+    def to(self, *args, device=None, dtype=None):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``: moves parameters and
+        buffers IN PLACE (the same Parameter objects, so an optimizer built on them keeps working). dtype
+        changes apply to floating point tensors only, as in PyTorch."""
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda") or hasattr(a, "index") \
+                    and hasattr(a, "type") or isinstance(a, int) and not isinstance(a, bool):
+                device = a
+            else:
+                dtype = a
+        dev = _parse_device(device) if device is not None else None
+        dt = _dtype.as_dtype(dtype) if dtype is not None else None
+        if dt is not None and dt.kind != "f":
+            raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dt}")
+        for t in list(self.parameters()) + list(self.buffers()):
+            _move_in_place(t, dev, dt)
+        return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    # -- state --------------------------------------------------------------------------------------------
+    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+        """An OrderedDict of dotted name -> Tensor (parameters and persistent buffers). The tensors share
+        storage with the module (detached unless ``keep_vars``); save with ``gpugrad.save``."""
+        out = OrderedDict() if destination is None else destination
+        for mod_name, m in self.named_modules(prefix=prefix.rstrip(".") if prefix else "",
+                                              remove_duplicate=False):
+            pre = f"{mod_name}." if mod_name else ""
+            for k, p in m._parameters.items():
+                if p is not None:
+                    out[pre + k] = p if keep_vars else p.detach()
+            for k, b in m._buffers.items():
+                if b is not None and k not in m._non_persistent_buffers:
+                    out[pre + k] = b if keep_vars else b.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True):
+        """Copy tensors from ``state_dict`` into this module's parameters and persistent buffers, in place
+        (cast to each one's dtype, moved to its device). Mis-shaped entries always raise; with
+        ``strict`` missing and unexpected keys raise too. Returns ``(missing_keys, unexpected_keys)``."""
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"load_state_dict: expected a dict of name -> Tensor, got {type(state_dict).__name__}")
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors, arrays = [], {}
+        for k, dst in own.items():
+            if k not in state_dict:
+                continue
+            src = state_dict[k]
+            if isinstance(src, Tensor):
+                arr = src.data
+            elif isinstance(src, np.ndarray):
+                arr = src
+            else:
+                errors.append(f"for {k}: expected a Tensor, got {type(src).__name__}")
+                continue
+            if tuple(arr.shape) != tuple(dst.shape):
+                errors.append(f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} from "
+                              f"checkpoint, the shape in current model is {tuple(dst.shape)}.")
+            arrays[k] = arr
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
+                              + ".")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        for k, arr in arrays.items():           # nothing is written unless everything fits
+            dst = own[k]
+            dst.data[...] = to_device(arr, dst.device).astype(dst.dtype, copy=False)
+            dst._version[0] += 1
+        return IncompatibleKeys(missing, unexpected)
+
+    # -- printing -------------------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses; layers override it (``in_features=3, ...``)."""
+        return ""
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        lines += [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        if len(lines) <= 1 and not self._modules:
+            return f"{self._get_name()}({extra})"
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _move_in_place(t: Tensor, dev, dt) -> None:
+    """Replace t's storage by a copy on ``dev`` / in ``dt``, keeping the Tensor object (and its .grad's)."""
+    arr = t.data
+    changed = False
+    if dt is not None and arr.dtype.kind == "f" and arr.dtype != dt:
+        arr = arr.astype(dt)
+        changed = True
+    if dev is not None and t.device != dev:
+        arr = to_device(arr, dev)
+        changed = True
+    if not changed:
+        return
+    t.data = arr
+    t._grad_buffer = None            # a flat gradient buffer on the old device/dtype can't receive grads
+    g = t.grad
+    if g is not None:
+        _move_in_place(g, dev, dt)

@@ -1,0 +1,106 @@
+"""BatchNorm1d and LayerNorm."""
+from __future__ import annotations
+
+from ...tensor import zeros, ones, tensor
+from .. import functional as F, init
+from ..module import Module
+from ..parameter import Parameter
+
+
+class BatchNorm1d(Module):
+    """Normalizes each of ``num_features`` channels of ``(N, C)`` or ``(N, C, L)`` input by the batch's
+    statistics in training and by running averages in eval, then scales and shifts (``affine``).
+
+    Running stats follow PyTorch: ``running = (1 - momentum) running + momentum batch_stat`` with the batch
+    variance made unbiased (n / (n - 1)); ``momentum=None`` gives the cumulative average over the
+    ``num_batches_tracked`` batches seen. The update happens on the device, with no host sync.
+
+    >>> import gpugrad as gg
+    >>> bn = gg.nn.BatchNorm1d(3)
+    >>> y = bn(gg.randn(8, 3))
+    >>> [name for name, _ in bn.named_buffers()]
+    ['running_mean', 'running_var', 'num_batches_tracked']
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(ones(num_features, device=device, dtype=dtype))
+            self.bias = Parameter(zeros(num_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", tensor(0, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
+                             f"(N, {self.num_features}, L), got {tuple(input.shape)}")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            nbt = self.num_batches_tracked
+            nbt.data += 1                     # stays on the device
+            nbt._version[0] += 1
+            if self.momentum is None:         # cumulative moving average: factor 1 / batches seen
+                momentum = 1.0 / nbt.data
+        # without running stats the batch's own statistics normalize in eval too (as PyTorch)
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class LayerNorm(Module):
+    """Normalizes over the last ``len(normalized_shape)`` dims of each sample, then applies an elementwise
+    affine map (``elementwise_affine``); the same in training and eval."""
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(zeros(shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

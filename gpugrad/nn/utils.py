@@ -1,0 +1,116 @@
+"""gpugrad.nn.utils: gradient clipping and flattening parameters to one vector (PyTorch's names)."""
+from __future__ import annotations
+
+import math
+
+from ..autograd import no_grad
+from ..backend import to_device
+from ..ops import cat, reshape
+from ..tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+
+
+def _as_list(parameters, op):
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    try:
+        return list(parameters)
+    except TypeError:
+        raise TypeError(f"{op}: expected a Tensor or an iterable of Tensors, got {type(parameters).__name__}") \
+            from None
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach=None) -> Tensor:
+    """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``.
+
+    total = (sum_p ||g_p||^q)^(1/q) (q = inf: the largest |g|); every gradient is multiplied by
+    min(1, max_norm / (total + 1e-6)). The scale is computed and applied on the gradients' device: nothing
+    is copied to the host (unless ``error_if_nonfinite`` asks to check). Returns the total norm (before
+    clipping) as a 0-d Tensor on the first gradient's device.
+
+    >>> import gpugrad as gg
+    >>> w = gg.tensor([3.0, 4.0], requires_grad=True)
+    >>> (w * w).sum().backward()          # grad (6, 8), norm 10
+    >>> gg.nn.utils.clip_grad_norm_([w], 5.0).item(), [round(v, 4) for v in w.grad.tolist()]
+    (10.0, [3.0, 4.0])
+    """
+    grads = [p.grad for p in _as_list(parameters, "clip_grad_norm_") if p.grad is not None]
+    if not grads:
+        from ..tensor import tensor
+        return tensor(0.0)
+    q = float(norm_type)
+    first = grads[0].data
+    xp = grads[0].xp
+    dev = grads[0].device
+    acc = xp.result_type(first.dtype, xp.float32)   # half-precision squares would overflow
+    parts = []
+    for g in grads:
+        a = g.data.astype(acc, copy=False).ravel()
+        if q == math.inf:
+            part = xp.abs(a).max() if a.size else xp.zeros((), acc)
+        elif q == 2.0:
+            part = xp.dot(a, a)                      # ||g||^2 in one BLAS call
+        else:
+            part = (xp.abs(a) ** q).sum()
+        parts.append(to_device(part.reshape(1), dev) if g.device != dev else part.reshape(1))
+    stacked = xp.concatenate(parts)
+    total = stacked.max() if q == math.inf else (xp.sqrt(stacked.sum()) if q == 2.0 else
+                                                 stacked.sum() ** (1.0 / q))
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
+        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+                           f"non-finite ({float(total)}), so it cannot be clipped; pass error_if_nonfinite=False "
+                           f"to scale by the non-finite norm anyway")
+    scale = xp.minimum(max_norm / (total + 1e-6), 1.0)
+    for g in grads:
+        s = scale if g.device == dev else to_device(scale, g.device)
+        g.data *= s.astype(g.data.dtype)
+        g._version[0] += 1
+    return Tensor._make(total.astype(first.dtype), None, False)
+
+
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value], in place."""
+    clip_value = float(clip_value)
+    for p in _as_list(parameters, "clip_grad_value_"):
+        g = p.grad
+        if g is not None:
+            g.xp.clip(g.data, -clip_value, clip_value, out=g.data)
+            g._version[0] += 1
+
+
+def parameters_to_vector(parameters) -> Tensor:
+    """All parameters flattened and concatenated into one 1-D Tensor (differentiable, like PyTorch's)."""
+    params = _as_list(parameters, "parameters_to_vector")
+    if not params:
+        raise ValueError("parameters_to_vector: got no parameters")
+    _same_device("parameters_to_vector", params)
+    return cat([reshape(p, -1) for p in params])
+
+
+def vector_to_parameters(vec: Tensor, parameters) -> None:
+    """Copy consecutive slices of the 1-D ``vec`` into the parameters, in place (the same arrays, so flat
+    optimizer buffers that parameters view stay valid)."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"vector_to_parameters: expected vec to be a Tensor, got {type(vec).__name__}")
+    if vec.ndim != 1:
+        raise ValueError(f"vector_to_parameters: vec must be 1-D, got shape {tuple(vec.shape)}")
+    params = _as_list(parameters, "vector_to_parameters")
+    _same_device("vector_to_parameters", params + [vec])
+    need = sum(p.numel() for p in params)
+    if vec.numel() != need:
+        raise ValueError(f"vector_to_parameters: vec has {vec.numel()} elements but the parameters hold {need}")
+    with no_grad():
+        off = 0
+        for p in params:
+            n = p.numel()
+            p.data[...] = vec.data[off:off + n].reshape(p.shape).astype(p.dtype, copy=False)
+            p._version[0] += 1
+            off += n
+
+
+def _same_device(op, tensors):
+    devs = {str(t.device) for t in tensors}
+    if len(devs) > 1:
+        raise RuntimeError(f"{op}: expected all tensors on one device, got {sorted(devs)}")
