@@ -82,7 +82,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "outputs; pass allow_unused=True to get None for it")
             result.append(None)
         elif create_graph:
-            result.append(g)
+            result.append(g if g.shape == t.shape else g.expand(t.shape))
         else:
             if g.shape != t.data.shape:
                 g = t.xp.broadcast_to(g, t.data.shape)
@@ -90,7 +90,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-from .gradcheck import gradcheck, GradcheckError  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
+from . import forward_ad, functional  # noqa: E402
 
 __all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "gradcheck", "GradcheckError"]
+           "gradcheck", "gradgradcheck", "GradcheckError", "forward_ad", "functional"]

@@ -7,12 +7,14 @@ Tensors (see :func:`_call_backward_graph`), so they can be differentiated again.
 from __future__ import annotations
 
 import sys
+import weakref
 
 from .function import Function, _OUTPUT
 from . import grad_mode
 from ..tensor import Tensor
 
 _getrefcount = sys.getrefcount
+_ref = weakref.ref      # the tape holds leaf tensors through weak references (see Function.apply)
 
 
 def _topological(roots):
@@ -30,7 +32,7 @@ def _topological(roots):
         visited.add(node)
         stack.append((node, True))
         for e in node.next:
-            if e is not None and not isinstance(e, Tensor) and e not in visited:  # nn.Parameter leaves
+            if e is not None and e.__class__ is not _ref and e not in visited:   # leaves are weakrefs
                 stack.append((e, False))
     order.reverse()
     return order
@@ -56,7 +58,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     grads = {}
     nodes = []
     for t, g in zip(roots, root_grads):
-        key = t.grad_fn if t.grad_fn is not None else t
+        key = t.grad_fn if t.grad_fn is not None else _ref(t)
         _accumulate(grads, key, g)
         if t.grad_fn is not None:
             nodes.append(t.grad_fn)
@@ -96,13 +98,18 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 res = (res,)
             for e, gi in zip(node.next, res):
                 if e is not None and gi is not None:
-                    _accumulate(grads, e, gi)
+                    try:
+                        _accumulate(grads, e, gi)
+                    except TypeError:   # a leaf that no longer exists: nobody can read its gradient
+                        if e.__class__ is not _ref or e() is not None:
+                            raise
             if not retain_graph and node.saved:
                 node.saved = None
                 node._freed = True
         # what is left are leaf tensors
-        for leaf, g in grads.items():
-            if leaf.__class__ is not Tensor and not isinstance(leaf, Tensor):
+        for ref, g in grads.items():
+            leaf = ref() if ref.__class__ is _ref else None
+            if leaf is None:
                 continue
             if leaf._hooks:
                 for hook in leaf._hooks:
@@ -144,19 +151,37 @@ def _store_grad(t, g, create_graph, steal=False):
         cur._version[0] += 1
 
 
-def _call_backward_graph(node, g):
-    """Run ``node.backward`` on Tensors so that the gradient is itself recorded (double backward)."""
-    from ..ops import tensor_namespace
-    saved_arrays, xp = node.saved, node.xp
+def _graph_saved(node, saved, constants=False):
+    """``node``'s saved values as Tensors for a graph-mode backward: the op's own output as a Tensor whose
+    grad_fn is the node, each input as the recorded input (its grad_fn, or the leaf itself), anything else
+    as a constant. Python scalars and None stay as they are. With ``constants`` all are constants."""
     wrapped = []
-    for arr, src in zip(saved_arrays, node._sources):
-        if src is _OUTPUT:
+    for arr, src in zip(saved, node._sources if not constants else (None,) * len(saved)):
+        if arr is None or not hasattr(arr, "shape"):
+            wrapped.append(arr)
+        elif src is _OUTPUT:
             wrapped.append(Tensor._make(arr, node))
-        elif isinstance(src, Tensor):
-            wrapped.append(src)
-        else:
+        elif src is None:
             wrapped.append(Tensor._make(arr, None))
-    node.saved, node.xp = tuple(wrapped), tensor_namespace
+        else:
+            e = node.next[src]
+            if e is None:
+                wrapped.append(Tensor._make(arr, None))
+            elif e.__class__ is _ref:
+                leaf = e()
+                wrapped.append(leaf if leaf is not None else Tensor._make(arr, None))
+            else:
+                wrapped.append(Tensor._make(arr, e))
+    return tuple(wrapped)
+
+
+def _call_backward_graph(node, g):
+    """Run ``node.backward`` on Tensors so that the gradient is itself recorded (double backward): the
+    saved values become recorded Tensors (:func:`_graph_saved`) and ``node.xp`` becomes
+    ``gpugrad.ops.tensor_namespace``, so the same backward formula records each op it uses."""
+    from ..ops import tensor_namespace_for
+    saved_arrays, xp = node.saved, node.xp
+    node.saved, node.xp = _graph_saved(node, saved_arrays), tensor_namespace_for(xp)
     try:
         return node.backward(g)
     finally:

@@ -20,11 +20,15 @@ Example::
 """
 from __future__ import annotations
 
+import threading
+import weakref
+
 from . import grad_mode
 from ..backend import xp_of, device_of
 
 _state = grad_mode._state
 _OUTPUT = object()  # marks "the op's own output" among the saved sources
+_wref = weakref.ref
 
 
 class Function:
@@ -45,6 +49,15 @@ class Function:
     def backward(self, grad):
         raise NotImplementedError(f"{type(self).__name__} is not differentiable")
 
+    def jvp(self, *tangents):
+        """Forward mode: the output's tangent from the inputs' tangents (raw arrays, ``None`` where an
+        input carries none), with ``self.saved`` holding what ``forward`` saved.
+
+        Ops override this with their own formula. This default derives it from ``backward``: the
+        vector-Jacobian product u -> J^T u is linear in u, so J t = d<J^T u, t>/du, one graph-mode backward
+        plus one reverse pass (correct for every op whose backward supports ``create_graph``, but slower)."""
+        return _jvp_by_double_backward(self, tangents)
+
     def save_for_backward(self, *values):
         self._to_save = values
 
@@ -56,7 +69,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run the op on Tensors (and constants) and, if grad mode is on and an input requires grad,
-        record it. Returns a Tensor."""
+        record it; inside a forward-AD ``dual_level`` also compute the output's tangent. Returns a Tensor."""
         node = cls.__new__(cls)
         node._to_save = None
         arrays = []
@@ -75,9 +88,15 @@ class Function:
                 arrays.append(a)
         node.xp = xp_of(first)
         out = node.forward(*arrays, **kwargs)
+        tangent = _forward_tangent(node, args, out) if _fw_state.level else None   # one cheap check when off
         if not (requires and _state.enabled):
-            return Tensor._make(out, None)
-        node.next = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None
+            result = Tensor._make(out, None)
+            if tangent is not None:
+                _attach_tangent(result, tangent)
+            return result
+        # Leaves are held weakly: a parameter's .grad built with create_graph=True records a graph that
+        # reaches the parameter again, and a strong reference would close a cycle param -> grad -> param.
+        node.next = tuple((a.grad_fn or _wref(a)) if isinstance(a, Tensor) and a.requires_grad else None
                           for a in args)
         node.needs_input_grad = tuple(e is not None for e in node.next)
         node._freed = False
@@ -86,18 +105,20 @@ class Function:
         result = Tensor._make(out, node)
         to_save = node._to_save
         if to_save:
+            # where each saved value comes from, so that a graph-mode backward (create_graph=True) can
+            # put the recorded Tensor in its place: the op's output, input i, or None for a constant
             sources = []
             versions = []
             for s in to_save:
-                src = 0
+                src = None
                 if s is out:
                     src = _OUTPUT
                     versions.append((result._version, 0, "its output"))
                 else:
                     for i, a in enumerate(arrays):
                         if s is a and isinstance(args[i], Tensor):
-                            src = args[i]
-                            versions.append((src._version, src._version[0], f"input {i}"))
+                            src = i
+                            versions.append((args[i]._version, args[i]._version[0], f"input {i}"))
                             break
                 sources.append(src)
             node.saved = to_save
@@ -108,10 +129,75 @@ class Function:
             node._sources = ()
             node._versions = None
         node._to_save = None
+        if tangent is not None:
+            _attach_tangent(result, tangent)
         return result
 
     def __repr__(self):
         return f"<{self.name}>"
+
+
+# -- forward mode --------------------------------------------------------------------------------------------
+class _FwState(threading.local):
+    level = 0          # 1 inside forward_ad.dual_level (one level at a time, as PyTorch supports)
+    duals = None       # weak references to every tensor given a tangent in this level, cleared on exit
+
+
+_fw_state = _FwState()
+
+
+def _attach_tangent(t, tangent):
+    t._fw_tangent = tangent
+    _fw_state.duals.append(_wref(t))
+
+
+def _forward_tangent(node, args, out):
+    """The output tangent of ``node`` (a raw array), or None when no input carries a tangent."""
+    tangents = [a._fw_tangent if isinstance(a, Tensor) else None for a in args]
+    for t in tangents:
+        if t is not None:
+            break
+    else:
+        return None
+    node.saved = node._to_save or ()
+    node._out_meta = (out.shape, out.dtype)    # for the default rule, which needs the output's shape
+    t = node.jvp(*tangents)
+    if t is None:                    # the output does not depend on the inputs differentiably
+        return None
+    if t.shape != out.shape:         # e.g. a tangent on the smaller operand of a broadcast
+        t = node.xp.broadcast_to(t, out.shape)
+    if t.dtype != out.dtype:
+        t = t.astype(out.dtype)
+    return t
+
+
+def _jvp_by_double_backward(node, tangents):
+    from .engine import _graph_saved
+    from . import grad
+    from .grad_mode import enable_grad
+    from ..ops import tensor_namespace_for
+    out_shape, out_dtype = node._out_meta
+    xp = node.xp
+    u = Tensor._make(xp.zeros(out_shape, out_dtype), None, True)
+    saved = node.saved
+    node.needs_input_grad = tuple(t is not None for t in tangents)
+    node.saved, node.xp = _graph_saved(node, saved, constants=True), tensor_namespace_for(xp)
+    try:
+        with enable_grad():
+            res = node.backward(u)
+    finally:
+        node.saved, node.xp = saved, xp
+    if res.__class__ is not tuple:
+        res = (res,)
+    outs, seeds = [], []
+    for r, t in zip(res, tangents):
+        if r is not None and t is not None and r.requires_grad:
+            outs.append(r)
+            seeds.append(Tensor._make(t, None))
+    if not outs:
+        return None
+    (jt,) = grad(outs, [u], grad_outputs=seeds, allow_unused=True)
+    return None if jt is None else jt.data
 
 
 def _device_mismatch(cls, args):

@@ -76,6 +76,7 @@ def _inplace(t, fn, *args):
                            f"an out-of-place op")
     if recording:
         alias = Tensor._make(t.data, t.grad_fn, t.requires_grad, t._version)
+        alias._fw_tangent = t._fw_tangent
         new = fn(alias, *args)
         _write(t, new.data)
         t.grad_fn = new.grad_fn
@@ -85,10 +86,22 @@ def _inplace(t, fn, *args):
             new.grad_fn._retained = weakref.ref(t)
     else:
         with _gm.no_grad():
-            new = fn(Tensor._make(t.data, None, False), *args)
+            alias = Tensor._make(t.data, None, False)
+            alias._fw_tangent = t._fw_tangent
+            new = fn(alias, *args)
         _write(t, new.data)
+    if new._fw_tangent is not None or t._fw_tangent is not None:    # forward AD: t takes the new tangent
+        _set_tangent(t, new._fw_tangent)
     t._version[0] += 1
     return t
+
+
+def _set_tangent(t, tangent):
+    from ..autograd.function import _attach_tangent
+    if tangent is None:
+        t._fw_tangent = None
+    else:
+        _attach_tangent(t, tangent)
 
 
 def builtins_any(it):
@@ -163,6 +176,7 @@ def fill_(t, value):
     if _state.enabled and t.requires_grad and t.grad_fn is None:
         raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
     t.data.fill(value)
+    t._fw_tangent = None
     if t.grad_fn is not None:
         t.grad_fn = None
         t.requires_grad = False
@@ -184,7 +198,8 @@ def setitem(t, key, value):
     """``t[key] = value``; differentiable with respect to both t (outside key) and value."""
     if not _state.enabled or not (t.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
         from .shape import _convert_key
-        if _state.enabled is False or not t.requires_grad:
+        dual = t._fw_tangent is not None or getattr(value, "_fw_tangent", None) is not None
+        if (_state.enabled is False or not t.requires_grad) and not dual:
             t.data[_convert_key(key, t)] = value.data if isinstance(value, Tensor) else value
             t._version[0] += 1
             return
@@ -192,31 +207,162 @@ def setitem(t, key, value):
 
 
 # -- the namespace that backward formulas see when a graph of the gradient is asked for -------------------------
+def _const(raw, arr):
+    return Tensor._make(arr if hasattr(arr, "shape") else raw.asarray(arr), None, False)
+
+
 class _TensorNamespace:
     """NumPy-like functions over Tensors, so each op's backward (written against ``self.xp``) records itself
-    when ``create_graph=True``."""
-    exp, log, sin, cos, tanh, sqrt, abs, sign = exp, log, sin, cos, tanh, sqrt, abs, sign
-    maximum, minimum, matmul, log1p, expm1 = maximum, minimum, matmul, log1p, expm1
+    when ``create_graph=True``: ``xp.exp(t)`` is ``gpugrad.exp(t)``, ``xp.where(c, a, b)`` is
+    ``gpugrad.where``, and so on. Creation functions (``zeros``, ``full``, ``asarray``...) make constants on
+    the device of ``raw``, the array module this namespace stands in for. A NumPy function with no
+    differentiable twin here raises, rather than silently computing on the raw data without a graph."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def __getattr__(self, name):
+        value = getattr(self.raw, name)       # dtypes, newaxis, pi, inf ... pass through
+        if callable(value) and not isinstance(value, type):
+            raise AttributeError(f"tensor_namespace: no differentiable version of {self.raw.__name__}.{name}; "
+                                 f"a backward formula that uses it cannot run with create_graph=True (add it "
+                                 f"to gpugrad.ops._TensorNamespace, or branch on isinstance(g, Tensor))")
+        return value
+
+    # elementwise
+    exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh = (staticmethod(f) for f in (
+        exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh))
+    abs, absolute, sign, maximum, minimum, matmul = (staticmethod(f) for f in (
+        abs, abs, sign, maximum, minimum, matmul))
+    add, subtract, multiply, divide, true_divide, power = (staticmethod(f) for f in (add, sub, mul, div, div, pow))
+    negative, clip = staticmethod(neg), staticmethod(clamp)
+    isfinite, isnan, floor, ceil, round = (staticmethod(f) for f in (isfinite, isnan, floor, ceil, round))
 
     @staticmethod
-    def where(cond, a, b):
+    def square(x):
+        return mul(x, x)
+
+    def where(self, cond, a, b):
+        if not isinstance(a, Tensor) and not isinstance(b, Tensor):    # both constants: no graph needed
+            c = cond.data if isinstance(cond, Tensor) else cond
+            return _const(self.raw, self.raw.where(c, a, b))
         return where(cond, a, b)
+
+    # reductions (NumPy's axis/keepdims spelling)
+    @staticmethod
+    def sum(x, axis=None, keepdims=False, dtype=None):
+        return x.sum(axis=axis, keepdims=keepdims, dtype=dtype)
+
+    @staticmethod
+    def mean(x, axis=None, keepdims=False):
+        return mean(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def max(x, axis=None, keepdims=False):
+        return amax(x, axis, keepdims)
+
+    @staticmethod
+    def min(x, axis=None, keepdims=False):
+        return amin(x, axis, keepdims)
+
+    amax, amin = max, min
+
+    @staticmethod
+    def prod(x, axis=None, keepdims=False):
+        return prod(x, axis, keepdims)
+
+    # shapes
+    @staticmethod
+    def reshape(x, shape):
+        return reshape(x, shape)
 
     @staticmethod
     def broadcast_to(x, shape):
         return expand(x, tuple(shape))
 
     @staticmethod
+    def transpose(x, axes=None):
+        return permute(x, tuple(reversed(range(x.ndim))) if axes is None else tuple(axes))
+
+    @staticmethod
     def swapaxes(x, a, b):
         return transpose(x, a, b)
 
     @staticmethod
-    def zeros(shape, dtype=None):
-        from .. import zeros as _z
-        return _z(shape, dtype=dtype)
+    def moveaxis(x, source, destination):
+        order = [i for i in range(x.ndim) if i != source % x.ndim]
+        order.insert(destination % x.ndim, source % x.ndim)
+        return permute(x, tuple(order))
+
+    @staticmethod
+    def expand_dims(x, axis):
+        return unsqueeze(x, axis)
+
+    @staticmethod
+    def squeeze(x, axis=None):
+        return squeeze(x, axis)
+
+    @staticmethod
+    def concatenate(xs, axis=0):
+        return cat(list(xs), axis)
+
+    @staticmethod
+    def stack(xs, axis=0):
+        return stack(list(xs), axis)
+
+    @staticmethod
+    def flip(x, axis):
+        import builtins
+        return getitem(x, tuple(builtins.slice(None, None, -1) if i == axis % x.ndim else builtins.slice(None)
+                                for i in range(x.ndim)))
+
+    @staticmethod
+    def take_along_axis(x, index, axis):
+        return gather(x, axis, index)
+
+    @staticmethod
+    def take(x, index, axis=None):
+        return index_select(x, axis, index) if axis is not None else index_select(reshape(x, -1), 0, index)
+
+    # constants on this namespace's device
+    def zeros(self, shape, dtype=None):
+        return _const(self.raw, self.raw.zeros(shape, dtype))
+
+    def ones(self, shape, dtype=None):
+        return _const(self.raw, self.raw.ones(shape, dtype))
+
+    def full(self, shape, fill_value, dtype=None):
+        return _const(self.raw, self.raw.full(shape, fill_value, dtype))
+
+    def zeros_like(self, x, dtype=None):
+        return self.zeros(x.shape, dtype or x.dtype)
+
+    def ones_like(self, x, dtype=None):
+        return self.ones(x.shape, dtype or x.dtype)
+
+    def asarray(self, x, dtype=None):
+        if isinstance(x, Tensor):
+            return x if dtype is None or x.dtype == dtype else x.to(dtype)
+        return _const(self.raw, self.raw.asarray(x, dtype))
+
+    def arange(self, *args, **kwargs):
+        return _const(self.raw, self.raw.arange(*args, **kwargs))
 
 
-tensor_namespace = _TensorNamespace()
+_namespaces = {}
+
+
+def tensor_namespace_for(xp):
+    """The Tensor namespace that stands in for array module ``xp`` (NumPy or CuPy) in graph-mode backward."""
+    ns = _namespaces.get(xp)
+    if ns is None:
+        ns = _namespaces[xp] = _TensorNamespace(xp)
+    return ns
+
+
+import numpy as _np  # noqa: E402
+
+tensor_namespace = tensor_namespace_for(_np)
 
 
 # -- Tensor methods and operators -------------------------------------------------------------------------------

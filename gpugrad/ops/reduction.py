@@ -40,7 +40,7 @@ class Mean(Function):
 
     def backward(self, g):
         n = _count(self.shape, self.axes)
-        g = _expand_back(g, self.shape, self.axes, self.keepdim, self.xp) / max(n, 1)
+        g = _expand_back(g, self.shape, self.axes, self.keepdim, self.xp) / (n or 1)   # builtin max is shadowed here
         return self.xp.broadcast_to(g, self.shape)
 
 
@@ -95,6 +95,8 @@ class LogSumExp(Function):
 
     def backward(self, g):
         x, yk = self.saved
+        if isinstance(x, Tensor):    # double backward: the saved keepdim y is not the output, recompute it
+            yk = LogSumExp.apply(x, self.axes, True)
         g = _expand_back(g, x.shape, self.axes, self.keepdim, self.xp)
         return g * self.xp.exp(x - yk)
 
@@ -110,11 +112,12 @@ class Prod(Function):
     def backward(self, g):
         (x,) = self.saved
         xp = self.xp
+        excl = _exclusive_prod_graph if isinstance(x, Tensor) else _exclusive_prod
         if self.axis is None:
             flat = x.reshape(-1)
-            others = _exclusive_prod(xp, flat, 0).reshape(x.shape)
+            others = excl(xp, flat, 0).reshape(x.shape)
             return g * others
-        others = _exclusive_prod(xp, x, self.axis)
+        others = excl(xp, x, self.axis)
         return _expand_back(g, x.shape, (self.axis,), self.keepdim, xp) * others
 
 
@@ -124,6 +127,16 @@ def _exclusive_prod(xp, x, axis):
     left = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
     right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(x, -1)[..., :-1]], axis=-1), axis=-1), -1)
     return xp.moveaxis(left * right, -1, axis)
+
+
+def _exclusive_prod_graph(ns, x, axis):
+    """prod_{j != i} x_j through recorded ops (double backward): row i of an (n, n) matrix is x with x_i
+    replaced by 1, and its product is the i-th exclusive product. O(n^2) work, only on this rare path."""
+    xm = ns.moveaxis(x, axis, -1)
+    n = xm.shape[-1]
+    eye = ns.asarray(ns.raw.eye(n, dtype=x.dtype))
+    rows = ns.expand_dims(xm, -2) * (1 - eye) + eye             # (..., n, n)
+    return ns.moveaxis(Prod.apply(rows, rows.ndim - 1, False), -1, axis)
 
 
 class Norm(Function):
@@ -149,6 +162,8 @@ class Norm(Function):
     def backward(self, g):
         x, y = self.saved
         xp = self.xp
+        if isinstance(x, Tensor):    # double backward: the saved keepdim y is not the output, recompute it
+            y = Norm.apply(x, self.p, self.axes, True)
         g = _expand_back(g, x.shape, self.axes, self.keepdim, xp)
         p = self.p
         if p == 2:

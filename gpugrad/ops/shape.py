@@ -112,6 +112,8 @@ class Gather(Function):
 
     def backward(self, g):
         xp = self.xp
+        if isinstance(g, Tensor):
+            return _index_backward_tensor(g, self.shape, _along_axis_key(g.xp, self.index, self.axis))
         z = xp.zeros(self.shape, g.dtype)
         scatter_add(xp, z, _along_axis_key(xp, self.index, self.axis), g)
         return z
@@ -124,8 +126,11 @@ class IndexSelect(Function):
 
     def backward(self, g):
         xp = self.xp
+        key = (builtins.slice(None),) * self.axis + (self.index,)
+        if isinstance(g, Tensor):
+            return _index_backward_tensor(g, self.shape, key)
         z = xp.zeros(self.shape, g.dtype)
-        scatter_add(xp, z, (builtins.slice(None),) * self.axis + (self.index,), g)
+        scatter_add(xp, z, key, g)
         return z
 
 
@@ -284,7 +289,7 @@ def _check_same(op, xs, axis, stacking):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: element {i} is {type(t).__name__}, expected a Tensor")
         if t.ndim != ref.ndim or builtins.any(a != b for d, (a, b) in enumerate(zip(t.shape, ref.shape))
-                                              if stacking or d != axis):
+                                              if stacking or (axis is not None and d != axis)):
             raise RuntimeError(f"{op}: tensor {i} has shape {shape_str(t.shape)}, incompatible with tensor 0's "
                                f"{shape_str(ref.shape)}" + ("" if stacking else f" along dims other than {axis}"))
 

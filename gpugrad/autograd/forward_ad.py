@@ -1,0 +1,103 @@
+"""Forward-mode automatic differentiation with dual numbers, as ``torch.autograd.forward_ad``.
+
+Inside a :class:`dual_level`, a tensor made by :func:`make_dual` carries a tangent t beside its value x
+(the dual number x + t eps, eps^2 = 0). Every op that sees a tangent on an input also computes its output's
+tangent, J t, with the op's ``jvp`` rule, in the same pass as its value: one forward pass gives a
+Jacobian-vector product, with no tape and no backward pass. :func:`unpack_dual` reads it back.
+
+>>> import gpugrad as gg
+>>> import gpugrad.autograd.forward_ad as fwAD
+>>> x = gg.tensor([1.0, 2.0])
+>>> with fwAD.dual_level():
+...     y = (fwAD.make_dual(x, gg.tensor([1.0, 0.0])) ** 2).sum()
+...     fwAD.unpack_dual(y).tangent        # d/dx0 of x0^2 + x1^2 at (1, 2)
+tensor(2.)
+
+Tangents are raw arrays (the same module as the value) and are not themselves recorded for reverse mode.
+One level is active at a time; on leaving it every tangent made inside is dropped.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ..tensor import Tensor
+from .function import _fw_state, _attach_tangent
+
+__all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
+
+UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
+
+
+def enter_dual_level():
+    """Start the forward-AD level (prefer ``with dual_level():``). Returns its number, 0."""
+    if _fw_state.level:
+        raise RuntimeError("forward_ad: nested dual levels are not supported; leave the current dual_level "
+                           "before entering another")
+    _fw_state.duals = []
+    _fw_state.level = 1
+    return 0
+
+
+def exit_dual_level(*, level=None):
+    """Leave the forward-AD level: every tangent made inside it is dropped."""
+    if not _fw_state.level:
+        raise RuntimeError("forward_ad: exit_dual_level called with no dual level active")
+    for ref in _fw_state.duals:
+        t = ref()
+        if t is not None:
+            t._fw_tangent = None
+    _fw_state.duals = None
+    _fw_state.level = 0
+
+
+class dual_level:
+    """Context manager for a forward-AD level: ``with dual_level(): ...``."""
+
+    def __enter__(self):
+        return enter_dual_level()
+
+    def __exit__(self, *exc):
+        exit_dual_level()
+        return False
+
+
+def _check_active(op):
+    if not _fw_state.level:
+        raise RuntimeError(f"forward_ad.{op}: no dual level is active; use it inside `with dual_level():`")
+
+
+def make_dual(tensor, tangent, *, level=None):
+    """A view of ``tensor`` that carries ``tangent`` (same shape, a floating dtype, same device).
+
+    The result is still differentiable in reverse mode with respect to ``tensor``."""
+    _check_active("make_dual")
+    if not isinstance(tensor, Tensor) or not isinstance(tangent, Tensor):
+        raise TypeError(f"make_dual: expected two Tensors, got {type(tensor).__name__} and "
+                        f"{type(tangent).__name__}")
+    if tuple(tangent.shape) != tuple(tensor.shape):
+        raise ValueError(f"make_dual: tangent shape {tuple(tangent.shape)} must match the primal's "
+                         f"{tuple(tensor.shape)}")
+    if tensor.dtype.kind != "f" or tangent.dtype.kind != "f":
+        raise ValueError(f"make_dual: primal and tangent must be floating point, got {tensor.dtype} and "
+                         f"{tangent.dtype}")
+    if tangent.device != tensor.device:
+        raise ValueError(f"make_dual: tangent is on {tangent.device} but the primal is on {tensor.device}")
+    t = tangent.data if tangent.dtype == tensor.dtype else tangent.data.astype(tensor.dtype)
+    if tensor.requires_grad:
+        from ..ops.shape import Reshape
+        out = Reshape.apply(tensor, tensor.shape)        # a recorded view: reverse mode flows to tensor
+    else:
+        out = Tensor._make(tensor.data.view(), None, False, tensor._version)
+    _attach_tangent(out, t)
+    return out
+
+
+def unpack_dual(tensor, *, level=None):
+    """``(primal, tangent)``: a view of ``tensor`` without tangent, and the tangent as a Tensor (or None)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"unpack_dual: expected a Tensor, got {type(tensor).__name__}")
+    t = tensor._fw_tangent
+    if t is None:
+        return UnpackedDualTensor(tensor, None)
+    primal = Tensor._make(tensor.data, tensor.grad_fn, tensor.requires_grad, tensor._version)
+    return UnpackedDualTensor(primal, Tensor._make(t, None, False))
