@@ -1,0 +1,75 @@
+"""Compile the CUDA sources for a GPU architecture without a GPU: NVRTC from PyPI (``cuda-bindings`` +
+``nvidia-cuda-nvrtc``, what CuPy itself uses) or the machine's ``nvcc``. Used by the tests (every kernel in
+every family's explicit list must compile for sm_80 and sm_90) and by ``python -m gpugrad.kernels``."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from . import _launch
+
+
+def nvrtc_available() -> bool:
+    try:
+        from cuda.bindings import nvrtc
+        err, _, _ = nvrtc.nvrtcVersion()
+        return err == nvrtc.nvrtcResult.NVRTC_SUCCESS
+    except Exception:       # not installed, or the NVRTC library itself is missing
+        return False
+
+
+def nvcc_path():
+    return shutil.which("nvcc")
+
+
+def compile_nvrtc(stem: str, names, arch: str) -> dict:
+    """Compile ``<stem>.cu`` to cubin for ``arch`` (e.g. ``"sm_80"``), instantiating every name expression.
+    Returns ``{name: lowered (mangled) name}``; raises RuntimeError with NVRTC's log on failure."""
+    from cuda.bindings import nvrtc
+    ok = nvrtc.nvrtcResult.NVRTC_SUCCESS
+
+    def check(result, what):
+        err = result[0] if isinstance(result, tuple) else result
+        if err != ok:
+            raise RuntimeError(f"NVRTC {what} failed for {stem}.cu ({arch}): {err}")
+        return result[1] if isinstance(result, tuple) and len(result) > 1 else None
+
+    prog = check(nvrtc.nvrtcCreateProgram(_launch.source(stem).encode(), f"{stem}.cu".encode(), 0, [], []),
+                 "create")
+    try:
+        for n in names:
+            check(nvrtc.nvrtcAddNameExpression(prog, n.encode()), f"add name {n}")
+        opts = [f"--gpu-architecture={arch}".encode(), b"--std=c++14"]
+        err = nvrtc.nvrtcCompileProgram(prog, len(opts), opts)[0]
+        if err != ok:
+            size = check(nvrtc.nvrtcGetProgramLogSize(prog), "log size")
+            log = b" " * size
+            nvrtc.nvrtcGetProgramLog(prog, log)
+            raise RuntimeError(f"{stem}.cu does not compile for {arch}:\n{log.decode(errors='replace')}")
+        size = check(nvrtc.nvrtcGetCUBINSize(prog), "cubin size")
+        if not size:
+            raise RuntimeError(f"{stem}.cu: NVRTC produced an empty cubin for {arch}")
+        lowered = {}
+        for n in names:
+            lowered[n] = check(nvrtc.nvrtcGetLoweredName(prog, n.encode()), f"lowered name {n}").decode()
+        return lowered
+    finally:
+        nvrtc.nvrtcDestroyProgram(prog)
+
+
+def compile_nvcc(stem: str, names, arch: str) -> None:
+    """Compile ``<stem>.cu`` with nvcc for ``arch``; taking each kernel's address instantiates the templates."""
+    nvcc = nvcc_path()
+    if nvcc is None:
+        raise RuntimeError("nvcc not found")
+    with tempfile.TemporaryDirectory() as d:
+        tu = os.path.join(d, f"{stem}_all.cu")
+        with open(tu, "w") as f:
+            f.write(f'#include "{_launch.source_path(stem)}"\n')
+            f.write("void *gg_kernels[] = {" + ", ".join(f"(void *)&{n}" for n in names) + "};\n")
+        r = subprocess.run([nvcc, f"-arch={arch}", "-std=c++17", "-c", tu, "-o", os.path.join(d, "k.o")],
+                           capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(f"{stem}.cu does not compile with nvcc for {arch}:\n{r.stderr[-4000:]}")

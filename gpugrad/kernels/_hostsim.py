@@ -1,0 +1,146 @@
+"""Run the CUDA kernels on the CPU: the same ``.cu`` source, compiled by the host C++ compiler under a shim.
+
+This is how the tests execute the *logic* of every kernel on machines without a GPU. The shim maps CUDA's
+qualifiers to nothing and its built-ins (``threadIdx``, ``blockIdx``, ``blockDim``, ``gridDim``, ``__expf``,
+``rsqrtf``, ``atomicAdd``, ...) to host equivalents; a generated driver exports, for each kernel name
+expression, ``gg_launch_<i>(grid, block, void **args)`` that runs the kernel body once for every
+(block, thread) pair in order. ``args`` follows ``cuLaunchKernel``'s convention (one pointer to each argument's
+value), so the launch path of the real CuPy wrappers is exercised too: :class:`HostKernels` has the
+interface of ``_launch.CudaKernels`` and the wrappers take it in place of the GPU module.
+
+Sequential threads are exact for kernels whose threads never wait on each other: grid-stride elementwise and
+row-per-thread kernels (all of gpugrad's). ``__syncthreads`` aborts, so a kernel that relies on it cannot
+silently pass here.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import _launch
+
+SHIM = r"""
+// gpugrad host shim: CUDA built-ins for executing kernels sequentially on the CPU
+#include <cmath>
+#include <cstdlib>
+#include <cstddef>
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+struct dim3 { unsigned x = 1, y = 1, z = 1; };
+static dim3 threadIdx, blockIdx, blockDim, gridDim;
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __shared__ static
+// float overloads of the math functions, as CUDA's device headers declare them
+using std::exp; using std::log; using std::log1p; using std::expm1; using std::sqrt; using std::tanh;
+using std::erf; using std::fabs; using std::fmax; using std::fmin; using std::min; using std::max;
+using std::isnan; using std::isinf;
+inline float __expf(float x) { return std::exp(x); }
+inline float __logf(float x) { return std::log(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
+inline float fmaxf(float a, float b) { return std::fmax(a, b); }
+inline float fminf(float a, float b) { return std::fmin(a, b); }
+template <typename T> inline T atomicAdd(T *a, T v) { T old = *a; *a = old + v; return old; }
+template <typename T> inline T atomicMax(T *a, T v) { T old = *a; *a = old > v ? old : v; return old; }
+inline void __syncthreads() { std::abort(); }  // threads run one after another here: cannot wait on each other
+"""
+
+DRIVER_HEAD = r"""
+template <typename... A, std::size_t... I>
+static void gg_call(void (*k)(A...), void **args, std::index_sequence<I...>) {
+    k(*static_cast<typename std::remove_reference<A>::type *>(args[I])...);
+}
+template <typename... A>
+static void gg_run(void (*k)(A...), unsigned grid, unsigned block, void **args) {
+    gridDim.x = grid;
+    blockDim.x = block;
+    for (unsigned b = 0; b < grid; ++b)
+        for (unsigned t = 0; t < block; ++t) {
+            blockIdx.x = b;
+            threadIdx.x = t;
+            gg_call(k, args, std::index_sequence_for<A...>{});
+        }
+}
+"""
+
+
+def host_compiler():
+    """The host C++ compiler (``$CXX``, g++ or clang++), or None."""
+    for c in (os.environ.get("CXX"), "g++", "clang++"):
+        if c and shutil.which(c):
+            return shutil.which(c)
+    return None
+
+
+def driver_source(stem: str, names) -> str:
+    lines = [SHIM, f'#include "{_launch.source_path(stem)}"', DRIVER_HEAD]
+    for i, name in enumerate(names):
+        lines.append(f'extern "C" void gg_launch_{i}(unsigned g, unsigned b, void **a) '
+                     f'{{ gg_run(&{name}, g, b, a); }}')
+    return "\n".join(lines) + "\n"
+
+
+def build(stem: str, names) -> Path:
+    """Compile ``<stem>.cu`` with its driver into a shared library (cached by content hash)."""
+    cxx = host_compiler()
+    if cxx is None:
+        raise RuntimeError("gpugrad.kernels host simulation: no C++ compiler (set CXX or install g++)")
+    src = driver_source(stem, names)
+    key = hashlib.sha256((src + _launch.source(stem) + cxx).encode()).hexdigest()[:16]
+    out_dir = Path(tempfile.gettempdir()) / f"gpugrad-hostsim-{os.getuid()}"
+    out_dir.mkdir(exist_ok=True)
+    lib = out_dir / f"{stem}-{key}.so"
+    if not lib.exists():
+        cpp = out_dir / f"{stem}-{key}.cpp"
+        cpp.write_text(src)
+        tmp = out_dir / f"{stem}-{key}.{os.getpid()}.so"
+        r = subprocess.run([cxx, "-std=c++17", "-O2", "-ffp-contract=off", "-shared", "-fPIC", "-o", str(tmp),
+                            str(cpp)], capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(f"host compilation of {stem}.cu failed:\n{r.stderr[-4000:]}")
+        os.replace(tmp, lib)                 # atomic: parallel test workers never load a half-written file
+    return lib
+
+
+class HostKernels:
+    """``_launch.CudaKernels``'s interface over the host build. A small block and grid by default, so that
+    even modest sizes take several grid strides and leave a partial last block."""
+
+    def __init__(self, stem: str, names, block: int = 64, max_grid: int = 3):
+        self.stem = stem
+        self.names = tuple(names)
+        self.block = block
+        self.max_grid = max_grid
+        self._lib = ctypes.CDLL(str(build(stem, self.names)))
+        self._functions = {}
+
+    def function(self, name):
+        f = self._functions.get(name)
+        if f is None:
+            sym = getattr(self._lib, f"gg_launch_{self.names.index(name)}")
+            sym.argtypes = (ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)
+            sym.restype = None
+
+            def f(grid, block, args, _sym=sym):
+                # every argument's value is held in a numpy buffer; args[i] points at it (cuLaunchKernel's
+                # layout): arrays contribute their data pointer, numpy scalars their bytes
+                held = [np.array([a.ctypes.data], dtype=np.uintp) if isinstance(a, np.ndarray)
+                        else np.array(a) for a in args]
+                if any(isinstance(a, (int, float, bool)) for a in args):
+                    raise TypeError(f"{name}: pass numpy scalars (typed like the kernel's parameters)")
+                ptrs = np.array([h.ctypes.data for h in held], dtype=np.uintp)
+                _sym(grid[0], block[0], ptrs.ctypes.data)
+            self._functions[name] = f
+        return f

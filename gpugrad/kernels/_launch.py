@@ -1,0 +1,89 @@
+"""Finding the ``.cu`` sources, compiling them with CuPy on first use, and launching grid-stride kernels.
+
+A *kernel set* is what a family's wrappers launch through: ``function(name)`` returns a callable
+``(grid, block, args)`` with CuPy's ``RawKernel`` calling convention, ``block`` is the block size and
+``max_grid`` caps the grid (grid-stride loops cover any n). :class:`CudaKernels` is the real one (a
+``cupy.RawModule``); ``gpugrad.kernels._hostsim.HostKernels`` runs the same source on the CPU for the tests.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+_PKG = Path(__file__).resolve().parent.parent          # .../gpugrad
+
+#: where the CUDA sources live: an installed wheel carries them as gpugrad/_kernels_src (pyproject
+#: force-include); an editable install or a checkout reads <repo>/kernels
+SOURCE_DIRS = (_PKG / "_kernels_src", _PKG.parent / "kernels")
+
+#: a null pointer argument (an optional buffer that an option does not use); packed as 8 bytes of zero
+NULL = np.uintp(0)
+
+
+def source_path(stem: str) -> Path:
+    for d in SOURCE_DIRS:
+        p = d / f"{stem}.cu"
+        if p.is_file():
+            return p
+    raise FileNotFoundError(f"gpugrad.kernels: CUDA source {stem}.cu not found in "
+                            + " or ".join(str(d) for d in SOURCE_DIRS))
+
+
+def source(stem: str) -> str:
+    return source_path(stem).read_text()
+
+
+class CudaKernels:
+    """The kernels of one ``.cu`` family on the current GPU, compiled once (lazily, at first launch) with
+    ``cupy.RawModule``. RawModule rather than ElementwiseKernel: the kernels are real, templated CUDA files
+    (readable, compiled in CI with NVRTC and executed on the host by the tests), several of them write
+    several outputs, and the softmax kernel works on rows, which ElementwiseKernel cannot express."""
+
+    block = 256
+
+    def __init__(self, stem: str, names):
+        self.stem = stem
+        self.names = tuple(names)
+        self._module = None
+        self._functions = {}
+        self.max_grid = 0
+
+    def function(self, name):
+        f = self._functions.get(name)
+        if f is None:
+            if name not in self.names:
+                raise KeyError(f"gpugrad.kernels: {name!r} is not in {self.stem}.cu's kernel list")
+            if self._module is None:
+                import cupy
+                self._module = cupy.RawModule(code=source(self.stem), options=("--std=c++14",),
+                                              name_expressions=list(self.names))
+                sms = cupy.cuda.Device().attributes["MultiProcessorCount"]
+                self.max_grid = 32 * sms            # enough resident blocks to saturate memory bandwidth
+            f = self._functions[name] = self._module.get_function(name)
+        return f
+
+
+def launch(kernels, name, n, *args):
+    """Launch ``name`` over ``n`` work items (nothing for n == 0). Arrays are passed as device pointers,
+    numpy scalars by value, :data:`NULL` as a null pointer."""
+    if n <= 0:
+        return
+    f = kernels.function(name)
+    block = kernels.block
+    grid = min((n + block - 1) // block, kernels.max_grid or 1)
+    f((grid,), (block,), args)
+
+
+def scalar_type(dtype):
+    """The numpy scalar type matching the kernel's ``T`` (float or double)."""
+    return np.float32 if np.dtype(dtype) == np.float32 else np.float64
+
+
+def dtype_name(dtype) -> str:
+    d = np.dtype(dtype)
+    if d == np.float32:
+        return "float"
+    if d == np.float64:
+        return "double"
+    raise TypeError(f"gpugrad.kernels: fused kernels take float32 or float64, got {d}")

@@ -1,0 +1,167 @@
+"""Fused softmax + cross-entropy from class indices, with ``ignore_index`` and label smoothing.
+Twin of kernels/softmax_ce.cu (kernels ``softmax_ce_fwd<T>`` / ``softmax_ce_bwd<T>``).
+
+For a row x of C logits, target t, smoothing eps and q = (1 - eps) onehot(t) + eps / C:
+m = max x, ls = log sum e^(x - m), log p = (x - m) - ls, loss = -sum q log p, dloss/dx = g (p - q).
+Forward keeps only (m, ls) per row; backward recomputes p from them in the same pass that writes dx.
+
+    loss, m, ls = ce_forward(logits, target, ignore_index=-100, label_smoothing=0.0)
+    dlogits = ce_backward(logits, target, m, ls, g, ignore_index=-100, label_smoothing=0.0)   # g: (N,)
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from . import select
+from ._launch import CudaKernels, launch, scalar_type, dtype_name
+
+KERNELS = tuple(f"softmax_ce_{d}<{t}>" for d in ("fwd", "bwd") for t in ("float", "double"))
+
+
+# -- reference (plain xp: the specification) ------------------------------------------------------------------
+def ce_forward_reference(logits, target, ignore_index=-100, label_smoothing=0.0):
+    """``(loss (N,), row_max (N,), row_ls (N,))`` for logits ``(N, C)`` and class indices ``(N,)``."""
+    from ..backend import xp_of
+    xp = xp_of(logits)
+    n, c = logits.shape
+    m = logits.max(axis=1, keepdims=True)
+    z = logits - m                                           # <= 0: no overflow for any magnitude
+    ls = xp.log(xp.exp(z).sum(axis=1, keepdims=True))
+    logp = z - ls
+    valid = target != ignore_index
+    safe = xp.where(valid, target, 0)
+    picked = xp.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+    loss = -(1 - label_smoothing) * picked
+    if label_smoothing:
+        loss = loss - (label_smoothing / c) * logp.sum(axis=1)
+    return xp.where(valid, loss, 0).astype(logits.dtype, copy=False), m[:, 0], ls[:, 0]
+
+
+def ce_backward_reference(logits, target, row_max, row_ls, g, ignore_index=-100, label_smoothing=0.0):
+    """``dlogits = g_i (p - q)``, zero on ignored rows."""
+    from ..backend import xp_of
+    xp = xp_of(logits)
+    n, c = logits.shape
+    p = xp.exp((logits - row_max[:, None]) - row_ls[:, None])
+    valid = target != ignore_index
+    onehot = xp.arange(c)[None, :] == xp.where(valid, target, 0)[:, None]
+    q = xp.where(onehot, 1 - label_smoothing + label_smoothing / c, label_smoothing / c).astype(logits.dtype)
+    return (p - q) * xp.where(valid, g, 0).astype(logits.dtype, copy=False)[:, None]
+
+
+# -- Numba (CPU): parallel over rows, each row swept twice (max, then the sums) while it sits in L1 -------------
+@njit(parallel=True, cache=True)
+def _ce_fwd_numba(x, t, loss, row_max, row_ls, ignore_index, eps):
+    n, c = x.shape
+    for r in prange(n):
+        m = x[r, 0]
+        for j in range(1, c):
+            if x[r, j] > m:
+                m = x[r, j]
+        s = 0.0
+        zsum = 0.0
+        for j in range(c):
+            zj = x[r, j] - m
+            s += np.exp(zj)
+            zsum += zj
+        ls = np.log(s)
+        row_max[r] = m
+        row_ls[r] = ls
+        if t[r] == ignore_index:
+            loss[r] = 0
+        else:
+            loss[r] = -(1 - eps) * ((x[r, t[r]] - m) - ls) - eps / c * (zsum - c * ls)
+
+
+@njit(parallel=True, cache=True)
+def _ce_bwd_numba(x, t, row_max, row_ls, g, dx, ignore_index, eps):
+    n, c = x.shape
+    for r in prange(n):
+        if t[r] == ignore_index:
+            for j in range(c):
+                dx[r, j] = 0
+        else:
+            gr = g[r]
+            base = eps / c
+            for j in range(c):
+                dx[r, j] = gr * (np.exp((x[r, j] - row_max[r]) - row_ls[r]) - base)
+            dx[r, t[r]] -= gr * (1 - eps)
+
+
+# -- CUDA --------------------------------------------------------------------------------------------------------
+CUDA = CudaKernels("softmax_ce", KERNELS)
+
+
+def forward_cuda(logits, target, ignore_index=-100, label_smoothing=0.0, kernels=CUDA):
+    from ..backend import xp_of
+    xp = xp_of(logits)
+    x = xp.ascontiguousarray(logits)
+    t = xp.ascontiguousarray(target, dtype=xp.int64)
+    n, c = x.shape
+    loss, m, ls = xp.empty(n, x.dtype), xp.empty(n, x.dtype), xp.empty(n, x.dtype)
+    launch(kernels, f"softmax_ce_fwd<{dtype_name(x.dtype)}>", n, x, t, loss, m, ls, np.int64(n), np.int64(c),
+           np.int64(ignore_index), scalar_type(x.dtype)(label_smoothing))
+    return loss, m, ls
+
+
+def backward_cuda(logits, target, row_max, row_ls, g, ignore_index=-100, label_smoothing=0.0, kernels=CUDA):
+    from ..backend import xp_of
+    xp = xp_of(logits)
+    x = xp.ascontiguousarray(logits)
+    t = xp.ascontiguousarray(target, dtype=xp.int64)
+    g = xp.ascontiguousarray(g, dtype=x.dtype)          # a 'mean' reduction hands in a broadcast view
+    n, c = x.shape
+    dx = xp.empty_like(x)
+    launch(kernels, f"softmax_ce_bwd<{dtype_name(x.dtype)}>", n * c, x, t, row_max, row_ls, g, dx,
+           np.int64(n), np.int64(c), np.int64(ignore_index), scalar_type(x.dtype)(label_smoothing))
+    return dx
+
+
+# -- dispatch ------------------------------------------------------------------------------------------------------
+#: N x C from which Numba beats the NumPy reference on the CPU (measured, 2-core CPU dev machine; see
+#: BENCHMARKS.md "Fused kernels")
+NUMBA_MIN_ELEMENTS = 4096
+
+
+def _check(op, logits, target):
+    if logits.ndim != 2 or target.shape != logits.shape[:1]:
+        raise ValueError(f"{op}: expected logits (N, C) and targets (N,), got {tuple(logits.shape)} and "
+                         f"{tuple(target.shape)}")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{op}: targets must be integer class indices, got dtype {target.dtype}")
+
+
+def _fusable(logits):
+    return logits.dtype in (np.float32, np.float64) and logits.shape[1] > 0
+
+
+def ce_forward(logits, target, ignore_index=-100, label_smoothing=0.0, *, impl="auto"):
+    """``(loss, row_max, row_ls)``: per-row smoothed cross-entropy and the row statistics backward needs."""
+    _check("ce_forward", logits, target)
+    which = select("ce_forward", logits, impl, lambda: logits.size >= NUMBA_MIN_ELEMENTS and _fusable(logits))
+    if which == "reference" or not _fusable(logits):
+        return ce_forward_reference(logits, target, ignore_index, label_smoothing)
+    if which == "numba":
+        n = logits.shape[0]
+        x = np.ascontiguousarray(logits)
+        loss, m, ls = np.empty(n, x.dtype), np.empty(n, x.dtype), np.empty(n, x.dtype)
+        _ce_fwd_numba(x, target.astype(np.int64, copy=False), loss, m, ls, ignore_index,
+                      scalar_type(x.dtype)(label_smoothing))
+        return loss, m, ls
+    return forward_cuda(logits, target, ignore_index, label_smoothing)
+
+
+def ce_backward(logits, target, row_max, row_ls, g, ignore_index=-100, label_smoothing=0.0, *, impl="auto"):
+    """``dlogits`` (N, C) for the per-row upstream gradient ``g`` (N,)."""
+    _check("ce_backward", logits, target)
+    which = select("ce_backward", logits, impl, lambda: logits.size >= NUMBA_MIN_ELEMENTS and _fusable(logits))
+    if which == "reference" or not _fusable(logits):
+        return ce_backward_reference(logits, target, row_max, row_ls, g, ignore_index, label_smoothing)
+    if which == "numba":
+        x = np.ascontiguousarray(logits)
+        dx = np.empty_like(x)
+        _ce_bwd_numba(x, target.astype(np.int64, copy=False), row_max, row_ls,
+                      np.ascontiguousarray(g, dtype=x.dtype), dx, ignore_index, scalar_type(x.dtype)(label_smoothing))
+        return dx
+    return backward_cuda(logits, target, row_max, row_ls, g, ignore_index, label_smoothing)

@@ -1,0 +1,66 @@
+// softmax_ce.cu -- fused softmax + cross-entropy from class indices, with ignore_index and label smoothing.
+// Twins: gpugrad/kernels/softmax_ce.py (reference in plain xp, Numba CPU kernel, CuPy wrapper).
+//
+// Math, for one row x (C logits), target t, smoothing eps, q = (1 - eps) onehot(t) + eps / C:
+//   m = max_c x_c,  ls = log sum_c e^(x_c - m),  log p_c = (x_c - m) - ls        (stable for any magnitude:
+//   every exponent is <= 0, and x_c - m is formed before anything is added to it)
+//   loss = -sum_c q_c log p_c = -(1 - eps) log p_t - eps / C * sum_c log p_c
+//        = -(1 - eps) ((x_t - m) - ls) - eps / C * (sum_c (x_c - m) - C ls)
+//   dloss/dx_c = g (p_c - q_c)   with p_c = e^((x_c - m) - ls)
+//   rows with t == ignore_index have loss 0 and gradient 0.
+// Forward keeps (m, ls) per row -- 2 N values instead of the N x C log-probabilities -- for the backward.
+//
+// Launch schemes (1-D grid-stride loops, block 256, grid min(ceil(work / 256), 32 * #SMs)):
+//   softmax_ce_fwd: one thread per row, two sweeps over its row (max, then the sums; the second sweep
+//       hits L1). Right for classifier heads (C up to a few thousand, N up to ~1e5 rows); a vocabulary-sized
+//       C would want a block per row with a shared-memory reduction.
+//   softmax_ce_bwd: one thread per element of the N x C gradient (coalesced reads and writes).
+
+template <typename T>
+__global__ void softmax_ce_fwd(const T* __restrict__ logits, const long long* __restrict__ target,
+                               T* loss, T* row_max, T* row_ls, long long n, long long c,
+                               long long ignore_index, T eps) {
+    long long stride = (long long)gridDim.x * blockDim.x;
+    for (long long r = (long long)blockIdx.x * blockDim.x + threadIdx.x; r < n; r += stride) {
+        const T* x = logits + r * c;
+        T m = x[0];
+        for (long long j = 1; j < c; ++j) m = x[j] > m ? x[j] : m;
+        T s = T(0), zsum = T(0);
+        for (long long j = 0; j < c; ++j) {
+            T zj = x[j] - m;
+            s += exp(zj);
+            zsum += zj;
+        }
+        T ls = log(s);
+        row_max[r] = m;
+        row_ls[r] = ls;
+        long long t = target[r];
+        if (t == ignore_index) {
+            loss[r] = T(0);
+        } else {
+            T logp_t = (x[t] - m) - ls;
+            loss[r] = -(T(1) - eps) * logp_t - eps / T(c) * (zsum - T(c) * ls);
+        }
+    }
+}
+
+template <typename T>
+__global__ void softmax_ce_bwd(const T* __restrict__ logits, const long long* __restrict__ target,
+                               const T* __restrict__ row_max, const T* __restrict__ row_ls,
+                               const T* __restrict__ g, T* dx, long long n, long long c,
+                               long long ignore_index, T eps) {
+    long long total = n * c;
+    long long stride = (long long)gridDim.x * blockDim.x;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
+        long long r = i / c;
+        long long j = i - r * c;
+        long long t = target[r];
+        if (t == ignore_index) {
+            dx[i] = T(0);
+        } else {
+            T p = exp((logits[i] - row_max[r]) - row_ls[r]);
+            T q = eps / T(c) + (j == t ? T(1) - eps : T(0));
+            dx[i] = g[r] * (p - q);
+        }
+    }
+}
