@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype
-from .backend import device_of, xp_of, to_device, device as _parse_device, default_device, module_for
+from .backend import (device_of, xp_of, to_device, device as _parse_device, default_device, module_for,
+                      device_context, is_device_array, device_array)
+from . import backend as _backend
 
 _ndarray = np.ndarray
 
@@ -89,7 +91,7 @@ class Tensor:
 
     @property
     def is_cuda(self):
-        return not isinstance(self.data, _ndarray)
+        return self.device.type == "cuda"
 
     @property
     def is_floating_point(self):
@@ -197,7 +199,7 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda"):
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "strict"):
                 device = a
             elif hasattr(a, "type") and hasattr(a, "index"):
                 device = a
@@ -270,6 +272,8 @@ class Tensor:
         return (self[i] for i in range(self.data.shape[0]))
 
     def __dlpack__(self, *args, **kwargs):
+        if self.requires_grad:
+            raise RuntimeError("__dlpack__: can't export a tensor that requires grad; use tensor.detach()")
         return self.data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
@@ -314,7 +318,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         arr = np.array([d.tolist() if isinstance(d, Tensor) else d for d in data])
     else:
         arr = data
-    if isinstance(arr, (np.ndarray, np.generic)) or not hasattr(arr, "__cuda_array_interface__"):
+    if isinstance(arr, (np.ndarray, np.generic)) or not is_device_array(arr):
         src_is_py = not isinstance(arr, (np.ndarray, np.generic))
         try:
             arr = np.array(arr, copy=True)
@@ -327,7 +331,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         if dev is None:
             dev = default_device()
     else:
-        arr = xp_of(arr).array(arr, copy=True)
+        arr = device_array(arr, copy=True)
         if dev is None:
             dev = device_of(arr)
     if dtype is not None and arr.dtype != dtype:
@@ -345,8 +349,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor` but shares memory when ``data`` already is an array of the right kind."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
-    if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
-        t = Tensor._make(data, None, False)
+    if isinstance(data, np.ndarray) or is_device_array(data):
+        t = Tensor._make(data if isinstance(data, np.ndarray) else device_array(data), None, False)
         return t.to(device=device, dtype=dtype) if (device or dtype) else t
     return tensor(data, dtype=dtype, device=device)
 
@@ -380,17 +384,23 @@ def _float_dtype(dtype):
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
-    return _finish(xp.zeros(_shape(size), _float_dtype(dtype)), xp, requires_grad, "zeros")
+    with device_context(dev):
+        arr = xp.zeros(_shape(size), _float_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "zeros")
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
-    return _finish(xp.ones(_shape(size), _float_dtype(dtype)), xp, requires_grad, "ones")
+    with device_context(dev):
+        arr = xp.ones(_shape(size), _float_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "ones")
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
-    return _finish(xp.empty(_shape(size), _float_dtype(dtype)), xp, requires_grad, "empty")
+    with device_context(dev):
+        arr = xp.empty(_shape(size), _float_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -399,7 +409,9 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         dtype = (_dtype.bool_ if isinstance(fill_value, bool) else _dtype.int64 if isinstance(fill_value, int)
                  else _dtype.get_default_dtype())
     size = (size,) if isinstance(size, int) else tuple(size)
-    return _finish(xp.full(size, fill_value, _dtype.as_dtype(dtype)), xp, requires_grad, "full")
+    with device_context(dev):
+        arr = xp.full(size, fill_value, _dtype.as_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "full")
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
@@ -426,52 +438,51 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = _dtype.int64 if is_int else _dtype.get_default_dtype()
-    return _finish(xp.arange(start, end, step, dtype=_dtype.as_dtype(dtype)), xp, requires_grad, "arange")
+    with device_context(dev):
+        arr = xp.arange(start, end, step, dtype=_dtype.as_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "arange")
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
-    return _finish(xp.linspace(start, end, steps, dtype=_float_dtype(dtype)), xp, requires_grad, "linspace")
+    with device_context(dev):
+        arr = xp.linspace(start, end, steps, dtype=_float_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "linspace")
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
-    return _finish(xp.eye(n, m, dtype=_float_dtype(dtype)), xp, requires_grad, "eye")
+    with device_context(dev):
+        arr = xp.eye(n, m, dtype=_float_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "eye")
 
 
-# -- random numbers: one seed drives the CPU generator and every CUDA device's ---------------------------
-_rng = [np.random.default_rng()]
-
-
+# -- random numbers: one seed drives the CPU generator and every device's (see gpugrad.backend.rng) ----------
 def manual_seed(seed: int):
-    """Seed every generator gpugrad uses (CPU and, when present, CUDA)."""
-    _rng[0] = np.random.default_rng(seed)
-    from .backend import cupy_or_none
-    cp = cupy_or_none()
-    if cp is not None:
-        cp.random.seed(seed)
-    return seed
+    """Seed every generator gpugrad uses (the CPU's and each CUDA device's)."""
+    return _backend.manual_seed(seed)
 
 
-def _generator(xp):
-    if xp is np:
-        return _rng[0]
-    return xp.random
+def _generator(xp, like=None):
+    """The generator of ``like``'s device (or, without it, of the CPU or the current CUDA device)."""
+    if like is not None:
+        return _backend.generator(device_of(like))
+    return _backend.generator(_backend.cpu if xp is np else _parse_device("cuda"))
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
-    arr = _generator(xp).random(_shape(size), dtype=np.float64 if dt == np.float16 else dt).astype(dt, copy=False)
+    draw = np.float64 if dt == np.float16 else dt       # the generators draw float32 and float64 only
+    arr = _backend.generator(dev).random(_shape(size), dtype=draw).astype(dt, copy=False)
     return _finish(arr, xp, requires_grad, "rand")
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
-    g = _generator(xp)
-    arr = (g.standard_normal(_shape(size), dtype=np.float64 if dt == np.float16 else dt) if xp is np
-           else g.standard_normal(_shape(size), dtype=dt)).astype(dt, copy=False)
+    draw = np.float64 if dt == np.float16 else dt
+    arr = _backend.generator(dev).standard_normal(_shape(size), dtype=draw).astype(dt, copy=False)
     return _finish(arr, xp, requires_grad, "randn")
 
 
@@ -481,20 +492,17 @@ def randint(low, high=None, size=(), dtype=None, device=None):
     xp, dev = _xp_dev(device)
     dt = _dtype.as_dtype(dtype) or _dtype.int64
     size = (size,) if isinstance(size, int) else tuple(size)
-    if xp is np:
-        arr = _rng[0].integers(low, high, size=size, dtype=dt)
-    else:
-        arr = xp.random.randint(low, high, size=size).astype(dt)
+    arr = _backend.generator(dev).integers(low, high, size=size, dtype=dt)
     return Tensor._make(arr, None, False)
 
 
 def randperm(n, dtype=None, device=None):
     xp, dev = _xp_dev(device)
     dt = _dtype.as_dtype(dtype) or _dtype.int64
-    arr = _rng[0].permutation(n).astype(dt) if xp is np else xp.random.permutation(n).astype(dt)
+    arr = _backend.generator(dev).permutation(n).astype(dt)
     return Tensor._make(arr, None, False)
 
 
 def cpu_generator():
     """The NumPy generator behind gpugrad's CPU random numbers (seeded by :func:`manual_seed`)."""
-    return _rng[0]
+    return _backend.cpu_generator()

@@ -3,17 +3,31 @@
 A tensor's device fixes its array module (``xp``): NumPy on the CPU, CuPy on CUDA devices. Op code asks
 :func:`xp_of` for the module of its arrays and never imports CuPy itself. CuPy is imported lazily, so the
 CPU path works on machines where it is not installed.
+
+A third device type, ``'strict'`` (``'strict:N'``), exists for the tests only: its arrays are NumPy arrays
+behind a wrapper that refuses the ``numpy`` module, host arrays and silent host copies, as a GPU would (see
+:mod:`gpugrad.backend.strict`). Running the op tests on it proves on a CPU-only machine that op code is
+written against ``xp`` and never synchronises where it should not.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
-__all__ = ["Device", "device", "cpu", "xp_of", "device_of", "to_device", "cupy_or_none",
-           "cuda_available", "default_device", "set_default_device", "scatter_add"]
+from .rng import generator, manual_seed, cpu_generator
+from .strict import StrictArray as _StrictArray
+
+__all__ = ["Device", "device", "cpu", "xp_of", "device_of", "to_device", "module_for", "device_context",
+           "is_device_array", "device_array", "cupy_or_none", "cuda_available", "default_device", "set_default_device",
+           "scatter_add", "generator", "manual_seed", "cpu_generator"]
+
+_TYPES = ("cpu", "cuda", "strict")
 
 
 class Device:
-    """A device: ``'cpu'``, ``'cuda'`` or ``'cuda:N'``. Compares equal to its string form."""
+    """A device: ``'cpu'``, ``'cuda'`` or ``'cuda:N'`` (and ``'strict[:N]'`` in tests). Compares equal to its
+    string form."""
 
     __slots__ = ("type", "index")
 
@@ -31,7 +45,7 @@ class Device:
         return self.type == "cpu" or (self.index or 0) == (other.index or 0)
 
     def __hash__(self):
-        return hash((self.type, self.index or 0))
+        return hash((self.type, 0 if self.type == "cpu" else self.index or 0))
 
     def __str__(self):
         return self.type if self.index is None or self.type == "cpu" else f"{self.type}:{self.index}"
@@ -41,7 +55,7 @@ class Device:
 
 
 cpu = Device("cpu")
-_CUDA_DEVICES: dict[int, Device] = {}
+_INDEXED: dict[tuple, Device] = {}
 
 
 def device(spec) -> Device:
@@ -50,23 +64,26 @@ def device(spec) -> Device:
         return spec
     if spec is None:
         return _default[0]
-    if isinstance(spec, int):
-        return _cuda_device(spec)
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        return _indexed("cuda", spec)
     if isinstance(spec, str):
         s = spec.strip().lower()
         if s == "cpu":
             return cpu
         if s == "cuda":
-            return _cuda_device(_current_cuda_ordinal())
-        if s.startswith("cuda:") and s[5:].isdigit():
-            return _cuda_device(int(s[5:]))
+            return _indexed("cuda", _current_cuda_ordinal())
+        if s == "strict":
+            return _indexed("strict", 0)
+        kind, _, idx = s.partition(":")
+        if kind in ("cuda", "strict") and idx.isdigit():
+            return _indexed(kind, int(idx))
     raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {spec!r}")
 
 
-def _cuda_device(i: int) -> Device:
-    d = _CUDA_DEVICES.get(i)
+def _indexed(kind: str, i: int) -> Device:
+    d = _INDEXED.get((kind, i))
     if d is None:
-        d = _CUDA_DEVICES[i] = Device("cuda", i)
+        d = _INDEXED[(kind, i)] = Device(kind, i)
     return d
 
 
@@ -74,23 +91,30 @@ def _current_cuda_ordinal() -> int:
     cp = cupy_or_none()
     if cp is None:
         return 0
-    return cp.cuda.Device().id
+    return cp.cuda.runtime.getDevice()
 
 
+# -- CuPy, probed once ----------------------------------------------------------------------------------------
 _cupy = []  # [module or None] once probed
 
 
 def cupy_or_none():
-    """CuPy if it imports and a CUDA device answers, else None (probed once)."""
+    """CuPy if it imports and a CUDA device answers, else None (probed once).
+
+    "Answers" means the runtime reports at least one device and the first one can be opened (its compute
+    capability read): an installed CuPy with no driver, or a driver with no visible GPU, counts as no GPU."""
     if not _cupy:
         try:
             import cupy
-            cupy.cuda.runtime.getDeviceCount()
             if cupy.cuda.runtime.getDeviceCount() < 1:
                 raise RuntimeError("no CUDA device")
-            _cupy.append(cupy)
+            cupy.cuda.Device(0).compute_capability
         except Exception:  # ImportError, CUDARuntimeError, missing driver: all mean "no GPU here"
             _cupy.append(None)
+        else:
+            _cupy.append(cupy)
+            from . import cuda_state
+            cuda_state.on_cuda_ready(cupy)
     return _cupy[0]
 
 
@@ -98,10 +122,18 @@ def cuda_available() -> bool:
     return cupy_or_none() is not None
 
 
+# -- arrays and their devices -----------------------------------------------------------------------------------
+def _strict():
+    from . import strict
+    return strict
+
+
 def xp_of(arr):
-    """The array module (numpy or cupy) that owns ``arr``."""
+    """The array module (numpy or cupy, or the strict test namespace) that owns ``arr``."""
     if type(arr) is np.ndarray or isinstance(arr, (np.ndarray, np.generic)):
         return np
+    if type(arr) is _StrictArray:
+        return _strict().namespace
     cp = cupy_or_none()
     if cp is not None and isinstance(arr, cp.ndarray):
         return cp
@@ -109,32 +141,106 @@ def xp_of(arr):
 
 
 def device_of(arr) -> Device:
-    if isinstance(arr, np.ndarray):
+    if isinstance(arr, (np.ndarray, np.generic)):
         return cpu
-    return _cuda_device(arr.device.id)
+    if type(arr) is _StrictArray:
+        return _indexed("strict", arr.device.id)
+    return _indexed("cuda", arr.device.id)
+
+
+def is_device_array(obj) -> bool:
+    """True for arrays that live on an accelerator: CuPy's, anything exposing ``__cuda_array_interface__``
+    (Numba, PyTorch CUDA tensors), and the strict test device's."""
+    return type(obj) is _StrictArray or hasattr(obj, "__cuda_array_interface__")
 
 
 def module_for(dev: Device):
     """The array module serving ``dev``; a clear error when CUDA is asked for but absent."""
     if dev.type == "cpu":
         return np
+    if dev.type == "strict":
+        return _strict().namespace
     cp = cupy_or_none()
     if cp is None:
         raise RuntimeError(f"device {dev}: CUDA is not available (CuPy is not installed or no GPU answered); "
                            "install gpugrad[cuda12] or gpugrad[cuda13] on a machine with an NVIDIA GPU")
+    n = cp.cuda.runtime.getDeviceCount()
+    if (dev.index or 0) >= n:
+        raise RuntimeError(f"device {dev}: invalid device ordinal, this machine has {n} CUDA device(s)")
     return cp
 
 
+_no_context = contextlib.nullcontext()
+
+
+def device_context(dev: Device):
+    """A context in which new arrays of ``dev``'s module are created on ``dev`` (``with
+    cupy.cuda.Device(n)`` for CUDA; nothing to do on the CPU)."""
+    if dev.type == "cpu":
+        return _no_context
+    if dev.type == "strict":
+        return _strict_context(dev.index or 0)
+    return module_for(dev).cuda.Device(dev.index or 0)
+
+
+@contextlib.contextmanager
+def _strict_context(index):
+    s = _strict()
+    prev = s._creation_device[0]
+    s._creation_device[0] = s.StrictDevice(index)
+    try:
+        yield
+    finally:
+        s._creation_device[0] = prev
+
+
 def to_device(arr, dev: Device):
-    """Move (or keep) ``arr`` on ``dev``; no copy when it is already there."""
+    """Move (or keep) ``arr`` on ``dev``; no copy when it is already there. CPU to GPU copies the host data;
+    GPU to GPU copies device to device (peer to peer where the GPUs allow it)."""
     src = device_of(arr)
     if src == dev:
         return arr
     if dev.type == "cpu":
-        return arr.get()
+        return arr.get()                      # CuPy and strict arrays: an explicit device-to-host copy
+    if dev.type == "strict":
+        s = _strict()
+        host = arr if src.type == "cpu" else arr.get()
+        return s.StrictArray(np.array(host, copy=True), s.StrictDevice(dev.index or 0))
     cp = module_for(dev)
+    if src.type == "cuda":
+        return _cuda_peer_copy(cp, arr, dev.index or 0)
+    host = arr if src.type == "cpu" else arr.get()
     with cp.cuda.Device(dev.index or 0):
-        return cp.asarray(arr)
+        return cp.asarray(host)
+
+
+def _cuda_peer_copy(cp, arr, index):
+    """Copy a CuPy array to GPU ``index``: a contiguous buffer on the target, filled by one cudaMemcpy that
+    unified addressing routes between the two devices."""
+    with arr.device:
+        src = cp.ascontiguousarray(arr)
+    with cp.cuda.Device(index):
+        out = cp.empty(src.shape, src.dtype)
+        if src.nbytes:
+            out.data.copy_from_device(src.data, src.nbytes)
+    return out
+
+
+def device_array(obj, copy=False):
+    """A device array of any producer as an array gpugrad can hold: CuPy and strict arrays as they are (or a
+    copy on their device), other ``__cuda_array_interface__`` objects (Numba arrays, PyTorch CUDA tensors)
+    wrapped by CuPy without a copy (or copied on their device)."""
+    if type(obj) is _StrictArray:
+        return obj.copy() if copy else obj
+    cp = cupy_or_none()
+    if cp is None:
+        raise RuntimeError(f"{type(obj).__name__} lives on a GPU but CUDA is not available here")
+    if isinstance(obj, cp.ndarray):
+        dev = obj.device
+    else:
+        dev = cp.cuda.Device(cp.cuda.runtime.pointerGetAttributes(obj.__cuda_array_interface__["data"][0]).device)
+    with dev:
+        return cp.array(obj, copy=True) if copy else cp.asarray(obj)
 
 
 _default = [cpu]
@@ -155,6 +261,8 @@ def scatter_add(xp, target, index, values):
     """``target[index] += values`` with repeated indices summed (unbuffered), on NumPy and CuPy."""
     if xp is np:
         np.add.at(target, index, values)
+    elif type(target) is _StrictArray:
+        xp.add.at(target, index, values)
     else:
         import cupyx
         cupyx.scatter_add(target, index, values)

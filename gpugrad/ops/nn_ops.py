@@ -163,7 +163,7 @@ class Linear(Function):
 class Dropout(Function):
     def forward(self, x, p):
         xp = self.xp
-        keep = _generator(xp).random(x.shape, dtype=x.dtype if x.dtype.kind == "f" and x.dtype.itemsize >= 4
+        keep = _generator(xp, x).random(x.shape, dtype=x.dtype if x.dtype.kind == "f" and x.dtype.itemsize >= 4
                                      else "float32") >= p
         self.mask = keep.astype(x.dtype) * (1.0 / (1.0 - p))
         return x * self.mask
