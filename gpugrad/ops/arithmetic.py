@@ -32,29 +32,38 @@ class Sub(Function):
         return (unbroadcast(g, sa) if n[0] else None, unbroadcast(-g, sb) if n[1] else None)
 
 
+def _unless_scalar(keep, other):
+    """``keep``, or None when ``other`` is a Python scalar: only the gradient of ``other`` needs ``keep``, and
+    a scalar takes none. Not saving it keeps ``y *= 2`` legal on a recorded y (as in PyTorch), since the
+    version check only guards what was saved."""
+    return keep if hasattr(other, "shape") else None
+
+
 class Mul(Function):
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        self.shapes = (_shape(a), _shape(b))
+        self.save_for_backward(_unless_scalar(a, b), _unless_scalar(b, a))
         return a * b
 
     def backward(self, g):
         a, b = self.saved
         n = self.needs_input_grad
-        return (unbroadcast(g * b, _shape(a)) if n[0] else None,   # d(ab)/da = b
-                unbroadcast(g * a, _shape(b)) if n[1] else None)   # d(ab)/db = a
+        return (unbroadcast(g * b, self.shapes[0]) if n[0] else None,   # d(ab)/da = b
+                unbroadcast(g * a, self.shapes[1]) if n[1] else None)   # d(ab)/db = a
 
 
 class Div(Function):
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        self.shapes = (_shape(a), _shape(b))
+        self.save_for_backward(_unless_scalar(a, b), b)
         return a / b
 
     def backward(self, g):
         a, b = self.saved
         n = self.needs_input_grad
         ga = g / b                                                    # d(a/b)/da = 1/b
-        return (unbroadcast(ga, _shape(a)) if n[0] else None,
-                unbroadcast(-ga * a / b, _shape(b)) if n[1] else None)  # d(a/b)/db = -a/b^2
+        return (unbroadcast(ga, self.shapes[0]) if n[0] else None,
+                unbroadcast(-ga * a / b, self.shapes[1]) if n[1] else None)  # d(a/b)/db = -a/b^2
 
 
 class Neg(Function):
@@ -138,17 +147,23 @@ class Clamp(Function):
         return y
 
     def backward(self, g):
+        # y = min(max(x, lo), hi): dy/dx = [lo <= x <= hi], dy/dlo = [x < lo], dy/dhi = [x > hi]; with
+        # crossed bounds (lo > hi) every output is hi, so the whole gradient goes to hi (as in PyTorch)
         x, lo, hi = self.saved
         xp = self.xp
         n = self.needs_input_grad
-        inside = True
-        if lo is not None:
-            inside = x >= lo
-        if hi is not None:
-            inside = (x <= hi) & inside if lo is not None else x <= hi
-        gx = xp.where(inside, g, 0 * g) if n[0] else None
-        glo = unbroadcast(xp.where(x < lo, g, 0 * g), _shape(lo)) if n[1] else None
-        ghi = unbroadcast(xp.where(x > hi, g, 0 * g), _shape(hi)) if n[2] else None
+        z = 0 * g
+        below = x < lo if lo is not None else None
+        above = x > hi if hi is not None else None
+        if below is None or above is None:
+            clipped = above if below is None else below
+        else:
+            clipped = below | above                  # always true where the bounds cross
+            below = below & (lo <= hi)
+            above = above | (lo > hi)
+        gx = xp.where(clipped, z, g) if n[0] else None
+        glo = unbroadcast(xp.where(below, g, z), _shape(lo)) if n[1] else None
+        ghi = unbroadcast(xp.where(above, g, z), _shape(hi)) if n[2] else None
         return gx, glo, ghi
 
 

@@ -193,6 +193,15 @@ def index_put(x, key, v, accumulate=False):
 
 
 # -- user functions ------------------------------------------------------------------------------------------
+def _view_of(out, x):
+    """A result that aliases x's memory shares x's version counter, so that an in-place change through
+    either one is caught by every op that saved the other."""
+    base = x.data.base if x.data.base is not None else x.data
+    if out.data.base is base:
+        out._version = x._version
+    return out
+
+
 def _shape_args(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
@@ -214,7 +223,7 @@ def reshape(x, *shape):
                            f"(shape {shape_str(x.shape)})")
     if shape == x.shape:
         return x
-    return Reshape.apply(x, shape)
+    return _view_of(Reshape.apply(x, shape), x)
 
 
 view = reshape
@@ -235,7 +244,7 @@ def permute(x, *perm):
     perm = _shape_args(perm)
     if sorted(p % builtins.max(x.ndim, 1) for p in perm) != list(range(x.ndim)):
         raise RuntimeError(f"permute: {perm} is not a permutation of the {x.ndim} dims of {shape_str(x.shape)}")
-    return Permute.apply(x, tuple(p % x.ndim for p in perm))
+    return _view_of(Permute.apply(x, tuple(p % x.ndim for p in perm)), x)
 
 
 def transpose(x, dim0=-2, dim1=-1):
@@ -244,7 +253,7 @@ def transpose(x, dim0=-2, dim1=-1):
     d0, d1 = dims("transpose", x.ndim, (dim0, dim1))
     perm = list(range(x.ndim))
     perm[d0], perm[d1] = perm[d1], perm[d0]
-    return Permute.apply(x, tuple(perm))
+    return _view_of(Permute.apply(x, tuple(perm)), x)
 
 
 def squeeze(x, dim=None):
@@ -400,7 +409,7 @@ def getitem(x, key):
     key = _convert_key(key, x)
     try:
         if x.requires_grad:
-            return GetItem.apply(x, key)
+            return _view_of(GetItem.apply(x, key), x)
         return Tensor._make(x.data[key], None, False, x._version)
     except IndexError as e:
         raise IndexError(f"getitem: index {key!r} is invalid for a tensor of shape {shape_str(x.shape)}: {e}") \

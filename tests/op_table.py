@@ -1,0 +1,340 @@
+"""The one declarative table of differentiable ops, read by tests/test_ops_gradcheck.py.
+
+Each :class:`Case` names an op (a callable ``fn(ns, *tensors)`` written once for two namespaces: gpugrad's
+and PyTorch's, so the same expression is the gradient check's function and the forward oracle), several
+input signatures, the domain the inputs are drawn from and the keyword arguments. An input spec is a shape
+tuple (a contiguous array), ``T(*shape)`` (a transposed view of that shape) or ``S(*shape)`` (a strided view,
+every other element of a larger array). Constants that take no gradient (indices, masks, targets) are built
+inside ``fn`` with ``ns.const(array)`` so that they land on the case's device.
+
+Adding an op (a new ``Function`` subclass anywhere in gpugrad) without an entry here fails
+``test_every_function_class_is_covered``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+# -- input specs ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class T:
+    """A non-contiguous input: the transpose of a contiguous array of the reversed shape."""
+    shape: tuple
+
+    def __init__(self, *shape):
+        object.__setattr__(self, "shape", tuple(shape))
+
+
+@dataclass(frozen=True)
+class S:
+    """A non-contiguous input: ``base[::2, ::2, ...]`` of a contiguous array twice as large in every dim."""
+    shape: tuple
+
+    def __init__(self, *shape):
+        object.__setattr__(self, "shape", tuple(shape))
+
+
+def spec_shape(spec):
+    return spec.shape if isinstance(spec, (T, S)) else tuple(spec)
+
+
+def spec_id(spec):
+    shape = "x".join(map(str, spec_shape(spec))) or "scalar"
+    return ("T" if isinstance(spec, T) else "S" if isinstance(spec, S) else "") + shape
+
+
+# -- domains: where the inputs are drawn from (away from kinks and poles, so finite differences are valid) --------
+def _real(rng, shape):
+    return rng.uniform(-2.0, 2.0, shape)
+
+
+def _positive(rng, shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def _unit(rng, shape):
+    return rng.uniform(0.1, 0.9, shape)
+
+
+def _small(rng, shape):          # tan, log1p: inside (-1, 1) and away from the poles
+    return rng.uniform(-0.7, 0.7, shape)
+
+
+def _kinks(rng, shape):
+    """Real values at least 0.05 from the kinks of abs/relu/clamp/huber (0, +-0.5, +-1), and from each
+    other (max/min/maximum ties): a shuffled grid with jitter."""
+    n = int(np.prod(shape)) if shape else 1
+    grid = np.array([v for v in np.arange(-1.95, 2.0, 0.1) if np.min(np.abs(v - np.array([-1, -.5, 0, .5, 1])))
+                     > 0.04])
+    vals = rng.choice(grid, size=n, replace=n > grid.size) + rng.uniform(-0.01, 0.01, n)
+    return vals.reshape(shape)
+
+
+DOMAINS = {"real": _real, "positive": _positive, "unit": _unit, "small": _small, "kinks": _kinks}
+
+
+# -- the entries ------------------------------------------------------------------------------------------------
+@dataclass
+class Case:
+    name: str
+    fn: object                      # fn(ns, *tensors, **kwargs)
+    inputs: list                    # signatures: tuples of specs, one per tensor argument
+    domain: str = "real"
+    kwargs: dict = field(default_factory=dict)
+    torch: bool = True              # compare the forward value with PyTorch
+    atol: float = 1e-5              # gradcheck tolerances (float64)
+    rtol: float = 1e-3
+
+
+UNARY = [((3, 4),), ((),), ((0, 3),), ((1, 5),), (T(3, 4),), (S(2, 3),)]
+BINARY = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((2, 3, 4), (4,)), ((4,), (2, 1, 4)), ((), (2, 3)),
+          ((0, 3), (1, 3)), ((1,), (1, 1)), (T(3, 4), S(3, 4))]
+REDUCE = [((2, 3, 4),), ((5,),), (T(3, 4),), ((1, 3),)]
+
+_rng = np.random.default_rng(1234)
+_MASK_34 = _rng.uniform(size=(3, 4)) > 0.5
+_MASK_3 = np.array([True, False, True])
+_TARGET_4 = np.array([2, 0, 4, 1])
+_TARGET_IGN = np.array([2, -100, 4, 1])
+_TARGET_SPATIAL = np.array([[[0, 2], [1, 1]], [[2, 0], [0, 1]]])
+_PROBS_45 = _rng.dirichlet(np.ones(5), size=4)
+_BIN_34 = (_rng.uniform(size=(3, 4)) > 0.5).astype(np.float64)
+_SOFT_34 = _rng.uniform(size=(3, 4))
+_WEIGHT_5 = _rng.uniform(0.5, 2.0, 5)
+
+
+def _setitem(ns, x, v, key):
+    y = x.clone()
+    y[key] = v
+    return y
+
+
+def _index_put(ns, x, v, key, accumulate):
+    if hasattr(ns, "index_put"):
+        return ns.index_put(x, key, v, accumulate=accumulate)
+    return x.index_put(key, v, accumulate=accumulate)      # torch: a tensor method with a tuple key
+
+
+CASES = [
+    # -- arithmetic ------------------------------------------------------------------------------------------
+    Case("add", lambda ns, a, b: ns.add(a, b), BINARY),
+    Case("add_scalar", lambda ns, a: a + 2.5, UNARY),
+    Case("radd_scalar", lambda ns, a: 2.5 + a, UNARY[:2]),
+    Case("sub", lambda ns, a, b: a - b, BINARY),
+    Case("rsub_scalar", lambda ns, a: 1.5 - a, UNARY[:2]),
+    Case("mul", lambda ns, a, b: a * b, BINARY),
+    Case("rmul_scalar", lambda ns, a: 3.0 * a, UNARY[:2]),
+    Case("div", lambda ns, a, b: a / b, BINARY, domain="positive"),
+    Case("rdiv_scalar", lambda ns, a: 2.0 / a, UNARY, domain="positive"),
+    Case("neg", lambda ns, a: -a, UNARY),
+    Case("pow_tensor", lambda ns, a, b: a ** b, BINARY, domain="positive"),
+    Case("pow_scalar_exp", lambda ns, a: a ** 3, UNARY),
+    Case("pow_negative_exp", lambda ns, a: a ** -1.5, UNARY, domain="positive"),
+    Case("pow_scalar_base", lambda ns, a: 2.0 ** a, UNARY),
+    Case("pow_fn", lambda ns, a: ns.pow(a, 0.5), UNARY[:2], domain="positive"),
+    Case("matmul", lambda ns, a, b: a @ b,
+         [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((2, 2, 3), (3, 4)),
+          ((2, 1, 2, 3), (3, 3, 2)), ((3,), (2, 3, 2)), (T(2, 3), T(3, 4)), ((0, 3), (3, 2)), ((2, 0), (0, 3))]),
+    Case("matmul_fn", lambda ns, a, b: ns.matmul(a, b), [((2, 3), (3, 2))]),
+    Case("abs", lambda ns, a: ns.abs(a), UNARY, domain="kinks"),
+    Case("clamp_scalar", lambda ns, a, **k: ns.clamp(a, **k), UNARY, domain="kinks", kwargs=dict(min=-0.5, max=1.0)),
+    Case("clamp_min", lambda ns, a: ns.clamp(a, min=0.0), UNARY[:2], domain="kinks"),
+    Case("clamp_max", lambda ns, a: a.clamp(max=0.5), UNARY[:2], domain="kinks"),
+    Case("clamp_tensor", lambda ns, a, lo, hi: ns.clamp(a, lo, hi + 2.5),
+         [((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), (3, 1)), (T(3, 4), (), S(3, 4))], domain="kinks"),
+    Case("clamp_tensor_crossed_bounds", lambda ns, a, lo: ns.clamp(a, lo + 1.0, lo - 1.0), [((3, 4), (3, 4))],
+         domain="kinks"),
+    Case("maximum", lambda ns, a, b: ns.maximum(a, b), BINARY, domain="kinks"),
+    Case("minimum", lambda ns, a, b: ns.minimum(a, b), BINARY, domain="kinks"),
+    Case("max_binary", lambda ns, a, b: ns.max(a, b), BINARY[:2], domain="kinks"),
+    Case("where", lambda ns, a, b: ns.where(ns.const(_MASK_34), a, b),
+         [((3, 4), (3, 4)), ((3, 1), (4,)), ((), (3, 4)), (T(3, 4), S(3, 4))]),
+    Case("where_scalar", lambda ns, a: ns.where(ns.const(_MASK_34), a, 0.0), [((3, 4),)]),
+    Case("cast", lambda ns, a: a.to(ns.float64) * 1.0 if ns.is_torch else ns.cast(a, ns.float64), UNARY[:2]),
+    Case("clone", lambda ns, a: a.clone(), UNARY),
+    Case("to_device", lambda ns, a: a.to(ns.device_of(a)) * 1.0 if ns.is_torch else ns.to_device(a, a.device),
+         UNARY[:2]),
+    # -- elementwise -----------------------------------------------------------------------------------------
+    Case("exp", lambda ns, a: ns.exp(a), UNARY),
+    Case("log", lambda ns, a: ns.log(a), UNARY, domain="positive"),
+    Case("log1p", lambda ns, a: ns.log1p(a), UNARY, domain="small"),
+    Case("expm1", lambda ns, a: ns.expm1(a), UNARY),
+    Case("sqrt", lambda ns, a: ns.sqrt(a), UNARY, domain="positive"),
+    Case("rsqrt", lambda ns, a: ns.rsqrt(a), UNARY, domain="positive"),
+    Case("sin", lambda ns, a: ns.sin(a), UNARY),
+    Case("cos", lambda ns, a: a.cos(), UNARY),
+    Case("tan", lambda ns, a: ns.tan(a), UNARY, domain="small"),
+    Case("tanh", lambda ns, a: ns.tanh(a), UNARY),
+    Case("sigmoid", lambda ns, a: ns.sigmoid(a * 4), UNARY),
+    Case("erf", lambda ns, a: ns.erf(a), UNARY),
+    # -- reductions ------------------------------------------------------------------------------------------
+    Case("sum_all", lambda ns, a: a.sum(), REDUCE + [((0, 3),), ((),)]),
+    Case("sum_dim", lambda ns, a: ns.sum(a, 1), [((2, 3, 4),), (T(3, 4),), ((0, 3),), ((3, 0),)]),
+    Case("sum_dims_keepdim", lambda ns, a: ns.sum(a, (0, -1), keepdim=True), [((2, 3, 4),), (S(2, 3, 2),)]),
+    Case("mean_all", lambda ns, a: a.mean(), REDUCE + [((),)]),
+    Case("mean_dim", lambda ns, a, **k: ns.mean(a, **k), [((2, 3, 4),), (T(3, 4),), ((2, 0),)],
+         kwargs=dict(dim=-1, keepdim=True)),
+    Case("mean_dims", lambda ns, a: ns.mean(a, (0, 2)), [((2, 3, 4),)]),
+    Case("var_all", lambda ns, a: ns.var(a), REDUCE),
+    Case("var_dim_correction0", lambda ns, a: ns.var(a, 1, correction=0), [((2, 3, 4),), (T(3, 4),)]),
+    Case("var_dims_keepdim", lambda ns, a: ns.var(a, (0, 2), keepdim=True, correction=2), [((2, 3, 4),)]),
+    Case("var_unbiased_false", lambda ns, a: ns.var(a, 0, unbiased=False), [((4, 3),)]),
+    Case("std_all", lambda ns, a: ns.std(a), REDUCE),
+    Case("std_dim", lambda ns, a: a.std(-1, keepdim=True, correction=0), [((2, 3, 4),), (S(3, 4),)]),
+    Case("max_all", lambda ns, a: a.max(), REDUCE, domain="kinks"),
+    Case("max_dim", lambda ns, a: ns.max(a, 1), [((2, 3, 4),), (T(3, 4),), ((3, 1),)], domain="kinks"),
+    Case("max_dim_keepdim", lambda ns, a: ns.max(a, -1, keepdim=True), [((2, 3, 4),)], domain="kinks"),
+    Case("min_all", lambda ns, a: ns.min(a), REDUCE, domain="kinks"),
+    Case("min_dim", lambda ns, a: a.min(0), [((2, 3, 4),), (S(3, 4),)], domain="kinks"),
+    Case("amax_dims", lambda ns, a: ns.amax(a, (0, 2)), [((2, 3, 4),)], domain="kinks"),
+    Case("amin_keepdim", lambda ns, a: ns.amin(a, 1, keepdim=True), [((2, 3, 4),)], domain="kinks"),
+    Case("logsumexp", lambda ns, a: ns.logsumexp(a, 1), [((2, 3, 4),), (T(3, 4),), ((3, 1),)]),
+    Case("logsumexp_dims_keepdim", lambda ns, a: ns.logsumexp(a * 30, (0, 1), keepdim=True), [((2, 3, 4),)]),
+    Case("prod_all", lambda ns, a: ns.prod(a), REDUCE),
+    Case("prod_dim", lambda ns, a: ns.prod(a, 1), [((2, 3, 4),), (T(3, 4),), ((3, 0),)]),
+    Case("prod_dim_keepdim", lambda ns, a: a.prod(-1, keepdim=True), [((2, 3, 4),)]),
+    Case("prod_with_zero", lambda ns, a: ns.prod(a * ns.const(np.array([1.0, 0.0, 1.0, 1.0])), -1),
+         [((3, 4),)]),
+    Case("norm_2", lambda ns, a: ns.norm(a), REDUCE),
+    Case("norm_p", lambda ns, a, **k: ns.norm(a, **k), [((2, 3, 4),), (T(3, 4),)], kwargs=dict(p=3, dim=1)),
+    Case("norm_1_keepdim", lambda ns, a: ns.norm(a, 1, -1, keepdim=True), [((2, 3, 4),)], domain="kinks"),
+    Case("norm_inf", lambda ns, a: ns.norm(a, float("inf"), 0), [((4, 3),)], domain="kinks"),
+    # -- shape -----------------------------------------------------------------------------------------------
+    Case("reshape", lambda ns, a: a.reshape(4, -1), [((2, 3, 4),), (T(4, 3),), ((0, 4),)]),
+    Case("reshape_fn", lambda ns, a: ns.reshape(a, (2, 6)), [((3, 4),), (S(3, 4),)]),
+    Case("view", lambda ns, a: a.view(-1), [((2, 3, 4),)]),
+    Case("flatten", lambda ns, a: ns.flatten(a, 1), [((2, 3, 4),), ((2, 0, 3),)]),
+    Case("flatten_all", lambda ns, a: a.flatten(), [((2, 3, 4),), ((),), (S(2, 3),)]),
+    Case("flatten_range", lambda ns, a: a.flatten(0, 1), [((2, 3, 4),), (T(2, 3, 4),)]),
+    Case("transpose", lambda ns, a: ns.transpose(a, 0, 2), [((2, 3, 4),), (S(2, 3, 2),)]),
+    Case("permute", lambda ns, a: a.permute(2, 0, 1), [((2, 3, 4),), (T(2, 3, 4),)]),
+    Case("T", lambda ns, a: a.T, [((3, 4),), ((1, 4),), (S(2, 3),)]),
+    Case("mT", lambda ns, a: a.mT, [((2, 3, 4),), ((3, 4),)]),
+    Case("squeeze_all", lambda ns, a: ns.squeeze(a), [((1, 3, 1),), ((1,),)]),
+    Case("squeeze_dim", lambda ns, a: a.squeeze(2), [((1, 3, 1),), ((3, 2, 4),)]),
+    Case("unsqueeze", lambda ns, a: ns.unsqueeze(a, -1), [((3, 4),), ((),), (T(3, 4),)]),
+    Case("expand", lambda ns, a: a.expand(2, -1, 4), [((3, 1),), ((1, 3, 1),)]),
+    Case("cat", lambda ns, a, b: ns.cat([a, b], 1), [((2, 3), (2, 2)), ((2, 0), (2, 3)), (T(2, 3), S(2, 3))]),
+    Case("cat_three_dim0", lambda ns, a, b, c: ns.cat([a, b, c]), [((1, 3), (2, 3), (0, 3))]),
+    Case("stack", lambda ns, a, b: ns.stack([a, b], -1), [((2, 3), (2, 3)), ((), ()), (T(2, 3), S(2, 3))]),
+    Case("split_size", lambda ns, a: ns.split(a, 2, 1), [((2, 5),), (T(2, 5),)]),
+    Case("split_sections", lambda ns, a: a.split([1, 3, 0], 0), [((4, 2),)]),
+    Case("chunk", lambda ns, a: ns.chunk(a, 3, -1), [((2, 5),), ((2, 6),)]),
+    Case("gather", lambda ns, a: ns.gather(a, 1, ns.const(np.array([[0, 0, 2], [1, 3, 3], [2, 1, 0]]))),
+         [((3, 4),), (T(3, 4),)]),
+    Case("gather_dim0", lambda ns, a: a.gather(0, ns.const(np.array([[2, 2], [0, 1]]))), [((3, 2),)]),
+    Case("index_select", lambda ns, a: ns.index_select(a, 0, ns.const(np.array([2, 0, 2, 1]))),
+         [((3, 4),), (S(3, 2),)]),
+    Case("index_select_dim1", lambda ns, a: a.index_select(-1, ns.const(np.array([1, 1]))), [((2, 3, 4),)]),
+    Case("pad", lambda ns, a: ns.pad(a, (1, 2)), [((2, 3),), (T(2, 3),)]),
+    Case("pad_two_dims_value", lambda ns, a: ns.pad(a, (0, 1, 2, 0), value=1.5), [((2, 3),), ((1, 2, 3),)]),
+    Case("getitem_int", lambda ns, a: a[1], [((3, 4),), (T(3, 4),)]),
+    Case("getitem_negative_int", lambda ns, a: a[-1, 2], [((3, 4),)]),
+    Case("getitem_slices", lambda ns, a: a[1:, ::2], [((3, 4),), (S(3, 4),)]),
+    Case("getitem_none_ellipsis", lambda ns, a: a[None, ..., 1], [((2, 3, 4),), ((4, 2),)]),
+    Case("getitem_int_array_repeated", lambda ns, a: a[ns.const(np.array([0, 2, 0, 0]))], [((3, 4),), ((3,),)]),
+    Case("getitem_int_arrays_2d", lambda ns, a: a[ns.const(np.array([0, 2, 0])), ns.const(np.array([1, 1, 1]))],
+         [((3, 4),)]),
+    Case("getitem_int_array_slice", lambda ns, a: a[:, ns.const(np.array([3, 3, 0]))], [((3, 4),), (T(3, 4),)]),
+    Case("getitem_bool_mask", lambda ns, a: a[ns.const(_MASK_34)], [((3, 4),)]),
+    Case("getitem_bool_rows", lambda ns, a: a[ns.const(_MASK_3)], [((3, 4),), (T(3, 2),)]),
+    Case("setitem_slice", lambda ns, a, v: _setitem(ns, a, v, (slice(None), slice(1, 3))),
+         [((3, 4), (3, 2)), ((3, 4), (2,)), (T(3, 4), ())]),
+    Case("setitem_int_array", lambda ns, a, v: _setitem(ns, a * 1.0, v, ns.const(np.array([0, 2]))),
+         [((3, 4), (2, 4)), ((3, 4), (4,))]),
+    Case("setitem_bool_mask", lambda ns, a, v: _setitem(ns, a, v, ns.const(_MASK_34)), [((3, 4), ())]),
+    Case("index_put_accumulate", lambda ns, a, v: _index_put(ns, a, v, (ns.const(np.array([0, 2, 0])),), True),
+         [((3, 4), (3, 4)), ((3, 4), (4,))]),
+    Case("index_put", lambda ns, a, v: _index_put(ns, a, v, (ns.const(np.array([1, 2])),), False),
+         [((3, 4), (2, 4))]),
+    # -- nn functional -----------------------------------------------------------------------------------------
+    Case("relu", lambda ns, a: ns.relu(a), UNARY, domain="kinks"),
+    Case("leaky_relu", lambda ns, a: ns.leaky_relu(a, 0.2), UNARY, domain="kinks"),
+    Case("elu", lambda ns, a, **k: ns.elu(a, **k), UNARY, domain="kinks", kwargs=dict(alpha=1.5)),
+    Case("gelu", lambda ns, a: ns.gelu(a), UNARY),
+    Case("gelu_tanh", lambda ns, a: ns.gelu(a, approximate="tanh"), UNARY),
+    Case("silu", lambda ns, a: ns.silu(a), UNARY),
+    Case("softplus", lambda ns, a: ns.softplus(a), UNARY),
+    Case("softplus_beta_threshold", lambda ns, a: ns.softplus(a * 3, beta=2.0, threshold=3.0), UNARY[:2],
+         domain="kinks"),
+    Case("softmax", lambda ns, a: ns.softmax(a, -1), [((3, 4),), ((2, 3, 4),), (T(3, 4),), ((1, 1),), ((0, 3),)]),
+    Case("softmax_dim0", lambda ns, a: ns.softmax(a * 10, 0), [((3, 4),)]),
+    Case("log_softmax", lambda ns, a: ns.log_softmax(a, 1), [((3, 4),), ((2, 3, 4),), (S(3, 4),), ((4, 1),)]),
+    Case("linear", lambda ns, x, w, b: ns.linear(x, w, b), [((3, 4), (2, 4), (2,)), ((2, 3, 4), (5, 4), (5,)),
+                                                            (T(3, 4), T(2, 4), S(2,)), ((0, 4), (2, 4), (2,))]),
+    Case("linear_no_bias", lambda ns, x, w: ns.linear(x, w), [((3, 4), (2, 4)), ((4,), (3, 4))]),
+    Case("dropout_fixed_seed", lambda ns, a: ns.dropout_seeded(a, 0.4), UNARY, torch=False),
+    Case("mse_loss", lambda ns, a, b, **k: ns.mse_loss(a, b, **k), [((3, 4), (3, 4)), (T(3, 4), S(3, 4))]),
+    Case("mse_loss_sum", lambda ns, a, b: ns.mse_loss(a, b, reduction="sum"), [((3, 4), (3, 4))]),
+    Case("mse_loss_none", lambda ns, a, b: ns.mse_loss(a, b, reduction="none"), [((3, 4), (3, 4)), ((0,), (0,))]),
+    Case("l1_loss", lambda ns, a: ns.l1_loss(a, ns.const(_SOFT_34)), [((3, 4),)], domain="kinks"),
+    Case("l1_loss_none", lambda ns, a: ns.l1_loss(a, ns.const(_SOFT_34) * 0.0, reduction="none"), [((3, 4),)],
+         domain="kinks"),
+    Case("huber_loss", lambda ns, a: ns.huber_loss(a, ns.const(_SOFT_34) * 0.0), [((3, 4),)], domain="kinks"),
+    Case("huber_loss_delta", lambda ns, a: ns.huber_loss(a, ns.const(_SOFT_34) * 0.0, reduction="sum",
+                                                         delta=0.5), [((3, 4),)], domain="kinks"),
+    Case("cross_entropy", lambda ns, a, **k: ns.cross_entropy(a, ns.const(_TARGET_4), **k), [((4, 5),)],
+         kwargs=dict(reduction="mean")),
+    Case("cross_entropy_sum", lambda ns, a: ns.cross_entropy(a, ns.const(_TARGET_4), reduction="sum"),
+         [((4, 5),), (T(4, 5),)]),
+    Case("cross_entropy_none", lambda ns, a: ns.cross_entropy(a, ns.const(_TARGET_4), reduction="none"),
+         [((4, 5),)]),
+    Case("cross_entropy_ignore_index", lambda ns, a: ns.cross_entropy(a, ns.const(_TARGET_IGN)), [((4, 5),)]),
+    Case("cross_entropy_ignore_index_1", lambda ns, a: ns.cross_entropy(a, ns.const(_TARGET_4 % 2),
+                                                                        ignore_index=1), [((4, 5),)]),
+    Case("cross_entropy_label_smoothing", lambda ns, a: ns.cross_entropy(a, ns.const(_TARGET_IGN),
+                                                                         label_smoothing=0.1), [((4, 5),)]),
+    Case("cross_entropy_weight", lambda ns, a: ns.cross_entropy(a, ns.const(_TARGET_IGN),
+                                                                weight=ns.const(_WEIGHT_5)), [((4, 5),)]),
+    Case("cross_entropy_probs", lambda ns, a: ns.cross_entropy(a, ns.const(_PROBS_45)), [((4, 5),)]),
+    Case("cross_entropy_probs_smoothing", lambda ns, a: ns.cross_entropy(a, ns.const(_PROBS_45), reduction="sum",
+                                                                         label_smoothing=0.2), [((4, 5),)]),
+    Case("cross_entropy_probs_none", lambda ns, a: ns.cross_entropy(a, ns.const(_PROBS_45), reduction="none"),
+         [((4, 5),)]),
+    Case("cross_entropy_spatial", lambda ns, a: ns.cross_entropy(a, ns.const(_TARGET_SPATIAL)),
+         [((2, 3, 2, 2),)]),
+    Case("cross_entropy_spatial_none", lambda ns, a: ns.cross_entropy(a, ns.const(_TARGET_4[:3].reshape(1, 3) % 3),
+                                                                      reduction="none"), [((1, 3, 3),)]),
+    Case("cross_entropy_unbatched", lambda ns, a: ns.cross_entropy(a, ns.const(np.array(3))), [((5,),)]),
+    Case("nll_loss", lambda ns, a: ns.nll_loss(a, ns.const(_TARGET_4)), [((4, 5),), (T(4, 5),)]),
+    Case("nll_loss_weight_ignore", lambda ns, a: ns.nll_loss(a, ns.const(_TARGET_IGN), weight=ns.const(_WEIGHT_5)),
+         [((4, 5),)]),
+    Case("nll_loss_sum", lambda ns, a: ns.nll_loss(a, ns.const(_TARGET_IGN), reduction="sum"), [((4, 5),)]),
+    Case("nll_loss_none", lambda ns, a: ns.nll_loss(a, ns.const(_TARGET_4), reduction="none"), [((4, 5),)]),
+    Case("binary_cross_entropy", lambda ns, p: ns.binary_cross_entropy(p, ns.const(_BIN_34)), [((3, 4),)],
+         domain="unit"),
+    Case("binary_cross_entropy_soft_weight",
+         lambda ns, p: ns.binary_cross_entropy(p, ns.const(_SOFT_34), weight=ns.const(_SOFT_34[0]), reduction="sum"),
+         [((3, 4),), (T(3, 4),)], domain="unit"),
+    Case("bce_with_logits", lambda ns, x: ns.binary_cross_entropy_with_logits(x, ns.const(_BIN_34)),
+         [((3, 4),), (S(3, 4),)], domain="kinks"),
+    Case("bce_with_logits_pos_weight",
+         lambda ns, x: ns.binary_cross_entropy_with_logits(x * 20, ns.const(_SOFT_34), reduction="none",
+                                                           pos_weight=ns.const(_WEIGHT_5[:4])), [((3, 4),)],
+         domain="kinks"),
+    Case("bce_with_logits_target_grad", lambda ns, x, y: ns.binary_cross_entropy_with_logits(x, y), [((3, 4),
+                                                                                                     (3, 4))],
+         domain="unit"),
+    Case("batch_norm_train", lambda ns, x, w, b: ns.batch_norm(x, None, None, w, b, training=True),
+         [((4, 3), (3,), (3,)), ((2, 3, 4), (3,), (3,)), (T(4, 3), S(3,), (3,))]),
+    Case("batch_norm_train_no_affine", lambda ns, x: ns.batch_norm(x, None, None, training=True, eps=1e-3),
+         [((5, 2),)]),
+    Case("batch_norm_eval", lambda ns, x, w, b: ns.batch_norm(x, ns.const(_SOFT_34[0, :3]), ns.const(_WEIGHT_5[:3]),
+                                                              w, b), [((4, 3), (3,), (3,)), ((2, 3, 2), (3,), (3,))]),
+    Case("layer_norm", lambda ns, x, w, b: ns.layer_norm(x, (4,), w, b), [((3, 4), (4,), (4,)),
+                                                                           (T(3, 4), S(4,), (4,))]),
+    Case("layer_norm_two_dims", lambda ns, x: ns.layer_norm(x, (3, 4)), [((2, 3, 4),)]),
+    # -- composites that cross families (the lecture example, a two-layer net) ----------------------------------
+    Case("lecture_example", lambda ns, x: (x ** 2 + (x ** 2).sin()) * x ** 2, UNARY[:2]),
+    Case("mlp", lambda ns, x, w1, w2: ns.log_softmax(ns.relu(x @ w1).matmul(w2), -1),
+         [((4, 3), (3, 5), (5, 2))], domain="kinks"),
+]
+
+
+def signatures():
+    """(case, signature) pairs with readable ids, for pytest's parametrization."""
+    for case in CASES:
+        for sig in case.inputs:
+            yield case, tuple(sig), f"{case.name}[{','.join(spec_id(s) for s in sig)}]"

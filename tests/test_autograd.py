@@ -1,0 +1,321 @@
+"""The tape and the backward engine: accumulation, hooks, grad mode, retain_graph, in-place safety,
+deep graphs, autograd.grad and gradcheck's report."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import gpugrad as gg
+from gpugrad.autograd import Function, GradcheckError, gradcheck
+
+
+def test_lecture_example_matches_closed_form(device):
+    """f(x) = (x^2 + sin(x^2)) x^2 = x^4 + x^2 sin(x^2);  f'(x) = 4x^3 + 2x sin(x^2) + 2x^3 cos(x^2)."""
+    x = gg.tensor(2.0, dtype=gg.float64, device=device, requires_grad=True)
+    y = (x ** 2 + (x ** 2).sin()) * x ** 2
+    y.backward()
+    a = 2.0
+    f = a ** 4 + a ** 2 * math.sin(a ** 2)
+    df = 4 * a ** 3 + 2 * a * math.sin(a ** 2) + 2 * a ** 3 * math.cos(a ** 2)
+    assert y.item() == pytest.approx(f, rel=1e-12) and round(f, 2) == 12.97
+    assert x.grad.item() == pytest.approx(df, rel=1e-12) and abs(df - 18.50) < 0.02   # 18.514
+
+
+def test_fan_out_accumulates(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    a = x * 2
+    y = a * a + a + x.exp() * a          # a is used three times, x twice
+    y.sum().backward()
+    xv = np.array([1.0, 2.0])
+    expected = 8 * xv + 2 + np.exp(xv) * 2 * xv + np.exp(xv) * 2
+    np.testing.assert_allclose(x.grad.cpu().numpy(), expected, rtol=1e-6)
+
+
+def test_same_tensor_twice_in_one_op(device):
+    x = gg.tensor([3.0], device=device, requires_grad=True)
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [6.0]
+
+
+def test_leaves_accumulate_across_backward_calls(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [5.0, 7.0]
+    x.grad = None
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_grad_of_broadcast_leaf_has_leaf_shape(device):
+    b = gg.tensor([1.0], device=device, requires_grad=True)
+    (gg.ones(3, 4, device=device) * b).sum().backward()
+    assert b.grad.shape == (1,) and b.grad.tolist() == [12.0]
+    s = gg.tensor(2.0, device=device, requires_grad=True)
+    s.expand(3).sum().backward()
+    assert s.grad.shape == () and s.grad.item() == 3.0
+
+
+def test_non_leaf_grad_only_with_retain_grad(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    h = x * 3
+    k = x * 4
+    h.retain_grad()
+    assert h.retains_grad and not k.retains_grad
+    (h * h + k).sum().backward()
+    assert h.grad.tolist() == [6.0, 12.0]        # d(h^2)/dh = 2h
+    assert k.grad is None
+    assert x.grad.tolist() == [22.0, 40.0]       # 18x + 4
+
+
+def test_backward_with_gradient_for_non_scalar(device):
+    x = gg.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    y = x * x
+    y.backward(gg.tensor([1.0, 0.5, -1.0], device=device))
+    assert x.grad.tolist() == [2.0, 2.0, -6.0]
+
+
+def test_backward_without_gradient_on_non_scalar_is_a_clear_error(device):
+    y = gg.ones(2, 3, device=device, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"only for scalar outputs.*shape \(2, 3\).*gradient="):
+        y.backward()
+    with pytest.raises(RuntimeError, match=r"gradient has shape \(3,\) but the output has shape \(2, 3\)"):
+        y.backward(gg.ones(3, device=device))
+
+
+def test_backward_on_tensor_without_graph(device):
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        gg.ones(2, device=device).sum().backward()
+
+
+# -- grad mode -----------------------------------------------------------------------------------------------------
+def test_no_grad_records_nothing(device):
+    x = gg.ones(3, device=device, requires_grad=True)
+    with gg.no_grad():
+        y = x * 2
+        assert not gg.is_grad_enabled()
+        with gg.enable_grad():
+            z = x * 2
+            assert gg.is_grad_enabled()
+    assert gg.is_grad_enabled()
+    assert y.grad_fn is None and not y.requires_grad
+    assert z.grad_fn is not None and z.requires_grad
+
+
+def test_grad_mode_decorators(device):
+    x = gg.ones(3, device=device, requires_grad=True)
+
+    @gg.no_grad()
+    def f(t):
+        return t * 2
+
+    @gg.enable_grad()
+    def g(t):
+        return t * 2
+
+    @gg.set_grad_enabled(False)
+    def h(t):
+        return t * 2
+
+    assert f(x).grad_fn is None and h(x).grad_fn is None
+    assert gg.is_grad_enabled()                         # the decorator's constructor did not switch it off
+    with gg.no_grad():
+        assert g(x).grad_fn is not None
+        assert not gg.is_grad_enabled()
+    assert f.__name__ == "f"
+
+
+def test_set_grad_enabled_as_call_and_context(device):
+    x = gg.ones(3, device=device, requires_grad=True)
+    with gg.set_grad_enabled(False):
+        assert (x * 2).grad_fn is None
+    assert gg.is_grad_enabled()
+    gg.set_grad_enabled(False)
+    try:
+        assert not gg.is_grad_enabled() and (x * 2).grad_fn is None
+    finally:
+        gg.set_grad_enabled(True)
+    assert (x * 2).grad_fn is not None
+
+
+def test_no_grad_restores_on_exception():
+    with pytest.raises(ValueError):
+        with gg.no_grad():
+            raise ValueError("boom")
+    assert gg.is_grad_enabled()
+
+
+# -- autograd.grad ---------------------------------------------------------------------------------------------------
+def test_autograd_grad_returns_without_accumulating(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    w = gg.tensor([3.0, 4.0], device=device, requires_grad=True)
+    y = (x * w).sum()
+    gx, gw = gg.autograd.grad(y, [x, w])
+    assert gx.tolist() == [3.0, 4.0] and gw.tolist() == [1.0, 2.0]
+    assert x.grad is None and w.grad is None
+
+
+def test_autograd_grad_allow_unused(device):
+    x = gg.tensor([1.0], device=device, requires_grad=True)
+    unused = gg.tensor([1.0], device=device, requires_grad=True)
+    y = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="input 1.*not used.*allow_unused"):
+        gg.autograd.grad(y, [x, unused], retain_graph=True)
+    gx, gu = gg.autograd.grad(y, [x, unused], allow_unused=True)
+    assert gx.tolist() == [2.0] and gu is None
+
+
+def test_autograd_grad_of_non_leaf(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    h = x * x
+    y = (h * 3).sum()
+    (gh,) = gg.autograd.grad(y, h)
+    assert gh.tolist() == [3.0, 3.0]
+
+
+def test_create_graph_second_derivative(device):
+    x = gg.tensor([0.5, 1.5], dtype=gg.float64, device=device, requires_grad=True)
+    y = (x ** 3).sum()
+    (g,) = gg.autograd.grad(y, x, create_graph=True)
+    np.testing.assert_allclose(g.detach().cpu().numpy(), 3 * np.array([0.5, 1.5]) ** 2)
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy(), 6 * np.array([0.5, 1.5]))
+
+
+# -- hooks -----------------------------------------------------------------------------------------------------------
+def test_hook_on_leaf_sees_and_replaces_grad(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.tolist()))
+    h = x.register_hook(lambda g: g * 10)
+    (x * 3).sum().backward()
+    assert seen == [[3.0, 3.0]] and x.grad.tolist() == [30.0, 30.0]
+    h.remove()
+    x.grad = None
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_hook_on_non_leaf_replaces_grad_downstream(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    h = x * 2
+    seen = []
+
+    def hook(g):
+        seen.append(g.tolist())
+        return g * 0 + 1.0
+    h.register_hook(hook)
+    (h * h).sum().backward()
+    assert seen == [[4.0, 8.0]]                 # d(h^2)/dh = 2h
+    assert x.grad.tolist() == [2.0, 2.0]        # the replaced gradient (ones) times dh/dx = 2
+
+
+def test_hook_needs_grad(device):
+    with pytest.raises(RuntimeError, match="register_hook"):
+        gg.ones(2, device=device).register_hook(lambda g: g)
+
+
+# -- deep graphs, retain_graph, freed graphs ----------------------------------------------------------------------------
+def test_chain_of_100000_ops_backpropagates_without_recursion():
+    x = gg.tensor(1.0, dtype=gg.float64, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y = y + y                                   # 100,001 nodes deep, no recursion limit hit
+    y.backward()
+    assert x.grad.item() == 2.0
+
+
+def test_second_backward_through_freed_graph_is_a_clear_error(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.cpu().numpy().copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy(), 2 * first, rtol=1e-6)
+
+
+# -- the version counter ------------------------------------------------------------------------------------------------
+def test_inplace_change_of_saved_input_is_detected(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    a = x * 1.0
+    y = a.exp()                     # Exp saves its output
+    z = a.sin()                     # Sin saves its input a
+    a.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*SinBackward.*version 1; expected "
+                                           "version 0"):
+        (z.sum() + y.sum()).backward()
+
+
+def test_inplace_change_of_saved_output_is_detected(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = x.exp()
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*its output of ExpBackward"):
+        y.sum().backward()
+
+
+def test_inplace_through_a_view_is_detected(device):
+    x = gg.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    with gg.no_grad():
+        pass
+    base = x * 1.0
+    y = base.sin()
+    v = base[1:]
+    v.mul_(2.0)
+    with pytest.raises(RuntimeError, match="SinBackward"):
+        y.sum().backward()
+
+
+def test_inplace_not_needed_by_backward_is_allowed(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = x * 2.0              # needs only the constant 2 for its gradient
+    y.mul_(3.0)              # so scaling y in place is fine, as in PyTorch
+    y.add_(1.0)
+    y.sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0]
+
+
+# -- gradcheck ---------------------------------------------------------------------------------------------------------------
+class _WrongSquare(Function):
+    """x^2 with a deliberately wrong derivative (3x instead of 2x) to test gradcheck's report."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x * x
+
+    def backward(self, g):
+        (x,) = self.saved
+        return g * 3 * x
+
+
+def test_gradcheck_passes_on_correct_function():
+    x = gg.tensor([0.3, -1.2, 2.0], dtype=gg.float64, requires_grad=True)
+    assert gradcheck(lambda t: (t * t.sin()).sum(), (x,))
+
+
+def test_gradcheck_reports_the_worst_element():
+    x = gg.tensor([0.1, -0.2, 3.0], dtype=gg.float64, requires_grad=True)
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(lambda t: _WrongSquare.apply(t), (x,))
+    msg = str(err.value)
+    # the largest error |3x - 2x| = |x| sits at element 2 (x = 3): analytical 9, numerical 6
+    assert "worst at output element 2, input element 2" in msg
+    assert "analytical 9 vs numerical 6" in msg
+    assert not gradcheck(lambda t: _WrongSquare.apply(t), (x,), raise_exception=False)
+
+
+def test_gradcheck_wants_float64():
+    x = gg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="float64"):
+        gradcheck(lambda t: t * 2, (x,))

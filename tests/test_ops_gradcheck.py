@@ -1,0 +1,195 @@
+"""Every entry of tests/op_table.py, on every device: gradients against central finite differences (float64),
+forward values and vector-Jacobian products against PyTorch (float64) when it is installed, and a coverage
+check that every Function class in gpugrad is exercised by the table."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import types
+import zlib
+
+import numpy as np
+import pytest
+
+import gpugrad as gg
+from gpugrad.autograd import Function, gradcheck
+from gpugrad.ops import nn_ops, shape as shape_ops, arithmetic
+
+from op_table import CASES, DOMAINS, S, T, signatures, spec_shape
+
+PARAMS = [pytest.param(c, s, id=i) for c, s, i in signatures()]
+
+
+# -- the two namespaces the table's expressions are written against ---------------------------------------------
+def gg_namespace(device):
+    ns = types.SimpleNamespace()
+    for mod in (gg, nn_ops, importlib.import_module("gpugrad.nn.functional")):
+        for name in dir(mod):
+            if not name.startswith("_"):
+                setattr(ns, name, getattr(mod, name))
+    ns.is_torch = False
+    ns.const = lambda a: gg.tensor(np.asarray(a), device=device)
+    ns.cast, ns.to_device, ns.index_put, ns.pad = (arithmetic.cast, arithmetic.to_device, shape_ops.index_put,
+                                                   shape_ops.pad)
+
+    def dropout_seeded(x, p):
+        gg.manual_seed(7)          # the same mask on every call: finite differences see a fixed function
+        return nn_ops.dropout(x, p)
+    ns.dropout_seeded = dropout_seeded
+    return ns
+
+
+def torch_namespace(torch):
+    ns = types.SimpleNamespace()
+    for mod in (torch, torch.nn.functional):
+        for name in dir(mod):
+            if not name.startswith("_"):
+                setattr(ns, name, getattr(mod, name))
+    ns.is_torch = True
+    ns.const = lambda a: torch.as_tensor(np.asarray(a))
+    ns.device_of = lambda t: t.device
+    return ns
+
+
+# -- inputs -------------------------------------------------------------------------------------------------------
+def host_inputs(case, sig):
+    """The float64 values of a signature's inputs, reproducible per (case, signature)."""
+    rng = np.random.default_rng(zlib.crc32(f"{case.name}{sig}".encode()))
+    doms = case.domain if isinstance(case.domain, tuple) else (case.domain,) * len(sig)
+    return [DOMAINS[d](rng, spec_shape(s)) for d, s in zip(doms, sig)]
+
+
+def _view(spec, arr):
+    if isinstance(spec, T):
+        return arr.T
+    if isinstance(spec, S):
+        return arr[(slice(None, None, 2),) * arr.ndim]
+    return arr
+
+
+def _base(spec, vals):
+    """A contiguous array whose ``_view`` is ``vals``."""
+    if isinstance(spec, T):
+        return np.ascontiguousarray(vals.T)
+    if isinstance(spec, S):
+        base = np.zeros(tuple(2 * n for n in vals.shape))
+        base[(slice(None, None, 2),) * vals.ndim] = vals
+        return base
+    return vals
+
+
+def make_inputs(case, sig, device):
+    """Leaf tensors requiring grad; T and S specs hold non-contiguous views of a larger device array."""
+    out = []
+    for spec, vals in zip(sig, host_inputs(case, sig)):
+        base = gg.tensor(_base(spec, vals), dtype=gg.float64, device=device).data
+        view = _view(spec, base)
+        if isinstance(spec, (T, S)) and view.size > 1:
+            assert not view.flags.c_contiguous
+        out.append(gg.as_tensor(view).requires_grad_())
+    return out
+
+
+def _tensors(out):
+    return [out] if isinstance(out, gg.Tensor) else [o for o in out if isinstance(o, gg.Tensor)]
+
+
+# -- the checks -----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("case,sig", PARAMS)
+def test_gradcheck(case, sig, device):
+    ns = gg_namespace(device)
+    inputs = make_inputs(case, sig, device)
+    assert gradcheck(lambda *ts: case.fn(ns, *ts, **case.kwargs), inputs, atol=case.atol, rtol=case.rtol)
+
+
+@pytest.mark.parametrize("case,sig", [p for p in PARAMS if p.values[0].torch])
+def test_matches_torch(case, sig, device):
+    """Forward values, and the vector-Jacobian product for a random cotangent, equal PyTorch's (float64)."""
+    torch = pytest.importorskip("torch")
+    ns = gg_namespace(device)
+    inputs = make_inputs(case, sig, device)
+    out = _tensors(case.fn(ns, *inputs, **case.kwargs))
+    t_inputs = [torch.tensor(v, requires_grad=True) for v in host_inputs(case, sig)]
+    t_out = case.fn(torch_namespace(torch), *t_inputs, **case.kwargs)
+    t_out = [t_out] if isinstance(t_out, torch.Tensor) else [o for o in t_out if isinstance(o, torch.Tensor)]
+    assert len(out) == len(t_out), case.name
+    rng = np.random.default_rng(0)
+    loss, t_loss = 0, 0
+    for o, to in zip(out, t_out):
+        assert tuple(o.shape) == tuple(to.shape), case.name
+        assert o.dtype == gg.float64 or o.dtype.kind == "i", (case.name, o.dtype)
+        np.testing.assert_allclose(o.detach().cpu().numpy(), to.detach().numpy(), rtol=1e-10, atol=1e-12)
+        if to.requires_grad:
+            w = rng.standard_normal(to.shape)
+            loss = loss + (o * gg.tensor(w, device=device)).sum()
+            t_loss = t_loss + (to * torch.tensor(w)).sum()
+    if isinstance(t_loss, int):
+        return
+    loss.backward()
+    t_loss.backward()
+    for x, tx in zip(inputs, t_inputs):
+        expected = np.zeros(tx.shape) if tx.grad is None else tx.grad.numpy()
+        got = np.zeros(tuple(x.shape)) if x.grad is None else x.grad.cpu().numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12, err_msg=case.name)
+
+
+def test_dropout_mask_is_fixed_by_the_seed(device):
+    x = gg.ones(1000, dtype=gg.float64, device=device, requires_grad=True)
+    gg.manual_seed(3)
+    y1 = nn_ops.dropout(x, 0.25)
+    gg.manual_seed(3)
+    y2 = nn_ops.dropout(x, 0.25)
+    a = y1.detach().cpu().numpy()
+    assert np.array_equal(a, y2.detach().cpu().numpy())
+    # kept elements are scaled by 1 / (1 - p), dropped ones are 0, and about p of them are dropped
+    assert set(np.unique(a)) <= {0.0, 1 / 0.75}
+    assert 0.18 < np.mean(a == 0) < 0.32
+    y1.sum().backward()
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), a)   # d(x * mask)/dx = mask
+    assert nn_ops.dropout(x, 0.25, training=False) is x
+
+
+# -- coverage: no Function class without an entry ---------------------------------------------------------------------
+def _import_all_of_gpugrad():
+    """Import every gpugrad module so that Function.registry holds every op class, whatever ran before."""
+    for info in pkgutil.walk_packages(gg.__path__, "gpugrad."):
+        if info.name.endswith("__main__"):      # running it would start the command line
+            continue
+        try:
+            importlib.import_module(info.name)
+        except Exception:  # an optional dependency (CuPy, matplotlib) missing: its module has no ops here
+            pass
+
+
+def _node_classes(outputs):
+    seen, stack, classes = set(), [o.grad_fn for o in outputs if o.grad_fn is not None], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        classes.add(type(node))
+        stack.extend(e for e in node.next if isinstance(e, Function))   # leaves are weak references
+    return classes
+
+
+def test_every_function_class_is_covered():
+    _import_all_of_gpugrad()
+    op_classes = {c for c in Function.registry
+                  if c.__module__.startswith("gpugrad.") and c.backward is not Function.backward}
+    ns = gg_namespace("cpu")
+    exercised = set()
+    for case, sig, _ in signatures():
+        exercised |= _node_classes(_tensors(case.fn(ns, *make_inputs(case, sig, "cpu"), **case.kwargs)))
+    missing = sorted(f"{c.__module__}.{c.__qualname__}" for c in op_classes - exercised)
+    assert not missing, f"Function classes with no entry in tests/op_table.py: {missing}"
+
+
+def test_table_covers_the_input_kinds():
+    """Each op family is checked on broadcasting pairs, size-0 and size-1 dims, and non-contiguous views."""
+    specs = [s for c in CASES for sig in c.inputs for s in sig]
+    shapes = [spec_shape(s) for s in specs]
+    assert any(isinstance(s, T) for s in specs) and any(isinstance(s, S) for s in specs)
+    assert any(0 in s for s in shapes) and any(1 in s for s in shapes) and () in shapes
+    names = {c.name for c in CASES}
+    assert len(names) == len(CASES), "case names must be unique"
