@@ -1,7 +1,20 @@
-"""``gpugrad.cuda``: is a GPU here, and what is it doing."""
+"""``gpugrad.cuda``: is a GPU here, which one is current, and what its memory pool holds (as ``torch.cuda``).
+
+A GPU counts as available only when CuPy imports and a device answers (:func:`gpugrad.backend.cupy_or_none`);
+every function here works without one (counts are 0, queries that need a device raise a clear error).
+
+>>> import gpugrad as gg
+>>> gg.cuda.is_available() in (True, False)
+True
+"""
 from __future__ import annotations
 
-from .backend import cupy_or_none
+from .backend import cupy_or_none, device as _parse_device
+from .backend import cuda_state as _state
+
+__all__ = ["is_available", "device_count", "current_device", "set_device", "device", "synchronize",
+           "get_device_name", "get_device_capability", "memory_allocated", "max_memory_allocated",
+           "reset_peak_memory_stats", "memory_reserved", "empty_cache"]
 
 
 def is_available() -> bool:
@@ -14,40 +27,119 @@ def device_count() -> int:
     return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
 
 
-def synchronize(device=None) -> None:
+def _cupy(op):
     cp = cupy_or_none()
-    if cp is not None:
-        cp.cuda.Device(device or 0).synchronize()
+    if cp is None:
+        raise RuntimeError(f"gpugrad.cuda.{op}: CUDA is not available (CuPy is not installed or no GPU answered)")
+    return cp
+
+
+def _index(op, dev) -> int:
+    """A CUDA ordinal from None (the current device), an int, 'cuda[:N]' or a Device."""
+    if dev is None:
+        return _cupy(op).cuda.runtime.getDevice()
+    if isinstance(dev, int) and not isinstance(dev, bool):
+        return dev
+    d = _parse_device(dev)
+    if d.type != "cuda":
+        raise ValueError(f"gpugrad.cuda.{op}: expected a CUDA device, got {d}")
+    return d.index or 0
 
 
 def current_device() -> int:
-    cp = cupy_or_none()
-    if cp is None:
-        raise RuntimeError("current_device: CUDA is not available")
-    return cp.cuda.Device().id
+    """The ordinal of the current CUDA device (where ``'cuda'`` without an index points)."""
+    return _cupy("current_device").cuda.runtime.getDevice()
 
 
-def get_device_name(device=None) -> str:
+def set_device(dev) -> None:
+    """Make ``dev`` the current CUDA device for this thread."""
+    _cupy("set_device").cuda.runtime.setDevice(_index("set_device", dev))
+
+
+class device:
+    """Context manager that makes a CUDA device current inside its block (as ``torch.cuda.device``)::
+
+        with gpugrad.cuda.device(1):
+            x = gpugrad.zeros(3, device="cuda")   # on cuda:1
+    """
+
+    def __init__(self, dev):
+        self.index = _index("device", dev)
+        self._ctx = None
+
+    def __enter__(self):
+        self._ctx = _cupy("device").cuda.Device(self.index)
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._ctx.__exit__(*exc)
+
+
+def synchronize(dev=None) -> None:
+    """Wait until every kernel queued on ``dev`` (default: the current device) has finished."""
     cp = cupy_or_none()
-    if cp is None:
-        raise RuntimeError("get_device_name: CUDA is not available")
-    props = cp.cuda.runtime.getDeviceProperties(device or 0)
+    if cp is not None:
+        cp.cuda.Device(_index("synchronize", dev)).synchronize()
+
+
+def get_device_name(dev=None) -> str:
+    props = _cupy("get_device_name").cuda.runtime.getDeviceProperties(_index("get_device_name", dev))
     name = props["name"]
     return name.decode() if isinstance(name, bytes) else name
 
 
-def memory_allocated() -> int:
-    cp = cupy_or_none()
-    return 0 if cp is None else cp.get_default_memory_pool().used_bytes()
+def get_device_capability(dev=None) -> tuple[int, int]:
+    """(major, minor) compute capability, e.g. (9, 0) for an H100."""
+    cc = _cupy("get_device_capability").cuda.Device(_index("get_device_capability", dev)).compute_capability
+    return int(cc[:-1]), int(cc[-1])
 
 
-def max_memory_allocated() -> int:
-    """Bytes held by CuPy's pool (the pool's high-water mark is its total size)."""
+# -- the memory pool -------------------------------------------------------------------------------------------
+def _pool_bytes(dev, what):
     cp = cupy_or_none()
-    return 0 if cp is None else cp.get_default_memory_pool().total_bytes()
+    if cp is None:
+        return 0
+    with cp.cuda.Device(_index(what, dev)):
+        pool = cp.get_default_memory_pool()
+        return pool.used_bytes() if what == "memory_allocated" else pool.total_bytes()
+
+
+def memory_allocated(dev=None) -> int:
+    """Bytes of device memory held by live arrays (CuPy's pool ``used_bytes``; blocks are rounded up to 512
+    bytes)."""
+    return _pool_bytes(dev, "memory_allocated")
+
+
+def memory_reserved(dev=None) -> int:
+    """Bytes the pool holds from the driver, in use or cached for reuse (``total_bytes``)."""
+    return _pool_bytes(dev, "memory_reserved")
+
+
+def max_memory_allocated(dev=None) -> int:
+    """The high-water mark of :func:`memory_allocated` since CUDA was first used or the last
+    :func:`reset_peak_memory_stats`. Counted by a CuPy memory hook on the thread that first probed CUDA
+    (see :mod:`gpugrad.backend.cuda_state`); allocations of other threads are not seen."""
+    hook = _state.peak_hook() if cupy_or_none() is not None else None
+    if hook is None:
+        return 0
+    return hook.peak.get(_index("max_memory_allocated", dev), 0)
+
+
+def reset_peak_memory_stats(dev=None) -> None:
+    """Start a new high-water mark for :func:`max_memory_allocated` from the bytes in use now."""
+    hook = _state.peak_hook() if cupy_or_none() is not None else None
+    if hook is not None:
+        i = _index("reset_peak_memory_stats", dev)
+        hook.peak[i] = hook.used.get(i, 0)
 
 
 def empty_cache() -> None:
+    """Give the pool's cached, unused blocks (device and pinned host memory) back to the driver."""
     cp = cupy_or_none()
-    if cp is not None:
-        cp.get_default_memory_pool().free_all_blocks()
+    if cp is None:
+        return
+    for i in range(cp.cuda.runtime.getDeviceCount()):
+        with cp.cuda.Device(i):
+            cp.get_default_memory_pool().free_all_blocks()
+    cp.get_default_pinned_memory_pool().free_all_blocks()

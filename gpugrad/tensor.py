@@ -160,8 +160,8 @@ class Tensor:
     # -- conversion --------------------------------------------------------------------------------------
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"item: only one-element tensors can be converted to Python scalars, "
-                             f"got shape {tuple(self.shape)}")
+            raise RuntimeError(f"item: only one-element tensors can be converted to Python scalars, "
+                               f"got shape {tuple(self.shape)}")
         return self.data.reshape(()).item() if isinstance(self.data, _ndarray) else self.data.item()
 
     def numpy(self):

@@ -7,6 +7,8 @@ Tensors (see :func:`_call_backward_graph`), so they can be differentiated again.
 from __future__ import annotations
 
 import sys
+
+import numpy as _np
 import weakref
 
 from .function import Function, _OUTPUT
@@ -92,8 +94,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 _check_versions(node)
             if create_graph:
                 res = _call_backward_graph(node, g)
-            else:
+            elif node.xp is _np:
                 res = node.backward(g)
+            else:
+                with g.device:      # on the GPU that holds the gradient, whichever device is current
+                    res = node.backward(g)
             if res.__class__ is not tuple:
                 res = (res,)
             for e, gi in zip(node.next, res):

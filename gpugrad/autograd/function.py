@@ -87,7 +87,11 @@ class Function:
             else:
                 arrays.append(a)
         node.xp = xp_of(first)
-        out = node.forward(*arrays, **kwargs)
+        if type(first) is _ndarray:
+            out = node.forward(*arrays, **kwargs)
+        else:
+            with first.device:      # a GPU op runs on its inputs' GPU, whichever device is current
+                out = node.forward(*arrays, **kwargs)
         tangent = _forward_tangent(node, args, out) if _fw_state.level else None   # one cheap check when off
         if not (requires and _state.enabled):
             result = Tensor._make(out, None)

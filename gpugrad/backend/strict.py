@@ -55,6 +55,21 @@ class StrictDevice:
     def __repr__(self):
         return f"<StrictDevice {self.id}>"
 
+    # ``with x.device:`` makes it the device new arrays go to, as ``with cupy.cuda.Device(n):`` does
+    def __enter__(self):
+        _entered.append(_creation_device[0])
+        _creation_device[0] = self
+        return self
+
+    def __exit__(self, *exc):
+        _creation_device[0] = _entered.pop()
+
+
+# The device that creation functions (xp.zeros, xp.arange, ...) put their result on, like CuPy's current
+# device; ``with StrictDevice(n):`` switches it.
+_creation_device = [StrictDevice(0)]
+_entered = []
+
 
 # -- host synchronisation accounting ---------------------------------------------------------------------------
 _sync = {"allowed": True, "count": 0}
@@ -129,6 +144,7 @@ class StrictArray:
 
     __slots__ = ("_a", "_dev")
     __array_priority__ = 100   # ndarray OP StrictArray defers to our reflected operator
+    is_strict = True           # fused-kernel dispatch runs the plain-xp references for these arrays
 
     def __init__(self, a: np.ndarray, dev: StrictDevice):
         self._a = a
@@ -226,6 +242,8 @@ class StrictArray:
 
     # -- every other method (sum, reshape, astype, copy, transpose, fill, ...) runs on the NumPy array ---------
     def __getattr__(self, name):
+        if name.startswith("__"):   # __array_interface__, __array_struct__, buffer: NumPy's back doors to the data
+            raise AttributeError(f"StrictArray has no attribute {name!r}")
         attr = getattr(self._a, name)
         if not callable(attr):
             return attr
@@ -319,9 +337,6 @@ class _Function:
         return lambda *args, **kwargs: self._call(attr, f"{self.name}.{name}", args, kwargs)
 
 
-# The device that creation functions (xp.zeros, xp.arange, ...) put their result on, like CuPy's current
-# device; gpugrad.backend.device_context switches it.
-_creation_device = [StrictDevice(0)]
 
 
 class StrictNamespace:

@@ -63,6 +63,8 @@ def select(op: str, x, impl: str, numba_ok) -> str:
             return "reference"
         if cpu:
             return "numba" if numba_ok() else "reference"
+        if getattr(type(x), "is_strict", False):   # the strict test device (gpugrad.backend.strict): no GPU
+            return "reference"
         return "cuda"
     if impl == "reference":
         return impl

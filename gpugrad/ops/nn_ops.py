@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..tensor import Tensor, _generator
 from ..backend import special
@@ -402,9 +404,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 
 def _check_classes(op, t, c, ignore_index):
-    """Class indices must lie in [0, C) (or equal ignore_index): one host sync, like PyTorch's assert."""
+    """Class indices must lie in [0, C) (or equal ignore_index). Checked on the CPU only: on a GPU the check
+    would make every loss wait for the device (a host sync per step), so it is skipped there."""
     d = t.data
-    if d.size:
+    if d.size and d.__class__ is np.ndarray:
         bad = ((d < 0) | (d >= c)) & (d != ignore_index)
         if bool(bad.any()):
             v = int(d[bad][0])
@@ -440,7 +443,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(y log p + (1 - y) log(1 - p)), logs clamped at -100 as in PyTorch."""
     _same_shape("binary_cross_entropy", input, target)
     d = input.data
-    if d.size and bool(((d < 0) | (d > 1)).any()):
+    if d.size and d.__class__ is np.ndarray and bool(((d < 0) | (d > 1)).any()):   # no host sync on a GPU
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; use "
                          "binary_cross_entropy_with_logits for raw scores")
     loss = -(target * A.clamp(E.log(input), min=-100) + (1 - target) * A.clamp(E.log(1 - input), min=-100))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ..backend import scatter_add
@@ -358,7 +360,8 @@ def gather(x, dim, index):
     if idx.ndim != x.ndim:
         raise RuntimeError(f"gather: index {shape_str(idx.shape)} and input {shape_str(x.shape)} must have the "
                            "same number of dimensions")
-    if idx.size and (int(idx.min()) < -x.shape[d] or int(idx.max()) >= x.shape[d]):
+    # the range check reads the indices on the host: CPU only (on a GPU it would be a sync per call)
+    if idx.size and idx.__class__ is np.ndarray and (int(idx.min()) < -x.shape[d] or int(idx.max()) >= x.shape[d]):
         raise IndexError(f"gather: index out of range for dim {d} of size {x.shape[d]}")
     return Gather.apply(x, idx, d)
 
@@ -369,7 +372,8 @@ def index_select(x, dim, index):
     if idx.dtype.kind not in "iu" or idx.ndim != 1:
         raise TypeError(f"index_select: index must be a 1-D integer tensor, got dtype {idx.dtype} and shape "
                         f"{shape_str(idx.shape)}")
-    if idx.size and (int(idx.min()) < -x.shape[d] or int(idx.max()) >= x.shape[d]):
+    # the range check reads the indices on the host: CPU only (on a GPU it would be a sync per call)
+    if idx.size and idx.__class__ is np.ndarray and (int(idx.min()) < -x.shape[d] or int(idx.max()) >= x.shape[d]):
         raise IndexError(f"index_select: index out of range for dim {d} of size {x.shape[d]}")
     return IndexSelect.apply(x, idx, d)
 

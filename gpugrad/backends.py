@@ -1,0 +1,65 @@
+"""``gpugrad.backends``: switches of the math libraries under gpugrad, named as PyTorch names them.
+
+``gpugrad.backends.cuda.matmul.allow_tf32`` (default ``False``) lets cuBLAS run float32 matrix products on
+TF32 tensor cores (Ampere and later GPUs): several times faster, with inputs rounded to a 10-bit mantissa
+(relative error ~5e-4 per product instead of ~6e-8). Off, float32 GPU results and gradients agree with the
+CPU's to float32 rounding; on, expect differences of order 1e-3 relative. The flag is process-wide, read by
+every later matmul (``@``, ``linear``, their backward). Starting the process with ``CUPY_TF32=1`` turns it on
+from the start. Details and how it reaches CuPy: :mod:`gpugrad.backend.cuda_state`.
+
+>>> import gpugrad as gg
+>>> gg.backends.cuda.matmul.allow_tf32
+False
+"""
+from __future__ import annotations
+
+from .backend import cuda_state as _state
+
+__all__ = ["cuda", "set_float32_matmul_precision", "get_float32_matmul_precision"]
+
+
+class _Matmul:
+    """``gpugrad.backends.cuda.matmul``."""
+
+    __slots__ = ()
+
+    @property
+    def allow_tf32(self) -> bool:
+        return _state.matmul_tf32()
+
+    @allow_tf32.setter
+    def allow_tf32(self, on: bool) -> None:
+        if not isinstance(on, bool):
+            raise TypeError(f"backends.cuda.matmul.allow_tf32: expected a bool, got {type(on).__name__}")
+        _state.set_matmul_tf32(on)
+
+    def __repr__(self):
+        return f"<gpugrad.backends.cuda.matmul allow_tf32={self.allow_tf32}>"
+
+
+class _Cuda:
+    """``gpugrad.backends.cuda``."""
+
+    __slots__ = ()
+    matmul = _Matmul()
+
+    @staticmethod
+    def is_built() -> bool:
+        """True when CuPy is installed (whether or not a GPU answers)."""
+        import importlib.util
+        return importlib.util.find_spec("cupy") is not None
+
+
+cuda = _Cuda()
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """PyTorch's spelling of the same switch: ``'highest'`` (full float32, TF32 off) or ``'high'`` /
+    ``'medium'`` (TF32 allowed)."""
+    if precision not in ("highest", "high", "medium"):
+        raise ValueError(f"set_float32_matmul_precision: expected 'highest', 'high' or 'medium', got {precision!r}")
+    _state.set_matmul_tf32(precision != "highest")
+
+
+def get_float32_matmul_precision() -> str:
+    return "high" if _state.matmul_tf32() else "highest"
