@@ -40,6 +40,7 @@ _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
 _MAX_HEADER = 100 * 1024 * 1024      # the safetensors limit; a larger length means a damaged file
 _CHUNK = 1 << 24                     # write in 16 MiB pieces
+_OUR_KEYS = ("gpugrad.structure", "gpugrad.crc32", "gpugrad.header_crc32")
 
 
 class CheckpointError(ValueError):
@@ -232,7 +233,11 @@ def _parse(path, raw):
     meta = header.get("__metadata__")
     if meta is not None and not (isinstance(meta, dict) and all(isinstance(v, str) for v in meta.values())):
         raise CheckpointError(f"gpugrad.load: {path}: corrupted header (__metadata__ must map strings to strings)")
-    if meta and "gpugrad.header_crc32" in meta and meta["gpugrad.header_crc32"] != str(_header_crc(header)):
+    ours = [k for k in (meta or ()) if k.startswith("gpugrad.")]
+    if ours and any(k not in meta for k in _OUR_KEYS):
+        raise CheckpointError(f"gpugrad.load: {path}: corrupted header (gpugrad metadata incomplete: has "
+                              f"{sorted(ours)}, expected {list(_OUR_KEYS)})")
+    if ours and meta["gpugrad.header_crc32"] != str(_header_crc(header)):
         raise CheckpointError(f"gpugrad.load: {path}: corrupted header (its checksum does not match)")
     return header, memoryview(raw)[8 + n:]
 
@@ -313,20 +318,25 @@ def _placer(map_location):
     return place
 
 
-def _decode(node, arrays, place):
+def _decode(node, arrays, place, memo=None):
+    """Rebuild the saved structure; a tensor stored once but referenced twice comes back as one Tensor."""
+    memo = {} if memo is None else memo
     if "tensor" in node:
-        t = Tensor._make(place(arrays[node["tensor"]], node.get("device", "cpu")), None, False)
-        if node.get("requires_grad") and t.dtype.kind == "f":
-            t.requires_grad = True
-        return t
+        key = node["tensor"]
+        if key not in memo:
+            t = Tensor._make(place(arrays[key], node.get("device", "cpu")), None, False)
+            if node.get("requires_grad") and t.dtype.kind == "f":
+                t.requires_grad = True
+            memo[key] = t
+        return memo[key]
     if "value" in node:
         return node["value"]
     if "float" in node:
         return float(node["float"])
     if "dict" in node:
-        return {k: _decode(v, arrays, place) for k, v in node["dict"]}
+        return {k: _decode(v, arrays, place, memo) for k, v in node["dict"]}
     if "list" in node:
-        return [_decode(v, arrays, place) for v in node["list"]]
+        return [_decode(v, arrays, place, memo) for v in node["list"]]
     if "tuple" in node:
-        return tuple(_decode(v, arrays, place) for v in node["tuple"])
+        return tuple(_decode(v, arrays, place, memo) for v in node["tuple"])
     raise ValueError(f"unknown node {node!r}")

@@ -1,0 +1,253 @@
+"""gpugrad.save / gpugrad.load: safetensors layout, round trips, devices, atomicity, damaged files."""
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import gpugrad as gg
+from gpugrad import nn
+from gpugrad.serialization import CheckpointError
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def small_checkpoint():
+    return {"model": {"w": gg.tensor([[1.0, 2.0], [3.0, 4.0]]), "b": gg.tensor([0.5, -0.5], dtype=gg.float64),
+                      "n": gg.tensor(3)},
+            "mask": gg.tensor([True, False, True]), "step": 12, "name": "run-1", "lr": 1e-3}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                                   "bool"])
+def test_round_trip_every_dtype_and_odd_shapes(tmp_path, dtype):
+    rng = np.random.default_rng(0)
+    shapes = [(), (0,), (3, 0, 2), (5,), (2, 3, 4)]
+    tensors = {f"t{i}": gg.tensor((rng.standard_normal(s) * 50).astype(dtype)) for i, s in enumerate(shapes)}
+    tensors["transposed"] = gg.tensor((rng.standard_normal((3, 4)) * 50).astype(dtype)).T   # non-contiguous
+    path = tmp_path / "x.safetensors"
+    gg.save(tensors, path)
+    back = gg.load(path)
+    assert list(back) == list(tensors)
+    for k, t in tensors.items():
+        assert back[k].dtype == np.dtype(dtype) and back[k].shape == t.shape, k
+        np.testing.assert_array_equal(back[k].numpy(), t.numpy())
+        assert back[k].data.flags.writeable
+
+
+def test_nested_structure_and_plain_values(tmp_path):
+    shared = gg.randn(3)
+    obj = {"a": [shared, (1, 2.5, "s"), None], 7: {"x": shared, "flag": False, "inf": float("inf")},
+           "nan": float("nan"), "grad": gg.ones(2, requires_grad=True), "dotted.key": gg.zeros(1),
+           "dotted": {"key": gg.ones(1)}}
+    gg.save(obj, tmp_path / "n.st")
+    back = gg.load(tmp_path / "n.st")
+    assert back["a"][1] == (1, 2.5, "s") and back["a"][2] is None
+    assert back[7]["flag"] is False and back[7]["inf"] == float("inf") and np.isnan(back["nan"])
+    assert back["a"][0] is back[7]["x"]                         # a tensor saved twice comes back once
+    np.testing.assert_array_equal(back["a"][0].numpy(), shared.numpy())
+    assert back["grad"].requires_grad and not back["a"][0].requires_grad
+    assert back["dotted.key"].item() == 0 and back["dotted"]["key"].item() == 1   # names made unique
+
+
+def test_file_is_plain_safetensors(tmp_path):
+    net = nn.MLP([3, 4, 2], norm="batch")
+    path = tmp_path / "model.safetensors"
+    gg.save(net.state_dict(), path)
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    assert (8 + n) % 8 == 0
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__")
+    assert set(header) == set(net.state_dict())                    # tensors under their own names
+    assert header["0.weight"]["dtype"] == "F32" and header["0.weight"]["shape"] == [4, 3]
+    assert header["1.num_batches_tracked"] == {"dtype": "I64", "shape": [],
+                                               "data_offsets": header["1.num_batches_tracked"]["data_offsets"]}
+    spans = sorted(e["data_offsets"] for e in header.values())
+    assert spans[0][0] == 0 and spans[-1][1] == len(raw) - 8 - n
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    begin, end = header["0.weight"]["data_offsets"]
+    stored = np.frombuffer(raw[8 + n + begin:8 + n + end], dtype="<f4").reshape(4, 3)
+    np.testing.assert_array_equal(stored, net[0].weight.detach().numpy())
+    assert all(isinstance(v, str) for v in meta.values())
+
+
+def test_foreign_safetensors_file_loads_as_flat_dict(tmp_path):
+    a = np.arange(6, dtype="<i4").reshape(2, 3)
+    b = np.array([1.5, 2.5], dtype="<f8")
+    header = {"b": {"dtype": "F64", "shape": [2], "data_offsets": [0, 16]},
+              "a": {"dtype": "I32", "shape": [2, 3], "data_offsets": [16, 40]}}
+    text = json.dumps(header).encode()
+    (tmp_path / "f.st").write_bytes(len(text).to_bytes(8, "little") + text + b.tobytes() + a.tobytes())
+    back = gg.load(tmp_path / "f.st")
+    np.testing.assert_array_equal(back["a"].numpy(), a)
+    np.testing.assert_array_equal(back["b"].numpy(), b)
+
+
+def test_model_checkpoint_restores_the_same_function(tmp_path, device):
+    net = nn.MLP([4, 8, 3], norm="batch", dropout=0.2).to(device)
+    for _ in range(2):
+        net(gg.randn(16, 4, device=device))                   # running stats move
+    gg.save({"model": net.state_dict(), "epoch": 2}, tmp_path / "ck.st")
+    fresh = nn.MLP([4, 8, 3], norm="batch", dropout=0.2).to(device)
+    ck = gg.load(tmp_path / "ck.st")
+    assert ck["model"]["0.weight"].device == device                 # back where it was saved from
+    assert fresh.load_state_dict(ck["model"]) == ([], [])
+    net.eval(), fresh.eval()
+    x = gg.randn(5, 4, device=device)
+    np.testing.assert_array_equal(net(x).detach().cpu().numpy(), fresh(x).detach().cpu().numpy())
+
+
+def test_map_location(tmp_path, device):
+    gg.save({"w": gg.ones(2, 2, device=device)}, tmp_path / "m.st")
+    assert gg.load(tmp_path / "m.st", map_location="cpu")["w"].device == "cpu"
+    assert gg.load(tmp_path / "m.st", map_location=device)["w"].device == device
+    assert gg.load(tmp_path / "m.st", map_location={device: "cpu"})["w"].device == "cpu"
+    assert gg.load(tmp_path / "m.st", map_location=gg.device("cpu"))["w"].device == "cpu"
+
+
+def test_cuda_checkpoint_on_a_cpu_only_machine_says_what_to_do(tmp_path):
+    if gg.cuda.is_available():
+        pytest.skip("a GPU is present")
+    gg.save({"w": gg.ones(2)}, tmp_path / "c.st")
+    raw = bytearray((tmp_path / "c.st").read_bytes())
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    meta = header["__metadata__"]
+    meta["gpugrad.structure"] = meta["gpugrad.structure"].replace('"device":"cpu"', '"device":"cuda:0"')
+    from gpugrad.serialization import _header_crc
+    meta["gpugrad.header_crc32"] = str(_header_crc(header))
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-(len(text) + 8) % 8)
+    (tmp_path / "c.st").write_bytes(len(text).to_bytes(8, "little") + text + raw[8 + n:])
+    with pytest.raises(RuntimeError, match="saved on cuda:0.*map_location='cpu'"):
+        gg.load(tmp_path / "c.st")
+    assert gg.load(tmp_path / "c.st", map_location="cpu")["w"].device == "cpu"
+
+
+def test_truncation_at_every_byte_is_reported(tmp_path):
+    path = tmp_path / "full.st"
+    gg.save(small_checkpoint(), path)
+    raw = path.read_bytes()
+    cut = tmp_path / "cut.st"
+    for k in range(len(raw)):
+        cut.write_bytes(raw[:k])
+        with pytest.raises(CheckpointError) as e:
+            gg.load(cut)
+        assert str(cut) in str(e.value), k
+        assert "truncated" in str(e.value) or "corrupted" in str(e.value), (k, str(e.value))
+    assert gg.load(path)["step"] == 12
+
+
+def test_every_flipped_byte_is_reported(tmp_path):
+    path = tmp_path / "full.st"
+    gg.save(small_checkpoint(), path)
+    raw = path.read_bytes()
+    bad = tmp_path / "bad.st"
+    for k in range(len(raw)):
+        damaged = bytearray(raw)
+        damaged[k] ^= 0x5A
+        bad.write_bytes(bytes(damaged))
+        with pytest.raises(CheckpointError) as e:
+            gg.load(bad)
+        assert str(bad) in str(e.value), k
+    n = int.from_bytes(raw[:8], "little")
+    damaged = bytearray(raw)
+    damaged[8 + n + 3] ^= 1                                  # one bit of the first tensor's data
+    bad.write_bytes(bytes(damaged))
+    with pytest.raises(CheckpointError, match="corrupted data: the bytes of tensor .* checksum"):
+        gg.load(bad)
+    bad.write_bytes(raw + b"\0")
+    with pytest.raises(CheckpointError, match="trailing bytes"):
+        gg.load(bad)
+
+
+def test_a_pickle_is_refused_and_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    (tmp_path / "evil.pt").write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(CheckpointError, match="evil.pt"):
+        gg.load(tmp_path / "evil.pt")
+    assert not marker.exists()
+
+
+def test_save_refuses_what_it_cannot_store(tmp_path):
+    with pytest.raises(TypeError, match="cannot save object at x"):
+        gg.save({"x": object()}, tmp_path / "a.st")
+    with pytest.raises(TypeError, match="NumPy array"):
+        gg.save({"x": np.zeros(2)}, tmp_path / "a.st")
+    with pytest.raises(TypeError, match="dict keys must be str or int"):
+        gg.save({(1, 2): gg.ones(1)}, tmp_path / "a.st")
+    loop = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="cycle"):
+        gg.save(loop, tmp_path / "a.st")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        gg.save({"x": gg.ones(1)}, tmp_path / "nope" / "a.st")
+    assert not (tmp_path / "a.st").exists()
+    assert os.listdir(tmp_path) == []                         # no temporary files left behind
+
+
+def test_a_failing_save_keeps_the_old_file_and_cleans_up(tmp_path, monkeypatch):
+    import gpugrad.serialization as S
+    path = tmp_path / "ck.st"
+    gg.save({"v": gg.ones(3)}, path)
+    calls = []
+
+    def failing(fh, buf):
+        calls.append(len(buf))
+        if len(calls) == 2:
+            raise OSError("disk full (simulated)")
+        fh.write(buf)
+
+    monkeypatch.setattr(S, "_write_bytes", failing)
+    with pytest.raises(OSError, match="disk full"):
+        gg.save({"v": gg.zeros(3)}, path)
+    np.testing.assert_array_equal(gg.load(path)["v"].numpy(), np.ones(3))
+    assert os.listdir(tmp_path) == ["ck.st"]
+
+
+def test_a_save_killed_midway_leaves_the_previous_checkpoint_intact(tmp_path):
+    path = tmp_path / "ck.st"
+    gg.save({"v": gg.ones(1000), "step": 1}, path)
+    before = path.read_bytes()
+    child = textwrap.dedent(f"""
+        import sys, time
+        import gpugrad as gg
+        import gpugrad.serialization as S
+        real = S._write_bytes
+        def slow(fh, buf):                  # write the header, then stall mid-file until killed
+            real(fh, buf)
+            fh.flush()
+            print("writing", flush=True)
+            time.sleep(60)
+        S._write_bytes = slow
+        gg.save({{"v": gg.zeros(1000), "step": 2}}, {str(path)!r})
+        print("finished", flush=True)
+    """)
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, env=env, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        temps = [f for f in os.listdir(tmp_path) if f != "ck.st"]
+        assert len(temps) == 1 and temps[0].endswith(".tmp")          # the new data goes to a temp file
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert path.read_bytes() == before
+    ck = gg.load(path)
+    assert ck["step"] == 1 and (ck["v"].numpy() == 1).all()
