@@ -16,6 +16,7 @@ import contextlib
 import numpy as np
 
 from .rng import generator, manual_seed, cpu_generator
+from . import strict as _strict
 from .strict import StrictArray as _StrictArray
 
 __all__ = ["Device", "device", "cpu", "xp_of", "device_of", "to_device", "module_for", "device_context",
@@ -123,17 +124,12 @@ def cuda_available() -> bool:
 
 
 # -- arrays and their devices -----------------------------------------------------------------------------------
-def _strict():
-    from . import strict
-    return strict
-
-
 def xp_of(arr):
     """The array module (numpy or cupy, or the strict test namespace) that owns ``arr``."""
     if type(arr) is np.ndarray or isinstance(arr, (np.ndarray, np.generic)):
         return np
     if type(arr) is _StrictArray:
-        return _strict().namespace
+        return _strict.namespace
     cp = cupy_or_none()
     if cp is not None and isinstance(arr, cp.ndarray):
         return cp
@@ -159,7 +155,7 @@ def module_for(dev: Device):
     if dev.type == "cpu":
         return np
     if dev.type == "strict":
-        return _strict().namespace
+        return _strict.namespace
     cp = cupy_or_none()
     if cp is None:
         raise RuntimeError(f"device {dev}: CUDA is not available (CuPy is not installed or no GPU answered); "
@@ -179,19 +175,8 @@ def device_context(dev: Device):
     if dev.type == "cpu":
         return _no_context
     if dev.type == "strict":
-        return _strict_context(dev.index or 0)
+        return _strict.StrictDevice(dev.index or 0)
     return module_for(dev).cuda.Device(dev.index or 0)
-
-
-@contextlib.contextmanager
-def _strict_context(index):
-    s = _strict()
-    prev = s._creation_device[0]
-    s._creation_device[0] = s.StrictDevice(index)
-    try:
-        yield
-    finally:
-        s._creation_device[0] = prev
 
 
 def to_device(arr, dev: Device):
@@ -203,9 +188,8 @@ def to_device(arr, dev: Device):
     if dev.type == "cpu":
         return arr.get()                      # CuPy and strict arrays: an explicit device-to-host copy
     if dev.type == "strict":
-        s = _strict()
         host = arr if src.type == "cpu" else arr.get()
-        return s.StrictArray(np.array(host, copy=True), s.StrictDevice(dev.index or 0))
+        return _StrictArray(np.array(host, copy=True), _strict.StrictDevice(dev.index or 0))
     cp = module_for(dev)
     if src.type == "cuda":
         return _cuda_peer_copy(cp, arr, dev.index or 0)
