@@ -1,0 +1,133 @@
+"""Flat buffers: the parameters of one (param group, device, dtype) live in one contiguous array.
+
+Layout, for parameters p_0..p_{n-1} with ``numel`` n_i and offsets o_i = n_0 + ... + n_{i-1}::
+
+    param  [ p_0 | p_1 | ... | p_{n-1} ]     each p_i.data is a view  param[o_i:o_i+n_i].reshape(shape_i)
+    grad   [ g_0 | g_1 | ... | g_{n-1} ]     each p_i._grad_buffer is the same view of the grad buffer, so
+                                             the autograd engine writes fresh gradients straight into it
+    exp_avg, exp_avg_sq, ... (one flat array per optimizer state key, created on first use)
+
+so an optimizer step over the whole group is one call of the fused update on the flat arrays (one kernel
+launch on a GPU), and ``zero_grad(set_to_none=False)`` is one fill. Parameters keep their identity; only
+their ``.data`` is rebound to the view. Step counts live in one host array (``counts``): the ``'step'`` that
+``optimizer.state[p]`` shows is a 0-d view of it, so bumping every count is one host operation.
+
+If the user rebinds ``p.data`` to a new array of the same shape, dtype and device (as loading a checkpoint
+may), :meth:`FlatGroup.prepare` copies it into the buffer and rebinds the view. Moving the model to another
+device or dtype after building the optimizer is an error, as in PyTorch: build the optimizer afterwards.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+from ..backend import xp_of, device_of
+
+
+def _alloc(xp, like, n, dtype, fill=None):
+    """A 1-D array of ``n`` elements on the device of ``like``."""
+    if xp is np:
+        return np.empty(n, dtype) if fill is None else np.full(n, fill, dtype)
+    with like.device:
+        return xp.empty(n, dtype) if fill is None else xp.full(n, fill, dtype)
+
+
+class FlatGroup:
+    """The flat storage of the parameters of one (group, device, dtype); see the module docstring."""
+
+    __slots__ = ("params", "shapes", "slices", "device", "dtype", "xp", "param", "grad", "pviews",
+                 "gviews", "data_views", "grad_views", "buffers", "buffer_views", "counts", "step_views",
+                 "uniform", "presented")
+
+    def __init__(self, params):
+        first = params[0].data
+        self.params = list(params)
+        self.xp = xp = xp_of(first)
+        self.device, self.dtype = device_of(first), first.dtype
+        self.shapes = [tuple(p.data.shape) for p in params]
+        sizes = [p.data.size for p in params]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        total = int(offsets[-1])
+        self.slices = [slice(int(a), int(b)) for a, b in zip(offsets[:-1], offsets[1:])]
+        self.param = _alloc(xp, first, total, self.dtype)
+        self.grad = _alloc(xp, first, total, self.dtype, 0)
+        self.pviews = [self.param[s] for s in self.slices]
+        self.gviews = [self.grad[s] for s in self.slices]
+        self.data_views = [v.reshape(sh) for v, sh in zip(self.pviews, self.shapes)]
+        self.grad_views = [v.reshape(sh) for v, sh in zip(self.gviews, self.shapes)]
+        for p, pv, dv, gv in zip(params, self.pviews, self.data_views, self.grad_views):
+            pv[...] = p.data.reshape(-1)
+            p.data = dv
+            p._grad_buffer = gv
+            if p.grad is not None:          # a gradient computed before the optimizer was built
+                gv[...] = p.grad.data
+                p.grad = Tensor._make(gv, None)
+        self.buffers = {}
+        self.buffer_views = {}
+        self.counts = np.zeros(len(params), np.float32)   # updates applied per parameter (host)
+        self.step_views = [Tensor._make(self.counts[i:i + 1].reshape(()), None) for i in range(len(params))]
+        self.uniform = True          # all counts equal, so one fused call can serve every parameter
+        self.presented = False       # optimizer.state[p] holds views for every initialized parameter
+
+    def buffer(self, key, fill):
+        """The flat state array ``key`` (created filled with ``fill`` on first use)."""
+        buf = self.buffers.get(key)
+        if buf is None:
+            buf = self.buffers[key] = _alloc(self.xp, self.param, self.param.size, self.dtype, fill)
+            self.buffer_views[key] = [buf[s] for s in self.slices]
+        return buf
+
+    def state_view(self, key, i):
+        """Parameter ``i``'s part of the state array ``key``, shaped like the parameter, as a Tensor."""
+        return Tensor._make(self.buffer_views[key][i].reshape(self.shapes[i]), None)
+
+    def prepare(self, opname):
+        """Before a step: re-attach parameters whose ``.data`` was rebound, copy gradients that the user
+        assigned (not written by the engine) into the grad buffer, bump version counters. Returns the
+        indices of the parameters without a gradient."""
+        missing = []
+        for i, p in enumerate(self.params):
+            if p.data is not self.data_views[i]:
+                self._reattach(i, p, opname)
+            g = p.grad
+            if g is None:
+                missing.append(i)
+            elif g.data is not self.grad_views[i]:
+                if tuple(g.data.shape) != self.shapes[i]:
+                    raise RuntimeError(f"{opname}.step: parameter {i} of shape {self.shapes[i]} has a .grad of "
+                                       f"shape {tuple(g.data.shape)}")
+                self.grad_views[i][...] = g.data
+            p._version[0] += 1
+        return missing
+
+    def _reattach(self, i, p, opname):
+        arr = p.data
+        if device_of(arr) != self.device or arr.dtype != self.dtype or tuple(arr.shape) != self.shapes[i]:
+            raise RuntimeError(
+                f"{opname}.step: parameter {i} is now {tuple(arr.shape)} {arr.dtype} on {device_of(arr)}, but the "
+                f"optimizer was built for {self.shapes[i]} {self.dtype} on {self.device}. Moving or casting a "
+                "model after building its optimizer is not supported (as in PyTorch): build the optimizer after "
+                "model.to(...).")
+        self.data_views[i][...] = arr
+        p.data = self.data_views[i]
+
+    def zero_grad(self):
+        """One fill of the grad buffer; gradients the user assigned from elsewhere are zeroed one by one."""
+        self.grad.fill(0)
+        for p, gv in zip(self.params, self.grad_views):
+            g = p.grad
+            if g is not None and g.data is not gv:
+                _zero_grad_tensor(p)
+
+    def check_uniform(self):
+        self.uniform = bool((self.counts == self.counts[0]).all()) if len(self.counts) else True
+
+
+def _zero_grad_tensor(p):
+    """Zero ``p.grad`` in place (``set_to_none=False``), cutting it from any graph first, as PyTorch does."""
+    g = p.grad
+    if g.grad_fn is not None or g.requires_grad:
+        p.grad = Tensor._make(g.xp.zeros_like(g.data), None)
+    else:
+        g.data[...] = 0
+        g._version[0] += 1

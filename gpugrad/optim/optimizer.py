@@ -1,0 +1,380 @@
+"""Optimizer: parameter groups, per-parameter state, state_dict, and the two ways of running a step.
+
+A subclass describes its update and its state; this base class runs it:
+
+* the **flat path** (``fused=None`` or ``True``, the default): at construction the parameters of each
+  (param group, device, dtype) move into one contiguous buffer (see :mod:`gpugrad.optim._flat`); a step is
+  one call of the fused update on the flat buffers, so its cost in kernel launches does not grow with the
+  number of parameters. When some parameters of a flat group have no gradient on a step (unused in the
+  graph), that group falls back to per-parameter updates for that step, skipping them, as PyTorch does.
+* the **reference path** (``fused=False`` or ``foreach=False``): PyTorch's single-tensor loop, one call of
+  the reference update of :mod:`gpugrad.optim.functional` per parameter.
+
+Both keep ``optimizer.state[p]`` as PyTorch shows it (``{'step': tensor(3.), 'exp_avg': ..., ...}``); on the
+flat path those tensors are views into the flat buffers. ``state_dict()`` returns copies (so a checkpoint
+kept in memory does not change as training goes on) and ``load_state_dict`` accepts the state of either
+path. Building an optimizer and then calling ``model.to(device)`` is an error, as in PyTorch: build the
+optimizer after moving the model.
+
+A subclass sets ``_step_name`` (the stem of its update in ``functional`` and ``kernels.optim``) and writes
+``_buffer_keys(group)``, ``_update(group, fn, param, grad, bufs, step, first)``, and optionally
+``_buffer_fill``, ``_counts`` and ``_has_step``/``_eager_state``.
+"""
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+
+from ..tensor import Tensor
+from ..autograd import enable_grad
+from ..backend import xp_of, to_device, device_of
+from ._flat import FlatGroup, _zero_grad_tensor
+from .functional import step_function
+
+__all__ = ["Optimizer", "required"]
+
+
+class _Required:
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class Optimizer:
+    """Base class of all optimizers (PyTorch's ``torch.optim.Optimizer``)."""
+
+    _step_name: str = ""
+    _has_step = True          # the state has a 'step' count
+    _eager_state = False      # the state exists from construction (Adagrad), not from the first step
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state: dict = {}
+        self.param_groups: list[dict] = []
+        self._flats: list[list[FlatGroup]] = []   # parallel to param_groups
+        self._loose: list[list[Tensor]] = []      # parameters of each group on the reference path
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, but got "
+                            "a Tensor; pass [tensor] or model.parameters()")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{type(self).__name__}: optimizer parameters need to be organized in ordered "
+                            "collections, but the ordering of tensors in sets changes between runs; use a list")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(g)
+
+    # -- construction ---------------------------------------------------------------------------------------
+    def _check_fused_options(self, group):
+        if group.get("fused") and group.get("foreach"):
+            raise RuntimeError(f"{type(self).__name__}: `fused` and `foreach` cannot be `True` together")
+
+    def _uses_flat(self, group) -> bool:
+        return group.get("fused") is not False and group.get("foreach") is not False
+
+    def add_param_group(self, param_group: dict):
+        """Add a group of parameters with its own hyperparameters (missing ones take the defaults)."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}.add_param_group: param_group must be a dict, got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(f"{name}: optimizer parameters need to be organized in ordered collections, but the "
+                            "ordering of tensors in sets changes between runs; use a list instead")
+        params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names:
+            if len(names) != len(params):
+                raise ValueError(f"{name}: all optimizer params should be with/without names; some names are "
+                                 "missing")
+            param_group["param_names"] = names
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: optimizer can only optimize Tensors, but parameter {i} is a "
+                                f"{type(p).__name__}")
+            if not (p.is_leaf or p.retains_grad):
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i}, shape "
+                                 f"{tuple(p.shape)}); optimize the leaf it was computed from, or .detach() it "
+                                 "and set requires_grad=True")
+            if p.data.dtype.kind != "f":
+                raise TypeError(f"{name}: parameter {i} has dtype {p.data.dtype}; only floating point tensors "
+                                "can be optimized")
+        ids = [id(p) for p in params]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{name}: a parameter group contains the same parameter twice")
+        taken = {id(p) for g in self.param_groups for p in g["params"]}
+        if taken.intersection(ids):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        param_group["params"] = params
+        for key, default in self.defaults.items():
+            if default is required and key not in param_group:
+                raise ValueError(f"{name}: parameter group didn't specify a value of required optimization "
+                                 f"parameter {key}")
+            param_group.setdefault(key, default)
+        self._check_fused_options(param_group)
+        self.param_groups.append(param_group)
+        flats, loose = [], []
+        if self._uses_flat(param_group):
+            by_key: dict = {}
+            for p in params:
+                by_key.setdefault((device_of(p.data), p.data.dtype), []).append(p)
+            flats = [FlatGroup(ps) for ps in by_key.values()]
+        else:
+            loose = params
+        self._flats.append(flats)
+        self._loose.append(loose)
+        if self._eager_state:
+            for f in flats:
+                self._present(param_group, f, range(len(f.params)))
+            for p in loose:
+                self._init_param_state(param_group, p)
+
+    # -- what subclasses describe ----------------------------------------------------------------------------
+    def _buffer_keys(self, group) -> tuple:
+        """The per-parameter state arrays this group's update needs, in PyTorch's order."""
+        raise NotImplementedError
+
+    def _buffer_fill(self, group, key) -> float:
+        return 0.0
+
+    def _counts(self, group) -> bool:
+        """Whether a step of this group counts as an update of the state (SGD without momentum has none)."""
+        return True
+
+    def _update(self, group, fn, param, grad, bufs, step, first):
+        """Call the update ``fn`` (reference or fused) with this group's hyperparameters; ``bufs`` maps each
+        of ``_buffer_keys(group)`` to its array, ``step`` is the 1-based update count, ``first`` whether the
+        state was created on this step."""
+        raise NotImplementedError
+
+    # -- the step -------------------------------------------------------------------------------------------
+    def step(self, closure=None):
+        """Update every parameter that has a gradient. ``closure`` (re-evaluated under ``enable_grad``) may
+        recompute the loss, which is then returned."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group, flats, loose in zip(self.param_groups, self._flats, self._loose):
+            for flat in flats:
+                self._step_flat(group, flat)
+            if loose:
+                self._step_loose(group, loose)
+        return loss
+
+    def _step_flat(self, group, flat: FlatGroup):
+        missing = flat.prepare(type(self).__name__)
+        keys = self._buffer_keys(group)
+        counting = self._counts(group)
+        bufs = {k: flat.buffer(k, self._buffer_fill(group, k)) for k in keys}
+        if not missing and flat.uniform:
+            step = None
+            if counting:
+                flat.counts += 1
+                step = int(flat.counts[0])
+            fn = step_function(self._step_name, True)
+            self._update(group, fn, flat.param, flat.grad, bufs, step, step == 1)
+            if counting and (not flat.presented or step == 1):
+                self._present(group, flat, range(len(flat.params)))
+            return
+        # some parameters lack a gradient (or have seen different numbers of updates): one by one
+        fn = step_function(self._step_name, True)
+        skip = set(missing)
+        stepped = []
+        for i in range(len(flat.params)):
+            if i in skip:
+                continue
+            step = None
+            if counting:
+                flat.counts[i] += 1
+                step = int(flat.counts[i])
+            pbufs = {k: flat.buffer_views[k][i] for k in keys}
+            self._update(group, fn, flat.pviews[i], flat.gviews[i], pbufs, step, step == 1)
+            stepped.append(i)
+        flat.check_uniform()
+        self._present(group, flat, stepped)
+
+    def _present(self, group, flat: FlatGroup, indices):
+        """Show the flat state of the initialized parameters among ``indices`` in ``self.state``."""
+        keys = self._buffer_keys(group)
+        for k in keys:
+            flat.buffer(k, self._buffer_fill(group, k))
+        for i in indices:
+            if flat.counts[i] == 0 and not self._eager_state:
+                continue
+            st = {"step": flat.step_views[i]} if self._has_step else {}
+            for k in keys:
+                st[k] = flat.state_view(k, i)
+            self.state[flat.params[i]] = st
+        flat.presented = bool((flat.counts > 0).all()) or self._eager_state
+
+    def _init_param_state(self, group, p):
+        xp = xp_of(p.data)
+        st = {"step": Tensor._make(np.zeros((), np.float32), None)} if self._has_step else {}
+        for k in self._buffer_keys(group):
+            st[k] = Tensor._make(xp.full_like(p.data, self._buffer_fill(group, k)), None)
+        self.state[p] = st
+        return st
+
+    def _step_loose(self, group, params):
+        fn = step_function(self._step_name, False)
+        counting = self._counts(group)
+        keys = self._buffer_keys(group)
+        for p in params:
+            if p.grad is None:
+                continue
+            st = self.state.get(p)
+            first = False
+            if counting and not st:
+                st = self._init_param_state(group, p)
+                first = True
+            for k in keys:           # an option switched on later (e.g. by load_state_dict) needs its buffer
+                if k not in st:
+                    st[k] = Tensor._make(xp_of(p.data).full_like(p.data, self._buffer_fill(group, k)), None)
+            step = None
+            if counting and self._has_step:
+                st["step"].data += 1
+                step = int(st["step"].data)
+            bufs = {k: st[k].data for k in keys}
+            self._update(group, fn, p.data, p.grad.data, bufs, step, first)
+            p._version[0] += 1
+
+    # -- gradients ------------------------------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True):
+        """Reset the gradients: drop them (``set_to_none=True``, the default) or fill them with zeros (one
+        fill of each flat gradient buffer)."""
+        for group, flats, loose in zip(self.param_groups, self._flats, self._loose):
+            if set_to_none:
+                for p in group["params"]:
+                    p.grad = None
+                continue
+            for flat in flats:
+                flat.zero_grad()
+            for p in loose:
+                if p.grad is not None:
+                    _zero_grad_tensor(p)
+
+    # -- checkpoints ----------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """``{'state': {index: {'step': tensor, key: tensor, ...}}, 'param_groups': [{..., 'params': [index,
+        ...]}]}`` as in PyTorch, with parameters numbered in group order. The tensors are copies."""
+        index = {}
+        groups = []
+        for g in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in g.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in g["params"]]
+            groups.append(packed)
+        state = {}
+        for g in self.param_groups:
+            for p in g["params"]:
+                st = self.state.get(p)
+                if st:
+                    state[index[id(p)]] = {k: (Tensor._make(v.data.copy(), None) if isinstance(v, Tensor)
+                                               else copy.deepcopy(v)) for k, v in st.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict):
+        """Restore hyperparameters and state saved by :meth:`state_dict` (of either path). This optimizer
+        keeps its own ``fused``/``foreach`` choice: the layout belongs to the instance."""
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"the optimizer has {len(self.param_groups)}")
+        for i, (g, s) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError(f"{name}.load_state_dict: parameter group {i} has {len(s['params'])} parameters "
+                                 f"in the state dict but {len(g['params'])} in the optimizer")
+        saved_state = state_dict["state"]
+        for g, s, flats, loose in zip(self.param_groups, saved_groups, self._flats, self._loose):
+            keep = {k: g[k] for k in ("params", "fused", "foreach") if k in g}
+            g.update({k: copy.deepcopy(v) for k, v in s.items() if k not in ("params", "param_names")})
+            g.update(keep)
+            by_param = {id(p): saved_state.get(sid) for p, sid in zip(g["params"], s["params"])}
+            for flat in flats:
+                self._load_flat(g, flat, by_param)
+            for p in loose:
+                self._load_loose(p, by_param[id(p)])
+
+    def _load_flat(self, group, flat: FlatGroup, by_param):
+        keys = self._buffer_keys(group)
+        for i, p in enumerate(flat.params):
+            st = by_param[id(p)] or {}
+            self.state.pop(p, None)
+            flat.counts[i] = float(_host(st["step"])) if "step" in st else (1.0 if st else 0.0)
+            for k in set(keys) | {k for k in st if k != "step"}:
+                flat.buffer(k, self._buffer_fill(group, k))
+                view = flat.buffer_views[k][i]
+                if k in st:
+                    arr = _as_array(st[k], flat.device, flat.dtype)
+                    if arr.size != view.size:
+                        raise ValueError(f"{type(self).__name__}.load_state_dict: state {k!r} of parameter {i} "
+                                         f"has shape {tuple(arr.shape)}, the parameter {flat.shapes[i]}")
+                    view[...] = arr.reshape(-1)
+                else:
+                    view[...] = self._buffer_fill(group, k)
+        flat.check_uniform()
+        self._present(group, flat, range(len(flat.params)))
+        for i, p in enumerate(flat.params):          # keys PyTorch had that this group does not use
+            st = by_param[id(p)]
+            if st and p in self.state:
+                for k in st:
+                    if k not in self.state[p]:
+                        self.state[p][k] = flat.state_view(k, i)
+
+    def _load_loose(self, p, st):
+        if not st:
+            self.state.pop(p, None)
+            return
+        dev = device_of(p.data)
+        out = {}
+        for k, v in st.items():
+            if k == "step":
+                out[k] = Tensor._make(np.asarray(float(_host(v)), np.float32), None)
+            elif isinstance(v, (Tensor, np.ndarray)) or hasattr(v, "__cuda_array_interface__"):
+                out[k] = Tensor._make(_as_array(v, dev, p.data.dtype).reshape(p.data.shape).copy(), None)
+            else:
+                out[k] = copy.deepcopy(v)
+        self.state[p] = out
+
+    # -- printing --------------------------------------------------------------------------------------------
+    def __repr__(self):
+        s = type(self).__name__ + " ("
+        for i, g in enumerate(self.param_groups):
+            s += f"\nParameter Group {i}\n"
+            for k in sorted(g):
+                if k != "params":
+                    s += f"    {k}: {g[k]}\n"
+        return s + ")"
+
+    # -- validation helpers for subclasses -------------------------------------------------------------------
+    @staticmethod
+    def _check_nonneg(opname, **values):
+        for k, v in values.items():
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool)) or math.isnan(v) or v < 0:
+                raise ValueError(f"{opname}: invalid {k} value: {v!r} (expected a number >= 0)")
+
+
+def _host(v):
+    """A scalar saved as a Tensor, array or number, as a Python float."""
+    if isinstance(v, Tensor):
+        return v.item()
+    return float(np.asarray(v.get() if hasattr(v, "get") else v))
+
+
+def _as_array(v, dev, dtype):
+    """A saved state value as an array of ``xp`` on ``dev`` with ``dtype``."""
+    arr = v.data if isinstance(v, Tensor) else v
+    if not hasattr(arr, "__cuda_array_interface__"):
+        arr = np.asarray(arr)        # NumPy arrays, lists, CPU tensors of other libraries
+    return to_device(arr, dev).astype(dtype, copy=False)

@@ -1,0 +1,41 @@
+"""RMSprop (centered, with momentum, L2 weight decay and ``maximize``), PyTorch's ``RMSprop``."""
+from __future__ import annotations
+
+from .optimizer import Optimizer
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """RMSprop: s <- alpha*s + (1-alpha)*g^2; p <- p - lr * g / (sqrt(s) + eps) (centered: s - mean(g)^2;
+    with momentum the step goes through a buffer b <- momentum*b + g/(...)).
+
+    >>> import gpugrad as gg
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = gg.optim.RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w
+    tensor([ 0.9, -1.9], requires_grad=True)
+    """
+
+    _step_name = "rmsprop_step"
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
+                 foreach=None, maximize=False, *, fused=None):
+        self._check_nonneg("RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                        centered=centered, foreach=foreach, maximize=maximize, fused=fused)
+        super().__init__(params, defaults)
+
+    def _buffer_keys(self, group):
+        keys = ("square_avg",)
+        if group["momentum"] > 0:
+            keys += ("momentum_buffer",)
+        if group["centered"]:
+            keys += ("grad_avg",)
+        return keys
+
+    def _update(self, group, fn, param, grad, bufs, step, first):
+        fn(param, grad, bufs["square_avg"], bufs.get("momentum_buffer"), bufs.get("grad_avg"), lr=group["lr"],
+           alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+           momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"])
