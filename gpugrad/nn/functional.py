@@ -6,10 +6,8 @@ one tape node with its closed-form backward.
 
 >>> import gpugrad as gg
 >>> import gpugrad.nn.functional as F
->>> x = gg.tensor([[1.0, -2.0], [3.0, 0.5]])
->>> F.relu(x)
-tensor([[1. , 0. ],
-       [3. , 0.5]])
+>>> F.relu(gg.tensor([1.0, -2.0, 0.5]))
+tensor([1. , 0. , 0.5])
 """
 from __future__ import annotations
 
