@@ -94,7 +94,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 _check_versions(node)
             if create_graph:
                 res = _call_backward_graph(node, g)
-            elif node.xp is _np:
+            elif node.xp is _np or isinstance(g, (_np.ndarray, _np.generic)):   # (a move's gradient is on the host)
                 res = node.backward(g)
             else:
                 with g.device:      # on the GPU that holds the gradient, whichever device is current
