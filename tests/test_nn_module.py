@@ -277,3 +277,26 @@ def test_softmax_modules():
     x = gg.randn(3, 4)
     np.testing.assert_allclose(nn.Softmax(dim=1)(x).numpy().sum(1), 1, rtol=1e-6)
     np.testing.assert_allclose(np.exp(nn.LogSoftmax(dim=0)(x).numpy()).sum(0), 1, rtol=1e-6)
+
+
+def test_attribute_access_stays_in_sync_with_the_registries():
+    m = nn.Linear(2, 2)
+    new = nn.Parameter(gg.zeros(2, 2))
+    m.weight = new
+    assert m.weight is new and m._parameters["weight"] is new
+    m._parameters["weight"] = nn.Parameter(gg.ones(2, 2))          # direct registry edits show through too
+    assert m.weight is m._parameters["weight"]
+    del m.weight
+    with pytest.raises(AttributeError, match="no attribute 'weight'"):
+        m.weight
+    m.sub = nn.ReLU()
+    m.sub = nn.Parameter(gg.ones(1))                               # a name can change kind
+    assert isinstance(m.sub, nn.Parameter) and "sub" not in m._modules
+    m.register_buffer("sub", gg.zeros(1))
+    assert "sub" in m._buffers and "sub" not in m._parameters and not m.sub.requires_grad
+    with pytest.raises(KeyError, match="already exists"):
+        nn.ModuleDict({"keys": nn.ReLU()})                          # would shadow a method
+    clone = copy.deepcopy(nn.Sequential(nn.Linear(2, 2)))
+    clone[0].weight = nn.Parameter(gg.zeros(2, 2))
+    assert clone[0].weight is clone[0]._parameters["weight"]
+    assert [n for n, _ in clone.named_parameters(prefix="x")] == ["x.0.weight", "x.0.bias"]

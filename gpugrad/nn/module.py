@@ -19,6 +19,58 @@ __all__ = ["Module", "IncompatibleKeys"]
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+class _Registry(OrderedDict):
+    """A module's parameters, buffers or children, mirrored into the instance ``__dict__`` so that
+    ``self.weight`` is a plain attribute hit (about 30 ns) instead of a failed lookup that falls through to
+    ``__getattr__`` (over 1 us): Linear.forward reads two of them per call."""
+
+    def __init__(self, owner_dict):
+        super().__init__()
+        self._owner = owner_dict
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._owner[key] = value
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self._owner.pop(key, None)
+
+    def pop(self, key, *default):
+        if key in self:
+            self._owner.pop(key, None)
+        return super().pop(key, *default)
+
+    def popitem(self, last=True):
+        key, value = super().popitem(last)
+        self._owner.pop(key, None)
+        return key, value
+
+    def clear(self):
+        for key in self:
+            self._owner.pop(key, None)
+        super().clear()
+
+    def update(self, *args, **kwargs):
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def __reduce__(self):       # deepcopy / pickle: rebuild through __setitem__ once the owner is restored
+        return (_rebuild_registry, (self._owner, list(self.items())))
+
+
+def _rebuild_registry(owner, items):
+    r = _Registry(owner)
+    for k, v in items:
+        OrderedDict.__setitem__(r, k, v)
+    return r
+
+
 class Module:
     """Base class of every layer: subclass it, assign sub-modules and Parameters in ``__init__`` (after
     ``super().__init__()``) and write ``forward``.
@@ -39,10 +91,18 @@ class Module:
     def __init__(self):
         d = self.__dict__
         d["training"] = True
-        d["_parameters"] = OrderedDict()
-        d["_buffers"] = OrderedDict()
+        d["_parameters"] = _Registry(d)
+        d["_buffers"] = _Registry(d)
         d["_non_persistent_buffers"] = set()
-        d["_modules"] = OrderedDict()
+        d["_modules"] = _Registry(d)
+
+    def __setstate__(self, state):
+        # deepcopy/unpickle: the registries must mirror into this instance's own __dict__
+        self.__dict__.update(state)
+        for store in ("_parameters", "_buffers", "_modules"):
+            reg = self.__dict__.get(store)
+            if isinstance(reg, _Registry):
+                reg._owner = self.__dict__
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, ...) in the "
@@ -96,10 +156,7 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         self._check_init("child modules")
-        if not isinstance(name, str):
-            raise TypeError(f"module name should be a string, got {type(name).__name__}")
-        if "." in name or name == "":
-            raise KeyError(f"module name can't contain '.' or be empty, got {name!r}")
+        self._check_name("module", name, self)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._parameters.pop(name, None)
@@ -123,9 +180,7 @@ class Module:
         elif isinstance(value, Module):
             self._check_init("child modules")
             d.pop(name, None)
-            self._modules[name] = value
-            self._parameters.pop(name, None)
-            self._buffers.pop(name, None)
+            self.add_module(name, value)
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
