@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections import namedtuple
 
 from ..tensor import Tensor
-from .function import _fw_state, _attach_tangent
+from . import function as _function
+from .function import _attach_tangent
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
 
@@ -30,24 +31,24 @@ UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 
 def enter_dual_level():
     """Start the forward-AD level (prefer ``with dual_level():``). Returns its number, 0."""
-    if _fw_state.level:
+    if _function._fw_level:
         raise RuntimeError("forward_ad: nested dual levels are not supported; leave the current dual_level "
                            "before entering another")
-    _fw_state.duals = []
-    _fw_state.level = 1
+    _function._fw_duals.clear()
+    _function._fw_level = 1
     return 0
 
 
 def exit_dual_level(*, level=None):
     """Leave the forward-AD level: every tangent made inside it is dropped."""
-    if not _fw_state.level:
+    if not _function._fw_level:
         raise RuntimeError("forward_ad: exit_dual_level called with no dual level active")
-    for ref in _fw_state.duals:
+    for ref in _function._fw_duals:
         t = ref()
         if t is not None:
             t._fw_tangent = None
-    _fw_state.duals = None
-    _fw_state.level = 0
+    _function._fw_duals.clear()
+    _function._fw_level = 0
 
 
 class dual_level:
@@ -62,7 +63,7 @@ class dual_level:
 
 
 def _check_active(op):
-    if not _fw_state.level:
+    if not _function._fw_level:
         raise RuntimeError(f"forward_ad.{op}: no dual level is active; use it inside `with dual_level():`")
 
 

@@ -20,7 +20,6 @@ Example::
 """
 from __future__ import annotations
 
-import threading
 import weakref
 
 from . import grad_mode
@@ -92,7 +91,7 @@ class Function:
         else:
             with first.device:      # a GPU op runs on its inputs' GPU, whichever device is current
                 out = node.forward(*arrays, **kwargs)
-        tangent = _forward_tangent(node, args, out) if _fw_state.level else None   # one cheap check when off
+        tangent = _forward_tangent(node, args, out) if _fw_level else None   # one global read when off
         if not (requires and _state.enabled):
             result = Tensor._make(out, None)
             if tangent is not None:
@@ -142,17 +141,15 @@ class Function:
 
 
 # -- forward mode --------------------------------------------------------------------------------------------
-class _FwState(threading.local):
-    level = 0          # 1 inside forward_ad.dual_level (one level at a time, as PyTorch supports)
-    duals = None       # weak references to every tensor given a tangent in this level, cleared on exit
-
-
-_fw_state = _FwState()
+# 1 inside forward_ad.dual_level (one level at a time, process-wide, as PyTorch's levels are). A module
+# global because apply reads it on every op: the cheapest check there is.
+_fw_level = 0
+_fw_duals = []         # weak references to every tensor given a tangent in this level, cleared on exit
 
 
 def _attach_tangent(t, tangent):
     t._fw_tangent = tangent
-    _fw_state.duals.append(_wref(t))
+    _fw_duals.append(_wref(t))
 
 
 def _forward_tangent(node, args, out):
@@ -162,6 +159,8 @@ def _forward_tangent(node, args, out):
         if t is not None:
             break
     else:
+        return None
+    if out.dtype.kind not in "fc":    # integer and bool outputs (argmax, comparisons) carry no tangent
         return None
     node.saved = node._to_save or ()
     node._out_meta = (out.shape, out.dtype)    # for the default rule, which needs the output's shape

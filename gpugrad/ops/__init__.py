@@ -196,6 +196,15 @@ _setitem_op.__name__ = "setitem"
 
 def setitem(t, key, value):
     """``t[key] = value``; differentiable with respect to both t (outside key) and value."""
+    try:
+        _setitem(t, key, value)
+    except (IndexError, ValueError) as e:       # NumPy's message lacks the op and the tensor's shape
+        what = f"a value of shape {tuple(value.shape)}" if hasattr(value, "shape") else repr(value)
+        raise type(e)(f"setitem: cannot assign {what} to index {key!r} of a tensor of shape "
+                      f"{tuple(t.shape)}: {e}") from None
+
+
+def _setitem(t, key, value):
     if not _state.enabled or not (t.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
         from .shape import _convert_key
         dual = t._fw_tangent is not None or getattr(value, "_fw_tangent", None) is not None

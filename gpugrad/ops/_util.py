@@ -47,6 +47,9 @@ def as_operand(x, like: Tensor):
     ``like``'s device."""
     if isinstance(x, Tensor) or isinstance(x, (int, float, bool)):
         return x
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"expected a Tensor, an array or a number as the second operand of a tensor of shape "
+                        f"{tuple(like.shape)}, got {type(x).__name__}")
     return _tensor(x, device=like.device, dtype=like.dtype if like.dtype.kind == "f" else None)
 
 
@@ -60,3 +63,30 @@ def promote_scalar(a: Tensor, b):
 
 def shape_str(s):
     return str(tuple(s))
+
+
+def promote_pair(a: Tensor, b: Tensor):
+    """PyTorch's rule for a floating tensor with an integer or bool one: the floating dtype wins (NumPy would
+    widen int64 with float32 to float64). Called only when the dtypes differ."""
+    fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+    if fa and not fb:
+        from . import cast
+        return a, cast(b, a.data.dtype)
+    if fb and not fa:
+        from . import cast
+        return cast(a, b.data.dtype), b
+    return a, b
+
+
+def broadcast_error(op, *operands, what="shapes"):
+    """A RuntimeError naming ``op``, the operands' shapes and the first dimension where they clash, or None
+    when the shapes do broadcast (so that a ValueError with another cause is re-raised unchanged).
+    Called only after NumPy/CuPy refused, so it costs nothing on the normal path."""
+    shapes = [tuple(o) if isinstance(o, tuple) else tuple(o.shape) if hasattr(o, "shape") else ()
+              for o in operands if o is not None]
+    for i in range(1, max(len(s) for s in shapes) + 1):
+        sizes = {s[-i] for s in shapes if len(s) >= i} - {1}
+        if len(sizes) > 1:
+            return RuntimeError(f"{op}: {what} {' and '.join(shape_str(s) for s in shapes)} cannot be broadcast "
+                                f"together: dimension -{i} has sizes {sorted(sizes)} (sizes must be equal or 1)")
+    return None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import unbroadcast, as_operand, promote_scalar, shape_str
+from ._util import unbroadcast, as_operand, promote_scalar, promote_pair, broadcast_error, shape_str
 
 
 def _shape(a):
@@ -242,7 +242,15 @@ def _binary(fn, cls):
                 cls.apply(a, promote_scalar(b, a))
         b = as_operand(b, a)
         a = promote_scalar(a, b)
-        return cls.apply(a, b)
+        if b.__class__ is Tensor and a.data.dtype != b.data.dtype:
+            a, b = promote_pair(a, b)
+        try:
+            return cls.apply(a, b)
+        except ValueError:
+            err = broadcast_error(fn, a, b)
+            if err is None:
+                raise
+            raise err from None
     op.__name__ = fn
     op.__doc__ = f"Elementwise {fn} with NumPy broadcasting; differentiable in both operands."
     return op
@@ -299,7 +307,14 @@ def matmul(a, b):
                            f"(inner dimensions {sa[-1]} and {k_b} differ)")
     if a.dtype != b.dtype:
         raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype}")
-    return MatMul.apply(a, b)
+    try:
+        return MatMul.apply(a, b)
+    except ValueError:
+        err = broadcast_error(f"matmul of {shape_str(sa)} by {shape_str(sb)}", sa[:-2], sb[:-2],
+                              what="batch dimensions")
+        if err is None:
+            raise
+        raise err from None
 
 
 def abs(a):
@@ -316,7 +331,13 @@ def clamp(x, min=None, max=None):
         raise ValueError("clamp: at least one of min and max must be given")
     lo = as_operand(min, x) if min is not None else None
     hi = as_operand(max, x) if max is not None else None
-    return Clamp.apply(x, lo, hi)
+    try:
+        return Clamp.apply(x, lo, hi)
+    except ValueError:
+        err = broadcast_error("clamp", x, lo, hi)
+        if err is None:
+            raise
+        raise err from None
 
 
 clip = clamp
@@ -332,7 +353,13 @@ def where(cond, a, b):
         raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
     a = as_operand(a, like)
     b = as_operand(b, like)
-    return Where.apply(Tensor._make(c, None, False), a, b)
+    try:
+        return Where.apply(Tensor._make(c, None, False), a, b)
+    except ValueError:
+        err = broadcast_error("where", c, a, b)
+        if err is None:
+            raise
+        raise err from None
 
 
 def cast(x, dtype):

@@ -27,6 +27,9 @@ class ReLU(Function):
         (y,) = self.saved
         return g * (y > 0)
 
+    def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
+        return self.backward(t)
+
 
 class LeakyReLU(Function):
     def forward(self, x, slope):
@@ -37,6 +40,9 @@ class LeakyReLU(Function):
     def backward(self, g):                       # 1 for x > 0, slope otherwise
         (x,) = self.saved
         return self.xp.where(x > 0, g, g * self.slope)
+
+    def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
+        return self.backward(t)
 
 
 class ELU(Function):
@@ -50,6 +56,9 @@ class ELU(Function):
         (x,) = self.saved
         xp = self.xp
         return xp.where(x > 0, g, g * self.alpha * xp.exp(xp.minimum(x, 0)))
+
+    def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
+        return self.backward(t)
 
 
 _SQRT1_2 = 1 / math.sqrt(2)
@@ -80,6 +89,9 @@ class GELU(Function):
             0.5 * (1 + E.erf(x * _SQRT1_2))
         return g * (cdf + x * _INV_SQRT_2PI * xp.exp(-0.5 * x * x))
 
+    def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
+        return self.backward(t)
+
 
 class SiLU(Function):
     def forward(self, x):
@@ -90,6 +102,9 @@ class SiLU(Function):
         (x,) = self.saved
         s = E.sigmoid(x) if isinstance(x, Tensor) else special.sigmoid(self.xp, x)
         return g * s * (1 + x * (1 - s))
+
+    def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
+        return self.backward(t)
 
 
 class Softplus(Function):
@@ -110,6 +125,9 @@ class Softplus(Function):
         s = E.sigmoid(bx) if isinstance(x, Tensor) else special.sigmoid(xp, bx)
         return xp.where(bx > self.threshold, g, g * s)
 
+    def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
+        return self.backward(t)
+
 
 class Softmax(Function):
     def forward(self, x, axis):
@@ -124,6 +142,9 @@ class Softmax(Function):
         (y,) = self.saved
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
+    def jvp(self, t, *args):        # J = diag(y) - y y^T is symmetric: J t = backward(t) = y (t - sum(t y))
+        return self.backward(t)
+
 
 class LogSoftmax(Function):
     def forward(self, x, axis):
@@ -137,6 +158,10 @@ class LogSoftmax(Function):
     def backward(self, g):                       # dx = g - softmax(x) sum(g)
         (y,) = self.saved
         return g - self.xp.exp(y) * g.sum(axis=self.axis, keepdims=True)
+
+    def jvp(self, t, *args):        # dy = dx - sum(softmax(x) dx)
+        (y,) = self.saved
+        return t - (self.xp.exp(y) * t).sum(axis=self.axis, keepdims=True)
 
 
 class Linear(Function):
@@ -161,6 +186,15 @@ class Linear(Function):
             gb = g.reshape((-1, g.shape[-1])).sum(axis=0)
         return gx, gw, gb
 
+    def jvp(self, tx, tw, tb):      # d(x W^T + b) = dx W^T + x dW^T + db
+        x, w = self.saved
+        y = None if tx is None else tx @ w.T
+        if tw is not None:
+            y = x @ tw.T if y is None else y + x @ tw.T
+        if tb is not None:
+            y = tb if y is None else y + tb
+        return y
+
 
 class Dropout(Function):
     def forward(self, x, p):
@@ -172,6 +206,9 @@ class Dropout(Function):
 
     def backward(self, g):
         return g * self.mask
+
+    def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
+        return self.backward(t)
 
 
 class CrossEntropy(Function):
@@ -209,6 +246,12 @@ class CrossEntropy(Function):
             p = softmax(x, 1)
             return (p - Tensor._make(q, None)) * (g * Tensor._make(valid, None))[:, None]
         return (axp.exp(self.logp) - q) * (g * valid)[:, None]
+
+    def jvp(self, tlogits, *args):
+        # loss_i depends on row i only, with gradient row (p_i - q_i) valid_i = backward(1)_i: J t = sum_c of
+        # backward(1) * t
+        rows = self.backward(self.axp.ones(self.logp.shape[0], self.logp.dtype))
+        return (rows * tlogits).sum(axis=1)
 
 
 # -- functional API -------------------------------------------------------------------------------------------
