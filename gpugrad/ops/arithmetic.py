@@ -10,6 +10,11 @@ def _shape(a):
     return a.shape if hasattr(a, "shape") else ()
 
 
+def _sum_tangents(a, b):
+    """Forward mode: the sum of two tangent terms, either of which may be None (no tangent)."""
+    return b if a is None else a if b is None else a + b
+
+
 class Add(Function):
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
@@ -19,6 +24,9 @@ class Add(Function):
         sa, sb = self.shapes
         n = self.needs_input_grad
         return (unbroadcast(g, sa) if n[0] else None, unbroadcast(g, sb) if n[1] else None)
+
+    def jvp(self, ta, tb):          # d(a + b) = da + db
+        return ta if tb is None else tb if ta is None else ta + tb
 
 
 class Sub(Function):
@@ -30,6 +38,9 @@ class Sub(Function):
         sa, sb = self.shapes
         n = self.needs_input_grad
         return (unbroadcast(g, sa) if n[0] else None, unbroadcast(-g, sb) if n[1] else None)
+
+    def jvp(self, ta, tb):          # d(a - b) = da - db
+        return ta if tb is None else -tb if ta is None else ta - tb
 
 
 def _unless_scalar(keep, other):
@@ -51,6 +62,10 @@ class Mul(Function):
         return (unbroadcast(g * b, self.shapes[0]) if n[0] else None,   # d(ab)/da = b
                 unbroadcast(g * a, self.shapes[1]) if n[1] else None)   # d(ab)/db = a
 
+    def jvp(self, ta, tb):          # d(ab) = b da + a db
+        a, b = self.saved
+        return _sum_tangents(None if ta is None else ta * b, None if tb is None else a * tb)
+
 
 class Div(Function):
     def forward(self, a, b):
@@ -65,6 +80,10 @@ class Div(Function):
         return (unbroadcast(ga, self.shapes[0]) if n[0] else None,
                 unbroadcast(-ga * a / b, self.shapes[1]) if n[1] else None)  # d(a/b)/db = -a/b^2
 
+    def jvp(self, ta, tb):          # d(a/b) = da/b - a db/b^2
+        a, b = self.saved
+        return _sum_tangents(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b))
+
 
 class Neg(Function):
     def forward(self, a):
@@ -72,6 +91,9 @@ class Neg(Function):
 
     def backward(self, g):
         return -g
+
+    def jvp(self, t):
+        return -t
 
 
 class Pow(Function):
@@ -93,6 +115,12 @@ class Pow(Function):
             safe = xp.where(a > 0, a, 1)
             gb = unbroadcast(g * y * xp.log(safe), _shape(b))
         return ga, gb
+
+    def jvp(self, ta, tb):          # d(a^b) = b a^(b-1) da + a^b log(a) db
+        a, b, y = self.saved
+        xp = self.xp
+        return _sum_tangents(None if ta is None else ta * b * a ** (b - 1),
+                             None if tb is None else tb * y * xp.log(xp.where(a > 0, a, 1)))
 
 
 class MatMul(Function):
@@ -120,6 +148,11 @@ class MatMul(Function):
             gb = unbroadcast(xp.matmul(xp.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
         return ga, gb
 
+    def jvp(self, ta, tb):          # d(AB) = dA B + A dB
+        a, b = self.saved
+        xp = self.xp
+        return _sum_tangents(None if ta is None else xp.matmul(ta, b), None if tb is None else xp.matmul(a, tb))
+
 
 class Abs(Function):
     def forward(self, a):
@@ -129,6 +162,10 @@ class Abs(Function):
     def backward(self, g):
         (a,) = self.saved
         return g * self.xp.sign(a)
+
+    def jvp(self, t):               # d|x| = sign(x) dx
+        (a,) = self.saved
+        return t * self.xp.sign(a)
 
 
 class Clamp(Function):
@@ -166,6 +203,18 @@ class Clamp(Function):
         ghi = unbroadcast(xp.where(above, g, z), _shape(hi)) if n[2] else None
         return gx, glo, ghi
 
+    def jvp(self, tx, tlo, thi):
+        # y = min(m, hi) with m = max(x, lo): dm = dlo where x < lo else dx; dy = dhi where m > hi else dm
+        x, lo, hi = self.saved
+        xp = self.xp
+        t = tx if tx is not None else xp.zeros(x.shape, x.dtype)
+        if lo is not None:
+            t = xp.where(x < lo, 0 if tlo is None else tlo, t)
+            x = xp.maximum(x, lo)
+        if hi is not None:
+            t = xp.where(x > hi, 0 if thi is None else thi, t)
+        return t
+
 
 class Maximum(Function):
     """Elementwise max; at ties the gradient is split evenly (as PyTorch does)."""
@@ -183,6 +232,13 @@ class Maximum(Function):
         n = self.needs_input_grad
         return (unbroadcast(g * w, _shape(a)) if n[0] else None,
                 unbroadcast(g * (1 - w), _shape(b)) if n[1] else None)
+
+    def jvp(self, ta, tb):          # dy = w da + (1 - w) db, w = 1 where a wins, 1/2 at ties
+        a, b = self.saved
+        xp = self.xp
+        wa = (a > b) if self.pick == "maximum" else (a < b)
+        w = xp.where(wa, 1.0, xp.where(a == b, 0.5, 0.0))
+        return _sum_tangents(None if ta is None else ta * w, None if tb is None else tb * (1 - w))
 
 
 class Minimum(Maximum):
@@ -203,6 +259,9 @@ class Where(Function):
                 unbroadcast(xp.where(self.cond, g, z), self.shapes[0]) if n[1] else None,
                 unbroadcast(xp.where(self.cond, z, g), self.shapes[1]) if n[2] else None)
 
+    def jvp(self, tc, ta, tb):      # the tangent is picked like the value
+        return self.xp.where(self.cond, 0 if ta is None else ta, 0 if tb is None else tb)
+
 
 class Cast(Function):
     def forward(self, x, dtype):
@@ -212,6 +271,9 @@ class Cast(Function):
     def backward(self, g):
         return g.astype(self.src) if self.src.kind == "f" else None
 
+    def jvp(self, t, tdtype):       # the identity; apply casts the tangent to the output dtype
+        return t
+
 
 class Clone(Function):
     def forward(self, x):
@@ -220,11 +282,14 @@ class Clone(Function):
     def backward(self, g):
         return g
 
+    def jvp(self, t):
+        return t
+
 
 class ToDevice(Function):
     def forward(self, x, device):
         from ..backend import to_device, device_of
-        self.src = device_of(x)
+        self.src, self.dst = device_of(x), device
         return to_device(x, device)
 
     def backward(self, g):
@@ -232,6 +297,10 @@ class ToDevice(Function):
         if isinstance(g, Tensor):
             return g.to(self.src)
         return to_device(g, self.src)
+
+    def jvp(self, t, tdevice):
+        from ..backend import to_device
+        return to_device(t, self.dst)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -12,12 +12,20 @@ class _SavesInput(Function):
         self.save_for_backward(x)
         return self.f(x)
 
+    def jvp(self, t):
+        # a diagonal Jacobian is its own transpose: J t is backward(t), the same f'(x) elementwise product
+        return self.backward(t)
+
 
 class _SavesOutput(Function):
     def forward(self, x):
         y = self.f(x)
         self.save_for_backward(y)
         return y
+
+    def jvp(self, t):
+        # a diagonal Jacobian is its own transpose: J t is backward(t), the same f'(x) elementwise product
+        return self.backward(t)
 
 
 class Exp(_SavesOutput):

@@ -24,6 +24,14 @@ def _count(shape, axes):
     return n
 
 
+def _reduction_jvp(node, t, axes, keepdim):
+    """Forward mode for a reduction whose output k depends only on its own group of inputs: row k of the
+    Jacobian is backward(1) on that group, so J t = sum over the reduced axes of backward(1) * t."""
+    shape, dtype = node._out_meta
+    d = node.backward(node.xp.ones(shape, dtype))
+    return (d * t).sum(axis=(axes,) if isinstance(axes, int) else axes, keepdims=keepdim)
+
+
 class Sum(Function):
     def forward(self, x, axes, keepdim):
         self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
@@ -31,6 +39,9 @@ class Sum(Function):
 
     def backward(self, g):      # every input element contributes once
         return self.xp.broadcast_to(_expand_back(g, self.shape, self.axes, self.keepdim, self.xp), self.shape)
+
+    def jvp(self, t, *args):        # linear: the same sum of the tangent
+        return t.sum(axis=self.axes, keepdims=self.keepdim)
 
 
 class Mean(Function):
@@ -42,6 +53,9 @@ class Mean(Function):
         n = _count(self.shape, self.axes)
         g = _expand_back(g, self.shape, self.axes, self.keepdim, self.xp) / (n or 1)   # builtin max is shadowed here
         return self.xp.broadcast_to(g, self.shape)
+
+    def jvp(self, t, *args):
+        return t.mean(axis=self.axes, keepdims=self.keepdim)
 
 
 class Var(Function):
@@ -58,6 +72,9 @@ class Var(Function):
         mean = x.mean(axis=self.axes, keepdims=True)
         g = _expand_back(g, x.shape, self.axes, self.keepdim, self.xp)
         return g * (2 * (x - mean) / (n - self.correction))
+
+    def jvp(self, t, *args):
+        return _reduction_jvp(self, t, self.axes, self.keepdim)
 
 
 class MaxMin(Function):
@@ -77,6 +94,9 @@ class MaxMin(Function):
         mask = (x == yk)
         count = mask.sum(axis=self.axes, keepdims=True)
         return xp.where(mask, gk / count, 0 * gk)
+
+    def jvp(self, t, *args):
+        return _reduction_jvp(self, t, self.axes, self.keepdim)
 
 
 class LogSumExp(Function):
@@ -100,6 +120,9 @@ class LogSumExp(Function):
         g = _expand_back(g, x.shape, self.axes, self.keepdim, self.xp)
         return g * self.xp.exp(x - yk)
 
+    def jvp(self, t, *args):
+        return _reduction_jvp(self, t, self.axes, self.keepdim)
+
 
 class Prod(Function):
     """d(prod x)/dx_i = prod_{j != i} x_j, computed from exclusive cumulative products (exact with zeros)."""
@@ -119,6 +142,9 @@ class Prod(Function):
             return g * others
         others = excl(xp, x, self.axis)
         return _expand_back(g, x.shape, (self.axis,), self.keepdim, xp) * others
+
+    def jvp(self, t, *args):
+        return _reduction_jvp(self, t, self.axis, self.keepdim)
 
 
 def _exclusive_prod(xp, x, axis):
@@ -176,6 +202,9 @@ class Norm(Function):
             return g * xp.sign(x) * mask / mask.sum(axis=self.axes, keepdims=True)
         a = xp.abs(x)
         return g * xp.sign(x) * a ** (p - 1) / xp.where(y == 0, 1, y) ** (p - 1)
+
+    def jvp(self, t, *args):
+        return _reduction_jvp(self, t, self.axes, self.keepdim)
 
 
 # -- the functions users call ------------------------------------------------------------------------------

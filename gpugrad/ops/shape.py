@@ -20,6 +20,9 @@ class Reshape(Function):
     def backward(self, g):
         return g.reshape(self.shape)
 
+    def jvp(self, t, tshape):
+        return t.reshape(self._out_meta[0])
+
 
 class Permute(Function):
     def forward(self, x, perm):
@@ -29,6 +32,9 @@ class Permute(Function):
     def backward(self, g):
         return g.transpose(self.inv)
 
+    def jvp(self, t, tperm):
+        return t.transpose(tuple(sorted(range(len(self.inv)), key=self.inv.__getitem__)))
+
 
 class Expand(Function):
     def forward(self, x, shape):
@@ -37,6 +43,9 @@ class Expand(Function):
 
     def backward(self, g):
         return unbroadcast(g, self.shape)
+
+    def jvp(self, t, tshape):
+        return self.xp.broadcast_to(t, self._out_meta[0])
 
 
 class Cat(Function):
@@ -53,6 +62,12 @@ class Cat(Function):
             start += size
         return tuple(out)
 
+    def jvp(self, *ts):             # the tangents side by side (zeros for inputs without one)
+        xp, (shape, dtype) = self.xp, self._out_meta
+        return xp.concatenate([t if t is not None else
+                               xp.zeros(shape[:self.axis] + (n,) + shape[self.axis + 1:], dtype)
+                               for t, n in zip(ts, self.sizes)], axis=self.axis)
+
 
 class Stack(Function):
     def forward(self, *xs, axis):
@@ -62,6 +77,11 @@ class Stack(Function):
     def backward(self, g):
         return tuple(g[(builtins.slice(None),) * self.axis + (i,)] if need else None
                      for i, need in enumerate(self.needs_input_grad))
+
+    def jvp(self, *ts):
+        xp, (shape, dtype) = self.xp, self._out_meta
+        part = shape[:self.axis] + shape[self.axis + 1:]
+        return xp.stack([t if t is not None else xp.zeros(part, dtype) for t in ts], axis=self.axis)
 
 
 class GetItem(Function):
@@ -82,6 +102,9 @@ class GetItem(Function):
         else:
             z[self.key] = g
         return z
+
+    def jvp(self, t, tkey):
+        return t[self.key]
 
 
 class SetItem(Function):
@@ -104,6 +127,12 @@ class SetItem(Function):
             gv = unbroadcast(g[self.key], self.vshape)
         return gx, gv
 
+    def jvp(self, tx, tv, tkey):    # the tangent is assembled like the value
+        xp = self.xp
+        y = tx.copy() if tx is not None else xp.zeros(self._out_meta[0], self._out_meta[1])
+        y[self.key] = 0 if tv is None else tv
+        return y
+
 
 class Gather(Function):
     """out[i][j] = x[index[i][j]][j] (dim 0), as torch.gather; backward scatter-adds."""
@@ -120,6 +149,9 @@ class Gather(Function):
         scatter_add(xp, z, _along_axis_key(xp, self.index, self.axis), g)
         return z
 
+    def jvp(self, t, tindex, taxis):
+        return self.xp.take_along_axis(t, self.index, axis=self.axis)
+
 
 class IndexSelect(Function):
     def forward(self, x, index, axis):
@@ -135,6 +167,9 @@ class IndexSelect(Function):
         scatter_add(xp, z, key, g)
         return z
 
+    def jvp(self, t, tindex, taxis):
+        return self.xp.take(t, self.index, axis=self.axis)
+
 
 class Pad(Function):
     def forward(self, x, widths, value):
@@ -143,6 +178,11 @@ class Pad(Function):
 
     def backward(self, g):
         return g[self.slices]
+
+    def jvp(self, t, twidths, tvalue):   # the padding is constant: its tangent is 0
+        y = self.xp.zeros(self._out_meta[0], t.dtype)
+        y[self.slices] = t
+        return y
 
 
 def _along_axis_key(xp, index, axis):
@@ -188,6 +228,15 @@ class IndexPut(Function):
         if n[1]:
             gv = unbroadcast(g[self.key], self.vshape)
         return gx, gv
+
+    def jvp(self, tx, tv, tkey, tacc):
+        xp = self.xp
+        y = tx.copy() if tx is not None else xp.zeros(self._out_meta[0], self._out_meta[1])
+        if tv is not None and self.accumulate:
+            scatter_add(xp, y, self.key, xp.broadcast_to(tv, self.vshape))
+        elif not self.accumulate:
+            y[self.key] = 0 if tv is None else tv
+        return y
 
 
 def index_put(x, key, v, accumulate=False):
