@@ -253,15 +253,6 @@ def _view_of(out, x):
     return out
 
 
-def _view_of(out, x):
-    """A result that aliases x's memory shares x's version counter, so that an in-place change through
-    either one is caught by every op that saved the other."""
-    base = x.data.base if x.data.base is not None else x.data
-    if out.data.base is base:
-        out._version = x._version
-    return out
-
-
 def _shape_args(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
