@@ -217,6 +217,34 @@ def test_flat_step_is_one_call_per_group_device_dtype(name, n_params, monkeypatc
             assert len(calls) == expected
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "Adagrad"])
+def test_an_unused_parameter_costs_a_few_calls_not_one_per_parameter(name, monkeypatch, device):
+    """Parameter 5 of 12 is unused on the first step: that step makes one call per run of parameters with
+    a gradient (2), and every later step one per run of equal step counts (3 for Adam/Adagrad), whatever
+    the number of parameters; the updates still match PyTorch's."""
+    torch = pytest.importorskip("torch")
+    calls = _count_calls(monkeypatch)
+    init = [np.random.default_rng(i).standard_normal(6) for i in range(12)]
+    kw = CASES[name][1]
+    ours = [gg.tensor(a, device=device, requires_grad=True) for a in init]
+    theirs = [torch.tensor(a, requires_grad=True) for a in init]
+    opt = getattr(optim, name)(ours, **kw)
+    topt = getattr(torch.optim, name)(theirs, **kw)
+    per_step = []
+    for t in range(4):
+        for ps, o in ((ours, opt), (theirs, topt)):
+            o.zero_grad()
+            sum((p * p * (i + 1)).sum() for i, p in enumerate(ps) if t > 0 or i != 5).backward()
+        del calls[:]
+        opt.step()
+        topt.step()
+        per_step.append(len(calls))
+    expected_later = 1 if name == "SGD" and kw.get("momentum", 0) == 0 else 3
+    assert per_step == [2] + [expected_later] * 3
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-9)
+
+
 def test_params_become_views_of_one_buffer_and_keep_identity():
     ws = [gg.randn(3, 2, requires_grad=True), gg.randn(4, requires_grad=True)]
     before = [w.detach().numpy().copy() for w in ws]

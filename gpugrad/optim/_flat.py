@@ -92,13 +92,31 @@ class FlatGroup:
             g = p.grad
             if g is None:
                 missing.append(i)
-            elif g.data is not self.grad_views[i]:
+                continue
+            if g.data is not self.grad_views[i]:
                 if tuple(g.data.shape) != self.shapes[i]:
                     raise RuntimeError(f"{opname}.step: parameter {i} of shape {self.shapes[i]} has a .grad of "
                                        f"shape {tuple(g.data.shape)}")
                 self.grad_views[i][...] = g.data
             p._version[0] += 1
         return missing
+
+    def runs(self, missing):
+        """``(first, stop, flat slice)`` for each run of neighbouring parameters that have a gradient (are
+        not in ``missing``) and the same update count: each run is one call of the fused update."""
+        skip = set(missing)
+        counts, n, out = self.counts, len(self.params), []
+        i = 0
+        while i < n:
+            if i in skip:
+                i += 1
+                continue
+            j = i + 1
+            while j < n and j not in skip and counts[j] == counts[i]:
+                j += 1
+            out.append((i, j, slice(self.slices[i].start, self.slices[j - 1].stop)))
+            i = j
+        return out
 
     def _reattach(self, i, p, opname):
         arr = p.data

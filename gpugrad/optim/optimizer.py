@@ -6,7 +6,8 @@ A subclass describes its update and its state; this base class runs it:
   (param group, device, dtype) move into one contiguous buffer (see :mod:`gpugrad.optim._flat`); a step is
   one call of the fused update on the flat buffers, so its cost in kernel launches does not grow with the
   number of parameters. When some parameters of a flat group have no gradient on a step (unused in the
-  graph), that group falls back to per-parameter updates for that step, skipping them, as PyTorch does.
+  graph), that step skips them, as PyTorch does, with one call per run of neighbouring parameters that
+  have a gradient and the same step count (at worst one per parameter).
 * the **reference path** (``fused=False`` or ``foreach=False``): PyTorch's single-tensor loop, one call of
   the reference update of :mod:`gpugrad.optim.functional` per parameter.
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..autograd import enable_grad
-from ..backend import xp_of, to_device, device_of
+from ..backend import xp_of, to_device, device_of, is_device_array, device_array
 from ._flat import FlatGroup, _zero_grad_tensor
 from .functional import step_function
 
@@ -187,20 +188,18 @@ class Optimizer:
             if counting and (not flat.presented or step == 1):
                 self._present(group, flat, range(len(flat.params)))
             return
-        # some parameters lack a gradient (or have seen different numbers of updates): one by one
+        # Some parameters lack a gradient (PyTorch skips them) or have seen different numbers of updates
+        # since: one call per run of neighbours that have a gradient and share a step count.
         fn = step_function(self._step_name, True)
-        skip = set(missing)
         stepped = []
-        for i in range(len(flat.params)):
-            if i in skip:
-                continue
+        for i0, i1, sl in flat.runs(missing):
             step = None
             if counting:
-                flat.counts[i] += 1
-                step = int(flat.counts[i])
-            pbufs = {k: flat.buffer_views[k][i] for k in keys}
-            self._update(group, fn, flat.pviews[i], flat.gviews[i], pbufs, step, step == 1)
-            stepped.append(i)
+                flat.counts[i0:i1] += 1
+                step = int(flat.counts[i0])
+            self._update(group, fn, flat.param[sl], flat.grad[sl], {k: b[sl] for k, b in bufs.items()}, step,
+                         step == 1)
+            stepped.extend(range(i0, i1))
         flat.check_uniform()
         self._present(group, flat, stepped)
 
@@ -375,6 +374,8 @@ def _host(v):
 def _as_array(v, dev, dtype):
     """A saved state value as an array of ``xp`` on ``dev`` with ``dtype``."""
     arr = v.data if isinstance(v, Tensor) else v
-    if not hasattr(arr, "__cuda_array_interface__"):
+    if is_device_array(arr):
+        arr = device_array(arr)      # CuPy, or any __cuda_array_interface__ producer, viewed by CuPy
+    else:
         arr = np.asarray(arr)        # NumPy arrays, lists, CPU tensors of other libraries
     return to_device(arr, dev).astype(dtype, copy=False)
