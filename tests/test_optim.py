@@ -491,3 +491,24 @@ def test_step_never_waits_for_the_device(name, fused):
     with strict.allow_synchronize(False):
         opt.zero_grad(set_to_none=False)
     assert not any(_np(p.grad).any() for p in params if p.grad is not None)
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["flat", "reference"])
+def test_deepcopy_and_pickle_give_an_independent_working_optimizer(fused):
+    import pickle
+    init, targets = _problem(9)
+    params, opt = _run_gg("Adam", CASES["Adam"][1], init, targets, "cpu", fused, steps=5)
+    copies = [copy.deepcopy(opt), pickle.loads(pickle.dumps(opt))]
+    for twin in copies + [opt]:
+        ps = twin.param_groups[0]["params"]
+        for t in range(5, STEPS):
+            twin.zero_grad()
+            _loss(ps, [gg.tensor(c) for c in targets[t]], t, False, gg).backward()
+            twin.step()
+        if fused:
+            assert np.shares_memory(ps[0].data, twin._flats[0][0].param)
+    straight, _ = _run_gg("Adam", CASES["Adam"][1], init, targets, "cpu", fused)
+    for twin in copies + [opt]:
+        for a, b in zip(twin.param_groups[0]["params"], straight):
+            np.testing.assert_array_equal(_np(a), _np(b))
+        assert twin.state_dict()["state"][0]["step"].item() == STEPS

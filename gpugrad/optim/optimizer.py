@@ -311,7 +311,7 @@ class Optimizer:
             st = by_param[id(p)] or {}
             self.state.pop(p, None)
             flat.counts[i] = float(_host(st["step"])) if "step" in st else (1.0 if st else 0.0)
-            for k in set(keys) | {k for k in st if k != "step"}:
+            for k in dict.fromkeys(keys + tuple(k for k, v in st.items() if k != "step" and v is not None)):
                 flat.buffer(k, self._buffer_fill(group, k))
                 view = flat.buffer_views[k][i]
                 if k in st:
@@ -327,8 +327,8 @@ class Optimizer:
         for i, p in enumerate(flat.params):          # keys PyTorch had that this group does not use
             st = by_param[id(p)]
             if st and p in self.state:
-                for k in st:
-                    if k not in self.state[p]:
+                for k, v in st.items():
+                    if k not in self.state[p] and v is not None:
                         self.state[p][k] = flat.state_view(k, i)
 
     def _load_loose(self, p, st):
@@ -345,6 +345,17 @@ class Optimizer:
             else:
                 out[k] = copy.deepcopy(v)
         self.state[p] = out
+
+    # -- copying and pickling --------------------------------------------------------------------------------
+    def __getstate__(self):
+        # the flat layout is rebuilt on unpickling (a deep copy of views would lose their sharing)
+        return {"defaults": self.defaults, "param_groups": self.param_groups, "saved": self.state_dict()}
+
+    def __setstate__(self, state):
+        self.defaults, self.state, self.param_groups, self._flats, self._loose = state["defaults"], {}, [], [], []
+        for g in state["param_groups"]:
+            self.add_param_group(dict(g))
+        self.load_state_dict(state["saved"])
 
     # -- printing --------------------------------------------------------------------------------------------
     def __repr__(self):
