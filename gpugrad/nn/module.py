@@ -323,7 +323,7 @@ class Module:
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda") or hasattr(a, "index") \
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "strict") or hasattr(a, "index") \
                     and hasattr(a, "type") or isinstance(a, int) and not isinstance(a, bool):
                 device = a
             else:

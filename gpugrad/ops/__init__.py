@@ -21,6 +21,9 @@ def _compare(name):
 
     def op(a, b):
         bd = b.data if isinstance(b, Tensor) else b
+        if bd.__class__ is not a.data.__class__ and hasattr(bd, "__len__"):   # a host array or list: onto
+            from ..tensor import tensor                                         # a's device (CuPy refuses
+            bd = tensor(bd, device=a.device).data                               # host arrays)
         return Tensor._make(f(a.data, bd), None, False)
     op.__name__ = name
     return op

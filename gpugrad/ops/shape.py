@@ -450,8 +450,8 @@ def _convert_key(key, x):
     for k in keys:
         if isinstance(k, Tensor):
             k = k.data
-        elif isinstance(k, list):
-            k = x.xp.asarray(k)
+        if isinstance(k, list) or (k.__class__ is np.ndarray and x.data.__class__ is not np.ndarray):
+            k = x.xp.asarray(k)            # host indices (lists, arrays, CPU tensors) onto x's device
         if hasattr(k, "dtype") and getattr(k, "ndim", 0) > 0 and k.dtype.kind == "f":
             raise IndexError(f"getitem: tensors used as indices must be integer or bool, got {k.dtype}")
         out.append(k)
