@@ -20,14 +20,19 @@ CASES = {
             dict(lr=0.05, momentum=0.5, nesterov=True, weight_decay=0.05, maximize=True)],
     "Adam": [dict(lr=0.05), dict(lr=0.05, amsgrad=True), dict(lr=0.05, weight_decay=0.1),
              dict(lr=0.05, maximize=True), dict(lr=0.05, amsgrad=True, weight_decay=0.1, maximize=True),
+             dict(lr=0.05, decoupled_weight_decay=True, weight_decay=0.1),
              dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6)],
     "AdamW": [dict(lr=0.05), dict(lr=0.05, amsgrad=True), dict(lr=0.05, weight_decay=0.3),
               dict(lr=0.05, maximize=True, amsgrad=True)],
     "RMSprop": [dict(lr=0.01), dict(lr=0.01, centered=True), dict(lr=0.01, momentum=0.9),
                 dict(lr=0.01, centered=True, momentum=0.5), dict(lr=0.01, weight_decay=0.1),
-                dict(lr=0.01, maximize=True), dict(lr=0.01, alpha=0.9, eps=1e-6)],
+                dict(lr=0.01, maximize=True),
+                dict(lr=0.01, centered=True, momentum=0.3, weight_decay=0.1, maximize=True),
+                dict(lr=0.01, alpha=0.9, eps=1e-6)],
     "Adagrad": [dict(lr=0.1), dict(lr=0.1, lr_decay=0.1), dict(lr=0.1, initial_accumulator_value=0.5),
-                dict(lr=0.1, weight_decay=0.1), dict(lr=0.1, maximize=True), dict(lr=0.1, eps=1e-6)],
+                dict(lr=0.1, weight_decay=0.1), dict(lr=0.1, maximize=True),
+                dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, maximize=True, initial_accumulator_value=0.1),
+                dict(lr=0.1, eps=1e-6)],
 }
 ALL = [pytest.param(name, kw, id=f"{name}-{i}") for name, kws in CASES.items() for i, kw in enumerate(kws)]
 

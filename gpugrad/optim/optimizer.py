@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import defaultdict
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        self.state: dict = {}
+        self.state: defaultdict = defaultdict(dict)    # param -> its state, {} before its first update
         self.param_groups: list[dict] = []
         self._flats: list[list[FlatGroup]] = []   # parallel to param_groups
         self._loose: list[list[Tensor]] = []      # parameters of each group on the reference path
@@ -352,7 +353,8 @@ class Optimizer:
         return {"defaults": self.defaults, "param_groups": self.param_groups, "saved": self.state_dict()}
 
     def __setstate__(self, state):
-        self.defaults, self.state, self.param_groups, self._flats, self._loose = state["defaults"], {}, [], [], []
+        self.defaults, self.state = state["defaults"], defaultdict(dict)
+        self.param_groups, self._flats, self._loose = [], [], []
         for g in state["param_groups"]:
             self.add_param_group(dict(g))
         self.load_state_dict(state["saved"])
