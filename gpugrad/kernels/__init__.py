@@ -57,7 +57,7 @@ def select(op: str, x, impl: str, numba_ok) -> str:
     """The implementation to run ``op`` with on array ``x``: ``impl`` checked against the array's module, or
     for ``"auto"`` CUDA on CuPy arrays, ``numba_ok()`` deciding on NumPy arrays (a callable, so the auto path
     costs nothing when fused kernels are off)."""
-    cpu = isinstance(x, np.ndarray)
+    cpu = isinstance(x, (np.ndarray, np.generic))      # 0-d NumPy results are often scalars
     if impl == "auto":
         if not _fused[0]:
             return "reference"

@@ -75,6 +75,13 @@ def launch(kernels, name, n, *args):
     f((grid,), (block,), args)
 
 
+def contiguous(xp, a, dtype=None):
+    """``a`` as a C-contiguous array of its own shape (``xp.ascontiguousarray`` would turn 0-d into 1-d)."""
+    if a.flags.c_contiguous and (dtype is None or a.dtype == dtype):
+        return a
+    return xp.ascontiguousarray(a, dtype=dtype).reshape(a.shape)
+
+
 def scalar_type(dtype):
     """The numpy scalar type matching the kernel's ``T`` (float or double)."""
     return np.float32 if np.dtype(dtype) == np.float32 else np.float64

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import select
-from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name
+from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name, contiguous
 from ..backend import special
 
 #: name -> (CUDA functor, Numba code, saves the input (True) or the output (False) for backward)
@@ -106,10 +106,12 @@ def act_backward_reference(g, saved, kind, a=0.0, b=0.0):
 
 
 # -- Numba (CPU) -------------------------------------------------------------------------------------------------
-# One kernel for all activations, the activation a loop-invariant code: 4 compilations in all (fwd/bwd x
-# float32/float64) instead of 36, cached on disk; the branch is perfectly predicted and the loops stay memory
-# bound for the cheap activations. Scalars arrive typed like the arrays; the math runs in the arrays' precision
-# except where a float64 constant promotes it (stored back rounded, within the float32 tolerances).
+# One forward and one backward kernel for all activations (4 compilations in all: x float32/float64, cached on
+# disk), with the activation's branch taken once, OUTSIDE its loop: written as one loop calling a switch per
+# element, LLVM neither unswitches nor vectorizes it (measured 100x slower for relu). Serial loops: on the
+# 2-core CPU the activations run at the batch sizes of an MLP step, where waking a second thread costs more
+# than it saves. Numba calls libm's scalar tanh/erf/exp while NumPy has SIMD versions, so the transcendental
+# activations mostly stay on the reference on the CPU (NUMBA_SIZES below); the kernels still exist for impl="numba".
 @njit(cache=True, inline="always")
 def _sig(x):
     e = math.exp(-abs(x))
@@ -117,79 +119,99 @@ def _sig(x):
 
 
 @njit(cache=True, inline="always")
-def _nb_f(kind, x, a, b):
-    if kind == 0:
-        return 0.0 if x <= 0 else x
-    if kind == 1:
-        return x if x > 0 else a * x
-    if kind == 2:
-        return x if x > 0 else a * math.expm1(x)
-    if kind == 3:
-        return 0.5 * x * (1 + math.erf(x * 0.7071067811865476))
-    if kind == 4:
-        return 0.5 * x * (1 + math.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
-    if kind == 5:
-        return x * _sig(x)
-    if kind == 6:
-        return math.tanh(x)
-    if kind == 7:
-        return _sig(x)
-    bx = a * x
-    return x if bx > b else (max(bx, 0) + math.log1p(math.exp(-abs(bx)))) / a
+def _gelu_tanh_parts(x):
+    t = math.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))
+    return t, 0.7978845608028654 * (1 + 3 * 0.044715 * x * x)
 
 
-@njit(cache=True, inline="always")
-def _nb_df(kind, s, a, b):
-    if kind == 0:
-        return 1.0 if s > 0 else 0.0
-    if kind == 1:
-        return 1.0 if s > 0 else a
-    if kind == 2:
-        return 1.0 if s > 0 else a * math.exp(s)
-    if kind == 3:
-        return 0.5 * (1 + math.erf(s * 0.7071067811865476)) + s * 0.3989422804014327 * math.exp(-0.5 * s * s)
-    if kind == 4:
-        t = math.tanh(0.7978845608028654 * (s + 0.044715 * s * s * s))
-        return 0.5 * (1 + t) + 0.5 * s * (1 - t * t) * (0.7978845608028654 * (1 + 3 * 0.044715 * s * s))
-    if kind == 5:
-        sg = _sig(s)
-        return sg * (1 + s * (1 - sg))
-    if kind == 6:
-        return 1 - s * s
-    if kind == 7:
-        return s * (1 - s)
-    return 1.0 if a * s > b else _sig(a * s)
-
-
-@njit(parallel=True, cache=True)
-def _act_fwd_numba(x, bias, y, z, kind, a, b):
+@njit(cache=True)
+def _act_fwd_numba(x, y, kind, a, b):
     n = x.size
-    cols = bias.size
-    for i in prange(n):
-        v = x[i]
-        if cols:
-            v = v + bias[i % cols]
-        if z.size:
-            z[i] = v
-        y[i] = _nb_f(kind, v, a, b)
+    if kind == 0:
+        for i in range(n):
+            v = x[i]
+            y[i] = 0 if v <= 0 else v
+    elif kind == 1:
+        for i in range(n):
+            v = x[i]
+            y[i] = v if v > 0 else a * v
+    elif kind == 2:
+        for i in range(n):
+            v = x[i]
+            y[i] = v if v > 0 else a * math.expm1(v)
+    elif kind == 3:
+        for i in range(n):
+            v = x[i]
+            y[i] = 0.5 * v * (1 + math.erf(v * 0.7071067811865476))
+    elif kind == 4:
+        for i in range(n):
+            v = x[i]
+            y[i] = 0.5 * v * (1 + _gelu_tanh_parts(v)[0])
+    elif kind == 5:
+        for i in range(n):
+            v = x[i]
+            y[i] = v * _sig(v)
+    elif kind == 6:
+        for i in range(n):
+            y[i] = math.tanh(x[i])
+    elif kind == 7:
+        for i in range(n):
+            y[i] = _sig(x[i])
+    else:
+        for i in range(n):
+            v = x[i]
+            bx = a * v
+            y[i] = v if bx > b else (max(bx, 0) + math.log1p(math.exp(-abs(bx)))) / a
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _act_bwd_numba(g, s, dx, kind, a, b):
-    for i in prange(g.size):
-        dx[i] = g[i] * _nb_df(kind, s[i], a, b)
+    n = g.size
+    if kind == 0:
+        for i in range(n):
+            dx[i] = g[i] if s[i] > 0 else 0
+    elif kind == 1:
+        for i in range(n):
+            dx[i] = g[i] if s[i] > 0 else g[i] * a
+    elif kind == 2:
+        for i in range(n):
+            v = s[i]
+            dx[i] = g[i] if v > 0 else g[i] * a * math.exp(v)
+    elif kind == 3:
+        for i in range(n):
+            v = s[i]
+            dx[i] = g[i] * (0.5 * (1 + math.erf(v * 0.7071067811865476))
+                            + v * 0.3989422804014327 * math.exp(-0.5 * v * v))
+    elif kind == 4:
+        for i in range(n):
+            v = s[i]
+            t, du = _gelu_tanh_parts(v)
+            dx[i] = g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du)
+    elif kind == 5:
+        for i in range(n):
+            v = s[i]
+            sg = _sig(v)
+            dx[i] = g[i] * sg * (1 + v * (1 - sg))
+    elif kind == 6:
+        for i in range(n):
+            dx[i] = g[i] * (1 - s[i] * s[i])
+    elif kind == 7:
+        for i in range(n):
+            dx[i] = g[i] * s[i] * (1 - s[i])
+    else:
+        for i in range(n):
+            bx = a * s[i]
+            dx[i] = g[i] if bx > b else g[i] * _sig(bx)
 
 
 def _forward_numba(x, kind, a, b, bias, overwrite_input):
     _, code, saves_input = SPEC[kind]
     T = scalar_type(x.dtype)
-    x1 = x.reshape(-1)
+    if bias is not None:       # on the CPU the bias add is NumPy's one broadcast pass, in place where allowed
+        x = np.add(x, bias, out=x if overwrite_input else None)
     y = np.empty_like(x)
-    empty = x1[:0]
-    z = (x if overwrite_input else np.empty_like(x)) if bias is not None and saves_input else None
-    _act_fwd_numba(x1, empty if bias is None else bias, y.reshape(-1), empty if z is None else z.reshape(-1),
-                   code, T(a), T(b))
-    return y, (y if not saves_input else x if bias is None else z)
+    _act_fwd_numba(x.reshape(-1), y.reshape(-1), code, T(a), T(b))
+    return y, (x if saves_input else y)
 
 
 def _backward_numba(g, saved, kind, a, b):
@@ -209,11 +231,11 @@ def forward_cuda(x, kind, a=0.0, b=0.0, bias=None, overwrite_input=False, kernel
     xp = xp_of(x)
     fn, _, saves_input = SPEC[kind]
     T = scalar_type(x.dtype)
-    x = xp.ascontiguousarray(x)
+    x = contiguous(xp, x)
     y = xp.empty_like(x)
     z = None
     if bias is not None:
-        bias = xp.ascontiguousarray(bias)
+        bias = contiguous(xp, bias)
         if saves_input:
             z = x if overwrite_input else xp.empty_like(x)
     n = x.size
@@ -226,8 +248,8 @@ def backward_cuda(g, saved, kind, a=0.0, b=0.0, kernels=CUDA):
     from ..backend import xp_of
     xp = xp_of(g)
     T = scalar_type(g.dtype)
-    g = xp.ascontiguousarray(g)
-    saved = xp.ascontiguousarray(saved)
+    g = contiguous(xp, g)
+    saved = contiguous(xp, saved, g.dtype)
     dx = xp.empty_like(g)
     launch(kernels, f"act_bwd<{SPEC[kind][0]}, {dtype_name(g.dtype)}>", g.size, g, saved, dx, np.int64(g.size),
            T(a), T(b))
@@ -235,14 +257,24 @@ def backward_cuda(g, saved, kind, a=0.0, b=0.0, kernels=CUDA):
 
 
 # -- dispatch ------------------------------------------------------------------------------------------------------
-#: smallest size at which the Numba kernel beats the NumPy reference on the CPU, forward + backward, per
-#: activation; measured with `python -m gpugrad.bench.kernels --crossover` on a 2-core CPU dev machine
-#: (below it Numba's call and thread start-up cost more than NumPy's temporaries)
-NUMBA_MIN_SIZE = {k: 16384 for k in SPEC}
+#: sizes (lo <= x.size < hi) where the Numba kernel beats the NumPy reference on the CPU, forward + backward,
+#: per activation. Measured with `python -m gpugrad.bench.kernels --crossover` on the 2-core CPU dev machine
+#: (BENCHMARKS.md): the branch-only activations win at every size (one pass instead of NumPy's 2-4); the ones
+#: built on exp/erf only below ~2k elements, where NumPy's per-call cost of its temporaries dominates; tanh
+#: never (NumPy's SIMD tanh is ~80x faster than libm's scalar one that Numba calls).
+_INF = float("inf")
+NUMBA_SIZES = {"relu": (0, _INF), "leaky_relu": (0, _INF), "elu": (0, 2048), "gelu": (0, 2048),
+               "gelu_tanh": (0, 512), "silu": (0, 2048), "tanh": (0, 0), "sigmoid": (0, 2048),
+               "softplus": (0, 2048)}
+
+
+def _numba_wins(kind, n):
+    lo, hi = NUMBA_SIZES[kind]
+    return lo <= n < hi
 
 
 def _fusable(x):
-    return x.dtype in (np.float32, np.float64) and x.flags.c_contiguous
+    return x.__class__ is np.ndarray and x.dtype in (np.float32, np.float64) and x.flags.c_contiguous
 
 
 def _check(op, kind, x, bias=None):
@@ -260,13 +292,12 @@ def act_forward(x, kind, a=0.0, b=0.0, *, bias=None, overwrite_input=False, impl
     with ``overwrite_input=True`` the biased pre-activation may be written into ``x`` (a temporary the caller
     no longer needs) instead of a new buffer."""
     _check("act_forward", kind, x, bias)
-    which = select("act_forward", x, impl, lambda: x.size >= NUMBA_MIN_SIZE[kind] and _fusable(x)
+    which = select("act_forward", x, impl, lambda: _numba_wins(kind, x.size) and _fusable(x)
                    and (bias is None or bias.dtype == x.dtype))
     if which == "reference":
         return act_forward_reference(x, kind, a, b, bias)
     if which == "numba":
-        return _forward_numba(np.ascontiguousarray(x), kind, a, b,
-                              None if bias is None else np.ascontiguousarray(bias), overwrite_input)
+        return _forward_numba(x, kind, a, b, None if bias is None else contiguous(np, bias), overwrite_input)
     return forward_cuda(x, kind, a, b, bias, overwrite_input)
 
 
@@ -276,11 +307,11 @@ def act_backward(g, saved, kind, a=0.0, b=0.0, *, impl="auto"):
     if g.shape != saved.shape:
         raise ValueError(f"act_backward ({kind}): gradient {tuple(g.shape)} and saved value "
                          f"{tuple(saved.shape)} differ")
-    which = select("act_backward", g, impl, lambda: g.size >= NUMBA_MIN_SIZE[kind] and _fusable(g)
-                   and saved.dtype == g.dtype and saved.flags.c_contiguous)
+    which = select("act_backward", g, impl, lambda: _numba_wins(kind, g.size) and _fusable(g)
+                   and saved.__class__ is np.ndarray and saved.dtype == g.dtype
+                   and saved.flags.c_contiguous)
     if which == "reference":
         return act_backward_reference(g, saved, kind, a, b)
     if which == "numba":
-        return _backward_numba(np.ascontiguousarray(g), np.ascontiguousarray(saved).astype(g.dtype, copy=False),
-                               kind, a, b)
+        return _backward_numba(g, saved, kind, a, b)
     return backward_cuda(g, saved, kind, a, b)

@@ -263,7 +263,7 @@ def _checked(name, names, bufs, opts):
 
 
 #: flat sizes from which Numba beats the NumPy reference (measured, 2-core CPU dev machine; BENCHMARKS.md)
-NUMBA_MIN_SIZE = 2048
+NUMBA_MIN_SIZE = 65536
 
 
 def _step(name, bufs, opts, impl, kernels=CUDA):

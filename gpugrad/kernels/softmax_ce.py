@@ -11,10 +11,10 @@ Forward keeps only (m, ls) per row; backward recomputes p from them in the same 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import select
-from ._launch import CudaKernels, launch, scalar_type, dtype_name
+from ._launch import CudaKernels, launch, scalar_type, dtype_name, contiguous
 
 KERNELS = tuple(f"softmax_ce_{d}<{t}>" for d in ("fwd", "bwd") for t in ("float", "double"))
 
@@ -50,11 +50,13 @@ def ce_backward_reference(logits, target, row_max, row_ls, g, ignore_index=-100,
     return (p - q) * xp.where(valid, g, 0).astype(logits.dtype, copy=False)[:, None]
 
 
-# -- Numba (CPU): parallel over rows, each row swept twice (max, then the sums) while it sits in L1 -------------
-@njit(parallel=True, cache=True)
+# -- Numba (CPU): rows one after another, each swept twice (max, then the sums) while it sits in L1 ---------------
+# Serial: a classifier head's loss is small work, and waking Numba's worker threads cost 100-300 us per call on
+# the (busy) 2-core CPU dev machine, more than the whole loss.
+@njit(cache=True)
 def _ce_fwd_numba(x, t, loss, row_max, row_ls, ignore_index, eps):
     n, c = x.shape
-    for r in prange(n):
+    for r in range(n):
         m = x[r, 0]
         for j in range(1, c):
             if x[r, j] > m:
@@ -74,10 +76,10 @@ def _ce_fwd_numba(x, t, loss, row_max, row_ls, ignore_index, eps):
             loss[r] = -(1 - eps) * ((x[r, t[r]] - m) - ls) - eps / c * (zsum - c * ls)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _ce_bwd_numba(x, t, row_max, row_ls, g, dx, ignore_index, eps):
     n, c = x.shape
-    for r in prange(n):
+    for r in range(n):
         if t[r] == ignore_index:
             for j in range(c):
                 dx[r, j] = 0
@@ -96,8 +98,8 @@ CUDA = CudaKernels("softmax_ce", KERNELS)
 def forward_cuda(logits, target, ignore_index=-100, label_smoothing=0.0, kernels=CUDA):
     from ..backend import xp_of
     xp = xp_of(logits)
-    x = xp.ascontiguousarray(logits)
-    t = xp.ascontiguousarray(target, dtype=xp.int64)
+    x = contiguous(xp, logits)
+    t = contiguous(xp, target, xp.int64)
     n, c = x.shape
     loss, m, ls = xp.empty(n, x.dtype), xp.empty(n, x.dtype), xp.empty(n, x.dtype)
     launch(kernels, f"softmax_ce_fwd<{dtype_name(x.dtype)}>", n, x, t, loss, m, ls, np.int64(n), np.int64(c),
@@ -108,9 +110,9 @@ def forward_cuda(logits, target, ignore_index=-100, label_smoothing=0.0, kernels
 def backward_cuda(logits, target, row_max, row_ls, g, ignore_index=-100, label_smoothing=0.0, kernels=CUDA):
     from ..backend import xp_of
     xp = xp_of(logits)
-    x = xp.ascontiguousarray(logits)
-    t = xp.ascontiguousarray(target, dtype=xp.int64)
-    g = xp.ascontiguousarray(g, dtype=x.dtype)          # a 'mean' reduction hands in a broadcast view
+    x = contiguous(xp, logits)
+    t = contiguous(xp, target, xp.int64)
+    g = contiguous(xp, g, x.dtype)          # a 'mean' reduction hands in a broadcast view
     n, c = x.shape
     dx = xp.empty_like(x)
     launch(kernels, f"softmax_ce_bwd<{dtype_name(x.dtype)}>", n * c, x, t, row_max, row_ls, g, dx,
@@ -119,9 +121,9 @@ def backward_cuda(logits, target, row_max, row_ls, g, ignore_index=-100, label_s
 
 
 # -- dispatch ------------------------------------------------------------------------------------------------------
-#: N x C from which Numba beats the NumPy reference on the CPU (measured, 2-core CPU dev machine; see
-#: BENCHMARKS.md "Fused kernels")
-NUMBA_MIN_ELEMENTS = 4096
+#: N x C from which Numba beats the NumPy reference on the CPU: every size measured, from (4, 10) to
+#: (8192, 100) (2-core CPU dev machine; BENCHMARKS.md "Fused kernels")
+NUMBA_MIN_ELEMENTS = 0
 
 
 def _check(op, logits, target):

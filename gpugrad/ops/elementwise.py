@@ -4,7 +4,14 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function
+from ..tensor import Tensor
 from ..backend import special
+
+
+def _fused_activation():
+    """gpugrad.kernels.activation (imported on first use: it loads Numba): raw arrays to the fused kernels."""
+    from ..kernels import activation
+    return activation
 
 
 class _SavesInput(Function):
@@ -111,19 +118,23 @@ class Tan(_SavesOutput):
 
 class Tanh(_SavesOutput):
     def f(self, x):
-        return self.xp.tanh(x)
+        return self.xp.tanh(x)      # already one pass; the fused kernel pays off in backward
 
     def backward(self, g):          # (tanh x)' = 1 - tanh^2 x
         (y,) = self.saved
+        if g.__class__ is not Tensor:
+            return _fused_activation().act_backward(g, y, "tanh")     # one pass instead of three
         return g * (1 - y * y)
 
 
 class Sigmoid(_SavesOutput):
     def f(self, x):
-        return special.sigmoid(self.xp, x)
+        return _fused_activation().act_forward(x, "sigmoid")[0]
 
     def backward(self, g):          # s' = s (1 - s)
         (y,) = self.saved
+        if g.__class__ is not Tensor:
+            return _fused_activation().act_backward(g, y, "sigmoid")
         return g * y * (1 - y)
 
 

@@ -15,16 +15,30 @@ from ..backend import special
 from ._util import shape_str
 from . import arithmetic as A, elementwise as E, reduction as R, shape as S
 
+_fused_kernels = []
+
+
+def _kernels():
+    """gpugrad.kernels' activation and softmax_ce families, imported on first use (Numba's import is too slow
+    for ``import gpugrad``). They dispatch raw arrays to the fused CUDA / Numba kernels or to their reference;
+    the Tensor (double-backward) path of each op below stays written in recorded ops."""
+    if not _fused_kernels:
+        from ..kernels import activation, softmax_ce
+        _fused_kernels.extend((activation, softmax_ce))
+    return _fused_kernels
+
 
 # -- activations ---------------------------------------------------------------------------------------------
 class ReLU(Function):
     def forward(self, x):
-        y = self.xp.maximum(x, 0)
+        y, _ = _kernels()[0].act_forward(x, "relu")
         self.save_for_backward(y)
         return y
 
     def backward(self, g):                       # relu'(x) = [x > 0] = [y > 0]
         (y,) = self.saved
+        if g.__class__ is not Tensor:
+            return _kernels()[0].act_backward(g, y, "relu")
         return g * (y > 0)
 
     def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
@@ -35,10 +49,12 @@ class LeakyReLU(Function):
     def forward(self, x, slope):
         self.slope = slope
         self.save_for_backward(x)
-        return self.xp.where(x > 0, x, x * slope)
+        return _kernels()[0].act_forward(x, "leaky_relu", slope)[0]
 
     def backward(self, g):                       # 1 for x > 0, slope otherwise
         (x,) = self.saved
+        if g.__class__ is not Tensor:
+            return _kernels()[0].act_backward(g, x, "leaky_relu", self.slope)
         return self.xp.where(x > 0, g, g * self.slope)
 
     def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
@@ -47,13 +63,14 @@ class LeakyReLU(Function):
 
 class ELU(Function):
     def forward(self, x, alpha):
-        xp = self.xp
         self.alpha = alpha
         self.save_for_backward(x)
-        return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+        return _kernels()[0].act_forward(x, "elu", alpha)[0]
 
     def backward(self, g):                       # 1 for x > 0, alpha e^x otherwise
         (x,) = self.saved
+        if g.__class__ is not Tensor:
+            return _kernels()[0].act_backward(g, x, "elu", self.alpha)
         xp = self.xp
         return xp.where(x > 0, g, g * self.alpha * xp.exp(xp.minimum(x, 0)))
 
@@ -70,15 +87,14 @@ class GELU(Function):
     """exact: x Phi(x), d = Phi(x) + x phi(x);  tanh: 0.5 x (1 + tanh(k (x + 0.044715 x^3)))."""
 
     def forward(self, x, approximate):
-        xp = self.xp
         self.approximate = approximate
         self.save_for_backward(x)
-        if approximate == "tanh":
-            return 0.5 * x * (1 + xp.tanh(_K * (x + 0.044715 * x * x * x)))
-        return 0.5 * x * (1 + special.erf(xp, x * _SQRT1_2))
+        return _kernels()[0].act_forward(x, "gelu_tanh" if approximate == "tanh" else "gelu")[0]
 
     def backward(self, g):
         (x,) = self.saved
+        if g.__class__ is not Tensor:
+            return _kernels()[0].act_backward(g, x, "gelu_tanh" if self.approximate == "tanh" else "gelu")
         xp = self.xp
         if self.approximate == "tanh":
             u = _K * (x + 0.044715 * x * x * x)
@@ -96,10 +112,12 @@ class GELU(Function):
 class SiLU(Function):
     def forward(self, x):
         self.save_for_backward(x)
-        return x * special.sigmoid(self.xp, x)
+        return _kernels()[0].act_forward(x, "silu")[0]
 
     def backward(self, g):                       # silu' = s (1 + x (1 - s))
         (x,) = self.saved
+        if g.__class__ is not Tensor:
+            return _kernels()[0].act_backward(g, x, "silu")
         s = E.sigmoid(x) if isinstance(x, Tensor) else special.sigmoid(self.xp, x)
         return g * s * (1 + x * (1 - s))
 
@@ -111,15 +129,14 @@ class Softplus(Function):
     """log(1 + e^(beta x)) / beta, linear above ``threshold``; derivative sigmoid(beta x)."""
 
     def forward(self, x, beta, threshold):
-        xp = self.xp
         self.beta, self.threshold = beta, threshold
         self.save_for_backward(x)
-        bx = x * beta
-        soft = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta
-        return xp.where(bx > threshold, x, soft)
+        return _kernels()[0].act_forward(x, "softplus", beta, threshold)[0]
 
     def backward(self, g):
         (x,) = self.saved
+        if g.__class__ is not Tensor:
+            return _kernels()[0].act_backward(g, x, "softplus", self.beta, self.threshold)
         xp = self.xp
         bx = x * self.beta
         s = E.sigmoid(bx) if isinstance(x, Tensor) else special.sigmoid(xp, bx)
@@ -218,39 +235,29 @@ class CrossEntropy(Function):
     Rows whose target is ``ignore_index`` contribute nothing."""
 
     def forward(self, logits, target, ignore_index, label_smoothing):
-        xp = self.xp
-        n, c = logits.shape
-        z = logits - logits.max(axis=1, keepdims=True)
-        lse = xp.log(xp.exp(z).sum(axis=1, keepdims=True))
-        logp = z - lse
-        valid = target != ignore_index
-        safe_t = xp.where(valid, target, 0)
-        picked = xp.take_along_axis(logp, safe_t[:, None], axis=1)[:, 0]
-        loss = -(1 - label_smoothing) * picked
-        if label_smoothing:
-            loss = loss - (label_smoothing / c) * logp.sum(axis=1)
-        loss = loss * valid
-        self.valid, self.target, self.eps, self.axp = valid, safe_t, label_smoothing, xp
+        # fused: one pass writes the loss and keeps the row max and log-sum-exp (2 N values, not N x C)
+        loss, row_max, row_ls = _kernels()[1].ce_forward(logits, target, ignore_index, label_smoothing)
+        self.target, self.ignore_index, self.eps, self.axp = target, ignore_index, label_smoothing, self.xp
+        self.stats = (row_max, row_ls)
         self.save_for_backward(logits)
-        self.logp = logp
         return loss
 
     def backward(self, g):
-        axp = self.axp
-        n, c = self.logp.shape
-        q = axp.full((n, c), self.eps / c, dtype=self.logp.dtype)
-        q[axp.arange(n), self.target] += 1 - self.eps
-        valid = self.valid.astype(self.logp.dtype)
+        (x,) = self.saved
         if isinstance(g, Tensor):    # double backward: the softmax is recomputed through recorded ops
-            (x,) = self.saved
+            axp = self.axp
+            n, c = x.shape
+            valid = self.target != self.ignore_index
+            q = axp.full((n, c), self.eps / c, dtype=self.stats[0].dtype)
+            q[axp.arange(n), axp.where(valid, self.target, 0)] += 1 - self.eps
             p = softmax(x, 1)
-            return (p - Tensor._make(q, None)) * (g * Tensor._make(valid, None))[:, None]
-        return (axp.exp(self.logp) - q) * (g * valid)[:, None]
+            return (p - Tensor._make(q, None)) * (g * Tensor._make(valid.astype(q.dtype), None))[:, None]
+        return _kernels()[1].ce_backward(x, self.target, *self.stats, g, self.ignore_index, self.eps)
 
     def jvp(self, tlogits, *args):
         # loss_i depends on row i only, with gradient row (p_i - q_i) valid_i = backward(1)_i: J t = sum_c of
         # backward(1) * t
-        rows = self.backward(self.axp.ones(self.logp.shape[0], self.logp.dtype))
+        rows = self.backward(self.axp.ones(self.target.shape[0], self.stats[0].dtype))
         return (rows * tlogits).sum(axis=1)
 
 
