@@ -520,3 +520,35 @@ def test_deepcopy_and_pickle_give_an_independent_working_optimizer(fused):
         for a, b in zip(twin.param_groups[0]["params"], straight):
             np.testing.assert_array_equal(_np(a), _np(b))
         assert twin.state_dict()["state"][0]["step"].item() == STEPS
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["flat", "reference"])
+def test_training_an_mlp_with_a_scheduler_matches_torch(fused, device):
+    """A tanh MLP (matmul gradients, a bias broadcast) trained 30 steps by AdamW under OneCycleLR, with two
+    param groups: the same weights as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(10)
+    x, y = rng.standard_normal((32, 4)), rng.standard_normal((32, 3))
+    init = [rng.standard_normal(s) * 0.5 for s in [(4, 16), (16,), (16, 3), (3,)]]
+
+    def train(lib, make_opt, sched_mod, dev=None):
+        ps = [lib.tensor(a, requires_grad=True) if dev is None else lib.tensor(a, device=dev, requires_grad=True)
+              for a in init]
+        xt, yt = (lib.tensor(x), lib.tensor(y)) if dev is None else (lib.tensor(x, device=dev),
+                                                                    lib.tensor(y, device=dev))
+        opt = make_opt([{"params": ps[:2]}, {"params": ps[2:], "weight_decay": 0.0}])
+        sched = sched_mod.OneCycleLR(opt, max_lr=[0.05, 0.02], total_steps=30)
+        for _ in range(30):
+            opt.zero_grad()
+            w1, b1, w2, b2 = ps
+            loss = ((((xt @ w1 + b1).tanh() @ w2 + b2) - yt) ** 2).mean()
+            loss.backward()
+            opt.step()
+            sched.step()
+        return ps
+
+    ours = train(gg, lambda g: optim.AdamW(g, weight_decay=0.05, fused=fused), optim.lr_scheduler, device)
+    theirs = train(torch, lambda g: torch.optim.AdamW(g, weight_decay=0.05, foreach=False),
+                   torch.optim.lr_scheduler)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-8, atol=1e-10)
