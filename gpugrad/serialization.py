@@ -196,11 +196,10 @@ def load(f, map_location=None):
     path = os.fspath(f) if isinstance(f, (str, os.PathLike)) else None
     if path is None:
         raise TypeError(f"gpugrad.load: expected a file path (str or os.PathLike), got {type(f).__name__}")
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    header, data = _parse(path, raw)
-    meta = header.pop("__metadata__", None) or {}
-    arrays = _arrays(path, header, data, meta)
+    with open(path, "rb") as fh:               # read piece by piece: one copy of each tensor in memory
+        header, data_len = _parse(path, fh)
+        meta = header.pop("__metadata__", None) or {}
+        arrays = _arrays(path, header, fh, data_len, meta)
     place = _placer(map_location)
     if "gpugrad.structure" not in meta:
         return {name: Tensor._make(place(arr, "cpu"), None, False) for name, arr in arrays.items()}
@@ -211,12 +210,13 @@ def load(f, map_location=None):
         raise CheckpointError(f"gpugrad.load: {path}: corrupted structure metadata ({e})") from None
 
 
-def _parse(path, raw):
-    size = len(raw)
+def _parse(path, fh):
+    """(header dict, length of the data section) from an open file, checking lengths and checksum."""
+    size = os.fstat(fh.fileno()).st_size
     if size < 8:
         raise CheckpointError(f"gpugrad.load: {path}: truncated or not a safetensors file: it is {size} bytes "
                               f"long, shorter than the 8-byte header length")
-    n = int.from_bytes(raw[:8], "little")
+    n = int.from_bytes(fh.read(8), "little")
     if n > _MAX_HEADER:
         raise CheckpointError(f"gpugrad.load: {path}: corrupted or not a safetensors file: header length {n} "
                               f"exceeds the {_MAX_HEADER}-byte limit")
@@ -224,7 +224,7 @@ def _parse(path, raw):
         raise CheckpointError(f"gpugrad.load: {path}: truncated file: the header says {n} header bytes follow "
                               f"but only {size - 8} do ({size} bytes in all)")
     try:
-        header = json.loads(raw[8:8 + n].decode("utf-8"))
+        header = json.loads(fh.read(n).decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
         raise CheckpointError(f"gpugrad.load: {path}: corrupted header (not valid JSON: {e})") from None
     if not isinstance(header, dict):
@@ -239,10 +239,10 @@ def _parse(path, raw):
                               f"{sorted(ours)}, expected {list(_OUR_KEYS)})")
     if ours and meta["gpugrad.header_crc32"] != str(_header_crc(header)):
         raise CheckpointError(f"gpugrad.load: {path}: corrupted header (its checksum does not match)")
-    return header, memoryview(raw)[8 + n:]
+    return header, size - 8 - n
 
 
-def _arrays(path, header, data, meta):
+def _arrays(path, header, fh, data_len, meta):
     """Validate every entry's dtype, shape and offsets (they must tile the data section exactly, which is
     what catches a file cut short anywhere in its data) and check each tensor's CRC."""
     try:
@@ -265,10 +265,10 @@ def _arrays(path, header, data, meta):
             raise CheckpointError(f"gpugrad.load: {path}: corrupted header: tensor {name!r} occupies bytes "
                                   f"[{b}, {end}) of the data section, expected it to start at {pos}")
         pos = end
-    if pos != len(data):
-        what = "truncated file" if pos > len(data) else "corrupted file (trailing bytes)"
+    if pos != data_len:
+        what = "truncated file" if pos > data_len else "corrupted file (trailing bytes)"
         raise CheckpointError(f"gpugrad.load: {path}: {what}: the header describes {pos} bytes of tensor data "
-                              f"but {len(data)} follow the header")
+                              f"but {data_len} follow the header")
     out = {}
     for b, end, name in spans:
         e = header[name]
@@ -278,15 +278,18 @@ def _arrays(path, header, data, meta):
             raise CheckpointError(f"gpugrad.load: {path}: corrupted header: tensor {name!r} of dtype {e['dtype']} "
                                   f"and shape {e['shape']} needs {count * dt.itemsize} bytes, its offsets span "
                                   f"{end - b}")
-        chunk = data[b:end]
-        if crcs is not None and zlib.crc32(chunk) != crcs.get(name):
+        arr = np.empty(count, dtype=dt)
+        raw = arr.view(np.uint8)
+        if fh.readinto(raw) != raw.size:
+            raise CheckpointError(f"gpugrad.load: {path}: truncated file: it ended inside tensor {name!r} "
+                                  f"(was it being written while read?)")
+        if crcs is not None and zlib.crc32(raw) != crcs.get(name):
             raise CheckpointError(f"gpugrad.load: {path}: corrupted data: the bytes of tensor {name!r} do not "
                                   f"match their checksum")
-        arr = np.frombuffer(chunk, dtype=dt, count=count).reshape(e["shape"])
-        if dt.kind == "b" and count and arr.view(np.uint8).max() > 1:
+        if dt.kind == "b" and count and raw.max() > 1:
             raise CheckpointError(f"gpugrad.load: {path}: corrupted data: bool tensor {name!r} holds bytes "
                                   f"other than 0 and 1")
-        out[name] = arr.astype(dt.newbyteorder("="), copy=True)   # native order, writeable, aligned
+        out[name] = arr.reshape(e["shape"]).astype(dt.newbyteorder("="), copy=False)   # native byte order
     return out
 
 
