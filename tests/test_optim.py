@@ -552,3 +552,22 @@ def test_training_an_mlp_with_a_scheduler_matches_torch(fused, device):
                    torch.optim.lr_scheduler)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-8, atol=1e-10)
+
+
+def test_two_optimizers_on_the_same_parameters_both_work():
+    """A second optimizer built on the same parameters takes them into its own flat buffer; the first one
+    takes them back when it steps (parameters keep their values), so alternating steps match PyTorch."""
+    torch = pytest.importorskip("torch")
+    init, targets = _problem(11)
+    ours = [gg.tensor(a, requires_grad=True) for a in init]
+    theirs = [torch.tensor(a, requires_grad=True) for a in init]
+    pairs = [(optim.Adam(ours, lr=0.05), torch.optim.Adam(theirs, lr=0.05)),
+             (optim.SGD(ours, lr=0.05, momentum=0.9), torch.optim.SGD(theirs, lr=0.05, momentum=0.9))]
+    for t in range(10):
+        o, to = pairs[t % 2]
+        for ps, opt, lib in ((ours, o, gg), (theirs, to, torch)):
+            opt.zero_grad()
+            _loss(ps, [lib.tensor(c) for c in targets[t]], t, False, lib).backward()
+            opt.step()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-9)

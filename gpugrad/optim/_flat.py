@@ -128,6 +128,7 @@ class FlatGroup:
                 "model.to(...).")
         self.data_views[i][...] = arr
         p.data = self.data_views[i]
+        p._grad_buffer = self.grad_views[i]     # another optimizer may have taken the parameter over
 
     def zero_grad(self):
         """One fill of the grad buffer; gradients the user assigned from elsewhere are zeroed one by one."""
