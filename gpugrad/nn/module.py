@@ -10,7 +10,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import _dtype
-from ..backend import device as _parse_device, to_device
+from ..backend import Device, device as _parse_device, to_device
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -323,8 +323,7 @@ class Module:
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "strict") or hasattr(a, "index") \
-                    and hasattr(a, "type") or isinstance(a, int) and not isinstance(a, bool):
+            elif isinstance(a, (str, int, Device)) and not isinstance(a, bool) and _names_device(a):
                 device = a
             else:
                 dtype = a
@@ -422,6 +421,15 @@ class Module:
         if len(lines) <= 1 and not self._modules:
             return f"{self._get_name()}({extra})"
         return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _names_device(spec) -> bool:
+    """Whether ``spec`` ('cpu', 'cuda:1', 0, a Device) names a device rather than a dtype ('float64')."""
+    try:
+        _parse_device(spec)
+        return True
+    except ValueError:
+        return False
 
 
 def _move_in_place(t: Tensor, dev, dt) -> None:
