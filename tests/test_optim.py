@@ -571,3 +571,45 @@ def test_two_optimizers_on_the_same_parameters_both_work():
             opt.step()
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-9)
+
+
+def test_step_hooks_run_around_the_step_and_can_be_removed():
+    w = gg.tensor([1.0], requires_grad=True)
+    opt = optim.SGD([w], lr=0.5)
+    seen = []
+    pre = opt.register_step_pre_hook(lambda o, a, k: seen.append(("pre", w.item())))
+    opt.register_step_post_hook(lambda o, a, k: seen.append(("post", w.item())))
+    w.grad = gg.ones(1)
+    opt.step()
+    pre.remove()
+    opt.step()
+    assert seen == [("pre", 1.0), ("post", 0.5), ("post", 0.0)]
+
+
+def test_a_user_subclass_with_its_own_step_works_like_in_torch():
+    """The PyTorch way of writing an optimizer: defaults, param_groups, self.state, a step() of its own."""
+
+    class SignSGD(optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    st = self.state[p]
+                    st["n"] = st.get("n", 0) + 1
+                    p.data = p.data - group["lr"] * p.grad.xp.sign(p.grad.data)
+
+    w = gg.tensor([1.0, -1.0], requires_grad=True)
+    opt = SignSGD([w])
+    (w * w).sum().backward()
+    opt.step()
+    opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), [0.8, -0.8], rtol=1e-6)
+    sd = opt.state_dict()
+    assert sd["state"] == {0: {"n": 2}}
+    opt2 = SignSGD([gg.tensor([0.0, 0.0], requires_grad=True)], lr=0.3)
+    opt2.load_state_dict(sd)
+    assert opt2.state[opt2.param_groups[0]["params"][0]] == {"n": 2} and opt2.param_groups[0]["lr"] == 0.1

@@ -29,7 +29,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _HookHandle
 from ..autograd import enable_grad
 from ..backend import xp_of, to_device, device_of, is_device_array, device_array
 from ._flat import FlatGroup, _zero_grad_tensor
@@ -59,6 +59,8 @@ class Optimizer:
         self.param_groups: list[dict] = []
         self._flats: list[list[FlatGroup]] = []   # parallel to param_groups
         self._loose: list[list[Tensor]] = []      # parameters of each group on the reference path
+        self._step_pre_hooks: list = []
+        self._step_post_hooks: list = []
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, but got "
                             "a Tensor; pass [tensor] or model.parameters()")
@@ -79,7 +81,9 @@ class Optimizer:
             raise RuntimeError(f"{type(self).__name__}: `fused` and `foreach` cannot be `True` together")
 
     def _uses_flat(self, group) -> bool:
-        return group.get("fused") is not False and group.get("foreach") is not False
+        # only optimizers with a fused update (_step_name) flatten; a user's subclass that writes its own
+        # step() keeps its parameters as they are
+        return bool(self._step_name) and group.get("fused") is not False and group.get("foreach") is not False
 
     def add_param_group(self, param_group: dict):
         """Add a group of parameters with its own hyperparameters (missing ones take the defaults)."""
@@ -163,6 +167,9 @@ class Optimizer:
     def step(self, closure=None):
         """Update every parameter that has a gradient. ``closure`` (re-evaluated under ``enable_grad``) may
         recompute the loss, which is then returned."""
+        if self._step_pre_hooks:
+            for hook in list(self._step_pre_hooks):
+                hook(self, (), {"closure": closure})
         loss = None
         if closure is not None:
             with enable_grad():
@@ -172,7 +179,20 @@ class Optimizer:
                 self._step_flat(group, flat)
             if loose:
                 self._step_loose(group, loose)
+        if self._step_post_hooks:
+            for hook in list(self._step_post_hooks):
+                hook(self, (), {"closure": closure})
         return loss
+
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs before each ``step``; returns a handle with ``remove()``."""
+        self._step_pre_hooks.append(hook)
+        return _HookHandle(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs after each ``step``; returns a handle with ``remove()``."""
+        self._step_post_hooks.append(hook)
+        return _HookHandle(self._step_post_hooks, hook)
 
     def _step_flat(self, group, flat: FlatGroup):
         missing = flat.prepare(type(self).__name__)
@@ -355,6 +375,7 @@ class Optimizer:
     def __setstate__(self, state):
         self.defaults, self.state = state["defaults"], defaultdict(dict)
         self.param_groups, self._flats, self._loose = [], [], []
+        self._step_pre_hooks, self._step_post_hooks = [], []
         for g in state["param_groups"]:
             self.add_param_group(dict(g))
         self.load_state_dict(state["saved"])
