@@ -251,3 +251,10 @@ def test_a_save_killed_midway_leaves_the_previous_checkpoint_intact(tmp_path):
     assert path.read_bytes() == before
     ck = gg.load(path)
     assert ck["step"] == 1 and (ck["v"].numpy() == 1).all()
+
+
+def test_saved_file_gets_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    gg.save({"w": gg.ones(1)}, tmp_path / "p.st")
+    assert (tmp_path / "p.st").stat().st_mode & 0o777 == 0o666 & ~umask
