@@ -6,16 +6,16 @@
 // Indices are 64-bit (n may exceed 2^31). Elementwise and memory bound: one read and one write per element
 // (plus the bias row, which stays in L1/L2).
 //
-//   act_fwd<Act, T>(x, bias, y, z, n, cols, a, b):
-//       v = x[i] + bias[i % cols]   (bias may be null: v = x[i]);   z[i] = v if z is not null;   y[i] = f(v)
-//       z is the biased pre-activation that backward needs for the activations whose derivative is written
-//       in the input; writing it in the same pass saves a second sweep over memory.
-//   act_bwd<Act, T>(g, s, dx, n, a, b):   dx[i] = g[i] * f'(s[i])   where s is the saved value: the output y
-//       for relu/tanh/sigmoid (their derivatives are functions of y), the input x for the others.
+//   act_fwd<Act, T>(x, bias, y, n, cols, a, b):   y[i] = f(x[i] + bias[i % cols])   (bias null: f(x[i]))
+//       the bias add of a Linear layer fused into its activation: x is the matmul output (rows of length cols)
+//   act_bwd<Act, T>(g, s, bias, dx, n, cols, a, b):   dx[i] = g[i] * f'(s[i] + bias[i % cols])
+//       s is the saved value: the output y for relu/tanh/sigmoid (their derivatives are functions of y; bias
+//       null), the input x for the others (with the same bias as forward, so x + b is never stored).
 //
 // Why the input and not the derivative is saved: forward would write y and f'(x) (3 memory passes), backward
 // would read g and f'(x) and write dx (3 passes): 6. Saving x (already in memory) costs 2 + 3 = 5 passes and
-// no extra buffer; recomputing f'(x) is free while the kernel waits on memory. The double-backward path in
+// no extra buffer; recomputing f'(x) is free while the kernel waits on memory. For the same reason the biased
+// pre-activation x + b is recomputed in backward rather than written by forward. The double-backward path in
 // gpugrad.ops.nn_ops differentiates the same saved value.
 //
 // Math (a, b are the activation's parameters):
@@ -103,20 +103,23 @@ template <typename T> struct Softplus {
 };
 
 template <template <typename> class Act, typename T>
-__global__ void act_fwd(const T* __restrict__ x, const T* __restrict__ bias, T* y, T* z, long long n,
+__global__ void act_fwd(const T* __restrict__ x, const T* __restrict__ bias, T* __restrict__ y, long long n,
                         long long cols, T a, T b) {
     long long stride = (long long)gridDim.x * blockDim.x;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
         T v = x[i];
         if (bias != nullptr) v += bias[i % cols];
-        if (z != nullptr) z[i] = v;
         y[i] = Act<T>::f(v, a, b);
     }
 }
 
 template <template <typename> class Act, typename T>
-__global__ void act_bwd(const T* __restrict__ g, const T* __restrict__ s, T* dx, long long n, T a, T b) {
+__global__ void act_bwd(const T* __restrict__ g, const T* __restrict__ s, const T* __restrict__ bias,
+                        T* __restrict__ dx, long long n, long long cols, T a, T b) {
     long long stride = (long long)gridDim.x * blockDim.x;
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride)
-        dx[i] = g[i] * Act<T>::df(s[i], a, b);
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        T v = s[i];
+        if (bias != nullptr) v += bias[i % cols];
+        dx[i] = g[i] * Act<T>::df(v, a, b);
+    }
 }

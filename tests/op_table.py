@@ -265,6 +265,10 @@ CASES = [
     Case("linear", lambda ns, x, w, b: ns.linear(x, w, b), [((3, 4), (2, 4), (2,)), ((2, 3, 4), (5, 4), (5,)),
                                                             (T(3, 4), T(2, 4), S(2,)), ((0, 4), (2, 4), (2,))]),
     Case("linear_no_bias", lambda ns, x, w: ns.linear(x, w), [((3, 4), (2, 4)), ((4,), (3, 4))]),
+    Case("linear_act_gelu", lambda ns, x, w, b: ns.gelu(ns.linear(x, w, b)) if ns.is_torch
+         else ns.linear_act(x, w, b, "gelu"), [((3, 4), (2, 4), (2,)), ((2, 3, 4), (5, 4), (5,))]),
+    Case("linear_act_relu", lambda ns, x, w, b: ns.relu(ns.linear(x, w, b)) if ns.is_torch
+         else ns.linear_act(x, w, b, "relu"), [((3, 4), (2, 4), (2,)), (T(3, 4), T(2, 4), S(2,))]),
     Case("dropout_fixed_seed", lambda ns, a: ns.dropout_seeded(a, 0.4), UNARY, torch=False),
     Case("mse_loss", lambda ns, a, b, **k: ns.mse_loss(a, b, **k), [((3, 4), (3, 4)), (T(3, 4), S(3, 4))]),
     Case("mse_loss_sum", lambda ns, a, b: ns.mse_loss(a, b, reduction="sum"), [((3, 4), (3, 4))]),

@@ -4,7 +4,8 @@ activation is listed there and beside each reference below.
 
     y, saved = act_forward(x, "gelu")              # saved: the input x (gelu' needs it) or the output y
     dx = act_backward(g, saved, "gelu")            # g * gelu'(x)
-    y, saved = act_forward(h, "relu", bias=b)      # y = relu(h + b), b broadcast over the last axis
+    y, saved = act_forward(h, "gelu", bias=b)      # y = gelu(h + b), b broadcast over the last axis
+    dh = act_backward(g, saved, "gelu", bias=b)    # g * gelu'(h + b); h + b is never stored
 
 ``a`` and ``b`` are the activation's parameters: leaky_relu's negative_slope, elu's alpha, softplus's
 (beta, threshold); the others ignore them.
@@ -90,18 +91,20 @@ def _ref_bwd(xp, kind, g, s, a, b):
 
 
 def act_forward_reference(x, kind, a=0.0, b=0.0, bias=None):
-    """Reference forward: ``(y, saved)`` with ``y = f(x + bias)``; ``saved`` is ``x + bias`` (``x`` itself
-    without a bias) for the activations whose derivative needs the input, else ``y``."""
+    """Reference forward: ``(y, saved)`` with ``y = f(x + bias)``; ``saved`` is the input ``x`` (without the
+    bias) for the activations whose derivative needs the input, else the output ``y``."""
     from ..backend import xp_of
     xp = xp_of(x)
-    v = x if bias is None else x + bias
-    y = _ref_fwd(xp, kind, v, a, b)
-    return y, (v if SPEC[kind][2] else y)
+    y = _ref_fwd(xp, kind, x if bias is None else x + bias, a, b)
+    return y, (x if SPEC[kind][2] else y)
 
 
-def act_backward_reference(g, saved, kind, a=0.0, b=0.0):
-    """Reference backward: ``g * f'(.)`` from the value :func:`act_forward_reference` saved."""
+def act_backward_reference(g, saved, kind, a=0.0, b=0.0, bias=None):
+    """Reference backward: ``g * f'(.)`` from the value :func:`act_forward_reference` saved (plus ``bias``
+    where that is the input)."""
     from ..backend import xp_of
+    if bias is not None and SPEC[kind][2]:
+        saved = saved + bias
     return _ref_bwd(xp_of(g), kind, g, saved, a, b)
 
 
@@ -204,20 +207,22 @@ def _act_bwd_numba(g, s, dx, kind, a, b):
             dx[i] = g[i] if bx > b else g[i] * _sig(bx)
 
 
-def _forward_numba(x, kind, a, b, bias, overwrite_input):
+def _forward_numba(x, kind, a, b, bias):
     _, code, saves_input = SPEC[kind]
     T = scalar_type(x.dtype)
-    if bias is not None:       # on the CPU the bias add is NumPy's one broadcast pass, in place where allowed
-        x = np.add(x, bias, out=x if overwrite_input else None)
+    v = x if bias is None else x + bias    # on the CPU the bias add is NumPy's broadcast pass (BLAS-sized rows)
     y = np.empty_like(x)
-    _act_fwd_numba(x.reshape(-1), y.reshape(-1), code, T(a), T(b))
+    _act_fwd_numba(v.reshape(-1), y.reshape(-1), code, T(a), T(b))
     return y, (x if saves_input else y)
 
 
-def _backward_numba(g, saved, kind, a, b):
+def _backward_numba(g, saved, kind, a, b, bias):
+    _, code, saves_input = SPEC[kind]
     T = scalar_type(g.dtype)
+    if bias is not None and saves_input:
+        saved = saved + bias
     dx = np.empty_like(g)
-    _act_bwd_numba(g.reshape(-1), saved.reshape(-1), dx.reshape(-1), SPEC[kind][1], T(a), T(b))
+    _act_bwd_numba(g.reshape(-1), saved.reshape(-1), dx.reshape(-1), code, T(a), T(b))
     return dx
 
 
@@ -225,34 +230,32 @@ def _backward_numba(g, saved, kind, a, b):
 CUDA = CudaKernels("activation", KERNELS)
 
 
-def forward_cuda(x, kind, a=0.0, b=0.0, bias=None, overwrite_input=False, kernels=CUDA):
+def forward_cuda(x, kind, a=0.0, b=0.0, bias=None, kernels=CUDA):
     """Launch ``act_fwd`` (``kernels``: the GPU module, or the host simulation in the tests)."""
     from ..backend import xp_of
     xp = xp_of(x)
     fn, _, saves_input = SPEC[kind]
     T = scalar_type(x.dtype)
     x = contiguous(xp, x)
+    bias = None if bias is None else contiguous(xp, bias, x.dtype)
     y = xp.empty_like(x)
-    z = None
-    if bias is not None:
-        bias = contiguous(xp, bias)
-        if saves_input:
-            z = x if overwrite_input else xp.empty_like(x)
-    n = x.size
-    launch(kernels, f"act_fwd<{fn}, {dtype_name(x.dtype)}>", n, x, NULL if bias is None else bias, y,
-           NULL if z is None else z, np.int64(n), np.int64(1 if bias is None else bias.size), T(a), T(b))
-    return y, (y if not saves_input else x if bias is None else z)
+    launch(kernels, f"act_fwd<{fn}, {dtype_name(x.dtype)}>", x.size, x, NULL if bias is None else bias, y,
+           np.int64(x.size), np.int64(1 if bias is None else bias.size), T(a), T(b))
+    return y, (x if saves_input else y)
 
 
-def backward_cuda(g, saved, kind, a=0.0, b=0.0, kernels=CUDA):
+def backward_cuda(g, saved, kind, a=0.0, b=0.0, bias=None, kernels=CUDA):
+    """Launch ``act_bwd``; ``bias`` is added to ``saved`` in the kernel where ``saved`` is the input."""
     from ..backend import xp_of
     xp = xp_of(g)
+    fn, _, saves_input = SPEC[kind]
     T = scalar_type(g.dtype)
     g = contiguous(xp, g)
     saved = contiguous(xp, saved, g.dtype)
+    bias = None if bias is None or not saves_input else contiguous(xp, bias, g.dtype)
     dx = xp.empty_like(g)
-    launch(kernels, f"act_bwd<{SPEC[kind][0]}, {dtype_name(g.dtype)}>", g.size, g, saved, dx, np.int64(g.size),
-           T(a), T(b))
+    launch(kernels, f"act_bwd<{fn}, {dtype_name(g.dtype)}>", g.size, g, saved, NULL if bias is None else bias,
+           dx, np.int64(g.size), np.int64(1 if bias is None else bias.size), T(a), T(b))
     return dx
 
 
@@ -285,25 +288,24 @@ def _check(op, kind, x, bias=None):
                          f"(expected ({x.shape[-1] if x.ndim else '?'},))")
 
 
-def act_forward(x, kind, a=0.0, b=0.0, *, bias=None, overwrite_input=False, impl="auto"):
-    """``(y, saved)``: ``y = f(x + bias)`` and what :func:`act_backward` needs, in one pass.
+def act_forward(x, kind, a=0.0, b=0.0, *, bias=None, impl="auto"):
+    """``(y, saved)``: ``y = f(x + bias)`` in one pass, and what :func:`act_backward` needs.
 
-    ``bias`` (1-D, the length of ``x``'s last axis) is added first, fused (Linear followed by an activation);
-    with ``overwrite_input=True`` the biased pre-activation may be written into ``x`` (a temporary the caller
-    no longer needs) instead of a new buffer."""
+    ``bias`` (1-D, the length of ``x``'s last axis) is added inside the kernel: a Linear layer's bias add
+    fused into the activation that follows it. Give the same ``bias`` to :func:`act_backward`."""
     _check("act_forward", kind, x, bias)
     which = select("act_forward", x, impl, lambda: _numba_wins(kind, x.size) and _fusable(x)
                    and (bias is None or bias.dtype == x.dtype))
     if which == "reference":
         return act_forward_reference(x, kind, a, b, bias)
     if which == "numba":
-        return _forward_numba(x, kind, a, b, None if bias is None else contiguous(np, bias), overwrite_input)
-    return forward_cuda(x, kind, a, b, bias, overwrite_input)
+        return _forward_numba(x, kind, a, b, bias)
+    return forward_cuda(x, kind, a, b, bias)
 
 
-def act_backward(g, saved, kind, a=0.0, b=0.0, *, impl="auto"):
-    """``g * f'(.)`` from ``saved`` (the value :func:`act_forward` returned), in one pass."""
-    _check("act_backward", kind, g)
+def act_backward(g, saved, kind, a=0.0, b=0.0, *, bias=None, impl="auto"):
+    """``g * f'(.)`` from ``saved`` (what :func:`act_forward` returned) and forward's ``bias``, in one pass."""
+    _check("act_backward", kind, g, bias)
     if g.shape != saved.shape:
         raise ValueError(f"act_backward ({kind}): gradient {tuple(g.shape)} and saved value "
                          f"{tuple(saved.shape)} differ")
@@ -311,7 +313,7 @@ def act_backward(g, saved, kind, a=0.0, b=0.0, *, impl="auto"):
                    and saved.__class__ is np.ndarray and saved.dtype == g.dtype
                    and saved.flags.c_contiguous)
     if which == "reference":
-        return act_backward_reference(g, saved, kind, a, b)
+        return act_backward_reference(g, saved, kind, a, b, bias)
     if which == "numba":
-        return _backward_numba(g, saved, kind, a, b)
-    return backward_cuda(g, saved, kind, a, b)
+        return _backward_numba(g, saved, kind, a, b, bias)
+    return backward_cuda(g, saved, kind, a, b, bias)

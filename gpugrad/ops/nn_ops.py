@@ -213,6 +213,48 @@ class Linear(Function):
         return y
 
 
+class BiasAct(Function):
+    """y = f(h + b): a Linear layer's bias add fused into the activation kernel that follows it (see
+    :func:`linear_act`); h is the matmul output (..., C), b the bias (C,). Saves y where f' is a function of
+    y (relu, tanh, sigmoid), else h and b: backward's kernel recomputes h + b instead of storing it."""
+
+    def forward(self, h, b, kind, p0, p1):
+        self.kind, self.p0, self.p1 = kind, p0, p1
+        y, saved = _kernels()[0].act_forward(h, kind, p0, p1, bias=b)
+        if saved is y:
+            self.save_for_backward(y)
+        else:
+            self.save_for_backward(h, b)
+        return y
+
+    def _dz(self, g):                            # g f'(h + b), elementwise
+        saved = self.saved
+        if g.__class__ is not Tensor:
+            return _kernels()[0].act_backward(g, saved[0], self.kind, self.p0, self.p1,
+                                              bias=saved[1] if len(saved) == 2 else None)
+        # graph mode: the activation op's own (recorded) derivative at z = h + b
+        cls, attrs = _ACT_NODES[self.kind]
+        node = cls.__new__(cls)
+        node.xp = self.xp
+        node.saved = (saved[0] + saved[1],) if len(saved) == 2 else saved
+        for k, v in zip(attrs, (self.p0, self.p1)):
+            setattr(node, k, v)
+        if cls is GELU:
+            node.approximate = "tanh" if self.kind == "gelu_tanh" else "none"
+        return node.backward(g)
+
+    def backward(self, g):                       # dh = g f'(h + b), db = dh summed over all rows
+        dz = self._dz(g)
+        n = self.needs_input_grad
+        db = dz.reshape((-1, dz.shape[-1])).sum(axis=0) if n[1] else None
+        return (dz if n[0] else None), db
+
+    def jvp(self, th, tb, *args):                # d f(h + b) = f'(h + b) (dh + db), elementwise
+        shape = self.saved[0].shape
+        t = th if tb is None else self.xp.broadcast_to(tb, shape) if th is None else th + tb
+        return self._dz(t)
+
+
 class Dropout(Function):
     def forward(self, x, p):
         xp = self.xp
@@ -338,6 +380,58 @@ def linear(x, weight, bias=None):
     if bias is not None and bias.shape != (weight.shape[0],):
         raise RuntimeError(f"linear: bias {shape_str(bias.shape)} does not match weight {shape_str(weight.shape)}")
     return Linear.apply(x, weight, bias)
+
+
+#: BiasAct's graph-mode derivative borrows each activation op's backward: kind -> (class, its parameter names)
+_ACT_NODES = {"relu": (ReLU, ()), "leaky_relu": (LeakyReLU, ("slope",)), "elu": (ELU, ("alpha",)),
+              "gelu": (GELU, ()), "gelu_tanh": (GELU, ()), "silu": (SiLU, ()), "tanh": (E.Tanh, ()),
+              "sigmoid": (E.Sigmoid, ()), "softplus": (Softplus, ("beta", "threshold"))}
+#: linear_act's activations: name -> (keyword parameters with their defaults)
+_LINEAR_ACTS = {"relu": {}, "leaky_relu": {"negative_slope": 0.01}, "elu": {"alpha": 1.0},
+                "gelu": {"approximate": "none"}, "silu": {}, "tanh": {}, "sigmoid": {},
+                "softplus": {"beta": 1.0, "threshold": 20.0}}
+
+
+def linear_act(x, weight, bias=None, activation="relu", **params):
+    """``activation(linear(x, weight, bias))`` with the bias add fused into the activation's kernel: one pass
+    over the matmul output instead of two, on the GPU (CUDA ``act_fwd``/``act_bwd`` with a bias) and wherever
+    the activation runs fused. Same values and gradients as the unfused pair.
+
+    ``activation``: relu, leaky_relu (negative_slope), elu (alpha), gelu (approximate), silu, tanh, sigmoid,
+    softplus (beta, threshold).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.ops.nn_ops import linear_act
+    >>> x, w, b = gg.ones(2, 3), gg.ones(4, 3), gg.tensor([-5.0, 0.0, 1.0, 2.0])
+    >>> linear_act(x, w, b, "relu").tolist()[0]
+    [0.0, 3.0, 4.0, 5.0]
+    """
+    if activation not in _LINEAR_ACTS:
+        raise ValueError(f"linear_act: unknown activation {activation!r}; expected one of "
+                         f"{', '.join(_LINEAR_ACTS)}")
+    opts = dict(_LINEAR_ACTS[activation])
+    unknown = set(params) - set(opts)
+    if unknown:
+        raise TypeError(f"linear_act: {activation} takes no parameter(s) {', '.join(sorted(unknown))}"
+                        + (f"; it takes {', '.join(opts)}" if opts else ""))
+    opts.update(params)
+    if bias is None:
+        return globals()[activation](linear(x, weight), **opts)
+    if bias.shape != (weight.shape[0],):
+        raise RuntimeError(f"linear_act: bias {shape_str(bias.shape)} does not match weight "
+                           f"{shape_str(weight.shape)} (expected ({weight.shape[0]},))")
+    if bias.dtype != x.dtype:
+        raise RuntimeError(f"linear_act: bias dtype {bias.dtype} does not match input dtype {x.dtype}")
+    h = linear(x, weight)
+    kind, p0, p1 = activation, 0.0, 0.0
+    if activation == "gelu":
+        if opts["approximate"] not in ("none", "tanh"):
+            raise ValueError(f"linear_act: gelu's approximate must be 'none' or 'tanh', got {opts['approximate']!r}")
+        kind = "gelu_tanh" if opts["approximate"] == "tanh" else "gelu"
+    elif opts:
+        vals = list(opts.values())
+        p0, p1 = vals[0], (vals[1] if len(vals) > 1 else 0.0)
+    return BiasAct.apply(h, bias, kind, float(p0), float(p1))
 
 
 def dropout(x, p=0.5, training=True, inplace=False):
