@@ -73,6 +73,13 @@ CASES = {
     "OneCycleLR-three-phase": (lambda s, o: s.OneCycleLR(o, max_lr=0.1, total_steps=30, three_phase=True), SGDM),
     "OneCycleLR-adam": (lambda s, o: s.OneCycleLR(o, max_lr=0.01, epochs=3, steps_per_epoch=10, pct_start=0.25,
                                                   div_factor=10.0, final_div_factor=100.0), ADAM),
+    "MultiplicativeLR": (lambda s, o: s.MultiplicativeLR(o, _f2), SGDM),
+    "ConstantLR": (lambda s, o: s.ConstantLR(o, factor=0.5, total_iters=4), SGDM),
+    "PolynomialLR": (lambda s, o: s.PolynomialLR(o, total_iters=10, power=2.0), SGDM),
+    "CosineAnnealingWarmRestarts": (lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.001),
+                                    SGDM),
+    "ChainedScheduler": (lambda s, o: s.ChainedScheduler([s.ConstantLR(o, factor=0.5, total_iters=4),
+                                                          s.ExponentialLR(o, gamma=0.9)]), SGDM),
     "SequentialLR": (lambda s, o: s.SequentialLR(o, [s.LinearLR(o, start_factor=0.1, total_iters=5),
                                                      s.ExponentialLR(o, gamma=0.9)], milestones=[5]), SGDM),
     "SequentialLR-three": (lambda s, o: s.SequentialLR(o, [s.LinearLR(o, start_factor=0.5, total_iters=3),
@@ -206,6 +213,10 @@ def test_scheduler_drives_a_real_training_step():
     (lambda o: sch.CyclicLR(o, 0.01, 0.1, mode="sawtooth"), "mode 'sawtooth' is invalid"),
     (lambda o: sch.CyclicLR(optim.Adagrad([gg.zeros(1, requires_grad=True)]), 0.01, 0.1), "momentum or beta1"),
     (lambda o: sch.LambdaLR(o, [_f1]), "expected 2 lr_lambdas"),
+    (lambda o: sch.ConstantLR(o, factor=1.5), "factor must be in"),
+    (lambda o: sch.CosineAnnealingWarmRestarts(o, T_0=0), "positive integer T_0"),
+    (lambda o: sch.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0), "T_mult >= 1"),
+    (lambda o: sch.ChainedScheduler([sch.StepLR(o, 2), sch.StepLR(_optimizer(gg), 2)]), "same optimizer"),
     (lambda o: sch.StepLR("not an optimizer", 2), "not a gpugrad Optimizer"),
     (lambda o: sch.StepLR(o, 2, last_epoch=3), "initial_lr"),
 ])
@@ -220,3 +231,21 @@ def test_one_cycle_refuses_to_step_past_its_end():
         s.step()
     with pytest.raises(ValueError, match="tried to step 4 times"):
         s.step()
+
+
+def test_warm_restarts_with_fractional_epochs_match_torch():
+    """SGDR stepped within epochs (``step(epoch + i / iters)``) and then jumped to a later epoch."""
+    seqs = []
+    for lib in (gg, torch):
+        opt = _optimizer(lib)
+        s = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=3, eta_min=0.0005)
+        seq = []
+        for epoch in range(6):
+            for i in range(4):
+                opt.step()
+                s.step(epoch + i / 4)
+                seq.append(s.get_last_lr())
+        s.step(17)
+        seq.append(s.get_last_lr())
+        seqs.append(seq)
+    _same(*seqs)
