@@ -180,7 +180,9 @@ class Module:
         elif isinstance(value, Module):
             self._check_init("child modules")
             d.pop(name, None)
-            self.add_module(name, value)
+            self._parameters.pop(name, None)      # (no add_module: a class attribute may share the name)
+            self._buffers.pop(name, None)
+            self._modules[name] = value
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
