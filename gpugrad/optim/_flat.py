@@ -35,9 +35,8 @@ def _alloc(xp, like, n, dtype, fill=None):
 class FlatGroup:
     """The flat storage of the parameters of one (group, device, dtype); see the module docstring."""
 
-    __slots__ = ("params", "shapes", "slices", "device", "dtype", "xp", "param", "grad", "pviews",
-                 "gviews", "data_views", "grad_views", "buffers", "buffer_views", "counts", "step_views",
-                 "uniform", "presented")
+    __slots__ = ("params", "shapes", "slices", "device", "dtype", "xp", "param", "grad", "data_views",
+                 "grad_views", "buffers", "buffer_views", "counts", "step_views", "uniform", "presented")
 
     def __init__(self, params):
         first = params[0].data
@@ -51,12 +50,10 @@ class FlatGroup:
         self.slices = [slice(int(a), int(b)) for a, b in zip(offsets[:-1], offsets[1:])]
         self.param = _alloc(xp, first, total, self.dtype)
         self.grad = _alloc(xp, first, total, self.dtype, 0)
-        self.pviews = [self.param[s] for s in self.slices]
-        self.gviews = [self.grad[s] for s in self.slices]
-        self.data_views = [v.reshape(sh) for v, sh in zip(self.pviews, self.shapes)]
-        self.grad_views = [v.reshape(sh) for v, sh in zip(self.gviews, self.shapes)]
-        for p, pv, dv, gv in zip(params, self.pviews, self.data_views, self.grad_views):
-            pv[...] = p.data.reshape(-1)
+        self.data_views = [self.param[s].reshape(sh) for s, sh in zip(self.slices, self.shapes)]
+        self.grad_views = [self.grad[s].reshape(sh) for s, sh in zip(self.slices, self.shapes)]
+        for p, s, dv, gv in zip(params, self.slices, self.data_views, self.grad_views):
+            self.param[s] = p.data.reshape(-1)
             p.data = dv
             p._grad_buffer = gv
             if p.grad is not None:          # a gradient computed before the optimizer was built
