@@ -205,6 +205,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
 
 def _jacobian_forward(func, xs, strict):
     from .forward_ad import dual_level, make_dual, unpack_dual
+    xs = tuple(x.detach() for x in xs)          # tangents flow without a tape
     cols = None
     out_tuple = False
     outs = None

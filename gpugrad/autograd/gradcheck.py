@@ -72,7 +72,7 @@ def forward_jacobian(fn, inputs):
         for c in range(t.numel()):
             e = t.xp.zeros(t.numel(), t.dtype)
             e[c] = 1
-            with dual_level():
+            with dual_level(), no_grad():       # tangents flow without a tape
                 args = list(inputs)
                 args[j] = make_dual(t, Tensor._make(e.reshape(t.shape), None))
                 for k, o in enumerate(_outputs(fn, args)):

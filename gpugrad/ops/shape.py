@@ -461,7 +461,7 @@ def _convert_key(key, x):
 def getitem(x, key):
     key = _convert_key(key, x)
     try:
-        if x.requires_grad:
+        if x.requires_grad or x._fw_tangent is not None:     # recorded, or a forward-AD tangent to carry
             return _view_of(GetItem.apply(x, key), x)
         return Tensor._make(x.data[key], None, False, x._version)
     except IndexError as e:
