@@ -130,32 +130,34 @@ def test_cuda_checkpoint_on_a_cpu_only_machine_says_what_to_do(tmp_path):
     assert gg.load(tmp_path / "c.st", map_location="cpu")["w"].device == "cpu"
 
 
-def test_truncation_at_every_byte_is_reported(tmp_path):
+def _saved_bytes(tmp_path):
     path = tmp_path / "full.st"
     gg.save(small_checkpoint(), path)
-    raw = path.read_bytes()
-    cut = tmp_path / "cut.st"
-    for k in range(len(raw)):
-        cut.write_bytes(raw[:k])
-        with pytest.raises(CheckpointError) as e:
-            gg.load(cut)
-        assert str(cut) in str(e.value), k
-        assert "truncated" in str(e.value) or "corrupted" in str(e.value), (k, str(e.value))
-    assert gg.load(path)["step"] == 12
+    return path.read_bytes()
 
 
-def test_every_flipped_byte_is_reported(tmp_path):
-    path = tmp_path / "full.st"
-    gg.save(small_checkpoint(), path)
-    raw = path.read_bytes()
+def _assert_each_is_refused(tmp_path, variants):
+    """Every damaged variant of a checkpoint fails to load with a CheckpointError naming the file."""
     bad = tmp_path / "bad.st"
-    for k in range(len(raw)):
-        damaged = bytearray(raw)
-        damaged[k] ^= 0x5A
-        bad.write_bytes(bytes(damaged))
+    for k, data in variants:
+        bad.write_bytes(data)
         with pytest.raises(CheckpointError) as e:
             gg.load(bad)
         assert str(bad) in str(e.value), k
+        assert "truncated" in str(e.value) or "corrupted" in str(e.value), (k, str(e.value))
+
+
+def test_truncation_at_every_byte_is_reported(tmp_path):
+    raw = _saved_bytes(tmp_path)
+    _assert_each_is_refused(tmp_path, ((k, raw[:k]) for k in range(len(raw))))
+    assert gg.load(tmp_path / "full.st")["step"] == 12
+
+
+def test_every_flipped_byte_is_reported(tmp_path):
+    raw = _saved_bytes(tmp_path)
+    _assert_each_is_refused(tmp_path, ((k, raw[:k] + bytes([raw[k] ^ 0x5A]) + raw[k + 1:])
+                                       for k in range(len(raw))))
+    bad = tmp_path / "bad.st"
     n = int.from_bytes(raw[:8], "little")
     damaged = bytearray(raw)
     damaged[8 + n + 3] ^= 1                                  # one bit of the first tensor's data
