@@ -240,3 +240,16 @@ def test_repeated_double_backward_steps_do_not_grow_memory():
     finally:
         gc.enable()
     assert after == before
+
+
+def test_tensor_namespace_refuses_numpy_functions_that_would_drop_the_graph():
+    from gpugrad.ops import tensor_namespace
+    with pytest.raises(AttributeError, match="no differentiable version of numpy.cumprod"):
+        tensor_namespace.cumprod
+    assert tensor_namespace.float64 is np.float64 and tensor_namespace.newaxis is None
+    z = tensor_namespace.zeros((2, 3), np.float64)
+    assert isinstance(z, gg.Tensor) and not z.requires_grad and tuple(z.shape) == (2, 3)
+    x = gg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=gg.float64, requires_grad=True)
+    y = tensor_namespace.moveaxis(tensor_namespace.flip(x * x, 1), 0, 1)      # recorded ops
+    (g,) = grad(y.sum(), x)
+    np.testing.assert_array_equal(_np(g), 2 * _np(x))
