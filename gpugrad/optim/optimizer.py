@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from collections import defaultdict
 
 import numpy as np
@@ -394,7 +395,7 @@ class Optimizer:
     @staticmethod
     def _check_nonneg(opname, **values):
         for k, v in values.items():
-            if not (isinstance(v, (int, float)) and not isinstance(v, bool)) or math.isnan(v) or v < 0:
+            if not isinstance(v, numbers.Real) or isinstance(v, bool) or math.isnan(v) or v < 0:
                 raise ValueError(f"{opname}: invalid {k} value: {v!r} (expected a number >= 0)")
 
 
