@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import operator
+import weakref
 
 import numpy as np
 
@@ -139,16 +140,22 @@ def _one_device(found, where):
     return next(iter(found)) if found else None
 
 
+# id(ndarray) -> the first StrictArray made around it, while that wrapper lives (it keeps the array alive, so
+# the id cannot be reused meanwhile)
+_owner = weakref.WeakValueDictionary()
+
+
 class StrictArray:
     """A device array of the strict test device (see the module docstring)."""
 
-    __slots__ = ("_a", "_dev")
+    __slots__ = ("_a", "_dev", "__weakref__")
     __array_priority__ = 100   # ndarray OP StrictArray defers to our reflected operator
     is_strict = True           # fused-kernel dispatch runs the plain-xp references for these arrays
 
     def __init__(self, a: np.ndarray, dev: StrictDevice):
         self._a = a
         self._dev = dev
+        _owner.setdefault(id(a), self)    # the first wrapper of an array stands for it as a view's .base
 
     # -- what NumPy calls when the numpy module is applied to us: refuse --------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -184,7 +191,13 @@ class StrictArray:
 
     @property
     def base(self):
-        return None if self._a.base is None else StrictArray(self._a.base, self._dev)
+        """As NumPy's and CuPy's: the array a view was taken from, the same object every time (views share
+        their base's version counter through ``x.base is y.base``)."""
+        b = self._a.base
+        if b is None:
+            return None
+        w = _owner.get(id(b))
+        return w if w is not None and w._a is b else StrictArray(b, self._dev)
 
     def __len__(self):
         return len(self._a)
