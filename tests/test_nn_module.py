@@ -300,3 +300,23 @@ def test_attribute_access_stays_in_sync_with_the_registries():
     clone[0].weight = nn.Parameter(gg.zeros(2, 2))
     assert clone[0].weight is clone[0]._parameters["weight"]
     assert [n for n, _ in clone.named_parameters(prefix="x")] == ["x.0.weight", "x.0.bias"]
+
+
+def test_forward_hooks():
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    seen = []
+    h1 = net[1].register_forward_hook(lambda m, args, out: seen.append((type(m).__name__, tuple(out.shape))))
+    h2 = net[0].register_forward_pre_hook(lambda m, args: (args[0] * 0,))      # replaces the input
+    h3 = net[2].register_forward_hook(lambda m, args, out: out + 100)           # replaces the output
+    x = gg.randn(5, 3)
+    out = net(x)
+    assert seen == [("ReLU", (5, 4))]
+    expected = net[2](nn.functional.relu(net[0].bias.detach() * gg.ones(5, 1)))
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
+    for h in (h1, h2, h3):
+        h.remove()
+    assert "_forward_hooks" not in net[1].__dict__
+    seen.clear()
+    np.testing.assert_allclose(net(x).detach().numpy(),
+                               net[2](nn.functional.relu(net[0](x))).detach().numpy(), rtol=1e-6)
+    assert seen == []

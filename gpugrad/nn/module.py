@@ -14,7 +14,7 @@ from ..backend import Device, device as _parse_device, to_device
 from ..tensor import Tensor
 from .parameter import Parameter
 
-__all__ = ["Module", "IncompatibleKeys"]
+__all__ = ["Module", "IncompatibleKeys", "RemovableHandle"]
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -71,6 +71,32 @@ def _rebuild_registry(owner, items):
     return r
 
 
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    _next_id = [0]
+
+    def __init__(self, module, kind):
+        self.module, self.kind = module, kind
+        self.id = RemovableHandle._next_id[0]
+        RemovableHandle._next_id[0] += 1
+
+    def remove(self):
+        d = self.module.__dict__
+        hooks = d.get("_forward_hooks")
+        if hooks is None:
+            return
+        hooks[self.kind].pop(self.id, None)
+        if not hooks["pre"] and not hooks["post"]:
+            del d["_forward_hooks"]               # back to the hook-free fast path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
 class Module:
     """Base class of every layer: subclass it, assign sub-modules and Parameters in ``__init__`` (after
     ``super().__init__()``) and write ``forward``.
@@ -109,7 +135,40 @@ class Module:
                                   f"subclass")
 
     def __call__(self, *args, **kwargs):
+        if "_forward_hooks" in self.__dict__:        # only modules that were given hooks pay for them
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # -- forward hooks ------------------------------------------------------------------------------------
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, args) -> None or new args`` runs before ``forward``; returns a handle whose
+        ``remove()`` takes it off again."""
+        return self._add_hook("pre", hook)
+
+    def register_forward_hook(self, hook):
+        """``hook(module, args, output) -> None or new output`` runs after ``forward`` (activation
+        statistics, feature extraction); returns a handle with ``remove()``."""
+        return self._add_hook("post", hook)
+
+    def _add_hook(self, kind, hook):
+        d = self.__dict__
+        hooks = d.setdefault("_forward_hooks", {"pre": {}, "post": {}})
+        handle = RemovableHandle(self, kind)
+        hooks[kind][handle.id] = hook
+        return handle
+
+    def _call_with_hooks(self, args, kwargs):
+        hooks = self.__dict__["_forward_hooks"]
+        for hook in list(hooks["pre"].values()):
+            new = hook(self, args)
+            if new is not None:
+                args = new if isinstance(new, tuple) else (new,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(hooks["post"].values()):
+            new = hook(self, args, out)
+            if new is not None:
+                out = new
+        return out
 
     # -- registration ------------------------------------------------------------------------------------
     def _check_init(self, what):
