@@ -1,0 +1,208 @@
+"""Gradient health: per-layer gradient and activation norms over training, with plain-language findings.
+
+Add :class:`GradientHealth` to :func:`fit`'s callbacks. Every ``every`` steps it records each weight's
+gradient norm ||dL/dW|| (a device scalar), and during training forwards each leaf module's output RMS,
+sqrt(mean(a^2)), and the norm of the gradient flowing back into that output, ||dL/da|| (a tensor hook); for
+ReLU modules it ORs together, per unit, whether the unit was ever positive. At the end of an epoch everything
+is pulled to the host at once.
+
+What is flagged (on the last epoch's averages):
+- exploding: a gradient norm that is not finite or above ``explode`` (default 1e3);
+- vanishing: the gradient that reaches a layer's output, ||dL/da||, below ``vanish_ratio`` (default 1e-2)
+  times the largest among the layers (backpropagation shrinks it layer by layer: too-small init, saturating
+  activations), or a weight gradient below 1e-8 outright;
+- dead ReLUs: units that never fired on any training sample of the epoch; their weights get no gradient
+  and stay dead, flagged when at least ``dead_fraction`` (default 25%) of a layer's units are dead.
+"""
+from __future__ import annotations
+
+import math
+
+from ..backend import xp_of
+from .loop import Callback, to_host
+
+__all__ = ["GradientHealth"]
+
+_RELUS = {"ReLU", "ReLU6"}
+
+
+def _leaf_modules(model):
+    for name, m in model.named_modules():
+        if name and not any(True for _ in m.children()):
+            yield name, m
+
+
+class GradientHealth(Callback):
+    def __init__(self, every=1, explode=1e3, vanish_ratio=1e-2, dead_fraction=0.25):
+        self.every, self.explode, self.vanish_ratio, self.dead_fraction = every, explode, vanish_ratio, dead_fraction
+        self.records: list[dict] = []   # per epoch: grad_norm, weight_norm, act_rms, out_grad, dead_fraction
+        self.step_grad_norms: dict[str, list[float]] = {}
+        self._undo = []
+
+    # -- callback -------------------------------------------------------------------------------------------
+    def on_train_begin(self, state):
+        model = state.model
+        self.params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+        self.weights = [n for n, p in self.params if p.ndim >= 2]
+        for n, _ in self.params:
+            self.step_grad_norms.setdefault(n, [])
+        self.activation_names, self.relu_names = [], []
+        self.layer_names = []                        # modules with parameters (Linear, norms)
+        for name, m in _leaf_modules(model):
+            self.activation_names.append(name)
+            if any(True for _ in m.parameters()):
+                self.layer_names.append(name)
+            if type(m).__name__ in _RELUS:
+                self.relu_names.append(name)
+            self._watch(name, m)
+        self._reset_epoch()
+
+    def _reset_epoch(self):
+        self._grads = {n: [] for n, _ in self.params}
+        self._acts = {n: [] for n in self.activation_names}
+        self._deltas = {n: [] for n in self.activation_names}
+        self._alive = {}
+
+    def _record_activation(self, name, module, out):
+        if not getattr(module, "training", True) or not hasattr(out, "data"):
+            return
+        a = out.data
+        xp = xp_of(a)
+        self._acts[name].append(xp.sqrt(xp.mean(a * a)))
+        if getattr(out, "requires_grad", False):
+            deltas = self._deltas[name]
+
+            def on_grad(g):
+                d = g.data
+                deltas.append(xp.sqrt(xp.vdot(d, d)))
+            out.register_hook(on_grad)
+        if name in self.relu_names:
+            fired = (a.reshape(a.shape[0], -1) > 0).any(axis=0)   # per unit: positive for any sample
+            prev = self._alive.get(name)
+            self._alive[name] = fired if prev is None else prev | fired
+
+    def _watch(self, name, m):
+        """Observe m's output: a forward hook where Module supports one, else wrap this instance's forward."""
+        record = self._record_activation
+        if hasattr(m, "register_forward_hook"):
+            handle = m.register_forward_hook(lambda mod, inp, out, _n=name: record(_n, mod, out))
+            self._undo.append(handle.remove)
+            return
+        inner = m.forward
+
+        def forward(*args, **kwargs):
+            out = inner(*args, **kwargs)
+            record(name, m, out)
+            return out
+        m.__dict__["forward"] = forward          # an instance attribute shadows the class's method
+        self._undo.append(lambda: m.__dict__.pop("forward", None))
+
+    def on_batch_end(self, state):
+        if state.step % self.every:
+            return
+        for n, p in self.params:
+            if p.grad is not None:
+                g = p.grad.data
+                xp = xp_of(g)
+                self._grads[n].append(xp.sqrt(xp.vdot(g, g)))
+
+    def on_epoch_end(self, state):
+        names = [n for n, _ in self.params]
+        acts = self.activation_names
+        flat = ([v for n in names for v in self._grads[n]] + [v for n in acts for v in self._acts[n]]
+                + [v for n in acts for v in self._deltas[n]])
+        dead = {n: 1.0 - alive.mean() for n, alive in self._alive.items()}
+        wnorms = []
+        for _, p in self.params:
+            xp = xp_of(p.data)
+            wnorms.append(xp.sqrt(xp.vdot(p.data, p.data)))
+        host = to_host(flat + list(dead.values()) + wnorms)       # one transfer for the whole epoch
+        rec = {"epoch": state.epoch, "grad_norm": {}, "act_rms": {}, "out_grad": {}, "weight_norm": {},
+               "dead_fraction": {},
+               "units": {n: int(a.size) for n, a in self._alive.items()}}
+        i = 0
+        for n in names:
+            k = len(self._grads[n])
+            vals = host[i:i + k]
+            i += k
+            self.step_grad_norms[n].extend(vals)
+            rec["grad_norm"][n] = sum(vals) / k if k else float("nan")
+        for key, store in (("act_rms", self._acts), ("out_grad", self._deltas)):
+            for n in acts:
+                k = len(store[n])
+                rec[key][n] = sum(host[i:i + k]) / k if k else float("nan")
+                i += k
+        for n in dead:
+            rec["dead_fraction"][n] = host[i]
+            i += 1
+        for n in names:
+            rec["weight_norm"][n] = host[i]
+            i += 1
+        self.records.append(rec)
+        self._reset_epoch()
+
+    def on_train_end(self, state):
+        for undo in self._undo:
+            undo()
+        self._undo.clear()
+
+    # -- diagnosis ------------------------------------------------------------------------------------------
+    def findings(self) -> list[tuple[str, str, str]]:
+        """``(kind, layer, message)`` for every problem seen in the last epoch; kinds are ``exploding``,
+        ``vanishing`` and ``dead_relu``."""
+        if not self.records:
+            return []
+        rec = self.records[-1]
+        out = []
+        for n in self.weights:
+            v = rec["grad_norm"][n]
+            if not math.isfinite(v):
+                out.append(("exploding", n, f"gradient of {n} is not finite (inf or NaN): training has blown "
+                                            f"up; lower the learning rate, clip gradients or use a smaller init"))
+            elif v > self.explode:
+                out.append(("exploding", n, f"gradient norm of {n} is {v:.3g} (above {self.explode:g}): "
+                                            f"exploding gradients; lower the learning rate, clip gradients "
+                                            f"(max_grad_norm) or use a smaller init"))
+            elif v < 1e-8:
+                out.append(("vanishing", n, f"gradient norm of {n} is {v:.3g}: this layer does not learn"))
+        delta = {n: rec["out_grad"][n] for n in self.layer_names if math.isfinite(rec["out_grad"][n])}
+        top = max(delta.values(), default=0.0)
+        top_name = next((n for n, v in delta.items() if v == top), None)
+        for n, v in delta.items():
+            if top > 0 and v < self.vanish_ratio * top:
+                out.append(("vanishing", n, f"the gradient reaching the output of layer {n} is {v / top:.1e} "
+                                            f"times that at layer {top_name}: vanishing gradients, layer {n} "
+                                            f"barely learns; use He/Xavier init for the activation, ReLU-family "
+                                            f"activations or a normalization layer"))
+        for n, frac in rec["dead_fraction"].items():
+            if frac >= self.dead_fraction:
+                units = rec["units"][n]
+                out.append(("dead_relu", n, f"{round(frac * units)} of {units} units of {n} ({100 * frac:.0f}%) "
+                                            f"never fired on any training sample in epoch {rec['epoch']}: dead "
+                                            f"ReLUs get no gradient and stay dead; lower the learning rate, "
+                                            f"check the init (large negative biases) or use LeakyReLU"))
+        return out
+
+    def report(self) -> str:
+        """A table of the last epoch's per-layer numbers and the findings, in plain language."""
+        if not self.records:
+            return "gradient health: nothing recorded (was the callback passed to fit?)"
+        rec = self.records[-1]
+        lines = [f"Gradient health, epoch {rec['epoch']} (averages over the epoch's steps)",
+                 f"{'parameter':<24}{'grad norm':>12}{'weight norm':>13}{'ratio':>10}"]
+        for n, _ in self.params:
+            g, w = rec["grad_norm"][n], rec["weight_norm"][n]
+            lines.append(f"{n:<24}{g:>12.3e}{w:>13.3e}{(g / w if w else float('nan')):>10.2e}")
+        lines.append(f"{'module output':<24}{'RMS':>12}{'dL/d(out)':>13}{'dead units':>12}")
+        for n in self.activation_names:
+            dead = rec["dead_fraction"].get(n)
+            d = f"{round(dead * rec['units'][n])}/{rec['units'][n]}" if dead is not None else ""
+            lines.append(f"{n:<24}{rec['act_rms'][n]:>12.3e}{rec['out_grad'][n]:>13.3e}{d:>12}")
+        found = self.findings()
+        lines.append("Findings:" if found else "Findings: no vanishing or exploding gradients, no dead ReLU layers.")
+        lines += [f"- {msg}" for _, _, msg in found]
+        return "\n".join(lines)
+
+    def plot(self, path, title=None):
+        from .plots import plot_gradient_health
+        return plot_gradient_health(self, path, title)

@@ -1,0 +1,292 @@
+"""The training loop: :func:`fit` and :func:`evaluate`, with callbacks, metrics and a progress bar.
+
+Nothing in a step copies to the host: the batch loss is accumulated on the device as ``loss x batch_size``
+(the loss functions return the batch mean), per-step losses and gradient norms are kept as device scalars,
+and all of them are pulled to the host in one transfer at the end of the epoch.
+
+>>> import gpugrad as gg
+>>> from gpugrad import nn, optim
+>>> from gpugrad.data import DataLoader, TensorDataset, xor
+>>> from gpugrad.train import fit
+>>> X, y = xor(256, seed=0)
+>>> _ = gg.manual_seed(0)
+>>> model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
+>>> hist = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.05),
+...            DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True, seed=0), epochs=20,
+...            metrics=["accuracy"], progress=False)
+>>> hist.last("train_accuracy") > 0.95
+True
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+from ..autograd import no_grad
+from ..backend import to_device, xp_of
+from ..tensor import Tensor
+from .history import History
+from .metrics import get_metric
+
+__all__ = ["fit", "evaluate", "Callback", "EarlyStopping", "TrainState", "model_device", "grad_norm",
+           "to_host"]
+
+
+class Callback:
+    """Hooks into :func:`fit`. Each method gets the :class:`TrainState`; set ``state.stop = True`` to end
+    training after the current epoch."""
+
+    def on_train_begin(self, state): ...
+
+    def on_epoch_begin(self, state): ...
+
+    def on_batch_end(self, state): ...
+
+    def on_epoch_end(self, state): ...
+
+    def on_train_end(self, state): ...
+
+
+class TrainState:
+    """What callbacks see: the model, optimizer, history, the epoch and step counters, and (in
+    ``on_batch_end``) the current batch, output and loss (device tensors)."""
+
+    def __init__(self, model, optimizer, history):
+        self.model, self.optimizer, self.history = model, optimizer, history
+        self.epoch = 0
+        self.step = 0
+        self.batch = self.output = self.loss = None
+        self.stop = False
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` (an epoch column, e.g. ``val_loss``) has not improved by ``min_delta`` for
+    ``patience`` epochs."""
+
+    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="min"):
+        if mode not in ("min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {mode!r}")
+        self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, min_delta, mode
+        self.best, self.wait = None, 0
+
+    def on_epoch_end(self, state):
+        v = state.history.last(self.monitor)
+        better = self.best is None or (v < self.best - self.min_delta if self.mode == "min"
+                                       else v > self.best + self.min_delta)
+        if better:
+            self.best, self.wait = v, 0
+        else:
+            self.wait += 1
+            state.stop = self.wait >= self.patience
+
+
+def model_device(model):
+    for p in model.parameters():
+        return p.device
+    return None
+
+
+def to_host(arrays) -> list[float]:
+    """A list of device scalars as Python floats, in one device-to-host transfer."""
+    if not arrays:
+        return []
+    xp = xp_of(arrays[0])
+    stacked = xp.stack([xp.asarray(a, dtype=xp.float64) for a in arrays])
+    return (stacked.get() if hasattr(stacked, "get") else stacked).tolist()   # CuPy's .get() copies to host
+
+
+def grad_norm(params):
+    """sqrt(sum over parameters of ||grad||^2), as a device scalar (no host sync)."""
+    total = None
+    for p in params:
+        g = p.grad
+        if g is None:
+            continue
+        a = g.data
+        sq = xp_of(a).vdot(a, a)            # sum of squares via BLAS dot (flattens)
+        total = sq if total is None else total + sq
+    if total is None:
+        return None
+    return xp_of(total).sqrt(total)
+
+
+def _batch_to(batch, dev):
+    return tuple(b if b.device == dev else Tensor._make(to_device(b.data, dev), None, False) for b in batch)
+
+
+def _loss_scale(loss_fn, n):
+    """The factor turning the loss into a sum over the batch: n for mean reduction, 1 for sum."""
+    return 1 if getattr(loss_fn, "reduction", "mean") == "sum" else n
+
+
+def evaluate(model, loss_fn, loader, metrics=(), device=None) -> dict:
+    """Average loss per sample and metrics of ``model`` over ``loader``, in eval mode without a graph.
+
+    Returns ``{"loss": ..., "<metric>": ...}`` (Python floats, pulled to the host once)."""
+    ms = [get_metric(m) for m in metrics]
+    for m in ms:
+        m.reset()
+    dev = device or model_device(model)
+    was_training = getattr(model, "training", False)
+    model.eval()
+    total, n = 0.0, 0
+    try:
+        with no_grad():
+            for batch in loader:
+                x, y = _batch_to(batch, dev) if dev is not None else batch
+                out = model(x)
+                total = total + loss_fn(out, y).data * _loss_scale(loss_fn, len(y))
+                n += len(y)
+                for m in ms:
+                    m.update(out, y)
+    finally:
+        model.train(was_training)
+    if n == 0:
+        raise ValueError("evaluate: the loader yielded no batches")
+    res = {"loss": float(total) / n}
+    res.update({m.name: m.compute() for m in ms})
+    return res
+
+
+def _progress(epochs, enabled, desc):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=epochs, desc=desc, unit="epoch", file=sys.stderr, dynamic_ncols=True)
+
+
+def _lr(optimizer):
+    groups = getattr(optimizer, "param_groups", None)
+    return float(groups[0]["lr"]) if groups else float("nan")
+
+
+def _step_scheduler(scheduler, row):
+    if scheduler is None:
+        return
+    if type(scheduler).__name__ == "ReduceLROnPlateau":      # steps on a metric, as in PyTorch
+        scheduler.step(row.get("val_loss", row["train_loss"]))
+    else:
+        scheduler.step()
+
+
+def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, scheduler=None, callbacks=(),
+        metrics=(), device=None, progress=True, track_grad_norm=True, max_grad_norm=None, history=None,
+        desc="train") -> History:
+    """Train ``model`` for ``epochs`` passes over ``train_loader``; return the :class:`History`.
+
+    Args:
+        loss_fn: ``loss_fn(output, target)``, returning the batch mean (or the sum, if it has
+            ``reduction == "sum"``).
+        val_loader: evaluated after every epoch (``val_loss`` and ``val_<metric>`` columns).
+        scheduler: an LR scheduler, stepped once per epoch (``ReduceLROnPlateau`` with the validation loss).
+        callbacks: :class:`Callback` objects.
+        metrics: names (``"accuracy"``, ``"mse"``, ``"mae"``) or :class:`Metric` objects, computed on the
+            training batches as they go and on the validation set.
+        device: move the model there first; batches follow the model's device (one transfer per batch).
+        progress: show a tqdm bar with the epoch, loss, validation metric and throughput.
+        track_grad_norm: record the global gradient norm of every step (a device scalar each).
+        max_grad_norm: clip the global gradient norm to this value before each step.
+    """
+    if epochs < 0:
+        raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
+    if device is not None:
+        model.to(device)
+    dev = model_device(model)
+    params = [p for p in model.parameters() if p.requires_grad]
+    train_metrics = [get_metric(m) for m in metrics]
+    history = history if history is not None else History()
+    state = TrainState(model, optimizer, history)
+    callbacks = list(callbacks)
+    clip = None
+    if max_grad_norm is not None:
+        from ..nn.utils import clip_grad_norm_ as clip
+    for cb in callbacks:
+        cb.on_train_begin(state)
+    bar = _progress(epochs, progress, desc)
+    start = time.perf_counter()
+    first_epoch = history.epochs[-1]["epoch"] + 1 if history.epochs else 1
+    try:
+        for epoch in range(first_epoch, first_epoch + epochs):
+            state.epoch = epoch
+            for cb in callbacks:
+                cb.on_epoch_begin(state)
+            model.train()
+            for m in train_metrics:
+                m.reset()
+            t0 = time.perf_counter()
+            total, n = 0.0, 0
+            step_losses, step_norms, step_rows = [], [], []
+            for batch in train_loader:
+                x, y = _batch_to(batch, dev) if dev is not None else batch
+                out = model(x)
+                loss = loss_fn(out, y)
+                optimizer.zero_grad()
+                loss.backward()
+                norm = clip(params, max_grad_norm) if clip is not None else None
+                if track_grad_norm and norm is None:
+                    norm = grad_norm(params)
+                optimizer.step()
+                b = len(y)
+                scale = _loss_scale(loss_fn, b)
+                total = total + loss.data * scale                     # sum of per-sample losses, on device
+                n += b
+                state.step += 1
+                step_losses.append(loss.data if scale == b else loss.data / b)
+                if norm is not None:
+                    step_norms.append(norm.data if isinstance(norm, Tensor) else norm)
+                step_rows.append({"step": state.step, "epoch": epoch, "lr": _lr(optimizer)})
+                with no_grad():
+                    for m in train_metrics:
+                        m.update(out, y)
+                if callbacks:
+                    state.batch, state.output, state.loss = (x, y), out, loss
+                    for cb in callbacks:
+                        cb.on_batch_end(state)
+            if n == 0:
+                raise ValueError("fit: the training loader yielded no batches (batch_size larger than the "
+                                 "data set with drop_last=True?)")
+            # -- the one host sync of the epoch --------------------------------------------------------
+            host = to_host(step_losses + step_norms + [total])
+            total_host = host.pop() / n
+            losses, norms = host[:len(step_losses)], host[len(step_losses):]
+            for r, l in zip(step_rows, losses):
+                r["loss"] = l
+            for r, g in zip(step_rows, norms):
+                r["grad_norm"] = g
+            history.log_steps(step_rows)
+            now = time.perf_counter()
+            row = {"epoch": epoch, "train_loss": total_host}
+            row.update({f"train_{m.name}": m.compute() for m in train_metrics})
+            if val_loader is not None:
+                val = evaluate(model, loss_fn, val_loader, metrics, dev)
+                row.update({f"val_{k}": v for k, v in val.items()})
+            row.update(lr=_lr(optimizer), grad_norm=sum(norms) / len(norms) if norms else float("nan"),
+                       time=now - start, samples_per_s=n / (now - t0))
+            history.log_epoch(**row)
+            _step_scheduler(scheduler, row)
+            for cb in callbacks:
+                cb.on_epoch_end(state)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(_postfix(row), refresh=True)
+            if state.stop:
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+        state.batch = state.output = state.loss = None
+    for cb in callbacks:
+        cb.on_train_end(state)
+    return history
+
+
+def _postfix(row):
+    out = {"loss": f"{row['train_loss']:.4g}"}
+    for k, v in row.items():
+        if k.startswith("val_"):
+            out[k] = f"{v:.4g}"
+    out["samples/s"] = f"{row['samples_per_s']:.3g}"
+    return out

@@ -1,0 +1,90 @@
+"""Metrics that accumulate on the device: each ``update`` adds to device-side sums with array ops (no host
+sync); ``compute`` pulls one number to the host, once per epoch.
+
+>>> import gpugrad as gg
+>>> from gpugrad.train.metrics import Accuracy
+>>> m = Accuracy()
+>>> m.update(gg.tensor([[0.1, 0.9], [0.8, 0.2]]), gg.tensor([1, 1]))
+>>> m.compute()
+0.5
+"""
+from __future__ import annotations
+
+from ..tensor import Tensor
+
+__all__ = ["Metric", "Accuracy", "MeanSquaredError", "MeanAbsoluteError", "get_metric"]
+
+
+def _arr(t):
+    return t.data if isinstance(t, Tensor) else t
+
+
+class Metric:
+    """A running sum over samples, divided by the sample count at the end. Subclasses define
+    ``batch_sum(output, target)``: the metric summed over the batch, as a device array."""
+    name = "metric"
+    higher_is_better = True
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.total = 0.0       # becomes a device array after the first update
+        self.count = 0
+
+    def batch_sum(self, output, target):
+        raise NotImplementedError
+
+    def update(self, output, target):
+        self.total = self.total + self.batch_sum(_arr(output), _arr(target))
+        self.count += int(output.shape[0])
+
+    def compute(self) -> float:
+        if self.count == 0:
+            return float("nan")
+        return float(self.total) / self.count
+
+
+class Accuracy(Metric):
+    """The fraction of samples whose highest-scoring class (argmax over the last axis) is the target; with
+    a single output column, the sign of the logit decides (binary)."""
+    name = "accuracy"
+
+    def batch_sum(self, output, target):
+        if output.ndim == 2 and output.shape[1] > 1:
+            pred = output.argmax(axis=1)
+        else:
+            pred = (output.reshape(-1) > 0).astype(target.dtype)
+        return (pred == target.reshape(pred.shape)).sum()
+
+
+class MeanSquaredError(Metric):
+    name = "mse"
+    higher_is_better = False
+
+    def batch_sum(self, output, target):
+        d = output - target.reshape(output.shape)
+        return (d * d).reshape(d.shape[0], -1).mean(axis=1).sum()
+
+
+class MeanAbsoluteError(Metric):
+    name = "mae"
+    higher_is_better = False
+
+    def batch_sum(self, output, target):
+        d = abs(output - target.reshape(output.shape))
+        return d.reshape(d.shape[0], -1).mean(axis=1).sum()
+
+
+_BY_NAME = {"accuracy": Accuracy, "acc": Accuracy, "mse": MeanSquaredError, "mae": MeanAbsoluteError}
+
+
+def get_metric(m) -> Metric:
+    """A Metric from an instance, a Metric class or a name (``accuracy``, ``mse``, ``mae``)."""
+    if isinstance(m, Metric):
+        return m
+    if isinstance(m, type) and issubclass(m, Metric):
+        return m()
+    if isinstance(m, str) and m in _BY_NAME:
+        return _BY_NAME[m]()
+    raise ValueError(f"unknown metric {m!r}; pass a Metric or one of {', '.join(_BY_NAME)}")

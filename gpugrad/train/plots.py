@@ -1,0 +1,144 @@
+"""Figures (PNG, matplotlib's Agg renderer, no display needed): convergence curves, optimizer comparisons,
+LR range test, loss along a line between parameter vectors, gradient health.
+
+The figures are built on ``matplotlib.figure.Figure`` directly, not through pyplot, so plotting never opens
+a window, never touches pyplot's global state and works in threads and headless CI.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+__all__ = ["plot_convergence", "plot_lr_find", "plot_interpolation", "plot_gradient_health", "new_figure",
+           "save_figure"]
+
+
+def new_figure(ncols=1, width=5.2, height=3.8):
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("plotting needs matplotlib: pip install gpugrad[plot]") from None
+    fig = Figure(figsize=(width * ncols, height), layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, list(axes)
+
+
+def save_figure(fig, path, dpi=110):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    return path
+
+
+def _finite_positive(xs, ys):
+    pts = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y) and y > 0]
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def plot_convergence(histories, path, log_epochs=False, title=None, keys=("train_loss", "val_loss")):
+    """Average loss per sample against epochs, train (solid) and validation (dashed), for one
+    :class:`History` or a dict ``label -> History`` (an optimizer comparison on one figure). Left panel:
+    linear axes; right panel: log-scaled loss (and log-scaled epochs when ``log_epochs``)."""
+    if not isinstance(histories, dict):
+        histories = {"": histories}
+    fig, (lin, log) = new_figure(2)
+    styles = {"train_loss": "-", "val_loss": "--"}
+    for i, (label, h) in enumerate(histories.items()):
+        color = f"C{i % 10}"
+        for key in keys:
+            if key not in h:
+                continue
+            ep, ys = h["epoch"], h[key]
+            name = " ".join(s for s in (label, key.replace("_loss", "")) if s)
+            lin.plot(ep, ys, styles.get(key, ":"), color=color, label=name)
+            ex, ey = _finite_positive(ep, ys)
+            log.plot(ex, ey, styles.get(key, ":"), color=color, label=name)
+    for ax in (lin, log):
+        ax.set_xlabel("epoch" + (" (log scale)" if log_epochs and ax is log else ""))
+        ax.set_ylabel("average loss per sample" + (" (log scale)" if ax is log else ""))
+        ax.grid(True, alpha=0.3)
+    log.set_yscale("log")
+    if log_epochs:
+        log.set_xscale("log")
+    lin.legend(fontsize=8)
+    lin.set_title("loss")
+    log.set_title("loss, log scale")
+    if title:
+        fig.suptitle(title)
+    return save_figure(fig, path)
+
+
+def plot_lr_find(result, path):
+    """Loss (raw and smoothed) against the learning rate on a log axis, with the suggested value marked."""
+    fig, (ax,) = new_figure(1, width=6)
+    ax.plot(result.lrs, result.losses, color="0.7", lw=0.8, label="batch loss")
+    ax.plot(result.lrs, result.smoothed, color="C0", label="smoothed")
+    ax.axvline(result.suggestion, color="C3", ls="--", label=f"suggested lr = {result.suggestion:.2g}")
+    ax.set_xscale("log")
+    lo = min(result.smoothed)
+    ax.set_ylim(top=max(result.smoothed[0] * 1.5, lo * 2) if result.smoothed[0] > 0 else None)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("loss")
+    ax.set_title("learning-rate range test")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+def plot_interpolation(result, path, title=None):
+    """Loss along theta(alpha) = (1 - alpha) theta_0 + alpha theta_1 (Goodfellow et al. 2014)."""
+    fig, axes = new_figure(2 if result.metrics else 1)
+    ax = axes[0]
+    for label, ys in result.losses.items():
+        ax.plot(result.alphas, ys, marker=".", label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("alpha  (0 = initial parameters, 1 = trained)")
+    ax.set_ylabel("average loss per sample (log scale)")
+    for a in (0, 1):
+        ax.axvline(a, color="0.6", lw=0.8, ls=":")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title or "loss along the line between initial and final parameters")
+    for name, series in (result.metrics or {}).items():
+        for label, ys in series.items():
+            axes[1].plot(result.alphas, ys, marker=".", label=f"{label} {name}")
+        axes[1].set_xlabel("alpha")
+        axes[1].set_ylabel(name)
+        axes[1].grid(True, alpha=0.3)
+        axes[1].legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+def plot_gradient_health(health, path, title=None):
+    """Per-layer gradient norm per step (log scale), activation RMS per epoch and dead ReLU fraction."""
+    fig, (g, a, d) = new_figure(3, width=4.6)
+    for name, series in health.step_grad_norms.items():
+        xs, ys = _finite_positive(range(1, len(series) + 1), series)
+        g.plot(xs, ys, lw=0.9, label=name)
+    g.set_yscale("log")
+    g.set_xlabel("recorded step")
+    g.set_ylabel("gradient norm (log scale)")
+    g.set_title("per-layer gradient norms")
+    g.legend(fontsize=7)
+    epochs = [r["epoch"] for r in health.records]
+    for name in health.activation_names:
+        a.plot(epochs, [r["act_rms"].get(name, float("nan")) for r in health.records], marker=".", label=name)
+    a.set_yscale("log")
+    a.set_xlabel("epoch")
+    a.set_ylabel("activation RMS (log scale)")
+    a.set_title("activations")
+    a.legend(fontsize=7)
+    for name in health.relu_names:
+        d.plot(epochs, [100 * r["dead_fraction"].get(name, float("nan")) for r in health.records], marker=".",
+               label=name)
+    d.set_ylim(-2, 102)
+    d.set_xlabel("epoch")
+    d.set_ylabel("% of units never active in the epoch")
+    d.set_title("dead ReLU units")
+    if health.relu_names:
+        d.legend(fontsize=7)
+    for ax in (g, a, d):
+        ax.grid(True, alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    return save_figure(fig, path)
