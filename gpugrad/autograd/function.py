@@ -85,13 +85,14 @@ class Function:
                 requires = requires or a.requires_grad
             else:
                 arrays.append(a)
-        node.xp = xp_of(first)
+        node.xp = _np if type(first) is _ndarray else xp_of(first)
         if type(first) is _ndarray:
             out = node.forward(*arrays, **kwargs)
+            tangent = _forward_tangent(node, args, out) if _fw_level else None   # one global read when off
         else:
             with first.device:      # a GPU op runs on its inputs' GPU, whichever device is current
                 out = node.forward(*arrays, **kwargs)
-        tangent = _forward_tangent(node, args, out) if _fw_level else None   # one global read when off
+                tangent = _forward_tangent(node, args, out) if _fw_level else None
         if not (requires and _state.enabled):
             result = Tensor._make(out, None)
             if tangent is not None:
