@@ -317,6 +317,12 @@ def test_float32_matmul_matches_cpu(tf32):
     tf32_capable = gg.cuda.get_device_capability()[0] >= 8
     if tf32 and tf32_capable:        # the switch reaches cuBLAS: TF32 rounding is far above float32's
         assert np.max(np.abs(g - exact) / scale) > 16 * EPS32
+        import cupy._core._routines_linalg as lin
+        gg.backends.cuda.matmul.allow_tf32 = True
+        try:
+            assert lin.get_compute_type(np.float32) == lin.COMPUTE_TYPE_TF32
+        finally:
+            gg.backends.cuda.matmul.allow_tf32 = prev
     if not tf32:
         assert np.max(np.abs(g - exact) / scale) <= 2 * k * EPS32
 

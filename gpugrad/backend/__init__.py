@@ -97,6 +97,7 @@ def _current_cuda_ordinal() -> int:
 
 # -- CuPy, probed once ----------------------------------------------------------------------------------------
 _cupy = []  # [module or None] once probed
+_cuda_count = [0]   # devices visible to this process (CUDA_VISIBLE_DEVICES is read once, at CUDA's start)
 
 
 def cupy_or_none():
@@ -114,6 +115,7 @@ def cupy_or_none():
             _cupy.append(None)
         else:
             _cupy.append(cupy)
+            _cuda_count[0] = cupy.cuda.runtime.getDeviceCount()
             from . import cuda_state
             cuda_state.on_cuda_ready(cupy)
     return _cupy[0]
@@ -160,7 +162,7 @@ def module_for(dev: Device):
     if cp is None:
         raise RuntimeError(f"device {dev}: CUDA is not available (CuPy is not installed or no GPU answered); "
                            "install gpugrad[cuda12] or gpugrad[cuda13] on a machine with an NVIDIA GPU")
-    n = cp.cuda.runtime.getDeviceCount()
+    n = _cuda_count[0]
     if (dev.index or 0) >= n:
         raise RuntimeError(f"device {dev}: invalid device ordinal, this machine has {n} CUDA device(s)")
     return cp
