@@ -613,3 +613,16 @@ def test_a_user_subclass_with_its_own_step_works_like_in_torch():
     opt2 = SignSGD([gg.tensor([0.0, 0.0], requires_grad=True)], lr=0.3)
     opt2.load_state_dict(sd)
     assert opt2.state[opt2.param_groups[0]["params"][0]] == {"n": 2} and opt2.param_groups[0]["lr"] == 0.1
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["flat", "reference"])
+def test_switching_amsgrad_on_mid_training_shows_its_state(fused):
+    """Options changed in param_groups take effect on the next step; the new buffer appears in the state."""
+    w = gg.tensor([1.0, -2.0], requires_grad=True)
+    opt = optim.Adam([w], lr=0.1, fused=fused)
+    w.grad = gg.ones(2)
+    opt.step()
+    opt.param_groups[0]["amsgrad"] = True
+    opt.step()
+    assert set(opt.state_dict()["state"][0]) == {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+    np.testing.assert_allclose(opt.state[w]["max_exp_avg_sq"].numpy(), opt.state[w]["exp_avg_sq"].numpy())

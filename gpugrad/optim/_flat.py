@@ -64,7 +64,8 @@ class FlatGroup:
         self.counts = np.zeros(len(params), np.float32)   # updates applied per parameter (host)
         self.step_views = [Tensor._make(self.counts[i:i + 1].reshape(()), None) for i in range(len(params))]
         self.uniform = True          # all counts equal, so one fused call can serve every parameter
-        self.presented = False       # optimizer.state[p] holds views for every initialized parameter
+        self.presented = None        # the state keys optimizer.state[p] shows for every parameter, once all
+                                     # are initialized (None before)
 
     def buffer(self, key, fill):
         """The flat state array ``key`` (created filled with ``fill`` on first use)."""

@@ -207,7 +207,7 @@ class Optimizer:
                 step = int(flat.counts[0])
             fn = step_function(self._step_name, True)
             self._update(group, fn, flat.param, flat.grad, bufs, step, step == 1)
-            if counting and (not flat.presented or step == 1):
+            if counting and (flat.presented != keys or step == 1):
                 self._present(group, flat, range(len(flat.params)))
             return
         # Some parameters lack a gradient (PyTorch skips them) or have seen different numbers of updates
@@ -237,7 +237,7 @@ class Optimizer:
             for k in keys:
                 st[k] = flat.state_view(k, i)
             self.state[flat.params[i]] = st
-        flat.presented = bool((flat.counts > 0).all()) or self._eager_state
+        flat.presented = keys if self._eager_state or bool((flat.counts > 0).all()) else None
 
     def _init_param_state(self, group, p):
         xp = xp_of(p.data)
