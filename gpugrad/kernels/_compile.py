@@ -24,9 +24,10 @@ def nvcc_path():
     return shutil.which("nvcc")
 
 
-def compile_nvrtc(stem: str, names, arch: str) -> dict:
-    """Compile ``<stem>.cu`` to cubin for ``arch`` (e.g. ``"sm_80"``), instantiating every name expression.
-    Returns ``{name: lowered (mangled) name}``; raises RuntimeError with NVRTC's log on failure."""
+def compile_nvrtc(stem: str, names, arch: str):
+    """Compile ``<stem>.cu`` for ``arch`` with NVRTC, instantiating every name expression: ``"sm_80"`` gives
+    a cubin, ``"compute_80"`` PTX. Returns ``({name: lowered (mangled) name}, image text/bytes)``; raises
+    RuntimeError with NVRTC's log when the source does not compile."""
     from cuda.bindings import nvrtc
     ok = nvrtc.nvrtcResult.NVRTC_SUCCESS
 
@@ -48,13 +49,15 @@ def compile_nvrtc(stem: str, names, arch: str) -> dict:
             log = b" " * size
             nvrtc.nvrtcGetProgramLog(prog, log)
             raise RuntimeError(f"{stem}.cu does not compile for {arch}:\n{log.decode(errors='replace')}")
-        size = check(nvrtc.nvrtcGetCUBINSize(prog), "cubin size")
+        ptx = arch.startswith("compute_")
+        size = check(nvrtc.nvrtcGetPTXSize(prog) if ptx else nvrtc.nvrtcGetCUBINSize(prog), "image size")
         if not size:
-            raise RuntimeError(f"{stem}.cu: NVRTC produced an empty cubin for {arch}")
-        lowered = {}
-        for n in names:
-            lowered[n] = check(nvrtc.nvrtcGetLoweredName(prog, n.encode()), f"lowered name {n}").decode()
-        return lowered
+            raise RuntimeError(f"{stem}.cu: NVRTC produced an empty image for {arch}")
+        image = b" " * size
+        check(nvrtc.nvrtcGetPTX(prog, image) if ptx else nvrtc.nvrtcGetCUBIN(prog, image), "image")
+        lowered = {n: check(nvrtc.nvrtcGetLoweredName(prog, n.encode()), f"lowered name {n}").decode()
+                   for n in names}
+        return lowered, (image.rstrip(b"\0 ").decode() if ptx else image)
     finally:
         nvrtc.nvrtcDestroyProgram(prog)
 

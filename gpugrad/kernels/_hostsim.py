@@ -136,10 +136,10 @@ class HostKernels:
             def f(grid, block, args, _sym=sym):
                 # every argument's value is held in a numpy buffer; args[i] points at it (cuLaunchKernel's
                 # layout): arrays contribute their data pointer, numpy scalars their bytes
+                if any(type(a) in (int, float, bool) for a in args):
+                    raise TypeError(f"{name}: pass numpy scalars (typed like the kernel's parameters)")
                 held = [np.array([a.ctypes.data], dtype=np.uintp) if isinstance(a, np.ndarray)
                         else np.array(a) for a in args]
-                if any(isinstance(a, (int, float, bool)) for a in args):
-                    raise TypeError(f"{name}: pass numpy scalars (typed like the kernel's parameters)")
                 ptrs = np.array([h.ctypes.data for h in held], dtype=np.uintp)
                 _sym(grid[0], block[0], ptrs.ctypes.data)
             self._functions[name] = f

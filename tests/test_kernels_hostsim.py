@@ -1,0 +1,193 @@
+"""The LOGIC of every CUDA kernel, executed on the CPU: each .cu is compiled by the host C++ compiler under a
+shim for CUDA's built-ins and run over every (block, thread) pair of its grid (gpugrad.kernels._hostsim),
+through the same Python wrappers that launch it on a GPU, and compared with the NumPy reference.
+
+The simulated launches use small blocks (64) and grids (3 blocks), so sizes like 1000 take several grid
+strides and end in a partial block. Tolerances: float64 1e-12 relative; float32 1e-5 relative + 1e-5
+absolute (the kernels and NumPy round transcendental functions differently, and derivatives such as
+gelu_tanh's sum terms of size |x| that cancel near its minimum)."""
+import numpy as np
+import pytest
+
+from gpugrad.kernels import activation as A, optim as O, softmax_ce as S, _hostsim
+
+pytestmark = pytest.mark.skipif(_hostsim.host_compiler() is None, reason="no host C++ compiler (g++/clang++)")
+
+SIZES = [0, 1, 63, 64, 65, 191, 192, 193, 1000, 5001]
+DTYPES = [np.float32, np.float64]
+
+
+def tol(dtype):
+    return dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-14)
+
+
+@pytest.fixture(scope="module")
+def act_k():
+    return _hostsim.HostKernels("activation", A.KERNELS)
+
+
+@pytest.fixture(scope="module")
+def ce_k():
+    return _hostsim.HostKernels("softmax_ce", S.KERNELS)
+
+
+@pytest.fixture(scope="module")
+def optim_k():
+    return _hostsim.HostKernels("optim", O.KERNELS)
+
+
+PARAMS = {"leaky_relu": (0.2, 0.0), "elu": (0.7, 0.0), "softplus": (1.5, 2.0)}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", A.ACTIVATIONS)
+def test_activation(act_k, kind, dtype):
+    rng = np.random.default_rng(1)
+    a, b = PARAMS.get(kind, (0.0, 0.0))
+    for n in SIZES:
+        x = (rng.standard_normal(n) * 4).astype(dtype)
+        g = rng.standard_normal(n).astype(dtype)
+        y_ref, s_ref = A.act_forward_reference(x, kind, a, b)
+        y, s = A.forward_cuda(x, kind, a, b, kernels=act_k)
+        np.testing.assert_allclose(y, y_ref, **tol(dtype), err_msg=f"{kind} forward n={n}")
+        np.testing.assert_allclose(A.backward_cuda(g, s, kind, a, b, kernels=act_k),
+                                   A.act_backward_reference(g, s_ref, kind, a, b), **tol(dtype),
+                                   err_msg=f"{kind} backward n={n}")
+
+
+@pytest.mark.parametrize("kind", A.ACTIVATIONS)
+def test_activation_with_fused_bias(act_k, kind):
+    """Bias broadcast over rows (i % cols inside the kernel), including rows that straddle grid strides."""
+    rng = np.random.default_rng(2)
+    a, b = PARAMS.get(kind, (0.0, 0.0))
+    for shape in [(7, 13), (1, 1), (3, 5, 33), (0, 4)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        bias = rng.standard_normal(shape[-1]).astype(np.float32)
+        g = rng.standard_normal(shape).astype(np.float32)
+        y_ref, s_ref = A.act_forward_reference(x, kind, a, b, bias)
+        y, s = A.forward_cuda(x, kind, a, b, bias, kernels=act_k)
+        np.testing.assert_allclose(y, y_ref, **tol(np.float32))
+        np.testing.assert_allclose(A.backward_cuda(g, s, kind, a, b, bias, kernels=act_k),
+                                   A.act_backward_reference(g, s_ref, kind, a, b, bias), **tol(np.float32))
+
+
+def test_activation_edge_values(act_k):
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30, -1e30, 80.0, -80.0], np.float32)
+    for kind in A.ACTIVATIONS:
+        a, b = PARAMS.get(kind, (0.0, 0.0))
+        y_ref, _ = A.act_forward_reference(x, kind, a, b)
+        with np.errstate(all="ignore"):
+            y, _ = A.forward_cuda(x, kind, a, b, kernels=act_k)
+        np.testing.assert_allclose(y, y_ref, **tol(np.float32), err_msg=kind)
+
+
+def test_larger_launch_shape(act_k):
+    """The production block size (256) over a grid capped at 4 blocks: 100,003 elements take 98 strides."""
+    k = _hostsim.HostKernels("activation", A.KERNELS, block=256, max_grid=4)
+    x = np.random.default_rng(3).standard_normal(100_003).astype(np.float32)
+    np.testing.assert_allclose(A.forward_cuda(x, "gelu", kernels=k)[0], A.act_forward_reference(x, "gelu")[0],
+                               **tol(np.float32))
+
+
+CE_SHAPES = [(1, 1), (1, 5), (7, 3), (64, 10), (65, 10), (200, 37), (3, 1000), (0, 4)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_softmax_ce(ce_k, dtype, smoothing):
+    rng = np.random.default_rng(4)
+    for n, c in CE_SHAPES:
+        x = (rng.standard_normal((n, c)) * 5).astype(dtype)
+        t = rng.integers(0, c, n)
+        t[::3] = -100                                       # ignored rows
+        g = rng.standard_normal(n).astype(dtype)
+        loss_r, m_r, ls_r = S.ce_forward_reference(x, t, -100, smoothing)
+        loss, m, ls = S.forward_cuda(x, t, -100, smoothing, kernels=ce_k)
+        np.testing.assert_allclose(loss, loss_r, **tol(dtype), err_msg=f"{n}x{c}")
+        np.testing.assert_allclose(S.backward_cuda(x, t, m, ls, g, -100, smoothing, kernels=ce_k),
+                                   S.ce_backward_reference(x, t, m_r, ls_r, g, -100, smoothing), **tol(dtype))
+
+
+def test_softmax_ce_huge_logits(ce_k):
+    """Logits of magnitude 1e30 in float32: finite, and equal to the float64 reference."""
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((9, 6)) * 1e30).astype(np.float32)
+    t = rng.integers(0, 6, 9)
+    loss, m, ls = S.forward_cuda(x, t, -100, 0.0, kernels=ce_k)
+    dx = S.backward_cuda(x, t, m, ls, np.ones(9, np.float32), -100, 0.0, kernels=ce_k)
+    x64 = x.astype(np.float64)
+    loss_r, m_r, ls_r = S.ce_forward_reference(x64, t)
+    assert np.isfinite(loss).all() and np.isfinite(dx).all()
+    np.testing.assert_allclose(loss, loss_r, rtol=1e-6)
+    np.testing.assert_allclose(dx, S.ce_backward_reference(x64, t, m_r, ls_r, np.ones(9)), atol=1e-6)
+
+
+# -- optimizers --------------------------------------------------------------------------------------------------
+OPTIM_CASES = [
+    ("sgd_step", dict(lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, maximize=False)),
+    ("sgd_step", dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=False, weight_decay=0.01, maximize=True)),
+    ("sgd_step", dict(lr=0.1, momentum=0.9, dampening=0.0, nesterov=True, weight_decay=0.0, maximize=False)),
+    ("adam_step", dict(lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False,
+                       amsgrad=False, maximize=False)),
+    ("adam_step", dict(lr=1e-2, beta1=0.8, beta2=0.99, eps=1e-6, weight_decay=0.1, decoupled_weight_decay=True,
+                       amsgrad=True, maximize=False)),
+    ("adam_step", dict(lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.05, decoupled_weight_decay=False,
+                       amsgrad=False, maximize=True)),
+    ("rmsprop_step", dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
+                          maximize=False)),
+    ("rmsprop_step", dict(lr=1e-2, alpha=0.9, eps=1e-8, weight_decay=0.1, momentum=0.9, centered=True,
+                          maximize=True)),
+    ("adagrad_step", dict(lr=0.1, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
+                          maximize=False)),
+    ("adagrad_step", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.5, eps=1e-10,
+                          maximize=True)),
+]
+
+N_BUFFERS = {"sgd_step": 3, "adam_step": 5, "rmsprop_step": 5, "adagrad_step": 3}
+
+
+def run_steps(name, opts, n, dtype, steps, **impl):
+    """``steps`` steps of ``name`` on fixed random buffers and gradients; returns the buffers."""
+    rng = np.random.default_rng(6)
+    bufs = [rng.standard_normal(n).astype(dtype)] + [np.zeros(n, dtype) for _ in range(N_BUFFERS[name] - 1)]
+    fn = getattr(O, name)
+    for step in range(1, steps + 1):
+        bufs[1][:] = rng.standard_normal(n)
+        extra = {"first_step": step == 1} if name == "sgd_step" else {}
+        if name in ("adam_step", "adagrad_step"):
+            extra = {"step": step}
+        fn(*bufs, **opts, **extra, **impl)
+    return bufs
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,opts", OPTIM_CASES, ids=[f"{n}{i}" for i, (n, _) in enumerate(OPTIM_CASES)])
+def test_optimizer_steps(optim_k, name, opts, dtype):
+    for n in (1, 65, 1000):
+        ref = run_steps(name, opts, n, dtype, 3, impl="reference")
+        sim = run_steps(name, opts, n, dtype, 3, _kernels=optim_k)
+        for i, (r, s) in enumerate(zip(ref, sim)):
+            np.testing.assert_allclose(s, r, rtol=1e-6 if dtype == np.float32 else 1e-13, atol=1e-7 if
+                                       dtype == np.float32 else 1e-15, err_msg=f"{name} buffer {i} n={n}")
+
+
+def test_adam_1000_steps(optim_k):
+    """1,000 AdamW+amsgrad steps: the simulated CUDA kernel and the reference stay within 1e-6 relative."""
+    opts = OPTIM_CASES[4][1]
+    ref = run_steps("adam_step", opts, 257, np.float32, 1000, impl="reference")
+    sim = run_steps("adam_step", opts, 257, np.float32, 1000, _kernels=optim_k)
+    np.testing.assert_allclose(sim[0], ref[0], rtol=1e-6, atol=1e-7)
+
+
+def test_fill(optim_k):
+    for dtype in DTYPES:
+        buf = np.ones(1001, dtype)
+        O.fill_(buf, 2.5, _kernels=optim_k)
+        assert (buf == 2.5).all()
+        O.zero_(buf, _kernels=optim_k)
+        assert not buf.any()
+
+
+def test_syncthreads_is_refused():
+    """Sequential threads cannot wait on each other: the shim aborts instead of computing garbage."""
+    assert "__syncthreads() { std::abort(); }" in _hostsim.SHIM
