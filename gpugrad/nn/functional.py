@@ -38,6 +38,7 @@ class Normalize(Function):
         self.mu, self.rstd, self.eps, self.from_x = mu, rstd, eps, from_x
         self.stat_axes, self.red_axes, self.pshape = stat_axes, red_axes, pshape
         self.bshape = None if b is None else b.shape
+        self.inv_n = 1.0 / _count(x.shape, stat_axes)
         self.save_for_backward(x, w)
         y = (x - mu) * rstd
         if w is not None:
@@ -52,9 +53,9 @@ class Normalize(Function):
         mu, rstd = self.mu, self.rstd
         if isinstance(g, Tensor) and self.from_x:
             # double backward: mu and rstd are functions of x, so rebuild them from x as recorded ops
-            mu = x.mean(axis=stat, keepdims=True)
+            mu = x.sum(axis=stat, keepdims=True) * self.inv_n
             xc = x - mu
-            rstd = ((xc * xc).mean(axis=stat, keepdims=True) + self.eps) ** -0.5
+            rstd = ((xc * xc).sum(axis=stat, keepdims=True) * self.inv_n + self.eps) ** -0.5
         xhat = (x - mu) * rstd
         n = self.needs_input_grad
         gw = (g * xhat).sum(axis=red).reshape(w.shape) if n[1] else None
@@ -63,8 +64,9 @@ class Normalize(Function):
         if n[0]:
             dxhat = g * w.reshape(self.pshape) if w is not None else g
             if self.from_x:
-                gx = rstd * (dxhat - dxhat.mean(axis=stat, keepdims=True)
-                             - xhat * (dxhat * xhat).mean(axis=stat, keepdims=True))
+                inv_n = self.inv_n          # means as sum * (1/n): xp.mean adds a Python layer per call
+                gx = rstd * (dxhat - dxhat.sum(axis=stat, keepdims=True) * inv_n
+                             - xhat * (dxhat * xhat).sum(axis=stat, keepdims=True) * inv_n)
             else:
                 gx = dxhat * rstd
         return gx, gw, gb
@@ -73,9 +75,17 @@ class Normalize(Function):
 def _moments(x, axes):
     """Biased mean and variance of array x over axes (kept), in at least float32 (float16 sums lose digits)."""
     xs = x if x.dtype.itemsize >= 4 else x.astype("float32")
-    mu = xs.mean(axis=axes, keepdims=True)
+    inv_n = 1.0 / _count(x.shape, axes)
+    mu = xs.sum(axis=axes, keepdims=True) * inv_n
     xc = xs - mu
-    return mu, (xc * xc).mean(axis=axes, keepdims=True)
+    return mu, (xc * xc).sum(axis=axes, keepdims=True) * inv_n
+
+
+def _count(shape, axes):
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return max(n, 1)
 
 
 def _check_param(op, name, t, shape, x):
