@@ -63,6 +63,9 @@ def _make_hook(cp):
             self.peak = {}           # device -> high-water mark
 
         def malloc_postprocess(self, device_id, size, mem_size, mem_ptr, pmem_id):
+            # CuPy calls the hooks with keyword arguments; mem_ptr is 0 when the allocation failed
+            if not mem_ptr:
+                return
             self.live[mem_ptr] = (device_id, mem_size)
             u = self.used[device_id] = self.used.get(device_id, 0) + mem_size
             if u > self.peak.get(device_id, 0):
