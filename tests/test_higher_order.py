@@ -191,6 +191,23 @@ def _live_tensors():
                issubclass(type(o), Function))
 
 
+def _assert_steps_leave_nothing_behind(step, n):
+    """With the cycle collector off, n more steps leave exactly as many live Tensors and nodes as one did,
+    and no cyclic garbage either: everything is freed by reference counting."""
+    gc.collect()
+    gc.disable()
+    try:
+        step()
+        before = _live_tensors()
+        for _ in range(n):
+            step()
+        after = _live_tensors()
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert after == before
+
+
 def test_create_graph_makes_no_cycle_between_parameter_and_grad():
     """backward(create_graph=True) stores a .grad whose graph reaches the parameter again; the tape holds
     leaves weakly, so dropping the parameter frees everything by reference counting alone (gc disabled)."""
@@ -201,18 +218,7 @@ def test_create_graph_makes_no_cycle_between_parameter_and_grad():
         assert w.grad.requires_grad
         (w.grad.sum()).backward()               # accumulates the second derivative into w.grad
 
-    gc.collect()
-    gc.disable()
-    try:
-        step()
-        before = _live_tensors()
-        for _ in range(30):
-            step()
-        after = _live_tensors()
-        assert gc.collect() == 0               # and nothing was left for the cycle collector either
-    finally:
-        gc.enable()
-    assert after == before
+    _assert_steps_leave_nothing_behind(step, 30)
 
 
 def test_repeated_double_backward_steps_do_not_grow_memory():
@@ -229,17 +235,7 @@ def test_repeated_double_backward_steps_do_not_grow_memory():
             w.sub_(0.1 * w.grad)
         w.grad = None
 
-    gc.collect()
-    gc.disable()
-    try:
-        step()
-        before = _live_tensors()
-        for _ in range(40):
-            step()
-        after = _live_tensors()
-    finally:
-        gc.enable()
-    assert after == before
+    _assert_steps_leave_nothing_behind(step, 40)
 
 
 def test_tensor_namespace_refuses_numpy_functions_that_would_drop_the_graph():

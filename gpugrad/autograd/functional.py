@@ -92,15 +92,14 @@ def _grads(op, outs, xs, vs, create_graph, strict, retain_graph=True):
     return _fill_unused(op, gs, xs, strict)
 
 
-def _fill_unused(op, gs, xs, strict):
-    """Zeros where an input got no gradient (it does not affect the output), or an error under strict."""
+def _fill_unused(op, gs, refs, strict, what="the output of the function is independent of input {}"):
+    """Zeros shaped like ``refs[i]`` where ``gs[i]`` is None (no dependence), or an error under strict."""
     result = []
-    for i, (g, x) in enumerate(zip(gs, xs)):
+    for i, (g, r) in enumerate(zip(gs, refs)):
         if g is None:
             if strict:
-                raise RuntimeError(f"{op}: the output of the function is independent of input {i}; this is not "
-                                   "allowed in strict mode")
-            g = _zeros_for(x)
+                raise RuntimeError(f"{op}: {what.format(i)}; this is not allowed in strict mode")
+            g = _zeros_for(r)
         result.append(g)
     return tuple(result)
 
@@ -132,17 +131,10 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         with dual_level():      # no tape needed: the inputs are detached, only tangents flow
             duals = [make_dual(x.detach(), Tensor._make(t, None)) for x, t in zip(xs, vs)]
             out_tuple, outs = _outputs("jvp", func, duals)
-            tangents = []
-            for k, o in enumerate(outs):
-                primal, tangent = unpack_dual(o)
-                if tangent is None:
-                    if strict:
-                        raise RuntimeError(f"jvp: output {k} of the function is independent of the inputs; this "
-                                           "is not allowed in strict mode")
-                    tangent = _zeros_for(o)
-                tangents.append(tangent)
+            tangents = _fill_unused("jvp", [unpack_dual(o).tangent for o in outs], outs, strict,
+                                    "output {} of the function is independent of the inputs")
             outs = [unpack_dual(o).primal.detach() for o in outs]
-        return _pack(out_tuple, tuple(outs)), _pack(out_tuple, tuple(tangents))
+        return _pack(out_tuple, tuple(outs)), _pack(out_tuple, tangents)
     out_tuple, outs = _outputs("jvp", func, xs)
     us = [Tensor._make(o.xp.zeros(o.shape, o.dtype), None, True) for o in outs]
     gs = _grads("jvp", outs, xs, us, True, strict)
