@@ -249,3 +249,36 @@ def test_tensor_namespace_refuses_numpy_functions_that_would_drop_the_graph():
     y = tensor_namespace.moveaxis(tensor_namespace.flip(x * x, 1), 0, 1)      # recorded ops
     (g,) = grad(y.sum(), x)
     np.testing.assert_array_equal(_np(g), 2 * _np(x))
+
+
+# -- the examples ---------------------------------------------------------------------------------------------------
+def _example(name):
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_newton_cg_example_reaches_the_logistic_regression_optimum():
+    """Newton-CG with double-backward Hessian-vector products lands on scikit-learn's solution of the same
+    problem: mean log-loss + lam/2 |w|^2 is sklearn's C sum log-loss + 1/2 |w|^2 with C = 1 / (N lam)."""
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    ex = _example("newton_cg")
+    x, y = ex.make_problem()
+    w, history, hvps = ex.newton_cg(x, y)
+    assert history[-1][2] < 1e-8 and len(history) < 20
+    assert all(b[1] <= a[1] for a, b in zip(history, history[1:]))          # monotone (line search)
+    ref = sklearn.LogisticRegression(C=1 / (ex.N * ex.LAM), fit_intercept=False, tol=1e-12, max_iter=10000)
+    ref.fit(_np(x), _np(y))
+    np.testing.assert_allclose(_np(w), ref.coef_[0], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.slow
+def test_gauss_newton_adam_example_runs(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    _example("gauss_newton_adam").main(str(tmp_path / "gn.png"))
+    assert (tmp_path / "gn.png").stat().st_size > 10_000
+    assert "empirical Fisher" in capsys.readouterr().out
