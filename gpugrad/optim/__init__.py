@@ -1,6 +1,13 @@
 """gpugrad.optim: PyTorch-shaped optimizers whose step is one fused update per (param group, device, dtype),
 and learning-rate schedulers.
 
+Every optimizer takes ``fused=None|True|False`` (and ``foreach``). ``None`` (the default) or ``True``: the
+parameters of each (group, device, dtype) are moved into one flat buffer when the optimizer is built (each
+parameter's ``.data`` becomes a view of it; the parameters keep their identity) and a step is one call of
+the fused kernel of :mod:`gpugrad.kernels.optim`. ``False`` (or ``foreach=False``): PyTorch's loop over the
+parameters with the reference update. Build the optimizer after ``model.to(device)`` or a dtype cast:
+moving parameters afterwards is an error at the next step, as in PyTorch.
+
 >>> import gpugrad as gg
 >>> w = gg.tensor([3.0], requires_grad=True)
 >>> opt = gg.optim.SGD([w], lr=0.25)
