@@ -52,15 +52,20 @@ class CheckpointError(ValueError):
 # ---------------------------------------------------------------------------------------------------------
 def save(obj, f) -> None:
     """Write ``obj`` (a Tensor, or nested dicts/lists/tuples of Tensors, ints, floats, strings, bools and
-    None, such as a ``state_dict()``) to the path ``f`` in the safetensors format, atomically."""
-    path = os.fspath(f) if isinstance(f, (str, os.PathLike)) else None
-    if path is None:
-        raise TypeError(f"gpugrad.save: expected a file path (str or os.PathLike), got {type(f).__name__}")
+    None, such as a ``state_dict()``) in the safetensors format to ``f``: a path (written atomically) or a
+    binary file object such as ``io.BytesIO`` (written at its position)."""
+    is_path = isinstance(f, (str, os.PathLike))
+    if not is_path and not hasattr(f, "write"):
+        raise TypeError(f"gpugrad.save: expected a file path (str or os.PathLike) or a binary file object, got "
+                        f"{type(f).__name__}")
     tensors = {}                               # name -> Tensor
     ids = {}                                   # id(Tensor) -> name: a tensor saved twice is stored once
     structure = _encode(obj, "", tensors, ids, set())
     header, arrays = _build_header(tensors, structure)
-    _atomic_write(path, header, arrays)
+    if is_path:
+        _atomic_write(os.fspath(f), header, arrays)
+    else:
+        _write_all(f, header, arrays)
 
 
 def _encode(obj, name, tensors, ids, active):
@@ -152,6 +157,14 @@ def _write_bytes(fh, buf):
     fh.write(buf)
 
 
+def _write_all(fh, head, arrays):
+    _write_bytes(fh, head)
+    for arr in arrays:
+        flat = arr.reshape(-1).view(np.uint8)
+        for i in range(0, flat.size, _CHUNK):
+            _write_bytes(fh, flat[i:i + _CHUNK])
+
+
 def _atomic_write(path, head, arrays):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -161,11 +174,7 @@ def _atomic_write(path, head, arrays):
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write_bytes(fh, head)
-            for arr in arrays:
-                flat = arr.reshape(-1).view(np.uint8)
-                for i in range(0, flat.size, _CHUNK):
-                    _write_bytes(fh, flat[i:i + _CHUNK])
+            _write_all(fh, head, arrays)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -195,13 +204,16 @@ def load(f, map_location=None):
     'cuda:0', a Device) puts all of them there; a dict maps saved device names to devices
     (``{'cuda:0': 'cpu'}``). Raises :class:`CheckpointError` naming the file and the damage if it is
     truncated or corrupted."""
-    path = os.fspath(f) if isinstance(f, (str, os.PathLike)) else None
-    if path is None:
-        raise TypeError(f"gpugrad.load: expected a file path (str or os.PathLike), got {type(f).__name__}")
-    with open(path, "rb") as fh:               # read piece by piece: one copy of each tensor in memory
-        header, data_len = _parse(path, fh)
-        meta = header.pop("__metadata__", None) or {}
-        arrays = _arrays(path, header, fh, data_len, meta)
+    if isinstance(f, (str, os.PathLike)):
+        path = os.fspath(f)
+        with open(path, "rb") as fh:           # read piece by piece: one copy of each tensor in memory
+            header, meta, arrays = _read(path, fh)
+    elif hasattr(f, "readinto") and hasattr(f, "seek"):
+        path = getattr(f, "name", None) or f"<{type(f).__name__}>"
+        header, meta, arrays = _read(path, f)
+    else:
+        raise TypeError(f"gpugrad.load: expected a file path (str or os.PathLike) or a seekable binary file "
+                        f"object, got {type(f).__name__}")
     place = _placer(map_location)
     if "gpugrad.structure" not in meta:
         return {name: Tensor._make(place(arr, "cpu"), None, False) for name, arr in arrays.items()}
@@ -212,9 +224,18 @@ def load(f, map_location=None):
         raise CheckpointError(f"gpugrad.load: {path}: corrupted structure metadata ({e})") from None
 
 
+def _read(path, fh):
+    header, data_len = _parse(path, fh)
+    meta = header.pop("__metadata__", None) or {}
+    return header, meta, _arrays(path, header, fh, data_len, meta)
+
+
 def _parse(path, fh):
-    """(header dict, length of the data section) from an open file, checking lengths and checksum."""
-    size = os.fstat(fh.fileno()).st_size
+    """(header dict, length of the data section) from a file positioned at the checkpoint's start, checking
+    lengths and checksum."""
+    start = fh.tell()
+    size = fh.seek(0, os.SEEK_END) - start
+    fh.seek(start)
     if size < 8:
         raise CheckpointError(f"gpugrad.load: {path}: truncated or not a safetensors file: it is {size} bytes "
                               f"long, shorter than the 8-byte header length")

@@ -288,3 +288,22 @@ def test_resuming_from_a_checkpoint_continues_the_same_run(tmp_path):
     steps(net2, opt2, 3)
     for (name, a), b in zip(net.named_parameters(), net2.parameters()):
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(), err_msg=name)
+
+
+def test_file_objects(tmp_path):
+    import io
+    buf = io.BytesIO()
+    buf.write(b"prefix")                                      # written and read at the current position
+    gg.save(small_checkpoint(), buf)
+    buf.seek(6)
+    back = gg.load(buf)
+    assert back["step"] == 12 and back["model"]["w"].shape == (2, 2)
+    with open(tmp_path / "h.st", "wb") as fh:
+        gg.save({"x": gg.ones(3)}, fh)
+    with open(tmp_path / "h.st", "rb") as fh:
+        assert gg.load(fh)["x"].tolist() == [1, 1, 1]
+    cut = io.BytesIO(buf.getvalue()[6:-3])
+    with pytest.raises(CheckpointError, match="<BytesIO>: truncated"):
+        gg.load(cut)
+    with pytest.raises(TypeError, match="binary file object"):
+        gg.save({"x": gg.ones(1)}, 42)
