@@ -320,3 +320,13 @@ def test_forward_hooks():
     np.testing.assert_allclose(net(x).detach().numpy(),
                                net[2](nn.functional.relu(net[0](x))).detach().numpy(), rtol=1e-6)
     assert seen == []
+
+
+def test_to_cuda_without_a_gpu_says_so_and_changes_nothing():
+    if gg.cuda.is_available():
+        pytest.skip("a GPU is present")
+    m = nn.Linear(2, 2)
+    arr = m.weight.data
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        m.to("cuda")
+    assert m.weight.data is arr and m.weight.device == "cpu"
