@@ -288,15 +288,55 @@ def test_zero_grad_keeps_buffers_and_accumulates(device):
 
 def test_rebound_data_is_reattached_and_moving_is_an_error():
     w = gg.tensor([1.0, 2.0], requires_grad=True)
-    opt = optim.SGD([w], lr=0.5)
+    opt = optim.SGD([w], lr=0.5, momentum=0.5)
     w.data = np.array([10.0, 20.0], np.float32)          # e.g. a checkpoint loaded by assignment
     w.grad = gg.tensor([1.0, 1.0])
     opt.step()
     np.testing.assert_array_equal(w.detach().numpy(), [9.5, 19.5])
     assert np.shares_memory(w.data, opt._flats[0][0].param)
-    w.data = w.data.astype(np.float64)
+    w.data = w.data.astype(np.float64)                   # what model.to(float64) does, after state exists
     with pytest.raises(RuntimeError, match=r"SGD\.step: parameter 0 .*float64.*build the optimizer after"):
         opt.step()
+
+
+def _move(t, device=None, dtype=None):
+    """What nn.Module.to does to a parameter: new storage, same object, the flat grad buffer dropped."""
+    t.data = gg.tensor(t.data, device=device, dtype=dtype).data
+    t._grad_buffer = None
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_moving_parameters_before_the_first_step_is_fine(name):
+    """As with PyTorch's lazily created state, ``model.to(...)`` between building the optimizer and its first
+    step works: the moved parameters are flattened again where they now are (Adagrad's state exists from
+    the start, so there it is an error, as in PyTorch)."""
+    torch = pytest.importorskip("torch")
+    init, _ = _problem(12, np.float32)
+    kw = CASES[name][1]
+    ours = [gg.tensor(a, requires_grad=True) for a in init]
+    opt = getattr(optim, name)(ours, **kw)
+    for p in ours[:2]:
+        _move(p, device="strict", dtype=gg.float64)
+    for p in ours[2:]:
+        _move(p, device="strict")
+    if name == "Adagrad":
+        sum((p * p).sum() for p in ours).backward()
+        with pytest.raises(RuntimeError, match="build the optimizer after"):
+            opt.step()
+        return
+    theirs = [torch.tensor(a.astype(np.float64) if i < 2 else a, requires_grad=True) for i, a in enumerate(init)]
+    topt = getattr(torch.optim, name)(theirs, **kw)
+    for t in range(5):
+        opt.zero_grad()
+        topt.zero_grad()
+        sum(((p * p).sum() * (i + 1) for i, p in enumerate(ours))).backward()
+        sum(((p * p).sum() * (i + 1) for i, p in enumerate(theirs))).backward()
+        opt.step()
+        topt.step()
+    assert sorted(str(f.dtype) for f in opt._flats[0]) == ["float32", "float64"]
+    for a, b in zip(ours, theirs):
+        assert type(a.data).__name__ == "StrictArray" and a.dtype == b.detach().numpy().dtype
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-5)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ parameters of each (group, device, dtype) are moved into one flat buffer when th
 parameter's ``.data`` becomes a view of it; the parameters keep their identity) and a step is one call of
 the fused kernel of :mod:`gpugrad.kernels.optim`. ``False`` (or ``foreach=False``): PyTorch's loop over the
 parameters with the reference update. Build the optimizer after ``model.to(device)`` or a dtype cast:
-moving parameters afterwards is an error at the next step, as in PyTorch.
+moving parameters once the optimizer has state is an error at the next step, as in PyTorch.
 
 >>> import gpugrad as gg
 >>> w = gg.tensor([3.0], requires_grad=True)

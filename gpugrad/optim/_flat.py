@@ -13,8 +13,10 @@ their ``.data`` is rebound to the view. Step counts live in one host array (``co
 ``optimizer.state[p]`` shows is a 0-d view of it, so bumping every count is one host operation.
 
 If the user rebinds ``p.data`` to a new array of the same shape, dtype and device (as loading a checkpoint
-may), :meth:`FlatGroup.prepare` copies it into the buffer and rebinds the view. Moving the model to another
-device or dtype after building the optimizer is an error, as in PyTorch: build the optimizer afterwards.
+may), :meth:`FlatGroup.prepare` copies it into the buffer and rebinds the view. A parameter moved to another
+device or dtype raises :class:`ParamsMoved`: before the optimizer has any state for the group it is simply
+flattened again where it now lives (PyTorch's lazily created state allows ``model.to`` there too); after,
+it is an error, as in PyTorch.
 """
 from __future__ import annotations
 
@@ -30,6 +32,18 @@ def _alloc(xp, like, n, dtype, fill=None):
         return np.empty(n, dtype) if fill is None else np.full(n, fill, dtype)
     with like.device:
         return xp.empty(n, dtype) if fill is None else xp.full(n, fill, dtype)
+
+
+class ParamsMoved(RuntimeError):
+    """A parameter of a flat group was moved to another device, cast or reshaped after the group was built."""
+
+
+def flatten(params) -> list:
+    """One :class:`FlatGroup` per (device, dtype) among ``params``, in order of first appearance."""
+    by_key: dict = {}
+    for p in params:
+        by_key.setdefault((device_of(p.data), p.data.dtype), []).append(p)
+    return [FlatGroup(ps) for ps in by_key.values()]
 
 
 class FlatGroup:
@@ -119,10 +133,10 @@ class FlatGroup:
     def _reattach(self, i, p, opname):
         arr = p.data
         if device_of(arr) != self.device or arr.dtype != self.dtype or tuple(arr.shape) != self.shapes[i]:
-            raise RuntimeError(
+            raise ParamsMoved(
                 f"{opname}.step: parameter {i} is now {tuple(arr.shape)} {arr.dtype} on {device_of(arr)}, but the "
-                f"optimizer was built for {self.shapes[i]} {self.dtype} on {self.device}. Moving or casting a "
-                "model after building its optimizer is not supported (as in PyTorch): build the optimizer after "
+                f"optimizer's state is {self.shapes[i]} {self.dtype} on {self.device}. Moving or casting a model "
+                "after its optimizer has stepped is not supported (as in PyTorch): build the optimizer after "
                 "model.to(...).")
         self.data_views[i][...] = arr
         p.data = self.data_views[i]

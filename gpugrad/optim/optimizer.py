@@ -14,8 +14,9 @@ A subclass describes its update and its state; this base class runs it:
 Both keep ``optimizer.state[p]`` as PyTorch shows it (``{'step': tensor(3.), 'exp_avg': ..., ...}``); on the
 flat path those tensors are views into the flat buffers. ``state_dict()`` returns copies (so a checkpoint
 kept in memory does not change as training goes on) and ``load_state_dict`` accepts the state of either
-path. Building an optimizer and then calling ``model.to(device)`` is an error, as in PyTorch: build the
-optimizer after moving the model.
+path. ``model.to(device)`` (or a dtype cast) after building the optimizer works until the optimizer has
+state (the parameters are flattened again where they are now), and is an error afterwards, as in PyTorch:
+build the optimizer after moving the model.
 
 A subclass sets ``_step_name`` (the stem of its update in ``functional`` and ``kernels.optim``) and writes
 ``_buffer_keys(group)``, ``_update(group, fn, param, grad, bufs, step, first)``, and optionally
@@ -33,7 +34,7 @@ import numpy as np
 from ..tensor import Tensor, _HookHandle
 from ..autograd import enable_grad
 from ..backend import xp_of, to_device, device_of, is_device_array, device_array
-from ._flat import FlatGroup, _zero_grad_tensor
+from ._flat import FlatGroup, ParamsMoved, flatten, _zero_grad_tensor
 from .functional import step_function
 
 __all__ = ["Optimizer", "required"]
@@ -132,10 +133,7 @@ class Optimizer:
         self.param_groups.append(param_group)
         flats, loose = [], []
         if self._uses_flat(param_group):
-            by_key: dict = {}
-            for p in params:
-                by_key.setdefault((device_of(p.data), p.data.dtype), []).append(p)
-            flats = [FlatGroup(ps) for ps in by_key.values()]
+            flats = flatten(params)
         else:
             loose = params
         self._flats.append(flats)
@@ -176,8 +174,13 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group, flats, loose in zip(self.param_groups, self._flats, self._loose):
-            for flat in flats:
-                self._step_flat(group, flat)
+            for flat in list(flats):
+                if not self._step_flat(group, flat):
+                    # moved by model.to(...) before any state existed: flatten them where they are now
+                    flats.remove(flat)
+                    for new in flatten(flat.params):
+                        flats.append(new)
+                        self._step_flat(group, new)
             if loose:
                 self._step_loose(group, loose)
         if self._step_post_hooks:
@@ -195,8 +198,14 @@ class Optimizer:
         self._step_post_hooks.append(hook)
         return _HookHandle(self._step_post_hooks, hook)
 
-    def _step_flat(self, group, flat: FlatGroup):
-        missing = flat.prepare(type(self).__name__)
+    def _step_flat(self, group, flat: FlatGroup) -> bool:
+        """Step one flat group; False (and nothing done) if its parameters moved before it had state."""
+        try:
+            missing = flat.prepare(type(self).__name__)
+        except ParamsMoved:
+            if self._eager_state or flat.counts.any():
+                raise
+            return False
         keys = self._buffer_keys(group)
         counting = self._counts(group)
         bufs = {k: flat.buffer(k, self._buffer_fill(group, k)) for k in keys}
@@ -209,7 +218,7 @@ class Optimizer:
             self._update(group, fn, flat.param, flat.grad, bufs, step, step == 1)
             if counting and (flat.presented != keys or step == 1):
                 self._present(group, flat, range(len(flat.params)))
-            return
+            return True
         # Some parameters lack a gradient (PyTorch skips them) or have seen different numbers of updates
         # since: one call per run of neighbours that have a gradient and share a step count.
         fn = step_function(self._step_name, True)
@@ -224,6 +233,7 @@ class Optimizer:
             stepped.extend(range(i0, i1))
         flat.check_uniform()
         self._present(group, flat, stepped)
+        return True
 
     def _present(self, group, flat: FlatGroup, indices):
         """Show the flat state of the initialized parameters among ``indices`` in ``self.state``."""
