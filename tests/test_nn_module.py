@@ -330,3 +330,21 @@ def test_to_cuda_without_a_gpu_says_so_and_changes_nothing():
     with pytest.raises(RuntimeError, match="CUDA is not available"):
         m.to("cuda")
     assert m.weight.data is arr and m.weight.device == "cpu"
+
+
+def test_in_place_writers_keep_optimizer_views_valid():
+    """init, load_state_dict and vector_to_parameters write into the parameters' arrays, so an optimizer
+    whose flat buffers the parameters view still sees (and steps) the new values."""
+    from gpugrad import optim
+    net = nn.Linear(3, 2)
+    opt = optim.SGD(net.parameters(), lr=1.0)
+    arrays = [p.data for p in net.parameters()]
+    nn.init.zeros_(net.weight)
+    net.load_state_dict({"weight": gg.zeros(2, 3), "bias": gg.ones(2)})
+    nn.utils.vector_to_parameters(nn.utils.parameters_to_vector(net.parameters()).detach() * 3, net.parameters())
+    assert all(p.data is a for p, a in zip(net.parameters(), arrays))
+    opt.zero_grad()
+    net(gg.ones(1, 3)).sum().backward()
+    opt.step()                                               # bias 3 - lr * 1, weight 0 - lr * 1
+    np.testing.assert_allclose(net.bias.detach().numpy(), [2, 2])
+    np.testing.assert_allclose(net.weight.detach().numpy(), -np.ones((2, 3)))
