@@ -1,9 +1,12 @@
 """Reverse-mode automatic differentiation: the tape, the engine, grad mode and gradient checks."""
 from __future__ import annotations
 
+import numpy as _np
+
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, _ndarray
+from ..backend import device_context
 
 
 def _ones_like_root(t):
@@ -11,7 +14,10 @@ def _ones_like_root(t):
         raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs, but the output "
                            f"has shape {tuple(t.shape)}; pass gradient= (a tensor of that shape) or reduce "
                            f"it first (e.g. .sum() or .mean())")
-    return t.xp.ones(t.shape, t.dtype)
+    if t.data.__class__ is _ndarray:
+        return _np.ones(t.shape, t.dtype)
+    with device_context(t.device):      # on t's GPU, whichever device is current
+        return t.xp.ones(t.shape, t.dtype)
 
 
 def _as_grad_array(t, g, create_graph):
