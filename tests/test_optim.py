@@ -46,7 +46,7 @@ def _problem(seed=0, dtype=np.float64):
 
 def _unused(t, i, skip):
     """With ``skip``, parameter 1 sits out every third step and parameter 3 the steps 5..8 (no .grad):
-    the flat path must fall back to per-parameter updates there, as PyTorch skips such parameters."""
+    the flat path must skip them there (one call per run of the others), as PyTorch does."""
     return skip and ((i == 1 and t % 3 == 2) or (i == 3 and 5 <= t <= 8))
 
 
@@ -59,6 +59,14 @@ def _loss(params, targets_t, t, skip, lib):
         term = (p * c).sum() + 0.1 * (p * p).sum()
         total = term if total is None else total + term
     return total
+
+
+def _train_step(lib, params, opt, targets_t, t, skip=False, device=None):
+    """zero_grad, backward of the loss of step ``t``, step: with gpugrad or torch as ``lib``."""
+    opt.zero_grad()
+    _loss(params, [lib.tensor(c) if device is None else lib.tensor(c, device=device) for c in targets_t], t, skip,
+          lib).backward()
+    opt.step()
 
 
 def _run_gg(name, kw, init, targets, device, fused, skip=False, steps=STEPS, set_to_none=True):
@@ -363,9 +371,7 @@ def test_resume_reproduces_the_trajectory(name, fused, resume_fused, device):
     opt2 = getattr(optim, name)(params, fused=resume_fused, **kw)
     opt2.load_state_dict(copy.deepcopy(sd))
     for t in range(8, STEPS):
-        opt2.zero_grad()
-        _loss(params, [gg.tensor(c, device=device) for c in targets[t]], t, True, gg).backward()
-        opt2.step()
+        _train_step(gg, params, opt2, targets[t], t, skip=True, device=device)
     for a, b in zip(params, straight):
         if fused == resume_fused:
             np.testing.assert_array_equal(_np(a), _np(b))
@@ -385,9 +391,7 @@ def test_loads_a_torch_state_dict(name):
     opt.load_state_dict(topt.state_dict())
     for t in range(10, STEPS):
         for ps, lib, o in ((params, gg, opt), (tparams, torch, topt)):
-            o.zero_grad()
-            _loss(ps, [lib.tensor(c) for c in targets[t]], t, False, lib).backward()
-            o.step()
+            _train_step(lib, ps, o, targets[t], t)
     for a, b in zip(params, tparams):
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-9)
 
@@ -550,9 +554,7 @@ def test_deepcopy_and_pickle_give_an_independent_working_optimizer(fused):
     for twin in copies + [opt]:
         ps = twin.param_groups[0]["params"]
         for t in range(5, STEPS):
-            twin.zero_grad()
-            _loss(ps, [gg.tensor(c) for c in targets[t]], t, False, gg).backward()
-            twin.step()
+            _train_step(gg, ps, twin, targets[t], t)
         if fused:
             assert np.shares_memory(ps[0].data, twin._flats[0][0].param)
     straight, _ = _run_gg("Adam", CASES["Adam"][1], init, targets, "cpu", fused)
@@ -606,9 +608,7 @@ def test_two_optimizers_on_the_same_parameters_both_work():
     for t in range(10):
         o, to = pairs[t % 2]
         for ps, opt, lib in ((ours, o, gg), (theirs, to, torch)):
-            opt.zero_grad()
-            _loss(ps, [lib.tensor(c) for c in targets[t]], t, False, lib).backward()
-            opt.step()
+            _train_step(lib, ps, opt, targets[t], t)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-9)
 
