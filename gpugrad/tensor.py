@@ -9,6 +9,7 @@ from .backend import (device_of, xp_of, to_device, device as _parse_device, defa
 from . import backend as _backend
 
 _ndarray = np.ndarray
+_autograd_backward = []
 
 
 class Tensor:
@@ -106,8 +107,10 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``. ``gradient`` is required unless self is
         a scalar."""
-        from .autograd import backward as _backward
-        _backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+        if not _autograd_backward:        # bound on first use: gpugrad.autograd imports this module
+            from .autograd import backward as _backward
+            _autograd_backward.append(_backward)
+        _autograd_backward[0](self, gradient, retain_graph, create_graph, inputs)
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.data.dtype.kind not in "fc":

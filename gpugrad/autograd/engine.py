@@ -43,6 +43,7 @@ def _topological(roots):
 def _check_versions(node):
     for ver, expected, what in node._versions:
         if ver[0] != expected:
+            what = f"input {what}" if what.__class__ is int else what
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an inplace "
                 f"operation: {what} of {node.name} is at version {ver[0]}; expected version {expected}. "
@@ -112,7 +113,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 node.saved = None
                 node._freed = True
         # what is left are leaf tensors
-        for ref, g in grads.items():
+        res = gi = None  # drop the last node's gradients: a leaf can then take its array without a copy
+        while grads:     # popitem, not items(): the items iterator's cached tuple would hold a reference
+            ref, g = grads.popitem()
             leaf = ref() if ref.__class__ is _ref else None
             if leaf is None:
                 continue
@@ -126,7 +129,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     if t is leaf:
                         capture[i] = g
             if accumulate:
-                _store_grad(leaf, g, create_graph, steal=_getrefcount(g) <= 3)
+                # g can become .grad without a copy when nothing else holds it (the name g and the
+                # getrefcount argument are the 2 references; counted before g is pushed as an argument)
+                steal = _getrefcount(g) <= 2
+                _store_grad(leaf, g, create_graph, steal)
     return capture
 
 

@@ -100,9 +100,9 @@ class Function:
             return result
         # Leaves are held weakly: a parameter's .grad built with create_graph=True records a graph that
         # reaches the parameter again, and a strong reference would close a cycle param -> grad -> param.
-        node.next = tuple((a.grad_fn or _wref(a)) if isinstance(a, Tensor) and a.requires_grad else None
-                          for a in args)
-        node.needs_input_grad = tuple(e is not None for e in node.next)
+        node.next = nxt = tuple([(a.grad_fn or _wref(a)) if isinstance(a, Tensor) and a.requires_grad else None
+                                 for a in args])     # (a list comprehension is cheaper than a generator)
+        node.needs_input_grad = tuple([e is not None for e in nxt])
         node._freed = False
         node._retained = None
         node._hooks = None
@@ -122,7 +122,7 @@ class Function:
                     for i, a in enumerate(arrays):
                         if s is a and isinstance(args[i], Tensor):
                             src = i
-                            versions.append((args[i]._version, args[i]._version[0], f"input {i}"))
+                            versions.append((args[i]._version, args[i]._version[0], i))   # i: "input i"
                             break
                 sources.append(src)
             node.saved = to_save

@@ -431,4 +431,4 @@ for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)
 Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self)
 Tensor.mT = property(lambda self: transpose(self, -2, -1))
-Tensor.__hash__ = lambda self: id(self)
+Tensor.__hash__ = object.__hash__   # identity, in C: tape dicts and sets hash tensors (via weakrefs) often

@@ -52,8 +52,12 @@ def _unless_scalar(keep, other):
 
 class Mul(Function):
     def forward(self, a, b):
-        self.shapes = (_shape(a), _shape(b))
-        self.save_for_backward(_unless_scalar(a, b), _unless_scalar(b, a))
+        if hasattr(a, "shape") and hasattr(b, "shape"):      # two arrays (the common case): keep both
+            self.shapes = (a.shape, b.shape)
+            self.save_for_backward(a, b)
+        else:
+            self.shapes = (_shape(a), _shape(b))
+            self.save_for_backward(_unless_scalar(a, b), _unless_scalar(b, a))
         return a * b
 
     def backward(self, g):
@@ -306,13 +310,18 @@ class ToDevice(Function):
 # ---------------------------------------------------------------------------------------------------------
 def _binary(fn, cls):
     def op(a, b):
-        if not isinstance(a, Tensor):           # reflected: scalar OP tensor
-            return cls.apply(as_operand(a, b), b) if not isinstance(a, (int, float, bool)) else \
-                cls.apply(a, promote_scalar(b, a))
-        b = as_operand(b, a)
-        a = promote_scalar(a, b)
-        if b.__class__ is Tensor and a.data.dtype != b.data.dtype:
-            a, b = promote_pair(a, b)
+        if a.__class__ is Tensor and b.__class__ is Tensor:     # the hot path: two plain tensors
+            if a.data.dtype is not b.data.dtype:
+                a, b = promote_pair(a, b)
+        elif isinstance(a, Tensor):
+            b = as_operand(b, a)
+            a = promote_scalar(a, b)
+            if isinstance(b, Tensor) and a.data.dtype is not b.data.dtype:
+                a, b = promote_pair(a, b)
+        elif isinstance(a, (int, float, bool)):                 # reflected: scalar OP tensor
+            b = promote_scalar(b, a)
+        else:                                                   # reflected: array OP tensor
+            a = as_operand(a, b)
         try:
             return cls.apply(a, b)
         except ValueError:

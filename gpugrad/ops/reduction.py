@@ -1,7 +1,10 @@
 """Reductions with ``dim``/``keepdim`` (NumPy's ``axis``/``keepdims`` accepted as aliases)."""
 from __future__ import annotations
 
+import math
 from collections import namedtuple
+
+import numpy as _np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -14,6 +17,17 @@ def _expand_back(g, shape, axes, keepdim, xp):
         kshape = tuple(1 if i in axes else s for i, s in enumerate(shape))
         g = g.reshape(kshape)
     return g
+
+
+def _spread(xp, g, shape):
+    """``g`` broadcast to ``shape``. On the CPU a small result is filled into a fresh array: NumPy's
+    broadcast_to costs about 2 us of Python, more than writing 64K floats' worth of small gradients; large
+    ones (and CuPy's, and Tensors under create_graph) stay zero-copy views."""
+    if xp is _np and math.prod(shape) <= 65536:
+        out = _np.empty(shape, g.dtype)
+        out[...] = g
+        return out
+    return xp.broadcast_to(g, shape)
 
 
 def _count(shape, axes):
@@ -38,7 +52,7 @@ class Sum(Function):
         return x.sum(axis=axes, keepdims=keepdim)
 
     def backward(self, g):      # every input element contributes once
-        return self.xp.broadcast_to(_expand_back(g, self.shape, self.axes, self.keepdim, self.xp), self.shape)
+        return _spread(self.xp, _expand_back(g, self.shape, self.axes, self.keepdim, self.xp), self.shape)
 
     def jvp(self, t, *args):        # linear: the same sum of the tangent
         return t.sum(axis=self.axes, keepdims=self.keepdim)
@@ -52,7 +66,7 @@ class Mean(Function):
     def backward(self, g):
         n = _count(self.shape, self.axes)
         g = _expand_back(g, self.shape, self.axes, self.keepdim, self.xp) / (n or 1)   # builtin max is shadowed here
-        return self.xp.broadcast_to(g, self.shape)
+        return _spread(self.xp, g, self.shape)
 
     def jvp(self, t, *args):
         return t.mean(axis=self.axes, keepdims=self.keepdim)
@@ -209,12 +223,12 @@ class Norm(Function):
 
 # -- the functions users call ------------------------------------------------------------------------------
 def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
-    axes = dims("sum", x.ndim, dim, axis)
+    axes = None if dim is None and axis is None else dims("sum", x.ndim, dim, axis)
     if dtype is not None:
         x = x.to(dtype)
-    elif x.dtype.kind in "iub":
+    elif x.data.dtype.kind in "iub":
         x = x.to("int64")
-    return Sum.apply(x, axes, keep(keepdim, keepdims))
+    return Sum.apply(x, axes, bool(keepdim or keepdims))
 
 
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
