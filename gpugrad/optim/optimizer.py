@@ -66,9 +66,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, but got "
                             "a Tensor; pass [tensor] or model.parameters()")
-        if isinstance(params, (set, frozenset)):
-            raise TypeError(f"{type(self).__name__}: optimizer parameters need to be organized in ordered "
-                            "collections, but the ordering of tensors in sets changes between runs; use a list")
+        _reject_set(params, type(self).__name__)
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
@@ -93,12 +91,8 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"{name}.add_param_group: param_group must be a dict, got {type(param_group).__name__}")
         params = param_group["params"]
-        if isinstance(params, Tensor):
-            params = [params]
-        elif isinstance(params, set):
-            raise TypeError(f"{name}: optimizer parameters need to be organized in ordered collections, but the "
-                            "ordering of tensors in sets changes between runs; use a list instead")
-        params = list(params)
+        _reject_set(params, name)
+        params = [params] if isinstance(params, Tensor) else list(params)
         names = [p[0] for p in params if isinstance(p, tuple)]
         params = [p[1] if isinstance(p, tuple) else p for p in params]
         if names:
@@ -407,6 +401,12 @@ class Optimizer:
         for k, v in values.items():
             if not isinstance(v, numbers.Real) or isinstance(v, bool) or math.isnan(v) or v < 0:
                 raise ValueError(f"{opname}: invalid {k} value: {v!r} (expected a number >= 0)")
+
+
+def _reject_set(params, opname):
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(f"{opname}: optimizer parameters need to be organized in ordered collections, but the "
+                        "ordering of tensors in sets changes between runs; use a list")
 
 
 def _host(v):
