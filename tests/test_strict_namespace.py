@@ -42,7 +42,9 @@ def _arr(values, index=0):
     lambda x: x + np.ones(3),          # a host array meeting a device array (CuPy: "Unsupported type")
     lambda x: np.ones(3) * x,
     lambda x: xp.where(x > 0, np.ones(3), x),
-], ids=["exp", "where", "add.at", "asarray", "concatenate", "reduce", "add_host", "rmul_host", "ns_host"])
+    lambda x: xp.indices(x.shape, sparse=True),    # NumPy-only keyword: CuPy's indices has no sparse=
+], ids=["exp", "where", "add.at", "asarray", "concatenate", "reduce", "add_host", "rmul_host", "ns_host",
+        "cupy_lacks_kwarg"])
 def test_numpy_module_on_device_data_raises(call):
     with pytest.raises(StrictNumpyError):
         call(_arr([1.0, -2.0, 3.0]))

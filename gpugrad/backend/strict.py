@@ -321,6 +321,10 @@ _install_operators()
 
 
 # -- the namespace xp_of returns for strict arrays ---------------------------------------------------------------
+# NumPy keyword arguments that CuPy's function of the same name lacks (found reading CuPy's source; add more
+# as they turn up), refused here so that the CPU run fails where the GPU run would.
+_NOT_IN_CUPY = {"indices": {"sparse"}}
+
 # Functions that take host data on purpose (host-to-device copies), as cupy.asarray(numpy_array) does.
 _HOST_OK = {"array", "asarray", "asanyarray", "ascontiguousarray"}
 
@@ -334,6 +338,9 @@ class _Function:
         self.f, self.name, self.host_ok = f, name, name in _HOST_OK
 
     def __call__(self, *args, **kwargs):
+        unsupported = _NOT_IN_CUPY.get(self.name, ()) and _NOT_IN_CUPY[self.name] & kwargs.keys()
+        if unsupported:
+            raise StrictNumpyError(f"xp.{self.name}: CuPy does not accept {sorted(unsupported)}")
         return self._call(self.f, self.name, args, kwargs)
 
     def _call(self, f, where, args, kwargs):

@@ -187,8 +187,10 @@ class Pad(Function):
 
 def _along_axis_key(xp, index, axis):
     """The advanced-index tuple that addresses x[..., index[...], ...] along ``axis``."""
-    grids = xp.indices(index.shape, sparse=True)
-    return tuple(index if i == axis else grids[i] for i in range(index.ndim))
+    # open grids (what np.indices(..., sparse=True) gives, which CuPy's indices lacks): arange along dim i
+    nd = index.ndim
+    return tuple(index if i == axis else xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
+                 for i, n in enumerate(index.shape))
 
 
 def _is_advanced(key):
