@@ -243,11 +243,13 @@ class Optimizer:
             self.state[flat.params[i]] = st
         flat.presented = keys if self._eager_state or bool((flat.counts > 0).all()) else None
 
+    def _new_buffer(self, group, p, key):
+        return Tensor._make(xp_of(p.data).full_like(p.data, self._buffer_fill(group, key)), None)
+
     def _init_param_state(self, group, p):
-        xp = xp_of(p.data)
         st = {"step": Tensor._make(np.zeros((), np.float32), None)} if self._has_step else {}
         for k in self._buffer_keys(group):
-            st[k] = Tensor._make(xp.full_like(p.data, self._buffer_fill(group, k)), None)
+            st[k] = self._new_buffer(group, p, k)
         self.state[p] = st
         return st
 
@@ -265,7 +267,7 @@ class Optimizer:
                 first = True
             for k in keys:           # an option switched on later (e.g. by load_state_dict) needs its buffer
                 if k not in st:
-                    st[k] = Tensor._make(xp_of(p.data).full_like(p.data, self._buffer_fill(group, k)), None)
+                    st[k] = self._new_buffer(group, p, k)
             step = None
             if counting and self._has_step:
                 st["step"].data += 1
