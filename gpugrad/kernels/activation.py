@@ -276,8 +276,11 @@ def _numba_wins(kind, n):
     return lo <= n < hi
 
 
+_KERNEL_DTYPES = (np.float32, np.float64)
+
+
 def _fusable(x):
-    return x.__class__ is np.ndarray and x.dtype in (np.float32, np.float64) and x.flags.c_contiguous
+    return x.__class__ is np.ndarray and x.dtype in _KERNEL_DTYPES and x.flags.c_contiguous
 
 
 def _check(op, kind, x, bias=None):
@@ -296,7 +299,7 @@ def act_forward(x, kind, a=0.0, b=0.0, *, bias=None, impl="auto"):
     _check("act_forward", kind, x, bias)
     which = select("act_forward", x, impl, lambda: _numba_wins(kind, x.size) and _fusable(x)
                    and (bias is None or bias.dtype == x.dtype))
-    if which == "reference":
+    if which == "reference" or x.dtype not in _KERNEL_DTYPES:      # float16 and others: the reference
         return act_forward_reference(x, kind, a, b, bias)
     if which == "numba":
         return _forward_numba(x, kind, a, b, bias)
@@ -312,7 +315,7 @@ def act_backward(g, saved, kind, a=0.0, b=0.0, *, bias=None, impl="auto"):
     which = select("act_backward", g, impl, lambda: _numba_wins(kind, g.size) and _fusable(g)
                    and saved.__class__ is np.ndarray and saved.dtype == g.dtype
                    and saved.flags.c_contiguous)
-    if which == "reference":
+    if which == "reference" or g.dtype not in _KERNEL_DTYPES:
         return act_backward_reference(g, saved, kind, a, b, bias)
     if which == "numba":
         return _backward_numba(g, saved, kind, a, b, bias)
