@@ -50,7 +50,7 @@ class FlatGroup:
     """The flat storage of the parameters of one (group, device, dtype); see the module docstring."""
 
     __slots__ = ("params", "shapes", "slices", "device", "dtype", "xp", "param", "grad", "data_views",
-                 "grad_views", "buffers", "buffer_views", "counts", "step_views", "uniform", "presented")
+                 "grad_views", "buffers", "buffer_views", "counts", "step_views", "uniform", "keys_shown")
 
     def __init__(self, params):
         first = params[0].data
@@ -78,8 +78,7 @@ class FlatGroup:
         self.counts = np.zeros(len(params), np.float32)   # updates applied per parameter (host)
         self.step_views = [Tensor._make(self.counts[i:i + 1].reshape(()), None) for i in range(len(params))]
         self.uniform = True          # all counts equal, so one fused call can serve every parameter
-        self.presented = None        # the state keys optimizer.state[p] shows for every parameter, once all
-                                     # are initialized (None before)
+        self.keys_shown = None       # the state keys optimizer.state[p] shows (None: not shown yet)
 
     def buffer(self, key, fill):
         """The flat state array ``key`` (created filled with ``fill`` on first use)."""

@@ -134,7 +134,7 @@ class Optimizer:
         self._loose.append(loose)
         if self._eager_state:
             for f in flats:
-                self._present(param_group, f, range(len(f.params)))
+                self._show_state(param_group, f, ())
             for p in loose:
                 self._init_param_state(param_group, p)
 
@@ -210,13 +210,13 @@ class Optimizer:
                 step = int(flat.counts[0])
             fn = step_function(self._step_name, True)
             self._update(group, fn, flat.param, flat.grad, bufs, step, step == 1)
-            if counting and (flat.presented != keys or step == 1):
-                self._present(group, flat, range(len(flat.params)))
+            if counting:
+                self._show_state(group, flat, range(len(flat.params)) if step == 1 else ())
             return True
         # Some parameters lack a gradient (PyTorch skips them) or have seen different numbers of updates
         # since: one call per run of neighbours that have a gradient and share a step count.
         fn = step_function(self._step_name, True)
-        stepped = []
+        fresh = []
         for i0, i1, sl in flat.runs(missing):
             step = None
             if counting:
@@ -224,24 +224,28 @@ class Optimizer:
                 step = int(flat.counts[i0])
             self._update(group, fn, flat.param[sl], flat.grad[sl], {k: b[sl] for k, b in bufs.items()}, step,
                          step == 1)
-            stepped.extend(range(i0, i1))
+            if step == 1:
+                fresh.extend(range(i0, i1))
         flat.check_uniform()
-        self._present(group, flat, stepped)
+        if counting:
+            self._show_state(group, flat, fresh)
         return True
 
-    def _present(self, group, flat: FlatGroup, indices):
-        """Show the flat state of the initialized parameters among ``indices`` in ``self.state``."""
+    def _show_state(self, group, flat: FlatGroup, fresh):
+        """Keep ``self.state[p]`` showing views of the flat state of every initialized parameter: of the
+        ``fresh`` ones (initialized on this step), or of all of them when the group's state keys changed."""
         keys = self._buffer_keys(group)
-        for k in keys:
-            flat.buffer(k, self._buffer_fill(group, k))
-        for i in indices:
+        if flat.keys_shown != keys:
+            for k in keys:
+                flat.buffer(k, self._buffer_fill(group, k))
+            fresh, flat.keys_shown = range(len(flat.params)), keys
+        for i in fresh:
             if flat.counts[i] == 0 and not self._eager_state:
                 continue
             st = {"step": flat.step_views[i]} if self._has_step else {}
             for k in keys:
                 st[k] = flat.state_view(k, i)
             self.state[flat.params[i]] = st
-        flat.presented = keys if self._eager_state or bool((flat.counts > 0).all()) else None
 
     def _new_buffer(self, group, p, key):
         return Tensor._make(xp_of(p.data).full_like(p.data, self._buffer_fill(group, key)), None)
@@ -351,7 +355,8 @@ class Optimizer:
                 else:
                     view[...] = self._buffer_fill(group, k)
         flat.check_uniform()
-        self._present(group, flat, range(len(flat.params)))
+        flat.keys_shown = None
+        self._show_state(group, flat, ())
         for i, p in enumerate(flat.params):          # keys PyTorch had that this group does not use
             st = by_param[id(p)]
             if st and p in self.state:
