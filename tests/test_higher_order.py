@@ -282,3 +282,30 @@ def test_gauss_newton_adam_example_runs(tmp_path, capsys):
     _example("gauss_newton_adam").main(str(tmp_path / "gn.png"))
     assert (tmp_path / "gn.png").stat().st_size > 10_000
     assert "empirical Fisher" in capsys.readouterr().out
+
+
+def test_create_graph_through_inplace_ops_hooks_and_indexing(device):
+    x = gg.tensor([0.5, -1.0, 2.0], dtype=gg.float64, device=device, requires_grad=True)
+    y = x * 1.0
+    y.add_(x * x)                            # y = x + x^2, recorded in place
+    y[1] = x[1] ** 3                         # y1 = x1^3
+    seen = []
+    y.register_hook(lambda g: seen.append(g.requires_grad))
+    (g,) = grad(y.sum(), x, create_graph=True)
+    np.testing.assert_allclose(_np(g), [2.0, 3.0, 5.0])          # 1 + 2x, 3x^2, 1 + 2x
+    (h,) = grad(g.sum(), x)
+    np.testing.assert_allclose(_np(h), [2.0, -6.0, 2.0])         # 2, 6x, 2
+    assert seen == [False]     # the root gradient (ones) reaching y's hook is a constant Tensor
+
+
+def test_double_backward_needs_the_first_graph(device):
+    x = gg.tensor(1.5, dtype=gg.float64, device=device, requires_grad=True)
+    y = x.exp() * x
+    (g,) = grad(y, x, create_graph=True)
+    (h,) = grad(g, x)                        # frees the shared nodes (retain_graph defaults to False)
+    assert h.item() == pytest.approx(np.exp(1.5) * 3.5, rel=1e-12)   # (x + 2) e^x
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        grad(g, x)
+    z = gg.tensor(2.0, dtype=gg.float64, device=device, requires_grad=True)
+    (gz,) = grad(x * 3.0 + z * 0.0, [x], create_graph=True)        # constant gradient: no graph to x
+    assert gz.item() == 3.0 and not gz.requires_grad                  # as in PyTorch
