@@ -3,6 +3,12 @@
 A GPU counts as available only when CuPy imports and a device answers (:func:`gpugrad.backend.cupy_or_none`);
 every function here works without one (counts are 0, queries that need a device raise a clear error).
 
+Several GPUs: a tensor made with ``device="cuda:1"`` lives on GPU 1, and every recorded op (and its backward)
+runs on its inputs' GPU whichever device is current, as in PyTorch. CuPy itself creates arrays on the
+*current* device, so code that calls CuPy directly, and gpugrad's few unrecorded helpers (comparisons,
+``floor``/``ceil``/``round``, ``isfinite``), should run inside ``with gpugrad.cuda.device(1):``. Tensors of
+two GPUs never meet in one op: that raises an error naming both.
+
 >>> import gpugrad as gg
 >>> gg.cuda.is_available() in (True, False)
 True
