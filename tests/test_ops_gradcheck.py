@@ -193,3 +193,40 @@ def test_table_covers_the_input_kinds():
     assert any(0 in s for s in shapes) and any(1 in s for s in shapes) and () in shapes
     names = {c.name for c in CASES}
     assert len(names) == len(CASES), "case names must be unique"
+
+
+# -- at kinks and ties, where finite differences say nothing, gradients follow PyTorch's conventions ---------------
+_TIES = np.array([[1.0, 3.0, 3.0, -2.0], [0.0, 0.0, -1.0, 0.0], [2.0, -2.0, 0.5, 2.0]])
+KINKS = {
+    "max_all": lambda ns, x: ns.max(x),
+    "min_all": lambda ns, x: x.min(),
+    "max_dim": lambda ns, x: ns.max(x, 1)[0],
+    "max_dim_keepdim": lambda ns, x: x.max(1, keepdim=True)[0],
+    "min_dim0": lambda ns, x: ns.min(x, 0)[0],
+    "amax": lambda ns, x: ns.amax(x, 1),
+    "amin_all_dims": lambda ns, x: ns.amin(x, (0, 1)),
+    "maximum_self": lambda ns, x: ns.maximum(x, x.flip(0) if ns.is_torch else x[::-1]),
+    "maximum_scalar_tie": lambda ns, x: ns.maximum(x, ns.zeros_like(x)),
+    "relu": lambda ns, x: ns.relu(x),
+    "leaky_relu": lambda ns, x: ns.leaky_relu(x, 0.1),
+    "elu": lambda ns, x: ns.elu(x),
+    "abs": lambda ns, x: ns.abs(x),
+    "clamp_at_bounds": lambda ns, x: ns.clamp(x, 0.0, 2.0),
+    "norm_zero_row": lambda ns, x: ns.norm(x * ns.const(np.array([[1.0], [0.0], [1.0]])), dim=1),
+    "norm_inf_ties": lambda ns, x: ns.norm(x, float("inf"), 1),
+    "l1_loss_zero": lambda ns, x: ns.l1_loss(x, x.detach() * 0 + ns.const(_TIES)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KINKS))
+def test_gradients_at_kinks_and_ties_match_torch(name, device):
+    torch = pytest.importorskip("torch")
+    fn = KINKS[name]
+    x = gg.tensor(_TIES, device=device, requires_grad=True)
+    tx = torch.tensor(_TIES, requires_grad=True)
+    y, ty = fn(gg_namespace(device), x), fn(torch_namespace(torch), tx)
+    np.testing.assert_allclose(y.detach().cpu().numpy(), ty.detach().numpy(), err_msg=name)
+    w = np.random.default_rng(1).standard_normal(tuple(ty.shape))
+    (y * gg.tensor(w, device=device)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy(), tx.grad.numpy(), err_msg=name)

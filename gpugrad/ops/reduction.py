@@ -9,6 +9,7 @@ import numpy as _np
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import dims, keep
+from .shape import Gather, reshape as _reshape
 
 
 def _expand_back(g, shape, axes, keepdim, xp):
@@ -259,11 +260,17 @@ def _extreme(kind, x, dim, keepdim, axis, keepdims):
         return MaxMin.apply(x, None, False, kind)
     axes = dims(kind, x.ndim, dim, axis)
     k = keep(keepdim, keepdims)
-    values = MaxMin.apply(x, axes, k, kind)
-    if len(axes) != 1:
-        return values
-    idx = (x.data.argmax if kind == "max" else x.data.argmin)(axis=axes[0], keepdims=k)
-    return MaxResult(values, Tensor._make(idx.astype("int64"), None, False))
+    if len(axes) != 1 or x.ndim == 0:
+        return MaxMin.apply(x, axes, k, kind)
+    d = axes[0]
+    idx = (x.data.argmax if kind == "max" else x.data.argmin)(axis=d, keepdims=True).astype("int64")
+    # the values are gathered at the returned indices, so the whole gradient goes to that one element, as
+    # in PyTorch's max(dim); amax/amin and the full reduction split it among ties instead
+    values = Gather.apply(x, idx, d)
+    if not k:
+        idx = idx.reshape(idx.shape[:d] + idx.shape[d + 1:])
+        values = _reshape(values, idx.shape)
+    return MaxResult(values, Tensor._make(idx, None, False))
 
 
 def max(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
