@@ -140,6 +140,14 @@ def _one_device(found, where):
     return next(iter(found)) if found else None
 
 
+def _unwrap_call(where, args, kwargs=None, dev=None, host_ok=False):
+    """A call's arguments unwrapped, checked to live on one device (``dev`` included): (args, kwargs, device)."""
+    found = set() if dev is None else {dev}
+    a = unwrap(args, found, where, host_ok)
+    k = unwrap(kwargs, found, where, host_ok) if kwargs else {}
+    return a, k, _one_device(found, where)
+
+
 # id(ndarray) -> the first StrictArray made around it, while that wrapper lives (it keeps the array alive, so
 # the id cannot be reused meanwhile)
 _owner = weakref.WeakValueDictionary()
@@ -241,16 +249,11 @@ class StrictArray:
 
     # -- indexing --------------------------------------------------------------------------------------------
     def __getitem__(self, key):
-        found = {self._dev}
-        k = unwrap(key, found, "getitem")
-        _one_device(found, "getitem")
+        (k,), _, _ = _unwrap_call("getitem", (key,), dev=self._dev)
         return wrap(self._a[k], self._dev)
 
     def __setitem__(self, key, value):
-        found = {self._dev}
-        k = unwrap(key, found, "setitem")
-        v = unwrap(value, found, "setitem")
-        _one_device(found, "setitem")
+        (k, v), _, _ = _unwrap_call("setitem", (key, value), dev=self._dev)
         self._a[k] = v
 
     # -- every other method (sum, reshape, astype, copy, transpose, fill, ...) runs on the NumPy array ---------
@@ -263,10 +266,7 @@ class StrictArray:
         dev = self._dev
 
         def method(*args, **kwargs):
-            found = {dev}
-            a = unwrap(args, found, f"StrictArray.{name}")
-            k = unwrap(kwargs, found, f"StrictArray.{name}")
-            _one_device(found, f"StrictArray.{name}")
+            a, k, _ = _unwrap_call(f"StrictArray.{name}", args, kwargs, dev=dev)
             return wrap(attr(*a, **k), dev)
         method.__name__ = name
         return method
@@ -294,9 +294,7 @@ def _install_operators():
             return _apply2(fn, other, self)
 
         def inplace(self, other, fn=getattr(operator, "i" + name)):
-            found = {self._dev}
-            o = unwrap(other, found, f"__i{name}__")
-            _one_device(found, f"__i{name}__")
+            (o,), _, _ = _unwrap_call(f"__i{name}__", (other,), dev=self._dev)
             fn(self._a, o)        # writes into our array in place
             return self
 
@@ -310,10 +308,7 @@ def _install_operators():
 
 
 def _apply2(fn, a, b):
-    found = set()
-    x = unwrap(a, found, fn.__name__)
-    y = unwrap(b, found, fn.__name__)
-    dev = _one_device(found, fn.__name__)
+    (x, y), _, dev = _unwrap_call(fn.__name__, (a, b))
     return wrap(fn(x, y), dev)
 
 
@@ -344,11 +339,8 @@ class _Function:
         return self._call(self.f, self.name, args, kwargs)
 
     def _call(self, f, where, args, kwargs):
-        found = set()
-        a = unwrap(args, found, f"xp.{where}", self.host_ok)
-        k = unwrap(kwargs, found, f"xp.{where}", self.host_ok)
-        dev = _one_device(found, f"xp.{where}") or _creation_device[0]
-        return wrap(f(*a, **k), dev)
+        a, k, dev = _unwrap_call(f"xp.{where}", args, kwargs, host_ok=self.host_ok)
+        return wrap(f(*a, **k), dev or _creation_device[0])
 
     def __getattr__(self, name):            # ufunc methods: xp.add.at, xp.maximum.reduce, ...
         attr = getattr(self.f, name)
