@@ -21,6 +21,8 @@ SIZES = [0, 1, 7, 1001, 65537]
 def xp_for(device):
     if device == "cpu":
         return np, "numba"
+    if device != "cuda":
+        pytest.skip(f"the fused kernels serve NumPy and CuPy arrays; device {device!r} runs the references")
     import cupy
     return cupy, "cuda"
 
@@ -308,3 +310,14 @@ def test_kernel_errors_name_the_op():
         A.act_forward(np.ones((2, 3)), "relu", bias=np.ones(4))
     with pytest.raises(ValueError, match=r"ce_forward: expected logits \(N, C\) and targets \(N,\)"):
         S.ce_forward(np.ones((2, 3)), np.zeros(3, np.int64))
+
+
+def test_benchmark_rows_smoke():
+    """The benchmark's row builders run end to end on tiny sizes (no timing is asserted)."""
+    from gpugrad.bench import kernels as bench
+    rows = (bench.adam_rows(n_params=20_000, n_tensors=4, repeat=1, sample_s=1e-3)
+            + bench.activation_rows(sizes=(4096,), kinds=("relu",), repeat=1, sample_s=1e-3))
+    assert {r["impl"].split(" ")[0] for r in rows} >= {"fused", "NumPy", "reference"}
+    assert all(r["GB/s"] > 0 and r["ms"] > 0 for r in rows)
+    mlp = bench.mlp_rows(batches=(8,), repeat=1, sample_s=1e-3)
+    assert mlp[0]["bench"].startswith("MLP 784-512-512-10") and mlp[1]["x references"] == 1

@@ -39,7 +39,7 @@ def _module(device):
     return cupy, cupy.cuda.get_current_stream().synchronize, "cuda"
 
 
-def adam_rows(n_params=10_000_000, n_tensors=100, repeat=5, device="cpu"):
+def adam_rows(n_params=10_000_000, n_tensors=100, repeat=5, device="cpu", sample_s=0.05):
     from ..kernels.optim import adam_step
     xp, sync, fused_impl = _module(device)
     rng = np.random.default_rng(0)
@@ -79,7 +79,7 @@ def adam_rows(n_params=10_000_000, n_tensors=100, repeat=5, device="cpu"):
             fns.append(opt.step)
             labels.append(f"PyTorch {cls.__name__}(fused=True), {n_tensors} tensors, "
                           f"{torch.get_num_threads()} threads")
-        us = time_us(fns, repeat=repeat, sample_s=0.05)
+        us = time_us(fns, repeat=repeat, sample_s=sample_s)
         for label, t in zip(labels, us):
             rows.append({"bench": f"{name} step, {n / 1e6:g}M params", "impl": label, "ms": t / 1e3,
                          "GB/s": ADAM_BYTES * n / (t * 1e3), "x reference": us[1] / t})
@@ -89,7 +89,7 @@ def adam_rows(n_params=10_000_000, n_tensors=100, repeat=5, device="cpu"):
 ACT_KINDS = ("relu", "leaky_relu", "gelu", "silu", "sigmoid", "tanh")
 
 
-def activation_rows(sizes=(1 << 20, 1 << 22, 1 << 24), kinds=ACT_KINDS, repeat=3, device="cpu"):
+def activation_rows(sizes=(1 << 20, 1 << 22, 1 << 24), kinds=ACT_KINDS, repeat=3, device="cpu", sample_s=0.05):
     from ..kernels import activation as A
     xp, sync, fused_impl = _module(device)
     rng = np.random.default_rng(1)
@@ -104,7 +104,7 @@ def activation_rows(sizes=(1 << 20, 1 << 22, 1 << 24), kinds=ACT_KINDS, repeat=3
                     A.act_backward(g, s, kind, 0.01, impl=impl)
                     sync()
                 return run
-            fused, ref = time_us([pair(fused_impl), pair("reference")], repeat=repeat, sample_s=0.05)
+            fused, ref = time_us([pair(fused_impl), pair("reference")], repeat=repeat, sample_s=sample_s)
             auto = fused_impl if device != "cpu" or A._numba_wins(kind, n) else "reference"
             for label, t in ((f"fused ({fused_impl})", fused), ("reference", ref)):
                 rows.append({"bench": f"{kind} fwd+bwd, {n / 2**20:g}M", "impl": label, "ms": t / 1e3,
@@ -113,7 +113,7 @@ def activation_rows(sizes=(1 << 20, 1 << 22, 1 << 24), kinds=ACT_KINDS, repeat=3
     return rows
 
 
-def mlp_rows(batches=(32, 128, 1024), repeat=5, device="cpu"):
+def mlp_rows(batches=(32, 128, 1024), repeat=5, device="cpu", sample_s=0.1):
     """One training step (zero_grad, forward, cross-entropy, backward, Adam) of a 784-512-512-10 ReLU MLP:
     gpugrad with its fused kernels (the default), gpugrad with them off (``use_fused(False)`` and
     ``Adam(fused=False)``: the references, per-parameter Adam), and PyTorch (its default Adam), in ms."""
@@ -161,7 +161,7 @@ def mlp_rows(batches=(32, 128, 1024), repeat=5, device="cpu"):
                 topt.step()
             fns.append(torch_step)
             labels.append(f"PyTorch (Adam default, {torch.get_num_threads()} threads)")
-        us = time_us(fns, repeat=repeat, sample_s=0.1)
+        us = time_us(fns, repeat=repeat, sample_s=sample_s)
         for label, t in zip(labels, us):
             rows.append({"bench": f"MLP 784-512-512-10 step, batch {batch}", "impl": label, "ms": t / 1e3,
                          "x references": us[1] / t})
