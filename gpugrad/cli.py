@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="run the gpugrad.bench suites and print their tables")
     b.add_argument("suites", nargs="*", default=[], help="suites to run (default: all; e.g. overhead kernels)")
     b.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
+    b.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
+    b.add_argument("--device", default="auto", help="for suites that take one: auto, cpu, cuda, cuda:N")
     return parser
 
 
@@ -307,6 +309,21 @@ def cmd_info(args):
 BENCH_SUITES = ("overhead", "kernels")
 
 
+def _bench_kwargs(run, args):
+    """The options a suite's ``run()`` understands: ``quick`` (or fewer repeats) and ``device``."""
+    import inspect
+    params = inspect.signature(run).parameters
+    kw = {}
+    if args.quick:
+        if "quick" in params:
+            kw["quick"] = True
+        elif "repeat" in params:
+            kw["repeat"] = 3
+    if "device" in params:
+        kw["device"] = resolve_device(args.device)
+    return kw
+
+
 def cmd_bench(args):
     import importlib
     from .train import format_table
@@ -320,7 +337,7 @@ def cmd_bench(args):
             mod = importlib.import_module(f".bench.{name}", __package__)
         except ModuleNotFoundError as e:
             raise CLIError(f"bench suite {name!r} is not available in this install ({e})") from None
-        rows = [dict(r) for r in mod.run()]
+        rows = [dict(r) for r in mod.run(**_bench_kwargs(mod.run, args))]
         everything[name] = rows
         print(f"== {name} ==")
         print(format_table(rows))

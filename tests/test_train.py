@@ -237,7 +237,8 @@ def test_gradient_health_flags_dead_relus():
         model[0].bias.fill_(-10.0)          # every pre-activation negative: all units dead
     found = _health_run(model).findings()
     dead = [m for k, layer, m in found if k == "dead_relu"]
-    assert len(dead) == 1 and "32 of 32 units of 1 (100%)" in dead[0]
+    assert len(dead) == 1 and dead[0] == "1: 32 of 32 units (100%)"
+    assert "Dead ReLU units" in _health_run(model).report()
 
 
 def test_gradient_health_flags_exploding_gradients():

@@ -6,13 +6,15 @@ sqrt(mean(a^2)), and the norm of the gradient flowing back into that output, ||d
 ReLU modules it ORs together, per unit, whether the unit was ever positive. At the end of an epoch everything
 is pulled to the host at once.
 
-What is flagged (on the last epoch's averages):
-- exploding: a gradient norm that is not finite or above ``explode`` (default 1e3);
+What is flagged:
+- diverged: a weight gradient that became inf or NaN (then nothing else is judged);
+- exploding: a weight's gradient norm above ``explode`` (default 1e3) in any epoch;
 - vanishing: the gradient that reaches a layer's output, ||dL/da||, below ``vanish_ratio`` (default 1e-2)
   times the largest among the layers (backpropagation shrinks it layer by layer: too-small init, saturating
   activations), or a weight gradient below 1e-8 outright;
-- dead ReLUs: units that never fired on any training sample of the epoch; their weights get no gradient
-  and stay dead, flagged when at least ``dead_fraction`` (default 25%) of a layer's units are dead.
+- dead ReLUs: units that never fired on any training sample of the last epoch; their weights get no
+  gradient and stay dead, flagged when at least ``dead_fraction`` (default 25%) of a layer's units are dead.
+Vanishing gradients and dead units are judged on the last epoch's averages.
 """
 from __future__ import annotations
 
@@ -147,40 +149,49 @@ class GradientHealth(Callback):
         self._undo.clear()
 
     # -- diagnosis ------------------------------------------------------------------------------------------
+    ADVICE = {
+        "diverged": "lower the learning rate, clip gradients (max_grad_norm) or use a smaller init",
+        "exploding": "lower the learning rate, clip gradients (max_grad_norm) or use a smaller init",
+        "vanishing": "use an init scaled for the activation (He for ReLU, Xavier for tanh), ReLU-family "
+                     "activations or a normalization layer",
+        "dead_relu": "dead units get no gradient and stay dead: lower the learning rate, check the init "
+                     "(large negative biases) or use LeakyReLU",
+    }
+    TITLES = {"diverged": "Training diverged: gradients became inf or NaN in",
+              "exploding": "Exploding gradients (a weight's gradient norm above the threshold)",
+              "vanishing": "Vanishing gradients, these layers barely learn (the gradient reaching a layer's "
+                           "output, relative to the largest)",
+              "dead_relu": "Dead ReLU units, never active on any training sample in the last epoch"}
+
     def findings(self) -> list[tuple[str, str, str]]:
-        """``(kind, layer, message)`` for every problem seen in the last epoch; kinds are ``exploding``,
-        ``vanishing`` and ``dead_relu``."""
+        """``(kind, layer, detail)`` for every problem; kinds: ``diverged`` (a non-finite gradient: nothing
+        else is judged then), ``exploding`` (in any epoch), ``vanishing`` and ``dead_relu`` (last epoch)."""
         if not self.records:
             return []
         rec = self.records[-1]
         out = []
+        for r in self.records:
+            bad = [n for n in self.weights if not math.isfinite(r["grad_norm"][n])]
+            if bad:
+                return [("diverged", n, f"{n} (epoch {r['epoch']})") for n in bad]
         for n in self.weights:
-            v = rec["grad_norm"][n]
-            if not math.isfinite(v):
-                out.append(("exploding", n, f"gradient of {n} is not finite (inf or NaN): training has blown "
-                                            f"up; lower the learning rate, clip gradients or use a smaller init"))
-            elif v > self.explode:
-                out.append(("exploding", n, f"gradient norm of {n} is {v:.3g} (above {self.explode:g}): "
-                                            f"exploding gradients; lower the learning rate, clip gradients "
-                                            f"(max_grad_norm) or use a smaller init"))
-            elif v < 1e-8:
-                out.append(("vanishing", n, f"gradient norm of {n} is {v:.3g}: this layer does not learn"))
+            worst = max(self.records, key=lambda r: r["grad_norm"][n])
+            if worst["grad_norm"][n] > self.explode:
+                out.append(("exploding", n, f"{n}: norm {worst['grad_norm'][n]:.3g} in epoch {worst['epoch']}"))
         delta = {n: rec["out_grad"][n] for n in self.layer_names if math.isfinite(rec["out_grad"][n])}
         top = max(delta.values(), default=0.0)
         top_name = next((n for n, v in delta.items() if v == top), None)
         for n, v in delta.items():
             if top > 0 and v < self.vanish_ratio * top:
-                out.append(("vanishing", n, f"the gradient reaching the output of layer {n} is {v / top:.1e} "
-                                            f"times that at layer {top_name}: vanishing gradients, layer {n} "
-                                            f"barely learns; use He/Xavier init for the activation, ReLU-family "
-                                            f"activations or a normalization layer"))
+                out.append(("vanishing", n, f"{n}: {v / top:.1e} x layer {top_name}'s"))
+        flagged = {layer for _, layer, _ in out}
+        for n in self.weights:                 # a weight gradient that is ~0 outright, its layer not yet named
+            if rec["grad_norm"][n] < 1e-8 and n.rsplit(".", 1)[0] not in flagged:
+                out.append(("vanishing", n, f"{n}: weight gradient norm {rec['grad_norm'][n]:.2g}"))
         for n, frac in rec["dead_fraction"].items():
             if frac >= self.dead_fraction:
                 units = rec["units"][n]
-                out.append(("dead_relu", n, f"{round(frac * units)} of {units} units of {n} ({100 * frac:.0f}%) "
-                                            f"never fired on any training sample in epoch {rec['epoch']}: dead "
-                                            f"ReLUs get no gradient and stay dead; lower the learning rate, "
-                                            f"check the init (large negative biases) or use LeakyReLU"))
+                out.append(("dead_relu", n, f"{n}: {round(frac * units)} of {units} units ({100 * frac:.0f}%)"))
         return out
 
     def report(self) -> str:
@@ -199,8 +210,14 @@ class GradientHealth(Callback):
             d = f"{round(dead * rec['units'][n])}/{rec['units'][n]}" if dead is not None else ""
             lines.append(f"{n:<24}{rec['act_rms'][n]:>12.3e}{rec['out_grad'][n]:>13.3e}{d:>12}")
         found = self.findings()
-        lines.append("Findings:" if found else "Findings: no vanishing or exploding gradients, no dead ReLU layers.")
-        lines += [f"- {msg}" for _, _, msg in found]
+        if not found:
+            lines.append("Findings: no vanishing or exploding gradients, no dead ReLU layers.")
+        else:
+            lines.append("Findings:")
+        for kind in self.TITLES:
+            details = [d for k, _, d in found if k == kind]
+            if details:
+                lines.append(f"- {self.TITLES[kind]}: " + ", ".join(details) + f".\n  Try: {self.ADVICE[kind]}.")
         return "\n".join(lines)
 
     def plot(self, path, title=None):

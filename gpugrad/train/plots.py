@@ -109,36 +109,48 @@ def plot_interpolation(result, path, title=None):
     return save_figure(fig, path)
 
 
+def _depth_colors(n):
+    """One colour per layer, ordered from the input (dark) to the output (light), so depth reads at a glance."""
+    from matplotlib import colormaps
+    cmap = colormaps["viridis"]
+    return [cmap(0.9 * i / max(1, n - 1)) for i in range(n)]
+
+
 def plot_gradient_health(health, path, title=None):
-    """Per-layer gradient norm per step (log scale), activation RMS per epoch and dead ReLU fraction."""
+    """Per-layer weight-gradient norm per step (log scale), activation RMS per epoch and the dead ReLU
+    fraction, each layer coloured by its depth."""
+    from matplotlib.ticker import MaxNLocator
     fig, (g, a, d) = new_figure(3, width=4.6)
-    for name, series in health.step_grad_norms.items():
-        xs, ys = _finite_positive(range(1, len(series) + 1), series)
-        g.plot(xs, ys, lw=0.9, label=name)
+    for name, color in zip(health.weights, _depth_colors(len(health.weights))):
+        xs, ys = _finite_positive(range(1, len(health.step_grad_norms[name]) + 1), health.step_grad_norms[name])
+        g.plot(xs, ys, lw=0.9, color=color, label=name)
     g.set_yscale("log")
     g.set_xlabel("recorded step")
-    g.set_ylabel("gradient norm (log scale)")
+    g.set_ylabel("weight gradient norm (log scale)")
     g.set_title("per-layer gradient norms")
-    g.legend(fontsize=7)
     epochs = [r["epoch"] for r in health.records]
-    for name in health.activation_names:
-        a.plot(epochs, [r["act_rms"].get(name, float("nan")) for r in health.records], marker=".", label=name)
+    # the outputs of parameter-free modules (the activations) if there are any, else every module's output
+    acts = [n for n in health.activation_names if n not in health.layer_names] or health.activation_names
+    for name, color in zip(acts, _depth_colors(len(acts))):
+        xs, ys = _finite_positive(epochs, [r["act_rms"].get(name, float("nan")) for r in health.records])
+        a.plot(xs, ys, marker=".", color=color, label=name)
     a.set_yscale("log")
-    a.set_xlabel("epoch")
     a.set_ylabel("activation RMS (log scale)")
     a.set_title("activations")
-    a.legend(fontsize=7)
-    for name in health.relu_names:
+    for name, color in zip(health.relu_names, _depth_colors(len(health.relu_names))):
         d.plot(epochs, [100 * r["dead_fraction"].get(name, float("nan")) for r in health.records], marker=".",
-               label=name)
+               color=color, label=name)
     d.set_ylim(-2, 102)
-    d.set_xlabel("epoch")
     d.set_ylabel("% of units never active in the epoch")
     d.set_title("dead ReLU units")
-    if health.relu_names:
-        d.legend(fontsize=7)
     for ax in (g, a, d):
         ax.grid(True, alpha=0.3)
+        if ax is not g:
+            ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if ax.lines:
+            ax.legend(fontsize=7, ncol=2 if len(ax.lines) > 8 else 1, title="layer (input to output)",
+                      title_fontsize=7)
     if title:
         fig.suptitle(title)
     return save_figure(fig, path)
