@@ -268,7 +268,7 @@ def backward_cuda(g, saved, kind, a=0.0, b=0.0, bias=None, kernels=CUDA):
 _INF = float("inf")
 NUMBA_SIZES = {"relu": (0, _INF), "leaky_relu": (0, _INF), "elu": (0, 2048), "gelu": (0, 2048),
                "gelu_tanh": (0, 512), "silu": (0, 2048), "tanh": (0, 0), "sigmoid": (0, 2048),
-               "softplus": (0, 2048)}
+               "softplus": (0, 1024)}
 
 
 def _numba_wins(kind, n):

@@ -262,8 +262,10 @@ def _checked(name, names, bufs, opts):
     return out
 
 
-#: flat sizes from which Numba beats the NumPy reference (measured, 2-core CPU dev machine; BENCHMARKS.md)
-NUMBA_MIN_SIZE = 65536
+#: flat sizes from which the (parallel) Numba step beats the NumPy reference: waking the worker threads costs
+#: ~0.1 ms on the busy 2-core CPU dev machine, so below ~100k parameters NumPy's passes are cheaper
+#: (`python -m gpugrad.bench.kernels --crossover`; BENCHMARKS.md "Fused kernels")
+NUMBA_MIN_SIZE = 131072
 
 
 def _step(name, bufs, opts, impl, kernels=CUDA):
