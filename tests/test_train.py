@@ -45,6 +45,8 @@ def test_fit_learns_xor_and_records_history(device):
     assert h.last("val_accuracy") > 0.95
     assert h["time"] == sorted(h["time"]) and all(v > 0 for v in h["samples_per_s"])
     assert len(h.steps) == 15 * len(loader) and h.steps[-1]["step"] == 15 * len(loader)
+    times = h.step_column("time")
+    assert times == sorted(times) and times[-1] <= h.last("time")
 
 
 def test_epoch_loss_is_average_per_sample_over_the_steps():
@@ -324,3 +326,19 @@ def test_sweep_grid_and_linear_scaling():
     assert all(r["train_loss"] > 0 and 0 <= r["val_accuracy"] <= 1 for r in rows)
     table = format_table(rows, ["lr", "batch_size", "effective_lr", "train_loss"])
     assert len(table.splitlines()) == 6 and "effective_lr" in table.splitlines()[0]
+
+
+# -- host synchronisation, proven on the strict stand-in device (it counts every device-to-host copy) ---------------
+@pytest.mark.parametrize("with_health", [False, True])
+def test_fit_syncs_with_the_host_per_epoch_not_per_step(with_health):
+    strict = pytest.importorskip("gpugrad.backend.strict")
+    counts = []
+    for n in (64, 256):                          # 4 and then 16 steps per epoch
+        model = _net("strict", act=nn.ReLU)
+        loader = DataLoader(_xor(n, "strict"), batch_size=16, shuffle=True, seed=0)
+        before = strict.sync_count()
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), loader, 2,
+            val_loader=DataLoader(_xor(32, "strict"), 16), metrics=["accuracy"],
+            callbacks=[GradientHealth()] if with_health else [], progress=False)
+        counts.append(strict.sync_count() - before)
+    assert counts[0] == counts[1], counts        # the number of host copies does not grow with the steps

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from ..backend import xp_of
-from .loop import Callback, to_host
+from .loop import Callback, l2_norm, to_host
 
 __all__ = ["GradientHealth"]
 
@@ -75,8 +75,7 @@ class GradientHealth(Callback):
             deltas = self._deltas[name]
 
             def on_grad(g):
-                d = g.data
-                deltas.append(xp.sqrt(xp.vdot(d, d)))
+                deltas.append(l2_norm(g.data))
             out.register_hook(on_grad)
         if name in self.relu_names:
             fired = (a.reshape(a.shape[0], -1) > 0).any(axis=0)   # per unit: positive for any sample
@@ -104,9 +103,7 @@ class GradientHealth(Callback):
             return
         for n, p in self.params:
             if p.grad is not None:
-                g = p.grad.data
-                xp = xp_of(g)
-                self._grads[n].append(xp.sqrt(xp.vdot(g, g)))
+                self._grads[n].append(l2_norm(p.grad.data))
 
     def on_epoch_end(self, state):
         names = [n for n, _ in self.params]
@@ -114,10 +111,7 @@ class GradientHealth(Callback):
         flat = ([v for n in names for v in self._grads[n]] + [v for n in acts for v in self._acts[n]]
                 + [v for n in acts for v in self._deltas[n]])
         dead = {n: 1.0 - alive.mean() for n, alive in self._alive.items()}
-        wnorms = []
-        for _, p in self.params:
-            xp = xp_of(p.data)
-            wnorms.append(xp.sqrt(xp.vdot(p.data, p.data)))
+        wnorms = [l2_norm(p.data) for _, p in self.params]
         host = to_host(flat + list(dead.values()) + wnorms)       # one transfer for the whole epoch
         rec = {"epoch": state.epoch, "grad_norm": {}, "act_rms": {}, "out_grad": {}, "weight_norm": {},
                "dead_fraction": {},

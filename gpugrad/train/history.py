@@ -3,7 +3,8 @@
 Epoch rows hold ``epoch``, ``train_loss`` (average loss per sample), ``val_loss`` and ``val_<metric>``,
 ``train_<metric>``, ``lr``, ``grad_norm`` (mean over the epoch's steps), ``time`` (seconds since the start)
 and ``samples_per_s``. Step rows hold ``step``, ``epoch``, ``loss`` (the batch's average loss per sample),
-``grad_norm`` and ``lr``.
+``grad_norm``, ``lr`` and ``time`` (seconds since the start when the step was issued: on a GPU, which runs
+asynchronously, only the epoch times, taken after the epoch's host sync, are device times).
 
 >>> from gpugrad.train import History
 >>> h = History()

@@ -43,7 +43,8 @@ def interpolate(model, loss_fn, start, loaders, end=None, alphas=None, metrics=(
     The model is left with the parameters it had on entry."""
     if not isinstance(loaders, dict):
         loaders = {"train": loaders}
-    alphas = list(np.linspace(-0.5, 1.5, 41) if alphas is None else alphas)
+    alphas = [float(a) for a in (np.linspace(-0.5, 1.5, 41) if alphas is None else alphas)]  # Python floats
+    # keep float32 parameters float32 (a NumPy float64 scalar would promote the blend to float64)
     current = snapshot(model)
     end = current if end is None else _arrays(end)
     start = _arrays(start)
@@ -68,4 +69,4 @@ def interpolate(model, loss_fn, start, loaders, end=None, alphas=None, metrics=(
                     mets.setdefault(name, {}).setdefault(label, []).append(v)
     finally:
         restore(model, current)
-    return InterpolationResult([float(a) for a in alphas], losses, mets)
+    return InterpolationResult(alphas, losses, mets)

@@ -29,7 +29,7 @@ from .history import History
 from .metrics import get_metric
 
 __all__ = ["fit", "evaluate", "Callback", "EarlyStopping", "TrainState", "model_device", "grad_norm",
-           "to_host"]
+           "l2_norm", "to_host"]
 
 
 class Callback:
@@ -95,19 +95,23 @@ def to_host(arrays) -> list[float]:
     return (stacked.get() if hasattr(stacked, "get") else stacked).tolist()   # CuPy's .get() copies to host
 
 
+def l2_norm(a):
+    """||a||_2 of a raw array as a device scalar: one BLAS dot of the flattened array with itself, in at
+    least float32 (half-precision squares overflow above 256)."""
+    xp = xp_of(a)
+    if a.dtype.itemsize < 4:
+        a = a.astype(xp.float32)
+    flat = a.ravel()
+    return xp.sqrt(xp.dot(flat, flat))
+
+
 def grad_norm(params):
-    """sqrt(sum over parameters of ||grad||^2), as a device scalar (no host sync)."""
-    total = None
-    for p in params:
-        g = p.grad
-        if g is None:
-            continue
-        a = g.data
-        sq = xp_of(a).vdot(a, a)            # sum of squares via BLAS dot (flattens)
-        total = sq if total is None else total + sq
-    if total is None:
+    """sqrt(sum over parameters of ||grad||^2), as a device scalar (no host sync); None without grads."""
+    norms = [l2_norm(p.grad.data) for p in params if p.grad is not None]
+    if not norms:
         return None
-    return xp_of(total).sqrt(total)
+    xp = xp_of(norms[0])
+    return xp.sqrt(sum(n * n for n in norms))
 
 
 def _batch_to(batch, dev):
@@ -237,7 +241,9 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
                 step_losses.append(loss.data if scale == b else loss.data / b)
                 if norm is not None:
                     step_norms.append(norm.data if isinstance(norm, Tensor) else norm)
-                step_rows.append({"step": state.step, "epoch": epoch, "lr": _lr(optimizer)})
+                # host clock when the step was issued; on a GPU the device may still be busy with it
+                step_rows.append({"step": state.step, "epoch": epoch, "lr": _lr(optimizer),
+                                  "time": time.perf_counter() - start})
                 with no_grad():
                     for m in train_metrics:
                         m.update(out, y)
