@@ -23,7 +23,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "_grad_buffer",
-                 "_retains_grad", "_fw_tangent", "__weakref__")
+                 "_retains_grad", "_fw_tangent", "_view", "__weakref__")
     __array_priority__ = 1000  # so that ndarray OP Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -37,6 +37,7 @@ class Tensor:
         self._grad_buffer = None
         self._retains_grad = False
         self._fw_tangent = None
+        self._view = None
 
     @staticmethod
     def _make(data, grad_fn, requires_grad=None, version=None):
@@ -53,6 +54,7 @@ class Tensor:
         t._grad_buffer = None
         t._retains_grad = False
         t._fw_tangent = None
+        t._view = None           # (base, view node) for a recorded view: in-place ops on it update the base
         return t
 
     # -- properties ------------------------------------------------------------------------------------

@@ -340,3 +340,55 @@ def test_leaf_gradients_never_alias_each_other_or_the_callers_arrays(device):
     h.sum().backward()
     w.grad.data[...] = 0
     assert h.grad.tolist() == [[1.0, 1.0]] * 4
+
+
+# -- in-place ops on views and on values their own op saved ---------------------------------------------------------
+def test_inplace_on_view_of_leaf_is_refused(device):
+    x = gg.ones(4, device=device, requires_grad=True)
+    for view in (lambda: x[0:2], lambda: x.reshape(2, 2), lambda: x.reshape(2, 2).T):
+        with pytest.raises(RuntimeError, match=r"mul_: a view of a leaf Variable that requires grad"):
+            view().mul_(2.0)
+    assert x.tolist() == [1.0, 1.0, 1.0, 1.0]
+    with gg.no_grad():
+        x[0:2].mul_(2.0)                      # allowed outside the graph
+    assert x.tolist() == [2.0, 2.0, 1.0, 1.0]
+
+
+def test_inplace_on_view_updates_the_base_gradient(device):
+    x = gg.tensor([1.0, 2.0, 3.0, 4.0], dtype=gg.float64, device=device, requires_grad=True)
+    y = x * 3
+    v = y.reshape(2, 2)[1]                    # a view of a view of y
+    v.add_(10.0)
+    v.mul_(x[2:])                             # y = [3x0, 3x1, (3x2 + 10) x2, (3x3 + 10) x3]
+    assert y.tolist() == [3.0, 6.0, 57.0, 88.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0, 28.0, 34.0]
+
+
+def test_inplace_on_permuted_view_updates_the_base(device):
+    x = gg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=gg.float64, device=device, requires_grad=True)
+    y = x * 1.0
+    y.T.mul_(gg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=gg.float64, device=device))   # y = x * [[1,3],[2,4]]
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy(), 2 * x.detach().cpu().numpy() * np.array([[1, 3], [2, 4]]) ** 2)
+
+
+def test_inplace_op_keeps_its_own_saved_value(device):
+    x = gg.tensor([1.0, 2.0, 3.0], dtype=gg.float64, device=device, requires_grad=True)
+    y = x * 1.0
+    y.mul_(y)                                 # y' = y^2: Mul saved y, which the write overwrites
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+    w = gg.tensor([2.0, 3.0, 4.0], dtype=gg.float64, device=device, requires_grad=True)
+    z = x * 1.0
+    z.mul_(w)                                 # dz/dw needs z's old value
+    z.sum().backward()
+    assert w.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_inplace_with_a_view_of_itself_as_operand_is_detected(device):
+    x = gg.tensor([2.0, 2.0, 3.0], device=device, requires_grad=True)
+    y = x * 1.0
+    y.mul_(y[0:1])                            # the saved view y[0:1] is overwritten by the write
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

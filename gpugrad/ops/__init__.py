@@ -74,16 +74,24 @@ def _inplace(t, fn, *args):
     recording = _state.enabled and (t.requires_grad or builtins_any(isinstance(a, Tensor) and a.requires_grad
                                                                    for a in args))
     if recording and t.requires_grad and t.grad_fn is None:
-        raise RuntimeError(f"{fn.__name__}_: a leaf Variable that requires grad is being used in an in-place "
+        raise RuntimeError(f"{_inplace_name(fn)}: a leaf Variable that requires grad is being used in an in-place "
                            f"operation (shape {tuple(t.shape)}); wrap it in `with gpugrad.no_grad():` or use "
                            f"an out-of-place op")
+    if recording and t.grad_fn is not None and _is_view_of_grad_leaf(t):
+        raise RuntimeError(f"{_inplace_name(fn)}: a view of a leaf Variable that requires grad is being used in an "
+                           f"in-place operation (view of shape {tuple(t.shape)}); it would change the leaf "
+                           f"behind autograd's back. Wrap it in `with gpugrad.no_grad():` or clone() the view")
     if recording:
         alias = Tensor._make(t.data, t.grad_fn, t.requires_grad, t._version)
         alias._fw_tangent = t._fw_tangent
         new = fn(alias, *args)
+        if new.grad_fn is not None and new.grad_fn.saved:
+            _keep_old_value(new.grad_fn, t)
         _write(t, new.data)
         t.grad_fn = new.grad_fn
         t.requires_grad = new.requires_grad
+        if t._view is not None:
+            _rebase_views(t)
         if new.grad_fn is not None and t._retains_grad:
             import weakref
             new.grad_fn._retained = weakref.ref(t)
@@ -97,6 +105,56 @@ def _inplace(t, fn, *args):
         _set_tangent(t, new._fw_tangent)
     t._version[0] += 1
     return t
+
+
+def _is_view_of_grad_leaf(t):
+    """Whether t is a recorded view (getitem, reshape, permute; of a view...) of a leaf requiring grad."""
+    link = t._view
+    while link is not None:
+        base = link[0]
+        if base.grad_fn is None:
+            return base.requires_grad
+        link = base._view
+    return False
+
+
+def _keep_old_value(node, t):
+    """The in-place op's own node saved t's old value, which the write is about to overwrite: give it a
+    copy, so ``y.mul_(w)`` stays differentiable (PyTorch instead raises when that value is needed). Saved
+    views of t's memory (``y.mul_(y[0])``) keep their version check."""
+    arr = t.data
+    if not any(s is arr for s in node.saved):
+        return
+    old = arr.copy()
+    node.saved = tuple(old if s is arr else s for s in node.saved)
+    root = arr.base if arr.base is not None else arr
+    if node._versions and not any(getattr(s, "base", None) is root for s in node.saved):
+        node._versions = [v for v in node._versions if v[0] is not t._version]
+
+
+def _rebase_views(t):
+    """After an in-place op on a view, record the change in its base (and the base's base...): the base's
+    new value is the old one with the view's region replaced, base' = setitem(base, key, view') (or the
+    view reshaped / permuted back), so that gradients through the base see the op, as in PyTorch. The data
+    is already right: the view wrote into the base's memory."""
+    from .shape import GetItem, Reshape, Permute
+    view = t
+    while view._view is not None:
+        base, node = view._view
+        if base.grad_fn is None:       # a leaf: no graph to update (leaves requiring grad were refused)
+            break
+        new = Tensor._make(view.data, view.grad_fn, view.requires_grad, view._version)
+        if isinstance(node, GetItem):
+            alias = Tensor._make(base.data, base.grad_fn, True, base._version)
+            rebuilt = SetItem.apply(alias, new, node.key)
+        elif isinstance(node, Reshape):
+            rebuilt = Reshape.apply(new, node.shape)
+        elif isinstance(node, Permute):
+            rebuilt = Permute.apply(new, node.inv)
+        else:
+            raise RuntimeError(f"in-place op on a view made by {node.name}: unsupported")
+        base.grad_fn = rebuilt.grad_fn
+        view = base
 
 
 def _set_tangent(t, tangent):
@@ -119,6 +177,12 @@ def _write(t, arr):
         raise RuntimeError(f"in-place op: result shape {tuple(arr.shape)} doesn't match the tensor's shape "
                            f"{tuple(t.data.shape)}")
     t.data[...] = arr
+
+
+def _inplace_name(fn):
+    """``add_`` for the in-place twin of add, ``t[key] = v`` for setitem (for messages)."""
+    name = fn.__name__.strip("_").replace("_alpha", "").replace("_from", "")
+    return "t[key] = v" if name == "setitem" else name + "_"
 
 
 def _add_alpha(a, b, alpha=1):

@@ -252,6 +252,8 @@ def _view_of(out, x):
     base = x.data.base if x.data.base is not None else x.data
     if out.data.base is base:
         out._version = x._version
+        if out.grad_fn is not None:
+            out._view = (x, out.grad_fn)
     return out
 
 
