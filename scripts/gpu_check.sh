@@ -8,8 +8,7 @@
 #    machine where the packages are already there, e.g. installed offline from wheels);
 # 2. prints and records the card, driver, CUDA runtime, CuPy and NumPy versions;
 # 3. runs the whole test suite, GPU cases included (they skip only where no GPU answers: the report says
-#    how many ran), and the tests again on the strict stand-in device (GPUGRAD_TEST_STRICT=1, fused-kernel
-#    tests left out);
+#    how many ran), and the tests again on the strict stand-in device (GPUGRAD_TEST_STRICT=1);
 # 4. runs the benchmarks that exist (python -m gpugrad.bench.overhead, python -m gpugrad.bench.kernels) and
 #    a GPU-vs-CPU timing of one MLP training step and of one small op, in the same process;
 # 5. writes REPORT: a "## GPU runs (issue 3)" section to paste into BENCHMARKS.md.
@@ -82,10 +81,8 @@ log "GPU-marked tests"
 "$PY" -m pytest -q -rfEs -p no:cacheprovider -m gpu --junitxml="$WORK/gpu.xml" 2>&1 | tee "$WORK/gpu.log" | tail -n 30 >&2
 read -r GP GF GS GE < <(counts "$WORK/gpu.xml")
 log "tests on the strict stand-in device"
-# (tests/test_kernels.py is left out: it asks for the CUDA kernels on every non-CPU device, and the strict
-# device has none; its host simulation already runs the CUDA sources on the CPU)
-GPUGRAD_TEST_STRICT=1 "$PY" -m pytest -q -p no:cacheprovider -k strict --ignore=tests/test_kernels.py \
-    --junitxml="$WORK/strict.xml" >"$WORK/strict.log" 2>&1
+GPUGRAD_TEST_STRICT=1 "$PY" -m pytest -q -p no:cacheprovider -k strict --junitxml="$WORK/strict.xml" \
+    >"$WORK/strict.log" 2>&1
 read -r SP SF SS SE < <(counts "$WORK/strict.xml")
 
 # -- 4. benchmarks -------------------------------------------------------------------------------------------------
@@ -153,7 +150,7 @@ EOF
     echo "|---|---|---|---|---|"
     echo "| whole suite (\`pytest\`) | $P | $F | $S | $E |"
     echo "| GPU-marked (\`pytest -m gpu\`) | $GP | $GF | $GS | $GE |"
-    echo "| strict stand-in device (\`GPUGRAD_TEST_STRICT=1 pytest -k strict --ignore=tests/test_kernels.py\`) | $SP | $SF | $SS | $SE |"
+    echo "| strict stand-in device (\`GPUGRAD_TEST_STRICT=1 pytest -k strict\`) | $SP | $SF | $SS | $SE |"
     if [ "$F$E$GF$GE$SF$SE" != "000000" ]; then
         echo
         echo "Failures:"
