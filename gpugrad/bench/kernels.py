@@ -24,7 +24,7 @@ import argparse
 
 import numpy as np
 
-from .overhead import time_us
+from .overhead import time_us, blas_threads
 
 __all__ = ["run", "adam_rows", "activation_rows", "mlp_rows", "crossover_rows", "main"]
 
@@ -113,10 +113,26 @@ def activation_rows(sizes=(1 << 20, 1 << 22, 1 << 24), kinds=ACT_KINDS, repeat=3
     return rows
 
 
-def mlp_rows(batches=(32, 128, 1024), repeat=5, device="cpu", sample_s=0.1):
+def mlp_rows(batches=(32, 128, 1024), repeat=5, device="cpu", sample_s=0.1, threads=1):
     """One training step (zero_grad, forward, cross-entropy, backward, Adam) of a 784-512-512-10 ReLU MLP:
     gpugrad with its fused kernels (the default), gpugrad with them off (``use_fused(False)`` and
-    ``Adam(fused=False)``: the references, per-parameter Adam), and PyTorch (its default Adam), in ms."""
+    ``Adam(fused=False)``: the references, per-parameter Adam), and PyTorch (its default Adam), in ms.
+
+    BLAS, PyTorch and Numba run on ``threads`` threads (default 1; None keeps the libraries' defaults): on
+    the shared 2-core machine two-thread OpenBLAS swung the same step between 3 ms and 190 ms as other
+    processes took the second core, which no best-of-N can undo."""
+    import numba
+    prev = numba.get_num_threads()
+    try:
+        with blas_threads(threads):
+            if threads:
+                numba.set_num_threads(threads)
+            return _mlp_rows(batches, repeat, device, sample_s)
+    finally:
+        numba.set_num_threads(prev)
+
+
+def _mlp_rows(batches, repeat, device, sample_s):
     import gpugrad as gg
     from gpugrad import nn, optim
     from ..kernels import use_fused
