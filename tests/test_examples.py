@@ -67,7 +67,7 @@ def test_initialization(smoke):
 
 def test_random_labels(smoke):
     argv, out = smoke
-    res = _load("random_labels").main(["--epochs", "4"] + argv[2:])
+    res = _load("random_labels").main(["--epochs", "4", "--width", "64"] + argv[2:])
     assert res["true"].last("train_loss") < res["random"].last("train_loss")
     assert res["random"].last("val_accuracy") < 0.3                # random labels: test accuracy near chance
     _png(out / "random_labels.png")
