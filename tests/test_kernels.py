@@ -74,7 +74,6 @@ def test_activation_millions(device):
     np.testing.assert_array_equal(host(A.act_backward(x, s, "relu")), host(x) * (host(x) > 0))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("kind", A.ACTIVATIONS)
 def test_activation_millions_every_kind(device, kind):
     xp, impl = xp_for(device)
@@ -321,3 +320,24 @@ def test_benchmark_rows_smoke():
     assert all(r["GB/s"] > 0 and r["ms"] > 0 for r in rows)
     mlp = bench.mlp_rows(batches=(8,), repeat=1, sample_s=1e-3)
     assert mlp[0]["bench"].startswith("MLP 784-512-512-10") and mlp[1]["x references"] == 1
+
+
+def test_softmax_ce_and_adam_millions(device):
+    """Several million elements for the other two families: 100,000 x 40 logits, 3,000,017 Adam parameters."""
+    xp, impl = xp_for(device)
+    rng = np.random.default_rng(10)
+    x = xp.asarray((rng.standard_normal((100_000, 40)) * 4).astype(np.float32))
+    t = xp.asarray(rng.integers(-1, 40, 100_000))
+    g = xp.asarray(rng.standard_normal(100_000).astype(np.float32))
+    out = S.ce_forward(x, t, -1, 0.1, impl=impl)
+    ref = S.ce_forward(x, t, -1, 0.1, impl="reference")
+    for o, r in zip(out, ref):
+        np.testing.assert_allclose(host(o), host(r), **tol(np.float32))
+    np.testing.assert_allclose(host(S.ce_backward(x, t, *out[1:], g, -1, 0.1, impl=impl)),
+                               host(S.ce_backward(x, t, *ref[1:], g, -1, 0.1, impl="reference")), **tol(np.float32))
+    if xp is np:
+        opts = OPTIM_CASES[4][1]
+        ref = run_steps("adam_step", opts, 3_000_017, np.float32, 3, impl="reference")
+        fused = run_steps("adam_step", opts, 3_000_017, np.float32, 3, impl="numba")
+        for r, f in zip(ref, fused):
+            np.testing.assert_allclose(f, r, rtol=1e-6, atol=1e-7)
