@@ -219,7 +219,8 @@ def cmd_lr_find(args):
     out.mkdir(parents=True, exist_ok=True)
     png = res.plot(out / "lr_find.png")
     (out / "lr_find.json").write_text(json.dumps({"lrs": res.lrs, "losses": res.losses, "smoothed": res.smoothed,
-                                                  "suggestion": res.suggestion, "min_loss_lr": res.min_loss_lr}))
+                                                  "suggestion": res.suggestion, "min_loss_lr": res.min_loss_lr,
+                                                  "steepest_lr": res.steepest_lr}))
     print(f"gpugrad lr-find: {data.name}, {args.optimizer}, batch {args.batch_size}, on {device}")
     print(res)
     print(f"wrote {png}, {out / 'lr_find.json'}")

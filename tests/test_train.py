@@ -258,7 +258,7 @@ def test_lr_find_sweeps_exponentially_and_restores_state(tmp_path):
     ratios = np.array(res.lrs[1:]) / np.array(res.lrs[:-1])
     np.testing.assert_allclose(ratios, (1e6) ** (1 / 79), rtol=1e-9)
     assert res.lrs[0] == pytest.approx(1e-5) and len(res.losses) == len(res.smoothed) == len(res.lrs)
-    assert 1e-4 < res.suggestion < 1.0, res             # where the loss falls, below where it blows up
+    assert res.suggestion == pytest.approx(res.min_loss_lr / 10)
     after = _params(model)
     assert all(np.array_equal(before[k], after[k]) for k in before)
     assert opt.param_groups[0]["lr"] == 0.123 and not opt.state_dict()["state"]
@@ -273,6 +273,12 @@ def test_lr_find_stops_when_the_loss_diverges():
     res = lr_find(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), DataLoader(TensorDataset(X, y), 32),
                   start_lr=1e-3, end_lr=1e4, num_iter=200, check_every=5)
     assert res.diverged and len(res.lrs) < 200
+    # the Hessian of the mean squared error in (w, b) is 2/n [X 1]^T [X 1]; plain gradient descent is stable
+    # for lr < 2 / lambda_max, so the lowest loss must come below that and the suggestion a decade lower
+    A = np.c_[X.numpy().astype(np.float64), np.ones(len(X))]
+    lr_max = 2 / np.linalg.eigvalsh(2 / len(A) * A.T @ A).max()
+    assert res.min_loss_lr < 1.5 * lr_max and res.steepest_lr <= res.min_loss_lr
+    assert res.suggestion == pytest.approx(res.min_loss_lr / 10)
 
 
 @pytest.mark.parametrize("kw", [dict(start_lr=1.0, end_lr=0.1), dict(num_iter=1)])

@@ -1,7 +1,11 @@
 """Learning-rate range test (Smith 2017, "Cyclical Learning Rates"): train for ``num_iter`` steps while the
 learning rate grows exponentially from ``start_lr`` to ``end_lr``, lr_i = start_lr (end_lr/start_lr)^(i/(N-1)),
 and watch the loss. It falls while the rate is useful and blows up once it is too large. The suggestion is
-the rate where the smoothed loss falls fastest against log(lr), searched before the loss minimum.
+one decade below the rate of the lowest smoothed loss (the rule of Smith's paper and of fastai's ``lr_min``:
+robust to the noise of single batches); the rate where the smoothed loss falls fastest against log(lr),
+before the minimum, is reported beside it (``steepest_lr``). The smoothed curve is a centred moving average
+of the batch losses (no lag, unlike an exponential average, whose delay would shift both towards the
+divergence); a causal exponential average, checked as the sweep goes, decides when the loss has diverged.
 
 The model's and the optimizer's state are restored afterwards.
 
@@ -49,6 +53,7 @@ class LRFinderResult:
     smoothed: list
     suggestion: float
     min_loss_lr: float
+    steepest_lr: float
     diverged: bool = False
     notes: list = field(default_factory=list)
 
@@ -59,7 +64,8 @@ class LRFinderResult:
     def __str__(self):
         return (f"LR range test: {len(self.lrs)} steps from {self.lrs[0]:.2g} to {self.lrs[-1]:.2g}"
                 f"{' (stopped: loss diverged)' if self.diverged else ''}; lowest smoothed loss at lr "
-                f"{self.min_loss_lr:.2g}; suggested lr {self.suggestion:.2g} (steepest descent)")
+                f"{self.min_loss_lr:.2g}; suggested lr {self.suggestion:.2g} (a decade below); steepest "
+                f"descent at lr {self.steepest_lr:.2g}")
 
 
 def _set_lr(optimizer, lr):
@@ -67,13 +73,23 @@ def _set_lr(optimizer, lr):
         g["lr"] = lr
 
 
-def _suggest(lrs, smoothed):
+def _centred_average(values, window):
+    """Moving average over ``window`` (odd) points centred on each one; edges repeat the end values.
+    Non-finite losses (a diverged step) count as the largest finite one, so they do not smear into NaN."""
+    v = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(v)
+    v = np.where(finite, v, v[finite].max() if finite.any() else 0.0)
+    k = window // 2
+    return np.convolve(np.pad(v, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), mode="valid")
+
+
+def _steepest(lrs, smoothed):
     """The lr of steepest descent of the smoothed loss in log(lr), before the minimum."""
     s = np.asarray(smoothed)
     stop = int(np.argmin(s)) + 1
-    skip = max(1, stop // 10)                   # the first points are dominated by the smoothing's warm-up
+    skip = max(1, stop // 10)                   # the first points lean on the average's edge padding
     if stop - skip < 3:
-        return lrs[max(0, stop - 1)] / 10       # no descent to speak of: a decade below the minimum
+        return float(lrs[max(0, stop - 1)])      # no descent to speak of: the minimum itself
     logs = np.log10(lrs[skip:stop])
     slope = np.gradient(s[skip:stop], logs)
     return float(lrs[skip + int(np.argmin(slope))])
@@ -81,9 +97,9 @@ def _suggest(lrs, smoothed):
 
 def lr_find(model, loss_fn, optimizer, loader, start_lr=1e-6, end_lr=10.0, num_iter=100, beta=0.98,
             diverge=4.0, check_every=10, device=None) -> LRFinderResult:
-    """Run the range test; ``beta`` smooths the loss (bias-corrected exponential average); the sweep stops
-    once the smoothed loss exceeds ``diverge`` x its minimum. Losses are pulled to the host every
-    ``check_every`` steps only."""
+    """Run the range test. The sweep stops once the loss, as a bias-corrected exponential average with
+    factor ``beta``, exceeds ``diverge`` x its minimum. Losses are pulled to the host every ``check_every``
+    steps only."""
     if not 0 < start_lr < end_lr:
         raise ValueError(f"lr_find: need 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
     if num_iter < 2:
@@ -132,7 +148,8 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr=1e-6, end_lr=10.0, num_i
             optimizer.load_state_dict(saved_opt)
         for g, lr in zip(optimizer.param_groups, saved_lrs):
             g["lr"] = lr
-    n = len(smoothed)
-    lrs = lrs[:n]
-    finite = [v if math.isfinite(v) else math.inf for v in smoothed]
-    return LRFinderResult(lrs, losses[:n], smoothed, _suggest(lrs, finite), lrs[int(np.argmin(finite))], diverged)
+    n = len(smoothed)                          # steps checked (after a divergence the rest are dropped)
+    lrs, losses = lrs[:n], losses[:n]
+    centred = _centred_average(losses, window=max(3, n // 20) | 1).tolist()
+    at_min = lrs[int(np.argmin(centred))]
+    return LRFinderResult(lrs, losses, centred, at_min / 10, at_min, _steepest(lrs, centred), diverged)

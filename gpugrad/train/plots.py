@@ -74,9 +74,14 @@ def plot_lr_find(result, path):
     ax.plot(result.lrs, result.losses, color="0.7", lw=0.8, label="batch loss")
     ax.plot(result.lrs, result.smoothed, color="C0", label="smoothed")
     ax.axvline(result.suggestion, color="C3", ls="--", label=f"suggested lr = {result.suggestion:.2g}")
+    ax.axvline(result.min_loss_lr, color="0.4", ls=":", label=f"lowest loss at lr = {result.min_loss_lr:.2g}")
+    ax.axvline(result.steepest_lr, color="C2", ls=":", label=f"steepest descent at lr = {result.steepest_lr:.2g}")
     ax.set_xscale("log")
-    lo = min(result.smoothed)
-    ax.set_ylim(top=max(result.smoothed[0] * 1.5, lo * 2) if result.smoothed[0] > 0 else None)
+    # show the descent, not the blow-up: from just below the lowest loss to a little above the starting one
+    finite = [v for v in result.losses if math.isfinite(v)]
+    lo, hi = min(finite), result.smoothed[0]
+    if hi > lo:
+        ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.5 * (hi - lo))
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("loss")
     ax.set_title("learning-rate range test")
