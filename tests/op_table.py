@@ -129,6 +129,11 @@ CASES = [
     Case("div", lambda ns, a, b: a / b, BINARY, domain="positive"),
     Case("rdiv_scalar", lambda ns, a: 2.0 / a, UNARY, domain="positive"),
     Case("neg", lambda ns, a: -a, UNARY),
+    Case("remainder", lambda ns, a, b: a % b, [((3, 4), (3, 4)), ((3, 1), (4,)), (T(3, 4), ())], domain="positive"),
+    Case("remainder_scalar", lambda ns, a: a % 0.7, UNARY[:2], domain="positive"),
+    # PyTorch has no derivative of scalar % tensor with respect to the tensor: gradcheck only
+    Case("rremainder_scalar", lambda ns, a: 2.5 % a, UNARY[:2], domain="positive", torch=False),
+    Case("remainder_fn", lambda ns, a, b: ns.remainder(a, -b), [((3, 4), (3, 4))], domain="positive"),
     Case("pow_tensor", lambda ns, a, b: a ** b, BINARY, domain="positive"),
     Case("pow_scalar_exp", lambda ns, a: a ** 3, UNARY),
     Case("pow_negative_exp", lambda ns, a: a ** -1.5, UNARY, domain="positive"),

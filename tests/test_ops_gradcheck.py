@@ -31,6 +31,7 @@ def gg_namespace(device):
     ns.const = lambda a: gg.tensor(np.asarray(a), device=device)
     ns.cast, ns.to_device, ns.index_put, ns.pad = (arithmetic.cast, arithmetic.to_device, shape_ops.index_put,
                                                    shape_ops.pad)
+    ns.remainder = arithmetic.remainder
 
     def dropout_seeded(x, p):
         gg.manual_seed(7)          # the same mask on every call: finite differences see a fixed function

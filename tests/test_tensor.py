@@ -185,7 +185,8 @@ _A = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]])
 _B = np.array([[2.0, 0.5, -1.5], [1.0, 3.0, 2.5]])
 
 
-@pytest.mark.parametrize("op", [operator.add, operator.sub, operator.mul, operator.truediv,
+@pytest.mark.parametrize("op", [operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,
+                                operator.mod,
                                 lambda a, b: abs(a) ** b, operator.lt, operator.le, operator.gt, operator.ge,
                                 operator.eq, operator.ne])
 def test_binary_operators_match_numpy(op, device):
@@ -327,3 +328,24 @@ def test_setitem_with_tensor_value_records_gradient(device):
     assert t.requires_grad and t.tolist() == [[0, 0], [5, 6], [0, 0]]
     (t * t).sum().backward()
     assert v.grad.tolist() == [10.0, 12.0]
+
+
+def test_floor_divide_and_remainder_follow_python(device):
+    i = gg.tensor([7, -7, 6], device=device)
+    assert (i // 2).tolist() == [3, -4, 3] and (i % 3).tolist() == [1, 2, 0]
+    assert (i // 2).dtype == gg.int64 and (i % 3).dtype == gg.int64
+    assert (20 // i).tolist() == [2, -3, 3] and (20 % i).tolist() == [6, -1, 2]
+    x = gg.tensor([5.5, -1.5], device=device, requires_grad=True)
+    assert not (x // 2).requires_grad                 # piecewise constant: no gradient
+    r = x % 2
+    assert r.tolist() == [1.5, 0.5] and r.requires_grad
+    with pytest.raises(RuntimeError, match="pow_: a leaf Variable"):
+        x **= 2                                      # in place, so refused on a leaf requiring grad
+
+
+def test_ipow_on_a_recorded_tensor(device):
+    x = gg.tensor([2.0, 3.0], device=device, requires_grad=True)
+    y = x * 1.0
+    y **= 2
+    y.sum().backward()
+    assert y.tolist() == [4.0, 9.0] and x.grad.tolist() == [4.0, 6.0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..tensor import Tensor
 from ..autograd import grad_mode as _gm
 from .arithmetic import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, maximum, minimum, where,
-                         cast, clone, to_device)
+                         cast, clone, to_device, remainder, floor_divide)
 from .elementwise import exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf
 from .reduction import (sum, mean, var, std, max, min, amax, amin, argmax, argmin, logsumexp, prod, norm)
 from .shape import (reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, broadcast_to, cat,
@@ -473,6 +473,8 @@ def _t(self):
 _methods = dict(
     __add__=add, __radd__=add, __sub__=sub, __rsub__=_r(sub), __mul__=mul, __rmul__=mul,
     __truediv__=div, __rtruediv__=_r(div), __pow__=pow, __rpow__=_r(pow), __matmul__=matmul,
+    __floordiv__=floor_divide, __rfloordiv__=_r(floor_divide), __mod__=remainder, __rmod__=_r(remainder),
+    __ipow__=pow_, remainder=remainder, floor_divide=floor_divide,
     __rmatmul__=_r(matmul), __neg__=neg, __abs__=abs, __pos__=lambda s: s,
     __eq__=eq, __ne__=ne, __lt__=lt, __le__=le, __gt__=gt, __ge__=ge,
     __and__=logical_and, __or__=logical_or, __xor__=logical_xor, __invert__=logical_not,

@@ -89,6 +89,27 @@ class Div(Function):
         return _sum_tangents(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b))
 
 
+class Remainder(Function):
+    """a mod b with the sign of b (Python's %, torch.remainder) = a - floor(a/b) b:
+    d/da = 1, d/db = -floor(a/b) (floor is piecewise constant)."""
+
+    def forward(self, a, b):
+        xp = self.xp
+        self.shapes = (_shape(a), _shape(b))
+        self.save_for_backward(xp.floor_divide(a, b))
+        return xp.remainder(a, b)
+
+    def backward(self, g):
+        (q,) = self.saved
+        n = self.needs_input_grad
+        return (unbroadcast(g, self.shapes[0]) if n[0] else None,
+                unbroadcast(-g * q, self.shapes[1]) if n[1] else None)
+
+    def jvp(self, ta, tb):          # d(a mod b) = da - floor(a/b) db
+        (q,) = self.saved
+        return _sum_tangents(ta, None if tb is None else -tb * q)
+
+
 class Neg(Function):
     def forward(self, a):
         return -a
@@ -363,6 +384,25 @@ def pow(a, b):
 
 
 _pow = _binary("pow", Pow)
+remainder = _binary("remainder", Remainder)
+remainder.__doc__ = "a % b with the sign of b (Python's and torch's remainder); differentiable in both operands."
+
+
+def floor_divide(a, b):
+    """a // b rounded toward minus infinity (Python's //). Piecewise constant, so it records no gradient."""
+    like = a if isinstance(a, Tensor) else b
+    a, b = as_operand(a, like), as_operand(b, like)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is not b.data.dtype:
+        a, b = promote_pair(a, b)
+    ad = a.data if isinstance(a, Tensor) else a
+    bd = b.data if isinstance(b, Tensor) else b
+    try:
+        return Tensor._make(like.xp.floor_divide(ad, bd), None, False)
+    except ValueError:
+        err = broadcast_error("floor_divide", ad, bd)
+        if err is None:
+            raise
+        raise err from None
 
 
 def neg(a):
