@@ -230,7 +230,7 @@ def test_switch_forces_the_reference(monkeypatch):
     def boom(*a):
         raise AssertionError("the Numba kernel ran")
     monkeypatch.setattr(A, "_act_fwd_numba", boom)
-    x = np.ones(10, np.float32)
+    x = np.ones(4096, np.float32)
     with pytest.raises(AssertionError, match="Numba kernel ran"):
         A.act_forward(x, "relu")
     with K.use_fused(False):

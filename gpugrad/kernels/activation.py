@@ -15,11 +15,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import select
 from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name, contiguous
-from ..backend import special
+from ..backend import special, xp_of
 
 #: name -> (CUDA functor, Numba code, saves the input (True) or the output (False) for backward)
 SPEC = {
@@ -93,7 +93,6 @@ def _ref_bwd(xp, kind, g, s, a, b):
 def act_forward_reference(x, kind, a=0.0, b=0.0, bias=None):
     """Reference forward: ``(y, saved)`` with ``y = f(x + bias)``; ``saved`` is the input ``x`` (without the
     bias) for the activations whose derivative needs the input, else the output ``y``."""
-    from ..backend import xp_of
     xp = xp_of(x)
     y = _ref_fwd(xp, kind, x if bias is None else x + bias, a, b)
     return y, (x if SPEC[kind][2] else y)
@@ -102,7 +101,6 @@ def act_forward_reference(x, kind, a=0.0, b=0.0, bias=None):
 def act_backward_reference(g, saved, kind, a=0.0, b=0.0, bias=None):
     """Reference backward: ``g * f'(.)`` from the value :func:`act_forward_reference` saved (plus ``bias``
     where that is the input)."""
-    from ..backend import xp_of
     if bias is not None and SPEC[kind][2]:
         saved = saved + bias
     return _ref_bwd(xp_of(g), kind, g, saved, a, b)
@@ -232,7 +230,6 @@ CUDA = CudaKernels("activation", KERNELS)
 
 def forward_cuda(x, kind, a=0.0, b=0.0, bias=None, kernels=CUDA):
     """Launch ``act_fwd`` (``kernels``: the GPU module, or the host simulation in the tests)."""
-    from ..backend import xp_of
     xp = xp_of(x)
     fn, _, saves_input = SPEC[kind]
     T = scalar_type(x.dtype)
@@ -246,7 +243,6 @@ def forward_cuda(x, kind, a=0.0, b=0.0, bias=None, kernels=CUDA):
 
 def backward_cuda(g, saved, kind, a=0.0, b=0.0, bias=None, kernels=CUDA):
     """Launch ``act_bwd``; ``bias`` is added to ``saved`` in the kernel where ``saved`` is the input."""
-    from ..backend import xp_of
     xp = xp_of(g)
     fn, _, saves_input = SPEC[kind]
     T = scalar_type(g.dtype)
@@ -262,11 +258,12 @@ def backward_cuda(g, saved, kind, a=0.0, b=0.0, bias=None, kernels=CUDA):
 # -- dispatch ------------------------------------------------------------------------------------------------------
 #: sizes (lo <= x.size < hi) where the Numba kernel beats the NumPy reference on the CPU, forward + backward,
 #: per activation. Measured with `python -m gpugrad.bench.kernels --crossover` on the 2-core CPU dev machine
-#: (BENCHMARKS.md): the branch-only activations win at every size (one pass instead of NumPy's 2-4); the ones
-#: built on exp/erf only below ~2k elements, where NumPy's per-call cost of its temporaries dominates; tanh
-#: never (NumPy's SIMD tanh is ~80x faster than libm's scalar one that Numba calls).
+#: (BENCHMARKS.md): the branch-only activations win from a few hundred elements on (one pass instead of
+#: NumPy's 2-4; below that Numba's ~1 us dispatch is more than NumPy's whole call); the ones built on exp/erf
+#: only below ~2k elements, where NumPy's per-call cost of its temporaries dominates; tanh never (NumPy's
+#: SIMD tanh is 10-20x faster than the scalar libm tanh that Numba calls).
 _INF = float("inf")
-NUMBA_SIZES = {"relu": (0, _INF), "leaky_relu": (0, _INF), "elu": (0, 2048), "gelu": (0, 2048),
+NUMBA_SIZES = {"relu": (512, _INF), "leaky_relu": (512, _INF), "elu": (0, 2048), "gelu": (0, 2048),
                "gelu_tanh": (0, 512), "silu": (0, 2048), "tanh": (0, 0), "sigmoid": (0, 2048),
                "softplus": (0, 1024)}
 

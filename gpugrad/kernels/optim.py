@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import select
+from ..backend import xp_of
 from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name
 
 KERNELS = tuple(f"{k}<{t}>" for k in ("sgd_step", "adam_step", "rmsprop_step", "adagrad_step", "fill")
@@ -30,11 +31,6 @@ KERNELS = tuple(f"{k}<{t}>" for k in ("sgd_step", "adam_step", "rmsprop_step", "
 
 
 # -- reference (plain xp: the specification) ------------------------------------------------------------------
-def _xp(a):
-    from ..backend import xp_of
-    return xp_of(a)
-
-
 def sgd_step_reference(param, grad, momentum_buf, *, lr, momentum, dampening, nesterov, weight_decay, maximize,
                        first_step):
     g = -grad if maximize else grad
@@ -52,7 +48,7 @@ def sgd_step_reference(param, grad, momentum_buf, *, lr, momentum, dampening, ne
 
 def adam_step_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, beta1, beta2, eps,
                         weight_decay, decoupled_weight_decay, amsgrad, maximize):
-    xp = _xp(param)
+    xp = xp_of(param)
     g = -grad if maximize else grad
     if weight_decay:
         if decoupled_weight_decay:                     # AdamW: p *= 1 - lr wd
@@ -73,7 +69,7 @@ def adam_step_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, ste
 
 def rmsprop_step_reference(param, grad, square_avg, momentum_buf, grad_avg, *, lr, alpha, eps, weight_decay,
                            momentum, centered, maximize):
-    xp = _xp(param)
+    xp = xp_of(param)
     g = -grad if maximize else grad
     if weight_decay:
         g = g + weight_decay * param
@@ -96,7 +92,7 @@ def rmsprop_step_reference(param, grad, square_avg, momentum_buf, grad_avg, *, l
 def adagrad_step_reference(param, grad, state_sum, *, step, lr, lr_decay, weight_decay, initial_accumulator_value,
                            eps, maximize):
     """At ``step == 1`` the accumulator is (re)started at ``initial_accumulator_value``, as torch's state init."""
-    xp = _xp(param)
+    xp = xp_of(param)
     g = -grad if maximize else grad
     if weight_decay:
         g = g + weight_decay * param

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from . import select
+from ..backend import xp_of
 from ._launch import CudaKernels, launch, scalar_type, dtype_name, contiguous
 
 KERNELS = tuple(f"softmax_ce_{d}<{t}>" for d in ("fwd", "bwd") for t in ("float", "double"))
@@ -22,7 +23,6 @@ KERNELS = tuple(f"softmax_ce_{d}<{t}>" for d in ("fwd", "bwd") for t in ("float"
 # -- reference (plain xp: the specification) ------------------------------------------------------------------
 def ce_forward_reference(logits, target, ignore_index=-100, label_smoothing=0.0):
     """``(loss (N,), row_max (N,), row_ls (N,))`` for logits ``(N, C)`` and class indices ``(N,)``."""
-    from ..backend import xp_of
     xp = xp_of(logits)
     n, c = logits.shape
     m = logits.max(axis=1, keepdims=True)
@@ -40,7 +40,6 @@ def ce_forward_reference(logits, target, ignore_index=-100, label_smoothing=0.0)
 
 def ce_backward_reference(logits, target, row_max, row_ls, g, ignore_index=-100, label_smoothing=0.0):
     """``dlogits = g_i (p - q)``, zero on ignored rows."""
-    from ..backend import xp_of
     xp = xp_of(logits)
     n, c = logits.shape
     p = xp.exp((logits - row_max[:, None]) - row_ls[:, None])
@@ -96,7 +95,6 @@ CUDA = CudaKernels("softmax_ce", KERNELS)
 
 
 def forward_cuda(logits, target, ignore_index=-100, label_smoothing=0.0, kernels=CUDA):
-    from ..backend import xp_of
     xp = xp_of(logits)
     x = contiguous(xp, logits)
     t = contiguous(xp, target, xp.int64)
@@ -108,7 +106,6 @@ def forward_cuda(logits, target, ignore_index=-100, label_smoothing=0.0, kernels
 
 
 def backward_cuda(logits, target, row_max, row_ls, g, ignore_index=-100, label_smoothing=0.0, kernels=CUDA):
-    from ..backend import xp_of
     xp = xp_of(logits)
     x = contiguous(xp, logits)
     t = contiguous(xp, target, xp.int64)
