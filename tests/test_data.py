@@ -260,3 +260,18 @@ def test_standardizer(device):
         sc.transform(gg.zeros(2, 3, device=device))
     with pytest.raises(RuntimeError, match="fit"):
         Standardizer().transform(train)
+
+
+@pytest.mark.parametrize("src,dst", [("cpu", "strict"), ("strict", "cpu"), ("strict", "strict")])
+def test_batches_arrive_on_the_target_device(src, dst):
+    """Real transfers through the strict stand-in for a GPU (no monkeypatching): shuffled, gathered on the
+    source device, delivered on the target, sample pairs intact."""
+    pytest.importorskip("gpugrad.backend.strict")
+    ds = _ids_dataset(11, src)
+    train, _ = random_split(ds, [8, 3], seed=0)
+    seen = []
+    for xb, yb in DataLoader(train, batch_size=3, shuffle=True, seed=0, device=dst):
+        assert xb.device == gg.device(dst) and yb.device == gg.device(dst)
+        assert xb[:, 0].tolist() == yb.float().tolist()
+        seen += yb.tolist()
+    assert sorted(seen) == sorted(train.indices.tolist())

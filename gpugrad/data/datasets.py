@@ -242,5 +242,8 @@ def load(name, test_fraction=0.25, seed=0, standardize=True, **kwargs) -> DataBu
         sc = Standardizer().fit(train[0])
         train, test = (sc.transform(train[0]), train[1]), (sc.transform(test[0]), test[1])
     classes = None if name == "regression" else int(max(train[1].max(), test[1].max())) + 1
-    mk = lambda pair: TensorDataset(*(Tensor._make(np.ascontiguousarray(a), None, False) for a in pair))  # noqa
-    return DataBundle(name, mk(train), mk(test), int(train[0].shape[1]), classes)
+    return DataBundle(name, _dataset(train), _dataset(test), int(train[0].shape[1]), classes)
+
+
+def _dataset(arrays):
+    return TensorDataset(*(Tensor._make(np.ascontiguousarray(a), None, False) for a in arrays))
