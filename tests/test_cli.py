@@ -117,3 +117,11 @@ def test_bench_prints_the_suites_tables(monkeypatch, capsys, tmp_path):
     assert rc == 0 and seen == {"quick": True, "device": "cpu"}
     assert "== kernels ==" in out and "gpugrad/numpy" in out and "mul" in out
     assert json.loads((tmp_path / "b.json").read_text())["kernels"][0]["gpugrad_us"] == 1.5
+
+
+def test_console_script_is_declared_and_resolves():
+    import importlib
+    import tomllib
+    target = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["gpugrad"]
+    module, func = target.split(":")
+    assert getattr(importlib.import_module(module), func) is cli.main

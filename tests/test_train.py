@@ -141,6 +141,15 @@ def test_fit_continues_a_history_and_shows_progress(capsys):
     assert "2/2" in err and "loss=" in err and "samples/s" in err
 
 
+def test_progress_without_tqdm_prints_a_line_per_epoch(monkeypatch, capsys):
+    monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)      # `from tqdm.auto import` fails
+    model = _net()
+    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), DataLoader(_xor(64), 32), 2,
+        val_loader=DataLoader(_xor(32), 32), desc="xor")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("xor: epoch 2/2: loss=") and "val_loss=" in lines[1]
+
+
 def test_evaluate_equals_full_batch_loss_and_restores_mode(device):
     ds = _xor(77, device)
     model = _net(device)

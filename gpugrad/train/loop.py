@@ -152,13 +152,30 @@ def evaluate(model, loss_fn, loader, metrics=(), device=None) -> dict:
     return res
 
 
+class _PlainProgress:
+    """Without tqdm: one line per epoch on stderr, with the same fields."""
+
+    def __init__(self, total, desc):
+        self.total, self.desc, self.n = total, desc, 0
+
+    def update(self, k):
+        self.n += k
+
+    def set_postfix(self, fields, refresh=True):
+        body = ", ".join(f"{k}={v}" for k, v in fields.items())
+        print(f"{self.desc}: epoch {self.n}/{self.total}: {body}", file=sys.stderr, flush=True)
+
+    def close(self):
+        pass
+
+
 def _progress(epochs, enabled, desc):
     if not enabled:
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return None
+        return _PlainProgress(epochs, desc)
     return tqdm(total=epochs, desc=desc, unit="epoch", file=sys.stderr, dynamic_ncols=True)
 
 
