@@ -21,14 +21,15 @@ PARAMS = [pytest.param(c, s, id=i) for c, s, i in signatures()]
 
 
 # -- the two namespaces the table's expressions are written against ---------------------------------------------
-def gg_namespace(device):
+def gg_namespace(device, float_dtype=None):
     ns = types.SimpleNamespace()
     for mod in (gg, nn_ops, importlib.import_module("gpugrad.nn.functional")):
         for name in dir(mod):
             if not name.startswith("_"):
                 setattr(ns, name, getattr(mod, name))
     ns.is_torch = False
-    ns.const = lambda a: gg.tensor(np.asarray(a), device=device)
+    ns.const = lambda a: gg.tensor(np.asarray(a), device=device,
+                                   dtype=float_dtype if np.asarray(a).dtype.kind == "f" else None)
     ns.cast, ns.to_device, ns.index_put, ns.pad = (arithmetic.cast, arithmetic.to_device, shape_ops.index_put,
                                                    shape_ops.pad)
     ns.remainder = arithmetic.remainder
@@ -231,3 +232,21 @@ def test_gradients_at_kinks_and_ties_match_torch(name, device):
     (y * gg.tensor(w, device=device)).sum().backward()
     (ty * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(x.grad.cpu().numpy(), tx.grad.numpy(), err_msg=name)
+
+
+@pytest.mark.parametrize("case,sig", PARAMS)
+@pytest.mark.parametrize("dtype", [gg.float32, gg.float16], ids=["float32", "float16"])
+def test_no_upcast(case, sig, dtype, device):
+    """No op upcasts: float32 (or float16) inputs give outputs and gradients of the same dtype."""
+    if case.name == "cast":
+        pytest.skip("casts to float64 on purpose")
+    ns = gg_namespace(device, dtype)
+    inputs = [gg.tensor(v, dtype=dtype, device=device, requires_grad=True) for v in host_inputs(case, sig)]
+    outs = _tensors(case.fn(ns, *inputs, **case.kwargs))
+    for o in outs:
+        assert o.dtype in (dtype, gg.int64), (case.name, o.dtype)
+    loss = sum((o.sum() for o in outs if o.requires_grad), gg.zeros((), device=device))
+    if loss.requires_grad:
+        loss.backward()
+    for x in inputs:
+        assert x.grad is None or x.grad.dtype == dtype, (case.name, x.grad.dtype)
