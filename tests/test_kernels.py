@@ -245,7 +245,8 @@ def test_environment_switch():
 
 
 def test_numba_compiles_once_and_caches_across_processes():
-    """Two fresh processes run every Numba kernel: the second loads them all from the on-disk cache."""
+    """Two fresh processes run every Numba kernel (also on read-only and strided inputs, which are copied
+    rather than compiled for): one signature each, and the second process loads them all from disk."""
     code = (
         "import numpy as np\n"
         "from gpugrad.kernels import activation as A, softmax_ce as S, optim as O\n"
@@ -256,6 +257,9 @@ def test_numba_compiles_once_and_caches_across_processes():
         "O.adam_step(x, x.copy(), x.copy(), x.copy(), None, step=1, lr=0.1, beta1=0.9, beta2=0.99, eps=1e-8,\n"
         "            weight_decay=0, decoupled_weight_decay=False, amsgrad=False, maximize=False, impl='numba')\n"
         "A.act_forward(x, 'gelu', impl='numba')\n"
+        "r = np.ones(8, np.float32); r.setflags(write=False)      # read-only and strided inputs: no new types\n"
+        "A.act_backward(r, r, 'relu', impl='numba')\n"
+        "S.ce_forward(np.ones((3, 4), np.float32), np.zeros(6, np.int32)[::2], impl='numba')\n"
         "fns = [A._act_fwd_numba, A._act_bwd_numba, S._ce_fwd_numba, S._ce_bwd_numba, O._adam_numba]\n"
         "print(sum(len(f.signatures) for f in fns), sum(sum(f.stats.cache_misses.values()) for f in fns))\n")
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

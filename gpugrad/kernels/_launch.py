@@ -82,6 +82,12 @@ def contiguous(xp, a, dtype=None):
     return xp.ascontiguousarray(a, dtype=dtype).reshape(a.shape)
 
 
+def numba_array(a, dtype=None):
+    """``a`` as Numba's kernels were compiled for: C-contiguous and writeable (a read-only or strided array
+    is a different Numba type, which would trigger a second compilation; copying it is far cheaper)."""
+    return np.require(a, dtype, ("C", "W"))
+
+
 def scalar_type(dtype):
     """The numpy scalar type matching the kernel's ``T`` (float or double)."""
     return np.float32 if np.dtype(dtype) == np.float32 else np.float64

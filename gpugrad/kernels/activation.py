@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 
 from . import select
-from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name, contiguous
+from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name, contiguous, numba_array
 from ..backend import special, xp_of
 
 #: name -> (CUDA functor, Numba code, saves the input (True) or the output (False) for backward)
@@ -210,7 +210,7 @@ def _forward_numba(x, kind, a, b, bias):
     T = scalar_type(x.dtype)
     v = x if bias is None else x + bias    # on the CPU the bias add is NumPy's broadcast pass (BLAS-sized rows)
     y = np.empty_like(x)
-    _act_fwd_numba(v.reshape(-1), y.reshape(-1), code, T(a), T(b))
+    _act_fwd_numba(numba_array(v).reshape(-1), y.reshape(-1), code, T(a), T(b))
     return y, (x if saves_input else y)
 
 
@@ -220,7 +220,7 @@ def _backward_numba(g, saved, kind, a, b, bias):
     if bias is not None and saves_input:
         saved = saved + bias
     dx = np.empty_like(g)
-    _act_bwd_numba(g.reshape(-1), saved.reshape(-1), dx.reshape(-1), code, T(a), T(b))
+    _act_bwd_numba(numba_array(g).reshape(-1), numba_array(saved).reshape(-1), dx.reshape(-1), code, T(a), T(b))
     return dx
 
 

@@ -24,7 +24,7 @@ from numba import njit, prange
 
 from . import select
 from ..backend import xp_of
-from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name
+from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name, numba_array
 
 KERNELS = tuple(f"{k}<{t}>" for k in ("sgd_step", "adam_step", "rmsprop_step", "adagrad_step", "fill")
                 for t in ("float", "double"))
@@ -279,6 +279,7 @@ def _step(name, bufs, opts, impl, kernels=CUDA):
     scalars = [T(s) for s in scalars]
     if which == "numba":
         empty = p[:0]
+        bufs[1] = numba_array(bufs[1])                 # a read-only gradient would be another Numba type
         numba_fn(*[empty if b is None else b for b in bufs], *scalars, *[bool(f) for f in flags])
         return
     launch(kernels, f"{name}<{dtype_name(p.dtype)}>", p.size, *[NULL if b is None else b for b in bufs],

@@ -15,7 +15,7 @@ from numba import njit
 
 from . import select
 from ..backend import xp_of
-from ._launch import CudaKernels, launch, scalar_type, dtype_name, contiguous
+from ._launch import CudaKernels, launch, scalar_type, dtype_name, contiguous, numba_array
 
 KERNELS = tuple(f"softmax_ce_{d}<{t}>" for d in ("fwd", "bwd") for t in ("float", "double"))
 
@@ -143,9 +143,9 @@ def ce_forward(logits, target, ignore_index=-100, label_smoothing=0.0, *, impl="
         return ce_forward_reference(logits, target, ignore_index, label_smoothing)
     if which == "numba":
         n = logits.shape[0]
-        x = np.ascontiguousarray(logits)
+        x = numba_array(logits)
         loss, m, ls = np.empty(n, x.dtype), np.empty(n, x.dtype), np.empty(n, x.dtype)
-        _ce_fwd_numba(x, target.astype(np.int64, copy=False), loss, m, ls, ignore_index,
+        _ce_fwd_numba(x, numba_array(target, np.int64), loss, m, ls, ignore_index,
                       scalar_type(x.dtype)(label_smoothing))
         return loss, m, ls
     return forward_cuda(logits, target, ignore_index, label_smoothing)
@@ -158,9 +158,9 @@ def ce_backward(logits, target, row_max, row_ls, g, ignore_index=-100, label_smo
     if which == "reference" or not _fusable(logits):
         return ce_backward_reference(logits, target, row_max, row_ls, g, ignore_index, label_smoothing)
     if which == "numba":
-        x = np.ascontiguousarray(logits)
+        x = numba_array(logits)
         dx = np.empty_like(x)
-        _ce_bwd_numba(x, target.astype(np.int64, copy=False), row_max, row_ls,
-                      np.ascontiguousarray(g, dtype=x.dtype), dx, ignore_index, scalar_type(x.dtype)(label_smoothing))
+        _ce_bwd_numba(x, numba_array(target, np.int64), numba_array(row_max, x.dtype), numba_array(row_ls, x.dtype),
+                      numba_array(g, x.dtype), dx, ignore_index, scalar_type(x.dtype)(label_smoothing))
         return dx
     return backward_cuda(logits, target, row_max, row_ls, g, ignore_index, label_smoothing)
