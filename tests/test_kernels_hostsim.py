@@ -191,3 +191,58 @@ def test_fill(optim_k):
 def test_syncthreads_is_refused():
     """Sequential threads cannot wait on each other: the shim aborts instead of computing garbage."""
     assert "__syncthreads() { std::abort(); }" in _hostsim.SHIM
+
+
+# -- the whole GPU dispatch path, with the host simulation standing in for the GPU -----------------------------
+def simulate_gpu(monkeypatch, kernel_sets):
+    """Route every fused op of gpugrad's own code (ops, optimizers) to the CUDA wrappers, whose launches run
+    the .cu sources on the host: from the autograd ops down to each kernel's arguments, this is the path a
+    GPU executes. Returns the list of kernel names launched."""
+    launched = []
+    for mod, k in zip((A, S, O), kernel_sets):
+        def function(name, _k=k):
+            launched.append(name)
+            return _k.function(name)
+        monkeypatch.setattr(mod, "select", lambda op, x, impl, ok: "cuda" if impl == "auto" else impl)
+        monkeypatch.setattr(mod.CUDA, "function", function)
+        monkeypatch.setattr(mod.CUDA, "block", k.block)
+        monkeypatch.setattr(mod.CUDA, "max_grid", k.max_grid)
+    return launched
+
+
+def _mlp_training(steps=3):
+    """A few steps of Linear+GELU (linear_act) -> Linear -> cross-entropy with smoothing, Adam on flat buffers."""
+    import gpugrad as gg
+    from gpugrad.ops import nn_ops as F
+    rng = np.random.default_rng(11)
+    w1, b1 = rng.standard_normal((16, 8)).astype(np.float32) * 0.3, np.zeros(16, np.float32)
+    w2 = rng.standard_normal((5, 16)).astype(np.float32) * 0.3
+    x = gg.tensor(rng.standard_normal((33, 8)).astype(np.float32))
+    y = gg.tensor(rng.integers(0, 5, 33))
+    flat = np.concatenate([w1.ravel(), b1, w2.ravel()])
+    grad, m, v = np.zeros_like(flat), np.zeros_like(flat), np.zeros_like(flat)
+    losses = []
+    for step in range(1, steps + 1):
+        W1 = gg.tensor(flat[:128].reshape(16, 8), requires_grad=True)
+        B1 = gg.tensor(flat[128:144], requires_grad=True)
+        W2 = gg.tensor(flat[144:].reshape(5, 16), requires_grad=True)
+        h = F.linear_act(x, W1, B1, "gelu")
+        loss = F.cross_entropy(F.linear(h, W2), y, label_smoothing=0.1)
+        loss.backward()
+        losses.append(loss.item())
+        grad[:] = np.concatenate([W1.grad.data.ravel(), B1.grad.data, W2.grad.data.ravel()])
+        O.adam_step(flat, grad, m, v, None, step=step, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8,
+                    weight_decay=0.0, decoupled_weight_decay=False, amsgrad=False, maximize=False)
+    return np.array(losses), flat
+
+
+def test_training_through_simulated_gpu_matches_reference(monkeypatch, act_k, ce_k, optim_k):
+    from gpugrad.kernels import use_fused
+    with use_fused(False):
+        ref_losses, ref_params = _mlp_training()
+    launched = simulate_gpu(monkeypatch, (act_k, ce_k, optim_k))
+    losses, params = _mlp_training()
+    assert {"act_fwd<Gelu, float>", "act_bwd<Gelu, float>", "softmax_ce_fwd<float>", "softmax_ce_bwd<float>",
+            "adam_step<float>"} <= set(launched)
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-5)
+    np.testing.assert_allclose(params, ref_params, rtol=1e-5, atol=1e-6)

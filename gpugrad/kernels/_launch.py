@@ -50,17 +50,18 @@ class CudaKernels:
         self.max_grid = 0
 
     def function(self, name):
-        f = self._functions.get(name)
+        import cupy
+        dev = cupy.cuda.runtime.getDevice()
+        f = self._functions.get((name, dev))     # a loaded function belongs to one device's context
         if f is None:
             if name not in self.names:
                 raise KeyError(f"gpugrad.kernels: {name!r} is not in {self.stem}.cu's kernel list")
-            if self._module is None:
-                import cupy
+            if self._module is None:             # compiled once; CuPy loads the module on each device used
                 self._module = cupy.RawModule(code=source(self.stem), options=("--std=c++14",),
                                               name_expressions=list(self.names))
                 sms = cupy.cuda.Device().attributes["MultiProcessorCount"]
                 self.max_grid = 32 * sms            # enough resident blocks to saturate memory bandwidth
-            f = self._functions[name] = self._module.get_function(name)
+            f = self._functions[(name, dev)] = self._module.get_function(name)
         return f
 
 
