@@ -106,3 +106,11 @@ def test_wheel_ships_the_sources(tmp_path):
     files = zipfile.ZipFile(wheel).namelist()
     for stem in FAMILIES:
         assert f"gpugrad/_kernels_src/{stem}.cu" in files
+
+
+def test_cli_lists_every_kernel(capsys):
+    from gpugrad.kernels.__main__ import main
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for stem, names in all_kernels().items():
+        assert f"{stem}: " in out and all(n in out for n in names)
