@@ -349,3 +349,67 @@ def test_ipow_on_a_recorded_tensor(device):
     y **= 2
     y.sum().backward()
     assert y.tolist() == [4.0, 9.0] and x.grad.tolist() == [4.0, 6.0]
+
+
+# -- PyTorch's convenience methods (compositions of the ops), against PyTorch ------------------------------------------
+_M = np.array([[1.5, -2.0, 0.0], [3.0, 0.5, -1.0]])
+_METHODS = {
+    "contiguous": lambda t, m: t.T.contiguous(),
+    "flip": lambda t, m: t.flip(1),
+    "flip_both": lambda t, m: t.flip(0, 1),
+    "masked_fill": lambda t, m: t.masked_fill(t > 1, -5.0),
+    "where": lambda t, m: t.where(t > 0, t * 3),
+    "expand_as": lambda t, m: t[0:1].expand_as(t),
+    "view_as": lambda t, m: t.reshape(-1).view_as(t),
+    "reshape_as": lambda t, m: t.T.reshape_as(t),
+    "square": lambda t, m: t.square(),
+    "reciprocal": lambda t, m: (t + 5).reciprocal(),
+    "clamp_min": lambda t, m: t.clamp_min(0.2),
+    "clamp_max": lambda t, m: t.clamp_max(0.2),
+    "mm": lambda t, m: t.mm(t.T),
+    "bmm": lambda t, m: t.unsqueeze(0).bmm(t.T.unsqueeze(0)),
+    "dot": lambda t, m: t[0].dot(t[1]),
+    "outer": lambda t, m: t[0].outer(t[1]),
+    "relu": lambda t, m: t.relu(),
+    "softmax": lambda t, m: t.softmax(-1),
+    "log_softmax": lambda t, m: t.log_softmax(0),
+    "type_as": lambda t, m: t.type_as(t),
+    "relu_": lambda t, m: (t * 1).relu_(),
+    "exp_": lambda t, m: (t * 1).exp_(),
+    "abs_": lambda t, m: (t * 1).abs_(),
+    "tanh_": lambda t, m: (t * 1).tanh_(),
+    "sigmoid_": lambda t, m: (t * 1).sigmoid_(),
+    "sqrt_": lambda t, m: (t * t + 1).sqrt_(),
+    "log_": lambda t, m: (t * t + 1).log_(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_METHODS))
+def test_tensor_methods_match_torch(name, device):
+    torch = pytest.importorskip("torch")
+    x = gg.tensor(_M, device=device, requires_grad=True)
+    tx = torch.tensor(_M, requires_grad=True)
+    y, ty = _METHODS[name](x, gg), _METHODS[name](tx, torch)
+    np.testing.assert_allclose(y.detach().cpu().numpy(), ty.detach().numpy(), rtol=1e-12)
+    w = np.linspace(-1, 1, ty.numel()).reshape(tuple(ty.shape))
+    (y * gg.tensor(w, device=device)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_tensor_method_helpers(device):
+    x = gg.tensor(_M, device=device)
+    assert x.is_contiguous() and not x.T.is_contiguous() and x.T.contiguous().is_contiguous()
+    assert x.contiguous() is x
+    assert x.all().item() is False and x.any().item() is True
+    assert (x > -3).all(1).tolist() == [True, True] and (x > 2).any(0).tolist() == [True, False, False]
+    n = x.new_zeros(2, 3)
+    assert n.dtype == gg.float64 and n.device == device and n.tolist() == [[0.0] * 3] * 2
+    assert x.new_ones((1,)).dtype == gg.float64 and x.new_full((2,), 3.0).tolist() == [3.0, 3.0]
+    assert x.new_tensor([1, 2]).dtype == gg.float64 and x.new_empty(4).shape == (4,)
+    with pytest.raises(RuntimeError, match=r"mm: expected 2-D tensors, got shapes \(2, 3\) and \(3,\)"):
+        x.mm(x[0])
+    with pytest.raises(RuntimeError, match=r"dot: expected 1-D tensors"):
+        x.dot(x)
+    with pytest.raises(RuntimeError, match="bmm: batch sizes differ"):
+        gg.ones(2, 2, 3, device=device).bmm(gg.ones(3, 3, 2, device=device))

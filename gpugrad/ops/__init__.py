@@ -495,6 +495,108 @@ _methods = dict(
 )
 for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)
+
+
+# -- more of PyTorch's Tensor methods, each a composition of the ops above (no new Function) -----------------------
+def _contiguous(self):
+    return self if self.data.flags.c_contiguous else clone(self)     # a copy is C-ordered
+
+
+def _flip(self, *dims_):
+    import builtins
+    from .shape import _shape_args
+    from ._util import dims as _dims
+    ds = _dims("flip", self.ndim, _shape_args(dims_))
+    return getitem(self, tuple(builtins.slice(None, None, -1) if i in ds else builtins.slice(None)
+                               for i in range(self.ndim)))
+
+
+def _reduce_bool(kind):
+    def op(self, dim=None, keepdim=False):
+        from ._util import dims as _dims
+        d = _dims(kind, self.ndim, dim)
+        r = getattr(self.data, kind)(axis=d, keepdims=keepdim)
+        return Tensor._make(self.xp.asarray(r), None, False)
+    op.__name__ = kind
+    return op
+
+
+def _check_ndim(op, want, *ts):
+    for t in ts:
+        if t.ndim != want:
+            raise RuntimeError(f"{op}: expected {want}-D tensors, got shapes "
+                               + " and ".join(str(tuple(u.shape)) for u in ts))
+
+
+def _mm(self, other):
+    _check_ndim("mm", 2, self, other)
+    return matmul(self, other)
+
+
+def _bmm(self, other):
+    _check_ndim("bmm", 3, self, other)
+    if self.shape[0] != other.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {tuple(self.shape)} and {tuple(other.shape)}")
+    return matmul(self, other)
+
+
+def _dot(self, other):
+    _check_ndim("dot", 1, self, other)
+    return matmul(self, other)
+
+
+def _outer(self, other):
+    _check_ndim("outer", 1, self, other)
+    return mul(reshape(self, (-1, 1)), other)
+
+
+def _new(factory):
+    def op(self, *args, dtype=None, device=None, requires_grad=False):
+        return factory(*args, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    return op
+
+
+def _nn(name):
+    def op(self, *args, **kwargs):
+        from . import nn_ops
+        return getattr(nn_ops, name)(self, *args, **kwargs)
+    op.__name__ = name
+    return op
+
+
+def _inplace_unary(fn):
+    def op(self):
+        return _inplace(self, fn)
+    return op
+
+
+def _extra_methods():
+    from ..tensor import zeros, ones, empty, full, tensor
+    relu, softmax, log_softmax = _nn("relu"), _nn("softmax"), _nn("log_softmax")
+    return dict(
+        contiguous=_contiguous, is_contiguous=lambda self: bool(self.data.flags.c_contiguous),
+        flip=_flip, all=_reduce_bool("all"), any=_reduce_bool("any"),
+        masked_fill=lambda self, mask, value: where(mask, value, self),
+        where=lambda self, condition, other: where(condition, self, other),
+        expand_as=lambda self, other: expand(self, other.shape),
+        view_as=lambda self, other: reshape(self, other.shape),
+        reshape_as=lambda self, other: reshape(self, other.shape),
+        type_as=lambda self, other: self.to(other.dtype),
+        square=lambda self: mul(self, self), reciprocal=lambda self: div(1.0, self),
+        clamp_min=lambda self, min: clamp(self, min=min), clamp_max=lambda self, max: clamp(self, max=max),
+        mm=_mm, bmm=_bmm, dot=_dot, outer=_outer,
+        new_zeros=_new(zeros), new_ones=_new(ones), new_empty=_new(empty), new_full=_new(full),
+        new_tensor=lambda self, data, dtype=None, device=None, requires_grad=False:
+            tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+        relu=relu, softmax=softmax, log_softmax=log_softmax,
+        abs_=_inplace_unary(abs), exp_=_inplace_unary(exp), log_=_inplace_unary(log),
+        sqrt_=_inplace_unary(sqrt), sigmoid_=_inplace_unary(sigmoid), tanh_=_inplace_unary(tanh),
+        relu_=_inplace_unary(relu),
+    )
+
+
+for _name, _fn in _extra_methods().items():
+    setattr(Tensor, _name, _fn)
 Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self)
 Tensor.mT = property(lambda self: transpose(self, -2, -1))
 Tensor.__hash__ = object.__hash__   # identity, in C: tape dicts and sets hash tensors (via weakrefs) often
