@@ -7,7 +7,8 @@
 //   loss = -sum_c q_c log p_c = -(1 - eps) log p_t - eps / C * sum_c log p_c
 //        = -(1 - eps) ((x_t - m) - ls) - eps / C * (sum_c (x_c - m) - C ls)
 //   dloss/dx_c = g (p_c - q_c)   with p_c = e^((x_c - m) - ls)
-//   rows with t == ignore_index have loss 0 and gradient 0.
+//   rows with t == ignore_index have loss 0 and gradient 0; a target outside [0, C) (which the ops reject before
+//   launching) gives NaN instead of a read out of bounds.
 // Forward keeps (m, ls) per row -- 2 N values instead of the N x C log-probabilities -- for the backward.
 //
 // Launch schemes (1-D grid-stride loops, block 256, grid min(ceil(work / 256), 32 * #SMs)):
@@ -37,6 +38,8 @@ __global__ void softmax_ce_fwd(const T* __restrict__ logits, const long long* __
         long long t = target[r];
         if (t == ignore_index) {
             loss[r] = T(0);
+        } else if (t < 0 || t >= c) {
+            loss[r] = zsum * T(0) / T(0);     // NaN, not a read out of bounds
         } else {
             T logp_t = (x[t] - m) - ls;
             loss[r] = -(T(1) - eps) * logp_t - eps / T(c) * (zsum - T(c) * ls);
@@ -57,6 +60,8 @@ __global__ void softmax_ce_bwd(const T* __restrict__ logits, const long long* __
         long long t = target[r];
         if (t == ignore_index) {
             dx[i] = T(0);
+        } else if (t < 0 || t >= c) {
+            dx[i] = g[r] * T(0) / T(0);        // NaN, as the loss
         } else {
             T p = exp((logits[i] - row_max[r]) - row_ls[r]);
             T q = eps / T(c) + (j == t ? T(1) - eps : T(0));

@@ -246,3 +246,19 @@ def test_training_through_simulated_gpu_matches_reference(monkeypatch, act_k, ce
             "adam_step<float>"} <= set(launched)
     np.testing.assert_allclose(losses, ref_losses, rtol=1e-5)
     np.testing.assert_allclose(params, ref_params, rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_ce_target_out_of_range_gives_nan(ce_k):
+    """The ops reject such targets first; the kernels must still not read out of bounds."""
+    x = np.zeros((3, 4), np.float32)
+    t = np.array([1, 4, -7])
+    ones = np.ones(3, np.float32)
+    for loss, dx in [(lambda: S.forward_cuda(x, t, -100, 0.0, kernels=ce_k),
+                      lambda m, ls: S.backward_cuda(x, t, m, ls, ones, -100, 0.0, kernels=ce_k)),
+                     (lambda: S.ce_forward(x, t, -100, 0.0, impl="numba"),
+                      lambda m, ls: S.ce_backward(x, t, m, ls, ones, -100, 0.0, impl="numba"))]:
+        with np.errstate(invalid="ignore"):
+            l, m, ls = loss()
+            d = dx(m, ls)
+        assert np.isfinite(l[0]) and np.isnan(l[1:]).all()
+        assert np.isfinite(d[0]).all() and np.isnan(d[1:]).all()

@@ -71,6 +71,8 @@ def _ce_fwd_numba(x, t, loss, row_max, row_ls, ignore_index, eps):
         row_ls[r] = ls
         if t[r] == ignore_index:
             loss[r] = 0
+        elif t[r] < 0 or t[r] >= c:          # NaN rather than a read out of bounds (the ops check first)
+            loss[r] = np.nan
         else:
             loss[r] = -(1 - eps) * ((x[r, t[r]] - m) - ls) - eps / c * (zsum - c * ls)
 
@@ -82,6 +84,9 @@ def _ce_bwd_numba(x, t, row_max, row_ls, g, dx, ignore_index, eps):
         if t[r] == ignore_index:
             for j in range(c):
                 dx[r, j] = 0
+        elif t[r] < 0 or t[r] >= c:
+            for j in range(c):
+                dx[r, j] = np.nan
         else:
             gr = g[r]
             base = eps / c
