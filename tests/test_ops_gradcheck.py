@@ -250,3 +250,52 @@ def test_no_upcast(case, sig, dtype, device):
         loss.backward()
     for x in inputs:
         assert x.grad is None or x.grad.dtype == dtype, (case.name, x.grad.dtype)
+
+
+# -- broadcasting, property-based: random compatible shape pairs through every binary op ---------------------------
+def _broadcast_pairs():
+    from hypothesis import strategies as st
+
+    @st.composite
+    def pair(draw):
+        out = draw(st.lists(st.integers(1, 3), min_size=0, max_size=4))
+        shapes = []
+        for _ in range(2):
+            lead = draw(st.integers(0, len(out)))                # drop some leading dims
+            shapes.append(tuple(1 if draw(st.booleans()) else n for n in out[lead:]))
+        return tuple(shapes)
+    return pair()
+
+
+_BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+           "div": lambda a, b: a / (b * b + 1), "pow": lambda a, b: (a * a + 1) ** b,
+           "remainder": lambda a, b: (a * a + 1) % (b * b + 2)}
+
+
+def test_broadcasting_gradients_match_torch_for_random_shapes():
+    torch = pytest.importorskip("torch")
+    hypothesis = pytest.importorskip("hypothesis")
+
+    @hypothesis.settings(max_examples=60, deadline=None, derandomize=True)
+    @hypothesis.given(_broadcast_pairs(), hypothesis.strategies.sampled_from(sorted(_BINARY) + ["maximum",
+                                                                                             "where"]))
+    def check(shapes, name):
+        rng = np.random.default_rng(0)
+        a, b = (rng.standard_normal(s) for s in shapes)
+        xs = [gg.tensor(v, requires_grad=True) for v in (a, b)]
+        ts = [torch.tensor(v, requires_grad=True) for v in (a, b)]
+        if name == "maximum":
+            y, ty = gg.maximum(*xs), torch.maximum(*ts)
+        elif name == "where":
+            y, ty = gg.where(xs[0] > 0, xs[0], xs[1]), torch.where(ts[0] > 0, ts[0], ts[1])
+        else:
+            y, ty = _BINARY[name](*xs), _BINARY[name](*ts)
+        assert tuple(y.shape) == tuple(ty.shape)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+        w = rng.standard_normal(tuple(ty.shape))
+        (y * gg.tensor(w)).sum().backward()
+        (ty * torch.tensor(w)).sum().backward()
+        for x, t in zip(xs, ts):
+            assert x.grad.shape == tuple(t.shape)
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    check()
