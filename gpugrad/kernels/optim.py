@@ -259,9 +259,10 @@ def _checked(name, names, bufs, opts):
 
 
 #: flat sizes from which the (parallel) Numba step beats the NumPy reference: waking the worker threads costs
-#: ~0.1 ms on the busy 2-core CPU dev machine, so below ~100k parameters NumPy's passes are cheaper
-#: (`python -m gpugrad.bench.kernels --crossover`; BENCHMARKS.md "Fused kernels")
-NUMBA_MIN_SIZE = 131072
+#: 15-100 us on the shared 2-core CPU dev machine (more under load), so below ~50k parameters NumPy's passes
+#: are cheaper; measured crossovers 16k (idle) to 130k (load 7), (`python -m gpugrad.bench.kernels
+#: --crossover`; BENCHMARKS.md "Fused kernels")
+NUMBA_MIN_SIZE = 65536
 
 
 def _step(name, bufs, opts, impl, kernels=CUDA):
