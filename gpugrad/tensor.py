@@ -320,7 +320,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     if isinstance(data, Tensor):
         arr = data.data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat_first(data)):
-        arr = np.array([d.tolist() if isinstance(d, Tensor) else d for d in data])
+        # the elements' arrays, not Python numbers: float32 tensors make a float32 tensor, as in PyTorch
+        arr = np.array([(d.data if isinstance(d.data, _ndarray) else d.data.get()) if isinstance(d, Tensor) else d
+                        for d in data])
+        if arr.dtype == np.float64 and not any(isinstance(d, Tensor) and d.dtype == np.float64 for d in data):
+            arr = arr.astype(_dtype.get_default_dtype())     # Python floats beside float32 tensors
     else:
         arr = data
     if isinstance(arr, (np.ndarray, np.generic)) or not is_device_array(arr):

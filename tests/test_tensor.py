@@ -413,3 +413,11 @@ def test_tensor_method_helpers(device):
         x.dot(x)
     with pytest.raises(RuntimeError, match="bmm: batch sizes differ"):
         gg.ones(2, 2, 3, device=device).bmm(gg.ones(3, 3, 2, device=device))
+
+
+def test_tensor_from_a_list_of_tensors_keeps_their_dtype(device):
+    a, b = gg.tensor(1.0, device=device), gg.tensor(2.0, device=device)
+    assert gg.tensor([a, b]).dtype == gg.float32 and gg.tensor([a, b]).tolist() == [1.0, 2.0]
+    assert gg.tensor([a, 3.0]).dtype == gg.float32
+    assert gg.tensor([gg.tensor(1.0, dtype=gg.float64, device=device), 3.0]).dtype == gg.float64
+    assert gg.tensor([gg.tensor([1, 2], device=device), gg.tensor([3, 4], device=device)]).dtype == gg.int64
