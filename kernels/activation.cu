@@ -28,7 +28,8 @@
 //   silu        s = sigmoid(x); f = x s              f'(x) = s (1 + x (1 - s))
 //   tanh        f = tanh x                           f'(y) = 1 - y^2
 //   sigmoid     f = 1 / (1 + e^-x) (never overflows)  f'(y) = y (1 - y)
-//   softplus    f = a x > b ? x : log(1 + e^(a x)) / a       f'(x) = a x > b ? 1 : sigmoid(a x)   (a = beta, b = threshold)
+//   softplus    f = a x > b ? x : log(1 + e^(a x)) / a       f'(x) = a x > b ? 1 : sigmoid(a x)
+//               (a = beta, b = threshold)
 
 // sigmoid without overflow: e^-|x| <= 1
 template <typename T> __device__ __forceinline__ T gg_sigmoid(T x) {
