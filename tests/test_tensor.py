@@ -421,3 +421,18 @@ def test_tensor_from_a_list_of_tensors_keeps_their_dtype(device):
     assert gg.tensor([a, 3.0]).dtype == gg.float32
     assert gg.tensor([gg.tensor(1.0, dtype=gg.float64, device=device), 3.0]).dtype == gg.float64
     assert gg.tensor([gg.tensor([1, 2], device=device), gg.tensor([3, 4], device=device)]).dtype == gg.int64
+
+
+def test_numpy_scalars_count_as_python_numbers(device):
+    x = gg.ones(3, device=device)
+    for y in (x + np.float64(1.0), np.float64(2.0) * x, x ** np.float64(2), np.float64(3) - x, x / np.sqrt(2.0),
+              x * np.int64(3), gg.maximum(x, np.float64(0.5))):
+        assert y.dtype == gg.float32
+    i = gg.tensor([1, 2], device=device)
+    assert (i * np.float64(1.5)).dtype == gg.float32 and (i + np.int32(1)).dtype == gg.int64
+
+
+def test_where_with_two_scalars(device):
+    c = gg.tensor([True, False], device=device)
+    assert gg.where(c, 1.0, 0.0).dtype == gg.float32 and gg.where(c, 1.0, 0.0).tolist() == [1.0, 0.0]
+    assert gg.where(c, 2, 3).dtype == gg.int64 and gg.where(c, 2, 3).tolist() == [2, 3]

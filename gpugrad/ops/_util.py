@@ -1,8 +1,12 @@
 """Helpers every op shares: undoing broadcasting, reading dim/axis arguments, coercing operands."""
 from __future__ import annotations
 
+import numpy as _np
+
 from ..tensor import Tensor, tensor as _tensor
 from .. import _dtype
+
+_PY_SCALARS = (int, float, bool)
 
 
 def unbroadcast(g, shape):
@@ -45,7 +49,11 @@ def keep(keepdim, keepdims):
 def as_operand(x, like: Tensor):
     """A second operand: Tensors pass; Python scalars pass as constants; arrays and lists become Tensors on
     ``like``'s device."""
-    if isinstance(x, Tensor) or isinstance(x, (int, float, bool)):
+    if isinstance(x, Tensor) or x.__class__ in _PY_SCALARS:
+        return x
+    if isinstance(x, _np.generic):      # a NumPy scalar counts as a Python number (np.float64 would upcast)
+        return x.item()
+    if isinstance(x, (int, float, bool)):
         return x
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"expected a Tensor, an array or a number as the second operand of a tensor of shape "

@@ -339,10 +339,10 @@ def _binary(fn, cls):
             a = promote_scalar(a, b)
             if isinstance(b, Tensor) and a.data.dtype is not b.data.dtype:
                 a, b = promote_pair(a, b)
-        elif isinstance(a, (int, float, bool)):                 # reflected: scalar OP tensor
-            b = promote_scalar(b, a)
-        else:                                                   # reflected: array OP tensor
+        else:                                                   # reflected: scalar or array OP tensor
             a = as_operand(a, b)
+            if not isinstance(a, Tensor):
+                b = promote_scalar(b, a)
         try:
             return cls.apply(a, b)
         except ValueError:
@@ -465,7 +465,10 @@ def where(cond, a, b):
     """Pick from a where cond holds, else from b; differentiable in a and b."""
     like = a if isinstance(a, Tensor) else b
     if not isinstance(like, Tensor):
-        raise TypeError("where: at least one of a and b must be a tensor")
+        if not isinstance(cond, Tensor):
+            raise TypeError("where: expected a bool tensor condition or a tensor among a and b")
+        from ..tensor import tensor
+        a = like = tensor(as_operand(a, cond), device=cond.device)   # scalars: the default dtypes, as PyTorch
     c = cond.data if isinstance(cond, Tensor) else like.xp.asarray(cond)
     if c.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
