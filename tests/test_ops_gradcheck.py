@@ -217,6 +217,8 @@ KINKS = {
     "norm_zero_row": lambda ns, x: ns.norm(x * ns.const(np.array([[1.0], [0.0], [1.0]])), dim=1),
     "norm_inf_ties": lambda ns, x: ns.norm(x, float("inf"), 1),
     "l1_loss_zero": lambda ns, x: ns.l1_loss(x, x.detach() * 0 + ns.const(_TIES)),
+    "std_of_constant_slice": lambda ns, x: ns.std(x[1:2, [0, 1, 3]], 1),
+    "std_correction0_one_element": lambda ns, x: x.std(0, correction=0)[0:1] + x[0:1, 0:1].std(correction=0),
 }
 
 

@@ -92,6 +92,31 @@ class Var(Function):
         return _reduction_jvp(self, t, self.axes, self.keepdim)
 
 
+class Std(Function):
+    """std = sqrt(var);  dstd/dx = (x - mean) / ((N - correction) std), taken as 0 where std = 0 (PyTorch's
+    convention: a constant slice has no preferred direction; the composite sqrt(var) would give 0 * inf)."""
+
+    def forward(self, x, axes, keepdim, correction):
+        self.axes, self.keepdim, self.correction = axes, keepdim, correction
+        y = self.xp.sqrt(x.var(axis=axes, ddof=correction, keepdims=True))
+        self.save_for_backward(x, y)
+        return y if keepdim else y.reshape(tuple(s for i, s in enumerate(x.shape)
+                                                 if not (axes is None or i in axes)))
+
+    def backward(self, g):
+        x, yk = self.saved
+        xp = self.xp
+        if isinstance(x, Tensor):    # double backward: the saved keepdim std is not the output, recompute it
+            yk = Std.apply(x, self.axes, True, self.correction)
+        n = _count(x.shape, self.axes)
+        g = _expand_back(g, x.shape, self.axes, self.keepdim, xp)
+        safe = xp.where(yk == 0, 1, yk)
+        return xp.where(yk == 0, 0 * g, g * (x - x.mean(axis=self.axes, keepdims=True)) / ((n - self.correction) * safe))
+
+    def jvp(self, t, *args):
+        return _reduction_jvp(self, t, self.axes, self.keepdim)
+
+
 class MaxMin(Function):
     """max/min values; the gradient goes to the extremal elements, split evenly among ties."""
 
@@ -246,8 +271,10 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
-    from .elementwise import sqrt
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+    """Standard deviation, Bessel-corrected by default (``correction=1``), as PyTorch."""
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return Std.apply(x, dims("std", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
 
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
