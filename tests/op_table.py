@@ -243,6 +243,9 @@ CASES = [
     Case("getitem_int_arrays_2d", lambda ns, a: a[ns.const(np.array([0, 2, 0])), ns.const(np.array([1, 1, 1]))],
          [((3, 4),)]),
     Case("getitem_int_array_slice", lambda ns, a: a[:, ns.const(np.array([3, 3, 0]))], [((3, 4),), (T(3, 4),)]),
+    # an integer beside an index array: PyTorch applies the integer first (NumPy would move the dims)
+    Case("getitem_int_and_array", lambda ns, a: a[1, :, ns.const(np.array([0, 3, 0]))], [((2, 3, 4),)]),
+    Case("getitem_array_none_int", lambda ns, a: a[None, ns.const(np.array([2, 0, 2])), None, 0], [((3, 4),)]),
     Case("getitem_bool_mask", lambda ns, a: a[ns.const(_MASK_34)], [((3, 4),)]),
     Case("getitem_bool_rows", lambda ns, a: a[ns.const(_MASK_3)], [((3, 4),), (T(3, 2),)]),
     Case("setitem_slice", lambda ns, a, v: _setitem(ns, a, v, (slice(None), slice(1, 3))),

@@ -462,8 +462,35 @@ def _convert_key(key, x):
     return tuple(out) if isinstance(key, tuple) else out[0]
 
 
+def _torch_order(key):
+    """NumPy counts an integer beside an index array as one more advanced index, so the indexed dims can
+    move to the front (``x[1, :, [0, 2]]``); PyTorch applies integers first, as basic indexing. Such a key
+    splits into a basic key (integers, slices, None, ...) and an advanced key for its result; None when
+    NumPy and PyTorch agree."""
+    if not isinstance(key, tuple):
+        return None
+    is_int = [isinstance(k, int) and not isinstance(k, bool) or
+              (getattr(k, "ndim", None) == 0 and k.dtype.kind in "iu") for k in key]
+    if not builtins.any(is_int) or not builtins.any(getattr(k, "ndim", 0) > 0 for k in key):
+        return None
+    basic, adv = [], []
+    for k, integer in zip(key, is_int):
+        if integer:
+            basic.append(k)
+        elif getattr(k, "ndim", 0) > 0:
+            basic.extend([builtins.slice(None)] * (k.ndim if k.dtype.kind == "b" else 1))
+            adv.append(k)
+        else:                                  # a slice, None (a new dim, then taken whole) or Ellipsis
+            basic.append(k)
+            adv.append(k if k is Ellipsis else builtins.slice(None))
+    return tuple(basic), tuple(adv)
+
+
 def getitem(x, key):
     key = _convert_key(key, x)
+    split = _torch_order(key)
+    if split is not None:
+        return getitem(getitem(x, split[0]), split[1])
     try:
         if x.requires_grad or x._fw_tangent is not None:     # recorded, or a forward-AD tangent to carry
             return _view_of(GetItem.apply(x, key), x)
