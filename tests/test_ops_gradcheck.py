@@ -301,3 +301,82 @@ def test_broadcasting_gradients_match_torch_for_random_shapes():
             assert x.grad.shape == tuple(t.shape)
             np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
     check()
+
+
+# -- seeded random sweeps against PyTorch: indexing keys and reductions' dim/keepdim ---------------------------------
+def _random_key(rnd, rng, shape):
+    key, i, ellipsis = [], 0, False
+    while i < len(shape) and rnd.random() > 0.15:
+        r, n = rnd.random(), shape[i]
+        if r < 0.25:
+            key.append(rnd.randint(-n, n - 1))
+        elif r < 0.55:
+            key.append(slice(rnd.randint(-n, n), rnd.randint(-n, n), rnd.randint(1, 3)))
+        elif r < 0.65:
+            key.append(None)
+            continue
+        elif r < 0.72 and not ellipsis:
+            key.append(Ellipsis)
+            ellipsis, i = True, len(shape) - rnd.randint(0, len(shape) - i)
+            continue
+        elif r < 0.85:
+            key.append(rng.integers(-n, n, rnd.randint(1, 4)))
+        else:
+            key.append(rng.random(n) > 0.5)
+        i += 1
+    return tuple(key)
+
+
+def _vjp_matches(x, y, tx, ty, rng, torch):
+    assert tuple(y.shape) == tuple(ty.shape)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    w = rng.standard_normal(tuple(ty.shape))
+    (y * gg.tensor(w)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_random_indexing_keys_match_torch():
+    torch = pytest.importorskip("torch")
+    import random
+    rnd, rng, checked = random.Random(5), np.random.default_rng(5), 0
+    while checked < 200:
+        shape = tuple(rnd.randint(1, 4) for _ in range(rnd.randint(1, 3)))
+        a, key = rng.standard_normal(shape), _random_key(rnd, rng, shape)
+        try:
+            tx = torch.tensor(a, requires_grad=True)
+            ty = tx[tuple(torch.tensor(k) if isinstance(k, np.ndarray) else k for k in key)]
+        except (IndexError, RuntimeError, ValueError):
+            continue                            # not a valid key for PyTorch: nothing to compare
+        x = gg.tensor(a, requires_grad=True)
+        y = x[tuple(gg.tensor(k) if isinstance(k, np.ndarray) else k for k in key)]
+        _vjp_matches(x, y, tx, ty, rng, torch)
+        checked += 1
+
+
+_REDUCTIONS = {
+    "sum": lambda m, x, d, k: x.sum(d, keepdim=k), "mean": lambda m, x, d, k: x.mean(d, keepdim=k),
+    "var": lambda m, x, d, k: x.var(d, keepdim=k), "std": lambda m, x, d, k: x.std(d, keepdim=k, correction=0),
+    "amax": lambda m, x, d, k: m.amax(x, d, keepdim=k), "amin": lambda m, x, d, k: m.amin(x, d, keepdim=k),
+    "logsumexp": lambda m, x, d, k: m.logsumexp(x, d, keepdim=k),
+    "norm": lambda m, x, d, k: m.norm(x, 3, d, keepdim=k), "norm_inf": lambda m, x, d, k: m.norm(x, float("inf"), d,
+                                                                                                  keepdim=k),
+}
+
+
+def test_random_reduction_dims_match_torch():
+    torch = pytest.importorskip("torch")
+    import random
+    rnd, rng = random.Random(7), np.random.default_rng(7)
+    for _ in range(40):
+        nd = rnd.randint(1, 4)
+        shape = tuple(rnd.randint(1, 4) for _ in range(nd))
+        d = tuple(a - nd * rnd.randint(0, 1) for a in rnd.sample(range(nd), rnd.randint(1, nd)))
+        d = d[0] if len(d) == 1 and rnd.random() < 0.5 else d
+        k = rnd.random() < 0.5
+        a = rng.standard_normal(shape)
+        for name, f in _REDUCTIONS.items():
+            if name == "var" and np.prod([shape[i] for i in np.atleast_1d(d)]) == 1:
+                continue                        # var of one element with correction 1: 0/0 in both
+            x, tx = gg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+            _vjp_matches(x, f(gg, x, d, k), tx, f(torch, tx, d, k), rng, torch)
