@@ -3,6 +3,7 @@
     gpugrad train                      # an MLP on the 8x8 digits (offline), results in ./gpugrad-runs/digits
     gpugrad train --data spirals --hidden 64,64 --activation tanh --epochs 200
     gpugrad lr-find --optimizer sgd    # learning-rate range test, plot and suggestion
+    gpugrad sweep --lr-range 1e-4,1e-1 --batch-sizes 16,128 --linear-scaling   # final losses, as a table
     gpugrad info                       # versions, devices, BLAS, CUDA, CuPy, Numba threading layer
     gpugrad bench                      # gpugrad.bench.* suites, as a ratio table
 
@@ -13,6 +14,7 @@ and exit status 1, never a traceback (``GPUGRAD_TRACEBACK=1`` shows it).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -41,6 +43,20 @@ def _sizes(text):
     return sizes
 
 
+def _pair(kind):
+    def parse(text):
+        parts = text.replace(" ", "").split(",")
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            return kind(parts[0]), kind(parts[1])
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected two comma-separated {kind.__name__}s like LOW,HIGH, "
+                                             f"got {text!r}")
+    parse.__name__ = f"pair of {kind.__name__}s"
+    return parse
+
+
 def _positive(kind):
     def parse(text):
         try:
@@ -54,7 +70,7 @@ def _positive(kind):
     return parse
 
 
-def _add_model_args(p):
+def _add_model_args(p, single_run=True):
     from .data import DATASETS
     g = p.add_argument_group("data and model")
     g.add_argument("--data", default="digits", choices=sorted(DATASETS), help="data set (default: digits, offline)")
@@ -68,9 +84,10 @@ def _add_model_args(p):
     g.add_argument("--dropout", type=float, default=0.0)
     o = p.add_argument_group("optimization")
     o.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
-    o.add_argument("--lr", type=_positive(float), default=None, help="learning rate (default per optimizer)")
     o.add_argument("--weight-decay", type=float, default=0.0)
-    o.add_argument("--batch-size", type=_positive(int), default=32)
+    if single_run:
+        o.add_argument("--lr", type=_positive(float), default=None, help="learning rate (default per optimizer)")
+        o.add_argument("--batch-size", type=_positive(int), default=32)
     r = p.add_argument_group("run")
     r.add_argument("--device", default="auto", help="auto (a GPU if one answers, else cpu), cpu, cuda, cuda:N")
     r.add_argument("--seed", type=int, default=0)
@@ -80,9 +97,11 @@ def _add_model_args(p):
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    parser = argparse.ArgumentParser(prog="gpugrad", description="gpugrad: train, inspect and benchmark.")
+    parser = argparse.ArgumentParser(prog="gpugrad", description="gpugrad: train, inspect and benchmark.",
+                                     allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"gpugrad {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub.add_parser = functools.partial(sub.add_parser, allow_abbrev=False)   # `--lr` is not `--lr-range`
 
     t = sub.add_parser("train", help="train an MLP on a data set; write history, plot and checkpoint",
                        description="Train an MLP; print the final train/test accuracy; write history.csv/.json, "
@@ -100,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--start-lr", type=_positive(float), default=1e-6)
     f.add_argument("--end-lr", type=_positive(float), default=10.0)
     f.add_argument("--num-iter", type=_positive(int), default=100)
+
+    w = sub.add_parser("sweep", help="learning rates (log grid) x batch sizes (powers of two): final losses",
+                       description="Train one model per learning rate and batch size, from the same initial "
+                                   "weights; print the final train/test loss and metric of each as a table and "
+                                   "write sweep.csv/sweep.json.")
+    _add_model_args(w, single_run=False)
+    w.add_argument("--lr-range", type=_pair(float), default=(1e-4, 1e-1), help="lowest,highest lr (default "
+                   "1e-4,1e-1)")
+    w.add_argument("--num-lrs", type=_positive(int), default=4, help="lrs on the log grid (default 4)")
+    w.add_argument("--batch-sizes", type=_pair(int), default=(16, 128), help="smallest,largest batch size, "
+                   "powers of two between (default 16,128)")
+    w.add_argument("--linear-scaling", action="store_true", help="lr x batch / smallest batch (Goyal et al.)")
+    w.add_argument("--epochs", type=_positive(int), default=5)
 
     sub.add_parser("info", help="versions, devices, BLAS, CUDA, CuPy, Numba threading layer")
 
@@ -135,11 +167,11 @@ def make_optimizer(name, params, lr, weight_decay=0.0):
     return cls(params, lr=lr, weight_decay=weight_decay)
 
 
-def _setup(args):
-    """Data bundle, loaders, model, loss and optimizer from the shared arguments."""
+def _problem(args):
+    """The data bundle, a model factory, the loss, the metrics and the device from the shared arguments."""
     import gpugrad as gg
     from . import nn
-    from .data import DataLoader, load
+    from .data import load
     if not 0 < args.test_fraction < 1:
         raise CLIError(f"--test-fraction must be between 0 and 1, got {args.test_fraction}")
     if not 0 <= args.dropout < 1:
@@ -147,11 +179,21 @@ def _setup(args):
     device = resolve_device(args.device)
     gg.manual_seed(args.seed)
     data = load(args.data, test_fraction=args.test_fraction, seed=args.seed)
-    out_dim = data.num_classes or 1
-    model = nn.MLP([data.num_features, *args.hidden, out_dim], activation=args.activation, dropout=args.dropout,
-                   norm=args.norm, init=args.init, device=device)
+    sizes = [data.num_features, *args.hidden, data.num_classes or 1]
+
+    def make_model():
+        return nn.MLP(sizes, activation=args.activation, dropout=args.dropout, norm=args.norm, init=args.init,
+                      device=device)
     loss_fn = nn.CrossEntropyLoss() if data.num_classes else nn.MSELoss()
     metrics = ("accuracy",) if data.num_classes else ("mse",)
+    return data, make_model, loss_fn, metrics, device
+
+
+def _setup(args):
+    """Data bundle, loaders, model, loss and optimizer for one run (train, lr-find)."""
+    from .data import DataLoader
+    data, make_model, loss_fn, metrics, device = _problem(args)
+    model = make_model()
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     opt = make_optimizer(args.optimizer, model.parameters(), lr, args.weight_decay)
     train_loader = DataLoader(data.train, batch_size=args.batch_size, shuffle=True, seed=args.seed, device=device)
@@ -224,6 +266,35 @@ def cmd_lr_find(args):
     print(f"gpugrad lr-find: {data.name}, {args.optimizer}, batch {args.batch_size}, on {device}")
     print(res)
     print(f"wrote {png}, {out / 'lr_find.json'}")
+    return 0
+
+
+def cmd_sweep(args):
+    import csv
+    from .train import format_table, log_grid, pow2_grid, sweep
+    (lo, hi), (b_lo, b_hi) = args.lr_range, args.batch_sizes
+    if not 0 < lo <= hi:
+        raise CLIError(f"--lr-range: need 0 < lowest <= highest, got {lo:g},{hi:g}")
+    if not 1 <= b_lo <= b_hi:
+        raise CLIError(f"--batch-sizes: need 1 <= smallest <= largest, got {b_lo},{b_hi}")
+    data, make_model, loss_fn, metrics, device = _problem(args)
+    lrs, sizes = log_grid(lo, hi, args.num_lrs), pow2_grid(b_lo, b_hi)
+    print(f"gpugrad sweep: {data.name}, {args.optimizer}, lrs {', '.join(f'{v:.3g}' for v in lrs)} x batch sizes "
+          f"{', '.join(map(str, sizes))}{' (linear scaling)' if args.linear_scaling else ''}, {args.epochs} epochs "
+          f"each, on {device}")
+    rows = sweep(make_model, lambda params, lr: make_optimizer(args.optimizer, params, lr, args.weight_decay),
+                 loss_fn, data.train, lrs, sizes, args.epochs, val_set=data.test,
+                 linear_scaling=args.linear_scaling, metrics=metrics, seed=args.seed, device=device,
+                 progress=not args.quiet)
+    print(format_table(rows))
+    out = args.out or Path("gpugrad-runs") / f"{args.data}-sweep"
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "sweep.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    (out / "sweep.json").write_text(json.dumps(rows, indent=1))
+    print(f"wrote {out / 'sweep.csv'}, {out / 'sweep.json'}")
     return 0
 
 
@@ -349,7 +420,7 @@ def cmd_bench(args):
     return 0
 
 
-COMMANDS = {"train": cmd_train, "lr-find": cmd_lr_find, "info": cmd_info, "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "lr-find": cmd_lr_find, "sweep": cmd_sweep, "info": cmd_info, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:

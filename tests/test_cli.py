@@ -56,6 +56,18 @@ def test_lr_find_command(tmp_path, capsys):
     assert (tmp_path / "lr_find.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_sweep_command(tmp_path, capsys):
+    rc, out, _ = _run(["sweep", "--data", "xor", "--hidden", "8", "--epochs", "2", "--num-lrs", "2", "--lr-range",
+                       "1e-3,1e-1", "--batch-sizes", "16,32", "--linear-scaling", "--out", str(tmp_path), "--quiet"],
+                      capsys)
+    assert rc == 0
+    rows = json.loads((tmp_path / "sweep.json").read_text())
+    assert [(r["lr"], r["batch_size"]) for r in rows] == [(1e-3, 16), (0.1, 16), (1e-3, 32), (0.1, 32)]
+    assert [r["effective_lr"] for r in rows] == pytest.approx([1e-3, 0.1, 2e-3, 0.2])
+    assert rows[1]["train_loss"] < rows[0]["train_loss"]          # on XOR, 2 epochs at 1e-3 barely move
+    assert "effective_lr" in out and len((tmp_path / "sweep.csv").read_text().splitlines()) == 5
+
+
 @pytest.mark.parametrize("argv,msg", [
     (["train", "--hidden", "12,x"], "comma-separated layer widths"),
     (["train", "--epochs", "0"], "must be positive"),
@@ -66,6 +78,9 @@ def test_lr_find_command(tmp_path, capsys):
     (["train", "--device", "tpu"], "--device"),
     (["lr-find", "--start-lr", "1", "--end-lr", "0.1"], "--start-lr"),
     (["bench", "nope"], "unknown bench suite"),
+    (["sweep", "--lr-range", "1"], "LOW,HIGH"),
+    (["sweep", "--batch-sizes", "64,16"], "--batch-sizes"),
+    (["sweep", "--lr", "0.1"], "unrecognized arguments"),
     ([], "required"),
 ])
 def test_bad_arguments_exit_2_with_a_message(argv, msg, capsys):
