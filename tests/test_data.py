@@ -1,5 +1,4 @@
 """gpugrad.data: datasets, the DataLoader's sampling and device placement, data sets, standardization."""
-import gzip
 import hashlib
 
 import numpy as np
