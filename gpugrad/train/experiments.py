@@ -17,7 +17,8 @@ from ..data import DataLoader, TensorDataset
 from ..tensor import Tensor, manual_seed
 from .loop import fit, evaluate
 
-__all__ = ["random_label_check", "sweep", "log_grid", "pow2_grid", "format_table", "epochs_to_reach"]
+__all__ = ["random_label_check", "summarize_random_labels", "sweep", "log_grid", "pow2_grid", "format_table",
+           "epochs_to_reach"]
 
 
 def log_grid(lo, hi, num):
@@ -76,8 +77,6 @@ def summarize_random_labels(result, fraction=0.1) -> str:
         lines.append("; ".join(parts))
     return "\n".join(lines)
 
-
-__all__.append("summarize_random_labels")
 
 
 def sweep(make_model, make_optimizer, loss_fn, train_set, lrs, batch_sizes, epochs, val_set=None,
