@@ -357,3 +357,13 @@ def test_fit_syncs_with_the_host_per_epoch_not_per_step(with_health):
             callbacks=[GradientHealth()] if with_health else [], progress=False)
         counts.append(strict.sync_count() - before)
     assert counts[0] == counts[1], counts        # the number of host copies does not grow with the steps
+
+
+@pytest.mark.parametrize("module", ["gpugrad.data", "gpugrad.data.dataset", "gpugrad.data.loader",
+                                    "gpugrad.data.datasets", "gpugrad.data.transforms", "gpugrad.train.loop",
+                                    "gpugrad.train.history", "gpugrad.train.metrics", "gpugrad.train.lr_finder"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert res.attempted > 0 and res.failed == 0
