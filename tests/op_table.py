@@ -300,6 +300,14 @@ CASES = [
                                                                          label_smoothing=0.1), [((4, 5),)]),
     Case("cross_entropy_weight", lambda ns, a: ns.cross_entropy(a, ns.const(_TARGET_IGN),
                                                                 weight=ns.const(_WEIGHT_5)), [((4, 5),)]),
+    Case("cross_entropy_weight_smoothing", lambda ns, a, **k: ns.cross_entropy(a, ns.const(_TARGET_IGN),
+                                                                                weight=ns.const(_WEIGHT_5), **k),
+         [((4, 5),)], kwargs=dict(label_smoothing=0.2)),
+    Case("cross_entropy_weight_smoothing_sum", lambda ns, a: ns.cross_entropy(
+        a, ns.const(_TARGET_SPATIAL), weight=ns.const(_WEIGHT_5[:3]), label_smoothing=0.1, reduction="sum"),
+        [((2, 3, 2, 2),)]),
+    Case("cross_entropy_weight_smoothing_none", lambda ns, a: ns.cross_entropy(
+        a, ns.const(_TARGET_IGN), weight=ns.const(_WEIGHT_5), label_smoothing=0.3, reduction="none"), [((4, 5),)]),
     Case("cross_entropy_probs", lambda ns, a: ns.cross_entropy(a, ns.const(_PROBS_45)), [((4, 5),)]),
     Case("cross_entropy_probs_smoothing", lambda ns, a: ns.cross_entropy(a, ns.const(_PROBS_45), reduction="sum",
                                                                          label_smoothing=0.2), [((4, 5),)]),

@@ -380,3 +380,16 @@ def test_random_reduction_dims_match_torch():
                 continue                        # var of one element with correction 1: 0/0 in both
             x, tx = gg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
             _vjp_matches(x, f(gg, x, d, k), tx, f(torch, tx, d, k), rng, torch)
+
+
+@pytest.mark.parametrize("weight", [None, np.array([1.0, 2.0, 0.5])])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_with_every_target_ignored_is_zero_not_nan(weight, smoothing, device):
+    """A deliberate difference from PyTorch (which returns nan from 0/0): a batch whose targets are all
+    ignore_index contributes a zero loss and zero gradients, so it cannot poison a training run."""
+    x = gg.randn(2, 3, dtype=gg.float64, device=device, requires_grad=True)
+    w = None if weight is None else gg.tensor(weight, device=device)
+    loss = nn_ops.cross_entropy(x, gg.tensor([-100, -100], device=device), weight=w, label_smoothing=smoothing)
+    assert loss.item() == 0.0
+    loss.backward()
+    assert np.all(x.grad.cpu().numpy() == 0.0)

@@ -536,7 +536,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _check_classes("cross_entropy", t, c, ignore_index)
     if weight is not None:
         if label_smoothing:
-            raise NotImplementedError("cross_entropy: weight together with label_smoothing is not supported")
+            return _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, label_smoothing, expect)
         return nll_loss(log_softmax(input, 1), target, weight, ignore_index, reduction)
     loss = CrossEntropy.apply(x, t.data, ignore_index, label_smoothing)
     if reduction == "mean":
@@ -545,6 +545,26 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if reduction == "none":
         return S.reshape(loss, expect)
     return _reduce("cross_entropy", loss, reduction)
+
+
+def _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, eps, expect):
+    """PyTorch's class-weighted label smoothing, from rows ``x`` (M, C) and targets ``t`` (M,):
+    (1 - eps) nll_loss(logp, t, weight) + (eps / C) sum_i s_i, with s_i = -sum_c w_c logp_ic on the rows
+    that are not ignored; 'mean' divides the smoothing term by sum_i w_{t_i} too, as nll_loss does."""
+    xp, c = x.xp, x.shape[1]
+    logp = log_softmax(x, 1)
+    nll = nll_loss(logp, t, weight, ignore_index, reduction)
+    valid = t.data != ignore_index
+    w = (weight.data if isinstance(weight, Tensor) else xp.asarray(weight)).astype(x.dtype, copy=False)
+    smooth = -R.sum(logp * Tensor._make(w, None), 1) * Tensor._make(valid.astype(x.dtype), None)
+    if reduction == "mean":
+        denom = xp.maximum((w[xp.where(valid, t.data, 0)] * valid).sum(), 1e-12)   # all ignored: 0, not nan
+        smooth = R.sum(smooth) / Tensor._make(denom.astype(x.dtype), None)
+    elif reduction == "none":
+        nll, smooth = S.reshape(nll, expect), S.reshape(smooth, expect)
+    else:
+        smooth = _reduce("cross_entropy", smooth, reduction)
+    return (1 - eps) * nll + (eps / c) * smooth
 
 
 def _check_classes(op, t, c, ignore_index):
@@ -569,10 +589,11 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     xp = x.xp
     valid = t.data != ignore_index
     safe = xp.where(valid, t.data, 0)
-    picked = S.gather(x, 1, Tensor._make(safe[:, None], None))[:, 0]
+    # indices checked above (on the CPU): Gather directly, since gather()'s own bounds check syncs a GPU
+    picked = S.Gather.apply(x, safe[:, None], 1)[:, 0]
     w = xp.asarray(valid, dtype=x.dtype)
     if weight is not None:
-        w = w * weight.data[safe]
+        w = w * weight.data[safe].astype(x.dtype, copy=False)
     wt = Tensor._make(w, None)
     loss = -picked * wt
     if reduction == "mean":
