@@ -9,17 +9,15 @@ divergence); a causal exponential average, checked as the sweep goes, decides wh
 
 The model's and the optimizer's state are restored afterwards.
 
->>> import gpugrad as gg
 >>> from gpugrad import nn, optim
->>> from gpugrad.data import DataLoader, TensorDataset, xor
+>>> from gpugrad.data import DataLoader, TensorDataset, regression
 >>> from gpugrad.train import lr_find
->>> X, y = xor(512, seed=0)
->>> _ = gg.manual_seed(0)
->>> model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
->>> res = lr_find(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
-...               DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True, seed=0), num_iter=60)
->>> 1e-6 < res.suggestion < 10
-True
+>>> X, y = regression(256, seed=0)
+>>> model = nn.Linear(4, 1)
+>>> res = lr_find(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1),
+...               DataLoader(TensorDataset(X, y), batch_size=32), start_lr=1e-3, end_lr=100.0, num_iter=80)
+>>> res.diverged, res.suggestion < res.min_loss_lr < 2.0     # least squares: SGD diverges above ~2/lambda_max
+(True, True)
 """
 from __future__ import annotations
 
