@@ -392,3 +392,16 @@ def test_inplace_with_a_view_of_itself_as_operand_is_detected(device):
     y.mul_(y[0:1])                            # the saved view y[0:1] is overwritten by the write
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_mlp_gradients_equal_the_hand_derived_ones():
+    """The per-op overhead benchmark's MLP (784-512-512-10, ReLU, softmax cross-entropy): autograd's loss
+    and every parameter gradient equal the hand-written NumPy backward the benchmark compares against."""
+    from gpugrad.bench.overhead import _mlp
+    (np_step, gg_step), = _mlp(8, with_torch=False).values()
+    loss_np, grads_np = np_step()
+    loss, grads = gg_step()
+    assert loss.item() == pytest.approx(float(loss_np), rel=1e-5)
+    for (gw, gb), (nw, nb) in zip(grads, grads_np):
+        np.testing.assert_allclose(gw.numpy(), nw, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(gb.numpy(), nb, rtol=1e-4, atol=1e-6)

@@ -84,7 +84,7 @@ def _tiny(n=8):
     return out
 
 
-def _mlp(batch, sizes=(784, 512, 512, 10)):
+def _mlp(batch, sizes=(784, 512, 512, 10), with_torch=True):
     """A 784-512-512-10 ReLU MLP with softmax cross-entropy: forward and backward of one batch."""
     import gpugrad as gg
     from gpugrad.nn import functional as F
@@ -129,12 +129,15 @@ def _mlp(batch, sizes=(784, 512, 512, 10)):
             h = F.linear(h, w, b)
             if i < len(gparams) - 1:
                 h = F.relu(h)
-        F.cross_entropy(h, gy).backward()
+        loss = F.cross_entropy(h, gy)
+        loss.backward()
+        grads = [(w.grad, b.grad) for w, b in reversed(gparams)]     # last layer first, as np_step
         for w, b in gparams:
             w.grad = b.grad = None
+        return loss, grads
 
     fns = (np_step, gg_step)
-    torch = _torch()
+    torch = _torch() if with_torch else None
     if torch is not None:
         tF = torch.nn.functional
         tparams = [(torch.from_numpy(w.copy()).requires_grad_(), torch.from_numpy(b.copy()).requires_grad_())
