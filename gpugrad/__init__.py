@@ -5,7 +5,7 @@
 >>> y = (x**2 + (x**2).sin()) * x**2
 >>> y.backward()
 >>> round(y.item(), 2), round(x.grad.item(), 2)
-(12.97, 18.5)
+(12.97, 18.51)
 """
 from __future__ import annotations
 
