@@ -11,11 +11,23 @@
 //   launching) gives NaN instead of a read out of bounds.
 // Forward keeps (m, ls) per row -- 2 N values instead of the N x C log-probabilities -- for the backward.
 //
-// Launch schemes (1-D grid-stride loops, block 256, grid min(ceil(work / 256), 32 * #SMs)):
+// Launch schemes (block 256; grid-stride loops, grid capped at 32 * #SMs):
 //   softmax_ce_fwd: one thread per row, two sweeps over its row (max, then the sums; the second sweep
-//       hits L1). Right for classifier heads (C up to a few thousand, N up to ~1e5 rows); a vocabulary-sized
-//       C would want a block per row with a shared-memory reduction.
+//       hits L1). For narrow classifier heads (C < 128, e.g. 10 classes), where a block per row would idle.
+//   softmax_ce_fwd_block: one block per row (grid-stride over rows), its threads striding over the columns
+//       (coalesced), then shared-memory tree reductions of the max and of the two sums. For wide rows
+//       (C >= 128, up to vocabulary sizes). Needs blockDim.x a power of two <= 256.
 //   softmax_ce_bwd: one thread per element of the N x C gradient (coalesced reads and writes).
+// Both forwards compute the same values in a different order of summation.
+
+// one row's loss from its statistics (m, ls = log sum e^(x - m), zsum = sum (x - m)) and its target
+template <typename T>
+__device__ __forceinline__ T row_loss(const T* x, long long t, long long c, long long ignore_index, T eps, T m,
+                                      T ls, T zsum) {
+    if (t == ignore_index) return T(0);
+    if (t < 0 || t >= c) return zsum * T(0) / T(0);    // NaN, not a read out of bounds
+    return -(T(1) - eps) * ((x[t] - m) - ls) - eps / T(c) * (zsum - T(c) * ls);
+}
 
 template <typename T>
 __global__ void softmax_ce_fwd(const T* __restrict__ logits, const long long* __restrict__ target,
@@ -35,15 +47,51 @@ __global__ void softmax_ce_fwd(const T* __restrict__ logits, const long long* __
         T ls = log(s);
         row_max[r] = m;
         row_ls[r] = ls;
-        long long t = target[r];
-        if (t == ignore_index) {
-            loss[r] = T(0);
-        } else if (t < 0 || t >= c) {
-            loss[r] = zsum * T(0) / T(0);     // NaN, not a read out of bounds
-        } else {
-            T logp_t = (x[t] - m) - ls;
-            loss[r] = -(T(1) - eps) * logp_t - eps / T(c) * (zsum - T(c) * ls);
+        loss[r] = row_loss(x, target[r], c, ignore_index, eps, m, ls, zsum);
+    }
+}
+
+template <typename T>
+__global__ void softmax_ce_fwd_block(const T* __restrict__ logits, const long long* __restrict__ target,
+                                     T* loss, T* row_max, T* row_ls, long long n, long long c,
+                                     long long ignore_index, T eps) {
+    __shared__ T red[2][256];
+    const unsigned tid = threadIdx.x;
+    for (long long r = blockIdx.x; r < n; r += gridDim.x) {
+        const T* x = logits + r * c;
+        T m = x[0];
+        for (long long j = tid; j < c; j += blockDim.x) m = x[j] > m ? x[j] : m;
+        red[0][tid] = m;
+        __syncthreads();
+        for (unsigned s = blockDim.x / 2; s > 0; s >>= 1) {      // tree reduction: max
+            if (tid < s) red[0][tid] = red[0][tid + s] > red[0][tid] ? red[0][tid + s] : red[0][tid];
+            __syncthreads();
         }
+        m = red[0][0];
+        __syncthreads();                                        // everyone has read m before red is reused
+        T s_exp = T(0), zsum = T(0);
+        for (long long j = tid; j < c; j += blockDim.x) {
+            T zj = x[j] - m;
+            s_exp += exp(zj);
+            zsum += zj;
+        }
+        red[0][tid] = s_exp;
+        red[1][tid] = zsum;
+        __syncthreads();
+        for (unsigned s = blockDim.x / 2; s > 0; s >>= 1) {      // tree reduction: both sums
+            if (tid < s) {
+                red[0][tid] += red[0][tid + s];
+                red[1][tid] += red[1][tid + s];
+            }
+            __syncthreads();
+        }
+        if (tid == 0) {
+            T ls = log(red[0][0]);
+            row_max[r] = m;
+            row_ls[r] = ls;
+            loss[r] = row_loss(x, target[r], c, ignore_index, eps, m, ls, red[1][0]);
+        }
+        __syncthreads();                                        // red is reused by the next row
     }
 }
 

@@ -6,6 +6,10 @@ The simulated launches use small blocks (64) and grids (3 blocks), so sizes like
 strides and end in a partial block. Tolerances: float64 1e-12 relative + 1e-12 absolute; float32 1e-5 relative + 1e-5
 absolute (the kernels and NumPy round transcendental functions differently, and derivatives such as
 gelu_tanh's sum terms of size |x| that cancel near its minimum)."""
+import signal
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -28,7 +32,7 @@ def act_k():
 
 @pytest.fixture(scope="module")
 def ce_k():
-    return _hostsim.HostKernels("softmax_ce", S.KERNELS)
+    return _hostsim.HostKernels("softmax_ce", S.KERNELS, threaded=S.BLOCK_KERNELS)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +93,9 @@ def test_larger_launch_shape(act_k):
                                **tol(np.float32))
 
 
-CE_SHAPES = [(1, 1), (1, 5), (7, 3), (64, 10), (65, 10), (200, 37), (3, 1000), (0, 4)]
+# a thread per row below BLOCK_MIN_CLASSES (128) columns, a block per row from there (65 rows over a grid of 3
+# blocks: 22 grid strides; 129 and 1000 columns: partial sweeps of the 64-thread block)
+CE_SHAPES = [(1, 1), (1, 5), (7, 3), (64, 10), (65, 10), (200, 37), (0, 4), (1, 128), (65, 129), (3, 1000)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -108,11 +114,12 @@ def test_softmax_ce(ce_k, dtype, smoothing):
                                    S.ce_backward_reference(x, t, m_r, ls_r, g, -100, smoothing), **tol(dtype))
 
 
-def test_softmax_ce_huge_logits(ce_k):
+@pytest.mark.parametrize("c", [6, 200])                        # thread per row, block per row
+def test_softmax_ce_huge_logits(ce_k, c):
     """Logits of magnitude 1e30 in float32: finite, and equal to the float64 reference."""
     rng = np.random.default_rng(5)
-    x = (rng.standard_normal((9, 6)) * 1e30).astype(np.float32)
-    t = rng.integers(0, 6, 9)
+    x = (rng.standard_normal((9, c)) * 1e30).astype(np.float32)
+    t = rng.integers(0, c, 9)
     loss, m, ls = S.forward_cuda(x, t, -100, 0.0, kernels=ce_k)
     dx = S.backward_cuda(x, t, m, ls, np.ones(9, np.float32), -100, 0.0, kernels=ce_k)
     x64 = x.astype(np.float64)
@@ -188,9 +195,15 @@ def test_fill(optim_k):
         assert not buf.any()
 
 
-def test_syncthreads_is_refused():
-    """Sequential threads cannot wait on each other: the shim aborts instead of computing garbage."""
-    assert "__syncthreads() { std::abort(); }" in _hostsim.SHIM
+def test_block_kernel_needs_the_threaded_simulation():
+    """A kernel that waits at __syncthreads cannot run with sequential threads: the shim aborts (in a child
+    process here) rather than compute garbage."""
+    code = ("import numpy as np\n"
+            "from gpugrad.kernels import softmax_ce as S, _hostsim\n"
+            "k = _hostsim.HostKernels('softmax_ce', S.KERNELS)      # no threaded=\n"
+            "S.forward_cuda(np.zeros((2, 300), np.float32), np.zeros(2, np.int64), kernels=k)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == -signal.SIGABRT, (r.returncode, r.stderr[-500:])
 
 
 # -- the whole GPU dispatch path, with the host simulation standing in for the GPU -----------------------------

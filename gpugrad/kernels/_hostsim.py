@@ -8,9 +8,13 @@ expression, ``gg_launch_<i>(grid, block, void **args)`` that runs the kernel bod
 value), so the launch path of the real CuPy wrappers is exercised too: :class:`HostKernels` has the
 interface of ``_launch.CudaKernels`` and the wrappers take it in place of the GPU module.
 
-Sequential threads are exact for kernels whose threads never wait on each other: grid-stride elementwise and
-row-per-thread kernels (all of gpugrad's). ``__syncthreads`` aborts, so a kernel that relies on it cannot
-silently pass here.
+Two ways to run a launch. Sequential (``gg_launch_<i>``): threads one after another, exact and fast for
+kernels whose threads never wait on each other (grid-stride elementwise and row-per-thread kernels); there
+``__syncthreads`` aborts, so a kernel that relies on it cannot silently pass. Threaded
+(``gg_launch_threaded_<i>``, for the names a family lists in ``BLOCK_KERNELS``): the blocks one after another,
+each block's threads as real OS threads meeting at a ``std::barrier`` for ``__syncthreads``, with
+``__shared__`` arrays as function-local statics (one block at a time, so that is exactly shared memory).
+Warp-synchronous code (shuffles, votes) is not modelled: gpugrad's kernels reduce through shared memory.
 """
 from __future__ import annotations
 
@@ -27,19 +31,25 @@ import numpy as np
 from . import _launch
 
 SHIM = r"""
-// gpugrad host shim: CUDA built-ins for executing kernels sequentially on the CPU
+// gpugrad host shim: CUDA built-ins for executing kernels on the CPU
+#include <atomic>
+#include <barrier>
 #include <cmath>
 #include <cstdlib>
 #include <cstddef>
 #include <algorithm>
+#include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 struct dim3 { unsigned x = 1, y = 1, z = 1; };
-static dim3 threadIdx, blockIdx, blockDim, gridDim;
+static thread_local dim3 threadIdx, blockIdx;
+static dim3 blockDim, gridDim;
 #define __global__
 #define __device__
 #define __host__
 #define __forceinline__ inline
+// blocks run one after another, so a function-local static is exactly one block's shared memory
 #define __shared__ static
 // float overloads of the math functions, as CUDA's device headers declare them
 using std::exp; using std::log; using std::log1p; using std::expm1; using std::sqrt; using std::tanh;
@@ -52,9 +62,20 @@ inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
 inline float fmaxf(float a, float b) { return std::fmax(a, b); }
 inline float fminf(float a, float b) { return std::fmin(a, b); }
-template <typename T> inline T atomicAdd(T *a, T v) { T old = *a; *a = old + v; return old; }
-template <typename T> inline T atomicMax(T *a, T v) { T old = *a; *a = old > v ? old : v; return old; }
-inline void __syncthreads() { std::abort(); }  // threads run one after another here: cannot wait on each other
+template <typename T> inline T atomicAdd(T *a, T v) { return std::atomic_ref<T>(*a).fetch_add(v); }
+template <typename T> inline T atomicMax(T *a, T v) {
+    std::atomic_ref<T> r(*a);
+    T old = r.load();
+    while (old < v && !r.compare_exchange_weak(old, v)) {}
+    return old;
+}
+// the barrier of the block being run by real threads (run_threaded); null in sequential mode, where threads
+// run one after another and cannot wait on each other
+static std::barrier<> *gg_block_barrier = nullptr;
+inline void __syncthreads() {
+    if (gg_block_barrier == nullptr) std::abort();
+    gg_block_barrier->arrive_and_wait();
+}
 """
 
 DRIVER_HEAD = r"""
@@ -62,6 +83,7 @@ template <typename... A, std::size_t... I>
 static void gg_call(void (*k)(A...), void **args, std::index_sequence<I...>) {
     k(*static_cast<typename std::remove_reference<A>::type *>(args[I])...);
 }
+// sequential: every (block, thread) pair in order; exact for kernels whose threads never wait on each other
 template <typename... A>
 static void gg_run(void (*k)(A...), unsigned grid, unsigned block, void **args) {
     gridDim.x = grid;
@@ -72,6 +94,25 @@ static void gg_run(void (*k)(A...), unsigned grid, unsigned block, void **args) 
             threadIdx.x = t;
             gg_call(k, args, std::index_sequence_for<A...>{});
         }
+}
+// threaded: the blocks one after another, each block's threads as real threads meeting at __syncthreads
+template <typename... A>
+static void gg_run_threaded(void (*k)(A...), unsigned grid, unsigned block, void **args) {
+    gridDim.x = grid;
+    blockDim.x = block;
+    for (unsigned b = 0; b < grid; ++b) {
+        std::barrier<> bar(block);
+        gg_block_barrier = &bar;
+        std::vector<std::thread> threads;
+        for (unsigned t = 0; t < block; ++t)
+            threads.emplace_back([=] {
+                blockIdx.x = b;
+                threadIdx.x = t;
+                gg_call(k, args, std::index_sequence_for<A...>{});
+            });
+        for (auto &th : threads) th.join();
+        gg_block_barrier = nullptr;
+    }
 }
 """
 
@@ -89,6 +130,8 @@ def driver_source(stem: str, names) -> str:
     for i, name in enumerate(names):
         lines.append(f'extern "C" void gg_launch_{i}(unsigned g, unsigned b, void **a) '
                      f'{{ gg_run(&{name}, g, b, a); }}')
+        lines.append(f'extern "C" void gg_launch_threaded_{i}(unsigned g, unsigned b, void **a) '
+                     f'{{ gg_run_threaded(&{name}, g, b, a); }}')
     return "\n".join(lines) + "\n"
 
 
@@ -106,8 +149,8 @@ def build(stem: str, names) -> Path:
         cpp = out_dir / f"{stem}-{key}.cpp"
         cpp.write_text(src)
         tmp = out_dir / f"{stem}-{key}.{os.getpid()}.so"
-        r = subprocess.run([cxx, "-std=c++17", "-O2", "-ffp-contract=off", "-shared", "-fPIC", "-o", str(tmp),
-                            str(cpp)], capture_output=True, text=True)
+        r = subprocess.run([cxx, "-std=c++20", "-O2", "-ffp-contract=off", "-shared", "-fPIC", "-pthread", "-o",
+                            str(tmp), str(cpp)], capture_output=True, text=True)
         if r.returncode:
             raise RuntimeError(f"host compilation of {stem}.cu failed:\n{r.stderr[-4000:]}")
         os.replace(tmp, lib)                 # atomic: parallel test workers never load a half-written file
@@ -118,18 +161,20 @@ class HostKernels:
     """``_launch.CudaKernels``'s interface over the host build. A small block and grid by default, so that
     even modest sizes take several grid strides and leave a partial last block."""
 
-    def __init__(self, stem: str, names, block: int = 64, max_grid: int = 3):
+    def __init__(self, stem: str, names, block: int = 64, max_grid: int = 3, threaded=()):
         self.stem = stem
         self.names = tuple(names)
         self.block = block
         self.max_grid = max_grid
+        self.threaded = frozenset(threaded)     # kernels that use __syncthreads: run each block's threads for real
         self._lib = ctypes.CDLL(str(build(stem, self.names)))
         self._functions = {}
 
     def function(self, name):
         f = self._functions.get(name)
         if f is None:
-            sym = getattr(self._lib, f"gg_launch_{self.names.index(name)}")
+            mode = "threaded_" if name in self.threaded else ""
+            sym = getattr(self._lib, f"gg_launch_{mode}{self.names.index(name)}")
             sym.argtypes = (ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)
             sym.restype = None
 

@@ -76,6 +76,15 @@ def launch(kernels, name, n, *args):
     f((grid,), (block,), args)
 
 
+def launch_blocks(kernels, name, n_blocks, *args):
+    """Launch ``name`` with one block per work item (a row), ``n_blocks`` of them at most (grid-stride beyond
+    the grid cap); nothing for 0."""
+    if n_blocks <= 0:
+        return
+    f = kernels.function(name)
+    f((min(n_blocks, kernels.max_grid or 1),), (kernels.block,), args)
+
+
 def contiguous(xp, a, dtype=None):
     """``a`` as a C-contiguous array of its own shape (``xp.ascontiguousarray`` would turn 0-d into 1-d)."""
     if a.flags.c_contiguous and (dtype is None or a.dtype == dtype):

@@ -1,5 +1,6 @@
 """Fused softmax + cross-entropy from class indices, with ``ignore_index`` and label smoothing.
-Twin of kernels/softmax_ce.cu (kernels ``softmax_ce_fwd<T>`` / ``softmax_ce_bwd<T>``).
+Twin of kernels/softmax_ce.cu (kernels ``softmax_ce_fwd<T>`` (a thread per row), ``softmax_ce_fwd_block<T>``
+(a block per row, for wide rows) and ``softmax_ce_bwd<T>``).
 
 For a row x of C logits, target t, smoothing eps and q = (1 - eps) onehot(t) + eps / C:
 m = max x, ls = log sum e^(x - m), log p = (x - m) - ls, loss = -sum q log p, dloss/dx = g (p - q).
@@ -15,9 +16,15 @@ from numba import njit
 
 from . import select
 from ..backend import xp_of
-from ._launch import CudaKernels, launch, scalar_type, dtype_name, contiguous, numba_array
+from ._launch import CudaKernels, launch, launch_blocks, scalar_type, dtype_name, contiguous, numba_array
 
-KERNELS = tuple(f"softmax_ce_{d}<{t}>" for d in ("fwd", "bwd") for t in ("float", "double"))
+KERNELS = tuple(f"softmax_ce_{d}<{t}>" for d in ("fwd", "fwd_block", "bwd") for t in ("float", "double"))
+#: the kernels that synchronize a block (__syncthreads): the host simulation runs their threads for real
+BLOCK_KERNELS = tuple(k for k in KERNELS if "_block<" in k)
+#: from this many classes the forward runs a block per row instead of a thread per row. Chosen by the
+#: launch geometry, not measured (no GPU here): with C >= 128 a 256-thread block has at least half its
+#: threads busy on a row, and a thread-per-row sweep over >= 128 strided columns is uncoalesced
+BLOCK_MIN_CLASSES = 128
 
 
 # -- reference (plain xp: the specification) ------------------------------------------------------------------
@@ -105,8 +112,12 @@ def forward_cuda(logits, target, ignore_index=-100, label_smoothing=0.0, kernels
     t = contiguous(xp, target, xp.int64)
     n, c = x.shape
     loss, m, ls = xp.empty(n, x.dtype), xp.empty(n, x.dtype), xp.empty(n, x.dtype)
-    launch(kernels, f"softmax_ce_fwd<{dtype_name(x.dtype)}>", n, x, t, loss, m, ls, np.int64(n), np.int64(c),
-           np.int64(ignore_index), scalar_type(x.dtype)(label_smoothing))
+    args = (x, t, loss, m, ls, np.int64(n), np.int64(c), np.int64(ignore_index),
+            scalar_type(x.dtype)(label_smoothing))
+    if c >= BLOCK_MIN_CLASSES:
+        launch_blocks(kernels, f"softmax_ce_fwd_block<{dtype_name(x.dtype)}>", n, *args)
+    else:
+        launch(kernels, f"softmax_ce_fwd<{dtype_name(x.dtype)}>", n, *args)
     return loss, m, ls
 
 
