@@ -228,3 +228,10 @@ def test_clamp_needs_a_bound(device):
 
 def test_reductions_of_empty_tensors(device):
     _raises(RuntimeError, r"max: cannot reduce an empty tensor of shape \(0,\)", lambda: gg.ones(0, device=device).max())
+
+
+def test_inplace_on_an_expanded_tensor_names_the_op():
+    y = gg.ones(3, 1).expand(3, 4)            # NumPy marks broadcast views read-only (CuPy does not)
+    _raises(RuntimeError, r"add_: the tensor of shape \(3, 4\) is a read-only view \(from expand",
+            lambda: y.add_(1.0))
+    _raises(ValueError, r"setitem: .*read-only", lambda: y.__setitem__(0, 5.0))

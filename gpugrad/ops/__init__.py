@@ -71,6 +71,9 @@ def _inplace(t, fn, *args):
 
     On a tensor that is part of a graph the result's node becomes t's ``grad_fn``; ops that saved t for
     backward notice the version change and refuse to compute a wrong gradient."""
+    if not getattr(t.data.flags, "writeable", True):
+        raise RuntimeError(f"{_inplace_name(fn)}: the tensor of shape {tuple(t.shape)} is a read-only view (from "
+                           f"expand or broadcast_to: its elements share memory); clone() it before writing")
     recording = _state.enabled and (t.requires_grad or builtins_any(isinstance(a, Tensor) and a.requires_grad
                                                                    for a in args))
     if recording and t.requires_grad and t.grad_fn is None:
