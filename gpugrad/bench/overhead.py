@@ -121,40 +121,31 @@ def _mlp(batch, sizes=(784, 512, 512, 10), with_torch=True):
         return loss, grads
 
     gparams = [(gg.tensor(w, requires_grad=True), gg.tensor(b, requires_grad=True)) for w, b in params]
-    gx, gy = gg.tensor(xa), gg.tensor(ya)
-
-    def gg_step():
-        h = gx
-        for i, (w, b) in enumerate(gparams):
-            h = F.linear(h, w, b)
-            if i < len(gparams) - 1:
-                h = F.relu(h)
-        loss = F.cross_entropy(h, gy)
-        loss.backward()
-        grads = [(w.grad, b.grad) for w, b in reversed(gparams)]     # last layer first, as np_step
-        for w, b in gparams:
-            w.grad = b.grad = None
-        return loss, grads
-
-    fns = (np_step, gg_step)
+    fns = (np_step, _autograd_step(F, gg.tensor(xa), gg.tensor(ya), gparams))
     torch = _torch() if with_torch else None
     if torch is not None:
-        tF = torch.nn.functional
         tparams = [(torch.from_numpy(w.copy()).requires_grad_(), torch.from_numpy(b.copy()).requires_grad_())
                    for w, b in params]
-        tx, ty = torch.from_numpy(xa), torch.from_numpy(ya)
-
-        def t_step():
-            h = tx
-            for i, (w, b) in enumerate(tparams):
-                h = tF.linear(h, w, b)
-                if i < len(tparams) - 1:
-                    h = tF.relu(h)
-            tF.cross_entropy(h, ty).backward()
-            for w, b in tparams:
-                w.grad = b.grad = None
-        fns = fns + (t_step,)
+        fns += (_autograd_step(torch.nn.functional, torch.from_numpy(xa), torch.from_numpy(ya), tparams),)
     return {f"MLP {'-'.join(map(str, sizes))} fwd+bwd, batch {batch}": fns}
+
+
+def _autograd_step(F, x, y, params):
+    """One forward and backward of the MLP through a PyTorch-like library (gpugrad or PyTorch: the same
+    code for both); returns the loss and the gradients, last layer first (as the NumPy step)."""
+    def step():
+        h = x
+        for i, (w, b) in enumerate(params):
+            h = F.linear(h, w, b)
+            if i < len(params) - 1:
+                h = F.relu(h)
+        loss = F.cross_entropy(h, y)
+        loss.backward()
+        grads = [(w.grad, b.grad) for w, b in reversed(params)]
+        for w, b in params:
+            w.grad = b.grad = None
+        return loss, grads
+    return step
 
 
 def _torch():
