@@ -16,7 +16,9 @@ def _ones_like_root(t):
                            f"has shape {tuple(t.shape)}; pass gradient= (a tensor of that shape) or reduce "
                            f"it first (e.g. .sum() or .mean())")
     if t.data.__class__ is _ndarray:
-        return _np.ones(t.shape, t.dtype)
+        g = _np.empty(t.data.shape, t.data.dtype)    # empty + fill: half the cost of ones() for one element
+        g.fill(1)
+        return g
     with device_context(t.device):      # on t's GPU, whichever device is current
         return t.xp.ones(t.shape, t.dtype)
 
