@@ -1,6 +1,9 @@
 """Every entry of tests/op_table.py, on every device: gradients against central finite differences (float64),
-forward values and vector-Jacobian products against PyTorch (float64) when it is installed, and a coverage
-check that every Function class in gpugrad is exercised by the table."""
+forward values and vector-Jacobian products against PyTorch (float64) when it is installed, no upcasting of
+float32/float16, and a coverage check that every Function class in gpugrad is exercised by the table.
+Beside the table: gradients at kinks and ties (where finite differences say nothing) against PyTorch's
+conventions, and seeded random sweeps (broadcast shape pairs, indexing keys, reduction dims) against
+PyTorch."""
 from __future__ import annotations
 
 import importlib
