@@ -405,3 +405,30 @@ def test_mlp_gradients_equal_the_hand_derived_ones():
     for (gw, gb), (nw, nb) in zip(grads, grads_np):
         np.testing.assert_allclose(gw.numpy(), nw, rtol=1e-4, atol=1e-6)
         np.testing.assert_allclose(gb.numpy(), nb, rtol=1e-4, atol=1e-6)
+
+
+def test_view_whose_base_changed_in_place_refuses_to_backpropagate(device):
+    """The view's graph cannot see a later in-place change of its base (made not through the view):
+    backward through the view raises instead of returning a stale gradient."""
+    x = gg.tensor([1.0, 2.0, 3.0, 4.0], device=device, requires_grad=True)
+    y = x * 1.0
+    v = y[0:2]
+    w = y.reshape(2, 2)
+    y.mul_(2.0)
+    with pytest.raises(RuntimeError, match="the tensor this view was taken from of GetItemBackward"):
+        v.sum().backward()
+    with pytest.raises(RuntimeError, match="the tensor this view was taken from of ReshapeBackward"):
+        w.sum().backward()
+    y.sum().backward()                        # the base itself is fine: its graph has the mul_
+    assert x.grad.tolist() == [2.0, 2.0, 2.0, 2.0]
+
+
+def test_writes_through_one_view_are_seen_by_the_others(device):
+    x = gg.tensor([1.0, 2.0, 3.0, 4.0], device=device, requires_grad=True)
+    y = x * 1.0
+    a, b = y[0:2], y[1:3]                     # overlapping views
+    a.mul_(3.0)                               # recorded in y's graph; a's own node accepts the write
+    (a.sum() + y.sum()).backward()
+    assert x.grad.tolist() == [6.0, 6.0, 1.0, 1.0]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()                    # b was taken before the write through a

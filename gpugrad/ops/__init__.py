@@ -107,6 +107,8 @@ def _inplace(t, fn, *args):
     if new._fw_tangent is not None or t._fw_tangent is not None:    # forward AD: t takes the new tangent
         _set_tangent(t, new._fw_tangent)
     t._version[0] += 1
+    if recording and t._view is not None:
+        _expect_own_write(t)
     return t
 
 
@@ -133,6 +135,19 @@ def _keep_old_value(node, t):
     root = arr.base if arr.base is not None else arr
     if node._versions and not any(getattr(s, "base", None) is root for s in node.saved):
         node._versions = [v for v in node._versions if v[0] is not t._version]
+
+
+def _expect_own_write(t):
+    """A recorded write through the view t (its bases' graphs were just rebuilt): t's own view nodes accept
+    the new version; other views of the same memory still see a stale version and refuse to backpropagate."""
+    v, link = t._version, t._view
+    while link is not None:
+        base, node = link
+        if node._versions:
+            node._versions = [(ver, v[0] if ver is v else exp, what) for ver, exp, what in node._versions]
+        if base.grad_fn is None:
+            break
+        link = base._view
 
 
 def _rebase_views(t):
