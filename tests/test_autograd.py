@@ -432,3 +432,16 @@ def test_writes_through_one_view_are_seen_by_the_others(device):
     assert x.grad.tolist() == [6.0, 6.0, 1.0, 1.0]
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         b.sum().backward()                    # b was taken before the write through a
+
+
+def test_view_of_a_parameter_survives_optimizer_updates(device):
+    """A view of a leaf (say w.T kept by a module) maps gradients the same way after no_grad updates of w."""
+    w = gg.tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
+    wt = w.T
+    for _ in range(2):
+        (wt * gg.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)).sum().backward(retain_graph=True)
+        with gg.no_grad():
+            w.sub_(0.1 * w.grad)
+            w.grad = None
+    (wt * 1.0).sum().backward()
+    assert w.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
