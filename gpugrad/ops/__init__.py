@@ -109,6 +109,8 @@ def _inplace(t, fn, *args):
     t._version[0] += 1
     if recording and t._view is not None:
         _expect_own_write(t)
+        if t._fw_tangent is not None:
+            _rebase_tangents(t)
     return t
 
 
@@ -172,6 +174,27 @@ def _rebase_views(t):
         else:
             raise RuntimeError(f"in-place op on a view made by {node.name}: unsupported")
         base.grad_fn = rebuilt.grad_fn
+        view = base
+
+
+def _rebase_tangents(t):
+    """Forward AD after an in-place op on the view t: each base's tangent takes the view's new tangent in
+    the view's region (the tangent twin of _rebase_views)."""
+    from .shape import GetItem, Reshape, Permute
+    view = t
+    while view._view is not None:
+        base, node = view._view
+        if base.grad_fn is None:
+            break
+        vt, bt = view._fw_tangent, base._fw_tangent
+        if isinstance(node, GetItem):
+            bt = base.xp.zeros(base.shape, base.dtype) if bt is None else bt.copy()
+            bt[node.key] = vt
+        elif isinstance(node, Reshape):
+            bt = vt.reshape(node.shape)
+        else:
+            bt = vt.transpose(node.inv)
+        _set_tangent(base, bt)
         view = base
 
 
@@ -270,10 +293,9 @@ def fill_(t, value):
 
 
 def _setitem_op(t, value, key):
-    from .shape import _convert_key
-    key = _convert_key(key, t)
+    from .shape import _setitem_key
     v = as_operand(value, t)
-    return SetItem.apply(t, v, key)
+    return SetItem.apply(t, v, _setitem_key(key, t))
 
 
 _setitem_op.__name__ = "setitem"
@@ -291,10 +313,10 @@ def setitem(t, key, value):
 
 def _setitem(t, key, value):
     if not _state.enabled or not (t.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
-        from .shape import _convert_key
+        from .shape import _setitem_key, put
         dual = t._fw_tangent is not None or getattr(value, "_fw_tangent", None) is not None
         if (_state.enabled is False or not t.requires_grad) and not dual:
-            t.data[_convert_key(key, t)] = value.data if isinstance(value, Tensor) else value
+            put(t.data, _setitem_key(key, t), value.data if isinstance(value, Tensor) else value)
             t._version[0] += 1
             return
     _inplace(t, _setitem_op, value, key)

@@ -114,7 +114,7 @@ class SetItem(Function):
         self.key = key
         self.vshape = v.shape if hasattr(v, "shape") else ()
         y = x.copy()
-        y[key] = v
+        put(y, key, v)
         return y
 
     def backward(self, g):
@@ -122,15 +122,15 @@ class SetItem(Function):
         gx = gv = None
         if n[0]:
             gx = g.copy()
-            gx[self.key] = 0
+            put(gx, self.key, 0)
         if n[1]:
-            gv = unbroadcast(g[self.key], self.vshape)
+            gv = unbroadcast(at(g, self.key), self.vshape)
         return gx, gv
 
     def jvp(self, tx, tv, tkey):    # the tangent is assembled like the value
         xp = self.xp
         y = tx.copy() if tx is not None else xp.zeros(self._out_meta[0], self._out_meta[1])
-        y[self.key] = 0 if tv is None else tv
+        put(y, self.key, 0 if tv is None else tv)
         return y
 
 
@@ -492,6 +492,31 @@ def _torch_order(key):
             basic.append(k)
             adv.append(k if k is Ellipsis else builtins.slice(None))
     return tuple(basic), tuple(adv)
+
+
+class SplitKey(tuple):
+    """(basic, advanced): a key applied in two steps, ``a[basic][advanced]`` (see _torch_order); basic
+    indexing makes a view, so assigning through the second step writes into ``a``."""
+
+
+def at(a, key):
+    """``a[key]`` for a plain or a split key (arrays or Tensors)."""
+    return a[key[0]][key[1]] if key.__class__ is SplitKey else a[key]
+
+
+def put(a, key, v):
+    """``a[key] = v`` for a plain or a split key (arrays or Tensors)."""
+    if key.__class__ is SplitKey:
+        a[key[0]][key[1]] = v
+    else:
+        a[key] = v
+
+
+def _setitem_key(key, x):
+    """The key for assigning into x: converted, and split as getitem splits it (PyTorch's dims)."""
+    key = _convert_key(key, x)
+    split = _torch_order(key)
+    return key if split is None else SplitKey(split)
 
 
 def getitem(x, key):
