@@ -445,3 +445,16 @@ def test_view_of_a_parameter_survives_optimizer_updates(device):
             w.grad = None
     (wt * 1.0).sum().backward()
     assert w.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_forward_mode_tangents_follow_inplace_writes_through_views(device):
+    from gpugrad.autograd.forward_ad import dual_level, make_dual, unpack_dual
+    x = gg.tensor([1.0, 2.0, 3.0, 4.0], dtype=gg.float64, device=device, requires_grad=True)
+    with dual_level():
+        xd = make_dual(x, gg.ones(4, dtype=gg.float64, device=device))
+        y = xd * 1.0
+        y[0:2].mul_(3.0)
+        assert unpack_dual(y).tangent.tolist() == [3.0, 3.0, 1.0, 1.0]
+        z = xd * 1.0
+        z.reshape(2, 2)[1].add_(xd[0:2] * 5)            # a view of a view
+        assert unpack_dual(z).tangent.tolist() == [1.0, 1.0, 6.0, 6.0]
