@@ -85,9 +85,42 @@ class Sequential(_Indexed):
         return Sequential(OrderedDict(items))
 
     def forward(self, input):
-        for m in self._modules.values():
+        mods = tuple(self._modules.values())
+        n = len(mods)
+        i = 0
+        while i < n:
+            m = mods[i]
+            if i + 1 < n and type(m) is Linear:
+                fused = _fused_activation(m, mods[i + 1])
+                if fused is not None:         # Linear + activation: the bias add runs inside the activation
+                    name, params = fused
+                    input = linear_act(input, m.weight, m.bias, name, **params)
+                    i += 2
+                    continue
             input = m(input)
+            i += 1
         return input
+
+
+def _fused_activation(linear, act):
+    """(name, params) when ``act`` can be fused with ``linear``: a known activation and no hooks on either
+    module (a hook must see the Linear's own output)."""
+    spec = _FUSABLE.get(type(act))
+    if spec is None or "_forward_hooks" in linear.__dict__ or "_forward_hooks" in act.__dict__:
+        return None
+    name, attrs = spec
+    return name, {k: getattr(act, a) for k, a in attrs.items()}
+
+
+from .linear import Linear  # noqa: E402
+from .activation import ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid, Softplus  # noqa: E402
+from ...ops.nn_ops import linear_act  # noqa: E402
+
+_FUSABLE = {
+    ReLU: ("relu", {}), LeakyReLU: ("leaky_relu", {"negative_slope": "negative_slope"}),
+    ELU: ("elu", {"alpha": "alpha"}), GELU: ("gelu", {"approximate": "approximate"}), SiLU: ("silu", {}),
+    Tanh: ("tanh", {}), Sigmoid: ("sigmoid", {}), Softplus: ("softplus", {"beta": "beta", "threshold": "threshold"}),
+}
 
 
 class ModuleList(_Indexed):
