@@ -55,6 +55,15 @@ def _accumulate(grads, key, g):
     grads[key] = g if prev is None else prev + g
 
 
+def _run_hooks(hooks, g, create_graph):
+    """Tensor hooks see the gradient as a Tensor; one that returns a tensor replaces the gradient."""
+    for hook in hooks:
+        r = hook(g if create_graph else Tensor._make(g, None))
+        if r is not None:
+            g = r if create_graph else r.data
+    return g
+
+
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None, accumulate=True):
     """Backpropagate ``root_grads`` from ``roots`` (Tensors). With ``inputs``, return their gradients
     (``autograd.grad``); with ``accumulate``, add leaf gradients into ``.grad``."""
@@ -76,10 +85,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             if g is None:
                 continue
             if node._hooks:
-                for hook in node._hooks:
-                    r = hook(g if create_graph else Tensor._make(g, None))
-                    if r is not None:
-                        g = r if create_graph else r.data
+                g = _run_hooks(node._hooks, g, create_graph)
             if node._retained is not None:
                 t = node._retained()
                 if t is not None:
@@ -120,10 +126,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             if leaf is None:
                 continue
             if leaf._hooks:
-                for hook in leaf._hooks:
-                    r = hook(g if create_graph else Tensor._make(g, None))
-                    if r is not None:
-                        g = r if create_graph else r.data
+                g = _run_hooks(leaf._hooks, g, create_graph)
             if capture is not None:
                 for i, t in enumerate(inputs):
                     if t is leaf:
