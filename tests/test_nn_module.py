@@ -189,6 +189,21 @@ def test_load_state_dict_reports_missing_unexpected_and_mis_shaped():
     np.testing.assert_array_equal(net.block.fc.weight.detach().numpy(), old)   # nothing half-written
 
 
+def test_load_state_dict_accepts_a_torch_state_dict_and_names_foreign_types():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    assert net.load_state_dict(tm.state_dict()) == nn.IncompatibleKeys([], [])
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    np.testing.assert_allclose(net(gg.tensor(x)).detach().numpy(), tm(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-6, atol=1e-6)
+    sd = net.state_dict()
+    sd["0.bias"] = [0.0] * 4
+    with pytest.raises(RuntimeError, match=r"for 0.bias: expected a Tensor or an array, got builtins.list"):
+        net.load_state_dict(sd)
+
+
 def test_repr_is_nested_and_readable():
     r = repr(Net())
     assert r.startswith("Net(\n  (block): Block(\n    (fc): Linear(in_features=3, out_features=4, bias=True)")

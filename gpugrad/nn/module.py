@@ -10,7 +10,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import _dtype
-from ..backend import Device, device as _parse_device, to_device
+from ..backend import Device, device as _parse_device, device_array, is_device_array, to_device
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -440,13 +440,9 @@ class Module:
         for k, dst in own.items():
             if k not in state_dict:
                 continue
-            src = state_dict[k]
-            if isinstance(src, Tensor):
-                arr = src.data
-            elif isinstance(src, np.ndarray):
-                arr = src
-            else:
-                errors.append(f"for {k}: expected a Tensor, got {type(src).__name__}")
+            arr, why = _checkpoint_array(state_dict[k])
+            if arr is None:
+                errors.append(f"for {k}: {why}")
                 continue
             if tuple(arr.shape) != tuple(dst.shape):
                 errors.append(f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} from "
@@ -482,6 +478,24 @@ class Module:
         if len(lines) <= 1 and not self._modules:
             return f"{self._get_name()}({extra})"
         return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _checkpoint_array(src):
+    """(array, None) for a state_dict entry: a Tensor, a NumPy or device array (CuPy, a CUDA tensor of
+    PyTorch), or a host array of another library (a PyTorch CPU tensor); (None, why) for anything else."""
+    if isinstance(src, Tensor):
+        return src.data, None
+    if isinstance(src, np.ndarray):
+        return src, None
+    kind = f"{type(src).__module__}.{type(src).__qualname__}"
+    try:
+        if is_device_array(src):
+            return device_array(src), None
+        if hasattr(src, "__array__") and hasattr(src, "shape"):
+            return np.asarray(src), None
+    except (TypeError, ValueError, RuntimeError) as e:
+        return None, f"cannot read the {kind} as an array ({e})"
+    return None, f"expected a Tensor or an array, got {kind}"
 
 
 def _names_device(spec) -> bool:
