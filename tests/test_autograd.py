@@ -373,6 +373,18 @@ def test_inplace_on_permuted_view_updates_the_base(device):
     np.testing.assert_allclose(x.grad.cpu().numpy(), 2 * x.detach().cpu().numpy() * np.array([[1, 3], [2, 4]]) ** 2)
 
 
+def test_fill_and_zero_on_a_view_update_the_base_gradient(device):
+    x = gg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=gg.float64, device=device, requires_grad=True)
+    y = x * 2
+    y[0].fill_(1.0)                           # row 0 of y no longer depends on x
+    y.T[1].zero_()                            # nor does column 1
+    assert y.tolist() == [[1.0, 0.0], [6.0, 0.0]]
+    (y * x).sum().backward()                  # d/dx of [[x00, 0], [2 x10^2, 0]]
+    assert x.grad.tolist() == [[1.0, 0.0], [12.0, 0.0]]
+    with pytest.raises(RuntimeError, match="fill_: a view of a leaf"):
+        x[0].fill_(0.0)
+
+
 def test_inplace_op_keeps_its_own_saved_value(device):
     x = gg.tensor([1.0, 2.0, 3.0], dtype=gg.float64, device=device, requires_grad=True)
     y = x * 1.0

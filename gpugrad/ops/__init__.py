@@ -280,9 +280,15 @@ def zero_(t):
     return fill_(t, 0)
 
 
+def _fill(t, value):
+    return Tensor._make(t.xp.full(t.shape, value, t.dtype), None, False)
+
+
 def fill_(t, value):
-    if _state.enabled and t.requires_grad and t.grad_fn is None:
-        raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
+    if _state.enabled and t.requires_grad:
+        # recorded: through _inplace, which refuses leaves (and views of them) and, for a view, records the
+        # write in its bases' graphs (the filled region then takes no gradient there either)
+        return _inplace(t, _fill, value)
     t.data.fill(value)
     t._fw_tangent = None
     if t.grad_fn is not None:
