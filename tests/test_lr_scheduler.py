@@ -219,6 +219,10 @@ def test_scheduler_drives_a_real_training_step():
     (lambda o: sch.ChainedScheduler([sch.StepLR(o, 2), sch.StepLR(_optimizer(gg), 2)]), "same optimizer"),
     (lambda o: sch.StepLR("not an optimizer", 2), "not a gpugrad Optimizer"),
     (lambda o: sch.StepLR(o, 2, last_epoch=3), "initial_lr"),
+    (lambda o: sch.StepLR(o, step_size=0), "StepLR: step_size must be a positive number, got 0"),
+    (lambda o: sch.CosineAnnealingLR(o, T_max=0), "CosineAnnealingLR: T_max must be a positive number"),
+    (lambda o: sch.CyclicLR(o, 0.01, 0.1, step_size_up=0), "CyclicLR: step_size_up must be a positive number"),
+    (lambda o: sch.CyclicLR(o, 0.01, 0.1, step_size_down=-2), "step_size_down must be >= 0"),
 ])
 def test_argument_errors(make, match):
     with pytest.raises((ValueError, TypeError, KeyError), match=match):

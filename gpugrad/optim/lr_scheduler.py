@@ -19,6 +19,7 @@ sequences agree with PyTorch's to the last bits; ``get_last_lr()`` returns what 
 from __future__ import annotations
 
 import math
+import numbers
 import types
 import warnings
 import weakref
@@ -46,6 +47,12 @@ def _per_group(name, optimizer, value):
                              f"{len(value)} values, param_groups has {len(optimizer.param_groups)}")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _check_positive(name, arg, value):
+    # a zero period would only fail later, inside step(), as a bare ZeroDivisionError
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"{name}: {arg} must be a positive number, got {value!r}")
 
 
 def _lrs(optimizer):
@@ -183,6 +190,7 @@ class StepLR(LRScheduler):
     """lr = initial_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        _check_positive("StepLR", "step_size", step_size)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -278,6 +286,7 @@ class CosineAnnealingLR(LRScheduler):
     PyTorch does (so that other changes to the lr compose with it)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        _check_positive("CosineAnnealingLR", "T_max", T_max)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -478,6 +487,9 @@ class CyclicLR(LRScheduler):
         self.max_lrs = _per_group("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        _check_positive("CyclicLR", "step_size_up", step_size_up)
+        if step_size_down < 0:
+            raise ValueError(f"CyclicLR: step_size_down must be >= 0, got {step_size_down:g}")
         self.total_size = step_size_up + step_size_down
         self.step_ratio = step_size_up / self.total_size
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
