@@ -195,6 +195,13 @@ def test_fill(optim_k):
         assert not buf.any()
 
 
+def test_fill_strided_buffer(optim_k):
+    """A strided 1-D view is filled element by element, not as n consecutive values from its start."""
+    base = np.zeros(20, np.float32)
+    O.fill_(base[::2], 1.0, _kernels=optim_k)
+    assert base.tolist() == [1.0, 0.0] * 10
+
+
 def test_block_kernel_needs_the_threaded_simulation():
     """A kernel that waits at __syncthreads cannot run with sequential threads: the shim aborts (in a child
     process here) rather than compute garbage."""

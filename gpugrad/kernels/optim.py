@@ -326,7 +326,8 @@ def fill_(buf, value, *, impl="auto", _kernels=CUDA):
     """``buf[:] = value`` for a flat buffer in one op (one launch on the GPU; NumPy's memset-speed fill on
     the CPU, which no Numba loop beats)."""
     which = "cuda" if _kernels is not CUDA else select("fill_", buf, impl, lambda: False)
-    if which in ("reference", "numba") or buf.dtype not in (np.float32, np.float64) or buf.ndim != 1:
+    if (which in ("reference", "numba") or buf.dtype not in (np.float32, np.float64) or buf.ndim != 1
+            or not buf.flags.c_contiguous):        # the kernel writes n consecutive elements from buf's start
         fill_reference(buf, value)
         return buf
     launch(_kernels, f"fill<{dtype_name(buf.dtype)}>", buf.size, buf, np.int64(buf.size),
