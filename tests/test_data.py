@@ -109,6 +109,18 @@ def test_general_dataset_collates(device):
     assert default_collate([(1.5, {"a": 1}), (2.5, {"a": 2})])[1]["a"].tolist() == [1, 2]
 
 
+def test_string_fields_batch_into_lists_and_stay_on_the_host(device):
+    class Named(Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return gg.tensor([float(i)]), f"img{i}.png"
+
+    xb, names = next(iter(DataLoader(Named(), batch_size=3, device=device)))
+    assert names == ["img0.png", "img1.png", "img2.png"] and xb.device == gg.device(device)
+
+
 @pytest.mark.parametrize("kwargs,msg", [(dict(batch_size=0), "batch_size"), (dict(batch_size=2.5), "batch_size"),
                                         (dict(generator=3), "Generator"), (dict(seed=1, generator=np.random.default_rng()), "either")])
 def test_loader_rejects_bad_arguments(kwargs, msg):

@@ -40,7 +40,7 @@ def _tensor_source(dataset):
 
 def default_collate(samples):
     """Stack a list of samples into a batch: tuples field by field, tensors/arrays/numbers along a new first
-    dimension."""
+    dimension, strings into a list."""
     first = samples[0]
     if isinstance(first, (tuple, list)):
         return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
@@ -49,6 +49,8 @@ def default_collate(samples):
         return Tensor._make(xp_of(arrays[0]).stack(arrays), None, False)
     if isinstance(first, dict):
         return {k: default_collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, (str, bytes)):
+        return list(samples)           # names, paths: kept as a list (as PyTorch), never a tensor of strings
     try:
         arr = np.stack([np.asarray(s) for s in samples])
     except (TypeError, ValueError) as e:
