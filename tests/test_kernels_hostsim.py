@@ -114,6 +114,19 @@ def test_softmax_ce(ce_k, dtype, smoothing):
                                    S.ce_backward_reference(x, t, m_r, ls_r, g, -100, smoothing), **tol(dtype))
 
 
+def test_softmax_ce_backward_takes_row_statistics_of_any_layout(ce_k):
+    """Row statistics in float64 or strided (from another forward than the kernel's) are converted to the
+    logits' dtype and made contiguous before the launch, as the Numba path does, not read as raw memory."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((5, 7)).astype(np.float32)
+    t = rng.integers(0, 7, 5)
+    g = rng.standard_normal(5).astype(np.float32)
+    loss, m, ls = S.ce_forward_reference(x.astype(np.float64), t)
+    want = S.ce_backward_reference(x, t, m.astype(np.float32), ls.astype(np.float32), g)
+    for m_, ls_ in [(m, ls), (np.repeat(m, 2)[::2], np.repeat(ls, 2)[::2])]:
+        np.testing.assert_allclose(S.backward_cuda(x, t, m_, ls_, g, kernels=ce_k), want, **tol(np.float32))
+
+
 @pytest.mark.parametrize("c", [6, 200])                        # thread per row, block per row
 def test_softmax_ce_huge_logits(ce_k, c):
     """Logits of magnitude 1e30 in float32: finite, and equal to the float64 reference."""

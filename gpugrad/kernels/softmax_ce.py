@@ -126,6 +126,8 @@ def backward_cuda(logits, target, row_max, row_ls, g, ignore_index=-100, label_s
     x = contiguous(xp, logits)
     t = contiguous(xp, target, xp.int64)
     g = contiguous(xp, g, x.dtype)          # a 'mean' reduction hands in a broadcast view
+    row_max = contiguous(xp, row_max, x.dtype)      # the kernel reads T[n]; a reference forward may differ
+    row_ls = contiguous(xp, row_ls, x.dtype)
     n, c = x.shape
     dx = xp.empty_like(x)
     launch(kernels, f"softmax_ce_bwd<{dtype_name(x.dtype)}>", n * c, x, t, row_max, row_ls, g, dx,
