@@ -176,6 +176,35 @@ def test_tf32_switch_is_off_by_default_and_settable():
         m.allow_tf32 = prev
 
 
+# -- scatter-add on CuPy's terms -------------------------------------------------------------------------------------
+class _AtomicAddOnly:
+    """NumPy standing in for CuPy in backend.scatter_add: ``add.at`` refuses what CUDA's atomicAdd cannot add
+    (CuPy raises TypeError for int64, int8/16, uint8/16 and bool targets)."""
+
+    class add:
+        @staticmethod
+        def at(target, index, values):
+            if target.dtype.kind in "biu" and target.dtype.char not in "iIQL":
+                raise TypeError(f"scatter_add does not support {target.dtype}")
+            np.add.at(target, index, values)
+
+    asarray = staticmethod(np.asarray)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.int8, np.bool_, np.float32, np.float64])
+def test_scatter_add_covers_dtypes_that_cupy_cannot_add_atomically(dtype):
+    from gpugrad.backend import scatter_add
+    idx = np.array([0, 2, 2, 0, 3, 2])
+    vals = (np.array([5, -7, 2 ** 40, 9, 1, 3]) if dtype == np.int64 else np.array([5, -7, 100, 9, 1, 3]))
+    vals = vals.astype(dtype) if dtype != np.bool_ else np.array([1, 0, 1, 0, 0, 1], bool)
+    base = np.array([1, 2, 3, 4], dtype) if dtype != np.bool_ else np.array([0, 1, 0, 0], bool)
+    want = base.copy()
+    with np.errstate(over="ignore"):
+        np.add.at(want, idx, vals)                                    # NumPy's wrap-around for small ints
+        got = scatter_add(_AtomicAddOnly, base.copy(), idx, vals)
+    assert got.dtype == dtype and got.tolist() == want.tolist()
+
+
 # =====================================================================================================================
 # On a GPU (scripts/gpu_check.sh runs these; here they skip)
 # =====================================================================================================================

@@ -244,12 +244,17 @@ def set_default_device(spec) -> None:
 
 
 def scatter_add(xp, target, index, values):
-    """``target[index] += values`` with repeated indices summed (unbuffered), on NumPy and CuPy."""
-    if xp is np:
-        np.add.at(target, index, values)
-    elif type(target) is _StrictArray:
+    """``target[index] += values`` with repeated indices summed (unbuffered), on NumPy and CuPy: ``add.at``.
+
+    CuPy's ``add.at`` adds with CUDA's atomicAdd, so it takes floats, int32, uint32 and uint64 targets only.
+    An int64 target is added as uint64 (two's complement: the same bits, the same wrap-around as NumPy); other
+    integer and bool targets through an int64 copy, cast back (NumPy's wrap-around and bool's logical or)."""
+    if xp is np or type(target) is _StrictArray or target.dtype.kind not in "biu" or target.dtype.char in "iIQL":
         xp.add.at(target, index, values)
+    elif target.dtype == np.int64:
+        xp.add.at(target.view(np.uint64), index, xp.asarray(values, dtype=np.int64).view(np.uint64))
     else:
-        import cupyx
-        cupyx.scatter_add(target, index, values)
+        wide = target.astype(np.int64)
+        scatter_add(xp, wide, index, values)
+        target[...] = wide.astype(target.dtype)
     return target
