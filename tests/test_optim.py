@@ -275,6 +275,22 @@ def test_params_become_views_of_one_buffer_and_keep_identity():
     assert np.shares_memory(opt.state[ws[1]]["exp_avg"].data, flat.buffers["exp_avg"])
 
 
+@pytest.mark.parametrize("zero", ["optimizer", "module"])
+def test_a_kept_gradient_keeps_its_values_after_zero_grad(zero, device):
+    """The engine writes each new gradient into the flat buffer; a .grad the user kept from an earlier step
+    (grads.append(p.grad), as PyTorch allows) must not change under them."""
+    fc = gg.nn.Linear(2, 1, device=device)
+    opt = optim.SGD(fc.parameters(), lr=0.1)
+    kept = []
+    for scale in (1.0, 3.0):
+        (opt if zero == "optimizer" else fc).zero_grad()
+        (fc(gg.ones(1, 2, device=device)) * scale).sum().backward()
+        kept.append(fc.bias.grad)
+        opt.step()
+    assert kept[0].tolist() == [1.0] and kept[1].tolist() == [3.0]
+    assert fc.bias.grad.data is fc.bias._grad_buffer           # the live gradient still is the buffer
+
+
 def test_zero_grad_keeps_buffers_and_accumulates(device):
     """set_to_none=False: one fill; the next backward accumulates into the (zeroed) flat buffer."""
     init, targets = _problem(4)

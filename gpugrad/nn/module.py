@@ -5,6 +5,7 @@ attribute registers it; ``parameters()``, ``state_dict()``, ``to()`` and friends
 """
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -367,10 +368,15 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's ``.grad`` (the default), or fill it with zeros in place."""
         for p in self.parameters():
-            if p.grad is None:
+            g = p.grad
+            if g is None:
                 continue
             if set_to_none:
                 p.grad = None
+                # a flat optimizer buffer that the next backward overwrites: a gradient someone still
+                # holds (more references than g and getrefcount's argument) gets its own copy, as in PyTorch
+                if g.data is p._grad_buffer and sys.getrefcount(g) > 2:
+                    g.data = g.data.copy()
             else:
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import sys
 from collections import defaultdict
 
 import numpy as np
@@ -287,7 +288,14 @@ class Optimizer:
         for group, flats, loose in zip(self.param_groups, self._flats, self._loose):
             if set_to_none:
                 for p in group["params"]:
-                    p.grad = None
+                    g = p.grad
+                    if g is not None:
+                        p.grad = None
+                        # g views the flat gradient buffer that the next backward overwrites: if anyone
+                        # still holds it (more references than the name g and getrefcount's argument),
+                        # it gets its own copy, so that a kept gradient keeps its values as in PyTorch
+                        if g.data is p._grad_buffer and sys.getrefcount(g) > 2:
+                            g.data = g.data.copy()
                 continue
             for flat in flats:
                 flat.zero_grad()
