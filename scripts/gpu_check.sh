@@ -37,6 +37,17 @@ case "$CUDA_MAJOR" in
     13|14) EXTRA=cuda13 ;;
     *) echo "gpu_check: driver supports CUDA '${DRIVER_CUDA}'; gpugrad's CuPy extras need 12.x or 13.x" >&2; exit 2 ;;
 esac
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "gpu_check: gpugrad needs Python >= 3.11; $PY is $("$PY" -V 2>&1) (set PYTHON=python3.11 or newer)" >&2
+    exit 2
+fi
+if [ "${GPUGRAD_NO_INSTALL:-0}" != "1" ] && ! "$PY" -c 'import sys; sys.exit(sys.prefix == sys.base_prefix)'; then
+    # not in a virtual environment: a fresh machine's system Python refuses pip installs (PEP 668)
+    VENV="$ROOT/.venv-gpu"
+    log "creating the virtual environment $VENV"
+    "$PY" -m venv "$VENV" || { echo "gpu_check: '$PY -m venv' failed (apt-get install python3-venv?)" >&2; exit 2; }
+    PY="$VENV/bin/python"
+fi
 if [ "${GPUGRAD_NO_INSTALL:-0}" != "1" ]; then
     log "installing gpugrad[$EXTRA,test] (driver CUDA $DRIVER_CUDA)"
     "$PY" -m pip install -q -e ".[$EXTRA,test]" || { echo "gpu_check: pip install failed" >&2; exit 2; }
@@ -65,13 +76,16 @@ EOF
 cat "$WORK/machine.md" >&2
 
 # -- 3. tests -----------------------------------------------------------------------------------------------------
-counts() {   # junit xml -> "passed failed skipped errors"
+counts() {   # junit xml -> "passed failed skipped errors"; "? ? ? ?" when pytest died before writing it
     "$PY" - "$1" <<'EOF'
 import sys, xml.etree.ElementTree as ET
-r = ET.parse(sys.argv[1]).getroot()
-s = r if r.tag == "testsuite" else r.find("testsuite")
-t, f, e, k = (int(s.get(a, 0)) for a in ("tests", "failures", "errors", "skipped"))
-print(t - f - e - k, f, k, e)
+try:
+    r = ET.parse(sys.argv[1]).getroot()
+    s = r if r.tag == "testsuite" else r.find("testsuite")
+    t, f, e, k = (int(s.get(a, 0)) for a in ("tests", "failures", "errors", "skipped"))
+    print(t - f - e - k, f, k, e)
+except Exception:           # no file (a crash: a segfault, a CUDA error that killed the process) or a partial one
+    print("? ? ? ?")
 EOF
 }
 log "test suite (CPU and GPU cases)"
@@ -157,6 +171,15 @@ EOF
         echo '```'
         grep -hE '^(FAILED|ERROR)' "$WORK/all.log" "$WORK/gpu.log" "$WORK/strict.log" | sort -u | head -n 60
         echo '```'
+        for run in all gpu strict; do        # a run that died wrote no junit xml: show how it ended
+            if [ ! -s "$WORK/$run.xml" ]; then
+                echo
+                echo "The $run run ended without a result file; its last lines:"
+                echo '```'
+                tail -n 30 "$WORK/$run.log"
+                echo '```'
+            fi
+        done
     fi
     cat "$WORK/bench.md"
 } >"$REPORT"
