@@ -446,6 +446,28 @@ def test_writes_through_one_view_are_seen_by_the_others(device):
         b.sum().backward()                    # b was taken before the write through a
 
 
+def test_writes_through_two_views_in_turn_keep_the_base_differentiable(device):
+    x = gg.tensor([1.0, 2.0, 3.0], dtype=gg.float64, device=device, requires_grad=True)
+    y = x * 1.0
+    y[0:1].add_(2.0)
+    y[1:2].mul_(x[2:3])                       # y = [x0 + 2, x1 x2, x2]
+    y.sum().backward()                        # the first view's node is in y's graph: no version error
+    assert x.grad.tolist() == [1.0, 3.0, 3.0]
+
+
+def test_a_view_used_before_its_base_changed_keeps_its_gradient(device):
+    x = gg.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    y = x * 1.0
+    b = (y[0:2] * 2.0).sum()                  # computed before the change: its graph is right
+    y.add_(1.0)
+    b.backward()
+    assert x.grad.tolist() == [2.0, 2.0, 0.0]
+    v = y[0:2]
+    y.mul_(2.0)
+    with pytest.raises(RuntimeError, match="the tensor this view was taken from of GetItemBackward"):
+        v.add_(1.0)                           # v's graph predates the mul_: refused, not a stale gradient
+
+
 def test_view_of_a_parameter_survives_optimizer_updates(device):
     """A view of a leaf (say w.T kept by a module) maps gradients the same way after no_grad updates of w."""
     w = gg.tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)

@@ -11,7 +11,7 @@ import sys
 import numpy as _np
 import weakref
 
-from .function import Function, _OUTPUT
+from .function import Function, _OUTPUT, _check_view
 from . import grad_mode
 from ..tensor import Tensor
 
@@ -70,6 +70,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     grads = {}
     nodes = []
     for t, g in zip(roots, root_grads):
+        if t._view is not None:
+            _check_view(t)
         key = t.grad_fn if t.grad_fn is not None else _ref(t)
         _accumulate(grads, key, g)
         if t.grad_fn is not None:

@@ -73,6 +73,7 @@ class Function:
         node._to_save = None
         arrays = []
         requires = False
+        views = False
         first = None
         for a in args:
             if type(a) is Tensor or isinstance(a, Tensor):
@@ -83,6 +84,8 @@ class Function:
                     _device_mismatch(cls, args)
                 arrays.append(a.data)
                 requires = requires or a.requires_grad
+                if a._view is not None:
+                    views = True
             else:
                 arrays.append(a)
         node.xp = _np if type(first) is _ndarray else xp_of(first)
@@ -98,6 +101,10 @@ class Function:
             if tangent is not None:
                 _attach_tangent(result, tangent)
             return result
+        if views:
+            for a in args:
+                if isinstance(a, Tensor) and a._view is not None:
+                    _check_view(a)
         # Leaves are held weakly: a parameter's .grad built with create_graph=True records a graph that
         # reaches the parameter again, and a strong reference would close a cycle param -> grad -> param.
         node.next = nxt = tuple([(a.grad_fn or _wref(a)) if isinstance(a, Tensor) and a.requires_grad else None
@@ -202,6 +209,24 @@ def _jvp_by_double_backward(node, tangents):
         return None
     (jt,) = grad(outs, [u], grad_outputs=seeds, allow_unused=True)
     return None if jt is None else jt.data
+
+
+def _check_view(t):
+    """Refuse a recorded view whose base was changed in place behind it (not through the view): its graph
+    no longer describes its data. Writes through the view itself keep it current (ops._expect_own_write);
+    a leaf base's graph never changes, so views of leaves are always current."""
+    link = t._view
+    while link is not None:
+        base, node = link
+        if base.grad_fn is None:
+            return
+        if base._version[0] != node._base_version:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: the tensor this view was taken from of {node.name} is at version {base._version[0]}; "
+                f"expected version {node._base_version}. Take the view again after the in-place change "
+                f"(or .clone() the view before it).")
+        link = base._view
 
 
 def _device_mismatch(cls, args):

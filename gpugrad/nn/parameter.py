@@ -36,6 +36,7 @@ class Parameter(Tensor):
         self._grad_buffer = None
         self._retains_grad = False
         self._fw_tangent = None
+        self._view = None                      # every Tensor slot is set (ops read _view on their inputs)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

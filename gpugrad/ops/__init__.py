@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from ..autograd import grad_mode as _gm
+from ..autograd.function import _check_view
 from .arithmetic import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, maximum, minimum, where,
                          cast, clone, to_device, remainder, floor_divide)
 from .elementwise import exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf
@@ -85,6 +86,8 @@ def _inplace(t, fn, *args):
                            f"in-place operation (view of shape {tuple(t.shape)}); it would change the leaf "
                            f"behind autograd's back. Wrap it in `with gpugrad.no_grad():` or clone() the view")
     if recording:
+        if t._view is not None:
+            _check_view(t)
         alias = Tensor._make(t.data, t.grad_fn, t.requires_grad, t._version)
         alias._fw_tangent = t._fw_tangent
         new = fn(alias, *args)
@@ -140,13 +143,13 @@ def _keep_old_value(node, t):
 
 
 def _expect_own_write(t):
-    """A recorded write through the view t (its bases' graphs were just rebuilt): t's own view nodes accept
-    the new version; other views of the same memory still see a stale version and refuse to backpropagate."""
+    """A recorded write through the view t (its bases' graphs were just rebuilt): t and the views it was
+    taken from accept the new version; other views of the same memory still see a stale version and are
+    refused as inputs (autograd.function._check_view)."""
     v, link = t._version, t._view
     while link is not None:
         base, node = link
-        if node._versions:
-            node._versions = [(ver, v[0] if ver is v else exp, what) for ver, exp, what in node._versions]
+        node._base_version = v[0]
         if base.grad_fn is None:
             break
         link = base._view

@@ -249,19 +249,20 @@ def index_put(x, key, v, accumulate=False):
 def _view_of(out, x):
     """A result that aliases x's memory shares x's version counter, so that an in-place change through
     either one is caught by every op that saved the other. A recorded view also remembers its base; when
-    the base is itself computed, the view's node checks that it is not changed in place behind the view
-    (a recorded in-place op gives the base a new graph that the view's graph would not see; an in-place op
-    through the view itself updates the base's graph instead, see ops._rebase_views). A leaf base's graph
-    never changes (in-place updates of a leaf run under no_grad), so views of parameters stay usable."""
+    the base is itself computed, the view is refused as an input (or a backward root) once the base was
+    changed in place behind it (a recorded in-place op gives the base a new graph that the view's graph would
+    not see; an in-place op through the view itself updates the base's graph instead, see
+    ops._rebase_views), see autograd.function._check_view. The check is on the view tensor, not on its node:
+    graphs that used the view before the change (the base's own rebuilt graph among them) stay valid. A leaf
+    base's graph never changes (in-place updates of a leaf run under no_grad), so views of parameters stay
+    usable."""
     base = x.data.base if x.data.base is not None else x.data
     if out.data.base is base:
         out._version = x._version
         node = out.grad_fn
         if node is not None:
             out._view = (x, node)
-            if x.grad_fn is not None:
-                node._versions = (node._versions or []) + [(x._version, x._version[0],
-                                                            "the tensor this view was taken from")]
+            node._base_version = x._version[0]
     return out
 
 
