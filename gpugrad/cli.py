@@ -381,7 +381,7 @@ def cmd_info(args):
 BENCH_SUITES = ("overhead", "kernels")
 
 
-def _bench_kwargs(run, args):
+def _bench_kwargs(run, args, device):
     """The options a suite's ``run()`` understands: ``quick`` (or fewer repeats) and ``device``."""
     import inspect
     params = inspect.signature(run).parameters
@@ -392,7 +392,7 @@ def _bench_kwargs(run, args):
         elif "repeat" in params:
             kw["repeat"] = 3
     if "device" in params:
-        kw["device"] = resolve_device(args.device)
+        kw["device"] = device
     return kw
 
 
@@ -403,13 +403,14 @@ def cmd_bench(args):
     unknown = [s for s in suites if s not in BENCH_SUITES]
     if unknown:
         raise CLIError(f"unknown bench suite(s) {', '.join(unknown)}; choose from {', '.join(BENCH_SUITES)}")
+    device = resolve_device(args.device)      # a bad --device fails now, not after the suites before it ran
     everything = {}
     for name in suites:
         try:
             mod = importlib.import_module(f".bench.{name}", __package__)
         except ModuleNotFoundError as e:
             raise CLIError(f"bench suite {name!r} is not available in this install ({e})") from None
-        rows = [dict(r) for r in mod.run(**_bench_kwargs(mod.run, args))]
+        rows = [dict(r) for r in mod.run(**_bench_kwargs(mod.run, args, device))]
         everything[name] = rows
         print(f"== {name} ==")
         print(format_table(rows))

@@ -134,6 +134,18 @@ def test_bench_prints_the_suites_tables(monkeypatch, capsys, tmp_path):
     assert json.loads((tmp_path / "b.json").read_text())["kernels"][0]["gpugrad_us"] == 1.5
 
 
+def test_bench_checks_the_device_before_running_any_suite(monkeypatch, capsys):
+    if gg.cuda.is_available():
+        pytest.skip("a GPU answers here")
+    import types
+    ran = []
+    monkeypatch.setitem(sys.modules, "gpugrad.bench.overhead",
+                        types.SimpleNamespace(run=lambda quick=False: ran.append("overhead") or []))
+    with pytest.raises(SystemExit) as e:
+        cli.main(["bench", "overhead", "kernels", "--device", "cuda"])
+    assert e.value.code == 2 and "CUDA is not available" in capsys.readouterr().err and ran == []
+
+
 def test_console_script_is_declared_and_resolves():
     import importlib
     import tomllib
