@@ -56,3 +56,13 @@ def test_report_is_written_when_the_test_runs_die(tmp_path):
     assert "| whole suite (`pytest`) | ? | ? | ? | ? |" in text
     assert "The all run ended without a result file" in text and "Segmentation fault" in text
     assert "timing stand-in" in text
+
+
+def test_cuda_extras_bring_the_cuda_libraries():
+    """cupy-cuda1Nx alone needs a local CUDA Toolkit (NVRTC for every kernel, cuBLAS for matmul); its [ctk]
+    extra (CuPy >= 14) installs them from PyPI, so ``pip install gpugrad[cuda12]`` works on a driver-only box."""
+    import tomllib
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for name, pkg in (("cuda12", "cupy-cuda12x"), ("cuda13", "cupy-cuda13x")):
+        (req,) = extras[name]
+        assert req.replace(" ", "").startswith(f"{pkg}[ctk]>=14"), req
