@@ -52,7 +52,7 @@ class CheckpointError(ValueError):
 # ---------------------------------------------------------------------------------------------------------
 def save(obj, f) -> None:
     """Write ``obj`` (a Tensor, or nested dicts/lists/tuples of Tensors, ints, floats, strings, bools and
-    None, such as a ``state_dict()``) in the safetensors format to ``f``: a path (written atomically) or a
+    None, such as a ``state_dict()``; NumPy scalars are stored as the equal Python number) in the safetensors format to ``f``: a path (written atomically) or a
     binary file object such as ``io.BytesIO`` (written at its position)."""
     is_path = isinstance(f, (str, os.PathLike))
     if not is_path and not hasattr(f, "write"):
@@ -77,6 +77,8 @@ def _encode(obj, name, tensors, ids, active):
             ids[id(obj)] = key
             tensors[key] = obj
         return {"tensor": key, "device": str(obj.device), "requires_grad": bool(obj.requires_grad)}
+    if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
+        obj = obj.item()                    # a NumPy scalar (np.argmax, a metric): stored as the Python value
     if obj is None or isinstance(obj, (bool, int, str)):
         return {"value": obj}
     if isinstance(obj, float):

@@ -55,6 +55,14 @@ def test_nested_structure_and_plain_values(tmp_path):
     assert back["dotted.key"].item() == 0 and back["dotted"]["key"].item() == 1   # names made unique
 
 
+def test_numpy_scalars_are_saved_as_python_values(tmp_path):
+    obj = {"best_epoch": np.argmax([0.1, 0.9]), "acc": np.float32(0.75), "ok": np.bool_(True)}
+    gg.save(obj, tmp_path / "s.st")
+    back = gg.load(tmp_path / "s.st")
+    assert back == {"best_epoch": 1, "acc": 0.75, "ok": True}
+    assert type(back["best_epoch"]) is int and type(back["ok"]) is bool
+
+
 def test_file_is_plain_safetensors(tmp_path):
     net = nn.MLP([3, 4, 2], norm="batch")
     path = tmp_path / "model.safetensors"
