@@ -321,6 +321,18 @@ def test_inplace_on_integer_and_bool(device):
     assert b.tolist() == [False, True, False]
 
 
+def test_inplace_through_an_element_writes_into_the_tensor(device):
+    x = gg.zeros(2, 3, device=device)
+    x[0, 1].fill_(5.0)                        # NumPy's x[0, 1] is a scalar copy; ours is a 0-d view
+    x[1][2].add_(2.0)
+    assert x.tolist() == [[0.0, 5.0, 0.0], [0.0, 0.0, 2.0]]
+    w = gg.zeros(3, device=device, requires_grad=True)
+    y = w * 1.0
+    y[1].mul_(w[2] + 1.0)                     # recorded, and seen by y's graph
+    y.sum().backward()
+    assert w.grad.tolist() == [1.0, 1.0, 1.0]
+
+
 def test_setitem_with_tensor_value_records_gradient(device):
     v = gg.tensor([5.0, 6.0], device=device, requires_grad=True)
     t = gg.zeros(3, 2, device=device)

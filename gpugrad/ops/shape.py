@@ -90,7 +90,7 @@ class GetItem(Function):
     def forward(self, x, key):
         self.shape, self.dtype, self.key = x.shape, x.dtype, key
         self.advanced = _is_advanced(key)
-        return x[key]
+        return _index(x, key)
 
     def backward(self, g):
         xp = self.xp
@@ -191,6 +191,16 @@ def _along_axis_key(xp, index, axis):
     nd = index.ndim
     return tuple(index if i == axis else xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
                  for i, n in enumerate(index.shape))
+
+
+def _index(a, key):
+    """``a[key]``, a view wherever basic indexing gives one: NumPy returns a scalar copy when integers
+    address a single element, a[(..., ...)] its 0-d view (so that ``x[0].add_(1)`` writes into x, as in
+    PyTorch and CuPy). A key that picks a scalar holds no Ellipsis, so adding one is safe."""
+    out = a[key]
+    if out.__class__ is not a.__class__ and isinstance(out, np.generic):
+        out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+    return out
 
 
 def _is_advanced(key):
@@ -528,7 +538,7 @@ def getitem(x, key):
     try:
         if x.requires_grad or x._fw_tangent is not None:     # recorded, or a forward-AD tangent to carry
             return _view_of(GetItem.apply(x, key), x)
-        return Tensor._make(x.data[key], None, False, x._version)
+        return Tensor._make(_index(x.data, key), None, False, x._version)
     except IndexError as e:
         raise IndexError(f"getitem: index {key!r} is invalid for a tensor of shape {shape_str(x.shape)}: {e}") \
             from None
