@@ -333,6 +333,16 @@ def test_inplace_through_an_element_writes_into_the_tensor(device):
     assert w.grad.tolist() == [1.0, 1.0, 1.0]
 
 
+def test_advanced_indexing_copies_have_their_own_version(device):
+    x = gg.tensor([1.0, 2.0, 3.0], device=device)
+    w = gg.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    y = x * w                                 # saves x
+    z = x[[0, 1]]                             # a copy, as in PyTorch: changing it leaves x alone
+    z.add_(1.0)
+    y.sum().backward()
+    assert w.grad.tolist() == [1.0, 2.0, 3.0] and x.tolist() == [1.0, 2.0, 3.0]
+
+
 def test_setitem_with_tensor_value_records_gradient(device):
     v = gg.tensor([5.0, 6.0], device=device, requires_grad=True)
     t = gg.zeros(3, 2, device=device)

@@ -538,7 +538,10 @@ def getitem(x, key):
     try:
         if x.requires_grad or x._fw_tangent is not None:     # recorded, or a forward-AD tangent to carry
             return _view_of(GetItem.apply(x, key), x)
-        return Tensor._make(_index(x.data, key), None, False, x._version)
+        out = _index(x.data, key)
+        base = x.data.base if x.data.base is not None else x.data
+        # a view shares x's version counter; a copy (advanced indexing) has its own
+        return Tensor._make(out, None, False, x._version if out.base is base else None)
     except IndexError as e:
         raise IndexError(f"getitem: index {key!r} is invalid for a tensor of shape {shape_str(x.shape)}: {e}") \
             from None
