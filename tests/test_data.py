@@ -109,6 +109,14 @@ def test_general_dataset_collates(device):
     assert default_collate([(1.5, {"a": 1}), (2.5, {"a": 2})])[1]["a"].tolist() == [1, 2]
 
 
+def test_standardizer_state_dict_saves_and_restores(tmp_path):
+    x = gg.tensor([[0.0, 5.0], [2.0, 5.0], [4.0, 8.0]])
+    sc = Standardizer().fit(x)
+    gg.save({"scaler": sc.state_dict()}, tmp_path / "sc.safetensors")
+    back = Standardizer().load_state_dict(gg.load(tmp_path / "sc.safetensors")["scaler"])
+    np.testing.assert_array_equal(back.transform(x).numpy(), sc.transform(x).numpy())
+
+
 def test_string_fields_batch_into_lists_and_stay_on_the_host(device):
     class Named(Dataset):
         def __len__(self):

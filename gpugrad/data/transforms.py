@@ -67,7 +67,14 @@ class Standardizer:
         return self.fit(x).transform(x)
 
     def state_dict(self):
-        return {"mean": self.mean, "std": self.std}
+        """``{'mean': Tensor, 'std': Tensor}`` (None before :meth:`fit`): save it with :func:`gpugrad.save`
+        beside the model, so that inference standardizes with the training statistics."""
+        return {k: None if a is None else Tensor._make(a, None, False)
+                for k, a in (("mean", self.mean), ("std", self.std))}
+
+    def load_state_dict(self, state):
+        self.mean, self.std = _array(state["mean"]), _array(state["std"])
+        return self
 
 
 def standardize(train, *others):
