@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from gpugrad.kernels import activation as A, optim as O, softmax_ce as S, _hostsim
+from gpugrad.kernels._launch import NULL
 
 pytestmark = pytest.mark.skipif(_hostsim.host_compiler() is None, reason="no host C++ compiler (g++/clang++)")
 
@@ -213,6 +214,26 @@ def test_fill_strided_buffer(optim_k):
     base = np.zeros(20, np.float32)
     O.fill_(base[::2], 1.0, _kernels=optim_k)
     assert base.tolist() == [1.0, 0.0] * 10
+
+
+def test_launch_arguments_are_checked_against_the_kernel(optim_k):
+    """The simulation refuses what a GPU would silently misread: a scalar of the wrong size or kind, a Python
+    number, a missing argument, a scalar where a pointer goes."""
+    buf = np.zeros(4, np.float32)
+    fill = optim_k.function("fill<float>")
+    fill((1,), (4,), (buf, np.int64(4), np.float32(2.0)))
+    assert (buf == 2).all()
+    for args, msg in [((buf, np.int64(4), np.float64(1.0)), "argument 2 must be a numpy float scalar of 4 bytes"),
+                      ((buf, np.int32(4), np.float32(1.0)), "argument 1 must be a numpy integer scalar of 8"),
+                      ((buf, 4, np.float32(1.0)), r"argument 1 .* got int"),
+                      ((buf, np.int64(4)), "2 arguments for 3 parameters"),
+                      ((np.float32(0), np.int64(4), np.float32(1.0)), "argument 0 must be an array or NULL")]:
+        with pytest.raises(TypeError, match=f"fill<float>: {msg}"):
+            fill((1,), (4,), args)
+    sgd = optim_k.function("sgd_step<float>")
+    with pytest.raises(TypeError, match="argument 8 must be a numpy integer scalar of 4 bytes"):
+        sgd((1,), (4,), (buf, buf, NULL, np.int64(4), *[np.float32(0)] * 4, np.int64(0), np.int32(0),
+                         np.int32(1)))
 
 
 def test_block_kernel_needs_the_threaded_simulation():

@@ -6,7 +6,9 @@ qualifiers to nothing and its built-ins (``threadIdx``, ``blockIdx``, ``blockDim
 expression, ``gg_launch_<i>(grid, block, void **args)`` that runs the kernel body once for every
 (block, thread) pair in order. ``args`` follows ``cuLaunchKernel``'s convention (one pointer to each argument's
 value), so the launch path of the real CuPy wrappers is exercised too: :class:`HostKernels` has the
-interface of ``_launch.CudaKernels`` and the wrappers take it in place of the GPU module.
+interface of ``_launch.CudaKernels`` and the wrappers take it in place of the GPU module. Each launch's
+arguments are checked against the kernel's parameter list (pointer or scalar, kind and size), which a GPU
+launch through CuPy cannot do.
 
 Two ways to run a launch. Sequential (``gg_launch_<i>``): threads one after another, exact and fast for
 kernels whose threads never wait on each other (grid-stride elementwise and row-per-thread kernels); there
@@ -95,6 +97,15 @@ static void gg_run(void (*k)(A...), unsigned grid, unsigned block, void **args) 
             gg_call(k, args, std::index_sequence_for<A...>{});
         }
 }
+// the kernel's parameter list, to check a launch's arguments the way the GPU cannot: 0 pointer, 1 integer,
+// 2 floating point, and each one's size in bytes
+template <typename... A>
+static int gg_signature(void (*)(A...), int *kind, int *size) {
+    int i = 0;
+    ((kind[i] = std::is_pointer<A>::value ? 0 : std::is_floating_point<A>::value ? 2 : 1,
+      size[i] = (int)sizeof(A), ++i), ...);
+    return (int)sizeof...(A);
+}
 // threaded: the blocks one after another, each block's threads as real threads meeting at __syncthreads
 template <typename... A>
 static void gg_run_threaded(void (*k)(A...), unsigned grid, unsigned block, void **args) {
@@ -132,6 +143,8 @@ def driver_source(stem: str, names) -> str:
                      f'{{ gg_run(&{name}, g, b, a); }}')
         lines.append(f'extern "C" void gg_launch_threaded_{i}(unsigned g, unsigned b, void **a) '
                      f'{{ gg_run_threaded(&{name}, g, b, a); }}')
+        lines.append(f'extern "C" int gg_signature_{i}(int *kind, int *size) '
+                     f'{{ return gg_signature(&{name}, kind, size); }}')
     return "\n".join(lines) + "\n"
 
 
@@ -178,14 +191,43 @@ class HostKernels:
             sym.argtypes = (ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)
             sym.restype = None
 
+            params = self._signature(name)
+
             def f(grid, block, args, _sym=sym):
+                _check_args(name, params, args)
                 # every argument's value is held in a numpy buffer; args[i] points at it (cuLaunchKernel's
                 # layout): arrays contribute their data pointer, numpy scalars their bytes
-                if any(type(a) in (int, float, bool) for a in args):
-                    raise TypeError(f"{name}: pass numpy scalars (typed like the kernel's parameters)")
                 held = [np.array([a.ctypes.data], dtype=np.uintp) if isinstance(a, np.ndarray)
                         else np.array(a) for a in args]
                 ptrs = np.array([h.ctypes.data for h in held], dtype=np.uintp)
                 _sym(grid[0], block[0], ptrs.ctypes.data)
             self._functions[name] = f
         return f
+
+    def _signature(self, name):
+        """``[(kind, size)]`` of the kernel's parameters (kind 0 pointer, 1 integer, 2 floating point)."""
+        kind, size = (ctypes.c_int * 64)(), (ctypes.c_int * 64)()
+        sig = getattr(self._lib, f"gg_signature_{self.names.index(name)}")
+        sig.restype = ctypes.c_int
+        n = sig(kind, size)
+        return [(kind[i], size[i]) for i in range(n)]
+
+
+def _check_args(name, params, args):
+    """A launch's arguments against the kernel's parameters, as exactly as the GPU needs them and cannot check
+    (CuPy passes each argument's bytes; a float64 scalar for a float, an int64 for an int or one argument too
+    few is silently misread there): arrays (or the null pointer) for pointers, numpy scalars of the
+    parameter's kind and size for the rest."""
+    if len(args) != len(params):
+        raise TypeError(f"{name}: {len(args)} arguments for {len(params)} parameters")
+    for i, (a, (kind, size)) in enumerate(zip(args, params)):
+        if kind == 0:
+            ok = isinstance(a, np.ndarray) or (type(a) is type(_launch.NULL) and a == 0)
+            want = "an array or NULL"
+        else:
+            ok = (isinstance(a, np.generic) and a.dtype.itemsize == size
+                  and (a.dtype.kind == "f") == (kind == 2) and a.dtype.kind in "fiub")
+            want = f"a numpy {'float' if kind == 2 else 'integer'} scalar of {size} bytes"
+        if not ok:
+            got = f"{type(a).__name__}" + (f" ({a.dtype})" if hasattr(a, "dtype") else "")
+            raise TypeError(f"{name}: argument {i} must be {want}, got {got}")
