@@ -222,6 +222,8 @@ KINKS = {
     "l1_loss_zero": lambda ns, x: ns.l1_loss(x, x.detach() * 0 + ns.const(_TIES)),
     "std_of_constant_slice": lambda ns, x: ns.std(x[1:2, [0, 1, 3]], 1),
     "std_correction0_one_element": lambda ns, x: x.std(0, correction=0)[0:1] + x[0:1, 0:1].std(correction=0),
+    "pow_zero_exponent_at_zero": lambda ns, x: x ** 0.0,
+    "pow_zero_tensor_exponent_at_zero": lambda ns, x: x ** (x.detach() * 0),
 }
 
 

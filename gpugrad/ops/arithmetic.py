@@ -134,8 +134,8 @@ class Pow(Function):
         xp = self.xp
         n = self.needs_input_grad
         ga = gb = None
-        if n[0]:   # d(a^b)/da = b a^(b-1)
-            ga = unbroadcast(g * b * a ** (b - 1), _shape(a))
+        if n[0]:   # d(a^b)/da = b a^(b-1), 0 where b == 0 (a^0 = 1 is constant, also at a = 0: 0 * inf)
+            ga = unbroadcast(g * _dpow_da(xp, a, b), _shape(a))
         if n[1]:   # d(a^b)/db = a^b log a   (taken as 0 where a == 0)
             safe = xp.where(a > 0, a, 1)
             gb = unbroadcast(g * y * xp.log(safe), _shape(b))
@@ -144,8 +144,15 @@ class Pow(Function):
     def jvp(self, ta, tb):          # d(a^b) = b a^(b-1) da + a^b log(a) db
         a, b, y = self.saved
         xp = self.xp
-        return _sum_tangents(None if ta is None else ta * b * a ** (b - 1),
+        return _sum_tangents(None if ta is None else ta * _dpow_da(xp, a, b),
                              None if tb is None else tb * y * xp.log(xp.where(a > 0, a, 1)))
+
+
+def _dpow_da(xp, a, b):
+    """d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch's convention)."""
+    if not hasattr(b, "shape"):
+        return b * a ** (b - 1) if b != 0 else xp.zeros_like(a)
+    return xp.where(b == 0, 0, b * a ** (b - 1))
 
 
 class MatMul(Function):
