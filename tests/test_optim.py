@@ -428,6 +428,8 @@ def test_state_dict_layout_and_validation():
     sd["param_groups"][1]["params"] = [1, 2]
     with pytest.raises(ValueError, match="group 1 has 2 parameters"):
         opt.load_state_dict(sd)
+    with pytest.raises(ValueError, match=r"Adam.load_state_dict: expected an optimizer state_dict.*'weight'"):
+        opt.load_state_dict(gg.nn.Linear(2, 1).state_dict())     # the model's, by mistake
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -326,6 +326,10 @@ class Optimizer:
         """Restore hyperparameters and state saved by :meth:`state_dict` (of either path). This optimizer
         keeps its own ``fused``/``foreach`` choice: the layout belongs to the instance."""
         name = type(self).__name__
+        if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
+            got = sorted(map(str, state_dict))[:5] if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{name}.load_state_dict: expected an optimizer state_dict, a dict with 'state' and "
+                             f"'param_groups', got {got} (a model's state_dict goes to model.load_state_dict)")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: loaded state dict has {len(saved_groups)} parameter groups, "
