@@ -203,6 +203,11 @@ def test_scatter_add_covers_dtypes_that_cupy_cannot_add_atomically(dtype):
         np.add.at(want, idx, vals)                                    # NumPy's wrap-around for small ints
         got = scatter_add(_AtomicAddOnly, base.copy(), idx, vals)
     assert got.dtype == dtype and got.tolist() == want.tolist()
+    dev = strict.StrictDevice(0)                  # the strict device refuses what CuPy refuses, and gets the same
+    with pytest.raises(strict.StrictNumpyError, match="xp.add.at: CuPy adds with CUDA atomics"):
+        strict.namespace.add.at(strict.wrap(np.zeros(3, np.int64), dev), strict.wrap(np.array([0]), dev), 1)
+    got = scatter_add(strict.namespace, strict.wrap(base.copy(), dev), strict.wrap(idx, dev), strict.wrap(vals, dev))
+    assert got.dtype == dtype and got.tolist() == want.tolist()
 
 
 # =====================================================================================================================

@@ -249,7 +249,7 @@ def scatter_add(xp, target, index, values):
     CuPy's ``add.at`` adds with CUDA's atomicAdd, so it takes floats, int32, uint32 and uint64 targets only.
     An int64 target is added as uint64 (two's complement: the same bits, the same wrap-around as NumPy); other
     integer and bool targets through an int64 copy, cast back (NumPy's wrap-around and bool's logical or)."""
-    if xp is np or type(target) is _StrictArray or target.dtype.kind not in "biu" or target.dtype.char in "iIQL":
+    if xp is np or target.dtype.kind not in "biu" or target.dtype.char in "iIQL":     # (strict: as CuPy)
         xp.add.at(target, index, values)
     elif target.dtype == np.int64:
         xp.add.at(target.view(np.uint64), index, xp.asarray(values, dtype=np.int64).view(np.uint64))

@@ -320,6 +320,10 @@ _install_operators()
 # as they turn up), refused here so that the CPU run fails where the GPU run would.
 _NOT_IN_CUPY = {"indices": {"sparse"}}
 
+# ufunc.at methods CuPy runs with CUDA atomics, and the target dtypes (characters) they take: CuPy raises
+# TypeError for the others (int64, int8/16, uint8/16, bool).
+_ATOMIC_AT = {"add.at": "efdiIQL", "maximum.at": "fdiIQL", "minimum.at": "fdiIQL"}
+
 # Functions that take host data on purpose (host-to-device copies), as cupy.asarray(numpy_array) does.
 _HOST_OK = {"array", "asarray", "asanyarray", "ascontiguousarray"}
 
@@ -346,7 +350,15 @@ class _Function:
         attr = getattr(self.f, name)
         if not callable(attr):
             return attr
-        return lambda *args, **kwargs: self._call(attr, f"{self.name}.{name}", args, kwargs)
+        where = f"{self.name}.{name}"
+        atomic = _ATOMIC_AT.get(where)
+
+        def method(*args, **kwargs):
+            if atomic is not None and args and args[0].dtype.char not in atomic:
+                raise StrictNumpyError(f"xp.{where}: CuPy adds with CUDA atomics, which take no "
+                                       f"{args[0].dtype} target")
+            return self._call(attr, where, args, kwargs)
+        return method
 
 
 
