@@ -6,7 +6,7 @@ copy to the host. Running the op table and a training step on it checks on a CPU
 a GPU run depends on.
 
 Why not ``array_api_strict``: our op code is written against NumPy's API as CuPy mirrors it (``x.sum(axis=,
-keepdims=)``, ``xp.take_along_axis``, ``xp.add.at``/``cupyx.scatter_add``, ``astype``, in-place ``+=`` on
+keepdims=)``, ``xp.take_along_axis``, ``xp.add.at``, ``astype``, in-place ``+=`` on
 slices, ``.T``); the Array API standard leaves out or renames much of that (no ``ndarray.sum`` method, no
 ``swapaxes``, ``concat`` for ``concatenate``, no ``ufunc.at``), so running gpugrad on it would test a port,
 not the code CuPy runs. The strict wrapper accepts exactly NumPy's API and refuses only the module route.
