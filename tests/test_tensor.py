@@ -343,6 +343,20 @@ def test_advanced_indexing_copies_have_their_own_version(device):
     assert w.grad.tolist() == [1.0, 2.0, 3.0] and x.tolist() == [1.0, 2.0, 3.0]
 
 
+def test_bitwise_operators_and_logical_functions_follow_torch(device):
+    a, b = gg.tensor([1, 2], device=device), gg.tensor([0, 3], device=device)
+    m = gg.tensor([True, False], device=device)
+    assert (~a).tolist() == [-2, -3] and (~m).tolist() == [False, True]        # ~ is bitwise, as in PyTorch
+    assert (a & b).tolist() == [0, 2] and (a | b).tolist() == [1, 3] and (a ^ b).tolist() == [1, 1]
+    assert gg.logical_and(a, b).tolist() == [False, True]                      # nonzero counts as True
+    assert gg.logical_or(a, b).tolist() == [True, True] and gg.logical_not(a).tolist() == [False, False]
+    f = gg.tensor([1.5, 0.0], device=device)
+    with pytest.raises(TypeError, match="bitwise_not"):
+        ~f
+    with pytest.raises(TypeError, match="bitwise_and: expected integer or bool tensors"):
+        f & f
+
+
 def test_setitem_with_tensor_value_records_gradient(device):
     v = gg.tensor([5.0, 6.0], device=device, requires_grad=True)
     t = gg.zeros(3, 2, device=device)

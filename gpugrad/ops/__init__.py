@@ -16,26 +16,44 @@ _state = _gm._state
 
 
 # -- comparisons and logic (no gradient) ---------------------------------------------------------------------
-def _compare(name):
+def _compare(name, f=None):
     import operator
-    f = getattr(operator, name)
+    f = f or getattr(operator, name)
 
     def op(a, b):
         bd = b.data if isinstance(b, Tensor) else b
         if bd.__class__ is not a.data.__class__ and hasattr(bd, "__len__"):   # a host array or list: onto
             from ..tensor import tensor                                         # a's device (CuPy refuses
             bd = tensor(bd, device=a.device).data                               # host arrays)
-        return Tensor._make(f(a.data, bd), None, False)
+        try:
+            return Tensor._make(f(a.data, bd), None, False)
+        except TypeError:   # NumPy's "ufunc 'bitwise_and' not supported for the input types"
+            if name.startswith("bitwise"):
+                raise TypeError(f"{name}: expected integer or bool tensors, got dtypes {a.dtype} and "
+                                f"{getattr(bd, 'dtype', type(bd).__name__)}") from None
+            raise
     op.__name__ = name
     return op
 
 
 eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
-logical_and, logical_or, logical_xor = (_compare(n) for n in ("and_", "or_", "xor"))
+# & | ^ ~ are bitwise (logical on bool tensors), as in PyTorch; logical_* treat nonzero as True, any dtype
+bitwise_and, bitwise_or, bitwise_xor = (_compare("bitwise_" + n, f) for n, f in (
+    ("and", lambda x, y: x & y), ("or", lambda x, y: x | y), ("xor", lambda x, y: x ^ y)))
+logical_and = _compare("logical_and", lambda x, y: (x != 0) & (y != 0))
+logical_or = _compare("logical_or", lambda x, y: (x != 0) | (y != 0))
+logical_xor = _compare("logical_xor", lambda x, y: (x != 0) ^ (y != 0))
 
 
 def logical_not(a):
     return Tensor._make(~a.data if a.dtype.kind == "b" else a.data == 0, None, False)
+
+
+def bitwise_not(a):
+    if a.dtype.kind not in "iub":
+        raise TypeError(f"bitwise_not (~): expected an integer or bool tensor, got dtype {a.dtype}; use "
+                        f"logical_not for a float tensor")
+    return Tensor._make(~a.data, None, False)
 
 
 def isfinite(a):
@@ -526,7 +544,7 @@ _methods = dict(
     __ipow__=pow_, remainder=remainder, floor_divide=floor_divide,
     __rmatmul__=_r(matmul), __neg__=neg, __abs__=abs, __pos__=lambda s: s,
     __eq__=eq, __ne__=ne, __lt__=lt, __le__=le, __gt__=gt, __ge__=ge,
-    __and__=logical_and, __or__=logical_or, __xor__=logical_xor, __invert__=logical_not,
+    __and__=bitwise_and, __or__=bitwise_or, __xor__=bitwise_xor, __invert__=bitwise_not,
     __getitem__=getitem, __setitem__=setitem,
     __iadd__=add_, __isub__=sub_, __imul__=mul_, __itruediv__=div_,
     add=add, sub=sub, mul=mul, div=div, neg=neg, pow=pow, matmul=matmul, abs=abs, sign=sign, clamp=clamp,
