@@ -30,7 +30,8 @@ def test_matmul_names_both_shapes(device):
 @pytest.mark.parametrize("name,op", [
     ("add", lambda a, b: a + b), ("sub", lambda a, b: a - b), ("mul", lambda a, b: a * b),
     ("div", lambda a, b: a / b), ("pow", lambda a, b: a ** b), ("maximum", gg.maximum), ("minimum", gg.minimum),
-    ("sub", lambda a, b: b.__rsub__(a)),
+    ("sub", lambda a, b: b.__rsub__(a)), ("eq", lambda a, b: a == b), ("lt", lambda a, b: a < b),
+    ("bitwise_and", lambda a, b: (a > 0) & (b > 0)),
 ])
 def test_broadcasting_failure_names_op_and_shapes(name, op, device):
     a = gg.ones(2, 3, device=device, requires_grad=True)

@@ -10,7 +10,7 @@ from .elementwise import exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tan, tan
 from .reduction import (sum, mean, var, std, max, min, amax, amin, argmax, argmin, logsumexp, prod, norm)
 from .shape import (reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, broadcast_to, cat,
                     concatenate, stack, split, chunk, gather, index_select, pad, getitem, index_put, SetItem)
-from ._util import unbroadcast, as_operand
+from ._util import unbroadcast, as_operand, broadcast_error
 
 _state = _gm._state
 
@@ -32,6 +32,11 @@ def _compare(name, f=None):
                 raise TypeError(f"{name}: expected integer or bool tensors, got dtypes {a.dtype} and "
                                 f"{getattr(bd, 'dtype', type(bd).__name__)}") from None
             raise
+        except ValueError:  # NumPy's "operands could not be broadcast together", without the op's name
+            err = broadcast_error(name, a.data, bd)
+            if err is None:
+                raise
+            raise err from None
     op.__name__ = name
     return op
 
