@@ -302,6 +302,24 @@ def test_training_through_simulated_gpu_matches_reference(monkeypatch, act_k, ce
     np.testing.assert_allclose(params, ref_params, rtol=1e-5, atol=1e-6)
 
 
+def test_activation_dtypes_follow_the_reference_on_the_gpu_path(monkeypatch, act_k, ce_k, optim_k):
+    """A bias or saved value of another dtype than the input: the result takes NumPy's promoted dtype on the
+    GPU path too (the reference runs, as the Numba path does), not the kernel's cast to the input's dtype."""
+    simulate_gpu(monkeypatch, (act_k, ce_k, optim_k))
+    x = np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4)
+    b64 = np.linspace(-1, 1, 4)
+    y, s = A.act_forward(x, "gelu", bias=b64)
+    y_ref, s_ref = A.act_forward_reference(x, "gelu", bias=b64)
+    assert y.dtype == y_ref.dtype == np.float64
+    np.testing.assert_allclose(y, y_ref, rtol=1e-12)
+    dx = A.act_backward(x, s, "gelu", bias=b64)
+    assert dx.dtype == np.float64
+    np.testing.assert_allclose(dx, A.act_backward_reference(x, s_ref, "gelu", bias=b64), rtol=1e-12)
+    y32, _ = A.act_forward(x, "tanh")
+    assert A.act_backward(np.ones(x.shape), y32, "tanh").dtype == np.float64           # float64 gradient
+    assert A.act_backward(x, y32.astype(np.float64), "tanh").dtype == np.float64      # float64 saved value
+
+
 def test_softmax_ce_target_out_of_range_gives_nan(ce_k):
     """The ops reject such targets first; the kernels must still not read out of bounds."""
     x = np.zeros((3, 4), np.float32)

@@ -296,7 +296,8 @@ def act_forward(x, kind, a=0.0, b=0.0, *, bias=None, impl="auto"):
     _check("act_forward", kind, x, bias)
     which = select("act_forward", x, impl, lambda: _numba_wins(kind, x.size) and _fusable(x)
                    and (bias is None or bias.dtype == x.dtype))
-    if which == "reference" or x.dtype not in _KERNEL_DTYPES:      # float16 and others: the reference
+    # float16 and others, and a bias of another dtype (the result takes the promoted dtype): the reference
+    if which == "reference" or x.dtype not in _KERNEL_DTYPES or (bias is not None and bias.dtype != x.dtype):
         return act_forward_reference(x, kind, a, b, bias)
     if which == "numba":
         return _forward_numba(x, kind, a, b, bias)
@@ -312,7 +313,8 @@ def act_backward(g, saved, kind, a=0.0, b=0.0, *, bias=None, impl="auto"):
     which = select("act_backward", g, impl, lambda: _numba_wins(kind, g.size) and _fusable(g)
                    and saved.__class__ is np.ndarray and saved.dtype == g.dtype
                    and saved.flags.c_contiguous)
-    if which == "reference" or g.dtype not in _KERNEL_DTYPES:
+    if (which == "reference" or g.dtype not in _KERNEL_DTYPES or saved.dtype != g.dtype
+            or (bias is not None and bias.dtype != g.dtype)):
         return act_backward_reference(g, saved, kind, a, b, bias)
     if which == "numba":
         return _backward_numba(g, saved, kind, a, b, bias)
