@@ -94,6 +94,34 @@ def test_clip_grad_norm_scales_on_the_device_and_returns_the_norm(device):
     assert nn.utils.clip_grad_norm_([c], 1.0).item() == 0.0            # no gradients at all
 
 
+def test_clip_and_grad_norm_reduce_a_flat_group_once(monkeypatch):
+    """With an optimizer's flat buffers, the gradients of a group tile one array: the norm is one dot and
+    the scale one multiply for the whole group, not one per parameter; a subset of the group (or a
+    missing gradient) falls back to the parameters' own arrays, with the same result."""
+    from gpugrad.train import grad_norm
+    net = nn.MLP([3, 4, 4, 2])
+    gg.optim.SGD(net.parameters(), lr=0.1)      # moves the parameters and their gradients into flat buffers
+    F.cross_entropy(net(gg.randn(5, 3)), gg.tensor([0, 1, 0, 1, 1])).backward()
+    params = list(net.parameters())
+    ref = [p.grad.numpy().astype(np.float64) for p in params]
+    total = math.sqrt(sum(float((r ** 2).sum()) for r in ref))
+    dots = []
+    real_dot = np.dot
+    monkeypatch.setattr(np, "dot", lambda a, b: dots.append(a.size) or real_dot(a, b))
+    assert float(grad_norm(params)) == pytest.approx(total, rel=1e-5)
+    assert nn.utils.clip_grad_norm_(params, total / 2).item() == pytest.approx(total, rel=1e-5)
+    assert len(dots) == 2                                         # one per call, over the whole flat buffer
+    for p, r in zip(params, ref):
+        np.testing.assert_allclose(p.grad.numpy(), r / 2, rtol=1e-5)
+    dots.clear()
+    sub = params[:2]                                              # part of the group: per parameter
+    part = math.sqrt(sum(float((r ** 2).sum()) / 4 for r in ref[:2]))
+    assert nn.utils.clip_grad_norm_(sub, 1e9).item() == pytest.approx(part, rel=1e-5) and len(dots) == 2
+    params[-1].grad = None                                        # a missing gradient: its slot is stale
+    part = math.sqrt(sum(float((r ** 2).sum()) / 4 for r in ref[:-1]))
+    assert float(grad_norm(params)) == pytest.approx(part, rel=1e-5)
+
+
 def test_clip_grad_norm_half_precision_does_not_overflow():
     p = gg.zeros(1000, dtype=gg.float16, requires_grad=True)
     p.grad = gg.full((1000,), 300.0, dtype=gg.float16)             # sum of squares 9e7 > float16 max

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..autograd import no_grad
-from ..backend import to_device
+from ..backend import device_of, to_device, xp_of
 from ..ops import cat, reshape
 from ..tensor import Tensor
 
@@ -36,25 +36,26 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     >>> gg.nn.utils.clip_grad_norm_([w], 5.0).item(), [round(v, 4) for v in w.grad.tolist()]
     (10.0, [3.0, 4.0])
     """
-    grads = [p.grad for p in _as_list(parameters, "clip_grad_norm_") if p.grad is not None]
+    grads, arrays = _grad_arrays(_as_list(parameters, "clip_grad_norm_"))
     if not grads:
         from ..tensor import tensor
         return tensor(0.0)
     q = float(norm_type)
     first = grads[0].data
-    xp = grads[0].xp
     dev = grads[0].device
-    acc = xp.result_type(first.dtype, xp.float32)   # half-precision squares would overflow
+    acc = grads[0].xp.result_type(first.dtype, grads[0].xp.float32)   # half-precision squares would overflow
     parts = []
-    for g in grads:
-        a = g.data.astype(acc, copy=False).ravel()
+    for arr in arrays:
+        xp = xp_of(arr)
+        a = arr.astype(acc, copy=False).ravel()
         if q == math.inf:
             part = xp.abs(a).max() if a.size else xp.zeros((), acc)
         elif q == 2.0:
             part = xp.dot(a, a)                      # ||g||^2 in one BLAS call
         else:
             part = (xp.abs(a) ** q).sum()
-        parts.append(to_device(part.reshape(1), dev) if g.device != dev else part.reshape(1))
+        parts.append(part.reshape(1) if device_of(arr) == dev else to_device(part.reshape(1), dev))
+    xp = grads[0].xp
     stacked = xp.concatenate(parts)
     total = stacked.max() if q == math.inf else (xp.sqrt(stacked.sum()) if q == 2.0 else
                                                  stacked.sum() ** (1.0 / q))
@@ -63,11 +64,39 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
                            f"non-finite ({float(total)}), so it cannot be clipped; pass error_if_nonfinite=False "
                            f"to scale by the non-finite norm anyway")
     scale = xp.minimum(max_norm / (total + 1e-6), 1.0)
+    for arr in arrays:
+        d = device_of(arr)
+        arr *= (scale if d == dev else to_device(scale, d)).astype(arr.dtype)
     for g in grads:
-        s = scale if g.device == dev else to_device(scale, g.device)
-        g.data *= s.astype(g.data.dtype)
         g._version[0] += 1
     return Tensor._make(total.astype(first.dtype), None, False)
+
+
+def _grad_arrays(params):
+    """``(grads, arrays)``: the gradients of ``params``, and the fewest arrays that hold exactly them. The
+    gradients that the engine wrote into a flat optimizer buffer (``p._grad_buffer``) tile that buffer;
+    when every parameter of it is present, the buffer itself stands for them, so a norm or a scale is one
+    reduction (one kernel launch) per flat group instead of one per parameter."""
+    grads, arrays, flats = [], [], {}
+    for p in params:
+        g = p.grad
+        if g is None:
+            continue
+        grads.append(g)
+        a = g.data
+        base = getattr(a, "base", None)
+        if a is p._grad_buffer and base is not None and base.ndim == 1:
+            entry = flats.setdefault(id(base), (base, {}))
+            if id(p) not in entry[1]:
+                entry[1][id(p)] = a
+                continue
+        arrays.append(a)                  # its own array (or the same parameter listed twice)
+    for base, parts in flats.values():
+        if sum(a.size for a in parts.values()) == base.size:
+            arrays.append(base)
+        else:
+            arrays.extend(parts.values())
+    return grads, arrays
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:

@@ -24,6 +24,7 @@ import time
 
 from ..autograd import no_grad
 from ..backend import to_device, xp_of
+from ..nn.utils import _grad_arrays
 from ..tensor import Tensor
 from .history import History
 from .metrics import get_metric
@@ -106,8 +107,9 @@ def l2_norm(a):
 
 
 def grad_norm(params):
-    """sqrt(sum over parameters of ||grad||^2), as a device scalar (no host sync); None without grads."""
-    norms = [l2_norm(p.grad.data) for p in params if p.grad is not None]
+    """sqrt(sum over parameters of ||grad||^2), as a device scalar (no host sync); None without grads. A
+    flat optimizer buffer holding all its parameters' gradients is reduced once, not once per parameter."""
+    norms = [l2_norm(a) for a in _grad_arrays(params)[1]]
     if not norms:
         return None
     xp = xp_of(norms[0])
