@@ -395,15 +395,16 @@ def test_resume_reproduces_the_trajectory(name, fused, resume_fused, device):
             np.testing.assert_allclose(_np(a), _np(b), rtol=1e-12)
 
 
+@pytest.mark.parametrize("fused", [None, False], ids=["into-flat", "into-reference"])
 @pytest.mark.parametrize("name", list(CASES))
-def test_loads_a_torch_state_dict(name):
+def test_loads_a_torch_state_dict(name, fused):
     """The state of a PyTorch optimizer (tensors converted by NumPy) resumes in gpugrad."""
     torch = pytest.importorskip("torch")
     kw = CASES[name][1]
     init, targets = _problem(6)
     tparams, topt = _run_torch(name, kw, init, targets, steps=10)
     params = [gg.tensor(p.detach().numpy(), requires_grad=True) for p in tparams]
-    opt = getattr(optim, name)(params, **kw)
+    opt = getattr(optim, name)(params, fused=fused, **kw)
     opt.load_state_dict(topt.state_dict())
     for t in range(10, STEPS):
         for ps, lib, o in ((params, gg, opt), (tparams, torch, topt)):

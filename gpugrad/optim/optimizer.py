@@ -385,7 +385,7 @@ class Optimizer:
         for k, v in st.items():
             if k == "step":
                 out[k] = Tensor._make(np.asarray(float(_host(v)), np.float32), None)
-            elif isinstance(v, (Tensor, np.ndarray)) or hasattr(v, "__cuda_array_interface__"):
+            elif _is_array(v):
                 out[k] = Tensor._make(_as_array(v, dev, p.data.dtype).reshape(p.data.shape).copy(), None)
             else:
                 out[k] = copy.deepcopy(v)
@@ -433,6 +433,13 @@ def _host(v):
     if isinstance(v, Tensor):
         return v.item()
     return float(np.asarray(v.get() if hasattr(v, "get") else v))
+
+
+def _is_array(v):
+    """A saved state value that is an array: a Tensor, a NumPy or device array, or another library's tensor
+    (a PyTorch checkpoint's)."""
+    return isinstance(v, (Tensor, np.ndarray)) or hasattr(v, "__cuda_array_interface__") or \
+        (hasattr(v, "__array__") and hasattr(v, "shape"))
 
 
 def _as_array(v, dev, dtype):
