@@ -53,6 +53,20 @@ def test_python_scalars_do_not_upcast(device):
     assert i.sum().dtype == gg.int64
 
 
+def test_zero_dim_tensors_promote_like_scalars(device):
+    x = gg.ones(2, device=device, requires_grad=True)
+    s = gg.tensor(3.0, dtype=gg.float64, device=device, requires_grad=True)
+    y = x * s                                     # PyTorch: a 0-d operand of the same category doesn't upcast
+    assert y.dtype == gg.float32
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0] and s.grad.item() == 2.0 and s.grad.dtype == gg.float64
+    h = gg.ones(2, dtype=gg.float16, device=device)
+    assert (h + gg.tensor(2.0, device=device)).dtype == gg.float16
+    assert (gg.tensor([1, 2], dtype=gg.int32, device=device) * gg.tensor(2, device=device)).dtype == gg.int32
+    assert (gg.tensor([1, 2], device=device) * s.detach()).dtype == gg.float64   # a higher category sets it
+    assert (gg.tensor(1.0, device=device) + s.detach()).dtype == gg.float64       # both 0-d: usual rules
+
+
 def test_float16_storage(device):
     h = gg.tensor([1.0, 2.0, 3.0], dtype=gg.float16, device=device, requires_grad=True)
     y = (h * h).sum()

@@ -73,9 +73,20 @@ def shape_str(s):
     return str(tuple(s))
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
 def promote_pair(a: Tensor, b: Tensor):
-    """PyTorch's rule for a floating tensor with an integer or bool one: the floating dtype wins (NumPy would
-    widen int64 with float32 to float64). Called only when the dtypes differ."""
+    """PyTorch's rules, called only when the dtypes differ. A 0-d tensor beside a dimensioned one counts as
+    a scalar: it sets the dtype only when its category (bool < integer < floating) is higher, so
+    ``float32 * tensor(2.0, float64)`` stays float32. Otherwise, for a floating tensor with an integer or
+    bool one, the floating dtype wins (NumPy would widen int64 with float32 to float64)."""
+    if (a.data.ndim == 0) is not (b.data.ndim == 0):
+        zero, dim = (a, b) if a.data.ndim == 0 else (b, a)
+        dz, dd = zero.data.dtype, dim.data.dtype
+        target = dz if _CATEGORY[dz.kind] > _CATEGORY[dd.kind] else dd
+        from . import cast
+        return (a if a.data.dtype == target else cast(a, target)), (b if b.data.dtype == target else cast(b, target))
     fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
     if fa and not fb:
         from . import cast
