@@ -106,6 +106,7 @@ def test_only_floating_tensors_require_grad(device):
     (lambda d: gg.rand(2, 3, device=d), (2, 3), gg.float32),
     (lambda d: gg.randn(4, dtype=gg.float16, device=d), (4,), gg.float16),
     (lambda d: gg.randint(0, 10, (3, 2), device=d), (3, 2), gg.int64),
+    (lambda d: gg.randint(10, (3, 2), device=d), (3, 2), gg.int64),          # randint(high, size)
     (lambda d: gg.randperm(6, device=d), (6,), gg.int64),
 ])
 def test_factories(make, shape, dtype, device):
