@@ -42,7 +42,7 @@ def compile_nvrtc(stem: str, names, arch: str):
     try:
         for n in names:
             check(nvrtc.nvrtcAddNameExpression(prog, n.encode()), f"add name {n}")
-        opts = [f"--gpu-architecture={arch}".encode(), b"--std=c++14"]
+        opts = [f"--gpu-architecture={arch}".encode(), f"--std={_launch.CXX_STD}".encode()]
         err = nvrtc.nvrtcCompileProgram(prog, len(opts), opts)[0]
         if err != ok:
             size = check(nvrtc.nvrtcGetProgramLogSize(prog), "log size")
@@ -72,7 +72,7 @@ def compile_nvcc(stem: str, names, arch: str) -> None:
         with open(tu, "w") as f:
             f.write(f'#include "{_launch.source_path(stem)}"\n')
             f.write("void *gg_kernels[] = {" + ", ".join(f"(void *)&{n}" for n in names) + "};\n")
-        r = subprocess.run([nvcc, f"-arch={arch}", "-std=c++17", "-c", tu, "-o", os.path.join(d, "k.o")],
+        r = subprocess.run([nvcc, f"-arch={arch}", f"-std={_launch.CXX_STD}", "-c", tu, "-o", os.path.join(d, "k.o")],
                            capture_output=True, text=True)
         if r.returncode:
             raise RuntimeError(f"{stem}.cu does not compile with nvcc for {arch}:\n{r.stderr[-4000:]}")

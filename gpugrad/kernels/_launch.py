@@ -20,6 +20,9 @@ SOURCE_DIRS = (_PKG / "_kernels_src", _PKG.parent / "kernels")
 #: a null pointer argument (an optional buffer that an option does not use); packed as 8 bytes of zero
 NULL = np.uintp(0)
 
+#: the C++ dialect the sources are compiled in, on the GPU (CuPy's NVRTC) and by the compile checks alike
+CXX_STD = "c++14"
+
 
 def source_path(stem: str) -> Path:
     for d in SOURCE_DIRS:
@@ -57,7 +60,7 @@ class CudaKernels:
             if name not in self.names:
                 raise KeyError(f"gpugrad.kernels: {name!r} is not in {self.stem}.cu's kernel list")
             if self._module is None:             # compiled once; CuPy loads the module on each device used
-                self._module = cupy.RawModule(code=source(self.stem), options=("--std=c++14",),
+                self._module = cupy.RawModule(code=source(self.stem), options=(f"--std={CXX_STD}",),
                                               name_expressions=list(self.names))
                 sms = cupy.cuda.Device().attributes["MultiProcessorCount"]
                 self.max_grid = 32 * sms            # enough resident blocks to saturate memory bandwidth
