@@ -112,6 +112,24 @@ def test_scheduler_steps_once_per_epoch_and_lr_is_recorded():
     assert [r["lr"] for r in h.steps if r["epoch"] == 1] == [0.1, 0.1]
 
 
+def test_one_cycle_and_cyclic_schedulers_step_after_every_batch():
+    """Their periods count optimizer steps: fit steps them per batch, so a OneCycleLR over epochs x batches
+    gives the same learning rates as the hand-written loop."""
+    for make in (lambda o: optim.lr_scheduler.OneCycleLR(o, max_lr=0.5, total_steps=3 * 2),
+                 lambda o: optim.lr_scheduler.CyclicLR(o, 0.01, 0.1, step_size_up=2)):
+        expected_opt = optim.SGD(_net().parameters(), lr=0.1, momentum=0.9)
+        expected_sched, expected = make(expected_opt), []
+        for _ in range(3 * 2):
+            expected.append(expected_opt.param_groups[0]["lr"])
+            expected_opt.step()
+            expected_sched.step()
+        model = _net()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        h = fit(model, nn.CrossEntropyLoss(), opt, DataLoader(_xor(64), 32), 3, scheduler=make(opt), progress=False)
+        assert h.step_column("lr") == pytest.approx(expected)
+        assert h["lr"] == pytest.approx(expected[1::2])            # the lr of each epoch's last step
+
+
 def test_callbacks_and_early_stopping():
     events = []
 

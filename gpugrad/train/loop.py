@@ -186,8 +186,13 @@ def _lr(optimizer):
     return float(groups[0]["lr"]) if groups else float("nan")
 
 
+def _steps_per_batch(scheduler):
+    """OneCycleLR and CyclicLR count optimizer steps (their periods are in batches): they step per batch."""
+    return type(scheduler).__name__ in ("OneCycleLR", "CyclicLR")
+
+
 def _step_scheduler(scheduler, row):
-    if scheduler is None:
+    if scheduler is None or _steps_per_batch(scheduler):
         return
     if type(scheduler).__name__ == "ReduceLROnPlateau":      # steps on a metric, as in PyTorch
         scheduler.step(row.get("val_loss", row["train_loss"]))
@@ -204,7 +209,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
         loss_fn: ``loss_fn(output, target)``, returning the batch mean (or the sum, if it has
             ``reduction == "sum"``).
         val_loader: evaluated after every epoch (``val_loss`` and ``val_<metric>`` columns).
-        scheduler: an LR scheduler, stepped once per epoch (``ReduceLROnPlateau`` with the validation loss).
+        scheduler: an LR scheduler, stepped once per epoch (``ReduceLROnPlateau`` with the validation loss),
+            except ``OneCycleLR`` and ``CyclicLR``, whose periods count batches: after every optimizer step.
         callbacks: :class:`Callback` objects.
         metrics: names (``"accuracy"``, ``"mse"``, ``"mae"``) or :class:`Metric` objects, computed on the
             training batches as they go and on the validation set.
@@ -223,6 +229,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
     history = history if history is not None else History()
     state = TrainState(model, optimizer, history)
     callbacks = list(callbacks)
+    batch_scheduler = scheduler if scheduler is not None and _steps_per_batch(scheduler) else None
     clip = None
     if max_grad_norm is not None:
         from ..nn.utils import clip_grad_norm_ as clip
@@ -263,6 +270,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
                 # host clock when the step was issued; on a GPU the device may still be busy with it
                 step_rows.append({"step": state.step, "epoch": epoch, "lr": _lr(optimizer),
                                   "time": time.perf_counter() - start})
+                if batch_scheduler is not None:
+                    batch_scheduler.step()
                 with no_grad():
                     for m in train_metrics:
                         m.update(out, y)
@@ -288,7 +297,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
             if val_loader is not None:
                 val = evaluate(model, loss_fn, val_loader, metrics, dev)
                 row.update({f"val_{k}": v for k, v in val.items()})
-            row.update(lr=_lr(optimizer), grad_norm=sum(norms) / len(norms) if norms else float("nan"),
+            row.update(lr=step_rows[-1]["lr"], grad_norm=sum(norms) / len(norms) if norms else float("nan"),
                        time=now - start, samples_per_s=n / (now - t0))
             history.log_epoch(**row)
             _step_scheduler(scheduler, row)
