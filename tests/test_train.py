@@ -130,6 +130,19 @@ def test_one_cycle_and_cyclic_schedulers_step_after_every_batch():
         assert h["lr"] == pytest.approx(expected[1::2])            # the lr of each epoch's last step
 
 
+def test_an_interrupted_fit_takes_the_gradient_health_hooks_off_the_model():
+    model = _net()
+
+    class Interrupt(Callback):
+        def on_batch_end(self, s):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), DataLoader(_xor(64), 32), 2,
+            callbacks=[GradientHealth(), Interrupt()], progress=False)
+    assert not any("_forward_hooks" in m.__dict__ for m in model.modules())
+
+
 def test_callbacks_and_early_stopping():
     events = []
 

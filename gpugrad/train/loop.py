@@ -35,7 +35,8 @@ __all__ = ["fit", "evaluate", "Callback", "EarlyStopping", "TrainState", "model_
 
 class Callback:
     """Hooks into :func:`fit`. Each method gets the :class:`TrainState`; set ``state.stop = True`` to end
-    training after the current epoch."""
+    training after the current epoch. ``on_train_end`` runs even when training ends with an exception (a
+    KeyboardInterrupt, a diverged loss), so that a callback can release what it attached to the model."""
 
     def on_train_begin(self, state): ...
 
@@ -312,8 +313,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
         if bar is not None:
             bar.close()
         state.batch = state.output = state.loss = None
-    for cb in callbacks:
-        cb.on_train_end(state)
+        for cb in callbacks:              # also when interrupted: callbacks take their hooks off the model
+            cb.on_train_end(state)
     return history
 
 
