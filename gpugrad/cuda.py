@@ -41,15 +41,21 @@ def _cupy(op):
 
 
 def _index(op, dev) -> int:
-    """A CUDA ordinal from None (the current device), an int, 'cuda[:N]' or a Device."""
+    """A CUDA ordinal from None (the current device), an int, 'cuda[:N]' or a Device; checked against the
+    devices there are (CuPy would answer an out-of-range ordinal with a bare 'invalid device ordinal')."""
     if dev is None:
         return _cupy(op).cuda.runtime.getDevice()
     if isinstance(dev, int) and not isinstance(dev, bool):
-        return dev
-    d = _parse_device(dev)
-    if d.type != "cuda":
-        raise ValueError(f"gpugrad.cuda.{op}: expected a CUDA device, got {d}")
-    return d.index or 0
+        i = dev
+    else:
+        d = _parse_device(dev)
+        if d.type != "cuda":
+            raise ValueError(f"gpugrad.cuda.{op}: expected a CUDA device, got {d}")
+        i = d.index or 0
+    n = device_count()
+    if n and not 0 <= i < n:
+        raise ValueError(f"gpugrad.cuda.{op}: no CUDA device {i}; this machine has {n} (0 to {n - 1})")
+    return i
 
 
 def current_device() -> int:

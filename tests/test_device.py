@@ -176,6 +176,25 @@ def test_tf32_switch_is_off_by_default_and_settable():
         m.allow_tf32 = prev
 
 
+def test_cuda_api_names_an_out_of_range_device(monkeypatch):
+    """An ordinal beyond the machine's GPUs gets an error naming the call and the devices there are (checked
+    here with a stand-in CuPy reporting two devices and answering like CuPy to a bad ordinal)."""
+    from types import SimpleNamespace
+
+    def properties(i):
+        if i > 1:
+            raise RuntimeError("cudaErrorInvalidDevice: invalid device ordinal")
+        return {"name": b"Stand-in"}
+    rt = SimpleNamespace(getDeviceCount=lambda: 2, getDevice=lambda: 0, getDeviceProperties=properties)
+    monkeypatch.setattr(gg.cuda, "cupy_or_none", lambda: SimpleNamespace(cuda=SimpleNamespace(runtime=rt)))
+    assert gg.cuda.get_device_name(1) == "Stand-in" and gg.cuda.get_device_name("cuda:0") == "Stand-in"
+    for bad in (2, "cuda:5", -1):
+        with pytest.raises(ValueError, match=r"gpugrad.cuda.get_device_name: no CUDA device -?\d; this machine has 2"):
+            gg.cuda.get_device_name(bad)
+    with pytest.raises(ValueError, match="gpugrad.cuda.device: no CUDA device 3"):
+        gg.cuda.device(3)
+
+
 # -- scatter-add on CuPy's terms -------------------------------------------------------------------------------------
 class _AtomicAddOnly:
     """NumPy standing in for CuPy in backend.scatter_add: ``add.at`` refuses what CUDA's atomicAdd cannot add
