@@ -236,3 +236,15 @@ def test_inplace_on_an_expanded_tensor_names_the_op():
     _raises(RuntimeError, r"add_: the tensor of shape \(3, 4\) is a read-only view \(from expand",
             lambda: y.add_(1.0))
     _raises(ValueError, r"setitem: .*read-only", lambda: y.__setitem__(0, 5.0))
+
+
+def test_inplace_result_that_cannot_be_cast_back_names_the_op(device):
+    i = gg.tensor([1, 2], device=device)
+    _raises(RuntimeError, r"add_: result type float32 can't be cast to the tensor's dtype int64",
+            lambda: i.add_(1.5))               # PyTorch refuses too; NumPy would truncate silently
+    _raises(RuntimeError, r"add_: result shape \(2, 2\) doesn't match the tensor's shape \(2,\)",
+            lambda: i.add_(gg.ones(2, 2, dtype=gg.int64, device=device)))
+    assert i.tolist() == [1, 2]
+    x = gg.ones(2, device=device)
+    x *= gg.tensor([2.0, 3.0], dtype=gg.float64, device=device)   # the same kind narrows, as in PyTorch
+    assert x.dtype == gg.float32 and x.tolist() == [2.0, 3.0]

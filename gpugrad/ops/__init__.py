@@ -116,7 +116,7 @@ def _inplace(t, fn, *args):
         new = fn(alias, *args)
         if new.grad_fn is not None and new.grad_fn.saved:
             _keep_old_value(new.grad_fn, t)
-        _write(t, new.data)
+        _write(t, new.data, fn)
         t.grad_fn = new.grad_fn
         t.requires_grad = new.requires_grad
         if t._view is not None:
@@ -129,7 +129,7 @@ def _inplace(t, fn, *args):
             alias = Tensor._make(t.data, None, False)
             alias._fw_tangent = t._fw_tangent
             new = fn(alias, *args)
-        _write(t, new.data)
+        _write(t, new.data, fn)
     if new._fw_tangent is not None or t._fw_tangent is not None:    # forward AD: t takes the new tangent
         _set_tangent(t, new._fw_tangent)
     t._version[0] += 1
@@ -239,10 +239,14 @@ def builtins_any(it):
     return False
 
 
-def _write(t, arr):
+def _write(t, arr, fn):
     if arr.shape != t.data.shape:
-        raise RuntimeError(f"in-place op: result shape {tuple(arr.shape)} doesn't match the tensor's shape "
+        raise RuntimeError(f"{_inplace_name(fn)}: result shape {tuple(arr.shape)} doesn't match the tensor's shape "
                            f"{tuple(t.data.shape)}")
+    if arr.dtype != t.data.dtype and not _np.can_cast(arr.dtype, t.data.dtype, "same_kind"):
+        # PyTorch's rule: an in-place result may not drop a category (float into an integer tensor...)
+        raise RuntimeError(f"{_inplace_name(fn)}: result type {arr.dtype} can't be cast to the tensor's dtype "
+                           f"{t.data.dtype}; use an out-of-place op, or convert the tensor with .to() first")
     t.data[...] = arr
 
 
