@@ -203,6 +203,9 @@ def test_metrics():
     mse.update(gg.tensor([[1.0], [3.0]]), gg.tensor([0.0, 1.0]))
     assert mse.compute() == pytest.approx(2.5)
     assert math.isnan(Accuracy().compute())
+    acc = Accuracy()                                                         # class-probability targets
+    acc.update(gg.tensor([[2.0, 1.0], [0.0, 1.0]]), gg.tensor([[0.9, 0.1], [0.8, 0.2]]))
+    assert acc.compute() == pytest.approx(0.5)
 
 
 def test_regression_fit_with_mse():

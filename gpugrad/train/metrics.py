@@ -46,13 +46,16 @@ class Metric:
 
 
 class Accuracy(Metric):
-    """The fraction of samples whose highest-scoring class (argmax over the last axis) is the target; with
-    a single output column, the sign of the logit decides (binary)."""
+    """The fraction of samples whose highest-scoring class (argmax over the last axis) is the target (a class
+    index, or the most probable class of a row of class probabilities, as cross_entropy accepts); with a
+    single output column, the sign of the logit decides (binary)."""
     name = "accuracy"
 
     def batch_sum(self, output, target):
         if output.ndim == 2 and output.shape[1] > 1:
             pred = output.argmax(axis=1)
+            if target.shape == output.shape:          # class probabilities (soft or one-hot labels)
+                target = target.argmax(axis=1)
         else:
             pred = (output.reshape(-1) > 0).astype(target.dtype)
         return (pred == target.reshape(pred.shape)).sum()
