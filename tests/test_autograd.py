@@ -175,6 +175,13 @@ def test_autograd_grad_of_non_leaf(device):
     assert gh.tolist() == [3.0, 3.0]
 
 
+def test_autograd_grad_with_an_input_listed_twice(device):
+    x = gg.ones(2, device=device, requires_grad=True)
+    h = x * 2
+    gh1, gh2, gx1, gx2 = gg.autograd.grad((h * h).sum(), [h, h, x, x])
+    assert gh1.tolist() == gh2.tolist() == [4.0, 4.0] and gx1.tolist() == gx2.tolist() == [8.0, 8.0]
+
+
 def test_create_graph_second_derivative(device):
     x = gg.tensor([0.5, 1.5], dtype=gg.float64, device=device, requires_grad=True)
     y = (x ** 3).sum()

@@ -79,7 +79,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     capture = None
     if inputs is not None:
         capture = {}
-        wanted = {t.grad_fn: i for i, t in enumerate(inputs) if t.grad_fn is not None}
+        wanted = {}
+        for i, t in enumerate(inputs):
+            if t.grad_fn is not None:
+                wanted.setdefault(t.grad_fn, []).append(i)     # (an input may be listed twice)
     order = _topological(nodes)
     with grad_mode.set_grad_enabled(create_graph):
         for node in order:
@@ -93,7 +96,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 if t is not None:
                     _store_grad(t, g, create_graph)
             if capture is not None and node in wanted:
-                capture[wanted[node]] = g
+                for i in wanted[node]:
+                    capture[i] = g
             if node._freed:
                 raise RuntimeError(
                     f"Trying to backward through the graph a second time (through {node.name}), but its saved "
