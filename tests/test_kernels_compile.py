@@ -79,6 +79,16 @@ def test_float_kernels_do_no_double_arithmetic(stem):
             assert ".f64" in body, name      # the check would see it
 
 
+def test_the_test_extra_brings_nvrtc():
+    """``pip install .[test]`` installs what the compile check needs (the kernels-check extra), so CI compiles
+    every kernel instead of skipping where no nvcc happens to be installed."""
+    import tomllib
+    extras = tomllib.loads((_launch.SOURCE_DIRS[1].parent / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    name = lambda req: re.split(r"[<>=;\[ ]", req, 1)[0]
+    assert {name(r) for r in extras["kernels-check"]} <= {name(r) for r in extras["test"]}
+
+
 def test_sources_found_from_the_tree():
     assert _launch.source_path("optim").parent.name in ("kernels", "_kernels_src")
 
