@@ -67,6 +67,16 @@ def test_zero_dim_tensors_promote_like_scalars(device):
     assert (gg.tensor(1.0, device=device) + s.detach()).dtype == gg.float64       # both 0-d: usual rules
 
 
+def test_where_floor_divide_and_clamp_promote_like_the_binary_ops(device):
+    c = gg.tensor([True, False], device=device)
+    i, x = gg.tensor([1, 2], device=device), gg.tensor([1.0, 2.0], device=device)
+    s64 = gg.tensor(2.0, dtype=gg.float64, device=device)
+    assert gg.where(c, i, 0.5).dtype == gg.float32                 # NumPy's rules gave float64 for all four
+    assert gg.where(c, i, x).dtype == gg.float32 and gg.where(c, x, s64).dtype == gg.float32
+    assert (i // 2.0).dtype == gg.float32 and i.clamp(0.5).dtype == gg.float32
+    assert gg.where(c, i, 0.5).tolist() == [1.0, 0.5] and i.clamp(1.5).tolist() == [1.5, 2.0]
+
+
 def test_float16_storage(device):
     h = gg.tensor([1.0, 2.0, 3.0], dtype=gg.float16, device=device, requires_grad=True)
     y = (h * h).sum()

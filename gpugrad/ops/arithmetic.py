@@ -398,9 +398,7 @@ remainder.__doc__ = "a % b with the sign of b (Python's and torch's remainder); 
 def floor_divide(a, b):
     """a // b rounded toward minus infinity (Python's //). Piecewise constant, so it records no gradient."""
     like = a if isinstance(a, Tensor) else b
-    a, b = as_operand(a, like), as_operand(b, like)
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is not b.data.dtype:
-        a, b = promote_pair(a, b)
+    a, b = _promote(as_operand(a, like), as_operand(b, like))
     ad = a.data if isinstance(a, Tensor) else a
     bd = b.data if isinstance(b, Tensor) else b
     try:
@@ -410,6 +408,15 @@ def floor_divide(a, b):
         if err is None:
             raise
         raise err from None
+
+
+def _promote(a, b):
+    """The binary ops' dtype rules for two operands (Tensors or Python scalars) outside _binary."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return promote_pair(a, b) if a.data.dtype != b.data.dtype else (a, b)
+    if isinstance(a, Tensor):
+        return promote_scalar(a, b), b
+    return a, promote_scalar(b, a)
 
 
 def neg(a):
@@ -456,6 +463,7 @@ def clamp(x, min=None, max=None):
         raise ValueError("clamp: at least one of min and max must be given")
     lo = as_operand(min, x) if min is not None else None
     hi = as_operand(max, x) if max is not None else None
+    x = promote_scalar(promote_scalar(x, lo), hi)      # an integer tensor with a float bound: the default float
     try:
         return Clamp.apply(x, lo, hi)
     except ValueError:
@@ -479,8 +487,7 @@ def where(cond, a, b):
     c = cond.data if isinstance(cond, Tensor) else like.xp.asarray(cond)
     if c.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
-    a = as_operand(a, like)
-    b = as_operand(b, like)
+    a, b = _promote(as_operand(a, like), as_operand(b, like))
     try:
         return Where.apply(Tensor._make(c, None, False), a, b)
     except ValueError:
