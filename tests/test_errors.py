@@ -100,6 +100,9 @@ def test_setitem_shape_mismatch_names_op(device):
     (lambda d: F.relu(gg.tensor([1], device=d)), TypeError, r"relu: expected a floating point tensor, got dtype int64"),
     (lambda d: gg.tensor([1, 2], device=d).mean(), RuntimeError, r"mean: expected a floating point tensor, got "
                                                                   r"dtype int64"),
+    (lambda d: gg.tensor([1, 2], device=d).var(), RuntimeError, r"var: expected a floating point tensor"),
+    (lambda d: gg.tensor([1, 2], device=d).std(0), RuntimeError, r"std: expected a floating point tensor"),
+    (lambda d: gg.tensor([1, 2], device=d).norm(), RuntimeError, r"norm: expected a floating point tensor"),
     (lambda d: F.cross_entropy(gg.ones(2, 3, device=d), gg.tensor([True, False], device=d)), TypeError,
      r"cross_entropy: target must hold class indices \(int64\) or probabilities \(float\), got dtype bool"),
     (lambda d: F.nll_loss(gg.ones(2, 3, device=d), gg.ones(2, device=d)), TypeError,

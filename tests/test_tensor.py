@@ -51,6 +51,7 @@ def test_python_scalars_do_not_upcast(device):
     assert (i / 2).dtype == gg.float32            # true division of integers is floating
     assert (i / i).tolist() == [1.0, 1.0, 1.0]
     assert i.sum().dtype == gg.int64
+    assert i.logsumexp(0).dtype == gg.float32     # integers give the default float, as in PyTorch
 
 
 def test_zero_dim_tensors_promote_like_scalars(device):

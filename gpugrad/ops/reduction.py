@@ -257,14 +257,19 @@ def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
     return Sum.apply(x, axes, bool(keepdim or keepdims))
 
 
-def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def _need_float(op, x):
     if x.dtype.kind != "f":
-        raise RuntimeError(f"mean: expected a floating point tensor, got dtype {x.dtype}; use .float() first")
+        raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}; use .float() first")
+
+
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    _need_float("mean", x)
     return Mean.apply(x, dims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
     """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+    _need_float("var", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     return Var.apply(x, dims("var", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
@@ -272,6 +277,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
     """Standard deviation, Bessel-corrected by default (``correction=1``), as PyTorch."""
+    _need_float("std", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     return Std.apply(x, dims("std", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
@@ -339,6 +345,9 @@ def argmin(x, dim=None, keepdim=False, *, axis=None):
 
 
 def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    if x.data.dtype.kind in "iub":      # as in PyTorch: integers give the default float dtype
+        from .. import _dtype
+        x = x.to(_dtype.get_default_dtype())
     return LogSumExp.apply(x, dims("logsumexp", x.ndim, dim, axis), keep(keepdim, keepdims))
 
 
@@ -351,6 +360,7 @@ def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
 
 def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
     """Vector p-norm over all elements or ``dim`` (p = 'fro' is 2)."""
+    _need_float("norm", x)
     if p == "fro":
         p = 2
     p = float(p)
