@@ -155,6 +155,15 @@ def test_make_dual_keeps_reverse_mode(device):
     assert tangent.item() == pytest.approx(float((np.exp(xv) * (1 + xv)).sum()), rel=1e-12)
 
 
+def test_make_dual_of_a_leaf_requiring_grad_is_a_view_of_it(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, gg.ones(2, device=device))
+        with pytest.raises(RuntimeError, match="mul_: a view of a leaf Variable that requires grad"):
+            d.mul_(2.0)                       # would change x behind autograd's back
+    assert x.tolist() == [1.0, 2.0]
+
+
 def test_default_tangent_rule_derives_from_backward(device):
     """An op that only writes forward and backward still works in forward mode (double-backward default)."""
     class Cube(Function):

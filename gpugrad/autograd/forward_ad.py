@@ -85,8 +85,9 @@ def make_dual(tensor, tangent, *, level=None):
         raise ValueError(f"make_dual: tangent is on {tangent.device} but the primal is on {tensor.device}")
     t = tangent.data if tangent.dtype == tensor.dtype else tangent.data.astype(tensor.dtype)
     if tensor.requires_grad:
-        from ..ops.shape import Reshape
-        out = Reshape.apply(tensor, tensor.shape)        # a recorded view: reverse mode flows to tensor
+        from ..ops.shape import Reshape, _view_of
+        # a recorded view: reverse mode flows to tensor, and in-place ops on it follow the view rules
+        out = _view_of(Reshape.apply(tensor, tensor.shape), tensor)
     else:
         out = Tensor._make(tensor.data.view(), None, False, tensor._version)
     _attach_tangent(out, t)
