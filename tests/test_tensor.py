@@ -383,6 +383,20 @@ def test_bitwise_operators_and_logical_functions_follow_torch(device):
         f & f
 
 
+def test_functional_activations_with_inplace_write_into_their_input(device):
+    import gpugrad.nn.functional as F
+    x = gg.tensor([1.0, -2.0], device=device, requires_grad=True)
+    y = x * 1.0
+    assert F.relu(y, inplace=True) is y and y.tolist() == [1.0, 0.0]
+    (y * x).sum().backward()                  # d/dx of x relu(x)
+    assert x.grad.tolist() == [2.0, 0.0]
+    z = gg.tensor([1.0, -2.0], device=device)
+    F.leaky_relu(z, 0.5, inplace=True)
+    assert z.tolist() == [1.0, -1.0]
+    with pytest.raises(RuntimeError, match="relu_: a leaf Variable"):
+        F.relu(x, inplace=True)
+
+
 def test_setitem_with_tensor_value_records_gradient(device):
     v = gg.tensor([5.0, 6.0], device=device, requires_grad=True)
     t = gg.zeros(3, 2, device=device)

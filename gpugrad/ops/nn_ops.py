@@ -311,18 +311,30 @@ def _need_float(op, x):
         raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
 
 
+def _in_place(x, fn, *args):
+    """``inplace=True``: fn's result written into x (gpugrad.ops._inplace: version bump, graph rebased)."""
+    from . import _inplace
+    return _inplace(x, fn, *args)
+
+
 def relu(x, inplace=False):
     _need_float("relu", x)
+    if inplace:
+        return _in_place(x, relu)
     return ReLU.apply(x)
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
     _need_float("leaky_relu", x)
+    if inplace:
+        return _in_place(x, leaky_relu, negative_slope)
     return LeakyReLU.apply(x, negative_slope)
 
 
 def elu(x, alpha=1.0, inplace=False):
     _need_float("elu", x)
+    if inplace:
+        return _in_place(x, elu, alpha)
     return ELU.apply(x, alpha)
 
 
@@ -335,6 +347,8 @@ def gelu(x, approximate="none"):
 
 def silu(x, inplace=False):
     _need_float("silu", x)
+    if inplace:
+        return _in_place(x, silu)
     return SiLU.apply(x)
 
 
@@ -439,6 +453,8 @@ def dropout(x, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
     if not training or p == 0:
         return x
+    if inplace:
+        return _in_place(x, dropout, p, training)
     if p == 1:
         return x * 0
     return Dropout.apply(x, p)
