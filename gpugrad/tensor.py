@@ -268,6 +268,11 @@ class Tensor:
 
     __str__ = __repr__
 
+    def __format__(self, spec):
+        if self.data.ndim == 0:                 # f"{loss:.4f}" formats the number, as in PyTorch
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __hash__(self):
         return id(self)
 
