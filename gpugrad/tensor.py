@@ -199,8 +199,9 @@ class Tensor:
                                f"(shape {tuple(self.shape)})")
         return bool(self.item())
 
-    def to(self, *args, dtype=None, device=None, copy=False):
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``; differentiable."""
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``; differentiable.
+        ``non_blocking`` is accepted for PyTorch's sake (a host-to-device copy is synchronous here)."""
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
@@ -227,7 +228,7 @@ class Tensor:
     def cpu(self):
         return self.to("cpu")
 
-    def cuda(self, device=None):
+    def cuda(self, device=None, non_blocking=False):
         return self.to("cuda" if device is None else f"cuda:{int(device)}")
 
     def float(self):
