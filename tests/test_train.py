@@ -296,8 +296,10 @@ def test_lr_find_sweeps_exponentially_and_restores_state(tmp_path):
     model = _net()
     opt = optim.Adam(model.parameters(), lr=0.123)
     before = _params(model)
+    model.eval()
     res = lr_find(model, nn.CrossEntropyLoss(), opt, DataLoader(_xor(256), 32, shuffle=True, seed=0),
                   start_lr=1e-5, end_lr=10.0, num_iter=80)
+    assert not model.training                                     # the mode it had, too
     ratios = np.array(res.lrs[1:]) / np.array(res.lrs[:-1])
     np.testing.assert_allclose(ratios, (1e6) ** (1 / 79), rtol=1e-9)
     assert res.lrs[0] == pytest.approx(1e-5) and len(res.losses) == len(res.smoothed) == len(res.lrs)

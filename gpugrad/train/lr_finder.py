@@ -7,7 +7,7 @@ before the minimum, is reported beside it (``steepest_lr``). The smoothed curve 
 of the batch losses (no lag, unlike an exponential average, whose delay would shift both towards the
 divergence); a causal exponential average, checked as the sweep goes, decides when the loss has diverged.
 
-The model's and the optimizer's state are restored afterwards.
+The model's and the optimizer's state (and the model's train/eval mode) are restored afterwards.
 
 >>> from gpugrad import nn, optim
 >>> from gpugrad.data import DataLoader, TensorDataset, regression
@@ -106,6 +106,7 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr=1e-6, end_lr=10.0, num_i
     saved_model = snapshot(model)
     saved_opt = copy.deepcopy(optimizer.state_dict()) if hasattr(optimizer, "state_dict") else None
     saved_lrs = [g["lr"] for g in optimizer.param_groups]
+    was_training = getattr(model, "training", True)
     ratio = (end_lr / start_lr) ** (1 / (num_iter - 1))
     lrs, losses, smoothed, pending = [], [], [], []
     avg, best, diverged = 0.0, math.inf, False
@@ -142,6 +143,7 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr=1e-6, end_lr=10.0, num_i
                     break
     finally:
         restore(model, saved_model)
+        model.train(was_training)
         if saved_opt is not None:
             optimizer.load_state_dict(saved_opt)
         for g, lr in zip(optimizer.param_groups, saved_lrs):
