@@ -214,7 +214,11 @@ class Tensor:
         from . import ops
         out = self
         if dtype is not None:
-            dtype = _dtype.as_dtype(dtype)
+            try:
+                dtype = _dtype.as_dtype(dtype)
+            except TypeError as e:
+                raise TypeError(f"to: {dtype!r} is neither a device ('cpu', 'cuda', 'cuda:N') nor a dtype ({e})") \
+                    from None
             if dtype != self.dtype:
                 out = ops.cast(out, dtype)
         if device is not None:

@@ -192,6 +192,8 @@ def test_to(device):
     assert x.long().dtype == gg.int64 and x.int().dtype == gg.int32 and x.double().dtype == gg.float64
     assert x.to(copy=True) is not x
     assert x.to(device, non_blocking=True) is x      # PyTorch's keyword, accepted
+    with pytest.raises(TypeError, match="to: 'tpu' is neither a device"):
+        x.to("tpu")
     y = x.to(gg.float64)
     (y * y).sum().backward()                   # a cast is differentiable, the gradient comes back as float32
     assert x.grad.dtype == gg.float32 and x.grad.tolist() == [3.0, 5.0]
