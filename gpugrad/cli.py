@@ -57,16 +57,16 @@ def _pair(kind):
     return parse
 
 
-def _positive(kind):
+def _positive(kind, zero_ok=False):
     def parse(text):
         try:
             v = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}")
-        if v <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+        if not (v >= 0 if zero_ok else v > 0):      # (not v > 0 also refuses nan)
+            raise argparse.ArgumentTypeError(f"must be {'>= 0' if zero_ok else 'positive'}, got {text!r}")
         return v
-    parse.__name__ = f"positive {kind.__name__}"
+    parse.__name__ = f"{'non-negative' if zero_ok else 'positive'} {kind.__name__}"
     return parse
 
 
@@ -84,7 +84,7 @@ def _add_model_args(p, single_run=True):
     g.add_argument("--dropout", type=float, default=0.0)
     o = p.add_argument_group("optimization")
     o.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
-    o.add_argument("--weight-decay", type=float, default=0.0)
+    o.add_argument("--weight-decay", type=_positive(float, zero_ok=True), default=0.0)
     if single_run:
         o.add_argument("--lr", type=_positive(float), default=None, help="learning rate (default per optimizer)")
         o.add_argument("--batch-size", type=_positive(int), default=32)

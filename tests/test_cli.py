@@ -72,6 +72,8 @@ def test_sweep_command(tmp_path, capsys):
     (["train", "--hidden", "12,x"], "comma-separated layer widths"),
     (["train", "--epochs", "0"], "must be positive"),
     (["train", "--lr", "abc"], "expected a float"),
+    (["train", "--lr", "nan"], "must be positive"),
+    (["train", "--weight-decay", "-1"], "must be >= 0"),
     (["train", "--data", "imagenet"], "invalid choice"),
     (["train", "--optimizer", "lbfgs"], "invalid choice"),
     (["train", "--test-fraction", "1.5"], "--test-fraction"),
