@@ -255,6 +255,8 @@ def cmd_lr_find(args):
     from .train import lr_find
     if args.start_lr >= args.end_lr:
         raise CLIError(f"--start-lr ({args.start_lr:g}) must be below --end-lr ({args.end_lr:g})")
+    if args.num_iter < 2:
+        raise CLIError(f"--num-iter must be at least 2 (a range needs two learning rates), got {args.num_iter}")
     data, model, loss_fn, _, opt, _, train_loader, _, out, device = _setup(args)
     res = lr_find(model, loss_fn, opt, train_loader, start_lr=args.start_lr, end_lr=args.end_lr,
                   num_iter=args.num_iter)

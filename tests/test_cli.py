@@ -79,6 +79,7 @@ def test_sweep_command(tmp_path, capsys):
     (["train", "--test-fraction", "1.5"], "--test-fraction"),
     (["train", "--device", "tpu"], "--device"),
     (["lr-find", "--start-lr", "1", "--end-lr", "0.1"], "--start-lr"),
+    (["lr-find", "--num-iter", "1"], "--num-iter must be at least 2"),
     (["bench", "nope"], "unknown bench suite"),
     (["sweep", "--lr-range", "1"], "LOW,HIGH"),
     (["sweep", "--batch-sizes", "64,16"], "--batch-sizes"),
