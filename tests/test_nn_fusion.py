@@ -53,3 +53,11 @@ def test_a_forward_hook_sees_the_linear_output_so_fusion_stands_aside():
     assert len(seen) == 1 and seen[0].grad_fn.name == "LinearBackward"
     assert y.grad_fn.name == "ReLUBackward"
     np.testing.assert_allclose(y.detach().numpy(), np.maximum(seen[0].detach().numpy(), 0))
+
+
+def test_a_wrong_input_dtype_is_reported_by_the_linear_layer_not_the_fused_op():
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    with pytest.raises(TypeError, match=r"^linear: expected a floating point tensor, got dtype int64"):
+        net(gg.ones(2, 3, dtype=gg.int64))
+    with pytest.raises(RuntimeError, match=r"^linear: input dtype float64 does not match weight dtype float32"):
+        net(gg.ones(2, 3, dtype=gg.float64))

@@ -90,7 +90,7 @@ class Sequential(_Indexed):
         i = 0
         while i < n:
             m = mods[i]
-            if i + 1 < n and type(m) is Linear:
+            if i + 1 < n and type(m) is Linear and getattr(input, "dtype", None) == m.weight.dtype:
                 fused = _fused_activation(m, mods[i + 1])
                 if fused is not None:         # Linear + activation: the bias add runs inside the activation
                     name, params = fused
