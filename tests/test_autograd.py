@@ -392,6 +392,15 @@ def test_fill_and_zero_on_a_view_update_the_base_gradient(device):
         x[0].fill_(0.0)
 
 
+def test_overwriting_a_recorded_tensor_with_a_constant_keeps_it_differentiable(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = x * 2
+    y.copy_(gg.tensor([5.0, 6.0], device=device))
+    assert y.requires_grad                    # as in PyTorch: backward gives x a zero gradient
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+
+
 def test_inplace_op_keeps_its_own_saved_value(device):
     x = gg.tensor([1.0, 2.0, 3.0], dtype=gg.float64, device=device, requires_grad=True)
     y = x * 1.0

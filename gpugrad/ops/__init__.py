@@ -114,7 +114,11 @@ def _inplace(t, fn, *args):
         alias = Tensor._make(t.data, t.grad_fn, t.requires_grad, t._version)
         alias._fw_tangent = t._fw_tangent
         new = fn(alias, *args)
-        if new.grad_fn is not None and new.grad_fn.saved:
+        if new.grad_fn is None and t.requires_grad:
+            # a constant overwrote t (copy_ of a constant, fill_, zero_): t still requires grad, its old value
+            # taking a zero gradient, as in PyTorch (not a detached tensor that backward() refuses)
+            new = SetItem.apply(alias, new, Ellipsis)
+        elif new.grad_fn is not None and new.grad_fn.saved:
             _keep_old_value(new.grad_fn, t)
         _write(t, new.data, fn)
         t.grad_fn = new.grad_fn
