@@ -198,7 +198,7 @@ def _index(a, key):
     address a single element, a[(..., ...)] its 0-d view (so that ``x[0].add_(1)`` writes into x, as in
     PyTorch and CuPy). A key that picks a scalar holds no Ellipsis, so adding one is safe."""
     out = a[key]
-    if out.__class__ is not a.__class__ and isinstance(out, np.generic):
+    if out.ndim == 0 and out.base is None:     # a copy (NumPy's scalar; the strict device's 0-d copy of it)
         out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
     return out
 
