@@ -494,6 +494,14 @@ def test_tensor_method_helpers(device):
         gg.ones(2, 2, 3, device=device).bmm(gg.ones(3, 3, 2, device=device))
 
 
+def test_reducing_over_an_empty_dim_list_reduces_every_dim(device):
+    x = gg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], device=device, requires_grad=True)
+    assert x.sum(()).item() == 21.0 and x.mean([]).item() == 3.5 and x.amax(()).item() == 6.0   # as PyTorch
+    assert x.sum((), keepdim=True).shape == (1, 1) and x.var(()).item() == 3.5
+    x.sum(()).backward()
+    assert x.grad.tolist() == [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+
+
 def test_format_of_a_0d_tensor_formats_its_number(device):
     assert f"{gg.tensor(3.14159, device=device):.2f}" == "3.14"
     assert f"{gg.tensor(7, device=device):03d}" == "007"

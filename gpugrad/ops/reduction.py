@@ -248,8 +248,14 @@ class Norm(Function):
 
 
 # -- the functions users call ------------------------------------------------------------------------------
+def _rdims(op, ndim, dim=None, axis=None):
+    """A reduction's dims: an empty tuple or list means every dim, as in PyTorch (NumPy reduces none)."""
+    d = dims(op, ndim, dim, axis)
+    return None if d == () else d
+
+
 def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
-    axes = None if dim is None and axis is None else dims("sum", x.ndim, dim, axis)
+    axes = None if dim is None and axis is None else _rdims("sum", x.ndim, dim, axis)
     if dtype is not None:
         x = x.to(dtype)
     elif x.data.dtype.kind in "iub":
@@ -264,7 +270,7 @@ def _need_float(op, x):
 
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
     _need_float("mean", x)
-    return Mean.apply(x, dims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
+    return Mean.apply(x, _rdims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
@@ -272,7 +278,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     _need_float("var", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return Var.apply(x, dims("var", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
+    return Var.apply(x, _rdims("var", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
@@ -280,7 +286,7 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     _need_float("std", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return Std.apply(x, dims("std", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
+    return Std.apply(x, _rdims("std", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
 
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
@@ -323,11 +329,11 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
 
 
 def amax(x, dim=None, keepdim=False):
-    return MaxMin.apply(x, dims("amax", x.ndim, dim), keepdim, "max")
+    return MaxMin.apply(x, _rdims("amax", x.ndim, dim), keepdim, "max")
 
 
 def amin(x, dim=None, keepdim=False):
-    return MaxMin.apply(x, dims("amin", x.ndim, dim), keepdim, "min")
+    return MaxMin.apply(x, _rdims("amin", x.ndim, dim), keepdim, "min")
 
 
 def argmax(x, dim=None, keepdim=False, *, axis=None):
@@ -348,7 +354,7 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
     if x.data.dtype.kind in "iub":      # as in PyTorch: integers give the default float dtype
         from .. import _dtype
         x = x.to(_dtype.get_default_dtype())
-    return LogSumExp.apply(x, dims("logsumexp", x.ndim, dim, axis), keep(keepdim, keepdims))
+    return LogSumExp.apply(x, _rdims("logsumexp", x.ndim, dim, axis), keep(keepdim, keepdims))
 
 
 def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
@@ -366,4 +372,4 @@ def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
     p = float(p)
     if p <= 0:
         raise ValueError(f"norm: p must be positive, got {p}")
-    return Norm.apply(x, p, dims("norm", x.ndim, dim, axis), keep(keepdim, keepdims))
+    return Norm.apply(x, p, _rdims("norm", x.ndim, dim, axis), keep(keepdim, keepdims))
