@@ -70,6 +70,16 @@ def test_non_leaf_grad_only_with_retain_grad(device):
     assert x.grad.tolist() == [22.0, 40.0]       # 18x + 4
 
 
+def test_retained_grad_after_an_inplace_op_is_the_new_values(device):
+    x = gg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y.add_(1.0)                               # y = 2x + 1
+    (y * y).sum().backward()
+    assert y.grad.tolist() == [6.0, 10.0]     # 2y, not also the gradient through the old value
+    assert x.grad.tolist() == [12.0, 20.0]
+
+
 def test_backward_with_gradient_for_non_scalar(device):
     x = gg.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
     y = x * x

@@ -121,12 +121,15 @@ def _inplace(t, fn, *args):
         elif new.grad_fn is not None and new.grad_fn.saved:
             _keep_old_value(new.grad_fn, t)
         _write(t, new.data, fn)
+        old = t.grad_fn
         t.grad_fn = new.grad_fn
         t.requires_grad = new.requires_grad
         if t._view is not None:
             _rebase_views(t)
         if new.grad_fn is not None and t._retains_grad:
             import weakref
+            if old is not None:        # .grad is the gradient of the new value only (not summed with the old's)
+                old._retained = None
             new.grad_fn._retained = weakref.ref(t)
     else:
         with _gm.no_grad():
