@@ -212,3 +212,21 @@ def test_clip_grad_norm_matches_torch(device):
         np.testing.assert_allclose(tg.item(), tt.item(), rtol=1e-5)
         for p, q in zip(ours, theirs):
             np.testing.assert_allclose(p.grad.cpu().numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_clip_grad_norm_0_norm_matches_torch(device):
+    """norm_type=0: PyTorch's total is the 0-norm of the per-gradient 0-norms, the number of gradients with a
+    non-zero element (it divided by zero)."""
+    grads = [np.array([0.0, 2.0, 0.0, -3.0], np.float32), np.array([0.0, 0.0], np.float32),
+             np.array([5.0], np.float32)]
+    for max_norm in (1.5, 10.0):
+        ours = [gg.zeros(g.shape, device=device, requires_grad=True) for g in grads]
+        theirs = [torch.zeros(g.shape, requires_grad=True) for g in grads]
+        for p, q, g in zip(ours, theirs, grads):
+            p.grad = gg.tensor(g, device=device)
+            q.grad = torch.tensor(g)
+        tg = gg.nn.utils.clip_grad_norm_(ours, max_norm, norm_type=0)
+        tt = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=0)
+        assert tg.device == device and tg.item() == tt.item() == 2.0
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.grad.cpu().numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-7)

@@ -25,7 +25,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
                     foreach=None) -> Tensor:
     """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``.
 
-    total = (sum_p ||g_p||^q)^(1/q) (q = inf: the largest |g|); every gradient is multiplied by
+    total = (sum_p ||g_p||^q)^(1/q) (q = inf: the largest |g|; q = 0, as in PyTorch: the number of
+    gradients with a non-zero element, the 0-norm of their 0-norms); every gradient is multiplied by
     min(1, max_norm / (total + 1e-6)). The scale is computed and applied on the gradients' device: nothing
     is copied to the host (unless ``error_if_nonfinite`` asks to check). Returns the total norm (before
     clipping) as a 0-d Tensor on the first gradient's device.
@@ -45,10 +46,12 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     dev = grads[0].device
     acc = grads[0].xp.result_type(first.dtype, grads[0].xp.float32)   # half-precision squares would overflow
     parts = []
-    for arr in arrays:
+    for arr in ([g.data for g in grads] if q == 0.0 else arrays):   # the 0-norm counts per gradient
         xp = xp_of(arr)
         a = arr.astype(acc, copy=False).ravel()
-        if q == math.inf:
+        if q == 0.0:
+            part = (a != 0).any().astype(acc)         # PyTorch: the 0-norm of the gradients' 0-norms
+        elif q == math.inf:
             part = xp.abs(a).max() if a.size else xp.zeros((), acc)
         elif q == 2.0:
             part = xp.dot(a, a)                      # ||g||^2 in one BLAS call
@@ -58,7 +61,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     xp = grads[0].xp
     stacked = xp.concatenate(parts)
     total = stacked.max() if q == math.inf else (xp.sqrt(stacked.sum()) if q == 2.0 else
-                                                 stacked.sum() ** (1.0 / q))
+                                                 stacked.sum() if q == 0.0 else stacked.sum() ** (1.0 / q))
     if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
                            f"non-finite ({float(total)}), so it cannot be clipped; pass error_if_nonfinite=False "
