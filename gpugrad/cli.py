@@ -279,8 +279,12 @@ def cmd_sweep(args):
         raise CLIError(f"--lr-range: need 0 < lowest <= highest, got {lo:g},{hi:g}")
     if not 1 <= b_lo <= b_hi:
         raise CLIError(f"--batch-sizes: need 1 <= smallest <= largest, got {b_lo},{b_hi}")
+    try:
+        sizes = pow2_grid(b_lo, b_hi)
+    except ValueError as e:
+        raise CLIError(f"--batch-sizes: {e}") from None
     data, make_model, loss_fn, metrics, device = _problem(args)
-    lrs, sizes = log_grid(lo, hi, args.num_lrs), pow2_grid(b_lo, b_hi)
+    lrs = log_grid(lo, hi, args.num_lrs)
     print(f"gpugrad sweep: {data.name}, {args.optimizer}, lrs {', '.join(f'{v:.3g}' for v in lrs)} x batch sizes "
           f"{', '.join(map(str, sizes))}{' (linear scaling)' if args.linear_scaling else ''}, {args.epochs} epochs "
           f"each, on {device}")

@@ -83,6 +83,7 @@ def test_sweep_command(tmp_path, capsys):
     (["bench", "nope"], "unknown bench suite"),
     (["sweep", "--lr-range", "1"], "LOW,HIGH"),
     (["sweep", "--batch-sizes", "64,16"], "--batch-sizes"),
+    (["sweep", "--batch-sizes", "5,7"], "no power of two between 5 and 7"),
     (["sweep", "--lr", "0.1"], "unrecognized arguments"),
     ([], "required"),
 ])

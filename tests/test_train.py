@@ -368,6 +368,9 @@ def test_random_labels_train_slower_than_true_labels():
 
 def test_sweep_grid_and_linear_scaling():
     assert pow2_grid(16, 128) == [16, 32, 64, 128]
+    assert pow2_grid(16, 100) == [16, 32, 64] and pow2_grid(3, 5) == [4] and pow2_grid(1, 1) == [1]
+    with pytest.raises(ValueError, match="pow2_grid: no power of two between 5 and 7"):
+        pow2_grid(5, 7)                                           # stays within the bounds, never rounds
     assert log_grid(1e-3, 1e-1, 3) == pytest.approx([1e-3, 1e-2, 1e-1])
     ds = _xor(64)
     rows = sweep(lambda: _net(), lambda p, lr: optim.SGD(p, lr=lr), nn.CrossEntropyLoss(), ds, [0.01, 0.1], [16, 32],

@@ -29,10 +29,13 @@ def log_grid(lo, hi, num):
 
 
 def pow2_grid(lo, hi):
-    """The powers of two from lo to hi (both rounded to a power of two)."""
+    """The powers of two p with lo <= p <= hi (never outside the bounds: 16, 100 gives 16, 32, 64)."""
     if not 1 <= lo <= hi:
         raise ValueError(f"pow2_grid: need 1 <= lo <= hi, got {lo}, {hi}")
-    return [2 ** k for k in range(round(math.log2(lo)), round(math.log2(hi)) + 1)]
+    grid = [2 ** k for k in range(int(hi).bit_length()) if lo <= 2 ** k <= hi]   # exact, no float log2
+    if not grid:
+        raise ValueError(f"pow2_grid: no power of two between {lo} and {hi}")
+    return grid
 
 
 def epochs_to_reach(history, fraction, key="train_loss"):
