@@ -195,6 +195,18 @@ def test_evaluate_equals_full_batch_loss_and_restores_mode(device):
     assert model.training
 
 
+def test_fit_and_evaluate_reject_batches_that_are_not_pairs():
+    X, y = _xor(8).tensors
+    w = gg.ones(8)
+    for batch, got in (((X, y, w), "a tuple of 3 elements"), (X, "a Tensor")):
+        model = _net()
+        with pytest.raises(ValueError, match=f"fit: each batch .* pair \\(inputs, targets\\), got {got}"):
+            fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), [batch], progress=False)
+        with pytest.raises(ValueError, match=f"evaluate: each batch .* pair \\(inputs, targets\\), got {got}"):
+            evaluate(model, nn.CrossEntropyLoss(), [batch])
+    assert evaluate(_net(), nn.CrossEntropyLoss(), [[X, y]])["loss"] > 0          # a list pair is fine
+
+
 def test_metrics():
     acc = Accuracy()
     acc.update(gg.tensor([[2.0], [-1.0], [0.5]]), gg.tensor([1, 1, 0]))     # one logit column: sign decides

@@ -121,6 +121,17 @@ def _batch_to(batch, dev):
     return tuple(b if b.device == dev else Tensor._make(to_device(b.data, dev), None, False) for b in batch)
 
 
+def _xy(batch, dev, op):
+    """``(inputs, targets)`` of one batch, on ``dev``; anything but a pair is a clear error naming ``op``."""
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        got = (f"a {type(batch).__name__} of {len(batch)} elements" if isinstance(batch, (tuple, list))
+               else f"a {type(batch).__name__}")
+        raise ValueError(f"{op}: each batch of the loader must be a pair (inputs, targets), got {got}; wrap a "
+                         f"loader of other batches to yield (x, y) (extra elements such as sample weights are "
+                         f"not supported)")
+    return _batch_to(batch, dev) if dev is not None else tuple(batch)
+
+
 def _loss_scale(loss_fn, n):
     """The factor turning the loss into a sum over the batch: n for mean reduction, 1 for sum."""
     return 1 if getattr(loss_fn, "reduction", "mean") == "sum" else n
@@ -140,7 +151,7 @@ def evaluate(model, loss_fn, loader, metrics=(), device=None) -> dict:
     try:
         with no_grad():
             for batch in loader:
-                x, y = _batch_to(batch, dev) if dev is not None else batch
+                x, y = _xy(batch, dev, "evaluate")
                 out = model(x)
                 total = total + loss_fn(out, y).data * _loss_scale(loss_fn, len(y))
                 n += len(y)
@@ -251,7 +262,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
             total, n = 0.0, 0
             step_losses, step_norms, step_rows = [], [], []
             for batch in train_loader:
-                x, y = _batch_to(batch, dev) if dev is not None else batch
+                x, y = _xy(batch, dev, "fit")
                 out = model(x)
                 loss = loss_fn(out, y)
                 optimizer.zero_grad()
