@@ -150,6 +150,16 @@ def test_random_split_fractions_and_errors():
         random_split(_ids_dataset(10), [3, 3])
 
 
+def test_subset_index_out_of_range_names_the_subsets_length():
+    train, test = random_split(_ids_dataset(10), [7, 3], seed=0)
+    for bad in (3, -4, np.int64(5)):
+        with pytest.raises(IndexError, match=f"Subset: index {int(bad)} is out of range for a subset of length 3"):
+            test[bad]
+    with pytest.raises(IndexError, match="Subset: index 7 is out of range for a subset of length 7"):
+        train[[0, 7]]
+    assert test[-3][1].item() == test[0][1].item() and len(train[[0, -1]][1]) == 2    # in range, as before
+
+
 # -- data sets -------------------------------------------------------------------------------------------------
 def test_digits():
     pytest.importorskip("sklearn")

@@ -62,8 +62,16 @@ class Subset(Dataset):
         self.indices = np.asarray(indices, dtype=np.int64)
 
     def __getitem__(self, index):
+        n = len(self.indices)
         if isinstance(index, (list, np.ndarray)):
+            idx = np.asarray(index)
+            if idx.dtype.kind in "iu" and idx.size:
+                bad = idx[(idx < -n) | (idx >= n)]
+                if bad.size:
+                    raise IndexError(f"Subset: index {int(bad[0])} is out of range for a subset of length {n}")
             return self.dataset[self.indices[index]]
+        if isinstance(index, (int, np.integer)) and not -n <= index < n:
+            raise IndexError(f"Subset: index {int(index)} is out of range for a subset of length {n}")
         return self.dataset[int(self.indices[index])]
 
     def __len__(self):
