@@ -106,6 +106,23 @@ def test_op_on_two_devices_names_both():
         gg.matmul(gg.ones(2, 2, device="strict:0"), gg.ones(2, 2, device="strict:1"))
 
 
+
+def test_inplace_constant_writes_allocate_on_the_tensors_device():
+    """fill_/zero_/copy_ of a constant into a recorded tensor on strict:1 build the constant there, not on the
+    current device (strict:0), which then met strict:1 in the write."""
+    x = gg.ones(3, device="strict:1", requires_grad=True)
+    for write in (lambda y: y.fill_(5.0), lambda y: y.zero_(), lambda y: y.copy_(4.0)):
+        y = x * 2
+        write(y)
+        assert y.device == "strict:1" and y.data.device is strict.StrictDevice(1)
+        y.sum().backward()
+        assert x.grad.device == "strict:1" and x.grad.tolist() == [0.0, 0.0, 0.0]
+        x.grad = None
+    with gg.no_grad():
+        z = gg.ones(2, device="strict:1")
+        z.copy_(3.0)
+    assert z.data.device is strict.StrictDevice(1) and z.tolist() == [3.0, 3.0]
+
 # -- random numbers ------------------------------------------------------------------------------------------------
 def test_manual_seed_drives_every_device_generator():
     gg.manual_seed(123)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
+from ..backend import device_context
 from ..autograd import grad_mode as _gm
 from ..autograd.function import _check_view
 from .arithmetic import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, maximum, minimum, where,
@@ -305,7 +306,13 @@ def _copy_from(t, src):
         if src.device != t.device or src.dtype != t.dtype:
             src = src.to(device=t.device, dtype=t.dtype)
         return expand(src, t.shape) if src.shape != t.shape else clone(src)
-    return Tensor._make(t.xp.full(t.shape, src, t.dtype), None, False)
+    return _full_on(t, src)
+
+
+def _full_on(t, value):
+    """A constant tensor of t's shape and dtype filled with ``value``, on t's device (not the current one)."""
+    with device_context(t.device):
+        return Tensor._make(t.xp.full(t.shape, value, t.dtype), None, False)
 
 
 def copy_(t, src):
@@ -318,7 +325,7 @@ def zero_(t):
 
 
 def _fill(t, value):
-    return Tensor._make(t.xp.full(t.shape, value, t.dtype), None, False)
+    return _full_on(t, value)
 
 
 def fill_(t, value):
