@@ -205,6 +205,9 @@ def test_fit_and_evaluate_reject_batches_that_are_not_pairs():
         with pytest.raises(ValueError, match=f"evaluate: each batch .* pair \\(inputs, targets\\), got {got}"):
             evaluate(model, nn.CrossEntropyLoss(), [batch])
     assert evaluate(_net(), nn.CrossEntropyLoss(), [[X, y]])["loss"] > 0          # a list pair is fine
+    model = _net()
+    with pytest.raises(ValueError, match="lr_find: each batch .* pair \\(inputs, targets\\), got a tuple of 3"):
+        lr_find(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), [(X, y, w)], num_iter=2)
 
 
 def test_metrics():

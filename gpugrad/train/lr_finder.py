@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .loop import model_device, to_host, _batch_to
+from .loop import model_device, to_host, _xy
 
 __all__ = ["lr_find", "LRFinderResult", "snapshot", "restore"]
 
@@ -119,7 +119,7 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr=1e-6, end_lr=10.0, num_i
             except StopIteration:                 # the sweep may span several epochs
                 it = iter(loader)
                 batch = next(it)
-            x, y = _batch_to(batch, dev) if dev is not None else batch
+            x, y = _xy(batch, dev, "lr_find")
             lr = start_lr * ratio ** i
             _set_lr(optimizer, lr)
             loss = loss_fn(model(x), y)
