@@ -12,7 +12,29 @@ _ndarray = np.ndarray
 _autograd_backward = []
 
 
-class Tensor:
+class DeviceDtypeShorthands:
+    """``cpu()``, ``cuda()``, ``float()``, ``double()``, ``half()`` as calls of ``self.to``: shared by
+    Tensor and nn.Module, as in PyTorch."""
+
+    __slots__ = ()
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False):
+        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+
+class Tensor(DeviceDtypeShorthands):
     """A multi-dimensional array that can record the ops applied to it and backpropagate through them.
 
     >>> import gpugrad as gg
@@ -228,21 +250,6 @@ class Tensor:
         if copy and out is self:
             out = ops.clone(self)
         return out
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, device=None, non_blocking=False):
-        return self.to("cuda" if device is None else f"cuda:{int(device)}")
-
-    def float(self):
-        return self.to(_dtype.float32)
-
-    def double(self):
-        return self.to(_dtype.float64)
-
-    def half(self):
-        return self.to(_dtype.float16)
 
     def long(self):
         return self.to(_dtype.int64)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtype
 from ..backend import Device, device as _parse_device, device_array, is_device_array, to_device
-from ..tensor import Tensor
+from ..tensor import DeviceDtypeShorthands, Tensor
 from .parameter import Parameter
 
 __all__ = ["Module", "IncompatibleKeys", "RemovableHandle"]
@@ -98,7 +98,7 @@ class RemovableHandle:
         self.remove()
 
 
-class Module:
+class Module(DeviceDtypeShorthands):
     """Base class of every layer: subclass it, assign sub-modules and Parameters in ``__init__`` (after
     ``super().__init__()``) and write ``forward``.
 
@@ -401,21 +401,6 @@ class Module:
         for t in list(self.parameters()) + list(self.buffers()):
             _move_in_place(t, dev, dt)
         return self
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, device=None):
-        return self.to("cuda" if device is None else f"cuda:{int(device)}")
-
-    def float(self):
-        return self.to(_dtype.float32)
-
-    def double(self):
-        return self.to(_dtype.float64)
-
-    def half(self):
-        return self.to(_dtype.float16)
 
     # -- state --------------------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
