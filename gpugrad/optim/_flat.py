@@ -7,7 +7,12 @@ Layout, for parameters p_0..p_{n-1} with ``numel`` n_i and offsets o_i = n_0 + .
                                              the autograd engine writes fresh gradients straight into it
     exp_avg, exp_avg_sq, ... (one flat array per optimizer state key, created on first use)
 
-so an optimizer step over the whole group is one call of the fused update on the flat arrays (one kernel
+Every buffer starts on a 64-byte boundary and every offset o_i is rounded up to one (o_i = pad(o_{i-1} +
+n_{i-1})), as PyTorch's CPU allocator places each tensor: the gaps hold zeros (parameter, gradient and state
+alike stay 0 under every update rule), and BLAS then reads and writes each parameter and gradient from
+whole cache lines (BENCHMARKS.md, "Alignment").
+
+So an optimizer step over the whole group is one call of the fused update on the flat arrays (one kernel
 launch on a GPU), and ``zero_grad(set_to_none=False)`` is one fill. Parameters keep their identity; only
 their ``.data`` is rebound to the view. Step counts live in one host array (``counts``): the ``'step'`` that
 ``optimizer.state[p]`` shows is a 0-d view of it, so bumping every count is one host operation.
@@ -24,12 +29,14 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..backend import xp_of, device_of
+from ..kernels import _aligned
 
 
 def _alloc(xp, like, n, dtype, fill=None):
-    """A 1-D array of ``n`` elements on the device of ``like``."""
+    """A 1-D array of ``n`` elements on the device of ``like``, starting on a 64-byte boundary (CuPy's
+    allocator already gives 512-byte ones)."""
     if xp is np:
-        return np.empty(n, dtype) if fill is None else np.full(n, fill, dtype)
+        return _aligned.empty(n, dtype) if fill is None else _aligned.full(n, fill, dtype)
     with like.device:
         return xp.empty(n, dtype) if fill is None else xp.full(n, fill, dtype)
 
@@ -58,11 +65,12 @@ class FlatGroup:
         self.xp = xp = xp_of(first)
         self.device, self.dtype = device_of(first), first.dtype
         self.shapes = [tuple(p.data.shape) for p in params]
-        sizes = [p.data.size for p in params]
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
-        total = int(offsets[-1])
-        self.slices = [slice(int(a), int(b)) for a, b in zip(offsets[:-1], offsets[1:])]
-        self.param = _alloc(xp, first, total, self.dtype)
+        item, start, self.slices = self.dtype.itemsize, 0, []
+        for p in params:
+            self.slices.append(slice(start, start + p.data.size))
+            start = _aligned.pad_to(start + p.data.size, item)
+        total = self.slices[-1].stop
+        self.param = _alloc(xp, first, total, self.dtype, 0)      # zeros: the gaps between views stay 0
         self.grad = _alloc(xp, first, total, self.dtype, 0)
         self.data_views = [self.param[s].reshape(sh) for s, sh in zip(self.slices, self.shapes)]
         self.grad_views = [self.grad[s].reshape(sh) for s, sh in zip(self.slices, self.shapes)]
