@@ -95,8 +95,10 @@ def _grad_arrays(params):
                 continue
         arrays.append(a)                  # its own array (or the same parameter listed twice)
     for base, parts in flats.values():
-        if sum(a.size for a in parts.values()) == base.size:
-            arrays.append(base)
+        from ..optim._flat import whole_grad      # (the flat buffers pad each view to a cache line)
+        whole = whole_grad(base, len(parts))
+        if whole is not None:
+            arrays.append(whole)
         else:
             arrays.extend(parts.values())
     return grads, arrays

@@ -25,6 +25,8 @@ it is an error, as in PyTorch.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -39,6 +41,35 @@ def _alloc(xp, like, n, dtype, fill=None):
         return _aligned.empty(n, dtype) if fill is None else _aligned.full(n, fill, dtype)
     with like.device:
         return xp.empty(n, dtype) if fill is None else xp.full(n, fill, dtype)
+
+
+#: id of the array that owns a flat grad buffer's memory -> (byte offset of the buffer in it (None: it is the
+#: buffer), elements, dtype, parameters); the entry goes when the owner does (see :func:`whole_grad`)
+_BY_OWNER: dict = {}
+
+
+def _owner(arr):
+    return arr if arr.base is None else arr.base
+
+
+def whole_grad(owner, count):
+    """The flat gradient array whose memory ``owner`` holds (the ``.base`` of the engine-written gradient
+    views), when ``count`` distinct parameters' gradients in it stand for all of its parameters; else None.
+    The array then holds exactly those gradients plus zero gaps, so a norm or a scale of it is one reduction
+    (``nn.utils.clip_grad_norm_``)."""
+    info = _BY_OWNER.get(id(owner))
+    if info is None or count != info[3]:
+        return None
+    offset, n, dtype, _ = info
+    return owner if offset is None else owner[offset:offset + n * dtype.itemsize].view(dtype)
+
+
+def _register_grad(grad, n_params):
+    owner = _owner(grad)
+    key = id(owner)
+    offset = None if owner is grad else grad.ctypes.data - owner.ctypes.data
+    _BY_OWNER[key] = (offset, grad.size, grad.dtype, n_params)
+    weakref.finalize(owner, _BY_OWNER.pop, key, None)
 
 
 class ParamsMoved(RuntimeError):
@@ -72,6 +103,7 @@ class FlatGroup:
         total = self.slices[-1].stop
         self.param = _alloc(xp, first, total, self.dtype, 0)      # zeros: the gaps between views stay 0
         self.grad = _alloc(xp, first, total, self.dtype, 0)
+        _register_grad(self.grad, len(params))
         self.data_views = [self.param[s].reshape(sh) for s, sh in zip(self.slices, self.shapes)]
         self.grad_views = [self.grad[s].reshape(sh) for s, sh in zip(self.slices, self.shapes)]
         for p, s, dv, gv in zip(params, self.slices, self.data_views, self.grad_views):
