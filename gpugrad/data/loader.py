@@ -78,7 +78,7 @@ class DataLoader:
         batch_size: samples per batch.
         shuffle: draw a fresh permutation every epoch (sampling without replacement).
         drop_last: drop the last batch when it is smaller than ``batch_size``.
-        generator / seed: the NumPy generator (or a seed for one) that shuffles; by default one is drawn
+        generator: the NumPy generator (or a seed for one) that shuffles; by default one is drawn
             from gpugrad's CPU generator, so :func:`gpugrad.manual_seed` fixes the order.
         device: where batches are delivered (``None``: where the dataset's tensors are).
         collate_fn: how per-sample items become a batch (general datasets only).

@@ -38,7 +38,7 @@ def _compare(name, f=None):
             if err is None:
                 raise
             raise err from None
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name    # a module-level name (the API docs look it up)
     return op
 
 

@@ -357,7 +357,7 @@ def _binary(fn, cls):
             if err is None:
                 raise
             raise err from None
-    op.__name__ = fn
+    op.__name__ = op.__qualname__ = fn        # a module-level name, as introspection (the API docs) expects
     op.__doc__ = f"Elementwise {fn} with NumPy broadcasting; differentiable in both operands."
     return op
 

@@ -153,7 +153,7 @@ def _unary(cls, doc):
             from .. import _dtype
             x = x.to(_dtype.get_default_dtype())
         return cls.apply(x)
-    op.__name__ = cls.__name__.lower()
+    op.__name__ = op.__qualname__ = cls.__name__.lower()    # a module-level name (the API docs look it up)
     op.__doc__ = doc
     return op
 

@@ -1,0 +1,54 @@
+"""The documentation site (docs/, mkdocs.yml) builds in strict mode, which runs every ```python block of the
+guide and draws its pictures (scripts/mkdocs_hooks.py), and generates the API reference."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import docs_snippets  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_python_blocks_are_found_with_their_lines():
+    text = "# t\n\n```python\nx = 1\n```\n\n```bash\nls\n```\n```python\ny = 2\nz = 3\n```\n"
+    assert docs_snippets.python_blocks(text) == [(4, "x = 1\n"), (11, "y = 2\nz = 3\n")]
+
+
+def test_a_failing_block_names_the_page_and_line(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("```python\nx = 1\n```\n\ntext\n\n```python\nassert x == 2, 'x is not 2'\n```\n")
+    with pytest.raises(docs_snippets.SnippetError, match=r"p\.md, the python block at line 8 failed"):
+        docs_snippets.run_page(page)
+
+
+def test_a_page_runs_in_its_own_directory_and_returns_its_pictures(tmp_path):
+    pytest.importorskip("matplotlib")
+    page = tmp_path / "p.md"
+    page.write_text("```python\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('a.png')\n```\n")
+    pngs, _ = docs_snippets.run_page(page)
+    assert list(pngs) == ["a.png"] and pngs["a.png"][:8] == PNG
+    assert not (tmp_path / "a.png").exists() and not Path("a.png").exists()
+
+
+def test_docs_build_strict(tmp_path):
+    pytest.importorskip("mkdocs", reason="the docs toolchain (pip install -e '.[docs]') is not installed")
+    pytest.importorskip("mkdocstrings")
+    pytest.importorskip("material")
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               NO_MKDOCS_2_WARNING="1", MPLBACKEND="Agg")
+    site = tmp_path / "site"
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-5000:] + r.stderr[-10000:]
+    pages = [p.stem for p in (ROOT / "docs").glob("*.md")]
+    for stem in pages:
+        assert (site / ("" if stem == "index" else stem) / "index.html").is_file(), stem
+    api = (site / "api" / "gpugrad.nn" / "index.html").read_text()
+    assert "gpugrad.nn.Linear" in api and "gpugrad.nn.MLP" in api
+    for png in (site / "img").glob("*.png") if (site / "img").is_dir() else ():
+        assert png.read_bytes()[:8] == PNG, png
