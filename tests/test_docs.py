@@ -40,7 +40,10 @@ def test_docs_build_strict(tmp_path):
     pytest.importorskip("mkdocstrings")
     pytest.importorskip("material")
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               NO_MKDOCS_2_WARNING="1", MPLBACKEND="Agg")
+               NO_MKDOCS_2_WARNING="1", MPLBACKEND="Agg",
+               # the guide's examples are small: one BLAS thread is fastest for them, and on a shared or
+               # loaded machine two spinning OpenBLAS threads made a 50x64 matmul 100x slower
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     site = tmp_path / "site"
     r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=600)
