@@ -75,14 +75,14 @@ def newton_cg(x, y, tol=1e-9, max_iter=30):
 
         def hess_vec(v):                                     # H v = d(g . v)/dw, one reverse pass
             (hv,) = grad(g, w, grad_outputs=gg.tensor(v, dtype=gg.float64), retain_graph=True)
-            return hv.data
+            return hv._data
 
         # inexact Newton: solve only as accurately as the gradient is small (forcing term min(1/2, sqrt|g|)),
         # which keeps the quadratic convergence near the optimum without wasting CG steps far from it
-        step, n = conjugate_gradient(hess_vec, -g.detach().data, tol=min(0.5, gnorm ** 0.5) * gnorm)
+        step, n = conjugate_gradient(hess_vec, -g.detach()._data, tol=min(0.5, gnorm ** 0.5) * gnorm)
         total_hvps += n
         # backtracking line search on the Armijo condition (Newton's full step is accepted near the optimum)
-        t, f0, slope = 1.0, loss.item(), float((g.detach().data * step).sum())
+        t, f0, slope = 1.0, loss.item(), float((g.detach()._data * step).sum())
         with gg.no_grad():
             while loss_fn(w + t * gg.tensor(step), x, y).item() > f0 + 1e-4 * t * slope:
                 t *= 0.5
@@ -92,7 +92,7 @@ def newton_cg(x, y, tol=1e-9, max_iter=30):
 
 def gradient_descent(x, y, target_loss, max_iter=20000):
     """Fixed step 1/L with L = max eigenvalue of the Hessian bound X^T X / (4N) + lam (the safe step size)."""
-    xd = x.data
+    xd = x._data
     lipschitz = np.linalg.eigvalsh(xd.T @ xd / (4 * N)).max() + LAM
     w = gg.zeros(D, dtype=gg.float64, requires_grad=True)
     for it in range(max_iter):

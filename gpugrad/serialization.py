@@ -121,7 +121,7 @@ def _host_bytes(t: Tensor, name):
     if code is None:
         raise TypeError(f"gpugrad.save: tensor {name!r} has dtype {t.dtype}, which safetensors cannot store "
                         f"(supported: {sorted(str(np.dtype(d)) for d in _DTYPES.values())})")
-    arr = t.data if isinstance(t.data, np.ndarray) else t.data.get()
+    arr = t._data if isinstance(t._data, np.ndarray) else t._data.get()
     arr = np.asarray(arr, dtype=arr.dtype.newbyteorder("<"))
     return code, arr if arr.flags.c_contiguous else arr.copy(order="C")   # (ascontiguousarray makes 0-d 1-d)
 

@@ -44,13 +44,13 @@ class Tensor(DeviceDtypeShorthands):
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "_grad_buffer",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "_grad_buffer",
                  "_retains_grad", "_fw_tangent", "_view", "__weakref__")
     __array_priority__ = 1000  # so that ndarray OP Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
         t = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
-        self.data = t.data
+        self._data = t._data
         self.requires_grad = t.requires_grad
         self.grad = None
         self.grad_fn = None
@@ -67,7 +67,7 @@ class Tensor(DeviceDtypeShorthands):
         t = object.__new__(Tensor)
         if data.__class__ is not _ndarray and isinstance(data, np.generic):
             data = np.asarray(data)    # NumPy returns scalars from 0-d arithmetic; keep arrays throughout
-        t.data = data
+        t._data = data
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None if requires_grad is None else requires_grad
         t.grad = None
@@ -81,34 +81,56 @@ class Tensor(DeviceDtypeShorthands):
 
     # -- properties ------------------------------------------------------------------------------------
     @property
+    def data(self):
+        """This tensor's storage as another Tensor: detached, never recorded, with its own version counter
+        (PyTorch's ``.data``), so ``w.data -= lr * w.grad`` or ``w.data.zero_()`` change ``w`` unseen by
+        autograd. Assigning a Tensor replaces the storage (its shape and dtype may differ).
+
+        >>> import gpugrad as gg
+        >>> w = gg.ones(2, requires_grad=True)
+        >>> _ = w.data.mul_(3)
+        >>> w
+        tensor([3., 3.], requires_grad=True)
+        >>> w.data = gg.zeros(3); w.shape
+        (3,)
+        """
+        return Tensor._make(self._data, None, False)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: can only assign a Tensor to .data, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     def size(self, dim=None):
         """The shape (PyTorch's ``size()``), or one dimension's length."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self):
-        return device_of(self.data)
+        return device_of(self._data)
 
     @property
     def xp(self):
-        return xp_of(self.data)
+        return xp_of(self._data)
 
     @property
     def is_leaf(self):
@@ -120,12 +142,12 @@ class Tensor(DeviceDtypeShorthands):
 
     @property
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     # -- autograd ---------------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -137,9 +159,9 @@ class Tensor(DeviceDtypeShorthands):
         _autograd_backward[0](self, gradient, retain_graph, create_graph, inputs)
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, "
-                               f"got dtype {self.data.dtype}")
+                               f"got dtype {self._data.dtype}")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False): only leaf tensors can be switched off; use .detach()")
         self.requires_grad = requires_grad
@@ -177,7 +199,7 @@ class Tensor(DeviceDtypeShorthands):
 
     def detach(self):
         """The same data, cut from the graph (shares storage and version counter)."""
-        return Tensor._make(self.data, None, False, self._version)
+        return Tensor._make(self._data, None, False, self._version)
 
     def detach_(self):
         self.grad_fn = None
@@ -186,23 +208,33 @@ class Tensor(DeviceDtypeShorthands):
 
     # -- conversion --------------------------------------------------------------------------------------
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"item: only one-element tensors can be converted to Python scalars, "
                                f"got shape {tuple(self.shape)}")
-        return self.data.reshape(()).item() if isinstance(self.data, _ndarray) else self.data.item()
+        return self._data.reshape(()).item() if isinstance(self._data, _ndarray) else self._data.item()
 
-    def numpy(self):
-        if self.requires_grad:
+    def numpy(self, *, force=False):
+        """The data as a NumPy array (sharing memory on the CPU; ``force`` also allows a tensor that
+        requires grad, as PyTorch's ``numpy(force=True)``)."""
+        if self.requires_grad and not force:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
-        return self.data if isinstance(self.data, _ndarray) else self.data.get()
+        return self._data if isinstance(self._data, _ndarray) else self._data.get()
 
     def tolist(self):
-        return (self.data if isinstance(self.data, _ndarray) else self.data.get()).tolist()
+        return (self._data if isinstance(self._data, _ndarray) else self._data.get()).tolist()
 
     def __array__(self, dtype=None, copy=None):
-        a = self.data if isinstance(self.data, _ndarray) else self.data.get()
-        return a if dtype is None else a.astype(dtype)
+        # NumPy 2 passes copy: np.array(t) (copy=True) copies, np.asarray(t) (copy=None) may share memory
+        if self.requires_grad:
+            raise RuntimeError("__array__: can't convert a tensor that requires grad to a NumPy array; "
+                               "use tensor.detach().numpy()")
+        a = self._data if isinstance(self._data, _ndarray) else self._data.get()
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        if copy is False and a is not self._data:
+            raise ValueError("__array__: a CUDA tensor cannot be viewed as a NumPy array without a copy")
+        return a.copy() if copy else a
 
     def __float__(self):
         return float(self.item())
@@ -211,12 +243,12 @@ class Tensor(DeviceDtypeShorthands):
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
                                f"(shape {tuple(self.shape)})")
         return bool(self.item())
@@ -265,7 +297,7 @@ class Tensor(DeviceDtypeShorthands):
 
     # -- printing ------------------------------------------------------------------------------------------
     def __repr__(self):
-        arr = self.data if isinstance(self.data, _ndarray) else self.data.get()
+        arr = self._data if isinstance(self._data, _ndarray) else self._data.get()
         body = np.array2string(arr, separator=", ", precision=4, prefix="tensor(")
         extras = []
         if self.device.type != "cpu":
@@ -281,7 +313,7 @@ class Tensor(DeviceDtypeShorthands):
     __str__ = __repr__
 
     def __format__(self, spec):
-        if self.data.ndim == 0:                 # f"{loss:.4f}" formats the number, as in PyTorch
+        if self._data.ndim == 0:                 # f"{loss:.4f}" formats the number, as in PyTorch
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
@@ -289,23 +321,23 @@ class Tensor(DeviceDtypeShorthands):
         return id(self)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __dlpack__(self, *args, **kwargs):
         if self.requires_grad:
             raise RuntimeError("__dlpack__: can't export a tensor that requires grad; use tensor.detach()")
-        return self.data.__dlpack__(*args, **kwargs)
+        return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
-        return self.data.__dlpack_device__()
+        return self._data.__dlpack_device__()
 
     @property
     def __cuda_array_interface__(self):
-        if isinstance(self.data, _ndarray):
+        if isinstance(self._data, _ndarray):
             raise AttributeError("__cuda_array_interface__: tensor is on the CPU")
-        return self.data.__cuda_array_interface__
+        return self._data.__cuda_array_interface__
 
 
 class _HookHandle:
@@ -335,10 +367,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = _dtype.as_dtype(dtype)
     dev = _parse_device(device) if device is not None else None
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat_first(data)):
         # the elements' arrays, not Python numbers: float32 tensors make a float32 tensor, as in PyTorch
-        arr = np.array([(d.data if isinstance(d.data, _ndarray) else d.data.get()) if isinstance(d, Tensor) else d
+        arr = np.array([(d._data if isinstance(d._data, _ndarray) else d._data.get()) if isinstance(d, Tensor) else d
                         for d in data])
         if arr.dtype == np.float64 and not any(isinstance(d, Tensor) and d.dtype == np.float64 for d in data):
             arr = arr.astype(_dtype.get_default_dtype())     # Python floats beside float32 tensors

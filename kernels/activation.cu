@@ -19,7 +19,7 @@
 // gpugrad.ops.nn_ops differentiates the same saved value.
 //
 // Math (a, b are the activation's parameters):
-//   relu        f = max(x, 0) (NaN passes)          f'(y) = [y > 0]
+//   relu        f = max(x, 0) (NaN passes)          f'(y) = [y > 0], selected: y <= 0 ? 0 : g
 //   leaky_relu  f = x > 0 ? x : a x                 f'(x) = x > 0 ? 1 : a            (a = negative_slope)
 //   elu         f = x > 0 ? x : a (e^x - 1)         f'(x) = x > 0 ? 1 : a e^x        (a = alpha)
 //   gelu        f = x Phi(x) = x/2 (1 + erf(x/sqrt2))        f'(x) = Phi(x) + x phi(x), phi(x) = e^(-x^2/2)/sqrt(2 pi)
@@ -39,8 +39,13 @@ template <typename T> __device__ __forceinline__ T gg_sigmoid(T x) {
 
 template <typename T> struct Relu {
     __device__ static T f(T x, T, T) { return x <= T(0) ? T(0) : x; }
-    __device__ static T df(T y, T, T) { return y > T(0) ? T(1) : T(0); }
+    __device__ static T df(T y, T, T) { return y <= T(0) ? T(0) : T(1); }
 };
+
+// relu's mask selects instead of multiplying (as PyTorch's threshold_backward): dx = y <= 0 ? 0 : g, so a
+// NaN or inf upstream gradient does not leak through the zero (NaN * 0 is NaN)
+template <typename A> struct gg_selects { static const bool value = false; };
+template <typename T> struct gg_selects<Relu<T> > { static const bool value = true; };
 
 template <typename T> struct LeakyRelu {
     __device__ static T f(T x, T a, T) { return x > T(0) ? x : a * x; }
@@ -121,6 +126,7 @@ __global__ void act_bwd(const T* __restrict__ g, const T* __restrict__ s, const 
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
         T v = s[i];
         if (bias != nullptr) v += bias[i % cols];
-        dx[i] = g[i] * Act<T>::df(v, a, b);
+        T d = Act<T>::df(v, a, b);
+        dx[i] = gg_selects<Act<T> >::value ? (d == T(0) ? T(0) : g[i]) : g[i] * d;
     }
 }

@@ -343,19 +343,19 @@ def test_leaf_gradients_never_alias_each_other_or_the_callers_arrays(device):
     a = gg.ones(3, device=device, requires_grad=True)
     c = gg.ones(3, device=device, requires_grad=True)
     (a + c).sum().backward()                 # Add's backward returns one array for both inputs
-    a.grad.data[0] = 5.0
+    a.grad._data[0] = 5.0
     assert c.grad.tolist() == [1.0, 1.0, 1.0]
     u = gg.ones(3, device=device, requires_grad=True)
     g = gg.full((3,), 2.0, device=device)
     u.backward(g)                            # a leaf root: its gradient is the caller's array
-    u.grad.data[0] = 7.0
+    u.grad._data[0] = 7.0
     assert g.tolist() == [2.0, 2.0, 2.0]
     w = gg.ones(2, 3, device=device, requires_grad=True)
     x = gg.ones(4, 3, device=device)
     h = x @ w.T
     h.retain_grad()
     h.sum().backward()
-    w.grad.data[...] = 0
+    w.grad._data[...] = 0
     assert h.grad.tolist() == [[1.0, 1.0]] * 4
 
 

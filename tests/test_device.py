@@ -65,9 +65,9 @@ FACTORIES = {
 @pytest.mark.parametrize("name", list(FACTORIES))
 def test_factories_create_on_the_requested_device_index(name):
     t = FACTORIES[name]("strict:1")
-    assert t.device == "strict:1" and t.data.device is strict.StrictDevice(1)
+    assert t.device == "strict:1" and t._data.device is strict.StrictDevice(1)
     with strict.StrictDevice(1):                     # the "current device" does not override device=
-        assert FACTORIES[name]("strict:0").data.device is strict.StrictDevice(0)
+        assert FACTORIES[name]("strict:0")._data.device is strict.StrictDevice(0)
 
 
 def test_set_default_device():
@@ -91,7 +91,7 @@ def test_moves_between_devices_keep_values_and_gradients():
     assert out.device == "cpu" and out.tolist() == [1.0, 4.0, 9.0]
     out.sum().backward()
     assert x.grad.device == "cpu" and x.grad.tolist() == [2.0, -4.0, 6.0]
-    y.data[0] = 100.0                                                # a move copies: x is untouched
+    y._data[0] = 100.0                                                # a move copies: x is untouched
     assert x.tolist() == [1.0, -2.0, 3.0]
 
 
@@ -114,14 +114,14 @@ def test_inplace_constant_writes_allocate_on_the_tensors_device():
     for write in (lambda y: y.fill_(5.0), lambda y: y.zero_(), lambda y: y.copy_(4.0)):
         y = x * 2
         write(y)
-        assert y.device == "strict:1" and y.data.device is strict.StrictDevice(1)
+        assert y.device == "strict:1" and y._data.device is strict.StrictDevice(1)
         y.sum().backward()
         assert x.grad.device == "strict:1" and x.grad.tolist() == [0.0, 0.0, 0.0]
         x.grad = None
     with gg.no_grad():
         z = gg.ones(2, device="strict:1")
         z.copy_(3.0)
-    assert z.data.device is strict.StrictDevice(1) and z.tolist() == [3.0, 3.0]
+    assert z._data.device is strict.StrictDevice(1) and z.tolist() == [3.0, 3.0]
 
 # -- random numbers ------------------------------------------------------------------------------------------------
 def test_manual_seed_drives_every_device_generator():
@@ -267,7 +267,7 @@ def test_cuda_runtime_api():
 def test_factories_on_every_gpu(name):
     for i in range(gg.cuda.device_count()):
         t = FACTORIES[name](f"cuda:{i}")
-        assert t.device == f"cuda:{i}" and t.data.device.id == i and t.is_cuda
+        assert t.device == f"cuda:{i}" and t._data.device.id == i and t.is_cuda
 
 
 @gpu
@@ -276,11 +276,11 @@ def test_cuda_moves_interfaces_and_gradients():
     import cupy
     x = gg.tensor([1.0, -2.0, 3.0], requires_grad=True)
     y = x.cuda()
-    assert y.device == "cuda:0" and isinstance(y.data, cupy.ndarray)
-    assert y.__cuda_array_interface__["data"][0] == y.data.data.ptr      # zero copy out
-    assert cupy.from_dlpack(y.detach()).data.ptr == y.data.data.ptr
-    assert gg.from_dlpack(y.detach().data).data.data.ptr == y.data.data.ptr
-    assert gg.as_tensor(y.data).data.data.ptr == y.data.data.ptr
+    assert y.device == "cuda:0" and isinstance(y._data, cupy.ndarray)
+    assert y.__cuda_array_interface__["data"][0] == y._data.data.ptr      # zero copy out
+    assert cupy.from_dlpack(y.detach()).data.ptr == y._data.data.ptr
+    assert gg.from_dlpack(y.detach()._data)._data.data.ptr == y._data.data.ptr
+    assert gg.as_tensor(y._data)._data.data.ptr == y._data.data.ptr
     (y * y).sum().backward()
     assert x.grad.device == "cpu" and x.grad.tolist() == [2.0, -4.0, 6.0]
     assert y.cpu().tolist() == [1.0, -2.0, 3.0] and np.asarray(y.detach()).tolist() == [1.0, -2.0, 3.0]

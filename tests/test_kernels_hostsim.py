@@ -284,7 +284,7 @@ def _mlp_training(steps=3):
         loss = F.cross_entropy(F.linear(h, W2), y, label_smoothing=0.1)
         loss.backward()
         losses.append(loss.item())
-        grad[:] = np.concatenate([W1.grad.data.ravel(), B1.grad.data, W2.grad.data.ravel()])
+        grad[:] = np.concatenate([W1.grad._data.ravel(), B1.grad._data, W2.grad._data.ravel()])
         O.adam_step(flat, grad, m, v, None, step=step, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8,
                     weight_decay=0.0, decoupled_weight_decay=False, amsgrad=False, maximize=False)
     return np.array(losses), flat

@@ -142,9 +142,9 @@ def test_parameters_vector_round_trip(device):
     params = list(net.parameters())
     vec = nn.utils.parameters_to_vector(params)
     assert vec.shape == (3 * 4 + 4 + 4 * 2 + 2,)
-    arrays = [p.data for p in params]
+    arrays = [p._data for p in params]
     nn.utils.vector_to_parameters(vec * 2, params)
-    assert all(p.data is a for p, a in zip(params, arrays))          # written in place
+    assert all(p._data is a for p, a in zip(params, arrays))          # written in place
     np.testing.assert_allclose(nn.utils.parameters_to_vector(params).detach().cpu().numpy(),
                                2 * vec.detach().cpu().numpy())
     (nn.utils.parameters_to_vector(params) ** 2).sum().backward()     # differentiable, like PyTorch's

@@ -50,8 +50,8 @@ def test_parameter_is_a_leaf_tensor_that_works_in_ops():
 def test_parameter_from_tensor_shares_storage():
     t = gg.zeros(3)
     p = nn.Parameter(t)
-    p.data[0] = 5
-    assert t.data[0] == 5
+    p._data[0] = 5
+    assert t._data[0] == 5
 
 
 def test_registration_and_traversal():
@@ -116,7 +116,7 @@ def test_zero_grad_both_modes():
     assert all(g is not None for g in grads.values())
     net.zero_grad(set_to_none=False)
     for n, p in net.named_parameters():
-        assert p.grad is grads[n] and not p.grad.data.any()
+        assert p.grad is grads[n] and not p.grad._data.any()
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -157,7 +157,7 @@ def test_state_dict_round_trip():
     sd = a.state_dict()
     assert "block.cache" not in sd and "block.steps" in sd and "tied.weight" in sd
     assert not any(v.requires_grad for v in sd.values())
-    assert sd["head.weight"].data is a.head.weight.data            # shares storage, like PyTorch
+    assert sd["head.weight"]._data is a.head.weight._data            # shares storage, like PyTorch
     w_before = b.head.weight
     res = b.load_state_dict(sd)
     assert res == nn.IncompatibleKeys([], []) and res.missing_keys == []
@@ -217,8 +217,8 @@ def test_deepcopy_gives_independent_parameters():
     clone = copy.deepcopy(net)
     assert isinstance(clone.head.weight, nn.Parameter)
     assert clone.tied is clone.head
-    clone.head.weight.data[...] = 0
-    assert net.head.weight.data.any()
+    clone.head.weight._data[...] = 0
+    assert net.head.weight._data.any()
 
 
 def test_sequential():
@@ -341,10 +341,10 @@ def test_to_cuda_without_a_gpu_says_so_and_changes_nothing():
     if gg.cuda.is_available():
         pytest.skip("a GPU is present")
     m = nn.Linear(2, 2)
-    arr = m.weight.data
+    arr = m.weight._data
     with pytest.raises(RuntimeError, match="CUDA is not available"):
         m.to("cuda")
-    assert m.weight.data is arr and m.weight.device == "cpu"
+    assert m.weight._data is arr and m.weight.device == "cpu"
 
 
 def test_in_place_writers_keep_optimizer_views_valid():
@@ -353,11 +353,11 @@ def test_in_place_writers_keep_optimizer_views_valid():
     from gpugrad import optim
     net = nn.Linear(3, 2)
     opt = optim.SGD(net.parameters(), lr=1.0)
-    arrays = [p.data for p in net.parameters()]
+    arrays = [p._data for p in net.parameters()]
     nn.init.zeros_(net.weight)
     net.load_state_dict({"weight": gg.zeros(2, 3), "bias": gg.ones(2)})
     nn.utils.vector_to_parameters(nn.utils.parameters_to_vector(net.parameters()).detach() * 3, net.parameters())
-    assert all(p.data is a for p, a in zip(net.parameters(), arrays))
+    assert all(p._data is a for p, a in zip(net.parameters(), arrays))
     opt.zero_grad()
     net(gg.ones(1, 3)).sum().backward()
     opt.step()                                               # bias 3 - lr * 1, weight 0 - lr * 1

@@ -87,7 +87,7 @@ def make_inputs(case, sig, device):
     """Leaf tensors requiring grad; T and S specs hold non-contiguous views of a larger device array."""
     out = []
     for spec, vals in zip(sig, host_inputs(case, sig)):
-        base = gg.tensor(_base(spec, vals), dtype=gg.float64, device=device).data
+        base = gg.tensor(_base(spec, vals), dtype=gg.float64, device=device)._data
         view = _view(spec, base)
         if isinstance(spec, (T, S)) and view.size > 1:
             assert not view.flags.c_contiguous

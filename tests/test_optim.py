@@ -266,13 +266,13 @@ def test_params_become_views_of_one_buffer_and_keep_identity():
     flat = opt._flats[0][0]
     assert [id(w) for w in opt.param_groups[0]["params"]] == ids
     for w, b in zip(ws, before):
-        assert np.shares_memory(w.data, flat.param)
-        np.testing.assert_array_equal(w.data, b)
+        assert np.shares_memory(w._data, flat.param)
+        np.testing.assert_array_equal(w._data, b)
     (ws[0].sum() + (ws[1] * ws[1]).sum()).backward()
     for w in ws:
-        assert np.shares_memory(w.grad.data, flat.grad)      # the engine wrote into the flat grad buffer
+        assert np.shares_memory(w.grad._data, flat.grad)      # the engine wrote into the flat grad buffer
     opt.step()
-    assert np.shares_memory(opt.state[ws[1]]["exp_avg"].data, flat.buffers["exp_avg"])
+    assert np.shares_memory(opt.state[ws[1]]["exp_avg"]._data, flat.buffers["exp_avg"])
 
 
 @pytest.mark.parametrize("zero", ["optimizer", "module"])
@@ -288,7 +288,7 @@ def test_a_kept_gradient_keeps_its_values_after_zero_grad(zero, device):
         kept.append(fc.bias.grad)
         opt.step()
     assert kept[0].tolist() == [1.0] and kept[1].tolist() == [3.0]
-    assert fc.bias.grad.data is fc.bias._grad_buffer           # the live gradient still is the buffer
+    assert fc.bias.grad._data is fc.bias._grad_buffer           # the live gradient still is the buffer
 
 
 def test_zero_grad_keeps_buffers_and_accumulates(device):
@@ -313,19 +313,19 @@ def test_zero_grad_keeps_buffers_and_accumulates(device):
 def test_rebound_data_is_reattached_and_moving_is_an_error():
     w = gg.tensor([1.0, 2.0], requires_grad=True)
     opt = optim.SGD([w], lr=0.5, momentum=0.5)
-    w.data = np.array([10.0, 20.0], np.float32)          # e.g. a checkpoint loaded by assignment
+    w.data = gg.tensor([10.0, 20.0])                     # e.g. a checkpoint loaded by assignment
     w.grad = gg.tensor([1.0, 1.0])
     opt.step()
     np.testing.assert_array_equal(w.detach().numpy(), [9.5, 19.5])
-    assert np.shares_memory(w.data, opt._flats[0][0].param)
-    w.data = w.data.astype(np.float64)                   # what model.to(float64) does, after state exists
+    assert np.shares_memory(w._data, opt._flats[0][0].param)
+    w.data = w.data.double()                             # what model.to(float64) does, after state exists
     with pytest.raises(RuntimeError, match=r"SGD\.step: parameter 0 .*float64.*build the optimizer after"):
         opt.step()
 
 
 def _move(t, device=None, dtype=None):
     """What nn.Module.to does to a parameter: new storage, same object, the flat grad buffer dropped."""
-    t.data = gg.tensor(t.data, device=device, dtype=dtype).data
+    t._data = gg.tensor(t._data, device=device, dtype=dtype)._data
     t._grad_buffer = None
 
 
@@ -359,7 +359,7 @@ def test_moving_parameters_before_the_first_step_is_fine(name):
         topt.step()
     assert sorted(str(f.dtype) for f in opt._flats[0]) == ["float32", "float64"]
     for a, b in zip(ours, theirs):
-        assert type(a.data).__name__ == "StrictArray" and a.dtype == b.detach().numpy().dtype
+        assert type(a._data).__name__ == "StrictArray" and a.dtype == b.detach().numpy().dtype
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-5)
 
 
@@ -379,10 +379,10 @@ def test_resume_reproduces_the_trajectory(name, fused, resume_fused, device):
     sd = opt.state_dict()
     snapshot = [p.detach().numpy().copy() for p in first]
     for p in first:                        # the checkpoint is a copy: training on does not change it
-        p.data[...] = 0
+        p._data[...] = 0
     for st in opt.state.values():
         for v in st.values():
-            v.data[...] = 0
+            v._data[...] = 0
     params = [gg.tensor(a, device=device, requires_grad=True) for a in snapshot]
     opt2 = getattr(optim, name)(params, fused=resume_fused, **kw)
     opt2.load_state_dict(copy.deepcopy(sd))
@@ -575,7 +575,7 @@ def test_deepcopy_and_pickle_give_an_independent_working_optimizer(fused):
         for t in range(5, STEPS):
             _train_step(gg, ps, twin, targets[t], t)
         if fused:
-            assert np.shares_memory(ps[0].data, twin._flats[0][0].param)
+            assert np.shares_memory(ps[0]._data, twin._flats[0][0].param)
     straight, _ = _run_gg("Adam", CASES["Adam"][1], init, targets, "cpu", fused)
     for twin in copies + [opt]:
         for a, b in zip(twin.param_groups[0]["params"], straight):
@@ -659,7 +659,7 @@ def test_a_user_subclass_with_its_own_step_works_like_in_torch():
                         continue
                     st = self.state[p]
                     st["n"] = st.get("n", 0) + 1
-                    p.data = p.data - group["lr"] * p.grad.xp.sign(p.grad.data)
+                    p._data = p._data - group["lr"] * p.grad.xp.sign(p.grad._data)
 
     w = gg.tensor([1.0, -1.0], requires_grad=True)
     opt = SignSGD([w])

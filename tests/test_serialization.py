@@ -37,7 +37,7 @@ def test_round_trip_every_dtype_and_odd_shapes(tmp_path, dtype):
     for k, t in tensors.items():
         assert back[k].dtype == np.dtype(dtype) and back[k].shape == t.shape, k
         np.testing.assert_array_equal(back[k].numpy(), t.numpy())
-        assert back[k].data.flags.writeable
+        assert back[k]._data.flags.writeable
 
 
 def test_nested_structure_and_plain_values(tmp_path):

@@ -160,8 +160,8 @@ def test_properties(device):
     assert not y.is_leaf and y.requires_grad and y.grad_fn is not None
     d = y.detach()
     assert d.is_leaf and not d.requires_grad and d.grad_fn is None
-    d.data[0, 0, 0] = 123.0                  # detach shares storage
-    assert y.data[0, 0, 0] == 123.0
+    d._data[0, 0, 0] = 123.0                  # detach shares storage
+    assert y._data[0, 0, 0] == 123.0
     assert gg.zeros(0, 5).numel() == 0
     with pytest.raises(TypeError, match="len"):
         len(gg.tensor(1.0))

@@ -11,12 +11,12 @@ from .engine import run_backward      # at import time: a function-level import 
 
 
 def _ones_like_root(t):
-    if t.data.size != 1:
+    if t._data.size != 1:
         raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs, but the output "
                            f"has shape {tuple(t.shape)}; pass gradient= (a tensor of that shape) or reduce "
                            f"it first (e.g. .sum() or .mean())")
-    if t.data.__class__ is _ndarray:
-        g = _np.empty(t.data.shape, t.data.dtype)    # empty + fill: half the cost of ones() for one element
+    if t._data.__class__ is _ndarray:
+        g = _np.empty(t._data.shape, t._data.dtype)    # empty + fill: half the cost of ones() for one element
         g.fill(1)
         return g
     with device_context(t.device):      # on t's GPU, whichever device is current
@@ -35,7 +35,7 @@ def _as_grad_array(t, g, create_graph):
                            f"{tuple(t.shape)}")
     if g.device != t.device:
         raise RuntimeError(f"backward: gradient is on {g.device} but the output is on {t.device}")
-    return g if create_graph else g.data
+    return g if create_graph else g._data
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -92,8 +92,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         elif create_graph:
             result.append(g if g.shape == t.shape else g.expand(t.shape))
         else:
-            if g.shape != t.data.shape:
-                g = t.xp.broadcast_to(g, t.data.shape)
+            if g.shape != t._data.shape:
+                g = t.xp.broadcast_to(g, t._data.shape)
             result.append(Tensor._make(g, None))
     return tuple(result)
 

@@ -60,7 +60,7 @@ def _run_hooks(hooks, g, create_graph):
     for hook in hooks:
         r = hook(g if create_graph else Tensor._make(g, None))
         if r is not None:
-            g = r if create_graph else r.data
+            g = r if create_graph else r._data
     return g
 
 
@@ -150,8 +150,8 @@ def _store_grad(t, g, create_graph, steal=False):
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
         return
-    if g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
         steal = True
     cur = t.grad
     if cur is None:
@@ -160,14 +160,14 @@ def _store_grad(t, g, create_graph, steal=False):
             buf[...] = g
             t.grad = Tensor._make(buf, None)
         else:
-            if g.shape != t.data.shape:
-                g = t.xp.broadcast_to(g, t.data.shape)
+            if g.shape != t._data.shape:
+                g = t.xp.broadcast_to(g, t._data.shape)
                 steal = False
             t.grad = Tensor._make(g if steal and g.base is None else g.copy(), None)
     elif cur.requires_grad:
         t.grad = cur + Tensor._make(g, None)
     else:
-        cur.data += g
+        cur._data += g
         cur._version[0] += 1
 
 

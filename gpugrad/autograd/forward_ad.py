@@ -83,13 +83,13 @@ def make_dual(tensor, tangent, *, level=None):
                          f"{tangent.dtype}")
     if tangent.device != tensor.device:
         raise ValueError(f"make_dual: tangent is on {tangent.device} but the primal is on {tensor.device}")
-    t = tangent.data if tangent.dtype == tensor.dtype else tangent.data.astype(tensor.dtype)
+    t = tangent._data if tangent.dtype == tensor.dtype else tangent._data.astype(tensor.dtype)
     if tensor.requires_grad:
         from ..ops.shape import Reshape, _view_of
         # a recorded view: reverse mode flows to tensor, and in-place ops on it follow the view rules
         out = _view_of(Reshape.apply(tensor, tensor.shape), tensor)
     else:
-        out = Tensor._make(tensor.data.view(), None, False, tensor._version)
+        out = Tensor._make(tensor._data.view(), None, False, tensor._version)
     _attach_tangent(out, t)
     return out
 
@@ -101,5 +101,5 @@ def unpack_dual(tensor, *, level=None):
     t = tensor._fw_tangent
     if t is None:
         return UnpackedDualTensor(tensor, None)
-    primal = Tensor._make(tensor.data, tensor.grad_fn, tensor.requires_grad, tensor._version)
+    primal = Tensor._make(tensor._data, tensor.grad_fn, tensor.requires_grad, tensor._version)
     return UnpackedDualTensor(primal, Tensor._make(t, None, False))

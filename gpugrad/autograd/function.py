@@ -78,11 +78,11 @@ class Function:
         for a in args:
             if type(a) is Tensor or isinstance(a, Tensor):
                 if first is None:
-                    first = a.data
-                elif type(a.data) is not type(first) or (type(first) is not _ndarray and
-                                                          a.data.device != first.device):
+                    first = a._data
+                elif type(a._data) is not type(first) or (type(first) is not _ndarray and
+                                                          a._data.device != first.device):
                     _device_mismatch(cls, args)
-                arrays.append(a.data)
+                arrays.append(a._data)
                 requires = requires or a.requires_grad
                 if a._view is not None:
                     views = True
@@ -208,7 +208,7 @@ def _jvp_by_double_backward(node, tangents):
     if not outs:
         return None
     (jt,) = grad(outs, [u], grad_outputs=seeds, allow_unused=True)
-    return None if jt is None else jt.data
+    return None if jt is None else jt._data
 
 
 def _check_view(t):
@@ -231,7 +231,7 @@ def _check_view(t):
 
 def _device_mismatch(cls, args):
     from .. import Tensor as _T
-    devs = [f"{device_of(a.data)} {tuple(a.shape)}" for a in args if isinstance(a, _T)]
+    devs = [f"{device_of(a._data)} {tuple(a.shape)}" for a in args if isinstance(a, _T)]
     raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors on the same device, got "
                        + " and ".join(devs) + "; move them with .to(device) first")
 

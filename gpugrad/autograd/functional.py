@@ -62,7 +62,7 @@ def _check_v(op, v, refs, what):
         if tuple(a.shape) != tuple(r.shape):
             raise RuntimeError(f"{op}: entry {i} of v has shape {tuple(a.shape)}, expected the {what}'s shape "
                                f"{tuple(r.shape)}")
-    return tuple(a.data for a in vs), False
+    return tuple(a._data for a in vs), False
 
 
 def _outputs(op, func, xs):
@@ -158,7 +158,7 @@ def _stack_rows(rows, lead_shape, trail_shape, create_graph, like):
     if create_graph:
         return reshape(stack(rows, 0), tuple(lead_shape) + tuple(trail_shape))
     xp = rows[0].xp
-    return Tensor._make(xp.stack([r.data for r in rows]).reshape(tuple(lead_shape) + tuple(trail_shape)), None,
+    return Tensor._make(xp.stack([r._data for r in rows]).reshape(tuple(lead_shape) + tuple(trail_shape)), None,
                         False)
 
 
@@ -217,7 +217,7 @@ def _jacobian_forward(func, xs, strict):
                     if t is None and strict:
                         raise RuntimeError(f"jacobian: output {k} is independent of input {i}; this is not "
                                            "allowed in strict mode")
-                    cols[k][i].append(t.data if t is not None else r.xp.zeros(r.shape, r.dtype))
+                    cols[k][i].append(t._data if t is not None else r.xp.zeros(r.shape, r.dtype))
     if cols is None:      # every input is empty: call once for the output shapes
         out_tuple, res = _outputs("jacobian", func, xs)
         outs = [r.detach() for r in res]

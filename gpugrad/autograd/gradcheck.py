@@ -29,12 +29,12 @@ def numerical_jacobian(fn, inputs, eps=1e-6):
         for i, t in enumerate(diff):
             flat_index = list(np.ndindex(*t.shape)) if t.ndim else [()]
             for j, idx in enumerate(flat_index):
-                orig = t.data[idx].item()
-                t.data[idx] = orig + eps
-                plus = [_host(o.data).astype(np.float64).ravel() for o in _outputs(fn, inputs)]
-                t.data[idx] = orig - eps
-                minus = [_host(o.data).astype(np.float64).ravel() for o in _outputs(fn, inputs)]
-                t.data[idx] = orig
+                orig = t._data[idx].item()
+                t._data[idx] = orig + eps
+                plus = [_host(o._data).astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+                t._data[idx] = orig - eps
+                minus = [_host(o._data).astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+                t._data[idx] = orig
                 for k in range(len(outs)):
                     jac[k][i][:, j] = (plus[k] - minus[k]) / (2 * eps)
     return jac
@@ -55,7 +55,7 @@ def analytical_jacobian(fn, inputs):
                       allow_unused=True)
             for i, g in enumerate(gs):
                 if g is not None:
-                    jac[k][i][r, :] = _host(g.data).astype(np.float64).ravel()
+                    jac[k][i][r, :] = _host(g._data).astype(np.float64).ravel()
     return jac
 
 
@@ -78,7 +78,7 @@ def forward_jacobian(fn, inputs):
                 for k, o in enumerate(_outputs(fn, args)):
                     tangent = unpack_dual(o).tangent
                     if tangent is not None:
-                        jac[k][i][:, c] = _host(tangent.data).astype(np.float64).ravel()
+                        jac[k][i][:, c] = _host(tangent._data).astype(np.float64).ravel()
     return jac
 
 

@@ -217,7 +217,7 @@ def _split(X: Tensor, y: Tensor, test_fraction, seed):
     perm = np.random.default_rng(seed).permutation(len(X))
     n_test = int(round(len(X) * test_fraction))
     te, tr = perm[:n_test], perm[n_test:]
-    return (X.data[tr], y.data[tr]), (X.data[te], y.data[te])
+    return (X._data[tr], y._data[tr]), (X._data[te], y._data[te])
 
 
 DATASETS = {"digits": digits, "mnist": mnist, "spirals": two_spirals, "xor": xor, "regression": regression}
@@ -231,7 +231,7 @@ def load(name, test_fraction=0.25, seed=0, standardize=True, **kwargs) -> DataBu
         raise ValueError(f"load: unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
     if name == "mnist":
         (Xtr, ytr), (Xte, yte) = mnist(train=True, **kwargs), mnist(train=False, **kwargs)
-        train, test = (Xtr.data, ytr.data), (Xte.data, yte.data)
+        train, test = (Xtr._data, ytr._data), (Xte._data, yte._data)
     else:
         if name != "digits":
             kwargs.setdefault("seed", seed)

@@ -28,7 +28,7 @@ def _tensor_source(dataset):
 
     A Subset of a TensorDataset maps batch positions through its indices: ``base[subset.indices[idx]]``."""
     if isinstance(dataset, TensorDataset):
-        return [t.data for t in dataset.tensors], None
+        return [t._data for t in dataset.tensors], None
     if isinstance(dataset, Subset):
         inner = _tensor_source(dataset.dataset)
         if inner is not None:
@@ -45,7 +45,7 @@ def default_collate(samples):
     if isinstance(first, (tuple, list)):
         return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
     if isinstance(first, Tensor):
-        arrays = [s.data for s in samples]
+        arrays = [s._data for s in samples]
         return Tensor._make(xp_of(arrays[0]).stack(arrays), None, False)
     if isinstance(first, dict):
         return {k: default_collate([s[k] for s in samples]) for k in first}
@@ -63,7 +63,7 @@ def default_collate(samples):
 
 def _move(batch, dev):
     if isinstance(batch, Tensor):
-        return batch if dev is None or batch.device == dev else Tensor._make(to_device(batch.data, dev), None, False)
+        return batch if dev is None or batch.device == dev else Tensor._make(to_device(batch._data, dev), None, False)
     if isinstance(batch, tuple):
         return tuple(_move(b, dev) for b in batch)
     if isinstance(batch, dict):

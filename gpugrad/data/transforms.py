@@ -17,7 +17,7 @@ __all__ = ["Standardizer", "standardize"]
 
 
 def _array(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _like(x, arr):

@@ -68,8 +68,8 @@ def _ref_fwd(xp, kind, x, a, b):
 
 
 def _ref_bwd(xp, kind, g, s, a, b):
-    if kind == "relu":                                   # [y > 0]
-        return g * (s > 0)
+    if kind == "relu":                                   # [y > 0], selected (PyTorch: y <= 0 ? 0 : g)
+        return xp.where(s <= 0, g.dtype.type(0), g)
     if kind == "leaky_relu":                             # x > 0 ? 1 : a
         return xp.where(s > 0, g, g * a)
     if kind == "elu":                                    # x > 0 ? 1 : a e^x
@@ -170,7 +170,7 @@ def _act_bwd_numba(g, s, dx, kind, a, b):
     n = g.size
     if kind == 0:
         for i in range(n):
-            dx[i] = g[i] if s[i] > 0 else 0
+            dx[i] = 0 if s[i] <= 0 else g[i]
     elif kind == 1:
         for i in range(n):
             dx[i] = g[i] if s[i] > 0 else g[i] * a

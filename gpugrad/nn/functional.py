@@ -123,7 +123,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         _check_param("batch_norm", name, t, (c,), input)
     axes = (0,) + tuple(range(2, input.ndim))
     pshape = (1, c) + (1,) * (input.ndim - 2)
-    x = input.data
+    x = input._data
     xp = input.xp
     if training:
         n = input.numel() // c if c else 0
@@ -132,7 +132,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"shape {shape_str(input.shape)}")
         mu, var = _moments(x, axes)
         if running_mean is not None:
-            rm, rv = running_mean.data, running_var.data
+            rm, rv = running_mean._data, running_var._data
             rm *= 1 - momentum
             rm += (momentum * mu.reshape(c)).astype(rm.dtype, copy=False)
             rv *= 1 - momentum
@@ -143,7 +143,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when training=False")
-        mu, var = running_mean.data.reshape(pshape), running_var.data.reshape(pshape)
+        mu, var = running_mean._data.reshape(pshape), running_var._data.reshape(pshape)
         from_x = False
     rstd = (1 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
     return Normalize.apply(input, weight, bias, mu.astype(x.dtype, copy=False), rstd, axes, axes, pshape, eps,
@@ -162,7 +162,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_param("layer_norm", "bias", bias, shape, input)
     stat = tuple(range(input.ndim - k, input.ndim))
     red = tuple(range(input.ndim - k))
-    x = input.data
+    x = input._data
     mu, var = _moments(x, stat)
     rstd = (1 / input.xp.sqrt(var + eps)).astype(x.dtype, copy=False)
     return Normalize.apply(input, weight, bias, mu.astype(x.dtype, copy=False), rstd, stat, red, shape, eps, True)

@@ -1,6 +1,6 @@
 """gpugrad.nn.init: fill a tensor in place with an initial distribution (PyTorch's ``torch.nn.init``).
 
-Every function writes into ``tensor.data`` (the same array, so views into flat optimizer buffers stay valid)
+Every function writes into ``tensor._data`` (the same array, so views into flat optimizer buffers stay valid)
 without recording on the tape, draws on the tensor's own device, and uses gpugrad's seeded generators:
 after ``gpugrad.manual_seed(s)`` the same calls give the same numbers.
 
@@ -58,13 +58,13 @@ def _draw(tensor, kind):
     dtype (float16 drawn in float32: the generators have no half precision)."""
     xp = tensor.xp
     dt = tensor.dtype if tensor.dtype.kind == "f" and tensor.dtype.itemsize >= 4 else _dtype.float32
-    g = _generator(xp, tensor.data)
+    g = _generator(xp, tensor._data)
     return g.random(tensor.shape, dtype=dt) if kind == "uniform" else g.standard_normal(tensor.shape, dtype=dt)
 
 
 def _write(tensor, arr):
     """Store arr into tensor's array in place (no tape), bumping its version like any in-place op."""
-    tensor.data[...] = arr
+    tensor._data[...] = arr
     tensor._version[0] += 1
     return tensor
 
@@ -83,7 +83,7 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0):
 
 def constant_(tensor, val: float):
     _check("constant_", tensor)
-    tensor.data.fill(val)
+    tensor._data.fill(val)
     tensor._version[0] += 1
     return tensor
 
@@ -169,7 +169,7 @@ def orthogonal_(tensor, gain: float = 1.0):
     xp = tensor.xp
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _generator(xp, tensor.data).standard_normal((rows, cols), dtype=_dtype.float64)
+    flat = _generator(xp, tensor._data).standard_normal((rows, cols), dtype=_dtype.float64)
     if rows < cols:
         flat = flat.T
     q, r = xp.linalg.qr(flat)
@@ -212,7 +212,7 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
         return 0.5 * (1.0 + math.erf(v / math.sqrt(2.0)))
 
     lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
-    u = _generator(xp, tensor.data).random(tensor.shape, dtype=_dtype.float64)   # float64: the tails need the digits
+    u = _generator(xp, tensor._data).random(tensor.shape, dtype=_dtype.float64)   # float64: the tails need the digits
     y = (2 * (lo + (hi - lo) * u) - 1).clip(-1 + 1e-7, 1 - 1e-7)
     x = mean + std * math.sqrt(2.0) * _erfinv(xp, y)
     return _write(tensor, x.clip(a, b))

@@ -375,12 +375,12 @@ class Module(DeviceDtypeShorthands):
                 p.grad = None
                 # a flat optimizer buffer that the next backward overwrites: a gradient someone still
                 # holds (more references than g and getrefcount's argument) gets its own copy, as in PyTorch
-                if g.data is p._grad_buffer and sys.getrefcount(g) > 2:
-                    g.data = g.data.copy()
+                if g._data is p._grad_buffer and sys.getrefcount(g) > 2:
+                    g._data = g._data.copy()
             else:
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()
-                p.grad.data.fill(0)
+                p.grad._data.fill(0)
 
     # -- moving -----------------------------------------------------------------------------------------
     def to(self, *args, device=None, dtype=None):
@@ -450,7 +450,7 @@ class Module(DeviceDtypeShorthands):
                                + "\n\t".join(errors))
         for k, arr in arrays.items():           # nothing is written unless everything fits
             dst = own[k]
-            dst.data[...] = to_device(arr, dst.device).astype(dst.dtype, copy=False)
+            dst._data[...] = to_device(arr, dst.device).astype(dst.dtype, copy=False)
             dst._version[0] += 1
         return IncompatibleKeys(missing, unexpected)
 
@@ -475,7 +475,7 @@ def _checkpoint_array(src):
     """(array, None) for a state_dict entry: a Tensor, a NumPy or device array (CuPy, a CUDA tensor of
     PyTorch), or a host array of another library (a PyTorch CPU tensor); (None, why) for anything else."""
     if isinstance(src, Tensor):
-        return src.data, None
+        return src._data, None
     if isinstance(src, np.ndarray):
         return src, None
     kind = f"{type(src).__module__}.{type(src).__qualname__}"
@@ -500,7 +500,7 @@ def _names_device(spec) -> bool:
 
 def _move_in_place(t: Tensor, dev, dt) -> None:
     """Replace t's storage by a copy on ``dev`` / in ``dt``, keeping the Tensor object (and its .grad's)."""
-    arr = t.data
+    arr = t._data
     changed = False
     if dt is not None and arr.dtype.kind == "f" and arr.dtype != dt:
         arr = arr.astype(dt)
@@ -510,7 +510,7 @@ def _move_in_place(t: Tensor, dev, dt) -> None:
         changed = True
     if not changed:
         return
-    t.data = arr
+    t._data = arr
     t._grad_buffer = None            # a flat gradient buffer on the old device/dtype can't receive grads
     g = t.grad
     if g is not None:

@@ -24,10 +24,10 @@ class Parameter(Tensor):
             src = data
         else:
             src = _tensor(data)
-        if requires_grad and src.data.dtype.kind not in "fc":
+        if requires_grad and src._data.dtype.kind not in "fc":
             raise RuntimeError(f"Parameter: only floating point tensors can require gradients, got dtype "
-                               f"{src.data.dtype}; pass requires_grad=False for integer data")
-        self.data = src.data
+                               f"{src._data.dtype}; pass requires_grad=False for integer data")
+        self._data = src._data
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self.grad_fn = None                    # always a leaf, even when built from a computed tensor
@@ -45,13 +45,13 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol):
         # copy.deepcopy(module) keeps Parameters as Parameters (with a fresh version counter and no grad)
-        return (_rebuild_parameter, (self.data.copy(), self.requires_grad, self.grad))
+        return (_rebuild_parameter, (self._data.copy(), self.requires_grad, self.grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
         from copy import deepcopy
-        p = Parameter(Tensor._make(self.data.copy(), None, False), self.requires_grad)
+        p = Parameter(Tensor._make(self._data.copy(), None, False), self.requires_grad)
         memo[id(self)] = p
         if self.grad is not None:
             p.grad = deepcopy(self.grad, memo)

@@ -42,11 +42,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
         from ..tensor import tensor
         return tensor(0.0)
     q = float(norm_type)
-    first = grads[0].data
+    first = grads[0]._data
     dev = grads[0].device
     acc = grads[0].xp.result_type(first.dtype, grads[0].xp.float32)   # half-precision squares would overflow
     parts = []
-    for arr in ([g.data for g in grads] if q == 0.0 else arrays):   # the 0-norm counts per gradient
+    for arr in ([g._data for g in grads] if q == 0.0 else arrays):   # the 0-norm counts per gradient
         xp = xp_of(arr)
         a = arr.astype(acc, copy=False).ravel()
         if q == 0.0:
@@ -86,7 +86,7 @@ def _grad_arrays(params):
         if g is None:
             continue
         grads.append(g)
-        a = g.data
+        a = g._data
         base = getattr(a, "base", None)
         if a is p._grad_buffer and base is not None and base.ndim == 1:
             entry = flats.setdefault(id(base), (base, {}))
@@ -110,7 +110,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     for p in _as_list(parameters, "clip_grad_value_"):
         g = p.grad
         if g is not None:
-            g.xp.clip(g.data, -clip_value, clip_value, out=g.data)
+            g.xp.clip(g._data, -clip_value, clip_value, out=g._data)
             g._version[0] += 1
 
 
@@ -139,7 +139,7 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
         off = 0
         for p in params:
             n = p.numel()
-            p.data[...] = vec.data[off:off + n].reshape(p.shape).astype(p.dtype, copy=False)
+            p._data[...] = vec._data[off:off + n].reshape(p.shape).astype(p.dtype, copy=False)
             p._version[0] += 1
             off += n
 

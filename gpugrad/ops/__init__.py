@@ -22,19 +22,19 @@ def _compare(name, f=None):
     f = f or getattr(operator, name)
 
     def op(a, b):
-        bd = b.data if isinstance(b, Tensor) else b
-        if bd.__class__ is not a.data.__class__ and hasattr(bd, "__len__"):   # a host array or list: onto
+        bd = b._data if isinstance(b, Tensor) else b
+        if bd.__class__ is not a._data.__class__ and hasattr(bd, "__len__"):   # a host array or list: onto
             from ..tensor import tensor                                         # a's device (CuPy refuses
-            bd = tensor(bd, device=a.device).data                               # host arrays)
+            bd = tensor(bd, device=a.device)._data                              # host arrays)
         try:
-            return Tensor._make(f(a.data, bd), None, False)
+            return Tensor._make(f(a._data, bd), None, False)
         except TypeError:   # NumPy's "ufunc 'bitwise_and' not supported for the input types"
             if name.startswith("bitwise"):
                 raise TypeError(f"{name}: expected integer or bool tensors, got dtypes {a.dtype} and "
                                 f"{getattr(bd, 'dtype', type(bd).__name__)}") from None
             raise
         except ValueError:  # NumPy's "operands could not be broadcast together", without the op's name
-            err = broadcast_error(name, a.data, bd)
+            err = broadcast_error(name, a._data, bd)
             if err is None:
                 raise
             raise err from None
@@ -52,42 +52,42 @@ logical_xor = _compare("logical_xor", lambda x, y: (x != 0) ^ (y != 0))
 
 
 def logical_not(a):
-    return Tensor._make(~a.data if a.dtype.kind == "b" else a.data == 0, None, False)
+    return Tensor._make(~a._data if a.dtype.kind == "b" else a._data == 0, None, False)
 
 
 def bitwise_not(a):
     if a.dtype.kind not in "iub":
         raise TypeError(f"bitwise_not (~): expected an integer or bool tensor, got dtype {a.dtype}; use "
                         f"logical_not for a float tensor")
-    return Tensor._make(~a.data, None, False)
+    return Tensor._make(~a._data, None, False)
 
 
 def isfinite(a):
-    return Tensor._make(a.xp.isfinite(a.data), None, False)
+    return Tensor._make(a.xp.isfinite(a._data), None, False)
 
 
 def isnan(a):
-    return Tensor._make(a.xp.isnan(a.data), None, False)
+    return Tensor._make(a.xp.isnan(a._data), None, False)
 
 
 def floor(a):
-    return Tensor._make(a.xp.floor(a.data), None, False)
+    return Tensor._make(a.xp.floor(a._data), None, False)
 
 
 def ceil(a):
-    return Tensor._make(a.xp.ceil(a.data), None, False)
+    return Tensor._make(a.xp.ceil(a._data), None, False)
 
 
 def round(a):
-    return Tensor._make(a.xp.round(a.data), None, False)
+    return Tensor._make(a.xp.round(a._data), None, False)
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8):
-    return bool(a.xp.allclose(a.data, b.data if isinstance(b, Tensor) else b, rtol=rtol, atol=atol))
+    return bool(a.xp.allclose(a._data, b._data if isinstance(b, Tensor) else b, rtol=rtol, atol=atol))
 
 
 def equal(a, b):
-    return a.shape == b.shape and bool((a.data == b.data).all())
+    return a.shape == b.shape and bool((a._data == b._data).all())
 
 
 # -- in-place ops ------------------------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def _inplace(t, fn, *args):
 
     On a tensor that is part of a graph the result's node becomes t's ``grad_fn``; ops that saved t for
     backward notice the version change and refuse to compute a wrong gradient."""
-    if not getattr(t.data.flags, "writeable", True):
+    if not getattr(t._data.flags, "writeable", True):
         raise RuntimeError(f"{_inplace_name(fn)}: the tensor of shape {tuple(t.shape)} is a read-only view (from "
                            f"expand or broadcast_to: its elements share memory); clone() it before writing")
     recording = _state.enabled and (t.requires_grad or builtins_any(isinstance(a, Tensor) and a.requires_grad
@@ -112,7 +112,7 @@ def _inplace(t, fn, *args):
     if recording:
         if t._view is not None:
             _check_view(t)
-        alias = Tensor._make(t.data, t.grad_fn, t.requires_grad, t._version)
+        alias = Tensor._make(t._data, t.grad_fn, t.requires_grad, t._version)
         alias._fw_tangent = t._fw_tangent
         new = fn(alias, *args)
         if new.grad_fn is None and t.requires_grad:
@@ -121,7 +121,7 @@ def _inplace(t, fn, *args):
             new = SetItem.apply(alias, new, Ellipsis)
         elif new.grad_fn is not None and new.grad_fn.saved:
             _keep_old_value(new.grad_fn, t)
-        _write(t, new.data, fn)
+        _write(t, new._data, fn)
         old = t.grad_fn
         t.grad_fn = new.grad_fn
         t.requires_grad = new.requires_grad
@@ -134,10 +134,10 @@ def _inplace(t, fn, *args):
             new.grad_fn._retained = weakref.ref(t)
     else:
         with _gm.no_grad():
-            alias = Tensor._make(t.data, None, False)
+            alias = Tensor._make(t._data, None, False)
             alias._fw_tangent = t._fw_tangent
             new = fn(alias, *args)
-        _write(t, new.data, fn)
+        _write(t, new._data, fn)
     if new._fw_tangent is not None or t._fw_tangent is not None:    # forward AD: t takes the new tangent
         _set_tangent(t, new._fw_tangent)
     t._version[0] += 1
@@ -163,7 +163,7 @@ def _keep_old_value(node, t):
     """The in-place op's own node saved t's old value, which the write is about to overwrite: give it a
     copy, so ``y.mul_(w)`` stays differentiable (PyTorch instead raises when that value is needed). Saved
     views of t's memory (``y.mul_(y[0])``) keep their version check."""
-    arr = t.data
+    arr = t._data
     if not any(s is arr for s in node.saved):
         return
     old = arr.copy()
@@ -197,9 +197,9 @@ def _rebase_views(t):
         base, node = view._view
         if base.grad_fn is None:       # a leaf: no graph to update (leaves requiring grad were refused)
             break
-        new = Tensor._make(view.data, view.grad_fn, view.requires_grad, view._version)
+        new = Tensor._make(view._data, view.grad_fn, view.requires_grad, view._version)
         if isinstance(node, GetItem):
-            alias = Tensor._make(base.data, base.grad_fn, True, base._version)
+            alias = Tensor._make(base._data, base.grad_fn, True, base._version)
             rebuilt = SetItem.apply(alias, new, node.key)
         elif isinstance(node, Reshape):
             rebuilt = Reshape.apply(new, node.shape)
@@ -248,14 +248,14 @@ def builtins_any(it):
 
 
 def _write(t, arr, fn):
-    if arr.shape != t.data.shape:
+    if arr.shape != t._data.shape:
         raise RuntimeError(f"{_inplace_name(fn)}: result shape {tuple(arr.shape)} doesn't match the tensor's shape "
-                           f"{tuple(t.data.shape)}")
-    if arr.dtype != t.data.dtype and not _np.can_cast(arr.dtype, t.data.dtype, "same_kind"):
+                           f"{tuple(t._data.shape)}")
+    if arr.dtype != t._data.dtype and not _np.can_cast(arr.dtype, t._data.dtype, "same_kind"):
         # PyTorch's rule: an in-place result may not drop a category (float into an integer tensor...)
         raise RuntimeError(f"{_inplace_name(fn)}: result type {arr.dtype} can't be cast to the tensor's dtype "
-                           f"{t.data.dtype}; use an out-of-place op, or convert the tensor with .to() first")
-    t.data[...] = arr
+                           f"{t._data.dtype}; use an out-of-place op, or convert the tensor with .to() first")
+    t._data[...] = arr
 
 
 def _inplace_name(fn):
@@ -333,7 +333,7 @@ def fill_(t, value):
         # recorded: through _inplace, which refuses leaves (and views of them) and, for a view, records the
         # write in its bases' graphs (the filled region then takes no gradient there either)
         return _inplace(t, _fill, value)
-    t.data.fill(value)
+    t._data.fill(value)
     t._fw_tangent = None
     if t.grad_fn is not None:
         t.grad_fn = None
@@ -366,7 +366,7 @@ def _setitem(t, key, value):
         from .shape import _setitem_key, put
         dual = t._fw_tangent is not None or getattr(value, "_fw_tangent", None) is not None
         if (_state.enabled is False or not t.requires_grad) and not dual:
-            put(t.data, _setitem_key(key, t), value.data if isinstance(value, Tensor) else value)
+            put(t._data, _setitem_key(key, t), value._data if isinstance(value, Tensor) else value)
             t._version[0] += 1
             return
     _inplace(t, _setitem_op, value, key)
@@ -410,7 +410,7 @@ class _TensorNamespace:
 
     def where(self, cond, a, b):
         if not isinstance(a, Tensor) and not isinstance(b, Tensor):    # both constants: no graph needed
-            c = cond.data if isinstance(cond, Tensor) else cond
+            c = cond._data if isinstance(cond, Tensor) else cond
             return _const(self.raw, self.raw.where(c, a, b))
         return where(cond, a, b)
 
@@ -554,6 +554,10 @@ def _method_reshape(self, *shape):
     return reshape(self, *shape)
 
 
+def _method_view(self, *shape):
+    return view(self, *shape)
+
+
 def _t(self):
     if self.ndim > 2:
         raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {tuple(self.shape)}")
@@ -575,7 +579,7 @@ _methods = dict(
     rsqrt=rsqrt, sin=sin, cos=cos, tan=tan, tanh=tanh, sigmoid=sigmoid, erf=erf,
     sum=_method_sum, mean=mean, var=var, std=std, max=max, min=min, amax=amax, amin=amin, argmax=argmax,
     argmin=argmin, logsumexp=logsumexp, prod=prod, norm=norm,
-    reshape=_method_reshape, view=_method_reshape, flatten=flatten, permute=permute,
+    reshape=_method_reshape, view=_method_view, flatten=flatten, permute=permute,
     transpose=_method_transpose, squeeze=squeeze, unsqueeze=unsqueeze, expand=expand,
     broadcast_to=broadcast_to, split=split, chunk=chunk, gather=gather, index_select=index_select,
     add_=add_, sub_=sub_, mul_=mul_, div_=div_, pow_=pow_, clamp_=clamp_, neg_=neg_, copy_=copy_,
@@ -589,7 +593,7 @@ for _name, _fn in _methods.items():
 
 # -- more of PyTorch's Tensor methods, each a composition of the ops above (no new Function) -----------------------
 def _contiguous(self):
-    return self if self.data.flags.c_contiguous else clone(self)     # a copy is C-ordered
+    return self if self._data.flags.c_contiguous else clone(self)     # a copy is C-ordered
 
 
 def _flip(self, *dims_):
@@ -605,7 +609,7 @@ def _reduce_bool(kind):
     def op(self, dim=None, keepdim=False):
         from ._util import dims as _dims
         d = _dims(kind, self.ndim, dim)
-        r = getattr(self.data, kind)(axis=d, keepdims=keepdim)
+        r = getattr(self._data, kind)(axis=d, keepdims=keepdim)
         return Tensor._make(self.xp.asarray(r), None, False)
     op.__name__ = kind
     return op
@@ -664,7 +668,7 @@ def _extra_methods():
     from ..tensor import zeros, ones, empty, full, tensor
     relu, softmax, log_softmax = _nn("relu"), _nn("softmax"), _nn("log_softmax")
     return dict(
-        contiguous=_contiguous, is_contiguous=lambda self: bool(self.data.flags.c_contiguous),
+        contiguous=_contiguous, is_contiguous=lambda self: bool(self._data.flags.c_contiguous),
         flip=_flip, all=_reduce_bool("all"), any=_reduce_bool("any"),
         masked_fill=lambda self, mask, value: where(mask, value, self),
         where=lambda self, condition, other: where(condition, self, other),

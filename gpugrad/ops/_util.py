@@ -63,7 +63,7 @@ def as_operand(x, like: Tensor):
 
 def promote_scalar(a: Tensor, b):
     """Python scalars don't upcast float32; a float scalar with an integer tensor gives the default float."""
-    if type(b) is float and a.data.dtype.kind in "iub":
+    if type(b) is float and a._data.dtype.kind in "iub":
         from . import cast
         return cast(a, _dtype.get_default_dtype())
     return a
@@ -81,19 +81,19 @@ def promote_pair(a: Tensor, b: Tensor):
     a scalar: it sets the dtype only when its category (bool < integer < floating) is higher, so
     ``float32 * tensor(2.0, float64)`` stays float32. Otherwise, for a floating tensor with an integer or
     bool one, the floating dtype wins (NumPy would widen int64 with float32 to float64)."""
-    if (a.data.ndim == 0) is not (b.data.ndim == 0):
-        zero, dim = (a, b) if a.data.ndim == 0 else (b, a)
-        dz, dd = zero.data.dtype, dim.data.dtype
+    if (a._data.ndim == 0) is not (b._data.ndim == 0):
+        zero, dim = (a, b) if a._data.ndim == 0 else (b, a)
+        dz, dd = zero._data.dtype, dim._data.dtype
         target = dz if _CATEGORY[dz.kind] > _CATEGORY[dd.kind] else dd
         from . import cast
-        return (a if a.data.dtype == target else cast(a, target)), (b if b.data.dtype == target else cast(b, target))
-    fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+        return (a if a._data.dtype == target else cast(a, target)), (b if b._data.dtype == target else cast(b, target))
+    fa, fb = a._data.dtype.kind == "f", b._data.dtype.kind == "f"
     if fa and not fb:
         from . import cast
-        return a, cast(b, a.data.dtype)
+        return a, cast(b, a._data.dtype)
     if fb and not fa:
         from . import cast
-        return cast(a, b.data.dtype), b
+        return cast(a, b._data.dtype), b
     return a, b
 
 
@@ -109,3 +109,19 @@ def broadcast_error(op, *operands, what="shapes"):
             return RuntimeError(f"{op}: {what} {' and '.join(shape_str(s) for s in shapes)} cannot be broadcast "
                                 f"together: dimension -{i} has sizes {sorted(sizes)} (sizes must be equal or 1)")
     return None
+
+
+def write_out(result, out):
+    """PyTorch's ``out=``: ``result`` copied into ``out`` (which is returned); an empty ``out`` is resized to
+    the result's shape, as PyTorch does, any other shape mismatch is an error."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"out= must be a Tensor, got {type(out).__name__}")
+    if out.shape != result.shape:
+        if out._data.size:
+            raise RuntimeError(f"out=: the result has shape {shape_str(result.shape)} but out has shape "
+                               f"{shape_str(out.shape)}")
+        out._data = out.xp.empty(result.shape, out.dtype)
+    from . import copy_
+    return copy_(out, result)

@@ -10,6 +10,11 @@ def _shape(a):
     return a.shape if hasattr(a, "shape") else ()
 
 
+def _zero(g):
+    """A zero of g's dtype for ``xp.where`` (a NumPy scalar: arrays and Tensors alike accept it)."""
+    return g.dtype.type(0)
+
+
 def _sum_tangents(a, b):
     """Forward mode: the sum of two tangent terms, either of which may be None (no tangent)."""
     return b if a is None else a if b is None else a + b
@@ -217,20 +222,21 @@ class Clamp(Function):
 
     def backward(self, g):
         # y = min(max(x, lo), hi): dy/dx = [lo <= x <= hi], dy/dlo = [x < lo], dy/dhi = [x > hi]; with
-        # crossed bounds (lo > hi) every output is hi, so the whole gradient goes to hi (as in PyTorch)
+        # crossed bounds (lo > hi) every output is hi, so the whole gradient goes to hi (as in PyTorch).
+        # Masks select (where), never multiply: a NaN or inf upstream gradient must not leak through a 0.
         x, lo, hi = self.saved
         xp = self.xp
         n = self.needs_input_grad
-        z = 0 * g
+        z = _zero(g)
         below = x < lo if lo is not None else None
         above = x > hi if hi is not None else None
-        if below is None or above is None:
-            clipped = above if below is None else below
-        else:
-            clipped = below | above                  # always true where the bounds cross
+        inside = (x >= lo) if lo is not None else None          # False at NaN, as PyTorch's mask
+        if hi is not None:
+            inside = (x <= hi) if inside is None else inside & (x <= hi)
+        if below is not None and above is not None:
             below = below & (lo <= hi)
             above = above | (lo > hi)
-        gx = xp.where(clipped, z, g) if n[0] else None
+        gx = xp.where(inside, g, z) if n[0] else None
         glo = unbroadcast(xp.where(below, g, z), _shape(lo)) if n[1] else None
         ghi = unbroadcast(xp.where(above, g, z), _shape(hi)) if n[2] else None
         return gx, glo, ghi
@@ -249,7 +255,8 @@ class Clamp(Function):
 
 
 class Maximum(Function):
-    """Elementwise max; at ties the gradient is split evenly (as PyTorch does)."""
+    """Elementwise max; at ties the gradient is split evenly (as PyTorch does). The masks select: a NaN
+    or inf upstream gradient reaches only the operand that won."""
     pick = "maximum"
 
     def forward(self, a, b):
@@ -257,13 +264,17 @@ class Maximum(Function):
         return getattr(self.xp, self.pick)(a, b)
 
     def backward(self, g):
+        # PyTorch's rule: where(a == b, g / 2, g), zeroed where the operand lost (NaN loses nowhere)
         a, b = self.saved
         xp = self.xp
-        wa = (a > b) if self.pick == "maximum" else (a < b)
-        w = xp.where(wa, 1.0, xp.where(a == b, 0.5, 0.0)).astype(g.dtype)
+        z = _zero(g)
+        tie = a == b
+        shared = xp.where(tie, g / 2, g)
+        a_lost = (a < b) if self.pick == "maximum" else (a > b)
+        b_lost = (a > b) if self.pick == "maximum" else (a < b)
         n = self.needs_input_grad
-        return (unbroadcast(g * w, _shape(a)) if n[0] else None,
-                unbroadcast(g * (1 - w), _shape(b)) if n[1] else None)
+        return (unbroadcast(xp.where(a_lost, z, shared), _shape(a)) if n[0] else None,
+                unbroadcast(xp.where(b_lost, z, shared), _shape(b)) if n[1] else None)
 
     def jvp(self, ta, tb):          # dy = w da + (1 - w) db, w = 1 where a wins, 1/2 at ties
         a, b = self.saved
@@ -285,7 +296,7 @@ class Where(Function):
 
     def backward(self, g):
         xp = self.xp
-        z = 0 * g
+        z = _zero(g)               # selected, not multiplied: NaN upstream stays on its own side
         n = self.needs_input_grad
         return (None,
                 unbroadcast(xp.where(self.cond, g, z), self.shapes[0]) if n[1] else None,
@@ -339,12 +350,12 @@ class ToDevice(Function):
 def _binary(fn, cls):
     def op(a, b):
         if a.__class__ is Tensor and b.__class__ is Tensor:     # the hot path: two plain tensors
-            if a.data.dtype is not b.data.dtype:
+            if a._data.dtype is not b._data.dtype:
                 a, b = promote_pair(a, b)
         elif isinstance(a, Tensor):
             b = as_operand(b, a)
             a = promote_scalar(a, b)
-            if isinstance(b, Tensor) and a.data.dtype is not b.data.dtype:
+            if isinstance(b, Tensor) and a._data.dtype is not b._data.dtype:
                 a, b = promote_pair(a, b)
         else:                                                   # reflected: scalar or array OP tensor
             a = as_operand(a, b)
@@ -399,8 +410,8 @@ def floor_divide(a, b):
     """a // b rounded toward minus infinity (Python's //). Piecewise constant, so it records no gradient."""
     like = a if isinstance(a, Tensor) else b
     a, b = _promote(as_operand(a, like), as_operand(b, like))
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
+    ad = a._data if isinstance(a, Tensor) else a
+    bd = b._data if isinstance(b, Tensor) else b
     try:
         return Tensor._make(like.xp.floor_divide(ad, bd), None, False)
     except ValueError:
@@ -413,7 +424,7 @@ def floor_divide(a, b):
 def _promote(a, b):
     """The binary ops' dtype rules for two operands (Tensors or Python scalars) outside _binary."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        return promote_pair(a, b) if a.data.dtype != b.data.dtype else (a, b)
+        return promote_pair(a, b) if a._data.dtype != b._data.dtype else (a, b)
     if isinstance(a, Tensor):
         return promote_scalar(a, b), b
     return a, promote_scalar(b, a)
@@ -454,7 +465,7 @@ def abs(a):
 
 
 def sign(a):
-    return Tensor._make(a.xp.sign(a.data), None, False)
+    return Tensor._make(a.xp.sign(a._data), None, False)
 
 
 def clamp(x, min=None, max=None):
@@ -484,7 +495,7 @@ def where(cond, a, b):
             raise TypeError("where: expected a bool tensor condition or a tensor among a and b")
         from ..tensor import tensor
         a = like = tensor(as_operand(a, cond), device=cond.device)   # scalars: the default dtypes, as PyTorch
-    c = cond.data if isinstance(cond, Tensor) else like.xp.asarray(cond)
+    c = cond._data if isinstance(cond, Tensor) else like.xp.asarray(cond)
     if c.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
     a, b = _promote(as_operand(a, like), as_operand(b, like))
@@ -501,7 +512,7 @@ def cast(x, dtype):
     from .. import _dtype
     dtype = _dtype.as_dtype(dtype)
     if x.requires_grad and dtype.kind != "f":
-        return Tensor._make(x.data.astype(dtype), None, False)
+        return Tensor._make(x._data.astype(dtype), None, False)
     return Cast.apply(x, dtype)
 
 

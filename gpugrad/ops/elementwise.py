@@ -149,7 +149,7 @@ class Erf(_SavesInput):
 
 def _unary(cls, doc):
     def op(x):
-        if x.data.dtype.kind in "iub":      # as in PyTorch, integers and bools give the default float dtype
+        if x._data.dtype.kind in "iub":      # as in PyTorch, integers and bools give the default float dtype
             from .. import _dtype
             x = x.to(_dtype.get_default_dtype())
         return cls.apply(x)

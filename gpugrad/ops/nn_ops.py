@@ -35,11 +35,11 @@ class ReLU(Function):
         self.save_for_backward(y)
         return y
 
-    def backward(self, g):                       # relu'(x) = [x > 0] = [y > 0]
+    def backward(self, g):                       # relu'(x) = [x > 0] = [y > 0], selected (NaN g stays out)
         (y,) = self.saved
         if g.__class__ is not Tensor:
             return _kernels()[0].act_backward(g, y, "relu")
-        return g * (y > 0)
+        return self.xp.where(y <= 0, g.dtype.type(0), g)
 
     def jvp(self, t, *args):        # diagonal Jacobian: J t = J^T t = backward(t)
         return self.backward(t)
@@ -554,9 +554,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if label_smoothing:
             return _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, label_smoothing, expect)
         return nll_loss(log_softmax(input, 1), target, weight, ignore_index, reduction)
-    loss = CrossEntropy.apply(x, t.data, ignore_index, label_smoothing)
+    loss = CrossEntropy.apply(x, t._data, ignore_index, label_smoothing)
     if reduction == "mean":
-        n_valid = (t.data != ignore_index).sum()
+        n_valid = (t._data != ignore_index).sum()
         return R.sum(loss) / Tensor._make(x.xp.maximum(n_valid, 1).astype(x.dtype), None)
     if reduction == "none":
         return S.reshape(loss, expect)
@@ -570,11 +570,11 @@ def _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, eps, expect):
     xp, c = x.xp, x.shape[1]
     logp = log_softmax(x, 1)
     nll = nll_loss(logp, t, weight, ignore_index, reduction)
-    valid = t.data != ignore_index
-    w = (weight.data if isinstance(weight, Tensor) else xp.asarray(weight)).astype(x.dtype, copy=False)
+    valid = t._data != ignore_index
+    w = (weight._data if isinstance(weight, Tensor) else xp.asarray(weight)).astype(x.dtype, copy=False)
     smooth = -R.sum(logp * Tensor._make(w, None), 1) * Tensor._make(valid.astype(x.dtype), None)
     if reduction == "mean":
-        denom = xp.maximum((w[xp.where(valid, t.data, 0)] * valid).sum(), 1e-12)   # all ignored: 0, not nan
+        denom = xp.maximum((w[xp.where(valid, t._data, 0)] * valid).sum(), 1e-12)   # all ignored: 0, not nan
         smooth = R.sum(smooth) / Tensor._make(denom.astype(x.dtype), None)
     elif reduction == "none":
         nll, smooth = S.reshape(nll, expect), S.reshape(smooth, expect)
@@ -586,7 +586,7 @@ def _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, eps, expect):
 def _check_classes(op, t, c, ignore_index):
     """Class indices must lie in [0, C) (or equal ignore_index). Checked on the CPU only: on a GPU the check
     would make every loss wait for the device (a host sync per step), so it is skipped there."""
-    d = t.data
+    d = t._data
     if d.size and d.__class__ is np.ndarray:
         bad = ((d < 0) | (d >= c)) & (d != ignore_index)
         if bool(bad.any()):
@@ -603,13 +603,13 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     c = x.shape[1]
     _check_classes("nll_loss", t, c, ignore_index)
     xp = x.xp
-    valid = t.data != ignore_index
-    safe = xp.where(valid, t.data, 0)
+    valid = t._data != ignore_index
+    safe = xp.where(valid, t._data, 0)
     # indices checked above (on the CPU): Gather directly, since gather()'s own bounds check syncs a GPU
     picked = S.Gather.apply(x, safe[:, None], 1)[:, 0]
     w = xp.asarray(valid, dtype=x.dtype)
     if weight is not None:
-        w = w * weight.data[safe].astype(x.dtype, copy=False)
+        w = w * weight._data[safe].astype(x.dtype, copy=False)
     wt = Tensor._make(w, None)
     loss = -picked * wt
     if reduction == "mean":
@@ -623,7 +623,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(y log p + (1 - y) log(1 - p)), logs clamped at -100 as in PyTorch."""
     _same_shape("binary_cross_entropy", input, target)
-    d = input.data
+    d = input._data
     if d.size and d.__class__ is np.ndarray and bool(((d < 0) | (d > 1)).any()):   # no host sync on a GPU
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; use "
                          "binary_cross_entropy_with_logits for raw scores")

@@ -111,7 +111,7 @@ class Std(Function):
         n = _count(x.shape, self.axes)
         g = _expand_back(g, x.shape, self.axes, self.keepdim, xp)
         safe = xp.where(yk == 0, 1, yk)
-        return xp.where(yk == 0, 0 * g, g * (x - x.mean(axis=self.axes, keepdims=True)) / ((n - self.correction) * safe))
+        return xp.where(yk == 0, g.dtype.type(0), g * (x - x.mean(axis=self.axes, keepdims=True)) / ((n - self.correction) * safe))
 
     def jvp(self, t, *args):
         return _reduction_jvp(self, t, self.axes, self.keepdim)
@@ -133,7 +133,7 @@ class MaxMin(Function):
         gk = _expand_back(g, x.shape, self.axes, self.keepdim, xp)
         mask = (x == yk)
         count = mask.sum(axis=self.axes, keepdims=True)
-        return xp.where(mask, gk / count, 0 * gk)
+        return xp.where(mask, gk / count, gk.dtype.type(0))    # select: NaN upstream stays put
 
     def jvp(self, t, *args):
         return _reduction_jvp(self, t, self.axes, self.keepdim)
@@ -258,7 +258,7 @@ def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
     axes = None if dim is None and axis is None else _rdims("sum", x.ndim, dim, axis)
     if dtype is not None:
         x = x.to(dtype)
-    elif x.data.dtype.kind in "iub":
+    elif x._data.dtype.kind in "iub":
         x = x.to("int64")
     return Sum.apply(x, axes, bool(keepdim or keepdims))
 
@@ -302,7 +302,7 @@ def _extreme(kind, x, dim, keepdim, axis, keepdims):
     if len(axes) != 1 or x.ndim == 0:
         return MaxMin.apply(x, axes, k, kind)
     d = axes[0]
-    idx = (x.data.argmax if kind == "max" else x.data.argmin)(axis=d, keepdims=True).astype("int64")
+    idx = (x._data.argmax if kind == "max" else x._data.argmin)(axis=d, keepdims=True).astype("int64")
     # the values are gathered at the returned indices, so the whole gradient goes to that one element, as
     # in PyTorch's max(dim); amax/amin and the full reduction split it among ties instead
     values = Gather.apply(x, idx, d)
@@ -339,19 +339,19 @@ def amin(x, dim=None, keepdim=False):
 def argmax(x, dim=None, keepdim=False, *, axis=None):
     d = dims("argmax", x.ndim, dim, axis)
     if d is None:
-        return Tensor._make(x.data.argmax().astype("int64"), None, False)
-    return Tensor._make(x.data.argmax(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
+        return Tensor._make(x._data.argmax().astype("int64"), None, False)
+    return Tensor._make(x._data.argmax(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
 
 
 def argmin(x, dim=None, keepdim=False, *, axis=None):
     d = dims("argmin", x.ndim, dim, axis)
     if d is None:
-        return Tensor._make(x.data.argmin().astype("int64"), None, False)
-    return Tensor._make(x.data.argmin(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
+        return Tensor._make(x._data.argmin().astype("int64"), None, False)
+    return Tensor._make(x._data.argmin(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
 
 
 def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
-    if x.data.dtype.kind in "iub":      # as in PyTorch: integers give the default float dtype
+    if x._data.dtype.kind in "iub":      # as in PyTorch: integers give the default float dtype
         from .. import _dtype
         x = x.to(_dtype.get_default_dtype())
     return LogSumExp.apply(x, _rdims("logsumexp", x.ndim, dim, axis), keep(keepdim, keepdims))

@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ..backend import scatter_add
-from ._util import unbroadcast, dims, shape_str
+from ._util import unbroadcast, dims, shape_str, write_out
 
 
 class Reshape(Function):
@@ -139,7 +139,7 @@ class Gather(Function):
 
     def forward(self, x, index, axis):
         self.shape, self.index, self.axis = x.shape, index, axis
-        return self.xp.take_along_axis(x, index, axis=axis)
+        return self.xp.take_along_axis(_fit_to_index(x, index, axis), index, axis=axis)
 
     def backward(self, g):
         xp = self.xp
@@ -150,7 +150,15 @@ class Gather(Function):
         return z
 
     def jvp(self, t, tindex, taxis):
-        return self.xp.take_along_axis(t, self.index, axis=self.axis)
+        return self.xp.take_along_axis(_fit_to_index(t, self.index, self.axis), self.index, axis=self.axis)
+
+
+def _fit_to_index(x, index, axis):
+    """x cut to index's sizes in the dims other than ``axis``: torch.gather's output has the index's shape
+    (an index smaller than x reads only x's leading part there), where take_along_axis would broadcast."""
+    if builtins.all(i == s or d == axis for d, (i, s) in enumerate(zip(index.shape, x.shape))):
+        return x
+    return x[tuple(builtins.slice(None) if d == axis else builtins.slice(0, n) for d, n in enumerate(index.shape))]
 
 
 class IndexSelect(Function):
@@ -266,8 +274,8 @@ def _view_of(out, x):
     graphs that used the view before the change (the base's own rebuilt graph among them) stay valid. A leaf
     base's graph never changes (in-place updates of a leaf run under no_grad), so views of parameters stay
     usable."""
-    base = x.data.base if x.data.base is not None else x.data
-    if out.data.base is base:
+    base = x._data.base if x._data.base is not None else x._data
+    if out._data.base is base:
         out._version = x._version
         node = out.grad_fn
         if node is not None:
@@ -300,7 +308,17 @@ def reshape(x, *shape):
     return _view_of(Reshape.apply(x, shape), x)
 
 
-view = reshape
+def view(x, *shape):
+    """``reshape`` that refuses to copy: a tensor whose strides don't allow the new shape (a transpose
+    flattened, say) raises, as in PyTorch; use ``reshape`` (or ``contiguous()`` first) there."""
+    out = reshape(x, *shape)
+    if out is not x and x._data.size:
+        base = x._data.base if x._data.base is not None else x._data
+        if out._data.base is not base:
+            raise RuntimeError(f"view: shape {shape_str(_shape_args(shape))} is not compatible with the size and "
+                               f"strides of the non-contiguous input {shape_str(x.shape)} (at least one dimension "
+                               f"spans across two contiguous subspaces); use .reshape(...) instead")
+    return out
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -424,30 +442,53 @@ def chunk(x, chunks, dim=0):
     return split(x, step, d)
 
 
-def gather(x, dim, index):
+def _check_index_range(op, idx, d, size):
+    """Indices must lie in [0, size) (PyTorch refuses negative ones here). Read on the host: CPU only (on a
+    GPU it would be a sync per call)."""
+    if idx.size and idx.__class__ is np.ndarray:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < 0 or hi >= size:
+            bad = lo if lo < 0 else hi
+            raise IndexError(f"{op}: index {bad} is out of bounds for dim {d} with size {size} "
+                             f"(expected 0 <= index < {size})")
+
+
+def gather(x, dim, index, *, sparse_grad=False, out=None):
+    """``out[i][j] = x[index[i][j]][j]`` for dim 0 (and alike for other dims), as torch.gather: the output
+    has the index's shape; the index may be smaller than x in the dims other than ``dim``.
+
+    >>> import gpugrad as gg
+    >>> gg.gather(gg.tensor([[1., 2.], [3., 4.]]), 0, gg.tensor([[1], [0]])).tolist()
+    [[3.0], [1.0]]
+    """
     d = dims("gather", x.ndim, dim)[0]
-    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got dtype {idx.dtype}")
     if idx.ndim != x.ndim:
         raise RuntimeError(f"gather: index {shape_str(idx.shape)} and input {shape_str(x.shape)} must have the "
                            "same number of dimensions")
-    # the range check reads the indices on the host: CPU only (on a GPU it would be a sync per call)
-    if idx.size and idx.__class__ is np.ndarray and (int(idx.min()) < -x.shape[d] or int(idx.max()) >= x.shape[d]):
-        raise IndexError(f"gather: index out of range for dim {d} of size {x.shape[d]}")
-    return Gather.apply(x, idx, d)
+    for i, (n, s) in enumerate(zip(idx.shape, x.shape)):
+        if i != d and n > s:
+            raise RuntimeError(f"gather: index {shape_str(idx.shape)} is larger than the input "
+                               f"{shape_str(x.shape)} in dim {i} (only dim {d} may be larger)")
+    _check_index_range("gather", idx, d, x.shape[d] if x.ndim else 1)
+    if x.ndim == 0:                      # a 0-d input is read as (1,): the result is 0-d again
+        return write_out(reshape(Gather.apply(reshape(x, 1), idx.reshape(1), 0), ()), out)
+    return write_out(Gather.apply(x, idx, d), out)
 
 
-def index_select(x, dim, index):
+def index_select(x, dim, index, *, out=None):
+    """The slices of x along ``dim`` at the positions of the 1-D (or 0-d) integer ``index``."""
     d = dims("index_select", x.ndim, dim)[0]
-    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
-    if idx.dtype.kind not in "iu" or idx.ndim != 1:
+    idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
+    if idx.dtype.kind not in "iu" or idx.ndim > 1:
         raise TypeError(f"index_select: index must be a 1-D integer tensor, got dtype {idx.dtype} and shape "
                         f"{shape_str(idx.shape)}")
-    # the range check reads the indices on the host: CPU only (on a GPU it would be a sync per call)
-    if idx.size and idx.__class__ is np.ndarray and (int(idx.min()) < -x.shape[d] or int(idx.max()) >= x.shape[d]):
-        raise IndexError(f"index_select: index out of range for dim {d} of size {x.shape[d]}")
-    return IndexSelect.apply(x, idx, d)
+    _check_index_range("index_select", idx, d, x.shape[d] if x.ndim else 1)
+    if x.ndim == 0:                      # PyTorch: a 0-d input gives a 0-d result
+        return write_out(reshape(IndexSelect.apply(reshape(x, 1), idx.reshape(-1), 0), ()), out)
+    return write_out(IndexSelect.apply(x, idx.reshape(-1), d), out)
 
 
 def pad(x, pad, mode="constant", value=0.0):
@@ -472,8 +513,8 @@ def _convert_key(key, x):
     out = []
     for k in keys:
         if isinstance(k, Tensor):
-            k = k.data
-        if isinstance(k, list) or (k.__class__ is np.ndarray and x.data.__class__ is not np.ndarray):
+            k = k._data
+        if isinstance(k, list) or (k.__class__ is np.ndarray and x._data.__class__ is not np.ndarray):
             k = x.xp.asarray(k)            # host indices (lists, arrays, CPU tensors) onto x's device
         if hasattr(k, "dtype") and getattr(k, "ndim", 0) > 0 and k.dtype.kind == "f":
             raise IndexError(f"getitem: tensors used as indices must be integer or bool, got {k.dtype}")
@@ -538,8 +579,8 @@ def getitem(x, key):
     try:
         if x.requires_grad or x._fw_tangent is not None:     # recorded, or a forward-AD tangent to carry
             return _view_of(GetItem.apply(x, key), x)
-        out = _index(x.data, key)
-        base = x.data.base if x.data.base is not None else x.data
+        out = _index(x._data, key)
+        base = x._data.base if x._data.base is not None else x._data
         # a view shares x's version counter; a copy (advanced indexing) has its own
         return Tensor._make(out, None, False, x._version if out.base is base else None)
     except IndexError as e:

@@ -2,7 +2,7 @@
 
 Layout, for parameters p_0..p_{n-1} with ``numel`` n_i and offsets o_i = n_0 + ... + n_{i-1}::
 
-    param  [ p_0 | p_1 | ... | p_{n-1} ]     each p_i.data is a view  param[o_i:o_i+n_i].reshape(shape_i)
+    param  [ p_0 | p_1 | ... | p_{n-1} ]     each p_i._data is a view  param[o_i:o_i+n_i].reshape(shape_i)
     grad   [ g_0 | g_1 | ... | g_{n-1} ]     each p_i._grad_buffer is the same view of the grad buffer, so
                                              the autograd engine writes fresh gradients straight into it
     exp_avg, exp_avg_sq, ... (one flat array per optimizer state key, created on first use)
@@ -17,7 +17,7 @@ launch on a GPU), and ``zero_grad(set_to_none=False)`` is one fill. Parameters k
 their ``.data`` is rebound to the view. Step counts live in one host array (``counts``): the ``'step'`` that
 ``optimizer.state[p]`` shows is a 0-d view of it, so bumping every count is one host operation.
 
-If the user rebinds ``p.data`` to a new array of the same shape, dtype and device (as loading a checkpoint
+If the user rebinds ``p._data`` to a new array of the same shape, dtype and device (as loading a checkpoint
 may), :meth:`FlatGroup.prepare` copies it into the buffer and rebinds the view. A parameter moved to another
 device or dtype raises :class:`ParamsMoved`: before the optimizer has any state for the group it is simply
 flattened again where it now lives (PyTorch's lazily created state allows ``model.to`` there too); after,
@@ -80,7 +80,7 @@ def flatten(params) -> list:
     """One :class:`FlatGroup` per (device, dtype) among ``params``, in order of first appearance."""
     by_key: dict = {}
     for p in params:
-        by_key.setdefault((device_of(p.data), p.data.dtype), []).append(p)
+        by_key.setdefault((device_of(p._data), p._data.dtype), []).append(p)
     return [FlatGroup(ps) for ps in by_key.values()]
 
 
@@ -91,15 +91,15 @@ class FlatGroup:
                  "grad_views", "buffers", "buffer_views", "counts", "step_views", "uniform", "keys_shown")
 
     def __init__(self, params):
-        first = params[0].data
+        first = params[0]._data
         self.params = list(params)
         self.xp = xp = xp_of(first)
         self.device, self.dtype = device_of(first), first.dtype
-        self.shapes = [tuple(p.data.shape) for p in params]
+        self.shapes = [tuple(p._data.shape) for p in params]
         item, start, self.slices = self.dtype.itemsize, 0, []
         for p in params:
-            self.slices.append(slice(start, start + p.data.size))
-            start = _aligned.pad_to(start + p.data.size, item)
+            self.slices.append(slice(start, start + p._data.size))
+            start = _aligned.pad_to(start + p._data.size, item)
         total = self.slices[-1].stop
         self.param = _alloc(xp, first, total, self.dtype, 0)      # zeros: the gaps between views stay 0
         self.grad = _alloc(xp, first, total, self.dtype, 0)
@@ -107,11 +107,11 @@ class FlatGroup:
         self.data_views = [self.param[s].reshape(sh) for s, sh in zip(self.slices, self.shapes)]
         self.grad_views = [self.grad[s].reshape(sh) for s, sh in zip(self.slices, self.shapes)]
         for p, s, dv, gv in zip(params, self.slices, self.data_views, self.grad_views):
-            self.param[s] = p.data.reshape(-1)
-            p.data = dv
+            self.param[s] = p._data.reshape(-1)
+            p._data = dv
             p._grad_buffer = gv
             if p.grad is not None:          # a gradient computed before the optimizer was built
-                gv[...] = p.grad.data
+                gv[...] = p.grad._data
                 p.grad = Tensor._make(gv, None)
         self.buffers = {}
         self.buffer_views = {}
@@ -138,17 +138,17 @@ class FlatGroup:
         indices of the parameters without a gradient."""
         missing = []
         for i, p in enumerate(self.params):
-            if p.data is not self.data_views[i]:
+            if p._data is not self.data_views[i]:
                 self._reattach(i, p, opname)
             g = p.grad
             if g is None:
                 missing.append(i)
                 continue
-            if g.data is not self.grad_views[i]:
-                if tuple(g.data.shape) != self.shapes[i]:
+            if g._data is not self.grad_views[i]:
+                if tuple(g._data.shape) != self.shapes[i]:
                     raise RuntimeError(f"{opname}.step: parameter {i} of shape {self.shapes[i]} has a .grad of "
-                                       f"shape {tuple(g.data.shape)}")
-                self.grad_views[i][...] = g.data
+                                       f"shape {tuple(g._data.shape)}")
+                self.grad_views[i][...] = g._data
             p._version[0] += 1
         return missing
 
@@ -170,7 +170,7 @@ class FlatGroup:
         return out
 
     def _reattach(self, i, p, opname):
-        arr = p.data
+        arr = p._data
         if device_of(arr) != self.device or arr.dtype != self.dtype or tuple(arr.shape) != self.shapes[i]:
             raise ParamsMoved(
                 f"{opname}.step: parameter {i} is now {tuple(arr.shape)} {arr.dtype} on {device_of(arr)}, but the "
@@ -178,7 +178,7 @@ class FlatGroup:
                 "after its optimizer has stepped is not supported (as in PyTorch): build the optimizer after "
                 "model.to(...).")
         self.data_views[i][...] = arr
-        p.data = self.data_views[i]
+        p._data = self.data_views[i]
         p._grad_buffer = self.grad_views[i]     # another optimizer may have taken the parameter over
 
     def zero_grad(self):
@@ -186,7 +186,7 @@ class FlatGroup:
         self.grad.fill(0)
         for p, gv in zip(self.params, self.grad_views):
             g = p.grad
-            if g is not None and g.data is not gv:
+            if g is not None and g._data is not gv:
                 _zero_grad_tensor(p)
 
     def check_uniform(self):
@@ -197,7 +197,7 @@ def _zero_grad_tensor(p):
     """Zero ``p.grad`` in place (``set_to_none=False``), cutting it from any graph first, as PyTorch does."""
     g = p.grad
     if g.grad_fn is not None or g.requires_grad:
-        p.grad = Tensor._make(g.xp.zeros_like(g.data), None)
+        p.grad = Tensor._make(g.xp.zeros_like(g._data), None)
     else:
-        g.data[...] = 0
+        g._data[...] = 0
         g._version[0] += 1

@@ -109,8 +109,8 @@ class Optimizer:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i}, shape "
                                  f"{tuple(p.shape)}); optimize the leaf it was computed from, or .detach() it "
                                  "and set requires_grad=True")
-            if p.data.dtype.kind != "f":
-                raise TypeError(f"{name}: parameter {i} has dtype {p.data.dtype}; only floating point tensors "
+            if p._data.dtype.kind != "f":
+                raise TypeError(f"{name}: parameter {i} has dtype {p._data.dtype}; only floating point tensors "
                                 "can be optimized")
         ids = [id(p) for p in params]
         if len(set(ids)) != len(ids):
@@ -249,7 +249,7 @@ class Optimizer:
             self.state[flat.params[i]] = st
 
     def _new_buffer(self, group, p, key):
-        return Tensor._make(xp_of(p.data).full_like(p.data, self._buffer_fill(group, key)), None)
+        return Tensor._make(xp_of(p._data).full_like(p._data, self._buffer_fill(group, key)), None)
 
     def _init_param_state(self, group, p):
         st = {"step": Tensor._make(np.zeros((), np.float32), None)} if self._has_step else {}
@@ -275,10 +275,10 @@ class Optimizer:
                     st[k] = self._new_buffer(group, p, k)
             step = None
             if counting and self._has_step:
-                st["step"].data += 1
-                step = int(st["step"].data)
-            bufs = {k: st[k].data for k in keys}
-            self._update(group, fn, p.data, p.grad.data, bufs, step, first)
+                st["step"]._data += 1
+                step = int(st["step"]._data)
+            bufs = {k: st[k]._data for k in keys}
+            self._update(group, fn, p._data, p.grad._data, bufs, step, first)
             p._version[0] += 1
 
     # -- gradients ------------------------------------------------------------------------------------------
@@ -294,8 +294,8 @@ class Optimizer:
                         # g views the flat gradient buffer that the next backward overwrites: if anyone
                         # still holds it (more references than the name g and getrefcount's argument),
                         # it gets its own copy, so that a kept gradient keeps its values as in PyTorch
-                        if g.data is p._grad_buffer and sys.getrefcount(g) > 2:
-                            g.data = g.data.copy()
+                        if g._data is p._grad_buffer and sys.getrefcount(g) > 2:
+                            g._data = g._data.copy()
                 continue
             for flat in flats:
                 flat.zero_grad()
@@ -318,7 +318,7 @@ class Optimizer:
             for p in g["params"]:
                 st = self.state.get(p)
                 if st:
-                    state[index[id(p)]] = {k: (Tensor._make(v.data.copy(), None) if isinstance(v, Tensor)
+                    state[index[id(p)]] = {k: (Tensor._make(v._data.copy(), None) if isinstance(v, Tensor)
                                                else copy.deepcopy(v)) for k, v in st.items()}
         return {"state": state, "param_groups": groups}
 
@@ -380,13 +380,13 @@ class Optimizer:
         if not st:
             self.state.pop(p, None)
             return
-        dev = device_of(p.data)
+        dev = device_of(p._data)
         out = {}
         for k, v in st.items():
             if k == "step":
                 out[k] = Tensor._make(np.asarray(float(_host(v)), np.float32), None)
             elif _is_array(v):
-                out[k] = Tensor._make(_as_array(v, dev, p.data.dtype).reshape(p.data.shape).copy(), None)
+                out[k] = Tensor._make(_as_array(v, dev, p._data.dtype).reshape(p._data.shape).copy(), None)
             else:
                 out[k] = copy.deepcopy(v)
         self.state[p] = out
@@ -444,7 +444,7 @@ def _is_array(v):
 
 def _as_array(v, dev, dtype):
     """A saved state value as an array of ``xp`` on ``dev`` with ``dtype``."""
-    arr = v.data if isinstance(v, Tensor) else v
+    arr = v._data if isinstance(v, Tensor) else v
     if is_device_array(arr):
         arr = device_array(arr)      # CuPy, or any __cuda_array_interface__ producer, viewed by CuPy
     else:

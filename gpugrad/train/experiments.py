@@ -51,7 +51,7 @@ def random_label_check(make_model, make_optimizer, loss_fn, train_set: TensorDat
     them. Returns ``{"true": History, "random": History}``; see :func:`summarize_random_labels`."""
     X, y = train_set.tensors[:2]
     perm = np.random.default_rng(seed).permutation(len(y))
-    y_perm = Tensor._make(y.data[perm if y.device.type == "cpu" else y.xp.asarray(perm)], None, False)
+    y_perm = Tensor._make(y._data[perm if y.device.type == "cpu" else y.xp.asarray(perm)], None, False)
     out = {}
     for label, labels in (("true", y), ("random", y_perm)):
         manual_seed(seed)

@@ -68,14 +68,14 @@ class GradientHealth(Callback):
     def _record_activation(self, name, module, out):
         if not getattr(module, "training", True) or not hasattr(out, "data"):
             return
-        a = out.data
+        a = out._data
         xp = xp_of(a)
         self._acts[name].append(xp.sqrt(xp.mean(a * a)))
         if getattr(out, "requires_grad", False):
             deltas = self._deltas[name]
 
             def on_grad(g):
-                deltas.append(l2_norm(g.data))
+                deltas.append(l2_norm(g._data))
             out.register_hook(on_grad)
         if name in self.relu_names:
             fired = (a.reshape(a.shape[0], -1) > 0).any(axis=0)   # per unit: positive for any sample
@@ -103,7 +103,7 @@ class GradientHealth(Callback):
             return
         for n, p in self.params:
             if p.grad is not None:
-                self._grads[n].append(l2_norm(p.grad.data))
+                self._grads[n].append(l2_norm(p.grad._data))
 
     def on_epoch_end(self, state):
         names = [n for n, _ in self.params]
@@ -111,7 +111,7 @@ class GradientHealth(Callback):
         flat = ([v for n in names for v in self._grads[n]] + [v for n in acts for v in self._acts[n]]
                 + [v for n in acts for v in self._deltas[n]])
         dead = {n: 1.0 - alive.mean() for n, alive in self._alive.items()}
-        wnorms = [l2_norm(p.data) for _, p in self.params]
+        wnorms = [l2_norm(p._data) for _, p in self.params]
         host = to_host(flat + list(dead.values()) + wnorms)       # one transfer for the whole epoch
         rec = {"epoch": state.epoch, "grad_norm": {}, "act_rms": {}, "out_grad": {}, "weight_norm": {},
                "dead_fraction": {},

@@ -18,7 +18,7 @@ __all__ = ["interpolate", "InterpolationResult"]
 
 
 def _arrays(state):
-    return {k: v.data if isinstance(v, Tensor) else v for k, v in state.items()}
+    return {k: v._data if isinstance(v, Tensor) else v for k, v in state.items()}
 
 
 @dataclass
@@ -60,7 +60,7 @@ def interpolate(model, loss_fn, start, loaders, end=None, alphas=None, metrics=(
             with no_grad():
                 for k, p in own.items():
                     if p.dtype.kind == "f":
-                        p.data[...] = (1 - a) * start[k] + a * end[k]
+                        p._data[...] = (1 - a) * start[k] + a * end[k]
                         p._version[0] += 1
             for label, loader in loaders.items():
                 res = evaluate(model, loss_fn, loader, metrics)

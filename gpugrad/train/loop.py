@@ -118,7 +118,7 @@ def grad_norm(params):
 
 
 def _batch_to(batch, dev):
-    return tuple(b if b.device == dev else Tensor._make(to_device(b.data, dev), None, False) for b in batch)
+    return tuple(b if b.device == dev else Tensor._make(to_device(b._data, dev), None, False) for b in batch)
 
 
 def _xy(batch, dev, op):
@@ -153,7 +153,7 @@ def evaluate(model, loss_fn, loader, metrics=(), device=None) -> dict:
             for batch in loader:
                 x, y = _xy(batch, dev, "evaluate")
                 out = model(x)
-                total = total + loss_fn(out, y).data * _loss_scale(loss_fn, len(y))
+                total = total + loss_fn(out, y)._data * _loss_scale(loss_fn, len(y))
                 n += len(y)
                 for m in ms:
                     m.update(out, y)
@@ -273,12 +273,12 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
                 optimizer.step()
                 b = len(y)
                 scale = _loss_scale(loss_fn, b)
-                total = total + loss.data * scale                     # sum of per-sample losses, on device
+                total = total + loss._data * scale                     # sum of per-sample losses, on device
                 n += b
                 state.step += 1
-                step_losses.append(loss.data if scale == b else loss.data / b)
+                step_losses.append(loss._data if scale == b else loss._data / b)
                 if norm is not None:
-                    step_norms.append(norm.data if isinstance(norm, Tensor) else norm)
+                    step_norms.append(norm._data if isinstance(norm, Tensor) else norm)
                 # host clock when the step was issued; on a GPU the device may still be busy with it
                 step_rows.append({"step": state.step, "epoch": epoch, "lr": _lr(optimizer),
                                   "time": time.perf_counter() - start})

@@ -34,13 +34,13 @@ __all__ = ["lr_find", "LRFinderResult", "snapshot", "restore"]
 
 def snapshot(model) -> dict:
     """A copy of the model's parameters and buffers (name -> array), to restore later."""
-    return {k: v.data.copy() for k, v in model.state_dict().items()}
+    return {k: v._data.copy() for k, v in model.state_dict().items()}
 
 
 def restore(model, snap) -> None:
     own = model.state_dict(keep_vars=True)
     for k, arr in snap.items():
-        own[k].data[...] = arr
+        own[k]._data[...] = arr
         own[k]._version[0] += 1
 
 
@@ -127,7 +127,7 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr=1e-6, end_lr=10.0, num_i
             loss.backward()
             optimizer.step()
             lrs.append(lr)
-            pending.append(loss.data)
+            pending.append(loss._data)
             if len(pending) == check_every or i == num_iter - 1:
                 for v in to_host(pending):
                     losses.append(v)

@@ -16,7 +16,7 @@ __all__ = ["Metric", "Accuracy", "MeanSquaredError", "MeanAbsoluteError", "get_m
 
 
 def _arr(t):
-    return t.data if isinstance(t, Tensor) else t
+    return t._data if isinstance(t, Tensor) else t
 
 
 class Metric:

@@ -61,10 +61,10 @@ class BatchNorm1d(Module):
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             nbt = self.num_batches_tracked
-            nbt.data += 1                     # stays on the device
+            nbt._data += 1                     # stays on the device
             nbt._version[0] += 1
             if self.momentum is None:         # cumulative moving average: factor 1 / batches seen
-                momentum = 1.0 / nbt.data
+                momentum = 1.0 / nbt._data
         # without running stats the batch's own statistics normalize in eval too (as PyTorch)
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                             self.training or not self.track_running_stats, momentum, self.eps)

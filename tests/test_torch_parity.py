@@ -1,0 +1,182 @@
+"""Regression tests for the PyTorch-parity bugs of issue 10 (ops and tensors), each named after what it pins.
+
+Every expected value comes from PyTorch (the oracle), computed in the test where it is installed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpugrad as gg
+import gpugrad.nn as nn
+import gpugrad.nn.functional as F
+
+torch = pytest.importorskip("torch")
+
+
+def _t(x):
+    return torch.tensor(np.asarray(x))
+
+
+# -- silent wrong results ------------------------------------------------------------------------------------------
+def test_gather_output_has_the_index_shape_when_the_index_is_smaller():
+    x = gg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    idx = [[1], [0], [1], [0]]
+    y = gg.gather(x, 0, gg.tensor(idx))
+    assert y.tolist() == [[3.0], [1.0], [3.0], [1.0]]
+    y.sum().backward()
+    tx = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    torch.gather(tx, 0, torch.tensor(idx)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    # smaller in a dim other than the gathered one too: reads the leading part of x
+    x3 = np.arange(24.0).reshape(2, 3, 4)
+    i3 = np.array([[[2, 0]], [[1, 1]]])
+    np.testing.assert_array_equal(gg.gather(gg.tensor(x3), 1, gg.tensor(i3)).numpy(),
+                                  torch.gather(_t(x3), 1, _t(i3)).numpy())
+
+
+def test_gather_index_larger_than_input_outside_dim_is_an_error():
+    with pytest.raises(RuntimeError, match=r"gather: index \(1, 3\) is larger than the input \(2, 2\) in dim 1"):
+        gg.gather(gg.ones(2, 2), 0, gg.tensor([[1, 0, 1]]))
+
+
+def test_gather_negative_index_raises_naming_the_index():
+    with pytest.raises(IndexError, match=r"gather: index -1 is out of bounds for dim 0 with size 2"):
+        gg.gather(gg.tensor([[1.0, 2.0], [3.0, 4.0]]), 0, gg.tensor([[-1], [0]]))
+    with pytest.raises(IndexError, match=r"index_select: index -2 is out of bounds for dim 1 with size 2"):
+        gg.index_select(gg.ones(2, 2), 1, gg.tensor([0, -2]))
+
+
+def test_gather_and_index_select_out_of_range_name_the_index():
+    with pytest.raises(IndexError, match=r"gather: index 5 is out of bounds for dim 0 with size 2"):
+        gg.gather(gg.ones(2, 2), 0, gg.tensor([[5, 0]]))
+    with pytest.raises(IndexError, match=r"index_select: index 7 is out of bounds for dim 0 with size 2"):
+        gg.index_select(gg.ones(2, 2), 0, gg.tensor([7]))
+
+
+def test_data_is_a_detached_tensor_sharing_storage():
+    w = gg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    d = w.data
+    assert isinstance(d, gg.Tensor) and not d.requires_grad and d.grad_fn is None
+    d[0] = 10.0                                      # shares storage
+    assert w.tolist() == [10.0, 2.0, 3.0]
+    assert w._version[0] == 0                        # and changes through .data are not tracked
+    np.testing.assert_array_equal(w.data.numpy(), [10.0, 2.0, 3.0])
+
+
+def test_manual_sgd_through_data_matches_torch():
+    ws = [gg.tensor([0.5, -1.0], requires_grad=True), torch.tensor([0.5, -1.0], requires_grad=True)]
+    for w, lib in zip(ws, (gg, torch)):
+        for _ in range(3):
+            loss = ((w * w).sum() - w.sum()) ** 2
+            loss.backward()
+            w.data -= 0.1 * w.grad
+            w.grad.data.zero_()
+        w.data.add_(1.0)
+    np.testing.assert_allclose(ws[0].detach().numpy(), ws[1].detach().numpy(), rtol=1e-6)
+    assert ws[0].grad.tolist() == [0.0, 0.0] and ws[0].requires_grad and ws[0].is_leaf
+
+
+def test_assigning_data_replaces_storage_and_may_change_shape_and_dtype():
+    w = gg.ones(2, requires_grad=True)
+    w.data = gg.zeros(3, 4, dtype=gg.float64)
+    assert w.shape == (3, 4) and w.dtype == gg.float64 and w.requires_grad
+    (w * 2).sum().backward()
+    assert w.grad.shape == (3, 4)
+    w.data.zero_()
+    with pytest.raises(TypeError, match="can only assign a Tensor to .data"):
+        w.data = np.ones(2)
+
+
+def test_data_of_a_parameter_in_an_optimizer_keeps_the_optimizer_correct():
+    lin = nn.Linear(2, 1)
+    opt = gg.optim.SGD(lin.parameters(), lr=0.1)
+    tl = torch.nn.Linear(2, 1)
+    topt = torch.optim.SGD(tl.parameters(), lr=0.1)
+    with torch.no_grad():
+        tl.weight.copy_(torch.tensor(lin.weight.detach().numpy()))
+        tl.bias.copy_(torch.tensor(lin.bias.detach().numpy()))
+    x = np.array([[1.0, 2.0], [3.0, -1.0]], np.float32)
+    for model, o, lib in ((lin, opt, gg), (tl, topt, torch)):
+        for step in range(3):
+            o.zero_grad()
+            model(lib.tensor(x)).pow(2).mean().backward()
+            o.step()
+            if step == 0:
+                model.weight.data.mul_(0.5)                             # in place through .data
+                model.bias.data = model.bias.data + 1.0                  # replaced storage, same shape
+    np.testing.assert_allclose(lin.weight.detach().numpy(), tl.weight.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(lin.bias.detach().numpy(), tl.bias.detach().numpy(), rtol=1e-5)
+    # a new shape: plain SGD keeps no state, so it steps the new storage (as PyTorch's does) ...
+    lin.weight.data = gg.ones(3, 3)
+    lin.weight.grad = gg.ones(3, 3)
+    opt.step()
+    np.testing.assert_allclose(lin.weight.detach().numpy(), np.full((3, 3), 0.9), rtol=1e-6)
+    # ... an optimizer with state for the old shape says so (PyTorch fails inside its update)
+    w = gg.ones(2, requires_grad=True)
+    adam = gg.optim.Adam([w])
+    w.grad = gg.ones(2)
+    adam.step()
+    w.data = gg.ones(3)
+    w.grad = gg.ones(3)
+    with pytest.raises(RuntimeError, match=r"Adam\.step: parameter 0 is now \(3,\)"):
+        adam.step()
+
+
+@pytest.mark.parametrize("op", ["relu", "clamp", "clamp_tensor", "where", "maximum", "minimum", "amax", "max",
+                                "std"])
+def test_nan_upstream_gradient_does_not_leak_through_masks(op):
+    vals = np.array([-1.0, 2.0, 0.5])
+    up = np.array([np.nan, 1.0, np.inf])
+    fns = {
+        "relu": lambda ns, x: ns.relu(x),
+        "clamp": lambda ns, x: ns.clamp(x, 0.0, 1.0),
+        "clamp_tensor": lambda ns, x: ns.clamp(x, x.detach() * 0 + 0.6, x.detach() * 0 + 1.0),
+        "where": lambda ns, x: ns.where(x > 0, x, x.detach() * 0),
+        "maximum": lambda ns, x: ns.maximum(x, x.detach() * 0),
+        "minimum": lambda ns, x: ns.minimum(x, x.detach() * 0),
+        "amax": lambda ns, x: ns.amax(x.reshape(3, 1).expand(3, 3), 1),
+        "max": lambda ns, x: ns.max(x).reshape(1).expand(3),
+        "std": lambda ns, x: ns.std((x * 0).reshape(1, 3).expand(3, 3), 1),
+    }
+    grads = []
+    for ns in (gg, torch):
+        x = ns.tensor(vals, requires_grad=True)
+        y = fns[op](ns if ns is torch or op != "relu" else F, x)
+        y.backward(ns.tensor(up))
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_relu_fused_kernel_selects_nan_gradients():
+    from gpugrad.kernels import activation
+    g = np.array([np.nan, np.inf, 1.0] * 300)
+    y = np.array([0.0, 0.0, 2.0] * 300)
+    want = np.array([0.0, 0.0, 1.0] * 300)
+    for impl in ("reference", "numba"):
+        np.testing.assert_array_equal(activation.act_backward(g, y, "relu", impl=impl), want)
+
+
+def test_view_of_a_non_contiguous_tensor_raises_like_torch():
+    x = gg.arange(12.0).reshape(4, 3).T
+    with pytest.raises(RuntimeError, match=r"view: .*non-contiguous.*use \.reshape"):
+        x.view(-1)
+    assert x.reshape(-1).tolist() == torch.arange(12.0).reshape(4, 3).T.reshape(-1).tolist()
+    assert x.view(3, 4) is x                                           # same shape: fine, as in PyTorch
+    y = gg.arange(12.0).reshape(3, 4)[:, :2]                           # splitting a dim keeps strides valid
+    assert y.view(3, 2, 1).shape == (3, 2, 1)
+
+
+def test_np_array_copies_and_np_asarray_of_a_grad_tensor_is_refused():
+    t = gg.ones(3)
+    a = np.array(t)
+    a[0] = 5.0
+    assert t.tolist() == [1.0, 1.0, 1.0]
+    b = np.asarray(t)
+    assert np.shares_memory(b, t.numpy())
+    assert np.array(t, dtype=np.float64).dtype == np.float64
+    with pytest.raises(RuntimeError, match="requires grad.*detach"):
+        np.asarray(gg.ones(3, requires_grad=True))
+    with pytest.raises(RuntimeError, match="requires grad"):
+        np.array(gg.ones(3, requires_grad=True))
+    assert gg.ones(2, requires_grad=True).numpy(force=True).tolist() == [1.0, 1.0]
