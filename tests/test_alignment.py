@@ -34,12 +34,12 @@ def test_every_view_of_a_flat_buffer_starts_a_cache_line_and_the_gaps_stay_zero(
     opt = getattr(optim, name)(ws, lr=0.1, **kw)
     flat = opt._flats[0][0]
     for w in ws:
-        assert w.data.ctypes.data % 64 == 0
+        assert w._data.ctypes.data % 64 == 0
     for _ in range(3):
         opt.zero_grad()
         sum((w * w * w).sum() for w in ws).backward()
         for w in ws:
-            assert w.grad.data.ctypes.data % 64 == 0
+            assert w.grad._data.ctypes.data % 64 == 0
         opt.step()
     covered = np.zeros(flat.param.size, bool)
     for s in flat.slices:
