@@ -113,7 +113,26 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     In training the batch's biased moments normalize, and the running stats (if given) move in place:
     ``running = (1 - momentum) running + momentum stat``, with the variance made unbiased by n / (n - 1).
     ``momentum`` may be an array on the input's device (a cumulative average's 1 / batches), so nothing
-    here syncs with the host. In eval the running stats normalize."""
+    here syncs with the host. In eval the running stats normalize.
+
+    Args:
+        input: ``(N, C)`` or ``(N, C, L)``.
+        running_mean: ``(C,)`` running mean (updated in place in training), or None.
+        running_var: ``(C,)`` running variance, or None.
+        weight: ``(C,)`` scale, or None.
+        bias: ``(C,)`` shift, or None.
+        training: normalize with the batch's statistics (and update the running ones).
+        momentum: the running averages' update factor.
+        eps: added to the variance.
+
+    Returns:
+        A tensor of the input's shape.
+
+    >>> import gpugrad as gg
+    >>> y = gg.nn.functional.batch_norm(gg.tensor([[1.0], [3.0]]), None, None, training=True)
+    >>> [round(v, 3) for v in y.view(-1).tolist()]
+    [-1.0, 1.0]
+    """
     _float_input("batch_norm", input)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got {shape_str(input.shape)}")
@@ -151,7 +170,23 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalize over the last ``len(normalized_shape)`` dims, as torch.nn.functional.layer_norm."""
+    """Normalize over the last ``len(normalized_shape)`` dims, as torch.nn.functional.layer_norm.
+
+    Args:
+        input: a tensor ending in ``normalized_shape``.
+        normalized_shape: the trailing shape to normalize over.
+        weight: optional scale of ``normalized_shape``.
+        bias: optional shift of ``normalized_shape``.
+        eps: added to the variance.
+
+    Returns:
+        A tensor of the input's shape.
+
+    >>> import gpugrad as gg
+    >>> y = gg.nn.functional.layer_norm(gg.tensor([[1.0, 3.0]]), (2,))
+    >>> [round(v, 3) for v in y.view(-1).tolist()]
+    [-1.0, 1.0]
+    """
     _float_input("layer_norm", input)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)

@@ -25,7 +25,19 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones
 def calculate_gain(nonlinearity: str, param=None) -> float:
     """The factor by which an activation shrinks the second moment of a zero-mean unit-variance input, as a
     standard-deviation gain: relu sqrt(2), tanh 5/3, leaky_relu sqrt(2 / (1 + slope^2)), selu 3/4,
-    linear/conv/sigmoid 1 (PyTorch's table)."""
+    linear/conv/sigmoid 1 (PyTorch's table).
+
+    Args:
+        nonlinearity: the activation's name (``"relu"``, ``"tanh"``, ``"leaky_relu"``, ``"linear"``, ...).
+        param: leaky_relu's negative slope (default 0.01).
+
+    Returns:
+        The gain, a float.
+
+    >>> import gpugrad as gg
+    >>> round(gg.nn.init.calculate_gain("relu"), 4)
+    1.4142
+    """
     linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
               "conv_transpose3d", "sigmoid")
     if nonlinearity in linear:
@@ -70,18 +82,59 @@ def _write(tensor, arr):
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0):
-    """U(a, b)."""
+    """U(a, b).
+
+    Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+        a: the lower bound.
+        b: the upper bound.
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> w = gg.nn.init.uniform_(gg.empty(1000), -1.0, 1.0)
+    >>> -1.0 <= w.min().item() and w.max().item() <= 1.0
+    True
+    """
     _check("uniform_", tensor)
     return _write(tensor, a + (b - a) * _draw(tensor, "uniform"))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0):
-    """N(mean, std^2)."""
+    """N(mean, std^2).
+
+    Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+        mean: the mean.
+        std: the standard deviation.
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> w = gg.nn.init.normal_(gg.empty(10000), 0.0, 0.1)
+    >>> abs(w.std().item() - 0.1) < 0.01
+    True
+    """
     _check("normal_", tensor)
     return _write(tensor, mean + std * _draw(tensor, "normal"))
 
 
 def constant_(tensor, val: float):
+    """Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+        val: the value.
+
+    Returns:
+        ``tensor``.
+
+    Fill ``tensor`` with ``val``.
+
+    >>> import gpugrad as gg
+    >>> gg.nn.init.constant_(gg.empty(2), 0.5).tolist()
+    [0.5, 0.5]
+    """
     _check("constant_", tensor)
     tensor._data.fill(val)
     tensor._version[0] += 1
@@ -89,15 +142,50 @@ def constant_(tensor, val: float):
 
 
 def zeros_(tensor):
+    """Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+
+    Returns:
+        ``tensor``.
+
+    Fill ``tensor`` with zeros.
+
+    >>> import gpugrad as gg
+    >>> gg.nn.init.zeros_(gg.empty(2)).tolist()
+    [0.0, 0.0]
+    """
     return constant_(tensor, 0)
 
 
 def ones_(tensor):
+    """Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+
+    Returns:
+        ``tensor``.
+
+    Fill ``tensor`` with ones.
+
+    >>> import gpugrad as gg
+    >>> gg.nn.init.ones_(gg.empty(2)).tolist()
+    [1.0, 1.0]
+    """
     return constant_(tensor, 1)
 
 
 def eye_(tensor):
-    """The identity in a 2-D tensor (ones on the main diagonal of a possibly rectangular matrix)."""
+    """The identity in a 2-D tensor (ones on the main diagonal of a possibly rectangular matrix).
+
+    Args:
+        tensor: a 2-D tensor to fill, in place.
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> gg.nn.init.eye_(gg.empty(2, 3)).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
     _check("eye_", tensor)
     if tensor.ndim != 2:
         raise ValueError(f"nn.init.eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
@@ -124,7 +212,20 @@ def _fan(tensor, mode):
 
 def xavier_uniform_(tensor, gain: float = 1.0):
     """U(-a, a) with a = gain sqrt(6 / (fan_in + fan_out)): variance 2 / (fan_in + fan_out) keeps both the
-    forward and the backward signal's scale (Glorot & Bengio, 2010)."""
+    forward and the backward signal's scale (Glorot & Bengio, 2010).
+
+    Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+        gain: scales the bound (see calculate_gain).
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> w = gg.nn.init.xavier_uniform_(gg.empty(100, 200))
+    >>> w.abs().max().item() <= (6 / 300) ** 0.5
+    True
+    """
     _check("xavier_uniform_", tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
@@ -132,7 +233,20 @@ def xavier_uniform_(tensor, gain: float = 1.0):
 
 
 def xavier_normal_(tensor, gain: float = 1.0):
-    """N(0, std^2) with std = gain sqrt(2 / (fan_in + fan_out))."""
+    """N(0, std^2) with std = gain sqrt(2 / (fan_in + fan_out)).
+
+    Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+        gain: scales the standard deviation.
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> w = gg.nn.init.xavier_normal_(gg.empty(200, 200))
+    >>> abs(w.std().item() - (2 / 400) ** 0.5) < 0.005
+    True
+    """
     _check("xavier_normal_", tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
@@ -141,7 +255,22 @@ def xavier_normal_(tensor, gain: float = 1.0):
 def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
     """U(-bound, bound) with bound = gain sqrt(3 / fan): variance gain^2 / fan, so that a ReLU layer
     (gain sqrt 2) keeps the second moment of its activations (He et al., 2015). ``mode='fan_out'`` keeps
-    the gradients' instead."""
+    the gradients' instead.
+
+    Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+        a: leaky_relu's negative slope (for the gain).
+        mode: ``"fan_in"`` (keeps the forward signal's scale) or ``"fan_out"`` (the backward's).
+        nonlinearity: the activation after the layer, for the gain (``"relu"``, ``"leaky_relu"``, ...).
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> w = gg.nn.init.kaiming_uniform_(gg.empty(64, 100), nonlinearity="relu")
+    >>> w.abs().max().item() <= (6 / 100) ** 0.5
+    True
+    """
     _check("kaiming_uniform_", tensor)
     if 0 in tensor.shape:
         return tensor
@@ -150,7 +279,22 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: s
 
 
 def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
-    """N(0, std^2) with std = gain / sqrt(fan)."""
+    """N(0, std^2) with std = gain / sqrt(fan).
+
+    Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+        a: leaky_relu's negative slope (for the gain).
+        mode: ``"fan_in"`` (keeps the forward signal's scale) or ``"fan_out"`` (the backward's).
+        nonlinearity: the activation after the layer, for the gain (``"relu"``, ``"leaky_relu"``, ...).
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> w = gg.nn.init.kaiming_normal_(gg.empty(256, 100), nonlinearity="relu")
+    >>> abs(w.std().item() - (2 / 100) ** 0.5) < 0.01
+    True
+    """
     _check("kaiming_normal_", tensor)
     if 0 in tensor.shape:
         return tensor
@@ -159,7 +303,20 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: st
 
 def orthogonal_(tensor, gain: float = 1.0):
     """A (semi-)orthogonal matrix (tensor viewed as ``(size(0), -1)``) times ``gain``: the QR factor of a
-    Gaussian matrix with R's diagonal signs folded in, which makes Q Haar-distributed (Saxe et al., 2013)."""
+    Gaussian matrix with R's diagonal signs folded in, which makes Q Haar-distributed (Saxe et al., 2013).
+
+    Args:
+        tensor: the tensor to fill, in place (no gradient is recorded). At least 2-D.
+        gain: the scale factor.
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> q = gg.nn.init.orthogonal_(gg.empty(3, 3))
+    >>> gg.allclose(q @ q.T, gg.eye(3), atol=1e-5)
+    True
+    """
     _check("orthogonal_", tensor)
     if tensor.ndim < 2:
         raise ValueError(f"nn.init.orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
@@ -202,7 +359,23 @@ def _erfinv(xp, y):
 def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0):
     """N(mean, std^2) restricted to [a, b], by inverse-CDF sampling (no rejection loop, no host sync):
     u ~ U(Phi(alpha), Phi(beta)) with alpha = (a - mean)/std, beta = (b - mean)/std; x = mean + std Phi^-1(u),
-    Phi^-1(u) = sqrt(2) erfinv(2u - 1)."""
+    Phi^-1(u) = sqrt(2) erfinv(2u - 1).
+
+    Args:
+        tensor: the tensor to fill, in place (no gradient is recorded).
+        mean: the mean.
+        std: the standard deviation.
+        a: the lower cut-off.
+        b: the upper cut-off.
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> w = gg.nn.init.trunc_normal_(gg.empty(1000), std=1.0, a=-0.5, b=0.5)
+    >>> -0.5 <= w.min().item() and w.max().item() <= 0.5
+    True
+    """
     _check("trunc_normal_", tensor)
     if not a < b:
         raise ValueError(f"nn.init.trunc_normal_: expected a < b, got a={a}, b={b}")

@@ -18,6 +18,13 @@ from .parameter import Parameter
 __all__ = ["Module", "IncompatibleKeys", "RemovableHandle"]
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+IncompatibleKeys.__doc__ = """What ``Module.load_state_dict`` returns: the keys the state dict lacked (``missing_keys``) and those
+the module does not have (``unexpected_keys``); with ``strict=True`` (the default) either is an error.
+
+>>> import gpugrad as gg
+>>> gg.nn.Linear(2, 1).load_state_dict({"weight": gg.zeros(1, 2)}, strict=False)
+IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
+"""
 
 
 class _Registry(OrderedDict):

@@ -9,6 +9,11 @@ class Parameter(Tensor):
     requires grad by default. It is a real Tensor subclass, so every op accepts it (their results are plain
     Tensors, as in PyTorch). Built from a Tensor it shares that tensor's storage.
 
+    Args:
+        data: the initial value (a Tensor, whose storage is shared, or anything ``gpugrad.tensor`` accepts;
+            None: an empty float tensor).
+        requires_grad: whether the parameter is trained (default True).
+
     >>> import gpugrad as gg
     >>> p = gg.nn.Parameter(gg.zeros(2, 3))
     >>> p.requires_grad, p.is_leaf, isinstance(p, gg.Tensor)

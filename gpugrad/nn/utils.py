@@ -31,6 +31,13 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     is copied to the host (unless ``error_if_nonfinite`` asks to check). Returns the total norm (before
     clipping) as a 0-d Tensor on the first gradient's device.
 
+    Args:
+        parameters: a tensor or an iterable of tensors (those with a ``.grad``).
+        max_norm: the largest total norm allowed.
+        norm_type: q, the norm's order (``float("inf")`` for the largest element).
+        error_if_nonfinite: raise if the total norm is nan or inf.
+        foreach: accepted for PyTorch compatibility.
+
     >>> import gpugrad as gg
     >>> w = gg.tensor([3.0, 4.0], requires_grad=True)
     >>> (w * w).sum().backward()          # grad (6, 8), norm 10
@@ -105,7 +112,23 @@ def _grad_arrays(params):
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
-    """Clamp every gradient element into [-clip_value, clip_value], in place."""
+    """Clamp every gradient element into [-clip_value, clip_value], in place.
+
+    Args:
+        parameters: a tensor or an iterable of tensors (those with a ``.grad``).
+        clip_value: the bound.
+        foreach: accepted for PyTorch compatibility.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> (w * 3).sum().backward()
+    >>> gg.nn.utils.clip_grad_value_([w], 1.0)
+    >>> w.grad.tolist()
+    [1.0, 1.0]
+    """
     clip_value = float(clip_value)
     for p in _as_list(parameters, "clip_grad_value_"):
         g = p.grad
@@ -115,7 +138,18 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
 
 
 def parameters_to_vector(parameters) -> Tensor:
-    """All parameters flattened and concatenated into one 1-D Tensor (differentiable, like PyTorch's)."""
+    """All parameters flattened and concatenated into one 1-D Tensor (differentiable, like PyTorch's).
+
+    Args:
+        parameters: an iterable of tensors.
+
+    Returns:
+        A 1-D tensor of all their elements.
+
+    >>> import gpugrad as gg
+    >>> gg.nn.utils.parameters_to_vector(gg.nn.Linear(3, 2).parameters()).shape
+    (8,)
+    """
     params = _as_list(parameters, "parameters_to_vector")
     if not params:
         raise ValueError("parameters_to_vector: got no parameters")
@@ -125,7 +159,21 @@ def parameters_to_vector(parameters) -> Tensor:
 
 def vector_to_parameters(vec: Tensor, parameters) -> None:
     """Copy consecutive slices of the 1-D ``vec`` into the parameters, in place (the same arrays, so flat
-    optimizer buffers that parameters view stay valid)."""
+    optimizer buffers that parameters view stay valid).
+
+    Args:
+        vec: a 1-D tensor with as many elements as the parameters together.
+        parameters: an iterable of tensors, overwritten in place.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> fc = gg.nn.Linear(3, 2)
+    >>> gg.nn.utils.vector_to_parameters(gg.zeros(8), fc.parameters())
+    >>> fc.weight.abs().sum().item()
+    0.0
+    """
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected vec to be a Tensor, got {type(vec).__name__}")
     if vec.ndim != 1:

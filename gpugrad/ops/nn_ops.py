@@ -318,6 +318,19 @@ def _in_place(x, fn, *args):
 
 
 def relu(x, inplace=False):
+    """max(0, x), elementwise (a fused kernel on large inputs).
+
+        Args:
+            x: the input tensor (floating point).
+            inplace: write the result into ``x`` and return it.
+
+        Returns:
+            A tensor of ``x``'s shape.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.relu(gg.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
     _need_float("relu", x)
     if inplace:
         return _in_place(x, relu)
@@ -325,6 +338,20 @@ def relu(x, inplace=False):
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
+    """x where x >= 0, ``negative_slope`` x elsewhere.
+
+        Args:
+            x: the input tensor (floating point).
+            negative_slope: the slope for negative inputs.
+            inplace: write the result into ``x`` and return it.
+
+        Returns:
+            A tensor of ``x``'s shape.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.leaky_relu(gg.tensor([-1.0, 2.0]), 0.5)
+        tensor([-0.5,  2. ])
+    """
     _need_float("leaky_relu", x)
     if inplace:
         return _in_place(x, leaky_relu, negative_slope)
@@ -332,6 +359,20 @@ def leaky_relu(x, negative_slope=0.01, inplace=False):
 
 
 def elu(x, alpha=1.0, inplace=False):
+    """x where x > 0, ``alpha`` (e^x - 1) elsewhere.
+
+        Args:
+            x: the input tensor (floating point).
+            alpha: the negative saturation value is ``-alpha``.
+            inplace: write the result into ``x`` and return it.
+
+        Returns:
+            A tensor of ``x``'s shape.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.elu(gg.tensor([0.0, 2.0])).tolist()
+        [0.0, 2.0]
+    """
     _need_float("elu", x)
     if inplace:
         return _in_place(x, elu, alpha)
@@ -339,6 +380,19 @@ def elu(x, alpha=1.0, inplace=False):
 
 
 def gelu(x, approximate="none"):
+    """x Phi(x), Phi the standard normal CDF.
+
+        Args:
+            x: the input tensor (floating point).
+            approximate: ``"none"`` (exact, with erf) or ``"tanh"`` (the tanh approximation).
+
+        Returns:
+            A tensor of ``x``'s shape.
+
+        >>> import gpugrad as gg
+        >>> round(gg.nn.functional.gelu(gg.tensor(1.0)).item(), 4)
+        0.8413
+    """
     _need_float("gelu", x)
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
@@ -346,6 +400,19 @@ def gelu(x, approximate="none"):
 
 
 def silu(x, inplace=False):
+    """x sigmoid(x) (swish).
+
+        Args:
+            x: the input tensor (floating point).
+            inplace: write the result into ``x`` and return it.
+
+        Returns:
+            A tensor of ``x``'s shape.
+
+        >>> import gpugrad as gg
+        >>> round(gg.nn.functional.silu(gg.tensor(1.0)).item(), 4)
+        0.7311
+    """
     _need_float("silu", x)
     if inplace:
         return _in_place(x, silu)
@@ -353,15 +420,53 @@ def silu(x, inplace=False):
 
 
 def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold.
+
+        Args:
+            x: the input tensor (floating point).
+            beta: the sharpness.
+            threshold: above it (in beta x) the result is linear.
+
+        Returns:
+            A tensor of ``x``'s shape.
+
+        >>> import gpugrad as gg
+        >>> round(gg.nn.functional.softplus(gg.tensor(0.0)).item(), 4)
+        0.6931
+    """
     _need_float("softplus", x)
     return Softplus.apply(x, beta, threshold)
 
 
 def sigmoid(x):
+    """1 / (1 + e^-x), stable for any x.
+
+        Args:
+            x: the input tensor (floating point).
+
+        Returns:
+            A tensor of ``x``'s shape, in (0, 1).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.sigmoid(gg.tensor([0.0])).tolist()
+        [0.5]
+    """
     return E.sigmoid(x)
 
 
 def tanh(x):
+    """The hyperbolic tangent.
+
+        Args:
+            x: the input tensor (floating point).
+
+        Returns:
+            A tensor of ``x``'s shape, in (-1, 1).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.tanh(gg.tensor([0.0])).tolist()
+        [0.0]
+    """
     return E.tanh(x)
 
 
@@ -374,17 +479,58 @@ def _axis(op, x, dim):
 
 
 def softmax(x, dim=None, *, axis=None):
+    """e^x / sum(e^x) along ``dim`` (computed as e^(x - max)).
+
+        Args:
+            x: the input tensor (floating point).
+            dim: the dimension to normalize over (``axis`` is NumPy's spelling).
+            axis: the same as ``dim``.
+
+        Returns:
+            A tensor of ``x``'s shape whose slices along ``dim`` sum to 1.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.softmax(gg.zeros(1, 2), dim=1).tolist()
+        [[0.5, 0.5]]
+    """
     _need_float("softmax", x)
     return Softmax.apply(x, _axis("softmax", x, dim if axis is None else axis))
 
 
 def log_softmax(x, dim=None, *, axis=None):
+    """x - logsumexp(x) along ``dim``: the log of softmax, without its underflow.
+
+        Args:
+            x: the input tensor (floating point).
+            dim: the dimension to normalize over (``axis`` is NumPy's spelling).
+            axis: the same as ``dim``.
+
+        Returns:
+            A tensor of ``x``'s shape.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.log_softmax(gg.zeros(2), dim=0).exp().tolist()
+        [0.5, 0.5]
+    """
     _need_float("log_softmax", x)
     return LogSoftmax.apply(x, _axis("log_softmax", x, dim if axis is None else axis))
 
 
 def linear(x, weight, bias=None):
-    """y = x weight^T + bias, as torch.nn.functional.linear."""
+    """y = x weight^T + bias, as ``torch.nn.functional.linear`` (one recorded node).
+
+        Args:
+            x: the input tensor (floating point).  Shape ``(..., in_features)``.
+            weight: ``(out_features, in_features)``.
+            bias: ``(out_features,)`` or None.
+
+        Returns:
+            A tensor of shape ``(..., out_features)``.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.linear(gg.ones(2, 3), gg.ones(4, 3), gg.zeros(4)).shape
+        (2, 4)
+    """
     _need_float("linear", x)
     if x.shape[-1:] != weight.shape[-1:] or weight.ndim != 2:
         raise RuntimeError(f"linear: input {shape_str(x.shape)} does not match weight {shape_str(weight.shape)} "
@@ -449,6 +595,21 @@ def linear_act(x, weight, bias=None, activation="relu", **params):
 
 
 def dropout(x, p=0.5, training=True, inplace=False):
+    """Zeroes each element with probability ``p`` and scales the others by 1 / (1 - p), when ``training``.
+
+        Args:
+            x: the input tensor (floating point).
+            p: the probability of zeroing an element.
+            training: apply dropout (False: return ``x`` unchanged).
+            inplace: write the result into ``x``.
+
+        Returns:
+            A tensor of ``x``'s shape; its expectation equals ``x``.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.dropout(gg.ones(3), p=0.5, training=False).tolist()
+        [1.0, 1.0, 1.0]
+    """
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
     if not training or p == 0:
@@ -479,18 +640,60 @@ def _same_shape(op, input, target):
 
 
 def mse_loss(input, target, reduction="mean"):
+    """mean((input - target)^2).
+
+        Args:
+            input: the input tensor (floating point).
+            target: a tensor of the same shape.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+
+        Returns:
+            A 0-d tensor (or the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.mse_loss(gg.tensor([1.0, 3.0]), gg.zeros(2))
+        tensor(5.)
+    """
     _same_shape("mse_loss", input, target)
     d = input - target
     return _reduce("mse_loss", d * d, reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
+    """mean(|input - target|).
+
+        Args:
+            input: the input tensor (floating point).
+            target: a tensor of the same shape.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+
+        Returns:
+            A 0-d tensor (or the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.l1_loss(gg.tensor([1.0, -3.0]), gg.zeros(2))
+        tensor(2.)
+    """
     _same_shape("l1_loss", input, target)
     return _reduce("l1_loss", A.abs(input - target), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = input - target.
+
+        Args:
+            input: the input tensor (floating point).
+            target: a tensor of the same shape.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            delta: where the quadratic part ends.
+
+        Returns:
+            A 0-d tensor (or the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.huber_loss(gg.tensor([0.5, 3.0]), gg.zeros(2))
+        tensor(1.3125)
+    """
     _same_shape("huber_loss", input, target)
     d = input - target
     a = A.abs(d)
@@ -499,6 +702,21 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """The Huber loss divided by ``beta`` (the L1 loss when ``beta`` is 0).
+
+        Args:
+            input: the input tensor (floating point).
+            target: a tensor of the same shape.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            beta: where the quadratic part ends.
+
+        Returns:
+            A 0-d tensor (or the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.smooth_l1_loss(gg.tensor([0.5, 3.0]), gg.zeros(2), beta=1.0)
+        tensor(1.3125)
+    """
     return huber_loss(input, target, reduction, beta) / beta if beta else l1_loss(input, target, reduction)
 
 
@@ -518,8 +736,24 @@ def _class_last(op, input, target):
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    """Softmax cross-entropy from logits ``(N, C)`` (or ``(N, C, d...)``) and class indices ``(N,)`` or
-    class probabilities ``(N, C)``; as torch.nn.functional.cross_entropy."""
+    """Softmax cross-entropy from logits, as ``torch.nn.functional.cross_entropy`` (one fused kernel
+        writes the loss and its gradient).
+
+        Args:
+            input: logits ``(N, C)`` (or ``(N, C, d...)``).
+            target: class indices ``(N,)`` (integer) or class probabilities of the input's shape.
+            weight: optional per-class weights ``(C,)``.
+            ignore_index: targets equal to it contribute nothing and do not count in the mean.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            label_smoothing: in [0, 1]: mixes the one-hot target with the uniform distribution.
+
+        Returns:
+            A 0-d tensor (or, with ``"none"``, one loss per sample).
+
+        >>> import gpugrad as gg
+        >>> round(gg.nn.functional.cross_entropy(gg.zeros(2, 4), gg.tensor([0, 3])).item(), 4)
+        1.3863
+    """
     _need_float("cross_entropy", input)
     if not isinstance(target, Tensor):
         raise TypeError(f"cross_entropy: target must be a Tensor, got {type(target).__name__}")
@@ -595,7 +829,22 @@ def _check_classes(op, t, c, ignore_index):
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood from log-probabilities ``(N, C)`` and class indices ``(N,)``."""
+    """Negative log-likelihood: -input[n, target[n]], averaged (weighted) over the samples.
+
+        Args:
+            input: log-probabilities ``(N, C)``.
+            target: class indices ``(N,)``.
+            weight: optional per-class weights ``(C,)``.
+            ignore_index: targets equal to it contribute nothing.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+
+        Returns:
+            A 0-d tensor (or one loss per sample).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.functional.nll_loss(gg.tensor([[-1.0, -2.0], [-3.0, -0.5]]), gg.tensor([0, 1]))
+        tensor(0.75)
+    """
     _need_float("nll_loss", input)
     if target.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must be an integer tensor of class indices, got dtype {target.dtype}")
@@ -621,7 +870,21 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """-(y log p + (1 - y) log(1 - p)), logs clamped at -100 as in PyTorch."""
+    """-(y log p + (1 - y) log(1 - p)), logs clamped at -100 as in PyTorch.
+
+        Args:
+            input: probabilities p in [0, 1].
+            target: y, of the same shape.
+            weight: optional weights, broadcast against the elementwise losses.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+
+        Returns:
+            A 0-d tensor (or the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> round(gg.nn.functional.binary_cross_entropy(gg.tensor([0.5]), gg.tensor([1.0])).item(), 4)
+        0.6931
+    """
     _same_shape("binary_cross_entropy", input, target)
     d = input._data
     if d.size and d.__class__ is np.ndarray and bool(((d < 0) | (d > 1)).any()):   # no host sync on a GPU
@@ -634,7 +897,23 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    """Stable form: max(x, 0) - x y + log(1 + e^-|x|) (with pos_weight as in PyTorch)."""
+    """Binary cross-entropy from logits, in the stable form
+        max(x, 0) - x y + log(1 + e^-|x|).
+
+        Args:
+            input: logits x.
+            target: y, of the same shape.
+            weight: optional weights, broadcast against the elementwise losses.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            pos_weight: optional weight of the positive term, per class (the last dim).
+
+        Returns:
+            A 0-d tensor (or the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> round(gg.nn.functional.binary_cross_entropy_with_logits(gg.tensor([0.0]), gg.tensor([1.0])).item(), 4)
+        0.6931
+    """
     _same_shape("binary_cross_entropy_with_logits", input, target)
     # log(1 + e^-x) as one Softplus node: the same stable value, and its derivative -sigmoid(-x) is exact at
     # x = 0 too (through abs and relu it would read sign(0) = 0 and relu'(0) = 0 there: a wrong gradient at

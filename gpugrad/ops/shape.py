@@ -492,7 +492,21 @@ def index_select(x, dim, index, *, out=None):
 
 
 def pad(x, pad, mode="constant", value=0.0):
-    """PyTorch's convention: ``pad`` lists (left, right) pairs starting from the last dimension."""
+    """PyTorch's convention: ``pad`` lists (left, right) pairs starting from the last dimension.
+
+    Args:
+        x: the input tensor.
+        pad: (left, right) pairs, last dim first, e.g. ``(1, 1)`` pads the last dim by one on each side.
+        mode: ``"constant"`` (others as PyTorch names them, where supported).
+        value: the fill value in constant mode.
+
+    Returns:
+        The padded tensor (differentiable).
+
+    >>> import gpugrad as gg
+    >>> gg.nn.functional.pad(gg.ones(2), (1, 2)).tolist()
+    [0.0, 1.0, 1.0, 0.0, 0.0]
+    """
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:

@@ -124,7 +124,16 @@ _FUSABLE = {
 
 
 class ModuleList(_Indexed):
-    """A list of modules whose parameters the parent sees (a plain list would hide them)."""
+    """A list of modules whose parameters the parent sees (a plain list would hide them).
+
+    Args:
+        modules: an iterable of modules (optional).
+
+    >>> import gpugrad as gg
+    >>> layers = gg.nn.ModuleList([gg.nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -140,7 +149,16 @@ class ModuleList(_Indexed):
 
 
 class ModuleDict(Module):
-    """A dict of modules (insertion-ordered) whose parameters the parent sees."""
+    """A dict of modules (insertion-ordered) whose parameters the parent sees.
+
+    Args:
+        modules: a mapping (or iterable of pairs) name -> module (optional).
+
+    >>> import gpugrad as gg
+    >>> heads = gg.nn.ModuleDict({"a": gg.nn.Linear(2, 1), "b": gg.nn.Linear(2, 3)})
+    >>> list(heads.keys()), heads["b"](gg.ones(1, 2)).shape
+    (['a', 'b'], (1, 3))
+    """
 
     def __init__(self, modules=None):
         super().__init__()

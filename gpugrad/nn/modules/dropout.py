@@ -7,7 +7,20 @@ from ..module import Module
 
 class Dropout(Module):
     """Zeroes each element with probability ``p`` in training and scales the rest by 1/(1-p), so eval (the
-    identity) sees the same expected activation."""
+    identity) sees the same expected activation.
+
+    Args:
+        p: the probability of zeroing an element.
+        inplace: write the result into the input.
+
+    Returns:
+        Called on a tensor, a tensor of its shape.
+
+    >>> import gpugrad as gg
+    >>> drop = gg.nn.Dropout(0.5).eval()
+    >>> drop(gg.ones(3)).tolist()
+    [1.0, 1.0, 1.0]
+    """
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()

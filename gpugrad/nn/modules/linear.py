@@ -11,7 +11,12 @@ from ..parameter import Parameter
 
 
 class Identity(Module):
-    """Returns its input (a placeholder that keeps layer indices stable); ignores constructor arguments."""
+    """Returns its input (a placeholder that keeps layer indices stable); ignores constructor arguments.
+
+    >>> import gpugrad as gg
+    >>> gg.nn.Identity(54, unused=True)(gg.ones(2)).tolist()
+    [1.0, 1.0]
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -25,6 +30,16 @@ class Linear(Module):
 
     PyTorch's default init: W ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)), and
     b ~ U(-1/sqrt(in), 1/sqrt(in)).
+
+    Args:
+        in_features: size of each input sample (the last dim).
+        out_features: size of each output sample.
+        bias: learn an additive bias ``b`` of shape ``(out_features,)``.
+        device: where to create the parameters (default: the default device).
+        dtype: their dtype (default: the default float dtype).
+
+    Returns:
+        Called on ``(..., in_features)``, a tensor ``(..., out_features)``.
 
     >>> import gpugrad as gg
     >>> fc = gg.nn.Linear(3, 2)
@@ -58,7 +73,19 @@ class Linear(Module):
 
 
 class Flatten(Module):
-    """Flattens dims ``start_dim..end_dim`` (by default all but the batch dim)."""
+    """Flattens dims ``start_dim..end_dim`` (by default all but the batch dim).
+
+    Args:
+        start_dim: the first dim to flatten.
+        end_dim: the last dim to flatten (inclusive).
+
+    Returns:
+        Called on a tensor, the tensor with those dims merged into one.
+
+    >>> import gpugrad as gg
+    >>> gg.nn.Flatten()(gg.zeros(2, 3, 4)).shape
+    (2, 12)
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()

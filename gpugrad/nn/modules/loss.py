@@ -27,16 +27,55 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
+    """The mean squared error, mean((input - target)^2).
+
+        Args:
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+
+        Called as ``loss(input, target)`` with tensors of one shape; returns a 0-d tensor (or, with ``"none"``,
+        the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.MSELoss()(gg.tensor([1.0, 3.0]), gg.tensor([0.0, 0.0]))
+        tensor(5.)
+    """
+
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
+    """The mean absolute error, mean(|input - target|).
+
+        Args:
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+
+        Called as ``loss(input, target)``; returns a 0-d tensor (or the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.L1Loss()(gg.tensor([1.0, -3.0]), gg.tensor([0.0, 0.0]))
+        tensor(2.)
+    """
+
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class HuberLoss(_Loss):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = input - target: quadratic near 0,
+        linear in the tails (robust to outliers).
+
+        Args:
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            delta: where the quadratic part ends.
+
+        Called as ``loss(input, target)``; returns a 0-d tensor (or the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.HuberLoss(delta=1.0)(gg.tensor([0.5, 3.0]), gg.zeros(2))
+        tensor(1.3125)
+    """
+
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__(reduction)
         self.delta = delta
@@ -46,6 +85,19 @@ class HuberLoss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
+    """The Huber loss divided by ``beta``: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta.
+
+        Args:
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            beta: where the quadratic part ends (0: the L1 loss).
+
+        Called as ``loss(input, target)``; returns a 0-d tensor (or the elementwise losses).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.SmoothL1Loss()(gg.tensor([0.5, 3.0]), gg.zeros(2))
+        tensor(1.3125)
+    """
+
     def __init__(self, reduction: str = "mean", beta: float = 1.0):
         super().__init__(reduction)
         self.beta = beta
@@ -55,7 +107,23 @@ class SmoothL1Loss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Softmax cross-entropy from logits and class indices (or class probabilities)."""
+    """Softmax cross-entropy from logits and class indices (or class probabilities), in one fused
+        kernel: -log softmax(input)[target], averaged over the batch.
+
+        Args:
+            weight: optional per-class weights, shape ``(C,)`` (a buffer: ``.to(device)`` moves it).
+            ignore_index: targets equal to it contribute nothing (and do not count in the mean).
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            label_smoothing: in [0, 1]: the target puts 1 - label_smoothing on its class and spreads the rest
+                evenly over all classes.
+
+        Called as ``loss(input, target)`` with logits ``(N, C)`` and indices ``(N,)``; returns a 0-d tensor.
+
+        >>> import gpugrad as gg
+        >>> loss = gg.nn.CrossEntropyLoss()(gg.zeros(2, 4), gg.tensor([0, 3]))
+        >>> round(loss.item(), 4)                  # log 4
+        1.3863
+    """
 
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__(weight, reduction)
@@ -67,6 +135,21 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood from log-probabilities and class indices: -input[n, target[n]], averaged.
+
+        Args:
+            weight: optional per-class weights, shape ``(C,)``.
+            ignore_index: targets equal to it contribute nothing.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+
+        Called as ``loss(input, target)`` with log-probabilities ``(N, C)`` and indices ``(N,)``; returns a 0-d
+        tensor.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.NLLLoss()(gg.tensor([[-1.0, -2.0], [-3.0, -0.5]]), gg.tensor([0, 1]))
+        tensor(0.75)
+    """
+
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
@@ -77,11 +160,38 @@ class NLLLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
+    """Binary cross-entropy from probabilities: -(y log p + (1 - y) log(1 - p)), logs clamped at -100.
+
+        Args:
+            weight: optional weights, broadcast against the elementwise losses.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+
+        Called as ``loss(p, y)`` with p in [0, 1] and y of the same shape; returns a 0-d tensor.
+
+        >>> import gpugrad as gg
+        >>> round(gg.nn.BCELoss()(gg.tensor([0.5]), gg.tensor([1.0])).item(), 4)
+        0.6931
+    """
+
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
+    """Binary cross-entropy from logits, in the stable form max(x, 0) - x y + log(1 + e^-|x|).
+
+        Args:
+            weight: optional weights, broadcast against the elementwise losses.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            pos_weight: optional weight of the positive class, per class (the last dim).
+
+        Called as ``loss(logits, y)``; returns a 0-d tensor.
+
+        >>> import gpugrad as gg
+        >>> round(gg.nn.BCEWithLogitsLoss()(gg.tensor([0.0]), gg.tensor([1.0])).item(), 4)
+        0.6931
+    """
+
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
         super().__init__(weight, reduction)
         self.register_buffer("pos_weight", pos_weight)

@@ -31,6 +31,19 @@ class MLP(Sequential):
     or a callable applied to each weight. Except for 'default', biases start at zero and the last layer uses
     gain 1 (no activation follows it).
 
+    Args:
+        sizes: ``[in, h1, ..., out]``, the widths.
+        activation: a name (``"relu"``, ``"tanh"``, ``"gelu"``, ...) or a module class.
+        dropout: dropout probability after each hidden activation.
+        norm: None, ``"batch"`` or ``"layer"``.
+        init: the weight initialization (see above).
+        bias: give the Linear layers biases.
+        device: where to create the parameters.
+        dtype: their dtype.
+
+    Returns:
+        A Sequential; called on ``(N, in)``, a tensor ``(N, out)``.
+
     >>> import gpugrad as gg
     >>> net = gg.nn.MLP([4, 32, 32, 3], activation="gelu", dropout=0.1, norm="layer")
     >>> net(gg.randn(8, 4)).shape

@@ -15,6 +15,18 @@ class BatchNorm1d(Module):
     variance made unbiased (n / (n - 1)); ``momentum=None`` gives the cumulative average over the
     ``num_batches_tracked`` batches seen. The update happens on the device, with no host sync.
 
+    Args:
+        num_features: C, the number of channels.
+        eps: added to the variance before the square root.
+        momentum: the running averages' update factor (None: cumulative average).
+        affine: learn a per-channel scale ``weight`` and shift ``bias``.
+        track_running_stats: keep running averages (False: batch statistics in eval too).
+        device: where to create parameters and buffers.
+        dtype: their dtype.
+
+    Returns:
+        Called on ``(N, C)`` or ``(N, C, L)``, a tensor of that shape.
+
     >>> import gpugrad as gg
     >>> bn = gg.nn.BatchNorm1d(3)
     >>> y = bn(gg.randn(8, 3))
@@ -76,7 +88,24 @@ class BatchNorm1d(Module):
 
 class LayerNorm(Module):
     """Normalizes over the last ``len(normalized_shape)`` dims of each sample, then applies an elementwise
-    affine map (``elementwise_affine``); the same in training and eval."""
+    affine map (``elementwise_affine``); the same in training and eval.
+
+    Args:
+        normalized_shape: the trailing shape to normalize over (an int or a tuple).
+        eps: added to the variance before the square root.
+        elementwise_affine: learn a ``weight`` (and ``bias``) of ``normalized_shape``.
+        bias: learn the additive ``bias`` too (with ``elementwise_affine``).
+        device: where to create the parameters.
+        dtype: their dtype.
+
+    Returns:
+        Called on a tensor ending in ``normalized_shape``, a tensor of its shape.
+
+    >>> import gpugrad as gg
+    >>> y = gg.nn.LayerNorm(4)(gg.tensor([[1.0, 2.0, 3.0, 4.0]]))
+    >>> round(y.mean().item(), 6), round(y.std(unbiased=False).item(), 3)
+    (0.0, 1.0)
+    """
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
                  device=None, dtype=None):
