@@ -33,6 +33,30 @@ KERNELS = tuple(f"{k}<{t}>" for k in ("sgd_step", "adam_step", "rmsprop_step", "
 # -- reference (plain xp: the specification) ------------------------------------------------------------------
 def sgd_step_reference(param, grad, momentum_buf, *, lr, momentum, dampening, nesterov, weight_decay, maximize,
                        first_step):
+    """The reference update, in place on raw arrays (NumPy or CuPy): the specification the fused kernels are tested against.
+
+    Args:
+        param: the parameter array, updated in place.
+        grad: its gradient.
+        momentum_buf: the momentum buffer (updated in place) or None.
+        lr: the learning rate.
+        momentum: momentum factor.
+        dampening: dampening of the momentum.
+        nesterov: Nesterov momentum.
+        weight_decay: L2 penalty.
+        maximize: ascend instead.
+        first_step: whether this is the first step (the buffer starts at the gradient).
+
+    Returns:
+        None.
+
+    >>> import numpy as np, gpugrad.optim.functional as OF
+    >>> p, g = np.array([1.0, 2.0]), np.array([0.5, 0.5])
+    >>> OF.sgd_step(p, g, None, lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
+    ...             maximize=False, first_step=True)
+    >>> p.tolist()
+    [0.95, 1.95]
+    """
     g = -grad if maximize else grad
     if weight_decay:
         g = g + weight_decay * param
@@ -48,6 +72,35 @@ def sgd_step_reference(param, grad, momentum_buf, *, lr, momentum, dampening, ne
 
 def adam_step_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, beta1, beta2, eps,
                         weight_decay, decoupled_weight_decay, amsgrad, maximize):
+    """The reference update, in place on raw arrays (NumPy or CuPy): the specification the fused kernels are tested against.
+
+    Args:
+        param: the parameter array, updated in place.
+        grad: its gradient.
+        exp_avg: first moment average (in place).
+        exp_avg_sq: second moment average (in place).
+        max_exp_avg_sq: AMSGrad's running maximum (in place) or None.
+        step: the step number t, from 1.
+        lr: the learning rate.
+        beta1: first moment decay.
+        beta2: second moment decay.
+        eps: added to the denominator.
+        weight_decay: the weight decay.
+        decoupled_weight_decay: AdamW's decay instead of L2.
+        amsgrad: use the running maximum.
+        maximize: ascend instead.
+
+    Returns:
+        None.
+
+    >>> import numpy as np, gpugrad.optim.functional as OF
+    >>> p, g = np.array([1.0]), np.array([2.0])
+    >>> m, v = np.zeros(1), np.zeros(1)
+    >>> OF.adam_step(p, g, m, v, None, step=1, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+    ...              decoupled_weight_decay=False, amsgrad=False, maximize=False)
+    >>> round(float(p[0]), 6)                  # the first step moves lr in the gradient's sign
+    0.9
+    """
     xp = xp_of(param)
     g = -grad if maximize else grad
     if weight_decay:
@@ -69,6 +122,32 @@ def adam_step_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, ste
 
 def rmsprop_step_reference(param, grad, square_avg, momentum_buf, grad_avg, *, lr, alpha, eps, weight_decay,
                            momentum, centered, maximize):
+    """The reference update, in place on raw arrays (NumPy or CuPy): the specification the fused kernels are tested against.
+
+    Args:
+        param: the parameter array, updated in place.
+        grad: its gradient.
+        square_avg: the squared-gradient average (in place).
+        momentum_buf: the momentum buffer (in place) or None.
+        grad_avg: the gradient average for ``centered`` (in place) or None.
+        lr: the learning rate.
+        alpha: the decay rate.
+        eps: added to the denominator.
+        weight_decay: L2 penalty.
+        momentum: momentum factor.
+        centered: normalize by the variance estimate.
+        maximize: ascend instead.
+
+    Returns:
+        None.
+
+    >>> import numpy as np, gpugrad.optim.functional as OF
+    >>> p, g, s = np.array([1.0]), np.array([2.0]), np.zeros(1)
+    >>> OF.rmsprop_step(p, g, s, None, None, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+    ...                 centered=False, maximize=False)
+    >>> round(float(p[0]), 4)
+    0.9
+    """
     xp = xp_of(param)
     g = -grad if maximize else grad
     if weight_decay:
@@ -91,7 +170,32 @@ def rmsprop_step_reference(param, grad, square_avg, momentum_buf, grad_avg, *, l
 
 def adagrad_step_reference(param, grad, state_sum, *, step, lr, lr_decay, weight_decay, initial_accumulator_value,
                            eps, maximize):
-    """At ``step == 1`` the accumulator is (re)started at ``initial_accumulator_value``, as torch's state init."""
+    """At ``step == 1`` the accumulator is (re)started at ``initial_accumulator_value``, as torch's state init.
+
+    The reference update, in place on raw arrays (NumPy or CuPy): the specification the fused kernels are tested against.
+
+    Args:
+        param: the parameter array, updated in place.
+        grad: its gradient.
+        state_sum: the sum of squared gradients (in place).
+        step: the step number, from 1.
+        lr: the learning rate.
+        lr_decay: the learning rate decay.
+        weight_decay: L2 penalty.
+        initial_accumulator_value: the sum's starting value.
+        eps: added to the denominator.
+        maximize: ascend instead.
+
+    Returns:
+        None.
+
+    >>> import numpy as np, gpugrad.optim.functional as OF
+    >>> p, g, s = np.array([1.0]), np.array([2.0]), np.zeros(1)
+    >>> OF.adagrad_step(p, g, s, step=1, lr=0.1, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+    ...                 eps=1e-10, maximize=False)
+    >>> round(float(p[0]), 6)
+    0.9
+    """
     xp = xp_of(param)
     g = -grad if maximize else grad
     if weight_decay:

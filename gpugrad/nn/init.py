@@ -122,14 +122,14 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0):
 
 
 def constant_(tensor, val: float):
-    """Args:
+    """Fill ``tensor`` with ``val``.
+
+    Args:
         tensor: the tensor to fill, in place (no gradient is recorded).
         val: the value.
 
     Returns:
         ``tensor``.
-
-    Fill ``tensor`` with ``val``.
 
     >>> import gpugrad as gg
     >>> gg.nn.init.constant_(gg.empty(2), 0.5).tolist()
@@ -142,13 +142,13 @@ def constant_(tensor, val: float):
 
 
 def zeros_(tensor):
-    """Args:
+    """Fill ``tensor`` with zeros.
+
+    Args:
         tensor: the tensor to fill, in place (no gradient is recorded).
 
     Returns:
         ``tensor``.
-
-    Fill ``tensor`` with zeros.
 
     >>> import gpugrad as gg
     >>> gg.nn.init.zeros_(gg.empty(2)).tolist()
@@ -158,13 +158,13 @@ def zeros_(tensor):
 
 
 def ones_(tensor):
-    """Args:
+    """Fill ``tensor`` with ones.
+
+    Args:
         tensor: the tensor to fill, in place (no gradient is recorded).
 
     Returns:
         ``tensor``.
-
-    Fill ``tensor`` with ones.
 
     >>> import gpugrad as gg
     >>> gg.nn.init.ones_(gg.empty(2)).tolist()

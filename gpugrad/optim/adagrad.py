@@ -10,6 +10,17 @@ class Adagrad(Optimizer):
     """Adagrad: S <- S + g^2; p <- p - lr/(1 + (t-1)*lr_decay) * g / (sqrt(S) + eps), S starting at
     ``initial_accumulator_value``. Its state exists from construction, as in PyTorch.
 
+    Args:
+        params: an iterable of tensors to optimize, or of dicts (parameter groups) with ``params`` and per-group options.
+        lr: the learning rate.
+        lr_decay: the learning rate decay.
+        weight_decay: L2 penalty added to the gradient.
+        initial_accumulator_value: the starting value of the sum of squares.
+        eps: added to the denominator.
+        maximize: ascend the objective instead of descending.
+        foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
+
     >>> import gpugrad as gg
     >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
     >>> opt = gg.optim.Adagrad([w], lr=0.1)

@@ -10,6 +10,18 @@ class Adam(Optimizer):
     """Adam: m <- b1*m + (1-b1)*g, v <- b2*v + (1-b2)*g^2,
     p <- p - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps); AMSGrad uses the running maximum of v.
 
+    Args:
+        params: an iterable of tensors to optimize, or of dicts (parameter groups) with ``params`` and per-group options.
+        lr: the learning rate.
+        betas: (b1, b2), the decay rates of the first and second moment averages.
+        eps: added to the denominator.
+        weight_decay: L2 penalty added to the gradient (decoupled: see ``decoupled_weight_decay``).
+        amsgrad: use the running maximum of the second moment.
+        decoupled_weight_decay: shrink the parameters directly, as AdamW.
+        maximize: ascend the objective instead of descending.
+        foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
+
     >>> import gpugrad as gg
     >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
     >>> opt = gg.optim.Adam([w], lr=0.1)

@@ -10,6 +10,17 @@ class AdamW(Adam):
     """Adam whose weight decay shrinks the parameters directly, p <- p*(1 - lr*weight_decay), instead of
     entering the moments through the gradient.
 
+    Args:
+        params: an iterable of tensors to optimize, or of dicts (parameter groups) with ``params`` and per-group options.
+        lr: the learning rate.
+        betas: (b1, b2), the decay rates of the moment averages.
+        eps: added to the denominator.
+        weight_decay: the decoupled decay rate.
+        amsgrad: use the running maximum of the second moment.
+        maximize: ascend the objective instead of descending.
+        foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
+
     >>> import gpugrad as gg
     >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
     >>> opt = gg.optim.AdamW([w], lr=0.1, weight_decay=0.5)

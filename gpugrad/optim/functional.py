@@ -36,5 +36,17 @@ adagrad_step = _kernels.adagrad_step_reference
 
 def step_function(name: str, fused: bool):
     """The update the optimizers call: the fused kernel ``gpugrad.kernels.optim.<name>`` (one launch over a
-    flat buffer; it picks CUDA, Numba or the reference by device and size) or the reference."""
+    flat buffer; it picks CUDA, Numba or the reference by device and size) or the reference.
+
+    Args:
+        name: the update's name (``"sgd_step"``, ``"adam_step"``, ``"rmsprop_step"``, ``"adagrad_step"``).
+        fused: True for the fused kernel, False for the reference.
+
+    Returns:
+        The function, with the reference's signature.
+
+    >>> import gpugrad.optim.functional as OF
+    >>> OF.step_function("adam_step", fused=False) is OF.adam_step
+    True
+    """
     return getattr(_kernels, name) if fused else getattr(_kernels, name + "_reference")

@@ -60,7 +60,25 @@ def _lrs(optimizer):
 
 
 class LRScheduler:
-    """Base class: ``step()`` advances ``last_epoch`` and sets each group's ``lr`` to ``get_lr()``."""
+    """Base class: ``step()`` advances ``last_epoch`` and sets each group's ``lr`` to ``get_lr()``.
+
+    Subclasses define ``get_lr()``; ``get_last_lr()``, ``state_dict()`` and ``load_state_dict()`` behave as in
+    PyTorch.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.LambdaLR(opt, lambda e: 1 / (e + 1))
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.5, 0.3333, 0.25]
+    """
 
     _is_initial = False
 
@@ -145,7 +163,23 @@ class LRScheduler:
 
 
 class LambdaLR(LRScheduler):
-    """lr = initial_lr * lr_lambda(epoch) (one function, or one per param group)."""
+    """lr = initial_lr * lr_lambda(epoch) (one function, or one per param group).
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        lr_lambda: epoch -> factor, or a list of them (one per group).
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.LambdaLR(opt, lambda e: 0.5 ** e)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.5, 0.25, 0.125]
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         _check_optimizer(optimizer, "LambdaLR")
@@ -178,7 +212,23 @@ class LambdaLR(LRScheduler):
 
 
 class MultiplicativeLR(LambdaLR):
-    """lr <- lr * lr_lambda(epoch) at each step (one function, or one per param group)."""
+    """lr <- lr * lr_lambda(epoch) at each step (one function, or one per param group).
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        lr_lambda: epoch -> factor, or a list of them.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.MultiplicativeLR(opt, lambda e: 0.5)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.5, 0.25, 0.125]
+    """
 
     def get_lr(self):
         if self._is_initial:
@@ -187,7 +237,24 @@ class MultiplicativeLR(LambdaLR):
 
 
 class StepLR(LRScheduler):
-    """lr = initial_lr * gamma ** (epoch // step_size)."""
+    """lr = initial_lr * gamma ** (epoch // step_size).
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        step_size: epochs between decays.
+        gamma: the decay factor.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for _ in range(6):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         _check_positive("StepLR", "step_size", step_size)
@@ -205,7 +272,24 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """lr = initial_lr * gamma ** (number of milestones reached)."""
+    """lr = initial_lr * gamma ** (number of milestones reached).
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        milestones: increasing epoch indices.
+        gamma: the decay factor.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.MultiStepLR(opt, milestones=[1, 4], gamma=0.1)
+    >>> lrs = []
+    >>> for _ in range(6):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.1, 0.1, 0.1, 0.01, 0.01]
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -223,7 +307,24 @@ class MultiStepLR(LRScheduler):
 
 
 class ConstantLR(LRScheduler):
-    """lr = initial_lr * factor until ``total_iters`` steps, then initial_lr."""
+    """lr = initial_lr * factor until ``total_iters`` steps, then initial_lr.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        factor: the multiplier until ``total_iters``.
+        total_iters: how many steps.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.ConstantLR(opt, factor=0.5, total_iters=3)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [0.5, 0.5, 0.5, 1.0, 1.0]
+    """
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
         if not 0 <= factor <= 1.0:
@@ -246,7 +347,24 @@ class ConstantLR(LRScheduler):
 
 
 class PolynomialLR(LRScheduler):
-    """lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power."""
+    """lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        total_iters: the steps to reach 0.
+        power: the polynomial's power.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.PolynomialLR(opt, total_iters=4, power=1.0)
+    >>> lrs = []
+    >>> for _ in range(6):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    """
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         self.total_iters = total_iters
@@ -266,7 +384,23 @@ class PolynomialLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """lr = initial_lr * gamma ** epoch."""
+    """lr = initial_lr * gamma ** epoch.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        gamma: the decay factor per epoch.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.ExponentialLR(opt, gamma=0.5)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.5, 0.25, 0.125]
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -283,7 +417,24 @@ class ExponentialLR(LRScheduler):
 
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2, written recursively as
-    PyTorch does (so that other changes to the lr compose with it)."""
+    PyTorch does (so that other changes to the lr compose with it).
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        T_max: the half period, in epochs.
+        eta_min: the lowest lr.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.CosineAnnealingLR(opt, T_max=4)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.8536, 0.5, 0.1464, 0.0]
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         _check_positive("CosineAnnealingLR", "T_max", T_max)
@@ -311,7 +462,25 @@ class CosineAnnealingLR(LRScheduler):
 class CosineAnnealingWarmRestarts(LRScheduler):
     """SGDR: cosine annealing from initial_lr to eta_min over T_0 epochs, restarting with periods multiplied
     by T_mult: lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2. ``step`` accepts a
-    fractional epoch (e.g. ``epoch + i / iters``) to anneal within an epoch."""
+    fractional epoch (e.g. ``epoch + i / iters``) to anneal within an epoch.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        T_0: the first period.
+        T_mult: the factor on the period at each restart.
+        eta_min: the lowest lr.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.CosineAnnealingWarmRestarts(opt, T_0=2)
+    >>> lrs = []
+    >>> for _ in range(6):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.5, 1.0, 0.5, 1.0, 0.5]
+    """
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
         if not isinstance(T_0, int) or T_0 <= 0:
@@ -357,7 +526,25 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Linear warm-up: the factor goes from ``start_factor`` to ``end_factor`` over ``total_iters`` steps."""
+    """Linear warm-up: the factor goes from ``start_factor`` to ``end_factor`` over ``total_iters`` steps.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        start_factor: the first factor.
+        end_factor: the last factor.
+        total_iters: the steps between them.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [0.25, 0.5, 0.75, 1.0, 1.0]
+    """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
         if not 0 < start_factor <= 1.0:
@@ -386,7 +573,24 @@ class LinearLR(LRScheduler):
 
 
 class SequentialLR(LRScheduler):
-    """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (restarted at its epoch 0), ..."""
+    """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (restarted at its epoch 0), ...
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        schedulers: the schedulers, in order.
+        milestones: the epochs at which to switch (one fewer than schedulers).
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.SequentialLR(opt, [S.LinearLR(opt, start_factor=0.5, total_iters=2), S.ExponentialLR(opt, gamma=0.5)], milestones=[2])
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [0.5, 0.75, 1.0, 0.5, 0.25]
+    """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         if len(schedulers) < 1:
@@ -444,7 +648,22 @@ class SequentialLR(LRScheduler):
 
 
 class ChainedScheduler(LRScheduler):
-    """Step several schedulers together (their factors compose) with one ``step()``."""
+    """Step several schedulers together (their factors compose) with one ``step()``.
+
+    Args:
+        schedulers: the schedulers to step together.
+        optimizer: their optimizer (default: the first scheduler's).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.ChainedScheduler([S.ConstantLR(opt, factor=0.5, total_iters=2), S.ExponentialLR(opt, gamma=0.5)])
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [0.5, 0.25, 0.25, 0.125]
+    """
 
     def __init__(self, schedulers, optimizer=None):
         if len(schedulers) < 1:
@@ -473,7 +692,33 @@ class ChainedScheduler(LRScheduler):
 class CyclicLR(LRScheduler):
     """Cyclical learning rate between ``base_lr`` and ``max_lr`` (modes ``triangular``, ``triangular2``,
     ``exp_range`` or a custom ``scale_fn``), cycling momentum (or Adam's beta1) the opposite way. Step it
-    after every batch."""
+    after every batch.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        base_lr: the lower bound (per group or one value).
+        max_lr: the upper bound.
+        step_size_up: steps from base to max.
+        step_size_down: steps from max back to base (default: step_size_up).
+        mode: ``"triangular"``, ``"triangular2"`` (amplitude halves each cycle) or ``"exp_range"``.
+        gamma: ``exp_range``'s factor per step.
+        scale_fn: a custom amplitude function (overrides ``mode``).
+        scale_mode: whether ``scale_fn`` takes the cycle (``"cycle"``) or the step (``"iterations"``).
+        cycle_momentum: cycle momentum (or beta1) inversely to the lr.
+        base_momentum: the momentum at max lr.
+        max_momentum: the momentum at base lr.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.CyclicLR(opt, base_lr=0.1, max_lr=1.0, step_size_up=2, cycle_momentum=False)
+    >>> lrs = []
+    >>> for _ in range(6):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [0.1, 0.55, 1.0, 0.55, 0.1, 0.55]
+    """
 
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
                  gamma=1.0, scale_fn=None, scale_mode="cycle", cycle_momentum=True, base_momentum=0.8,
@@ -577,7 +822,34 @@ def _set_momentum(group, value, use_beta1):
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up from max_lr/div_factor to max_lr over ``pct_start`` of the steps, then
     anneal (``'cos'`` or ``'linear'``) to initial_lr/final_div_factor; momentum moves the opposite way.
-    ``three_phase`` adds a symmetric descent back to the initial lr before the final annealing."""
+    ``three_phase`` adds a symmetric descent back to the initial lr before the final annealing.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        max_lr: the peak learning rate.
+        total_steps: the number of steps (or give ``epochs`` and ``steps_per_epoch``).
+        epochs: with steps_per_epoch, the total is their product.
+        steps_per_epoch: see epochs.
+        pct_start: the fraction of steps spent warming up.
+        anneal_strategy: ``"cos"`` or ``"linear"``.
+        cycle_momentum: cycle momentum (or beta1) inversely to the lr.
+        base_momentum: the momentum at the peak lr.
+        max_momentum: the momentum at the start and end.
+        div_factor: the initial lr is max_lr / div_factor.
+        final_div_factor: the final lr is the initial lr / final_div_factor.
+        three_phase: add a symmetric descent before the final annealing.
+        last_epoch: the index of the last epoch when resuming (-1: start).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.optim import lr_scheduler as S
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = S.OneCycleLR(opt, max_lr=1.0, total_steps=6, cycle_momentum=False)
+    >>> lrs = []
+    >>> for _ in range(6):
+    ...     lrs.append(round(opt.param_groups[0]["lr"], 4)); opt.step(); sched.step()
+    >>> lrs
+    [0.04, 0.9944, 0.8117, 0.4626, 0.1335, 0.0]
+    """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
                  anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
@@ -670,7 +942,27 @@ class OneCycleLR(LRScheduler):
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the lr by ``factor`` when a metric passed to ``step(metric)`` has not improved for more than
     ``patience`` epochs (improvement measured relative or absolute to ``threshold``), then wait ``cooldown``
-    epochs; never below ``min_lr``."""
+    epochs; never below ``min_lr``.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` it sets.
+        mode: ``"min"`` (the metric should fall) or ``"max"``.
+        factor: the multiplier applied on a plateau.
+        patience: epochs without improvement tolerated.
+        threshold: the smallest change that counts as improvement.
+        threshold_mode: ``"rel"`` or ``"abs"``.
+        cooldown: epochs to wait after a reduction.
+        min_lr: the lower bound (one value or one per group).
+        eps: reductions smaller than this are skipped.
+
+    >>> import gpugrad as gg
+    >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = gg.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=1, factor=0.5)
+    >>> for loss in [1.0, 0.9, 0.9, 0.9, 0.9]:
+    ...     sched.step(loss)
+    >>> opt.param_groups[0]["lr"]
+    0.5
+    """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0, eps=1e-8):

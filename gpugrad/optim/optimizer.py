@@ -50,7 +50,21 @@ required = _Required()
 
 
 class Optimizer:
-    """Base class of all optimizers (PyTorch's ``torch.optim.Optimizer``)."""
+    """Base class of all optimizers (PyTorch's ``torch.optim.Optimizer``).
+
+    Subclasses implement the update; ``zero_grad()``, ``step()``, ``add_param_group()``, ``state_dict()`` and
+    ``load_state_dict()`` behave as in PyTorch.
+
+    Args:
+        params: an iterable of tensors to optimize, or of dicts (parameter groups) with ``params`` and per-group options.
+        defaults: the default options of every group (a subclass passes its constructor's).
+
+    >>> import gpugrad as gg
+    >>> w = gg.zeros(2, requires_grad=True)
+    >>> opt = gg.optim.SGD([{"params": [w], "lr": 0.5}], lr=0.1)
+    >>> isinstance(opt, gg.optim.Optimizer), opt.param_groups[0]["lr"]
+    (True, 0.5)
+    """
 
     _step_name: str = ""
     _has_step = True          # the state has a 'step' count

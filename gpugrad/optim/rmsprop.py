@@ -10,6 +10,18 @@ class RMSprop(Optimizer):
     """RMSprop: s <- alpha*s + (1-alpha)*g^2; p <- p - lr * g / (sqrt(s) + eps) (centered: s - mean(g)^2;
     with momentum the step goes through a buffer b <- momentum*b + g/(...)).
 
+    Args:
+        params: an iterable of tensors to optimize, or of dicts (parameter groups) with ``params`` and per-group options.
+        lr: the learning rate.
+        alpha: the decay rate of the squared-gradient average.
+        eps: added to the denominator.
+        weight_decay: L2 penalty added to the gradient.
+        momentum: momentum factor.
+        centered: normalize by the variance estimate instead of the second moment.
+        maximize: ascend the objective instead of descending.
+        foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
+
     >>> import gpugrad as gg
     >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
     >>> opt = gg.optim.RMSprop([w], lr=0.01)

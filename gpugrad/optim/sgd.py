@@ -12,6 +12,17 @@ class SGD(Optimizer):
     With g = grad (+ weight_decay * p): b <- g on the first step, else b <- momentum*b + (1-dampening)*g;
     p <- p - lr * (g + momentum*b if nesterov else b).
 
+    Args:
+        params: an iterable of tensors to optimize, or of dicts (parameter groups) with ``params`` and per-group options.
+        lr: the learning rate.
+        momentum: the momentum factor (0: plain SGD).
+        dampening: dampening of the momentum.
+        weight_decay: L2 penalty added to the gradient.
+        nesterov: Nesterov momentum.
+        maximize: ascend the objective instead of descending.
+        foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
+
     >>> import gpugrad as gg
     >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
     >>> opt = gg.optim.SGD([w], lr=0.1, momentum=0.9)

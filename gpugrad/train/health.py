@@ -35,6 +35,27 @@ def _leaf_modules(model):
 
 
 class GradientHealth(Callback):
+    """A :class:`Callback` that records, per layer, gradient and weight norms per step, activation scales, the
+    gradients reaching each layer's output and dead ReLU units, and reports what looks wrong in words
+    (``report()``, ``findings()``, ``plot(path)``).
+
+    Args:
+        every: record every this many steps.
+        explode: a gradient norm above this is reported as exploding.
+        vanish_ratio: a layer whose output gradient is below this fraction of the largest layer's is reported as
+            vanishing.
+        dead_fraction: report a ReLU layer when more than this fraction of its units never fired in an epoch.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.data import DataLoader, TensorDataset, xor
+    >>> X, y = xor(64, seed=0)
+    >>> model, health = gg.nn.MLP([2, 8, 2]), gg.train.GradientHealth()
+    >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+    ...                  DataLoader(TensorDataset(X, y), batch_size=32), epochs=1, callbacks=[health], progress=False)
+    >>> "grad norm" in health.report()
+    True
+    """
+
     def __init__(self, every=1, explode=1e3, vanish_ratio=1e-2, dead_fraction=0.25):
         self.every, self.explode, self.vanish_ratio, self.dead_fraction = every, explode, vanish_ratio, dead_fraction
         self.records: list[dict] = []   # per epoch: grad_norm, weight_norm, act_rms, out_grad, dead_fraction

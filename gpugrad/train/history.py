@@ -40,6 +40,20 @@ def _write_csv(path, rows):
 
 
 class History:
+    """A training run's record: one dict per epoch (``epochs``) and per step (``steps``), as :func:`fit` returns it.
+    ``h["train_loss"]`` is an epoch column, ``h.step_column("loss")`` a step column, ``h.last(key)`` the last
+    value; ``save(folder)`` writes CSV and JSON, ``History.from_json(path)`` reads it back.
+
+    Args:
+        meta: free-form information saved with it (the run's options).
+
+    >>> from gpugrad.train import History
+    >>> h = History(meta={"lr": 0.1})
+    >>> h.log_epoch(epoch=1, train_loss=0.9); h.log_epoch(epoch=2, train_loss=0.4)
+    >>> h["train_loss"], h.last("train_loss"), len(h)
+    ([0.9, 0.4], 0.4, 2)
+    """
+
     def __init__(self, meta=None):
         self.epochs: list[dict] = []
         self.steps: list[dict] = []

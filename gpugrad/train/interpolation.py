@@ -23,6 +23,17 @@ def _arrays(state):
 
 @dataclass
 class InterpolationResult:
+    """InterpolationResult(alphas: 'list', losses: 'dict', metrics: 'dict' = <factory>)
+
+    What :func:`interpolate` returns: ``alphas``, ``losses`` (label -> one loss per alpha) and ``metrics``
+    (name -> label -> values). ``plot(path)`` draws it.
+
+    >>> from gpugrad.train import InterpolationResult
+    >>> r = InterpolationResult([0.0, 1.0], {"train": [2.3, 0.1]})
+    >>> r.losses["train"][-1]
+    0.1
+    """
+
     alphas: list
     losses: dict                      # label -> losses along the line (one per alpha)
     metrics: dict = field(default_factory=dict)   # metric name -> label -> values
@@ -39,7 +50,28 @@ def interpolate(model, loss_fn, start, loaders, end=None, alphas=None, metrics=(
         start: theta_0, a :func:`snapshot` (or state_dict) taken before training.
         loaders: a DataLoader, or a dict ``label -> DataLoader`` (e.g. train and test).
         end: theta_1 (default: the model's current parameters).
+        model: the network; its parameters are set to each theta(alpha) in turn.
+        loss_fn: ``loss_fn(output, target)``.
         alphas: default 41 points from -0.5 to 1.5.
+        metrics: metric names or objects, evaluated along the line too.
+
+    Returns:
+        An :class:`InterpolationResult` (``alphas``, ``losses[label]``, ``metrics[name][label]``).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.data import DataLoader, TensorDataset, xor
+    >>> from gpugrad.train import interpolate, snapshot
+    >>> X, y = xor(64, seed=0)
+    >>> model = gg.nn.MLP([2, 8, 2])
+    >>> theta0 = snapshot(model)
+    >>> with gg.no_grad():
+    ...     for p in model.parameters():
+    ...         _ = p.mul_(0.5)
+    >>> res = interpolate(model, gg.nn.CrossEntropyLoss(), theta0, DataLoader(TensorDataset(X, y), batch_size=64),
+    ...                   alphas=[0.0, 0.5, 1.0])
+    >>> res.alphas, len(res.losses["train"])
+    ([0.0, 0.5, 1.0], 3)
+
     The model is left with the parameters it had on entry."""
     if not isinstance(loaders, dict):
         loaders = {"train": loaders}

@@ -36,7 +36,22 @@ __all__ = ["fit", "evaluate", "Callback", "EarlyStopping", "TrainState", "model_
 class Callback:
     """Hooks into :func:`fit`. Each method gets the :class:`TrainState`; set ``state.stop = True`` to end
     training after the current epoch. ``on_train_end`` runs even when training ends with an exception (a
-    KeyboardInterrupt, a diverged loss), so that a callback can release what it attached to the model."""
+    KeyboardInterrupt, a diverged loss), so that a callback can release what it attached to the model.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.data import DataLoader, TensorDataset, xor
+    >>> class CountSteps(gg.train.Callback):
+    ...     steps = 0
+    ...     def on_batch_end(self, state):
+    ...         self.steps += 1
+    >>> X, y = xor(64, seed=0)
+    >>> cb = CountSteps()
+    >>> model = gg.nn.MLP([2, 4, 2])
+    >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+    ...                  DataLoader(TensorDataset(X, y), batch_size=16), epochs=2, callbacks=[cb], progress=False)
+    >>> cb.steps
+    8
+    """
 
     def on_train_begin(self, state): ...
 
@@ -51,7 +66,20 @@ class Callback:
 
 class TrainState:
     """What callbacks see: the model, optimizer, history, the epoch and step counters, and (in
-    ``on_batch_end``) the current batch, output and loss (device tensors)."""
+    ``on_batch_end``) the current batch, output and loss (device tensors).
+
+    Built by :func:`fit`, passed to every :class:`Callback` method.
+
+    Args:
+        model: the network being trained.
+        optimizer: its optimizer.
+        history: the History being written.
+
+    >>> import gpugrad as gg
+    >>> st = gg.train.TrainState(gg.nn.Linear(1, 1), None, gg.train.History())
+    >>> st.stop
+    False
+    """
 
     def __init__(self, model, optimizer, history):
         self.model, self.optimizer, self.history = model, optimizer, history
@@ -63,7 +91,24 @@ class TrainState:
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` (an epoch column, e.g. ``val_loss``) has not improved by ``min_delta`` for
-    ``patience`` epochs."""
+    ``patience`` epochs.
+
+    Args:
+        monitor: the epoch column to watch.
+        patience: epochs without improvement before stopping.
+        min_delta: the smallest change that counts as an improvement.
+        mode: ``"min"`` (lower is better) or ``"max"``.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.data import DataLoader, TensorDataset, xor
+    >>> X, y = xor(64, seed=0)
+    >>> model = gg.nn.MLP([2, 4, 2])
+    >>> stop = gg.train.EarlyStopping(monitor="train_loss", patience=1, min_delta=10.0)   # nothing improves by 10
+    >>> h = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+    ...                  DataLoader(TensorDataset(X, y), batch_size=32), epochs=20, callbacks=[stop], progress=False)
+    >>> len(h)
+    2
+    """
 
     def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="min"):
         if mode not in ("min", "max"):
@@ -109,7 +154,20 @@ def l2_norm(a):
 
 def grad_norm(params):
     """sqrt(sum over parameters of ||grad||^2), as a device scalar (no host sync); None without grads. A
-    flat optimizer buffer holding all its parameters' gradients is reduced once, not once per parameter."""
+    flat optimizer buffer holding all its parameters' gradients is reduced once, not once per parameter.
+
+    Args:
+        params: an iterable of parameters.
+
+    Returns:
+        A 0-d tensor on the gradients' device, or None when no parameter has a gradient.
+
+    >>> import gpugrad as gg
+    >>> w = gg.tensor([3.0, 4.0], requires_grad=True)
+    >>> (w * 1.0).sum().backward()
+    >>> round(gg.train.grad_norm([w]).item(), 4)
+    1.4142
+    """
     norms = [l2_norm(a) for a in _grad_arrays(params)[1]]
     if not norms:
         return None
@@ -140,7 +198,23 @@ def _loss_scale(loss_fn, n):
 def evaluate(model, loss_fn, loader, metrics=(), device=None) -> dict:
     """Average loss per sample and metrics of ``model`` over ``loader``, in eval mode without a graph.
 
-    Returns ``{"loss": ..., "<metric>": ...}`` (Python floats, pulled to the host once)."""
+    Returns ``{"loss": ..., "<metric>": ...}`` (Python floats, pulled to the host once).
+
+    Args:
+        model: the network (put in eval mode, restored after).
+        loss_fn: ``loss_fn(output, target)``.
+        loader: the batches.
+        metrics: names or Metric objects.
+        device: where to run (default: the model's device).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.data import DataLoader, TensorDataset, xor
+    >>> X, y = xor(64, seed=0)
+    >>> loader = DataLoader(TensorDataset(X, y), batch_size=32)
+    >>> res = gg.train.evaluate(gg.nn.MLP([2, 8, 2]), gg.nn.CrossEntropyLoss(), loader, metrics=["accuracy"])
+    >>> sorted(res)
+    ['accuracy', 'loss']
+    """
     ms = [get_metric(m) for m in metrics]
     for m in ms:
         m.reset()
@@ -230,6 +304,22 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
         progress: show a tqdm bar with the epoch, loss, validation metric and throughput.
         track_grad_norm: record the global gradient norm of every step (a device scalar each).
         max_grad_norm: clip the global gradient norm to this value before each step.
+        history: a :class:`History` to append to (resuming); default a new one.
+        desc: the progress bar's label.
+
+    Returns:
+        The :class:`History`: one row per epoch (``train_loss``, metrics, ``val_*``, ``lr``, ``grad_norm``,
+        ``time``) and per-step columns.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.data import DataLoader, TensorDataset, xor
+    >>> X, y = xor(128, seed=0)
+    >>> _ = gg.manual_seed(0)
+    >>> model = gg.nn.MLP([2, 16, 2], activation="tanh")
+    >>> hist = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.Adam(model.parameters(), lr=0.05),
+    ...                     DataLoader(TensorDataset(X, y), batch_size=32), epochs=3, progress=False)
+    >>> len(hist), hist["train_loss"][-1] < hist["train_loss"][0]
+    (3, True)
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")

@@ -33,11 +33,46 @@ __all__ = ["lr_find", "LRFinderResult", "snapshot", "restore"]
 
 
 def snapshot(model) -> dict:
-    """A copy of the model's parameters and buffers (name -> array), to restore later."""
+    """A copy of the model's parameters and buffers (name -> array), to restore later.
+
+    Args:
+        model: a Module.
+
+    Returns:
+        A dict name -> array copy.
+
+    >>> import gpugrad as gg
+    >>> net = gg.nn.Linear(2, 1)
+    >>> snap = gg.train.snapshot(net)
+    >>> with gg.no_grad():
+    ...     _ = net.weight.zero_()
+    >>> gg.train.restore(net, snap)
+    >>> net.weight.abs().sum().item() > 0
+    True
+    """
     return {k: v._data.copy() for k, v in model.state_dict().items()}
 
 
 def restore(model, snap) -> None:
+    """Put back the parameters and buffers saved by :func:`snapshot` (into the same arrays, so optimizers' flat
+    buffers stay valid).
+
+    Args:
+        model: the Module to overwrite, in place.
+        snap: what :func:`snapshot` returned.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> net = gg.nn.Linear(2, 1)
+    >>> snap, before = gg.train.snapshot(net), net.weight.tolist()
+    >>> with gg.no_grad():
+    ...     _ = net.weight.fill_(3.0)
+    >>> gg.train.restore(net, snap)
+    >>> net.weight.tolist() == before
+    True
+    """
     own = model.state_dict(keep_vars=True)
     for k, arr in snap.items():
         own[k]._data[...] = arr
@@ -46,6 +81,18 @@ def restore(model, snap) -> None:
 
 @dataclass
 class LRFinderResult:
+    """LRFinderResult(lrs: 'list', losses: 'list', smoothed: 'list', suggestion: 'float', min_loss_lr: 'float', steepest_lr: 'float', diverged: 'bool' = False, notes: 'list' = <factory>)
+
+    What :func:`lr_find` returns: the learning rates tried, the raw and smoothed losses, the suggested rate
+    (a decade below the smoothed minimum), the rate of the lowest loss and of the steepest descent, whether the
+    sweep stopped on divergence, and notes. ``plot(path)`` draws it.
+
+    >>> from gpugrad.train import LRFinderResult
+    >>> r = LRFinderResult([1e-3, 1e-2], [1.0, 0.5], [1.0, 0.6], suggestion=1e-3, min_loss_lr=1e-2, steepest_lr=1e-2)
+    >>> r.suggestion
+    0.001
+    """
+
     lrs: list
     losses: list
     smoothed: list
@@ -97,7 +144,34 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr=1e-6, end_lr=10.0, num_i
             diverge=4.0, check_every=10, device=None) -> LRFinderResult:
     """Run the range test. The sweep stops once the loss, as a bias-corrected exponential average with
     factor ``beta``, exceeds ``diverge`` x its minimum. Losses are pulled to the host every ``check_every``
-    steps only."""
+    steps only.
+
+    Args:
+        model: the network (its parameters and buffers are restored afterwards).
+        loss_fn: ``loss_fn(output, target)``.
+        optimizer: its optimizer (state and learning rates restored afterwards).
+        loader: the training batches (cycled if shorter than ``num_iter``).
+        start_lr: the first learning rate.
+        end_lr: the last.
+        num_iter: the number of steps (learning rates on a log grid).
+        beta: the smoothing factor.
+        diverge: stop when the smoothed loss exceeds this multiple of its minimum.
+        check_every: steps between host reads of the loss.
+        device: move the model there first.
+
+    Returns:
+        An :class:`LRFinderResult` (``lrs``, ``losses``, ``smoothed``, ``suggestion``, ...).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.data import DataLoader, TensorDataset, xor
+    >>> X, y = xor(64, seed=0)
+    >>> loader = DataLoader(TensorDataset(X, y), batch_size=32)
+    >>> model = gg.nn.MLP([2, 8, 2])
+    >>> res = gg.train.lr_find(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1), loader,
+    ...                        num_iter=20)
+    >>> len(res.lrs) <= 20 and res.lrs[0] == 1e-6
+    True
+    """
     if not 0 < start_lr < end_lr:
         raise ValueError(f"lr_find: need 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
     if num_iter < 2:

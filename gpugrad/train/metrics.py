@@ -21,7 +21,14 @@ def _arr(t):
 
 class Metric:
     """A running sum over samples, divided by the sample count at the end. Subclasses define
-    ``batch_sum(output, target)``: the metric summed over the batch, as a device array."""
+    ``batch_sum(output, target)``: the metric summed over the batch, as a device array.
+
+    >>> import gpugrad as gg
+    >>> m = gg.train.Accuracy()
+    >>> m.update(gg.tensor([[0.1, 0.9], [0.8, 0.2]]), gg.tensor([1, 1]))
+    >>> m.compute()
+    0.5
+    """
     name = "metric"
     higher_is_better = True
 
@@ -48,7 +55,14 @@ class Metric:
 class Accuracy(Metric):
     """The fraction of samples whose highest-scoring class (argmax over the last axis) is the target (a class
     index, or the most probable class of a row of class probabilities, as cross_entropy accepts); with a
-    single output column, the sign of the logit decides (binary)."""
+    single output column, the sign of the logit decides (binary).
+
+    >>> import gpugrad as gg
+    >>> acc = gg.train.Accuracy()
+    >>> acc.update(gg.tensor([[2.0, 1.0], [0.0, 3.0]]), gg.tensor([0, 1]))
+    >>> acc.compute()
+    1.0
+    """
     name = "accuracy"
 
     def batch_sum(self, output, target):
@@ -62,6 +76,15 @@ class Accuracy(Metric):
 
 
 class MeanSquaredError(Metric):
+    """The mean of (output - target)^2 over all elements of all batches.
+
+    >>> import gpugrad as gg
+    >>> m = gg.train.MeanSquaredError()
+    >>> m.update(gg.tensor([1.0, 2.0]), gg.tensor([0.0, 0.0]))
+    >>> m.compute()
+    2.5
+    """
+
     name = "mse"
     higher_is_better = False
 
@@ -71,6 +94,15 @@ class MeanSquaredError(Metric):
 
 
 class MeanAbsoluteError(Metric):
+    """The mean of |output - target| over all elements of all batches.
+
+    >>> import gpugrad as gg
+    >>> m = gg.train.MeanAbsoluteError()
+    >>> m.update(gg.tensor([1.0, -3.0]), gg.tensor([0.0, 0.0]))
+    >>> m.compute()
+    2.0
+    """
+
     name = "mae"
     higher_is_better = False
 
@@ -83,7 +115,18 @@ _BY_NAME = {"accuracy": Accuracy, "acc": Accuracy, "mse": MeanSquaredError, "mae
 
 
 def get_metric(m) -> Metric:
-    """A Metric from an instance, a Metric class or a name (``accuracy``, ``mse``, ``mae``)."""
+    """A Metric from an instance, a Metric class or a name (``accuracy``, ``mse``, ``mae``).
+
+    Args:
+        m: a Metric instance, a Metric subclass or a name.
+
+    Returns:
+        A fresh Metric (or ``m`` itself if it is an instance).
+
+    >>> import gpugrad as gg
+    >>> type(gg.train.get_metric("mse")).__name__
+    'MeanSquaredError'
+    """
     if isinstance(m, Metric):
         return m
     if isinstance(m, type) and issubclass(m, Metric):

@@ -38,7 +38,25 @@ def _finite_positive(xs, ys):
 def plot_convergence(histories, path, log_epochs=False, title=None, keys=("train_loss", "val_loss")):
     """Average loss per sample against epochs, train (solid) and validation (dashed), for one
     :class:`History` or a dict ``label -> History`` (an optimizer comparison on one figure). Left panel:
-    linear axes; right panel: log-scaled loss (and log-scaled epochs when ``log_epochs``)."""
+    linear axes; right panel: log-scaled loss (and log-scaled epochs when ``log_epochs``).
+
+    Args:
+        histories: a History or a dict label -> History.
+        path: the PNG to write.
+        log_epochs: log-scale the epochs on the right panel.
+        title: the figure's title.
+        keys: the epoch columns to draw.
+
+    Returns:
+        ``path``.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "fig.png")
+    >>> import gpugrad as gg
+    >>> h = gg.train.History(); h.log_epoch(epoch=1, train_loss=1.0); h.log_epoch(epoch=2, train_loss=0.5)
+    >>> os.path.getsize(gg.train.plot_convergence(h, path)) > 0
+    True
+    """
     if not isinstance(histories, dict):
         histories = {"": histories}
     fig, (lin, log) = new_figure(2)
@@ -69,7 +87,22 @@ def plot_convergence(histories, path, log_epochs=False, title=None, keys=("train
 
 
 def plot_lr_find(result, path):
-    """Loss (raw and smoothed) against the learning rate on a log axis, with the suggested value marked."""
+    """Loss (raw and smoothed) against the learning rate on a log axis, with the suggested value marked.
+
+    Args:
+        result: an LRFinderResult.
+        path: the PNG to write.
+
+    Returns:
+        ``path``.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "fig.png")
+    >>> from gpugrad.train import LRFinderResult, plot_lr_find
+    >>> r = LRFinderResult([1e-3, 1e-2, 1e-1], [1.0, 0.5, 2.0], [1.0, 0.6, 1.5], 1e-3, 1e-2, 1e-2)
+    >>> os.path.getsize(plot_lr_find(r, path)) > 0
+    True
+    """
     fig, (ax,) = new_figure(1, width=6)
     ax.plot(result.lrs, result.losses, color="0.7", lw=0.8, label="batch loss")
     ax.plot(result.lrs, result.smoothed, color="C0", label="smoothed")
@@ -91,7 +124,23 @@ def plot_lr_find(result, path):
 
 
 def plot_interpolation(result, path, title=None):
-    """Loss along theta(alpha) = (1 - alpha) theta_0 + alpha theta_1 (Goodfellow et al. 2014)."""
+    """Loss along theta(alpha) = (1 - alpha) theta_0 + alpha theta_1 (Goodfellow et al. 2014).
+
+    Args:
+        result: an InterpolationResult.
+        path: the PNG to write.
+        title: the figure's title.
+
+    Returns:
+        ``path``.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "fig.png")
+    >>> from gpugrad.train import InterpolationResult, plot_interpolation
+    >>> r = InterpolationResult([0.0, 0.5, 1.0], {"train": [2.0, 1.0, 0.5]})
+    >>> os.path.getsize(plot_interpolation(r, path)) > 0
+    True
+    """
     fig, axes = new_figure(2 if result.metrics else 1)
     ax = axes[0]
     for label, ys in result.losses.items():
@@ -123,7 +172,27 @@ def _depth_colors(n):
 
 def plot_gradient_health(health, path, title=None):
     """Per-layer weight-gradient norm per step (log scale), activation RMS per epoch and the dead ReLU
-    fraction, each layer coloured by its depth."""
+    fraction, each layer coloured by its depth.
+
+    Args:
+        health: a GradientHealth that has watched a training run.
+        path: the PNG to write.
+        title: the figure's title.
+
+    Returns:
+        ``path``.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "fig.png")
+    >>> import gpugrad as gg
+    >>> from gpugrad.data import DataLoader, TensorDataset, xor
+    >>> X, y = xor(64, seed=0)
+    >>> model, health = gg.nn.MLP([2, 8, 8, 2]), gg.train.GradientHealth()
+    >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+    ...                  DataLoader(TensorDataset(X, y), batch_size=32), epochs=2, callbacks=[health], progress=False)
+    >>> os.path.getsize(gg.train.plot_gradient_health(health, path)) > 0
+    True
+    """
     from matplotlib.ticker import MaxNLocator
     fig, (g, a, d) = new_figure(3, width=4.6)
     for name, color in zip(health.weights, _depth_colors(len(health.weights))):
