@@ -55,11 +55,33 @@ cuda = _Cuda()
 
 def set_float32_matmul_precision(precision: str) -> None:
     """PyTorch's spelling of the same switch: ``'highest'`` (full float32, TF32 off) or ``'high'`` /
-    ``'medium'`` (TF32 allowed)."""
+    ``'medium'`` (TF32 allowed).
+
+    Args:
+        precision: ``'highest'``, ``'high'`` or ``'medium'``.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> gg.backends.set_float32_matmul_precision("high")
+    >>> gg.backends.cuda.matmul.allow_tf32
+    True
+    >>> gg.backends.set_float32_matmul_precision("highest")
+    """
     if precision not in ("highest", "high", "medium"):
         raise ValueError(f"set_float32_matmul_precision: expected 'highest', 'high' or 'medium', got {precision!r}")
     _state.set_matmul_tf32(precision != "highest")
 
 
 def get_float32_matmul_precision() -> str:
+    """The current setting of :func:`set_float32_matmul_precision`.
+
+    Returns:
+        ``'high'`` when TF32 matmuls are allowed, else ``'highest'``.
+
+    >>> import gpugrad as gg
+    >>> gg.backends.get_float32_matmul_precision()
+    'highest'
+    """
     return "high" if _state.matmul_tf32() else "highest"

@@ -24,11 +24,29 @@ __all__ = ["is_available", "device_count", "current_device", "set_device", "devi
 
 
 def is_available() -> bool:
-    """True when CuPy imports and a CUDA device answers."""
+    """True when CuPy imports and a CUDA device answers.
+
+    Returns:
+        A bool.
+
+    >>> import gpugrad as gg
+    >>> device = "cuda" if gg.cuda.is_available() else "cpu"
+    >>> gg.zeros(2, device=device).device.type == device
+    True
+    """
     return cupy_or_none() is not None
 
 
 def device_count() -> int:
+    """The number of visible CUDA devices.
+
+    Returns:
+        The number of CUDA devices that answer (0 without CuPy or a GPU).
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.device_count() >= (1 if gg.cuda.is_available() else 0)
+    True
+    """
     cp = cupy_or_none()
     return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
 
@@ -59,20 +77,47 @@ def _index(op, dev) -> int:
 
 
 def current_device() -> int:
-    """The ordinal of the current CUDA device (where ``'cuda'`` without an index points)."""
+    """The ordinal of the current CUDA device (where ``'cuda'`` without an index points).
+
+    Returns:
+        An int (an error without CUDA).
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.current_device() if gg.cuda.is_available() else 0
+    0
+    """
     return _cupy("current_device").cuda.runtime.getDevice()
 
 
 def set_device(dev) -> None:
-    """Make ``dev`` the current CUDA device for this thread."""
+    """Make ``dev`` the current CUDA device for this thread.
+
+    Args:
+        dev: an index, ``'cuda:N'`` or a Device.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> if gg.cuda.is_available():
+    ...     gg.cuda.set_device(0)
+    """
     _cupy("set_device").cuda.runtime.setDevice(_index("set_device", dev))
 
 
 class device:
     """Context manager that makes a CUDA device current inside its block (as ``torch.cuda.device``)::
 
-        with gpugrad.cuda.device(1):
-            x = gpugrad.zeros(3, device="cuda")   # on cuda:1
+    with gpugrad.cuda.device(1):
+        x = gpugrad.zeros(3, device="cuda")   # on cuda:1
+
+    Args:
+        dev: an index, ``'cuda:N'`` or a Device (None: no change).
+
+    >>> import gpugrad as gg
+    >>> if gg.cuda.is_available():
+    ...     with gg.cuda.device(0):
+    ...         x = gg.zeros(3, device="cuda")
     """
 
     def __init__(self, dev):
@@ -89,20 +134,54 @@ class device:
 
 
 def synchronize(dev=None) -> None:
-    """Wait until every kernel queued on ``dev`` (default: the current device) has finished."""
+    """Wait until every kernel queued on ``dev`` (default: the current device) has finished.
+
+    Args:
+        dev: the device (default: the current one).
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> if gg.cuda.is_available():
+    ...     gg.cuda.synchronize()
+    """
     cp = cupy_or_none()
     if cp is not None:
         cp.cuda.Device(_index("synchronize", dev)).synchronize()
 
 
 def get_device_name(dev=None) -> str:
+    """The name of a CUDA device.
+
+    Args:
+        dev: the device (default: the current one).
+
+    Returns:
+        The device's name, e.g. ``'NVIDIA H100 80GB HBM3'``.
+
+    >>> import gpugrad as gg
+    >>> isinstance(gg.cuda.get_device_name(), str) if gg.cuda.is_available() else True
+    True
+    """
     props = _cupy("get_device_name").cuda.runtime.getDeviceProperties(_index("get_device_name", dev))
     name = props["name"]
     return name.decode() if isinstance(name, bytes) else name
 
 
 def get_device_capability(dev=None) -> tuple[int, int]:
-    """(major, minor) compute capability, e.g. (9, 0) for an H100."""
+    """(major, minor) compute capability, e.g. (9, 0) for an H100.
+
+    Args:
+        dev: the device (default: the current one).
+
+    Returns:
+        A tuple ``(major, minor)``.
+
+    >>> import gpugrad as gg
+    >>> len(gg.cuda.get_device_capability()) if gg.cuda.is_available() else 2
+    2
+    """
     cc = _cupy("get_device_capability").cuda.Device(_index("get_device_capability", dev)).compute_capability
     return int(cc[:-1]), int(cc[-1])
 
@@ -119,19 +198,52 @@ def _pool_bytes(dev, what):
 
 def memory_allocated(dev=None) -> int:
     """Bytes of device memory held by live arrays (CuPy's pool ``used_bytes``; blocks are rounded up to 512
-    bytes)."""
+    bytes).
+
+    Args:
+        dev: the device (default: the current one).
+
+    Returns:
+        An int (0 without CUDA).
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.memory_allocated() >= 0
+    True
+    """
     return _pool_bytes(dev, "memory_allocated")
 
 
 def memory_reserved(dev=None) -> int:
-    """Bytes the pool holds from the driver, in use or cached for reuse (``total_bytes``)."""
+    """Bytes the pool holds from the driver, in use or cached for reuse (``total_bytes``).
+
+    Args:
+        dev: the device (default: the current one).
+
+    Returns:
+        An int (0 without CUDA).
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.memory_reserved() >= gg.cuda.memory_allocated()
+    True
+    """
     return _pool_bytes(dev, "memory_reserved")
 
 
 def max_memory_allocated(dev=None) -> int:
     """The high-water mark of :func:`memory_allocated` since CUDA was first used or the last
     :func:`reset_peak_memory_stats`. Counted by a CuPy memory hook on the thread that first probed CUDA
-    (see :mod:`gpugrad.backend.cuda_state`); allocations of other threads are not seen."""
+    (see :mod:`gpugrad.backend.cuda_state`); allocations of other threads are not seen.
+
+    Args:
+        dev: the device (default: the current one).
+
+    Returns:
+        An int (0 without CUDA).
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.max_memory_allocated() >= gg.cuda.memory_allocated()
+    True
+    """
     hook = _state.peak_hook() if cupy_or_none() is not None else None
     if hook is None:
         return 0
@@ -139,7 +251,19 @@ def max_memory_allocated(dev=None) -> int:
 
 
 def reset_peak_memory_stats(dev=None) -> None:
-    """Start a new high-water mark for :func:`max_memory_allocated` from the bytes in use now."""
+    """Start a new high-water mark for :func:`max_memory_allocated` from the bytes in use now.
+
+    Args:
+        dev: the device (default: the current one).
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.reset_peak_memory_stats()
+    >>> gg.cuda.max_memory_allocated() == gg.cuda.memory_allocated()
+    True
+    """
     hook = _state.peak_hook() if cupy_or_none() is not None else None
     if hook is not None:
         i = _index("reset_peak_memory_stats", dev)
@@ -147,7 +271,14 @@ def reset_peak_memory_stats(dev=None) -> None:
 
 
 def empty_cache() -> None:
-    """Give the pool's cached, unused blocks (device and pinned host memory) back to the driver."""
+    """Give the pool's cached, unused blocks (device and pinned host memory) back to the driver.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.empty_cache()          # a no-op without CUDA
+    """
     cp = cupy_or_none()
     if cp is None:
         return

@@ -44,7 +44,17 @@ _OUR_KEYS = ("gpugrad.structure", "gpugrad.crc32", "gpugrad.header_crc32")
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file is truncated, corrupted or not a safetensors file; the message says which and where."""
+    """A checkpoint file is truncated, corrupted or not a safetensors file; the message says which and where.
+
+    >>> import os, tempfile, gpugrad as gg
+    >>> path = os.path.join(tempfile.mkdtemp(), "bad.safetensors")
+    >>> _ = open(path, "wb").write(b"not a checkpoint")
+    >>> try:
+    ...     gg.load(path)
+    ... except gg.serialization.CheckpointError:
+    ...     print("refused")
+    refused
+    """
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -39,7 +39,24 @@ def _as_grad_array(t, g, create_graph):
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (PyTorch semantics)."""
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (PyTorch semantics).
+
+    Args:
+        tensors: the output tensor(s) to differentiate.
+        grad_tensors: the gradient of each output (None: ones, for scalar outputs).
+        retain_graph: keep the graph for another backward (default: ``create_graph``).
+        create_graph: record the backward pass, for higher-order derivatives.
+        inputs: accumulate only into these tensors' ``.grad``.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> x = gg.tensor([1.0, 2.0], requires_grad=True)
+    >>> gg.autograd.backward([(x * x).sum()])
+    >>> x.grad.tolist()
+    [2.0, 4.0]
+    """
     if isinstance(tensors, Tensor):
         tensors = [tensors]
         grad_tensors = [grad_tensors]
@@ -64,7 +81,26 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
-    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad)."""
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad).
+
+    Args:
+        outputs: the output tensor(s).
+        inputs: the tensor(s) to differentiate with respect to.
+        grad_outputs: the gradient of each output (None: ones, for scalar outputs).
+        retain_graph: keep the graph (default: ``create_graph``).
+        create_graph: record the backward pass, so the result can be differentiated again.
+        allow_unused: return None for an input the outputs do not depend on (else an error).
+
+    Returns:
+        A tuple with one gradient (or None) per input.
+
+    >>> import gpugrad as gg
+    >>> x = gg.tensor(3.0, requires_grad=True)
+    >>> (g,) = gg.autograd.grad(x ** 3, x, create_graph=True)
+    >>> (h,) = gg.autograd.grad(g, x)
+    >>> g.item(), h.item()
+    (27.0, 18.0)
+    """
     from .engine import run_backward
     single_out = isinstance(outputs, Tensor)
     outputs = [outputs] if single_out else list(outputs)

@@ -27,10 +27,25 @@ from .function import _attach_tangent
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
 
 UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
+UnpackedDualTensor.__doc__ = """What :func:`unpack_dual` returns: a named tuple ``(primal, tangent)``.
+
+>>> import gpugrad as gg
+>>> import gpugrad.autograd.forward_ad as fwAD
+>>> fwAD.unpack_dual(gg.tensor(1.0)).tangent is None
+True
+"""
 
 
 def enter_dual_level():
-    """Start the forward-AD level (prefer ``with dual_level():``). Returns its number, 0."""
+    """Start the forward-AD level (prefer ``with dual_level():``). Returns its number, 0.
+
+    Returns:
+        The level's number (0).
+
+    >>> import gpugrad.autograd.forward_ad as fwAD
+    >>> level = fwAD.enter_dual_level()
+    >>> fwAD.exit_dual_level(level=level)
+    """
     if _function._fw_level:
         raise RuntimeError("forward_ad: nested dual levels are not supported; leave the current dual_level "
                            "before entering another")
@@ -40,7 +55,17 @@ def enter_dual_level():
 
 
 def exit_dual_level(*, level=None):
-    """Leave the forward-AD level: every tangent made inside it is dropped."""
+    """Leave the forward-AD level: every tangent made inside it is dropped.
+
+    Args:
+        level: the level to leave (default: the current one).
+
+    Returns:
+        None.
+
+    >>> import gpugrad.autograd.forward_ad as fwAD
+    >>> fwAD.exit_dual_level(level=fwAD.enter_dual_level())
+    """
     if not _function._fw_level:
         raise RuntimeError("forward_ad: exit_dual_level called with no dual level active")
     for ref in _function._fw_duals:
@@ -52,7 +77,15 @@ def exit_dual_level(*, level=None):
 
 
 class dual_level:
-    """Context manager for a forward-AD level: ``with dual_level(): ...``."""
+    """Context manager for a forward-AD level: ``with dual_level(): ...``.
+
+    >>> import gpugrad as gg
+    >>> import gpugrad.autograd.forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     x = fwAD.make_dual(gg.tensor(3.0), gg.tensor(1.0))
+    ...     print(fwAD.unpack_dual(x ** 2).tangent.item())
+    6.0
+    """
 
     def __enter__(self):
         return enter_dual_level()
@@ -70,7 +103,23 @@ def _check_active(op):
 def make_dual(tensor, tangent, *, level=None):
     """A view of ``tensor`` that carries ``tangent`` (same shape, a floating dtype, same device).
 
-    The result is still differentiable in reverse mode with respect to ``tensor``."""
+    The result is still differentiable in reverse mode with respect to ``tensor``.
+
+    Args:
+        tensor: the primal value.
+        tangent: its tangent (the direction of the derivative).
+        level: the forward-AD level (default: the current one).
+
+    Returns:
+        A Tensor carrying the tangent.
+
+    >>> import gpugrad as gg
+    >>> import gpugrad.autograd.forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     y = fwAD.make_dual(gg.tensor([0.0, 1.0]), gg.ones(2)).exp()
+    ...     print(fwAD.unpack_dual(y).tangent.tolist()[0])
+    1.0
+    """
     _check_active("make_dual")
     if not isinstance(tensor, Tensor) or not isinstance(tangent, Tensor):
         raise TypeError(f"make_dual: expected two Tensors, got {type(tensor).__name__} and "
@@ -95,7 +144,19 @@ def make_dual(tensor, tangent, *, level=None):
 
 
 def unpack_dual(tensor, *, level=None):
-    """``(primal, tangent)``: a view of ``tensor`` without tangent, and the tangent as a Tensor (or None)."""
+    """``(primal, tangent)``: a view of ``tensor`` without tangent, and the tangent as a Tensor (or None).
+
+    Args:
+        tensor: a tensor (dual or not).
+        level: the forward-AD level (default: the current one).
+
+    >>> import gpugrad as gg
+    >>> import gpugrad.autograd.forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     p, t = fwAD.unpack_dual(fwAD.make_dual(gg.tensor(2.0), gg.tensor(5.0)) * 3)
+    >>> p.item(), t.item()
+    (6.0, 15.0)
+    """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"unpack_dual: expected a Tensor, got {type(tensor).__name__}")
     t = tensor._fw_tangent

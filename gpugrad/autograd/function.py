@@ -31,6 +31,25 @@ _wref = weakref.ref
 
 
 class Function:
+    """One recorded op: subclass it with ``forward`` (on raw arrays of ``self.xp``, NumPy or CuPy, saving what
+    backward needs with ``save_for_backward``) and ``backward`` (one gradient per positional input, or None),
+    then call ``MyOp.apply(*tensors)``. The instance is the tape's node (``grad_fn``). See the module
+    :mod:`gpugrad.autograd.function` for the details.
+
+    >>> import gpugrad as gg
+    >>> class Cube(gg.autograd.Function):
+    ...     def forward(self, x):
+    ...         self.save_for_backward(x)
+    ...         return x ** 3
+    ...     def backward(self, g):
+    ...         (x,) = self.saved
+    ...         return 3 * x ** 2 * g
+    >>> x = gg.tensor(2.0, requires_grad=True)
+    >>> Cube.apply(x).backward()
+    >>> x.grad
+    tensor(12.)
+    """
+
     __slots__ = ("xp", "next", "saved", "needs_input_grad", "_sources", "_versions", "_freed", "_retained",
                  "_hooks", "_to_save", "__dict__", "__weakref__")
 

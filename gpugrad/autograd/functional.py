@@ -110,7 +110,21 @@ def _pack(is_tuple, ts):
 
 # -- products ------------------------------------------------------------------------------------------------
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
-    """``(func(inputs), v^T J)``: the vector-Jacobian product, one reverse pass."""
+    """``(func(inputs), v^T J)``: the vector-Jacobian product, one reverse pass.
+
+    Args:
+        func: a function of the input tensor(s) returning a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of them.
+        v: the vector(s) v, shaped like the outputs (None for a scalar output).
+        create_graph: make the result differentiable.
+        strict: raise if an output does not depend on an input (else zeros).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.autograd.functional import vjp
+    >>> out, g = vjp(lambda x: (x ** 2).sum(), gg.tensor([1.0, 2.0]))
+    >>> out.item(), g.tolist()
+    (5.0, [2.0, 4.0])
+    """
     in_tuple, xs = _prepare_inputs("vjp", inputs, create_graph)
     out_tuple, outs = _outputs("vjp", func, xs)
     vs, _ = _check_v("vjp", v, outs, "output")
@@ -123,7 +137,21 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 
     Without ``create_graph`` this is forward mode: one pass with dual numbers (see ``forward_ad``). With
     ``create_graph`` it is the double-backward trick, which records: u -> J^T u is linear in u, so
-    J v = d<J^T u, v>/du, two reverse passes."""
+    J v = d<J^T u, v>/du, two reverse passes.
+
+    Args:
+        func: a function of the input tensor(s) returning a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of them.
+        v: the tangent vector(s), shaped like the inputs (None for a scalar input).
+        create_graph: make the result differentiable (double-backward).
+        strict: raise if an output does not depend on an input (else zeros).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.autograd.functional import jvp
+    >>> out, jv = jvp(lambda x: x ** 2, gg.tensor([1.0, 2.0]), gg.tensor([1.0, 1.0]))
+    >>> jv.tolist()
+    [2.0, 4.0]
+    """
     in_tuple, xs = _prepare_inputs("jvp", inputs, create_graph)
     vs, _ = _check_v("jvp", v, xs, "input")
     if not create_graph:
@@ -168,7 +196,21 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     tuples when both are).
 
     ``strategy='reverse-mode'`` takes one reverse pass per output element; ``'forward-mode'`` one dual-number
-    pass per input element (cheaper when inputs are fewer than outputs; no ``create_graph``)."""
+    pass per input element (cheaper when inputs are fewer than outputs; no ``create_graph``).
+
+    Args:
+        func: a function of the input tensor(s) returning a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of them.
+        create_graph: make the result differentiable.
+        strict: raise if an output does not depend on an input (else zeros).
+        vectorize: accepted for PyTorch compatibility.
+        strategy: ``"reverse-mode"`` (one backward per output element) or ``"forward-mode"`` (one forward pass per input element).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.autograd.functional import jacobian
+    >>> jacobian(lambda x: x ** 2, gg.tensor([1.0, 2.0])).tolist()
+    [[2.0, 0.0], [0.0, 4.0]]
+    """
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
     if strategy == "forward-mode" and create_graph:
@@ -252,7 +294,21 @@ def _scalar_output(op, func):
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a scalar ``func``: the Jacobian of its gradient. ``H[i][j]`` has shape
-    ``in_i.shape + in_j.shape`` (a Tensor for a single input)."""
+    ``in_i.shape + in_j.shape`` (a Tensor for a single input).
+
+    Args:
+        func: a function of the input tensor(s) returning a scalar tensor.
+        inputs: a tensor or a tuple of them.
+        create_graph: make the result differentiable.
+        strict: raise if an output does not depend on an input (else zeros).
+        vectorize: accepted for PyTorch compatibility.
+        outer_jacobian_strategy: the strategy of the outer Jacobian (see :func:`jacobian`).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.autograd.functional import hessian
+    >>> hessian(lambda x: (x ** 3).sum(), gg.tensor([1.0, 2.0])).tolist()
+    [[6.0, 0.0], [0.0, 12.0]]
+    """
     if outer_jacobian_strategy != "reverse-mode":
         raise NotImplementedError("hessian: only outer_jacobian_strategy='reverse-mode' is supported (forward "
                                   "over reverse would need tangents on the values a graph-mode backward saves)")
@@ -268,7 +324,21 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
-    """``(func(inputs), v^T H)`` for a scalar ``func``: a double backward (two reverse passes)."""
+    """``(func(inputs), v^T H)`` for a scalar ``func``: a double backward (two reverse passes).
+
+    Args:
+        func: a function of the input tensor(s) returning a scalar tensor.
+        inputs: a tensor or a tuple of them.
+        v: the vector(s), shaped like the inputs.
+        create_graph: make the result differentiable.
+        strict: raise if an output does not depend on an input (else zeros).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.autograd.functional import vhp
+    >>> _, r = vhp(lambda x: (x ** 3).sum(), gg.tensor([1.0, 2.0]), gg.tensor([1.0, 1.0]))
+    >>> r.tolist()
+    [6.0, 12.0]
+    """
     f = _scalar_output("vhp", func)
     in_tuple, xs = _prepare_inputs("vhp", inputs, create_graph)
     vs, _ = _check_v("vhp", v, xs, "input")
@@ -289,6 +359,20 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
     For the twice continuously differentiable functions this serves, H is symmetric, so H v = (v^T H)^T and
     one double backward (as :func:`vhp`) suffices; PyTorch's version spends a third reverse pass (the
-    double-backward trick) to get H v without assuming symmetry."""
+    double-backward trick) to get H v without assuming symmetry.
+
+    Args:
+        func: a function of the input tensor(s) returning a scalar tensor.
+        inputs: a tensor or a tuple of them.
+        v: the vector(s), shaped like the inputs.
+        create_graph: make the result differentiable.
+        strict: raise if an output does not depend on an input (else zeros).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.autograd.functional import hvp
+    >>> _, r = hvp(lambda x: (x ** 3).sum(), gg.tensor([1.0, 2.0]), gg.tensor([1.0, 0.0]))
+    >>> r.tolist()
+    [6.0, 0.0]
+    """
     out, h = vhp(func, inputs, v, create_graph, strict)
     return out, h

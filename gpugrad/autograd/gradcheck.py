@@ -8,7 +8,21 @@ from .grad_mode import no_grad
 
 
 class GradcheckError(AssertionError):
-    """Analytic and numerical gradients disagree; the message names the worst element."""
+    """Analytic and numerical gradients disagree; the message names the worst element.
+
+    >>> import gpugrad as gg
+    >>> x = gg.randn(2, dtype=gg.float64, requires_grad=True)
+    >>> def halved(t):
+    ...     y = t * t
+    ...     if y.requires_grad:
+    ...         y.register_hook(lambda g: g * 0.5)
+    ...     return y.sum()
+    >>> try:
+    ...     gg.autograd.gradcheck(halved, (x,))
+    ... except gg.autograd.GradcheckError as e:
+    ...     print(str(e).split(" with ")[0])
+    gradcheck: Jacobian mismatch for output 0
+    """
 
 
 def _outputs(fn, inputs):
@@ -117,6 +131,16 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     input, the output and the element where the two disagree most. ``check_forward_ad=True`` also checks
     the forward-mode Jacobian (dual numbers, one ``jvp`` pass per input element), as PyTorch's flag does.
 
+    Args:
+        fn: a function of the inputs returning a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of them (float64 where they require grad).
+        eps: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: relative tolerance.
+        raise_exception: raise on failure (False: return False).
+        check_forward_ad: also check forward mode.
+        check_backward_ad: check reverse mode.
+
     >>> import gpugrad as gg
     >>> x = gg.randn(3, dtype=gg.float64, requires_grad=True)
     >>> gg.autograd.gradcheck(lambda t: (t * t.sin()).sum(), (x,), check_forward_ad=True)
@@ -139,9 +163,26 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     requires grad) default to fixed random float64 tensors that require grad, so the check also covers
     the derivative with respect to v.
 
+    Args:
+        fn: a function of the inputs returning a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of them (float64).
+        grad_outputs: the vectors v (default: fixed random ones).
+        eps: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: relative tolerance.
+        raise_exception: raise on failure (False: return False).
+
+    Returns:
+        True, or raises :class:`GradcheckError`.
+
     >>> import gpugrad as gg
     >>> x = gg.randn(3, dtype=gg.float64, requires_grad=True)
     >>> gg.autograd.gradgradcheck(lambda t: t.sin() * t, (x,))
+    True
+
+    >>> import gpugrad as gg
+    >>> x = gg.randn(3, dtype=gg.float64, requires_grad=True)
+    >>> gg.autograd.gradgradcheck(lambda t: (t ** 3).sum(), (x,))
     True
     """
     from . import grad

@@ -21,7 +21,20 @@ __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "as_generator"]
 
 
 class Dataset:
-    """A map-style dataset: ``len(ds)`` samples, ``ds[i]`` the i-th (usually a tuple ``(x, y)``)."""
+    """A map-style dataset: ``len(ds)`` samples, ``ds[i]`` the i-th (usually a tuple ``(x, y)``).
+
+    Subclass it and define ``__len__`` and ``__getitem__``.
+
+    >>> import gpugrad as gg
+    >>> class Squares(gg.data.Dataset):
+    ...     def __len__(self):
+    ...         return 4
+    ...     def __getitem__(self, i):
+    ...         return gg.tensor([float(i)]), gg.tensor([float(i * i)])
+    >>> xb, yb = next(iter(gg.data.DataLoader(Squares(), batch_size=4)))
+    >>> yb.view(-1).tolist()
+    [0.0, 1.0, 4.0, 9.0]
+    """
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
@@ -34,7 +47,16 @@ class TensorDataset(Dataset):
     """Samples are rows of equally long tensors: ``ds[i] == (t[i] for t in tensors)``.
 
     The DataLoader never calls ``__getitem__`` per sample for this class: it indexes every tensor once per
-    batch with the batch's indices (see :class:`gpugrad.data.DataLoader`)."""
+    batch with the batch's indices (see :class:`gpugrad.data.DataLoader`).
+
+    Args:
+        *tensors: tensors with the same first dimension (the samples).
+
+    >>> import gpugrad as gg
+    >>> ds = gg.data.TensorDataset(gg.arange(6.0).reshape(3, 2), gg.tensor([0, 1, 0]))
+    >>> len(ds), ds[1][0].tolist(), ds[1][1].item()
+    (3, [2.0, 3.0], 1)
+    """
 
     def __init__(self, *tensors):
         if not tensors:
@@ -55,7 +77,18 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices`` (an integer array), in that order."""
+    """The samples of ``dataset`` at ``indices`` (an integer array), in that order.
+
+    Args:
+        dataset: the dataset.
+        indices: the sample indices to keep.
+
+    >>> import gpugrad as gg
+    >>> ds = gg.data.TensorDataset(gg.arange(5.0))
+    >>> sub = gg.data.Subset(ds, [4, 0])
+    >>> len(sub), sub[0][0].item()
+    (2, 4.0)
+    """
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
@@ -80,7 +113,20 @@ class Subset(Dataset):
 
 def as_generator(generator=None, seed=None) -> np.random.Generator:
     """A NumPy generator: the one given, a fresh one from ``seed``, or one drawn from gpugrad's CPU
-    generator (so :func:`gpugrad.manual_seed` makes shuffling reproducible)."""
+    generator (so :func:`gpugrad.manual_seed` makes shuffling reproducible).
+
+    Args:
+        generator: a NumPy Generator, returned as is.
+        seed: a seed for a fresh generator.
+
+    Returns:
+        A ``numpy.random.Generator``.
+
+    >>> import gpugrad as gg
+    >>> g = gg.data.as_generator(seed=0)
+    >>> int(g.integers(10)) == int(gg.data.as_generator(seed=0).integers(10))
+    True
+    """
     if generator is not None and seed is not None:
         raise ValueError("pass either generator= or seed=, not both")
     if isinstance(generator, np.random.Generator):
@@ -97,7 +143,22 @@ def random_split(dataset, lengths, generator=None, seed=None):
     """Split ``dataset`` into non-overlapping random :class:`Subset` s of the given lengths.
 
     ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1 (PyTorch's rule: floor
-    each, then hand the remainder out one by one, round robin)."""
+    each, then hand the remainder out one by one, round robin).
+
+    Args:
+        dataset: the dataset to split.
+        lengths: counts or fractions.
+        generator: a NumPy generator that draws the permutation.
+        seed: or a seed for a fresh one (default: drawn from gpugrad's generator).
+
+    Returns:
+        A list of Subsets.
+
+    >>> import gpugrad as gg
+    >>> train, test = gg.data.random_split(gg.data.TensorDataset(gg.arange(10.0)), [0.8, 0.2], seed=0)
+    >>> len(train), len(test)
+    (8, 2)
+    """
     n = len(dataset)
     lengths = list(lengths)
     if lengths and all(isinstance(x, float) and 0 <= x <= 1 for x in lengths):

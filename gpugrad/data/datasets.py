@@ -32,7 +32,16 @@ def _pair(X, y):
 
 # -- digits --------------------------------------------------------------------------------------------------
 def digits():
-    """scikit-learn's bundled 8x8 handwritten digits: 1797 images, 64 features scaled to [0, 1], 10 classes."""
+    """scikit-learn's bundled 8x8 handwritten digits: 1797 images, 64 features scaled to [0, 1], 10 classes.
+
+    Returns:
+        ``(X, y)``: float32 inputs ``(1797, 64)`` and int64 labels ``(1797,)``. Needs scikit-learn.
+
+    >>> import gpugrad as gg
+    >>> X, y = gg.data.digits()           # doctest: +SKIP
+    >>> X.shape, y.shape                  # doctest: +SKIP
+    ((1797, 64), (1797,))
+    """
     try:
         from sklearn.datasets import load_digits
     except ImportError:
@@ -57,7 +66,20 @@ def _open_maybe_gz(path):
 
 
 def read_idx(path) -> np.ndarray:
-    """Read an IDX file (gzip-compressed or not) into a NumPy array of native byte order."""
+    """Read an IDX file (gzip-compressed or not) into a NumPy array of native byte order.
+
+    Args:
+        path: the file (``.gz`` or plain).
+
+    Returns:
+        The array, with the file's dtype and shape.
+
+    >>> import os, tempfile, numpy as np, gpugrad as gg
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.idx.gz")
+    >>> gg.data.write_idx(path, np.arange(6, dtype=np.uint8).reshape(2, 3))
+    >>> gg.data.read_idx(path).tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
     with _open_maybe_gz(path) as f:
         raw = f.read()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
@@ -77,7 +99,17 @@ def read_idx(path) -> np.ndarray:
 
 
 def write_idx(path, array, compress=None) -> None:
-    """Write ``array`` as an IDX file; gzip-compressed when ``compress`` is true (default: path ends in .gz)."""
+    """Write ``array`` as an IDX file; gzip-compressed when ``compress`` is true (default: path ends in .gz).
+
+    Returns:
+        None.
+
+    >>> import os, tempfile, numpy as np, gpugrad as gg
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels.idx")
+    >>> gg.data.write_idx(path, np.array([7, 2, 1], dtype=np.uint8))
+    >>> gg.data.read_idx(path).tolist()
+    [7, 2, 1]
+    """
     array = np.asarray(array)
     code = _IDX_CODES.get(array.dtype.newbyteorder("="))
     if code is None:
@@ -101,7 +133,17 @@ MNIST_FILES = {
 
 
 def default_cache_dir() -> Path:
-    """``$GPUGRAD_DATA``, else ``$XDG_CACHE_HOME/gpugrad``, else ``~/.cache/gpugrad``."""
+    """``$GPUGRAD_DATA``, else ``$XDG_CACHE_HOME/gpugrad``, else ``~/.cache/gpugrad``.
+
+    Returns:
+        A Path (not created).
+
+    >>> import os, gpugrad as gg
+    >>> os.environ["GPUGRAD_DATA"] = "/tmp/gg-data"
+    >>> str(gg.data.default_cache_dir())
+    '/tmp/gg-data'
+    >>> del os.environ["GPUGRAD_DATA"]
+    """
     if os.environ.get("GPUGRAD_DATA"):
         return Path(os.environ["GPUGRAD_DATA"])
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gpugrad"
@@ -116,7 +158,21 @@ def _sha256(path) -> str:
 
 
 def download(url, dest, sha256, timeout=60.0) -> Path:
-    """Fetch ``url`` to ``dest`` unless a file with the right SHA-256 is there; verify before keeping it."""
+    """Fetch ``url`` to ``dest`` unless a file with the right SHA-256 is there; verify before keeping it.
+
+    Args:
+        url: what to fetch.
+        dest: where to store it.
+        sha256: the expected SHA-256 (hex); a mismatch is an error and the file is not kept.
+        timeout: seconds before the connection gives up.
+
+    Returns:
+        ``dest`` as a Path.
+
+    >>> import gpugrad as gg
+    >>> gg.data.download("https://example.invalid/f.gz", "/tmp/f.gz", "0" * 64)   # doctest: +SKIP
+    PosixPath('/tmp/f.gz')
+    """
     dest = Path(dest)
     if dest.exists() and _sha256(dest) == sha256:
         return dest
@@ -138,7 +194,16 @@ def mnist(root=None, train=True, download_missing=True, files=None, mirrors=MNIS
 
     Looks for the four IDX files in ``root`` (default :func:`default_cache_dir` ``/mnist``); missing ones are
     downloaded from the mirrors when ``download_missing`` and checked against ``files`` (name -> SHA-256,
-    default :data:`MNIST_FILES`). Files already present are read as they are (plain or gzip)."""
+    default :data:`MNIST_FILES`). Files already present are read as they are (plain or gzip).
+
+    Returns:
+        ``(X, y)``: float32 ``(n, 784)`` and int64 labels ``(n,)``.
+
+    >>> import gpugrad as gg
+    >>> X, y = gg.data.mnist(train=False)     # doctest: +SKIP
+    >>> X.shape                               # doctest: +SKIP
+    (10000, 784)
+    """
     root = Path(root) if root is not None else default_cache_dir() / "mnist"
     files = MNIST_FILES if files is None else files
     prefix = "train" if train else "t10k"
@@ -169,7 +234,19 @@ def mnist(root=None, train=True, download_missing=True, files=None, mirrors=MNIS
 # -- synthetic tasks -------------------------------------------------------------------------------------------
 def two_spirals(n=1000, noise=0.2, turns=1.5, seed=None):
     """Two interleaved spirals in the plane (class 0 and class 1, n/2 points each): r = t, angle = 2 pi turns t
-    for t in (0, 1], the second arm rotated by pi, plus Gaussian noise of std ``noise`` x 0.1."""
+    for t in (0, 1], the second arm rotated by pi, plus Gaussian noise of std ``noise`` x 0.1.
+
+    Args:
+        seed: the seed of the noise (default: drawn from gpugrad's generator).
+
+    Returns:
+        ``(X, y)``: float32 ``(n, 2)`` and int64 labels ``(n,)``.
+
+    >>> import gpugrad as gg
+    >>> X, y = gg.data.two_spirals(200, seed=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((200, 2), [0, 1])
+    """
     rng = np.random.default_rng(seed)
     half = n // 2
     t = np.sqrt(rng.uniform(0.02, 1.0, n))                 # sqrt: even density along the arm
@@ -180,7 +257,21 @@ def two_spirals(n=1000, noise=0.2, turns=1.5, seed=None):
 
 
 def xor(n=1000, noise=0.1, seed=None):
-    """XOR: points near the four corners of [-1, 1]^2, label = [sign(x0) != sign(x1)]."""
+    """XOR: points near the four corners of [-1, 1]^2, label = [sign(x0) != sign(x1)].
+
+    Args:
+        n: the number of points.
+        noise: the std of the Gaussian jitter around the corners.
+        seed: the seed (default: drawn from gpugrad's generator).
+
+    Returns:
+        ``(X, y)``: float32 ``(n, 2)`` and int64 labels ``(n,)``.
+
+    >>> import gpugrad as gg
+    >>> X, y = gg.data.xor(8, seed=0)
+    >>> X.shape, str(y.dtype)
+    ((8, 2), 'int64')
+    """
     rng = np.random.default_rng(seed)
     corners = rng.integers(0, 2, (n, 2))
     X = (2.0 * corners - 1) + rng.normal(0, noise, (n, 2))
@@ -189,7 +280,19 @@ def xor(n=1000, noise=0.1, seed=None):
 
 def regression(n=1000, features=4, noise=0.1, seed=None):
     """y = sin(3 x0) + x1^2 - 0.5 x2 + sum of the rest x 0.1, x ~ U[-1, 1]^features, plus N(0, noise^2):
-    smooth, nonlinear, learnable by a small MLP. Targets have shape (n, 1)."""
+    smooth, nonlinear, learnable by a small MLP. Targets have shape (n, 1).
+
+    Args:
+        seed: the seed (default: drawn from gpugrad's generator).
+
+    Returns:
+        ``(X, y)``: float32 ``(n, features)`` and ``(n, 1)``.
+
+    >>> import gpugrad as gg
+    >>> X, y = gg.data.regression(100, features=4, seed=0)
+    >>> X.shape, y.shape
+    ((100, 4), (100, 1))
+    """
     if features < 3:
         raise ValueError(f"regression: needs at least 3 features, got {features}")
     rng = np.random.default_rng(seed)
@@ -201,7 +304,20 @@ def regression(n=1000, features=4, noise=0.1, seed=None):
 # -- one entry point for the command line and the examples -----------------------------------------------------
 @dataclass
 class DataBundle:
-    """A data set split into train and test sets, with what a model needs to know about it."""
+    """A data set split into train and test sets, with what a model needs to know about it.
+
+    Args:
+        name: the data set's name.
+        train: the training TensorDataset.
+        test: the test TensorDataset.
+        num_features: the input width.
+        num_classes: the number of classes (None for regression).
+
+    >>> import gpugrad as gg
+    >>> b = gg.data.load("regression", n=40)
+    >>> b.num_classes is None, b.train.tensors[1].shape[1]
+    (True, 1)
+    """
     name: str
     train: TensorDataset
     test: TensorDataset
@@ -226,7 +342,23 @@ DATASETS = {"digits": digits, "mnist": mnist, "spirals": two_spirals, "xor": xor
 def load(name, test_fraction=0.25, seed=0, standardize=True, **kwargs) -> DataBundle:
     """Load a data set by name (``digits``, ``mnist``, ``spirals``, ``xor``, ``regression``), split it
     (MNIST keeps its own train/test split) and, when ``standardize``, scale features with statistics of the
-    training set only."""
+    training set only.
+
+    Args:
+        name: the data set.
+        test_fraction: the share held out for testing (not for MNIST).
+        seed: the seed of the split (and of synthetic data).
+        standardize: scale the features with the training set's mean and std.
+        **kwargs: passed to the data set's function (e.g. ``n`` for the synthetic ones).
+
+    Returns:
+        A :class:`DataBundle`.
+
+    >>> import gpugrad as gg
+    >>> b = gg.data.load("xor", n=100)
+    >>> b.name, len(b.train), len(b.test), b.num_features, b.num_classes
+    ('xor', 75, 25, 2, 2)
+    """
     if name not in DATASETS:
         raise ValueError(f"load: unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
     if name == "mnist":

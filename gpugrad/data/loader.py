@@ -40,7 +40,19 @@ def _tensor_source(dataset):
 
 def default_collate(samples):
     """Stack a list of samples into a batch: tuples field by field, tensors/arrays/numbers along a new first
-    dimension, strings into a list."""
+    dimension, strings into a list.
+
+    Args:
+        samples: a list of samples (tuples, tensors, arrays, numbers or strings).
+
+    Returns:
+        The batch, with the samples' structure.
+
+    >>> import gpugrad as gg
+    >>> xb, yb = gg.data.default_collate([(gg.tensor([1.0, 2.0]), 0), (gg.tensor([3.0, 4.0]), 1)])
+    >>> xb.shape, yb.tolist()
+    ((2, 2), [0, 1])
+    """
     first = samples[0]
     if isinstance(first, (tuple, list)):
         return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
@@ -82,6 +94,12 @@ class DataLoader:
             from gpugrad's CPU generator, so :func:`gpugrad.manual_seed` fixes the order.
         device: where batches are delivered (``None``: where the dataset's tensors are).
         collate_fn: how per-sample items become a batch (general datasets only).
+
+    >>> import gpugrad as gg
+    >>> ds = gg.data.TensorDataset(gg.arange(10.0), gg.arange(10))
+    >>> loader = gg.data.DataLoader(ds, batch_size=4, shuffle=True, seed=0)
+    >>> [len(xb) for xb, yb in loader]
+    [4, 4, 2]
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None, seed=None,

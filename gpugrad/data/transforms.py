@@ -28,7 +28,16 @@ class Standardizer:
     """z = (x - mean) / std per feature (axis 0), with mean and std of the data given to :meth:`fit`.
 
     A feature that is constant in the training set (std 0, e.g. the always-blank corner pixels of the digits)
-    is only centred: dividing by 1 instead of 0 keeps it finite."""
+    is only centred: dividing by 1 instead of 0 keeps it finite.
+
+    Args:
+        eps: a std below this counts as 0 (the feature is only centred).
+
+    >>> import gpugrad as gg
+    >>> s = gg.data.Standardizer().fit(gg.tensor([[0.0, 1.0], [2.0, 1.0]]))
+    >>> s.transform(gg.tensor([[1.0, 5.0]])).tolist()
+    [[0.0, 4.0]]
+    """
 
     def __init__(self, eps=1e-12):
         self.eps = eps
@@ -79,6 +88,19 @@ class Standardizer:
 
 def standardize(train, *others):
     """Fit a :class:`Standardizer` on ``train``; return the standardized train set, then each of ``others``,
-    then the standardizer."""
+    then the standardizer.
+
+    Args:
+        train: the training inputs (a tensor or array), whose statistics are used.
+        *others: more inputs scaled the same way (validation, test).
+
+    Returns:
+        ``(train_z, *others_z, standardizer)``.
+
+    >>> import gpugrad as gg
+    >>> tr, te, s = gg.data.standardize(gg.tensor([[0.0], [2.0]]), gg.tensor([[4.0]]))
+    >>> tr.view(-1).tolist(), te.view(-1).tolist()
+    ([-1.0, 1.0], [3.0])
+    """
     sc = Standardizer().fit(train)
     return (sc.transform(train), *(sc.transform(o) for o in others), sc)
