@@ -120,7 +120,7 @@ class Check:
                "--gpucheck-interleave", "--gpucheck-log", self.work / "tests.jsonl",
                "--gpucheck-timeout", str(self.args.test_timeout), "--junitxml", self.out / "tests.xml", "-rN"]
         if self.dry:
-            cmd += ["-k", "strict", "--gpucheck-max", str(self.args.max_tests or 40)]
+            cmd += ["--gpucheck-device", "strict", "--gpucheck-max", str(self.args.max_tests or 40)]
         else:
             cmd += ["-m", "gpu and not slow"]
             if self.args.max_tests:

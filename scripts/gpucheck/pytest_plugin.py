@@ -7,6 +7,8 @@
 - ``--gpucheck-interleave``: the selected tests reordered round-robin over their modules (module A's first test,
   module B's first, ..., then every module's second), so every module is covered early however soon the
   run is cut off;
+- ``--gpucheck-device NAME``: only the tests that the ``device`` fixture runs on NAME (the dry run's ``strict``
+  cases; ``-k strict`` would also pick any test with "strict" in its name);
 - ``--gpucheck-max N``: only the first N tests after that ordering (the dry run's small sample).
 """
 from __future__ import annotations
@@ -30,6 +32,7 @@ def pytest_addoption(parser):
     g.addoption("--gpucheck-log", default=None, help="append each test's outcome to this JSON-lines file")
     g.addoption("--gpucheck-timeout", type=float, default=0.0, help="per-test time limit in seconds (0: none)")
     g.addoption("--gpucheck-interleave", action="store_true", help="order tests round-robin over modules")
+    g.addoption("--gpucheck-device", default=None, help="only tests parametrized with this device")
     g.addoption("--gpucheck-max", type=int, default=0, help="run only the first N tests (0: all)")
 
 
@@ -49,6 +52,12 @@ def interleave(items):
 
 @pytest.hookimpl(trylast=True)          # after -m/-k deselection
 def pytest_collection_modifyitems(session, config, items):
+    device = config.getoption("--gpucheck-device")
+    if device:
+        keep = [it for it in items if getattr(getattr(it, "callspec", None), "params", {}).get("device") == device]
+        kept = set(map(id, keep))
+        config.hook.pytest_deselected(items=[it for it in items if id(it) not in kept])
+        items[:] = keep
     if config.getoption("--gpucheck-interleave"):
         items[:] = interleave(items)
     n = config.getoption("--gpucheck-max")
