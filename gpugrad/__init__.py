@@ -34,11 +34,35 @@ bool = bool_  # gpugrad.bool, as torch.bool
 
 
 def is_tensor(obj) -> bool_.type:
+    """Whether ``obj`` is a gpugrad Tensor (a Parameter is one).
+
+    Args:
+        obj: anything.
+
+    Returns:
+        A bool.
+
+    >>> import gpugrad as gg
+    >>> gg.is_tensor(gg.zeros(1)), gg.is_tensor([1.0])
+    (True, False)
+    """
     return isinstance(obj, Tensor)
 
 
 def from_dlpack(obj):
-    """Wrap a DLPack-capable array (CuPy, PyTorch, JAX, NumPy) without copying."""
+    """Wrap a DLPack-capable array (CuPy, PyTorch, JAX, NumPy) without copying.
+
+    Args:
+        obj: an object with ``__dlpack__`` (a CuPy, PyTorch or JAX array, a NumPy array).
+
+    Returns:
+        A Tensor sharing ``obj``'s memory, on its device.
+
+    >>> import numpy as np, gpugrad as gg
+    >>> a = np.arange(3.0)
+    >>> gg.from_dlpack(a).tolist()
+    [0.0, 1.0, 2.0]
+    """
     from .backend import cupy_or_none
     import numpy as _np
     dev = obj.__dlpack_device__()[0] if hasattr(obj, "__dlpack_device__") else 1

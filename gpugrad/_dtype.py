@@ -47,10 +47,36 @@ def is_floating(dt) -> bool:
 
 
 def get_default_dtype():
+    """The dtype that factories and Python floats give (float32 unless changed).
+
+    Args:
+        (none)
+
+    Returns:
+        A dtype.
+
+    >>> import gpugrad as gg
+    >>> gg.get_default_dtype()
+    dtype('float32')
+    """
     return _default_float[0]
 
 
 def set_default_dtype(d):
+    """Set the default floating dtype (``gg.float32`` or ``gg.float64``), as ``torch.set_default_dtype``.
+
+    Args:
+        d: the dtype.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> gg.set_default_dtype(gg.float64)
+    >>> gg.tensor(1.5).dtype
+    dtype('float64')
+    >>> gg.set_default_dtype(gg.float32)
+    """
     d = as_dtype(d)
     if d.kind != "f":
         raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")

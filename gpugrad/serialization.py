@@ -63,7 +63,14 @@ class CheckpointError(ValueError):
 def save(obj, f) -> None:
     """Write ``obj`` (a Tensor, or nested dicts/lists/tuples of Tensors, ints, floats, strings, bools and
     None, such as a ``state_dict()``; NumPy scalars are stored as the equal Python number) in the safetensors format to ``f``: a path (written atomically) or a
-    binary file object such as ``io.BytesIO`` (written at its position)."""
+    binary file object such as ``io.BytesIO`` (written at its position).
+
+    >>> import os, tempfile, gpugrad as gg
+    >>> path = os.path.join(tempfile.mkdtemp(), "ck.safetensors")
+    >>> gg.save({"w": gg.ones(2), "epoch": 3}, path)
+    >>> gg.load(path)["epoch"]
+    3
+    """
     is_path = isinstance(f, (str, os.PathLike))
     if not is_path and not hasattr(f, "write"):
         raise TypeError(f"gpugrad.save: expected a file path (str or os.PathLike) or a binary file object, got "
@@ -215,7 +222,18 @@ def load(f, map_location=None):
     ``map_location``: None puts each tensor back on the device it was saved from; a device ('cpu',
     'cuda:0', a Device) puts all of them there; a dict maps saved device names to devices
     (``{'cuda:0': 'cpu'}``). Raises :class:`CheckpointError` naming the file and the damage if it is
-    truncated or corrupted."""
+    truncated or corrupted.
+
+    Args:
+        f: a path (or a binary file object).
+        map_location: where to put the tensors: a device, a string, a dict old -> new device or a function; default: the devices they were saved from (CPU where CUDA is missing is an error naming map_location).
+
+    >>> import os, tempfile, gpugrad as gg
+    >>> path = os.path.join(tempfile.mkdtemp(), "ck.safetensors")
+    >>> gg.save({"w": gg.ones(2)}, path)
+    >>> gg.load(path, map_location="cpu")["w"]
+    tensor([1., 1.])
+    """
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         with open(path, "rb") as fh:           # read piece by piece: one copy of each tensor in memory

@@ -37,6 +37,12 @@ class DeviceDtypeShorthands:
 class Tensor(DeviceDtypeShorthands):
     """A multi-dimensional array that can record the ops applied to it and backpropagate through them.
 
+    Args:
+        data: the values (anything :func:`gpugrad.tensor` accepts).
+        dtype: the dtype.
+        device: where to put it.
+        requires_grad: record operations on it.
+
     >>> import gpugrad as gg
     >>> x = gg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> (x * x).sum().backward()
@@ -363,7 +369,23 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Make a tensor from data (nested lists, scalars, NumPy or CuPy arrays, Tensors); always copies.
 
     Python floats become the default float dtype (float32); a float64 NumPy array keeps float64, as in
-    PyTorch."""
+    PyTorch.
+
+    Args:
+        data: the values.
+        dtype: the dtype (default: inferred: Python floats give the default float dtype, ints int64, bools bool).
+        device: where to put it (default: the default device).
+        requires_grad: record operations on it for autograd (floating dtypes only).
+
+    Returns:
+        A new Tensor (a copy of ``data``).
+
+    >>> import gpugrad as gg
+    >>> str(gg.tensor([[1, 2], [3, 4]]).dtype), str(gg.tensor(1.5).dtype)
+    ('int64', 'float32')
+    >>> gg.tensor([1.0, 2.0], requires_grad=True)
+    tensor([1., 2.], requires_grad=True)
+    """
     dtype = _dtype.as_dtype(dtype)
     dev = _parse_device(device) if device is not None else None
     if isinstance(data, Tensor):
@@ -404,7 +426,23 @@ def _flat_first(data):
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """Like :func:`tensor` but shares memory when ``data`` already is an array of the right kind."""
+    """Like :func:`tensor` but shares memory when ``data`` already is an array of the right kind.
+
+    Args:
+        data: the values.
+        dtype: the dtype (default: kept).
+        device: the device (default: where ``data`` is, or the default device).
+
+    Returns:
+        A Tensor, sharing memory with ``data`` when it can.
+
+    >>> import numpy as np, gpugrad as gg
+    >>> a = np.zeros(2, dtype=np.float32)
+    >>> t = gg.as_tensor(a)
+    >>> a[0] = 1.0
+    >>> t.tolist()
+    [1.0, 0.0]
+    """
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
     if isinstance(data, np.ndarray) or is_device_array(data):
@@ -414,7 +452,21 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def from_numpy(arr) -> Tensor:
-    """Wrap a NumPy array without copying (the tensor and the array share memory)."""
+    """Wrap a NumPy array without copying (the tensor and the array share memory).
+
+    Args:
+        arr: a NumPy array.
+
+    Returns:
+        A CPU Tensor sharing ``arr``'s memory.
+
+    >>> import numpy as np, gpugrad as gg
+    >>> a = np.arange(3.0)
+    >>> t = gg.from_numpy(a)
+    >>> t[0] = 5.0
+    >>> a.tolist()
+    [5.0, 1.0, 2.0]
+    """
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(arr).__name__}")
     return Tensor._make(arr, None, False)
@@ -441,6 +493,23 @@ def _float_dtype(dtype):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with 0.
+
+    Args:
+        *size: the shape, as ints or one tuple.
+        dtype: the dtype (default: the default float dtype).
+        device: where to create it (default: the default device).
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(2, 3).shape
+    (2, 3)
+    >>> gg.zeros((2,), dtype=gg.int64)
+    tensor([0, 0])
+    """
     xp, dev = _xp_dev(device)
     with device_context(dev):
         arr = xp.zeros(_shape(size), _float_dtype(dtype))
@@ -448,6 +517,21 @@ def zeros(*size, dtype=None, device=None, requires_grad=False):
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with 1.
+
+    Args:
+        *size: the shape, as ints or one tuple.
+        dtype: the dtype (default: the default float dtype).
+        device: where to create it (default: the default device).
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.ones(2)
+    tensor([1., 1.])
+    """
     xp, dev = _xp_dev(device)
     with device_context(dev):
         arr = xp.ones(_shape(size), _float_dtype(dtype))
@@ -455,6 +539,21 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor with unspecified contents (allocation only).
+
+    Args:
+        *size: the shape, as ints or one tuple.
+        dtype: the dtype (default: the default float dtype).
+        device: where to create it (default: the default device).
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.empty(2, 3).shape
+    (2, 3)
+    """
     xp, dev = _xp_dev(device)
     with device_context(dev):
         arr = xp.empty(_shape(size), _float_dtype(dtype))
@@ -462,6 +561,22 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value``.
+
+    Args:
+        size: the shape (a tuple).
+        fill_value: the value.
+        dtype: the dtype (default: inferred from fill_value as in PyTorch).
+        device: where to create it.
+        requires_grad: record operations on it.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.full((2,), 7.0)
+    tensor([7., 7.])
+    """
     xp, dev = _xp_dev(device)
     if dtype is None:
         dtype = (_dtype.bool_ if isinstance(fill_value, bool) else _dtype.int64 if isinstance(fill_value, int)
@@ -473,23 +588,103 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    """Zeros with the shape, dtype and device of ``t``.
+
+    Args:
+        t: the tensor whose shape (and, by default, dtype and device) to copy.
+        dtype: overrides the dtype.
+        device: overrides the device.
+        requires_grad: record operations on the result.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros_like(gg.ones(2, dtype=gg.float64))
+    tensor([0., 0.], dtype=float64)
+    """
     return zeros(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False):
+    """Ones with the shape, dtype and device of ``t``.
+
+    Args:
+        t: the tensor whose shape (and, by default, dtype and device) to copy.
+        dtype: overrides the dtype.
+        device: overrides the device.
+        requires_grad: record operations on the result.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.ones_like(gg.zeros(2))
+    tensor([1., 1.])
+    """
     return ones(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False):
+    """An uninitialized tensor with the shape, dtype and device of ``t``.
+
+    Args:
+        t: the tensor whose shape (and, by default, dtype and device) to copy.
+        dtype: overrides the dtype.
+        device: overrides the device.
+        requires_grad: record operations on the result.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.empty_like(gg.zeros(2, 2)).shape
+    (2, 2)
+    """
     return empty(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    """``fill_value`` with the shape, dtype and device of ``t``.
+
+    Args:
+        t: the tensor whose shape (and, by default, dtype and device) to copy.
+        fill_value: the value.
+        dtype: overrides the dtype.
+        device: overrides the device.
+        requires_grad: record operations on the result.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.full_like(gg.zeros(2), 3.0)
+    tensor([3., 3.])
+    """
     return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
                 requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` (inclusive) to ``end`` (exclusive) by ``step``; ``arange(n)`` is 0..n-1. Integer arguments give int64, floats the default float dtype.
+
+    Args:
+        start: the first value (or the end, when ``end`` is None).
+        end: the bound, not included.
+        step: the spacing.
+        dtype: the dtype.
+        device: where to create it.
+        requires_grad: record operations on it.
+
+    Returns:
+        A 1-D tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.arange(4)
+    tensor([0, 1, 2, 3])
+    >>> gg.arange(0.0, 1.0, 0.25)
+    tensor([0.  , 0.25, 0.5 , 0.75])
+    """
     if end is None:
         start, end = 0, start
     xp, dev = _xp_dev(device)
@@ -502,6 +697,23 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    Args:
+        start: the first value.
+        end: the last value.
+        steps: how many.
+        dtype: the dtype.
+        device: where to create it.
+        requires_grad: record operations on it.
+
+    Returns:
+        A 1-D tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.linspace(0, 1, 5)
+    tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
     xp, dev = _xp_dev(device)
     with device_context(dev):
         arr = xp.linspace(start, end, steps, dtype=_float_dtype(dtype))
@@ -509,6 +721,25 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The identity matrix (ones on the main diagonal), n x m.
+
+    Args:
+        n: the number of rows.
+        m: the number of columns (default n).
+        dtype: the dtype.
+        device: where to create it.
+        requires_grad: record operations on it.
+
+    Returns:
+        A 2-D tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    >>> gg.eye(2, 3).shape
+    (2, 3)
+    """
     xp, dev = _xp_dev(device)
     with device_context(dev):
         arr = xp.eye(n, m, dtype=_float_dtype(dtype))
@@ -517,7 +748,20 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 # -- random numbers: one seed drives the CPU generator and every device's (see gpugrad.backend.rng) ----------
 def manual_seed(seed: int):
-    """Seed every generator gpugrad uses (the CPU's and each CUDA device's)."""
+    """Seed every generator gpugrad uses (the CPU's and each CUDA device's).
+
+    Args:
+        seed: an int.
+
+    Returns:
+        The CPU generator (a ``numpy.random.Generator``), as PyTorch returns its generator.
+
+    >>> import gpugrad as gg
+    >>> _ = gg.manual_seed(0); a = gg.randn(3)
+    >>> _ = gg.manual_seed(0); b = gg.randn(3)
+    >>> gg.equal(a, b)
+    True
+    """
     return _backend.manual_seed(seed)
 
 
@@ -529,6 +773,23 @@ def _generator(xp, like=None):
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1) from gpugrad's generator (see :func:`manual_seed`).
+
+    Args:
+        *size: the shape, as ints or one tuple.
+        dtype: the dtype (default: the default float dtype).
+        device: where to create it (default: the default device).
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> _ = gg.manual_seed(0)
+    >>> x = gg.rand(1000)
+    >>> 0.0 <= x.min().item() and x.max().item() < 1.0
+    True
+    """
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
     draw = np.float64 if dt == np.float16 else dt       # the generators draw float32 and float64 only
@@ -537,6 +798,22 @@ def rand(*size, dtype=None, device=None, requires_grad=False):
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from gpugrad's generator (see :func:`manual_seed`).
+
+    Args:
+        *size: the shape, as ints or one tuple.
+        dtype: the dtype (default: the default float dtype).
+        device: where to create it (default: the default device).
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new tensor.
+
+    >>> import gpugrad as gg
+    >>> _ = gg.manual_seed(0)
+    >>> abs(gg.randn(10000).mean().item()) < 0.05
+    True
+    """
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
     draw = np.float64 if dt == np.float16 else dt
@@ -545,7 +822,24 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
 
 
 def randint(low, high=None, size=(), dtype=None, device=None):
-    """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``, as PyTorch."""
+    """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``, as PyTorch.
+
+    Args:
+        low: the lower bound (or the upper one, as ``randint(high, size)``).
+        high: the upper bound, excluded.
+        size: the shape (a tuple).
+        dtype: the dtype (default int64).
+        device: where to create it.
+
+    Returns:
+        A new integer tensor.
+
+    >>> import gpugrad as gg
+    >>> _ = gg.manual_seed(0)
+    >>> x = gg.randint(0, 10, (1000,))
+    >>> 0 <= x.min().item() and x.max().item() < 10, str(x.dtype)
+    (True, 'int64')
+    """
     if isinstance(high, (tuple, list)):     # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:
@@ -558,6 +852,21 @@ def randint(low, high=None, size=(), dtype=None, device=None):
 
 
 def randperm(n, dtype=None, device=None):
+    """A random permutation of 0..n-1.
+
+    Args:
+        n: the length.
+        dtype: the dtype (default int64).
+        device: where to create it.
+
+    Returns:
+        A 1-D tensor.
+
+    >>> import gpugrad as gg
+    >>> _ = gg.manual_seed(0)
+    >>> sorted(gg.randperm(5).tolist())
+    [0, 1, 2, 3, 4]
+    """
     xp, dev = _xp_dev(device)
     dt = _dtype.as_dtype(dtype) or _dtype.int64
     arr = _backend.generator(dev).permutation(n).astype(dt)

@@ -11,6 +11,20 @@ _state = _State()
 
 
 def is_grad_enabled() -> bool:
+    """Whether ops are being recorded on the tape now (False inside ``no_grad``).
+
+    Args:
+        (none)
+
+    Returns:
+        A bool.
+
+    >>> import gpugrad as gg
+    >>> gg.is_grad_enabled()
+    True
+    >>> with gg.no_grad(): print(gg.is_grad_enabled())
+    False
+    """
     return _state.enabled
 
 
@@ -37,17 +51,45 @@ class _GradModeBase:
 
 
 class no_grad(_GradModeBase):
-    """Record nothing inside: ``with gpugrad.no_grad(): ...`` or ``@gpugrad.no_grad()``."""
+    """Record nothing inside: ``with gpugrad.no_grad(): ...`` or ``@gpugrad.no_grad()``.
+
+    >>> import gpugrad as gg
+    >>> w = gg.ones(2, requires_grad=True)
+    >>> with gg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
     _mode = False
 
 
 class enable_grad(_GradModeBase):
-    """Record again inside a ``no_grad`` region."""
+    """Record again inside a ``no_grad`` region.
+
+    >>> import gpugrad as gg
+    >>> w = gg.ones(2, requires_grad=True)
+    >>> with gg.no_grad():
+    ...     with gg.enable_grad():
+    ...         y = w * 2
+    >>> y.requires_grad
+    True
+    """
     _mode = True
 
 
 class set_grad_enabled(_GradModeBase):
-    """``set_grad_enabled(False)`` works as a call, a context manager and a decorator, like PyTorch's."""
+    """``set_grad_enabled(False)`` works as a call, a context manager and a decorator, like PyTorch's.
+
+    Args:
+        mode: True to record, False not to.
+
+    >>> import gpugrad as gg
+    >>> w = gg.ones(2, requires_grad=True)
+    >>> with gg.set_grad_enabled(False):
+    ...     y = w * 2
+    >>> y.requires_grad, gg.is_grad_enabled()
+    (False, True)
+    """
 
     def __init__(self, mode: bool):
         self._mode = bool(mode)

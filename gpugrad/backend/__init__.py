@@ -28,7 +28,17 @@ _TYPES = ("cpu", "cuda", "strict")
 
 class Device:
     """A device: ``'cpu'``, ``'cuda'`` or ``'cuda:N'`` (and ``'strict[:N]'`` in tests). Compares equal to its
-    string form."""
+    string form.
+
+    Args:
+        type: ``'cpu'`` or ``'cuda'``.
+        index: the CUDA ordinal (None: the current device).
+
+    >>> import gpugrad as gg
+    >>> d = gg.device("cuda:1")
+    >>> d.type, d.index, str(d)
+    ('cuda', 1, 'cuda:1')
+    """
 
     __slots__ = ("type", "index")
 
@@ -60,7 +70,18 @@ _INDEXED: dict[tuple, Device] = {}
 
 
 def device(spec) -> Device:
-    """Parse ``'cpu'``, ``'cuda'``, ``'cuda:1'``, an int (a CUDA ordinal) or a :class:`Device`."""
+    """Parse ``'cpu'``, ``'cuda'``, ``'cuda:1'``, an int (a CUDA ordinal) or a :class:`Device`.
+
+    Args:
+        spec: a string, an int or a Device.
+
+    Returns:
+        A :class:`Device`.
+
+    >>> import gpugrad as gg
+    >>> gg.device("cpu"), gg.device(0)
+    (device(type='cpu'), device(type='cuda', index=0))
+    """
     if isinstance(spec, Device):
         return spec
     if spec is None:
@@ -233,11 +254,35 @@ _default = [cpu]
 
 
 def default_device() -> Device:
+    """The device factories use when ``device=`` is not given (see :func:`set_default_device`).
+
+    Args:
+        (none)
+
+    Returns:
+        A :class:`Device`.
+
+    >>> import gpugrad as gg
+    >>> gg.default_device()
+    device(type='cpu')
+    """
     return _default[0]
 
 
 def set_default_device(spec) -> None:
-    """Set the device that factories use when ``device=`` is not given (like ``torch.set_default_device``)."""
+    """Set the device that factories use when ``device=`` is not given (like ``torch.set_default_device``).
+
+    Args:
+        spec: a device spec (see :func:`device`), or None for the CPU.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> gg.set_default_device("cpu")
+    >>> gg.zeros(1).device
+    device(type='cpu')
+    """
     d = device(spec)
     module_for(d)
     _default[0] = d

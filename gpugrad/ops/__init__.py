@@ -43,15 +43,131 @@ def _compare(name, f=None):
 
 
 eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
+eq.__doc__ = """a == b, elementwise (the ``==`` operator). No gradient.
+
+Args:
+    a: a tensor.
+    b: a tensor or a number; the two broadcast.
+
+Returns:
+    A bool tensor of the broadcast shape.
+
+>>> import gpugrad as gg
+>>> gg.eq(gg.tensor([1, 2]), 2)
+tensor([False,  True])
+"""
+ne.__doc__ = """a != b, elementwise. No gradient.
+
+Args:
+    a: a tensor.
+    b: a tensor or a number; the two broadcast.
+
+Returns:
+    A bool tensor of the broadcast shape.
+
+>>> import gpugrad as gg
+>>> gg.ne(gg.tensor([1, 2]), 2)
+tensor([ True, False])
+"""
+lt.__doc__ = """a < b, elementwise. No gradient.
+
+Args:
+    a: a tensor.
+    b: a tensor or a number; the two broadcast.
+
+Returns:
+    A bool tensor of the broadcast shape.
+
+>>> import gpugrad as gg
+>>> gg.lt(gg.tensor([1, 2]), 2)
+tensor([ True, False])
+"""
+le.__doc__ = """a <= b, elementwise. No gradient.
+
+Args:
+    a: a tensor.
+    b: a tensor or a number; the two broadcast.
+
+Returns:
+    A bool tensor of the broadcast shape.
+
+>>> import gpugrad as gg
+>>> gg.le(gg.tensor([1, 2]), 2)
+tensor([ True,  True])
+"""
+gt.__doc__ = """a > b, elementwise. No gradient.
+
+Args:
+    a: a tensor.
+    b: a tensor or a number; the two broadcast.
+
+Returns:
+    A bool tensor of the broadcast shape.
+
+>>> import gpugrad as gg
+>>> gg.gt(gg.tensor([1, 2]), 1)
+tensor([False,  True])
+"""
+ge.__doc__ = """a >= b, elementwise. No gradient.
+
+Args:
+    a: a tensor.
+    b: a tensor or a number; the two broadcast.
+
+Returns:
+    A bool tensor of the broadcast shape.
+
+>>> import gpugrad as gg
+>>> gg.ge(gg.tensor([1, 2]), 2)
+tensor([False,  True])
+"""
 # & | ^ ~ are bitwise (logical on bool tensors), as in PyTorch; logical_* treat nonzero as True, any dtype
 bitwise_and, bitwise_or, bitwise_xor = (_compare("bitwise_" + n, f) for n, f in (
     ("and", lambda x, y: x & y), ("or", lambda x, y: x | y), ("xor", lambda x, y: x ^ y)))
 logical_and = _compare("logical_and", lambda x, y: (x != 0) & (y != 0))
+logical_and.__doc__ = """a and b, elementwise (nonzero counts as true). No gradient.
+
+Args:
+    a: a tensor.
+    b: a tensor or a number; the two broadcast.
+
+Returns:
+    A bool tensor of the broadcast shape.
+
+>>> import gpugrad as gg
+>>> gg.logical_and(gg.tensor([1, 0, 2]), gg.tensor([1, 1, 0]))
+tensor([ True, False, False])
+"""
 logical_or = _compare("logical_or", lambda x, y: (x != 0) | (y != 0))
+logical_or.__doc__ = """a or b, elementwise (nonzero counts as true). No gradient.
+
+Args:
+    a: a tensor.
+    b: a tensor or a number; the two broadcast.
+
+Returns:
+    A bool tensor of the broadcast shape.
+
+>>> import gpugrad as gg
+>>> gg.logical_or(gg.tensor([1, 0, 0]), gg.tensor([0, 0, 3]))
+tensor([ True, False,  True])
+"""
 logical_xor = _compare("logical_xor", lambda x, y: (x != 0) ^ (y != 0))
 
 
 def logical_not(a):
+    """not a, elementwise (zero counts as false). No gradient.
+
+    Args:
+        a: the input tensor.
+
+    Returns:
+        A bool tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.logical_not(gg.tensor([0.0, 2.0]))
+    tensor([ True, False])
+    """
     return Tensor._make(~a._data if a.dtype.kind == "b" else a._data == 0, None, False)
 
 
@@ -63,30 +179,118 @@ def bitwise_not(a):
 
 
 def isfinite(a):
+    """Whether each element is finite (not inf or nan).
+
+    Args:
+        a: the input tensor.
+
+    Returns:
+        A bool tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.isfinite(gg.tensor([1.0, float('inf'), float('nan')]))
+    tensor([ True, False, False])
+    """
     return Tensor._make(a.xp.isfinite(a._data), None, False)
 
 
 def isnan(a):
+    """Whether each element is nan.
+
+    Args:
+        a: the input tensor.
+
+    Returns:
+        A bool tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.isnan(gg.tensor([1.0, float('nan')]))
+    tensor([False,  True])
+    """
     return Tensor._make(a.xp.isnan(a._data), None, False)
 
 
 def floor(a):
+    """The largest integer <= each element (zero gradient).
+
+    Args:
+        a: the input tensor.
+
+    Returns:
+        A tensor of ``a``'s shape and dtype.
+
+    >>> import gpugrad as gg
+    >>> gg.floor(gg.tensor([-1.5, 2.5]))
+    tensor([-2.,  2.])
+    """
     return Tensor._make(a.xp.floor(a._data), None, False)
 
 
 def ceil(a):
+    """The smallest integer >= each element (zero gradient).
+
+    Args:
+        a: the input tensor.
+
+    Returns:
+        A tensor of ``a``'s shape and dtype.
+
+    >>> import gpugrad as gg
+    >>> gg.ceil(gg.tensor([-1.5, 2.5]))
+    tensor([-1.,  3.])
+    """
     return Tensor._make(a.xp.ceil(a._data), None, False)
 
 
 def round(a):
+    """Each element rounded to the nearest integer, halves to even as in PyTorch (zero gradient).
+
+    Args:
+        a: the input tensor.
+
+    Returns:
+        A tensor of ``a``'s shape and dtype.
+
+    >>> import gpugrad as gg
+    >>> gg.round(gg.tensor([0.5, 1.5, 2.7]))
+    tensor([0., 2., 3.])
+    """
     return Tensor._make(a.xp.round(a._data), None, False)
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8):
+    """Whether |a - b| <= atol + rtol |b| everywhere (and the shapes broadcast).
+
+    Args:
+        a: a tensor.
+        b: a tensor.
+        rtol: relative tolerance.
+        atol: absolute tolerance.
+
+    Returns:
+        A Python bool.
+
+    >>> import gpugrad as gg
+    >>> gg.allclose(gg.tensor([1.0, 2.0]), gg.tensor([1.0, 2.0 + 1e-9]))
+    True
+    """
     return bool(a.xp.allclose(a._data, b._data if isinstance(b, Tensor) else b, rtol=rtol, atol=atol))
 
 
 def equal(a, b):
+    """Whether a and b have the same shape and the same elements.
+
+    Args:
+        a: a tensor.
+        b: a tensor.
+
+    Returns:
+        A Python bool.
+
+    >>> import gpugrad as gg
+    >>> gg.equal(gg.tensor([1, 2]), gg.tensor([1, 2])), gg.equal(gg.tensor([1]), gg.tensor([1, 1]))
+    (True, False)
+    """
     return a.shape == b.shape and bool((a._data == b._data).all())
 
 

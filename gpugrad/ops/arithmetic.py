@@ -374,14 +374,92 @@ def _binary(fn, cls):
 
 
 add = _binary("add", Add)
+add.__doc__ = """a + b, elementwise with broadcasting (the ``+`` operator).
+
+Args:
+    a: a tensor (or a Python number, if ``b`` is a tensor).
+    b: a tensor or a Python number; the two broadcast against each other.
+
+Returns:
+    A tensor of the broadcast shape (differentiable in both operands).
+
+>>> import gpugrad as gg
+>>> gg.add(gg.tensor([1.0, 2.0]), 10)
+tensor([11., 12.])
+"""
 sub = _binary("sub", Sub)
+sub.__doc__ = """a - b, elementwise with broadcasting (the ``-`` operator).
+
+Args:
+    a: a tensor (or a Python number, if ``b`` is a tensor).
+    b: a tensor or a Python number; the two broadcast against each other.
+
+Returns:
+    A tensor of the broadcast shape (differentiable in both operands).
+
+>>> import gpugrad as gg
+>>> gg.sub(gg.tensor([[1.0], [2.0]]), gg.tensor([1.0, 0.0]))
+tensor([[0., 1.],
+        [1., 2.]])
+"""
 mul = _binary("mul", Mul)
+mul.__doc__ = """a * b, elementwise with broadcasting (the ``*`` operator).
+
+Args:
+    a: a tensor (or a Python number, if ``b`` is a tensor).
+    b: a tensor or a Python number; the two broadcast against each other.
+
+Returns:
+    A tensor of the broadcast shape (differentiable in both operands).
+
+>>> import gpugrad as gg
+>>> gg.mul(gg.tensor([1.0, 2.0]), gg.tensor([3.0, 4.0]))
+tensor([3., 8.])
+"""
 maximum = _binary("maximum", Maximum)
+maximum.__doc__ = """The larger of a and b, elementwise with broadcasting (the gradient goes to the larger; ties split it).
+
+Args:
+    a: a tensor (or a Python number, if ``b`` is a tensor).
+    b: a tensor or a Python number; the two broadcast against each other.
+
+Returns:
+    A tensor of the broadcast shape (differentiable in both operands).
+
+>>> import gpugrad as gg
+>>> gg.maximum(gg.tensor([1.0, 5.0]), gg.tensor([3.0, 2.0]))
+tensor([3., 5.])
+"""
 minimum = _binary("minimum", Minimum)
+minimum.__doc__ = """The smaller of a and b, elementwise with broadcasting.
+
+Args:
+    a: a tensor (or a Python number, if ``b`` is a tensor).
+    b: a tensor or a Python number; the two broadcast against each other.
+
+Returns:
+    A tensor of the broadcast shape (differentiable in both operands).
+
+>>> import gpugrad as gg
+>>> gg.minimum(gg.tensor([1.0, 5.0]), gg.tensor([3.0, 2.0]))
+tensor([1., 2.])
+"""
 
 
 def div(a, b):
-    """True division; two integer tensors give the default float dtype (as in PyTorch)."""
+    """a / b, true division with broadcasting (the ``/`` operator); two integer tensors give the default float dtype, as in PyTorch.
+
+    Args:
+        a: a tensor (or a Python number, if ``b`` is a tensor).
+        b: a tensor or a Python number; the two broadcast against each other.
+
+    Returns:
+        A tensor of the broadcast shape (differentiable in both operands).
+
+    >>> import gpugrad as gg
+    >>> gg.div(gg.tensor([1, 3]), 2)
+    tensor([0.5, 1.5])
+    """
     if isinstance(a, Tensor) and a.dtype.kind in "iub" and (not isinstance(b, Tensor) or b.dtype.kind in "iub"):
         from .. import _dtype
         a = cast(a, _dtype.get_default_dtype())
@@ -395,7 +473,21 @@ _div = _binary("div", Div)
 
 
 def pow(a, b):
-    """a ** b; either side may be a Python scalar."""
+    """a ** b, elementwise with broadcasting; either side may be a Python number.
+
+    Args:
+        a: a tensor (or a Python number, if ``b`` is a tensor).
+        b: a tensor or a Python number; the two broadcast against each other.
+
+    Returns:
+        A tensor of the broadcast shape (differentiable in both operands).
+
+    >>> import gpugrad as gg
+    >>> gg.pow(gg.tensor([2.0, 3.0]), 2)
+    tensor([4., 9.])
+    >>> gg.pow(2, gg.tensor([3.0]))
+    tensor([8.])
+    """
     if isinstance(a, Tensor) and isinstance(b, int) and not isinstance(b, bool) and a.dtype.kind == "f":
         b = float(b)   # keeps the derivative's a ** (b - 1) well defined for negative integer exponents
     return _pow(a, b)
@@ -431,11 +523,37 @@ def _promote(a, b):
 
 
 def neg(a):
+    """-a, elementwise (the unary ``-`` operator).
+
+    Args:
+        a: the input tensor.
+
+    Returns:
+        A tensor of ``a``'s shape.
+
+    >>> import gpugrad as gg
+    >>> gg.neg(gg.tensor([1.0, -2.0]))
+    tensor([-1.,  2.])
+    """
     return Neg.apply(a)
 
 
 def matmul(a, b):
-    """Matrix product with NumPy's rules: 1-D operands, 2-D, and batched with broadcasting."""
+    """The matrix product with NumPy's rules (the ``@`` operator): 1-D operands are vectors, 2-D matrices, and leading dimensions are batches that broadcast.
+
+    Args:
+        a: a tensor with at least one dim.
+        b: a tensor with at least one dim, whose inner size matches ``a``'s.
+
+    Returns:
+        The product (a 0-d tensor for two vectors).
+
+    >>> import gpugrad as gg
+    >>> gg.matmul(gg.ones(2, 3), gg.ones(3, 4)).shape
+    (2, 4)
+    >>> gg.matmul(gg.tensor([1.0, 2.0]), gg.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
     b = as_operand(b, a) if isinstance(a, Tensor) else b
     a = as_operand(a, b) if not isinstance(a, Tensor) else a
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
@@ -461,15 +579,52 @@ def matmul(a, b):
 
 
 def abs(a):
+    """|a|, elementwise (the gradient at 0 is 0, as in PyTorch).
+
+    Args:
+        a: the input tensor.
+
+    Returns:
+        A tensor of ``a``'s shape.
+
+    >>> import gpugrad as gg
+    >>> gg.abs(gg.tensor([-1.5, 2.0]))
+    tensor([1.5, 2. ])
+    """
     return Abs.apply(a)
 
 
 def sign(a):
+    """-1, 0 or 1 by the sign of each element (zero gradient).
+
+    Args:
+        a: the input tensor.
+
+    Returns:
+        A tensor of ``a``'s shape and dtype.
+
+    >>> import gpugrad as gg
+    >>> gg.sign(gg.tensor([-3.0, 0.0, 2.0]))
+    tensor([-1.,  0.,  1.])
+    """
     return Tensor._make(a.xp.sign(a._data), None, False)
 
 
 def clamp(x, min=None, max=None):
-    """Limit x to [min, max]; bounds may be scalars or tensors. ``clip`` is an alias."""
+    """Limit each element to [min, max] (``clip`` is an alias); the gradient passes where the element is inside.
+
+    Args:
+        x: the input tensor.
+        min: the lower bound (a number, a tensor that broadcasts, or None).
+        max: the upper bound (likewise).
+
+    Returns:
+        A tensor of the broadcast shape.
+
+    >>> import gpugrad as gg
+    >>> gg.clamp(gg.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
+    tensor([0. , 0.5, 1. ])
+    """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     lo = as_operand(min, x) if min is not None else None
@@ -488,7 +643,20 @@ clip = clamp
 
 
 def where(cond, a, b):
-    """Pick from a where cond holds, else from b; differentiable in a and b."""
+    """Elementwise choice: ``a`` where ``cond`` is true, else ``b`` (all three broadcast).
+
+    Args:
+        cond: a bool tensor.
+        a: the values where cond holds (a tensor or a number).
+        b: the values elsewhere.
+
+    Returns:
+        A tensor of the broadcast shape, differentiable in a and b.
+
+    >>> import gpugrad as gg
+    >>> gg.where(gg.tensor([True, False]), gg.tensor([1.0, 2.0]), 0.0)
+    tensor([1., 0.])
+    """
     like = a if isinstance(a, Tensor) else b
     if not isinstance(like, Tensor):
         if not isinstance(cond, Tensor):
@@ -517,6 +685,21 @@ def cast(x, dtype):
 
 
 def clone(x):
+    """A copy with its own memory; differentiable (the gradient passes through unchanged).
+
+    Args:
+        x: the input tensor.
+
+    Returns:
+        A new tensor equal to ``x``.
+
+    >>> import gpugrad as gg
+    >>> y = gg.tensor([1.0, 2.0])
+    >>> z = gg.clone(y)
+    >>> z[0] = 5.0
+    >>> y
+    tensor([1., 2.])
+    """
     return Clone.apply(x)
 
 

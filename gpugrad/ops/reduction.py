@@ -255,6 +255,28 @@ def _rdims(op, ndim, dim=None, axis=None):
 
 
 def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
+    """The sum over ``dim`` (all elements by default).
+
+    Args:
+        x: the input tensor.
+        dim: a dim or a tuple of dims to reduce (None: all).
+        keepdim: keep the reduced dims with size 1.
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+        dtype: the result's dtype (default: the input's; integers and bools sum in int64).
+
+    Returns:
+        A tensor (0-d without dim).
+
+    >>> import gpugrad as gg
+    >>> m = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> gg.sum(m)
+    tensor(10.)
+    >>> gg.sum(m, dim=0)
+    tensor([4., 6.])
+    >>> m.sum(axis=1, keepdims=True).shape
+    (2, 1)
+    """
     axes = None if dim is None and axis is None else _rdims("sum", x.ndim, dim, axis)
     if dtype is not None:
         x = x.to(dtype)
@@ -269,12 +291,50 @@ def _need_float(op, x):
 
 
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    """The mean over ``dim`` (all elements by default).
+
+    Args:
+        x: the input tensor.
+        dim: a dim or a tuple of dims to reduce (None: all).
+        keepdim: keep the reduced dims with size 1.
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+
+    Returns:
+        A tensor (0-d without dim).
+
+    >>> import gpugrad as gg
+    >>> m = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> gg.mean(m)
+    tensor(2.5)
+    >>> gg.mean(m, dim=1)
+    tensor([1.5, 3.5])
+    """
     _need_float("mean", x)
     return Mean.apply(x, _rdims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
-    """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+    """The variance over ``dim``, Bessel-corrected by default (``correction=1``), as in PyTorch.
+
+    Args:
+        x: the input tensor.
+        dim: a dim or a tuple of dims to reduce (None: all).
+        keepdim: keep the reduced dims with size 1.
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+        unbiased: True divides by n - 1 (the default), False by n (PyTorch's older spelling of ``correction``).
+        correction: the divisor is n - correction.
+
+    Returns:
+        A tensor (0-d without dim).
+
+    >>> import gpugrad as gg
+    >>> gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0]))
+    tensor(1.6667)
+    >>> gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0]), correction=0)
+    tensor(1.25)
+    """
     _need_float("var", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
@@ -282,7 +342,24 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
-    """Standard deviation, Bessel-corrected by default (``correction=1``), as PyTorch."""
+    """The standard deviation over ``dim``, Bessel-corrected by default (``correction=1``), as in PyTorch.
+
+    Args:
+        x: the input tensor.
+        dim: a dim or a tuple of dims to reduce (None: all).
+        keepdim: keep the reduced dims with size 1.
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+        unbiased: True divides by n - 1 (the default), False by n (PyTorch's older spelling of ``correction``).
+        correction: the divisor is n - correction.
+
+    Returns:
+        A tensor (0-d without dim).
+
+    >>> import gpugrad as gg
+    >>> gg.std(gg.tensor([1.0, 3.0]))
+    tensor(1.4142)
+    """
     _need_float("std", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
@@ -313,8 +390,25 @@ def _extreme(kind, x, dim, keepdim, axis, keepdims):
 
 
 def max(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
-    """With no dim: the largest value. With dim: (values, indices), as PyTorch. Called with a second
-    tensor, it is the elementwise maximum."""
+    """The largest value; with ``dim``, the pair (values, indices) along it, as in PyTorch. (The elementwise maximum of two tensors is :func:`maximum`.)
+
+    Args:
+        x: the input tensor.
+        dim: the dim to reduce (None: all elements).
+        keepdim: keep the reduced dims with size 1.
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+
+    Returns:
+        A 0-d tensor, or a named pair ``(values, indices)``.
+
+    >>> import gpugrad as gg
+    >>> m = gg.tensor([[1.0, 5.0], [3.0, 4.0]])
+    >>> gg.max(m)
+    tensor(5.)
+    >>> gg.max(m, dim=1).indices
+    tensor([1, 1])
+    """
     if isinstance(dim, Tensor):
         from .arithmetic import maximum
         return maximum(x, dim)
@@ -322,6 +416,25 @@ def max(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
 
 
 def min(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    """The smallest value; with ``dim``, the pair (values, indices) along it, as in PyTorch.
+
+    Args:
+        x: the input tensor.
+        dim: the dim to reduce (None: all elements).
+        keepdim: keep the reduced dims with size 1.
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+
+    Returns:
+        A 0-d tensor, or a named pair ``(values, indices)``.
+
+    >>> import gpugrad as gg
+    >>> m = gg.tensor([[1.0, 5.0], [3.0, 4.0]])
+    >>> gg.min(m)
+    tensor(1.)
+    >>> gg.min(m, dim=0).values
+    tensor([1., 4.])
+    """
     if isinstance(dim, Tensor):
         from .arithmetic import minimum
         return minimum(x, dim)
@@ -329,14 +442,57 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
 
 
 def amax(x, dim=None, keepdim=False):
+    """The largest values over ``dim`` (values only; the gradient is shared among ties).
+
+    Args:
+        x: the input tensor.
+        dim: a dim or a tuple of dims (None: all).
+        keepdim: keep the reduced dims with size 1.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.amax(gg.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=0)
+    tensor([3., 5.])
+    """
     return MaxMin.apply(x, _rdims("amax", x.ndim, dim), keepdim, "max")
 
 
 def amin(x, dim=None, keepdim=False):
+    """The smallest values over ``dim`` (values only).
+
+    Args:
+        x: the input tensor.
+        dim: a dim or a tuple of dims (None: all).
+        keepdim: keep the reduced dims with size 1.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.amin(gg.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=0)
+    tensor([1., 4.])
+    """
     return MaxMin.apply(x, _rdims("amin", x.ndim, dim), keepdim, "min")
 
 
 def argmax(x, dim=None, keepdim=False, *, axis=None):
+    """The index of the largest value (the first one on ties).
+
+    Args:
+        x: the input tensor.
+        dim: the dim (None: over the flattened tensor).
+        keepdim: keep the reduced dim with size 1.
+        axis: NumPy's name for ``dim``.
+
+    Returns:
+        An int64 tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.argmax(gg.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=1)
+    tensor([1, 1])
+    """
     d = dims("argmax", x.ndim, dim, axis)
     if d is None:
         return Tensor._make(x._data.argmax().astype("int64"), None, False)
@@ -344,6 +500,21 @@ def argmax(x, dim=None, keepdim=False, *, axis=None):
 
 
 def argmin(x, dim=None, keepdim=False, *, axis=None):
+    """The index of the smallest value (the first one on ties).
+
+    Args:
+        x: the input tensor.
+        dim: the dim (None: over the flattened tensor).
+        keepdim: keep the reduced dim with size 1.
+        axis: NumPy's name for ``dim``.
+
+    Returns:
+        An int64 tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.argmin(gg.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=1)
+    tensor([0, 0])
+    """
     d = dims("argmin", x.ndim, dim, axis)
     if d is None:
         return Tensor._make(x._data.argmin().astype("int64"), None, False)
@@ -351,6 +522,22 @@ def argmin(x, dim=None, keepdim=False, *, axis=None):
 
 
 def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    """log(sum(exp(x))) over ``dim``, computed without overflow.
+
+    Args:
+        x: the input tensor.
+        dim: a dim or a tuple of dims to reduce (None: all).
+        keepdim: keep the reduced dims with size 1.
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.logsumexp(gg.tensor([1000.0, 1000.0]), dim=0)
+    tensor(1000.6932)
+    """
     if x._data.dtype.kind in "iub":      # as in PyTorch: integers give the default float dtype
         from .. import _dtype
         x = x.to(_dtype.get_default_dtype())
@@ -358,6 +545,22 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
 
 
 def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    """The product over ``dim`` (all elements by default).
+
+    Args:
+        x: the input tensor.
+        dim: a dim or a tuple of dims to reduce (None: all).
+        keepdim: keep the reduced dims with size 1.
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.prod(gg.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
+    tensor([ 2., 12.])
+    """
     d = dims("prod", x.ndim, dim, axis)
     if d is not None and len(d) != 1:
         raise ValueError("prod: reduce over one dimension at a time")
@@ -365,7 +568,25 @@ def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
 
 
 def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
-    """Vector p-norm over all elements or ``dim`` (p = 'fro' is 2)."""
+    """The vector p-norm over all elements or over ``dim`` (``p='fro'`` is 2; ``p=inf`` the largest absolute value).
+
+    Args:
+        x: the input tensor.
+        p: the order.
+        dim: a dim or tuple of dims (None: all).
+        keepdim: keep the reduced dims with size 1.
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.norm(gg.tensor([3.0, 4.0]))
+    tensor(5.)
+    >>> gg.norm(gg.tensor([3.0, -4.0]), p=1)
+    tensor(7.)
+    """
     _need_float("norm", x)
     if p == "fro":
         p = 2

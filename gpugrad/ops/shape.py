@@ -291,6 +291,22 @@ def _shape_args(shape):
 
 
 def reshape(x, *shape):
+    """The same elements in a new shape (a view when possible); one dim may be -1.
+
+    Args:
+        x: the input tensor.
+        *shape: the new shape, as ints or one tuple.
+
+    Returns:
+        A tensor with ``x.numel()`` elements.
+
+    >>> import gpugrad as gg
+    >>> gg.reshape(gg.arange(6), 2, 3)
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    >>> gg.arange(6).reshape(-1, 2).shape
+    (3, 2)
+    """
     shape = _shape_args(shape)
     known = 1
     unknown = 0
@@ -322,6 +338,20 @@ def view(x, *shape):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim..end_dim`` into one.
+
+    Args:
+        x: the input tensor.
+        start_dim: the first dim to merge.
+        end_dim: the last (inclusive).
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.flatten(gg.zeros(2, 3, 4), start_dim=1).shape
+    (2, 12)
+    """
     if x.ndim == 0:
         return reshape(x, 1)
     s = start_dim % x.ndim
@@ -333,6 +363,19 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def permute(x, *perm):
+    """Reorder the dims (a view).
+
+    Args:
+        x: the input tensor.
+        *perm: the new order of the dims, as ints or one tuple.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.permute(gg.zeros(2, 3, 4), 2, 0, 1).shape
+    (4, 2, 3)
+    """
     perm = _shape_args(perm)
     if sorted(p % builtins.max(x.ndim, 1) for p in perm) != list(range(x.ndim)):
         raise RuntimeError(f"permute: {perm} is not a permutation of the {x.ndim} dims of {shape_str(x.shape)}")
@@ -340,6 +383,20 @@ def permute(x, *perm):
 
 
 def transpose(x, dim0=-2, dim1=-1):
+    """Swap two dims (a view).
+
+    Args:
+        x: the input tensor.
+        dim0: one dim.
+        dim1: the other.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.transpose(gg.zeros(2, 3), 0, 1).shape
+    (3, 2)
+    """
     if x.ndim < 2:
         return x
     d0, d1 = dims("transpose", x.ndim, (dim0, dim1))
@@ -349,6 +406,21 @@ def transpose(x, dim0=-2, dim1=-1):
 
 
 def squeeze(x, dim=None):
+    """Remove dims of size 1 (all of them, or ``dim`` only).
+
+    Args:
+        x: the input tensor.
+        dim: the dim to remove (None: every size-1 dim).
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.squeeze(gg.zeros(1, 3, 1)).shape
+    (3,)
+    >>> gg.squeeze(gg.zeros(1, 3, 1), 0).shape
+    (3, 1)
+    """
     if dim is None:
         return reshape(x, tuple(s for s in x.shape if s != 1))
     ds = dims("squeeze", x.ndim, dim)
@@ -356,6 +428,21 @@ def squeeze(x, dim=None):
 
 
 def unsqueeze(x, dim):
+    """Insert a dim of size 1 at ``dim``.
+
+    Args:
+        x: the input tensor.
+        dim: where the new dim goes (negative counts from the end).
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.unsqueeze(gg.zeros(3), 0).shape
+    (1, 3)
+    >>> gg.unsqueeze(gg.zeros(3), -1).shape
+    (3, 1)
+    """
     nd = x.ndim + 1
     if not -nd <= dim < nd:
         raise IndexError(f"unsqueeze: dim {dim} out of range for a tensor of {x.ndim} dims")
@@ -364,6 +451,20 @@ def unsqueeze(x, dim):
 
 
 def expand(x, *shape):
+    """A broadcast view with size-1 dims repeated (-1 keeps a dim); the gradient sums back.
+
+    Args:
+        x: the input tensor.
+        *shape: the target shape.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.expand(gg.tensor([[1.0], [2.0]]), 2, 3)
+    tensor([[1., 1., 1.],
+            [2., 2., 2.]])
+    """
     shape = _shape_args(shape)
     lead = len(shape) - x.ndim
     if lead < 0:
@@ -379,6 +480,20 @@ def expand(x, *shape):
 
 
 def broadcast_to(x, shape):
+    """A broadcast view of ``x`` with ``shape`` (NumPy's rules).
+
+    Args:
+        x: the input tensor.
+        shape: the target shape.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.broadcast_to(gg.tensor([1.0, 2.0]), (2, 2))
+    tensor([[1., 2.],
+            [1., 2.]])
+    """
     return expand(x, tuple(shape))
 
 
@@ -396,6 +511,22 @@ def _check_same(op, xs, axis, stacking):
 
 
 def cat(tensors, dim=0, *, axis=None):
+    """Join tensors along an existing dim (``concatenate`` is an alias).
+
+    Args:
+        tensors: a sequence of tensors with the same shape except along ``dim``.
+        dim: the dim to join along.
+        axis: NumPy's name for ``dim``.
+
+    Returns:
+        A tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.cat([gg.zeros(2, 3), gg.ones(1, 3)]).shape
+    (3, 3)
+    >>> gg.cat([gg.tensor([1.0]), gg.tensor([2.0, 3.0])], dim=0)
+    tensor([1., 2., 3.])
+    """
     tensors = list(tensors)
     _check_same("cat", tensors, None, False)
     ax = dims("cat", tensors[0].ndim, dim if axis is None else axis)[0]
@@ -407,6 +538,20 @@ concatenate = cat
 
 
 def stack(tensors, dim=0, *, axis=None):
+    """Join tensors of one shape along a new dim.
+
+    Args:
+        tensors: a sequence of tensors of the same shape.
+        dim: where the new dim goes.
+        axis: NumPy's name for ``dim``.
+
+    Returns:
+        A tensor with one more dim.
+
+    >>> import gpugrad as gg
+    >>> gg.stack([gg.zeros(3), gg.ones(3)], dim=1).shape
+    (3, 2)
+    """
     tensors = list(tensors)
     _check_same("stack", tensors, None, True)
     nd = tensors[0].ndim + 1
@@ -417,6 +562,22 @@ def stack(tensors, dim=0, *, axis=None):
 
 
 def split(x, split_size_or_sections, dim=0):
+    """Split into pieces along ``dim``: of ``split_size_or_sections`` each (the last may be smaller), or of the listed sizes.
+
+    Args:
+        x: the input tensor.
+        split_size_or_sections: an int (the size of each piece) or a list of sizes.
+        dim: the dim to split.
+
+    Returns:
+        A tuple of tensors (views).
+
+    >>> import gpugrad as gg
+    >>> [t.tolist() for t in gg.split(gg.arange(5), 2)]
+    [[0, 1], [2, 3], [4]]
+    >>> [t.shape for t in gg.split(gg.zeros(5, 2), [1, 4])]
+    [(1, 2), (4, 2)]
+    """
     d = dims("split", x.ndim, dim)[0]
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -436,6 +597,20 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
+    """Split into ``chunks`` pieces of (nearly) equal size along ``dim``.
+
+    Args:
+        x: the input tensor.
+        chunks: the number of pieces.
+        dim: the dim to split.
+
+    Returns:
+        A tuple of tensors (views).
+
+    >>> import gpugrad as gg
+    >>> [t.tolist() for t in gg.chunk(gg.arange(6), 3)]
+    [[0, 1], [2, 3], [4, 5]]
+    """
     d = dims("chunk", x.ndim, dim)[0]
     n = x.shape[d]
     step = -(-n // chunks) if n else 1
@@ -456,6 +631,13 @@ def _check_index_range(op, idx, d, size):
 def gather(x, dim, index, *, sparse_grad=False, out=None):
     """``out[i][j] = x[index[i][j]][j]`` for dim 0 (and alike for other dims), as torch.gather: the output
     has the index's shape; the index may be smaller than x in the dims other than ``dim``.
+
+    Args:
+        x: the input tensor.
+        dim: the dim to gather along.
+        index: an int64 tensor with as many dims as ``x``; the result has its shape.
+        sparse_grad: accepted for PyTorch compatibility (the gradient is dense).
+        out: not supported (must be None).
 
     >>> import gpugrad as gg
     >>> gg.gather(gg.tensor([[1., 2.], [3., 4.]]), 0, gg.tensor([[1], [0]])).tolist()
@@ -479,7 +661,22 @@ def gather(x, dim, index, *, sparse_grad=False, out=None):
 
 
 def index_select(x, dim, index, *, out=None):
-    """The slices of x along ``dim`` at the positions of the 1-D (or 0-d) integer ``index``."""
+    """The slices of x along ``dim`` at the positions of the 1-D (or 0-d) integer ``index``.
+
+    Args:
+        x: the input tensor.
+        dim: the dim to select along.
+        index: a 1-D (or 0-d) integer tensor.
+        out: not supported (must be None).
+
+    Returns:
+        A tensor with ``len(index)`` slices along ``dim``.
+
+    >>> import gpugrad as gg
+    >>> gg.index_select(gg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), 0, gg.tensor([2, 0]))
+    tensor([[5., 6.],
+            [1., 2.]])
+    """
     d = dims("index_select", x.ndim, dim)[0]
     idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
