@@ -49,9 +49,6 @@ def is_floating(dt) -> bool:
 def get_default_dtype():
     """The dtype that factories and Python floats give (float32 unless changed).
 
-    Args:
-        (none)
-
     Returns:
         A dtype.
 

@@ -13,9 +13,6 @@ _state = _State()
 def is_grad_enabled() -> bool:
     """Whether ops are being recorded on the tape now (False inside ``no_grad``).
 
-    Args:
-        (none)
-
     Returns:
         A bool.
 

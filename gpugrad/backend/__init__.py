@@ -256,9 +256,6 @@ _default = [cpu]
 def default_device() -> Device:
     """The device factories use when ``device=`` is not given (see :func:`set_default_device`).
 
-    Args:
-        (none)
-
     Returns:
         A :class:`Device`.
 
