@@ -35,7 +35,8 @@ def test_a_page_runs_in_its_own_directory_and_returns_its_pictures(tmp_path):
     assert not (tmp_path / "a.png").exists() and not Path("a.png").exists()
 
 
-def test_docs_build_strict(tmp_path):
+def test_docs_site_builds_with_warnings_as_errors(tmp_path):
+    # mkdocs build --strict (the name avoids "strict": `pytest -k strict` selects the strict-device cases)
     pytest.importorskip("mkdocs", reason="the docs toolchain (pip install -e '.[docs]') is not installed")
     pytest.importorskip("mkdocstrings")
     pytest.importorskip("material")
