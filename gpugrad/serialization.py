@@ -65,6 +65,9 @@ def save(obj, f) -> None:
     None, such as a ``state_dict()``; NumPy scalars are stored as the equal Python number) in the safetensors format to ``f``: a path (written atomically) or a
     binary file object such as ``io.BytesIO`` (written at its position).
 
+    Returns:
+        None. The previous file at ``f``, if any, is replaced only once the new one is complete.
+
     >>> import os, tempfile, gpugrad as gg
     >>> path = os.path.join(tempfile.mkdtemp(), "ck.safetensors")
     >>> gg.save({"w": gg.ones(2), "epoch": 3}, path)
@@ -227,6 +230,10 @@ def load(f, map_location=None):
     Args:
         f: a path (or a binary file object).
         map_location: where to put the tensors: a device, a string, a dict old -> new device or a function; default: the devices they were saved from (CPU where CUDA is missing is an error naming map_location).
+
+    Returns:
+        What was saved: the same nesting of dicts, lists and tuples, with Tensors on their devices (a flat
+        dict for a foreign safetensors file).
 
     >>> import os, tempfile, gpugrad as gg
     >>> path = os.path.join(tempfile.mkdtemp(), "ck.safetensors")

@@ -11,6 +11,8 @@ The rule (also stated in docs/api/index.md):
   standard library do not count). ``gpugrad``'s lazily loaded ``save`` and ``load`` count too.
 * Only functions and classes are checked (dtypes and constants are documented in prose). A class's own
   docstring counts (not an inherited one), and its arguments are those of ``__init__``.
+* A docstring passes when it exists, shows an example (``>>>``, run as a doctest), names every argument
+  (except ``self``, ``*args``, ``**kwargs`` and ``_private`` ones) and, for a function, says what it returns.
 """
 from __future__ import annotations
 
@@ -94,7 +96,8 @@ def arguments_of(obj) -> list[str]:
 
 
 def docstring_problems(obj) -> list[str]:
-    """What the docstring of a public function or class lacks: itself, an example, its arguments."""
+    """What the docstring of a public function or class lacks: itself, an example, its arguments, (for a
+    function) its return value."""
     doc = docstring_of(obj)
     if not doc.strip():
         return ["no docstring"]
@@ -104,6 +107,8 @@ def docstring_problems(obj) -> list[str]:
     missing = [a for a in arguments_of(obj) if not re.search(rf"\b{re.escape(a)}\b", doc)]
     if missing:
         problems.append("arguments not described: " + ", ".join(missing))
+    if not inspect.isclass(obj) and not re.search(r"\breturn", doc, re.I):
+        problems.append("return value not described (a Returns: section)")
     return problems
 
 

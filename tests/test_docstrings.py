@@ -1,4 +1,5 @@
-"""Every public function and class has a docstring that describes each of its arguments and shows an example.
+"""Every public function and class has a docstring that describes each of its arguments (and, for a function,
+its return value) and shows an example.
 
 The rule for "public" is in scripts/docs_api.py (and docs/api/index.md): the ``__all__`` (or the public
 functions and classes) of gpugrad and of every non-internal module under it. The docstring examples are
@@ -10,11 +11,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import docs_api  # noqa: E402
 
 
-def test_every_public_name_has_a_docstring_with_its_arguments_and_an_example():
+def test_every_public_name_has_a_docstring_with_its_arguments_return_value_and_an_example():
     problems = docs_api.undocumented()
     listing = "\n".join(f"  {name}: {'; '.join(p)}" for name, p in sorted(problems.items()))
-    assert not problems, (f"{len(problems)} public names need a docstring that names each argument and shows an "
-                          f"example (>>>):\n{listing}")
+    assert not problems, (f"{len(problems)} public names need a docstring that names each argument, says what it "
+                          f"returns and shows an example (>>>):\n{listing}")
 
 
 def test_the_rule_covers_the_user_facing_modules():
@@ -39,6 +40,9 @@ def test_the_check_names_what_is_missing():
             y: two.
             scale: three.
 
+        Returns:
+            Nothing.
+
         >>> documented(1)
         """
 
@@ -50,5 +54,6 @@ def test_the_check_names_what_is_missing():
             pass
 
     assert docs_api.docstring_problems(documented) == []
-    assert docs_api.docstring_problems(half) == ["no example (>>>)", "arguments not described: y"]
+    assert docs_api.docstring_problems(half) == ["no example (>>>)", "arguments not described: y",
+                                                 "return value not described (a Returns: section)"]
     assert docs_api.docstring_problems(NoDoc) == ["no docstring"]

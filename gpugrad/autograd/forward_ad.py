@@ -150,6 +150,9 @@ def unpack_dual(tensor, *, level=None):
         tensor: a tensor (dual or not).
         level: the forward-AD level (default: the current one).
 
+    Returns:
+        An :class:`UnpackedDualTensor` ``(primal, tangent)``.
+
     >>> import gpugrad as gg
     >>> import gpugrad.autograd.forward_ad as fwAD
     >>> with fwAD.dual_level():

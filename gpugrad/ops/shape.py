@@ -639,6 +639,9 @@ def gather(x, dim, index, *, sparse_grad=False, out=None):
         sparse_grad: accepted for PyTorch compatibility (the gradient is dense).
         out: not supported (must be None).
 
+    Returns:
+        A tensor of ``index``'s shape, differentiable in ``x``.
+
     >>> import gpugrad as gg
     >>> gg.gather(gg.tensor([[1., 2.], [3., 4.]]), 0, gg.tensor([[1], [0]])).tolist()
     [[3.0], [1.0]]
