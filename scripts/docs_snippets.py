@@ -32,6 +32,14 @@ def python_blocks(text: str) -> list[tuple[int, str]]:
     return [(text.count("\n", 0, m.start()) + 2, m.group(1)) for m in FENCE.finditer(text)]
 
 
+OTHER_PYTHON = re.compile(r"^```[ \t]*(py|python3|pycon|ipython|python[ \t]*\S+)[ \t]*$", re.M)
+
+
+def unrun_python_fences(text: str) -> list[int]:
+    """Line numbers of fences that look like Python but would not run (```py, ```pycon, ```python {..})."""
+    return [text.count("\n", 0, m.start()) + 1 for m in OTHER_PYTHON.finditer(text)]
+
+
 def _timeout(signum, frame):
     raise TimeoutError(f"the page's snippets ran past their budget of {BUDGET_S} s; make them smaller")
 
@@ -43,7 +51,12 @@ def run_page(path, budget_s: float = BUDGET_S) -> tuple[dict[str, bytes], float]
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     path = Path(path)
-    blocks = python_blocks(path.read_text())
+    text = path.read_text()
+    bad = unrun_python_fences(text)
+    if bad:
+        raise SnippetError(f"{path}: Python code fenced so that the build would not run it (lines "
+                           f"{', '.join(map(str, bad))}): write ```python")
+    blocks = python_blocks(text)
     ns = {"__name__": "__docs__"}
     old_cwd, t0 = os.getcwd(), time.perf_counter()
     use_alarm = hasattr(signal, "SIGALRM") and budget_s

@@ -29,7 +29,7 @@ def on_files(files, config):
     for page in sorted(docs.glob("*.md")):
         text = page.read_text()
         shown.update(IMG.findall(text))
-        if not docs_snippets.python_blocks(text):
+        if not docs_snippets.python_blocks(text) and not docs_snippets.unrun_python_fences(text):
             continue
         try:
             pngs, secs = docs_snippets.run_page(page)

@@ -26,6 +26,13 @@ def test_a_failing_block_names_the_page_and_line(tmp_path):
         docs_snippets.run_page(page)
 
 
+def test_python_fenced_so_that_it_would_not_run_is_an_error(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("```python\nx = 1\n```\n\n```pycon\n>>> 1 + 1\n2\n```\n")
+    with pytest.raises(docs_snippets.SnippetError, match=r"lines 5\): write ```python"):
+        docs_snippets.run_page(page)
+
+
 def test_a_page_runs_in_its_own_directory_and_returns_its_pictures(tmp_path):
     pytest.importorskip("matplotlib")
     page = tmp_path / "p.md"
