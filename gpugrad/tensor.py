@@ -311,7 +311,7 @@ class Tensor(DeviceDtypeShorthands):
         if arr.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_):
             extras.append(f"dtype={arr.dtype}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+            extras.append(f"grad_fn=<{self.grad_fn.name}{self.grad_fn._overload}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"

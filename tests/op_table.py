@@ -7,7 +7,7 @@ tuple (a contiguous array), ``T(*shape)`` (a transposed view of that shape) or `
 every other element of a larger array). Constants that take no gradient (indices, masks, targets) are built
 inside ``fn`` with ``ns.const(array)`` so that they land on the case's device.
 
-Adding an op (a new ``Function`` subclass anywhere in gpugrad) without an entry here fails
+Adding an op (a new ``gpugrad.autograd.op.Op`` subclass anywhere in gpugrad) without an entry here fails
 ``test_every_function_class_is_covered``.
 """
 from __future__ import annotations

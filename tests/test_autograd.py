@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import gpugrad as gg
-from gpugrad.autograd import Function, GradcheckError, gradcheck
+from gpugrad.autograd import GradcheckError, gradcheck
+from gpugrad.autograd.op import Op
 
 
 def test_lecture_example_matches_closed_form(device):
@@ -304,7 +305,7 @@ def test_inplace_not_needed_by_backward_is_allowed(device):
 
 
 # -- gradcheck ---------------------------------------------------------------------------------------------------------------
-class _WrongSquare(Function):
+class _WrongSquare(Op):
     """x^2 with a deliberately wrong derivative (3x instead of 2x) to test gradcheck's report."""
 
     def forward(self, x):

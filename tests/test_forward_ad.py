@@ -8,7 +8,8 @@ import pytest
 
 import gpugrad as gg
 import gpugrad.autograd.forward_ad as fwAD
-from gpugrad.autograd import Function, gradcheck, GradcheckError
+from gpugrad.autograd import gradcheck, GradcheckError
+from gpugrad.autograd.op import Op
 from gpugrad.autograd import functional as F
 from gpugrad.autograd.gradcheck import forward_jacobian, analytical_jacobian
 
@@ -45,15 +46,15 @@ def test_forward_and_reverse_mode_agree(case, sig, device):
 def test_every_op_class_has_its_own_tangent_rule():
     """Ops of the core library carry a direct jvp (the double-backward default is for extensions)."""
     import gpugrad.ops  # noqa: F401
-    core = [c for c in Function.registry if c.__module__.startswith("gpugrad.ops.")
-            and c.backward is not Function.backward]
+    core = [c for c in Op.registry if c.__module__.startswith("gpugrad.ops.")
+            and c.backward is not Op.backward]
     assert len(core) > 40
-    missing = sorted(c.__qualname__ for c in core if c.jvp is Function.jvp)
+    missing = sorted(c.__qualname__ for c in core if c.jvp is Op.jvp)
     assert not missing, f"op classes without a jvp rule: {missing}"
 
 
 def test_forward_check_catches_a_wrong_tangent_rule():
-    class Sin(Function):
+    class Sin(Op):
         def forward(self, x):
             self.save_for_backward(x)
             return self.xp.sin(x)
@@ -166,7 +167,7 @@ def test_make_dual_of_a_leaf_requiring_grad_is_a_view_of_it(device):
 
 def test_default_tangent_rule_derives_from_backward(device):
     """An op that only writes forward and backward still works in forward mode (double-backward default)."""
-    class Cube(Function):
+    class Cube(Op):
         def forward(self, x, scale):
             self.scale = scale
             self.save_for_backward(x)

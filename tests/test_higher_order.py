@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import gpugrad as gg
-from gpugrad.autograd import Function, grad, gradgradcheck, GradcheckError
+from gpugrad.autograd import grad, gradgradcheck, GradcheckError
+from gpugrad.autograd.op import Op
 from gpugrad.autograd import functional as F
 
 from op_table import signatures
@@ -33,7 +34,7 @@ def test_gradgradcheck(case, sig, device):
 
 def test_gradgradcheck_catches_an_unrecorded_backward():
     """A backward that computes on raw arrays has no graph: its second derivative reads as zero."""
-    class RawSin(Function):
+    class RawSin(Op):
         def forward(self, x):
             self.save_for_backward(x)
             return self.xp.sin(x)
@@ -188,7 +189,7 @@ def test_functional_create_graph_and_strict(device):
 def _live_tensors():
     """Live Tensors and tape nodes (type() and not isinstance: other modules' dead weak proxies raise)."""
     return sum(1 for o in gc.get_objects() if type(o) is gg.Tensor or isinstance(type(o), type) and
-               issubclass(type(o), Function))
+               issubclass(type(o), Op))
 
 
 def _assert_steps_leave_nothing_behind(step, n):

@@ -1,6 +1,6 @@
 """Every entry of tests/op_table.py, on every device: gradients against central finite differences (float64),
 forward values and vector-Jacobian products against PyTorch (float64) when it is installed, no upcasting of
-float32/float16, and a coverage check that every Function class in gpugrad is exercised by the table.
+float32/float16, and a coverage check that every Op class in gpugrad is exercised by the table.
 Beside the table: gradients at kinks and ties (where finite differences say nothing) against PyTorch's
 conventions, and seeded random sweeps (broadcast shape pairs, indexing keys, reduction dims) against
 PyTorch."""
@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import gpugrad as gg
-from gpugrad.autograd import Function, gradcheck
+from gpugrad.autograd import gradcheck
+from gpugrad.autograd.op import Op
 from gpugrad.ops import nn_ops, shape as shape_ops, arithmetic
 
 from op_table import CASES, DOMAINS, S, T, signatures, spec_shape
@@ -154,9 +155,9 @@ def test_dropout_mask_is_fixed_by_the_seed(device):
     assert nn_ops.dropout(x, 0.25, training=False) is x
 
 
-# -- coverage: no Function class without an entry ---------------------------------------------------------------------
+# -- coverage: no Op class without an entry ---------------------------------------------------------------------
 def _import_all_of_gpugrad():
-    """Import every gpugrad module so that Function.registry holds every op class, whatever ran before."""
+    """Import every gpugrad module so that Op.registry holds every op class, whatever ran before."""
     for info in pkgutil.walk_packages(gg.__path__, "gpugrad."):
         if info.name.endswith("__main__"):      # running it would start the command line
             continue
@@ -174,20 +175,20 @@ def _node_classes(outputs):
             continue
         seen.add(id(node))
         classes.add(type(node))
-        stack.extend(e for e in node.next if isinstance(e, Function))   # leaves are weak references
+        stack.extend(e for e in node.next if isinstance(e, Op))   # leaves are weak references
     return classes
 
 
 def test_every_function_class_is_covered():
     _import_all_of_gpugrad()
-    op_classes = {c for c in Function.registry
-                  if c.__module__.startswith("gpugrad.") and c.backward is not Function.backward}
+    op_classes = {c for c in Op.registry
+                  if c.__module__.startswith("gpugrad.") and c.backward is not Op.backward}
     ns = gg_namespace("cpu")
     exercised = set()
     for case, sig, _ in signatures():
         exercised |= _node_classes(_tensors(case.fn(ns, *make_inputs(case, sig, "cpu"), **case.kwargs)))
     missing = sorted(f"{c.__module__}.{c.__qualname__}" for c in op_classes - exercised)
-    assert not missing, f"Function classes with no entry in tests/op_table.py: {missing}"
+    assert not missing, f"Op classes with no entry in tests/op_table.py: {missing}"
 
 
 def test_table_covers_the_input_kinds():

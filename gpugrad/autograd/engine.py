@@ -11,12 +11,12 @@ import sys
 import numpy as _np
 import weakref
 
-from .function import Function, _OUTPUT, _check_view
+from .op import Op, _OUTPUT, _check_view
 from . import grad_mode
 from ..tensor import Tensor
 
 _getrefcount = sys.getrefcount
-_ref = weakref.ref      # the tape holds leaf tensors through weak references (see Function.apply)
+_ref = weakref.ref      # the tape holds leaf tensors through weak references (see Op.apply)
 
 
 def _topological(roots):

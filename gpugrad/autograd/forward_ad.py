@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections import namedtuple
 
 from ..tensor import Tensor
-from . import function as _function
-from .function import _attach_tangent
+from . import op as _function
+from .op import _attach_tangent
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
 

@@ -1,261 +1,435 @@
-"""Function: one recorded op, with its forward and its backward side by side.
+"""``gpugrad.autograd.Function``: PyTorch's API for ops written by the user, on Tensors.
 
-A subclass writes ``forward(self, *arrays, **options)`` on raw arrays of one array module (``self.xp``) and
-``backward(self, grad)`` returning one gradient per positional argument (``None`` where there is none). The
-instance is also the tape's node: ``apply`` links it to the nodes of its inputs (``next``) and keeps only
-what ``save_for_backward`` named. Backward formulas are written against ``self.xp`` and the saved values so
-that the same code runs on NumPy arrays, CuPy arrays, or (for higher-order derivatives) on Tensors.
+A subclass writes two static methods on Tensors, ``forward(ctx, *args, **kwargs)`` and
+``backward(ctx, *grad_outputs)`` (one gradient per positional argument of ``forward``, ``None`` for
+non-Tensor arguments and where no gradient is needed), and is called through ``apply``. Or, PyTorch's newer
+style: ``forward(*args)`` without ctx plus ``setup_context(ctx, inputs, output)``.
 
-Example::
+>>> import gpugrad as torch
+>>> class Square(torch.autograd.Function):
+...     @staticmethod
+...     def forward(ctx, x):
+...         ctx.save_for_backward(x)
+...         return x * x
+...     @staticmethod
+...     def backward(ctx, g):
+...         (x,) = ctx.saved_tensors
+...         return 2 * x * g
+>>> x = torch.tensor([1.0, 3.0], requires_grad=True)
+>>> Square.apply(x).sum().backward()
+>>> x.grad
+tensor([2., 6.])
 
-    class Exp(Function):
-        def forward(self, x):
-            y = self.xp.exp(x)
-            self.save_for_backward(y)
-            return y
-
-        def backward(self, g):
-            (y,) = self.saved
-            return g * y            # d/dx e^x = e^x
+How it sits on the tape: ``apply`` runs ``forward`` with recording off and gives the outputs one node, a
+:class:`~gpugrad.autograd.op.Op` (``_FunctionNode``) whose backward calls the user's ``backward`` on
+Tensors. The engine runs that backward with recording on when ``create_graph=True``, so a ``backward``
+written with differentiable ops can be differentiated again. Several outputs each get a small selector node
+that hands its gradient, at its position, to the shared node (the engine sums what reaches a node, so the
+positions are gathered in a :class:`_Grads`).
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import weakref
 
 from . import grad_mode
-from ..backend import xp_of, device_of
+from . import op as _op
+from .op import Op, _OUTPUT, _NodeName
+from ..tensor import Tensor
+from ..backend import device_context, module_for
+
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "InplaceFunction"]
 
 _state = grad_mode._state
-_OUTPUT = object()  # marks "the op's own output" among the saved sources
-_wref = weakref.ref
+
+
+class FunctionCtx:
+    """The ``ctx`` a :class:`Function`'s methods receive: a namespace for what ``backward`` needs
+    (``ctx.save_for_backward(*tensors)`` for Tensors, plain attributes for anything else) and the flags
+    PyTorch's ctx has (``needs_input_grad``, ``mark_dirty``, ``mark_non_differentiable``,
+    ``set_materialize_grads``).
+
+    >>> ctx = FunctionCtx()
+    >>> ctx.set_materialize_grads(False)
+    """
+
+    def __init__(self):
+        self.to_save = ()
+        self.needs_input_grad = ()
+        self.materialize_grads = True
+        self._dirty = ()
+        self._non_differentiable = ()
+        self._saved = None          # the saved Tensors while backward runs (see saved_tensors)
+        self._node = None           # a weak reference to the tape node, once recorded
+
+    def save_for_backward(self, *tensors):
+        """Keep ``tensors`` (Tensors or None) for ``backward``, which reads them as ``ctx.saved_tensors``."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward can only save Tensors (or None), but argument {i} is of "
+                                f"type {type(t).__name__}; keep other values as attributes of ctx")
+        self.to_save = tensors
+
+    def save_for_forward(self, *tensors):
+        """Keep ``tensors`` for ``jvp`` (as ``ctx.saved_tensors``, like PyTorch)."""
+        self.save_for_backward(*tensors)
+
+    @property
+    def saved_tensors(self):
+        """The Tensors given to ``save_for_backward`` (inside ``backward``: recorded when the engine runs
+        with ``create_graph=True``)."""
+        if self._saved is not None:
+            return self._saved
+        node = self._node() if self._node is not None else None
+        if node is not None:
+            return node.saved_tensors
+        return tuple(self.to_save)
+
+    def mark_dirty(self, *tensors):
+        """Declare the inputs that ``forward`` modified in place (and returns): they become outputs."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        """Declare outputs that take no gradient (indices, masks): they do not require grad, and their
+        gradient in ``backward`` is zeros (or None without materialized grads)."""
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value: bool):
+        """With False, ``backward`` gets None (not zeros) for an output whose gradient nobody computed."""
+        self.materialize_grads = bool(value)
+
+
+def _setup_context_defined(cls):
+    return cls.setup_context is not Function.setup_context
 
 
 class Function:
-    """One recorded op: subclass it with ``forward`` (on raw arrays of ``self.xp``, NumPy or CuPy, saving what
-    backward needs with ``save_for_backward``) and ``backward`` (one gradient per positional input, or None),
-    then call ``MyOp.apply(*tensors)``. The instance is the tape's node (``grad_fn``). See the module
-    :mod:`gpugrad.autograd.function` for the details.
+    """Base class of user-written differentiable functions, PyTorch's ``torch.autograd.Function``: write
+    ``forward`` and ``backward`` as static methods, call ``MyFunction.apply(*args)`` (see the module's
+    docstring for an example). Never instantiate it."""
 
-    >>> import gpugrad as gg
-    >>> class Cube(gg.autograd.Function):
-    ...     def forward(self, x):
-    ...         self.save_for_backward(x)
-    ...         return x ** 3
-    ...     def backward(self, g):
-    ...         (x,) = self.saved
-    ...         return 3 * x ** 2 * g
-    >>> x = gg.tensor(2.0, requires_grad=True)
-    >>> Cube.apply(x).backward()
-    >>> x.grad
-    tensor(12.)
-    """
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError(f"{type(self).__name__}: autograd.Function is used through its static methods: "
+                           f"call {type(self).__name__}.apply(...), not {type(self).__name__}(...)")
 
-    __slots__ = ("xp", "next", "saved", "needs_input_grad", "_sources", "_versions", "_freed", "_retained",
-                 "_hooks", "_to_save", "__dict__", "__weakref__")
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        """The function on Tensors (ctx first, unless ``setup_context`` is defined). Returns a Tensor or a
+        tuple of outputs."""
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
-    #: every op class, for the test that each one is covered by the gradient-check table
-    registry: list[type] = []
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Optional, PyTorch's newer style: fill ``ctx`` from the inputs (a tuple) and the output after a
+        ``forward`` that takes no ctx."""
+        raise NotImplementedError("setup_context is not overridden.")
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        Function.registry.append(cls)
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        """The gradients of the inputs, given those of the outputs: one per positional argument of
+        ``forward`` (None for non-Tensor arguments or where ``ctx.needs_input_grad`` is False)."""
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
 
-    # -- what subclasses write ------------------------------------------------------------------------
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError
+    vjp = backward
 
-    def backward(self, grad):
-        raise NotImplementedError(f"{type(self).__name__} is not differentiable")
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward mode: the outputs' tangents given the inputs' tangents (optional)."""
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it "
+                                  "with forward mode AD.")
 
-    def jvp(self, *tangents):
-        """Forward mode: the output's tangent from the inputs' tangents (raw arrays, ``None`` where an
-        input carries none), with ``self.saved`` holding what ``forward`` saved.
-
-        Ops override this with their own formula. This default derives it from ``backward``: the
-        vector-Jacobian product u -> J^T u is linear in u, so J t = d<J^T u, t>/du, one graph-mode backward
-        plus one reverse pass (correct for every op whose backward supports ``create_graph``, but slower)."""
-        return _jvp_by_double_backward(self, tangents)
-
-    def save_for_backward(self, *values):
-        self._to_save = values
-
-    @property
-    def name(self) -> str:
-        return type(self).__name__ + "Backward"
-
-    # -- recording ------------------------------------------------------------------------------------
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run the op on Tensors (and constants) and, if grad mode is on and an input requires grad,
-        record it; inside a forward-AD ``dual_level`` also compute the output's tangent. Returns a Tensor."""
-        node = cls.__new__(cls)
-        node._to_save = None
-        arrays = []
-        requires = False
-        views = False
-        first = None
-        for a in args:
-            if type(a) is Tensor or isinstance(a, Tensor):
-                if first is None:
-                    first = a._data
-                elif type(a._data) is not type(first) or (type(first) is not _ndarray and
-                                                          a._data.device != first.device):
-                    _device_mismatch(cls, args)
-                arrays.append(a._data)
-                requires = requires or a.requires_grad
-                if a._view is not None:
-                    views = True
+        """Run ``forward`` on ``args`` and, when grad mode is on and a Tensor argument requires grad, record
+        it so that ``backward`` gives the gradients. Returns what ``forward`` returns."""
+        ctx = FunctionCtx()
+        setup = _setup_context_defined(cls)
+        if setup:
+            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args, kwargs = bound.args, bound.kwargs
+        requires = _state.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with grad_mode.no_grad():
+            if setup:
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
             else:
-                arrays.append(a)
-        node.xp = _np if type(first) is _ndarray else xp_of(first)
-        if type(first) is _ndarray:
-            out = node.forward(*arrays, **kwargs)
-            tangent = _forward_tangent(node, args, out) if _fw_level else None   # one global read when off
+                out = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        tangent_in = _op._fw_level and any(isinstance(a, Tensor) and a._fw_tangent is not None for a in args)
+        if not requires:
+            outs = tuple(_fresh_output(o, args, ctx) for o in outs)
         else:
-            with first.device:      # a GPU op runs on its inputs' GPU, whichever device is current
-                out = node.forward(*arrays, **kwargs)
-                tangent = _forward_tangent(node, args, out) if _fw_level else None
-        if not (requires and _state.enabled):
-            result = Tensor._make(out, None)
-            if tangent is not None:
-                _attach_tangent(result, tangent)
-            return result
-        if views:
-            for a in args:
-                if isinstance(a, Tensor) and a._view is not None:
-                    _check_view(a)
-        # Leaves are held weakly: a parameter's .grad built with create_graph=True records a graph that
-        # reaches the parameter again, and a strong reference would close a cycle param -> grad -> param.
-        node.next = nxt = tuple([(a.grad_fn or _wref(a)) if isinstance(a, Tensor) and a.requires_grad else None
-                                 for a in args])     # (a list comprehension is cheaper than a generator)
-        node.needs_input_grad = tuple([e is not None for e in nxt])
-        node._freed = False
-        node._retained = None
-        node._hooks = None
-        result = Tensor._make(out, node)
-        to_save = node._to_save
-        if to_save:
-            # where each saved value comes from, so that a graph-mode backward (create_graph=True) can
-            # put the recorded Tensor in its place: the op's output, input i, or None for a constant
-            sources = []
-            versions = []
-            for s in to_save:
-                src = None
-                if s is out:
-                    src = _OUTPUT
-                    versions.append((result._version, 0, "its output"))
-                else:
-                    for i, a in enumerate(arrays):
-                        if s is a and isinstance(args[i], Tensor):
-                            src = i
-                            versions.append((args[i]._version, args[i]._version[0], i))   # i: "input i"
-                            break
-                sources.append(src)
-            node.saved = to_save
-            node._sources = tuple(sources)
-            node._versions = versions
-        else:
-            node.saved = ()
-            node._sources = ()
-            node._versions = None
-        node._to_save = None
-        if tangent is not None:
-            _attach_tangent(result, tangent)
-        return result
+            outs = _record(cls, ctx, args, outs)
+        if tangent_in:
+            _forward_mode(cls, ctx, args, outs)
+        return outs[0] if single else outs
+
+
+class InplaceFunction(Function):
+    """PyTorch's base for Functions that may work in place (``inplace`` argument); behaves as Function."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+
+
+def _fresh_output(o, args, ctx):
+    """An output that is an input, not marked dirty, is returned as a new Tensor on the same data (PyTorch
+    returns a view): the caller's input keeps its identity and history."""
+    if isinstance(o, Tensor) and any(o is a for a in args) and not any(o is d for d in ctx._dirty):
+        return Tensor._make(o._data, None, False, o._version)
+    return o
+
+
+def _record(cls, ctx, args, outs):
+    node = _FunctionNode.__new__(_FunctionNode)
+    node.fn = cls
+    node.ctx = ctx
+    node._to_save = None
+    nxt = tuple([(a.grad_fn or weakref.ref(a)) if isinstance(a, Tensor) and a.requires_grad else None
+                 for a in args])
+    node.next = nxt
+    node.needs_input_grad = ctx.needs_input_grad
+    node._freed = False
+    node._retained = None
+    node._hooks = None
+    first = next((a for a in args if isinstance(a, Tensor)), None)
+    node.xp = first.xp if first is not None else _op._np
+    node.in_meta = tuple((a.shape, a.dtype) if isinstance(a, Tensor) else None for a in args)
+    ctx._node = weakref.ref(node)
+
+    for d in ctx._dirty:
+        if not any(d is a for a in args):
+            raise RuntimeError(f"{cls.__name__}: mark_dirty was given a tensor that is not an input of forward")
+        if d.requires_grad and d.grad_fn is None:
+            raise RuntimeError(f"{cls.__name__}: a leaf Variable that requires grad has been used in an in-place "
+                               f"operation (mark_dirty on an input of shape {tuple(d.shape)})")
+    node.out_meta = tuple((o.shape, o.dtype, o.device) if isinstance(o, Tensor) else None for o in outs)
+    multi = len(outs) > 1
+    result = []
+    out_arrays = {}
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            result.append(o)
+            continue
+        differentiable = o.dtype.kind in "fc" and not any(o is n for n in ctx._non_differentiable)
+        fn = (_Select.make(node, i, len(outs)) if multi else node) if differentiable else None
+        if any(o is d for d in ctx._dirty):
+            o.grad_fn = fn            # the input itself becomes the output, its history now this node
+            o.requires_grad = fn is not None
+            t = o
+        elif any(o is a for a in args) or o.grad_fn is not None or o.requires_grad:
+            t = Tensor._make(o._data, fn, fn is not None, o._version)
+        else:                         # made inside forward: keep the object (it may be saved by identity)
+            o.grad_fn = fn
+            o.requires_grad = fn is not None
+            t = o
+        out_arrays[id(o._data)] = i
+        result.append(t)
+
+    # what backward reads as saved_tensors, as Op keeps it: arrays plus where each came from, so the engine
+    # frees them after use and, with create_graph=True, gives back the recorded input or output
+    to_save = ctx.to_save
+    saved, sources, versions, out_pos = [], [], [], {}
+    for k, s in enumerate(to_save):
+        if s is None:
+            saved.append(None)
+            sources.append(None)
+            continue
+        src = None
+        for i, a in enumerate(args):
+            if s is a:
+                src = i
+                break
+        if src is None and id(s._data) in out_arrays:
+            i = out_arrays[id(s._data)]
+            if multi:
+                out_pos[k] = i        # (the engine knows one output per node: this module wraps these)
+            else:
+                src = _OUTPUT
+        saved.append(s._data)
+        sources.append(src)
+        if src is not None and src is not _OUTPUT:
+            versions.append((args[src]._version, args[src]._version[0], src))
+    node.saved = tuple(saved)
+    node._sources = tuple(sources)
+    node._versions = versions or None
+    node.out_saved = out_pos
+    ctx.to_save = ()                  # the node holds them now (and frees them after backward)
+    return tuple(result)
+
+
+class _Grads:
+    """The gradients of a multi-output node's outputs, by position, as they arrive from the selectors
+    (the engine adds what reaches one node: ``+`` merges positions)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+    def __add__(self, other):
+        return _Grads([b if a is None else a if b is None else a + b for a, b in zip(self.items, other.items)])
+
+    @property
+    def device(self):
+        return next(g for g in self.items if g is not None).device
+
+
+class _Select(Op, register=False):
+    """The grad_fn of output ``i`` of a multi-output Function: passes its gradient on to the shared node."""
+
+    _overload = ""
+
+    @staticmethod
+    def make(node, i, n):
+        s = _Select.__new__(_Select)
+        s.next = (node,)
+        s.needs_input_grad = (True,)
+        s.saved = ()
+        s._sources = ()
+        s._versions = None
+        s._freed = False
+        s._retained = None
+        s._hooks = None
+        s._to_save = None
+        s.xp = node.xp
+        s.index, s.count = i, n
+        return s
+
+    def backward(self, g):
+        items = [None] * self.count
+        items[self.index] = g
+        return _Grads(items)
+
+    @property
+    def name(self):
+        return self.next[0].name
 
     def __repr__(self):
-        return f"<{self.name}>"
+        return repr(self.next[0])
 
 
-# -- forward mode --------------------------------------------------------------------------------------------
-# 1 inside forward_ad.dual_level (one level at a time, process-wide, as PyTorch's levels are). A module
-# global because apply reads it on every op: the cheapest check there is.
-_fw_level = 0
-_fw_duals = []         # weak references to every tensor given a tangent in this level, cleared on exit
+class _FunctionNode(Op, register=False):
+    """The tape node of one call of a user's Function: its backward calls the user's, on Tensors."""
+
+    _overload = ""
+
+    @property
+    def name(self):
+        return _NodeName(self.fn.__name__ + "Backward", "")
+
+    def __repr__(self):
+        return f"<gpugrad.autograd.function.{self.name} object at {id(self):#x}>"
+
+    @property
+    def saved_tensors(self):
+        """``y.grad_fn.saved_tensors``, as in PyTorch (an error once backward has freed them)."""
+        if self._freed:
+            raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
+                               "tensors after they have already been freed); specify retain_graph=True in the "
+                               "first backward() if you need saved tensors afterwards")
+        return tuple(None if s is None else Tensor._make(s, None) for s in self.saved)
+
+    def backward(self, g):
+        cls, ctx = self.fn, self.ctx
+        graph = _state.enabled              # the engine records the backward only with create_graph=True
+        grads = g.items if g.__class__ is _Grads else [g]
+        grads = [self._grad_tensor(gi, i) for i, gi in enumerate(grads)]
+        saved = list(self.saved or ())
+        for k, s in enumerate(saved):
+            if s is None or isinstance(s, Tensor):
+                continue
+            saved[k] = Tensor._make(s, None)
+        for k, i in self.out_saved.items():
+            if graph:                       # the recorded output: gradients through it reach this node
+                saved[k] = Tensor._make(saved[k]._data, _Select.make(self, i, len(self.out_meta)))
+        ctx._saved = tuple(saved)
+        backward = cls.backward
+        if backward is Function.backward and cls.vjp is not Function.vjp:
+            backward = cls.vjp
+        try:
+            res = backward(ctx, *grads)
+        finally:
+            ctx._saved = None
+        return self._check(res, graph)
+
+    def _grad_tensor(self, g, i):
+        if g is not None:
+            return g if isinstance(g, Tensor) else Tensor._make(g, None)
+        if not self.ctx.materialize_grads or self.out_meta[i] is None:
+            return None
+        shape, dtype, device = self.out_meta[i]
+        with device_context(device):
+            return Tensor._make(module_for(device).zeros(shape, dtype), None)
+
+    def _check(self, res, graph):
+        """PyTorch's checks of what backward returned: one gradient per input (extra ones must be None), a
+        Tensor or None for each Tensor input and None for the others, of a shape the input broadcasts to
+        (summed down to it)."""
+        name = self.name
+        if not isinstance(res, tuple):
+            res = (res,)
+        n = len(self.in_meta)
+        if len(res) != n:
+            if len(res) > n and all(r is None for r in res[n:]):
+                res = res[:n]
+            else:
+                raise RuntimeError(f"function {name} returned an incorrect number of gradients (expected {n}, "
+                                   f"got {len(res)})")
+        out = []
+        for i, (r, meta) in enumerate(zip(res, self.in_meta)):
+            if r is None:
+                out.append(None)
+                continue
+            if meta is None:
+                raise RuntimeError(f"function {name} returned a gradient different than None at position "
+                                   f"{i + 1}, but the corresponding forward input was not a Tensor")
+            if not isinstance(r, Tensor):
+                raise RuntimeError(f"function {name} returned a {type(r).__name__} as the gradient at position "
+                                   f"{i + 1}; expected a Tensor or None")
+            shape, dtype = meta
+            if r.shape != shape:
+                if not _expandable(shape, r.shape):
+                    raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
+                                       f"{list(r.shape)} but expected shape compatible with {list(shape)}")
+                from ..ops._util import unbroadcast
+                r = unbroadcast(r, shape)
+            if r.dtype != dtype:
+                r = r.to(dtype)
+            out.append(r if graph else r._data)
+        return tuple(out)
 
 
-def _attach_tangent(t, tangent):
-    t._fw_tangent = tangent
-    _fw_duals.append(_wref(t))
+def _expandable(shape, target):
+    """Whether ``shape`` broadcasts to ``target``."""
+    if len(shape) > len(target):
+        return False
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(target)))
 
 
-def _forward_tangent(node, args, out):
-    """The output tangent of ``node`` (a raw array), or None when no input carries a tangent."""
-    tangents = [a._fw_tangent if isinstance(a, Tensor) else None for a in args]
-    for t in tangents:
-        if t is not None:
-            break
-    else:
-        return None
-    if out.dtype.kind not in "fc":    # integer and bool outputs (argmax, comparisons) carry no tangent
-        return None
-    node.saved = node._to_save or ()
-    node._out_meta = (out.shape, out.dtype)    # for the default rule, which needs the output's shape
-    t = node.jvp(*tangents)
-    if t is None:                    # the output does not depend on the inputs differentiably
-        return None
-    if t.shape != out.shape:         # e.g. a tangent on the smaller operand of a broadcast
-        t = node.xp.broadcast_to(t, out.shape)
-    if t.dtype != out.dtype:
-        t = t.astype(out.dtype)
-    return t
+def _forward_mode(cls, ctx, args, outs):
+    """Forward AD through a Function: its ``jvp`` gives the outputs' tangents from the inputs'."""
+    tangents = [Tensor._make(a._fw_tangent, None) if isinstance(a, Tensor) and a._fw_tangent is not None
+                else None for a in args]
+    with grad_mode.no_grad():
+        res = cls.jvp(ctx, *tangents)
+    res = res if isinstance(res, tuple) else (res,)
+    for o, t in zip(outs, res):
+        if isinstance(o, Tensor) and t is not None:
+            _op._attach_tangent(o, t._data if isinstance(t, Tensor) else t)
 
 
-def _jvp_by_double_backward(node, tangents):
-    from .engine import _graph_saved
-    from . import grad
-    from .grad_mode import enable_grad
-    from ..ops import tensor_namespace_for
-    out_shape, out_dtype = node._out_meta
-    xp = node.xp
-    u = Tensor._make(xp.zeros(out_shape, out_dtype), None, True)
-    saved = node.saved
-    node.needs_input_grad = tuple(t is not None for t in tangents)
-    node.saved, node.xp = _graph_saved(node, saved, constants=True), tensor_namespace_for(xp)
-    try:
-        with enable_grad():
-            res = node.backward(u)
-    finally:
-        node.saved, node.xp = saved, xp
-    if res.__class__ is not tuple:
-        res = (res,)
-    outs, seeds = [], []
-    for r, t in zip(res, tangents):
-        if r is not None and t is not None and r.requires_grad:
-            outs.append(r)
-            seeds.append(Tensor._make(t, None))
-    if not outs:
-        return None
-    (jt,) = grad(outs, [u], grad_outputs=seeds, allow_unused=True)
-    return None if jt is None else jt._data
+def once_differentiable(fn):
+    """Decorate a Function's ``backward`` that is not itself differentiable: it runs with recording off,
+    so with ``create_graph=True`` its gradients are constants (as in PyTorch, they do not require grad)."""
 
-
-def _check_view(t):
-    """Refuse a recorded view whose base was changed in place behind it (not through the view): its graph
-    no longer describes its data. Writes through the view itself keep it current (ops._expect_own_write);
-    a leaf base's graph never changes, so views of leaves are always current."""
-    link = t._view
-    while link is not None:
-        base, node = link
-        if base.grad_fn is None:
-            return
-        if base._version[0] != node._base_version:
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: the tensor this view was taken from of {node.name} is at version {base._version[0]}; "
-                f"expected version {node._base_version}. Take the view again after the in-place change "
-                f"(or .clone() the view before it).")
-        link = base._view
-
-
-def _device_mismatch(cls, args):
-    from .. import Tensor as _T
-    devs = [f"{device_of(a._data)} {tuple(a.shape)}" for a in args if isinstance(a, _T)]
-    raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors on the same device, got "
-                       + " and ".join(devs) + "; move them with .to(device) first")
-
-
-import numpy as _np  # noqa: E402
-
-_ndarray = _np.ndarray
-from ..tensor import Tensor  # noqa: E402  (tensor.py imports nothing from here at import time)
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            return fn(ctx, *args)
+    return wrapper

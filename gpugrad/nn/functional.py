@@ -11,7 +11,7 @@ tensor([1. , 0. , 0.5])
 """
 from __future__ import annotations
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ..ops import pad
 from ..ops._util import shape_str
 from ..ops.nn_ops import (relu, leaky_relu, elu, gelu, silu, softplus, sigmoid, tanh, softmax, log_softmax,
@@ -24,7 +24,7 @@ __all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "pad", "batch_norm", "layer_norm"]
 
 
-class Normalize(Function):
+class Normalize(Op):
     """y = (x - mu) * rstd * w + b, broadcasting w and b as ``pshape``.
 
     With ``from_x`` (batch norm in training, layer norm) mu and rstd = 1/sqrt(var + eps) are the biased

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..tensor import Tensor
 from ..backend import device_context
 from ..autograd import grad_mode as _gm
-from ..autograd.function import _check_view
+from ..autograd.op import _check_view
 from .arithmetic import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, maximum, minimum, where,
                          cast, clone, to_device, remainder, floor_divide)
 from .elementwise import exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf
@@ -380,7 +380,7 @@ def _keep_old_value(node, t):
 def _expect_own_write(t):
     """A recorded write through the view t (its bases' graphs were just rebuilt): t and the views it was
     taken from accept the new version; other views of the same memory still see a stale version and are
-    refused as inputs (autograd.function._check_view)."""
+    refused as inputs (autograd.op._check_view)."""
     v, link = t._version, t._view
     while link is not None:
         base, node = link
@@ -437,7 +437,7 @@ def _rebase_tangents(t):
 
 
 def _set_tangent(t, tangent):
-    from ..autograd.function import _attach_tangent
+    from ..autograd.op import _attach_tangent
     if tangent is None:
         t._fw_tangent = None
     else:
@@ -795,7 +795,7 @@ for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)
 
 
-# -- more of PyTorch's Tensor methods, each a composition of the ops above (no new Function) -----------------------
+# -- more of PyTorch's Tensor methods, each a composition of the ops above (no new Op) -----------------------
 def _contiguous(self):
     return self if self._data.flags.c_contiguous else clone(self)     # a copy is C-ordered
 

@@ -1,7 +1,7 @@
 """Arithmetic: + - * / ** @, abs, sign, clamp, maximum, minimum, where, casts and copies."""
 from __future__ import annotations
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ..tensor import Tensor
 from ._util import unbroadcast, as_operand, promote_scalar, promote_pair, broadcast_error, shape_str
 
@@ -20,7 +20,7 @@ def _sum_tangents(a, b):
     return b if a is None else a if b is None else a + b
 
 
-class Add(Function):
+class Add(Op):
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
         return a + b
@@ -34,7 +34,7 @@ class Add(Function):
         return ta if tb is None else tb if ta is None else ta + tb
 
 
-class Sub(Function):
+class Sub(Op):
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
         return a - b
@@ -55,7 +55,7 @@ def _unless_scalar(keep, other):
     return keep if hasattr(other, "shape") else None
 
 
-class Mul(Function):
+class Mul(Op):
     def forward(self, a, b):
         if hasattr(a, "shape") and hasattr(b, "shape"):      # two arrays (the common case): keep both
             self.shapes = (a.shape, b.shape)
@@ -76,7 +76,7 @@ class Mul(Function):
         return _sum_tangents(None if ta is None else ta * b, None if tb is None else a * tb)
 
 
-class Div(Function):
+class Div(Op):
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
         self.save_for_backward(_unless_scalar(a, b), b)
@@ -94,7 +94,7 @@ class Div(Function):
         return _sum_tangents(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b))
 
 
-class Remainder(Function):
+class Remainder(Op):
     """a mod b with the sign of b (Python's %, torch.remainder) = a - floor(a/b) b:
     d/da = 1, d/db = -floor(a/b) (floor is piecewise constant)."""
 
@@ -115,7 +115,7 @@ class Remainder(Function):
         return _sum_tangents(ta, None if tb is None else -tb * q)
 
 
-class Neg(Function):
+class Neg(Op):
     def forward(self, a):
         return -a
 
@@ -126,7 +126,7 @@ class Neg(Function):
         return -t
 
 
-class Pow(Function):
+class Pow(Op):
     """a ** b for tensor or scalar a and b."""
 
     def forward(self, a, b):
@@ -160,7 +160,7 @@ def _dpow_da(xp, a, b):
     return xp.where(b == 0, 0, b * a ** (b - 1))
 
 
-class MatMul(Function):
+class MatMul(Op):
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return self.xp.matmul(a, b)
@@ -191,7 +191,7 @@ class MatMul(Function):
         return _sum_tangents(None if ta is None else xp.matmul(ta, b), None if tb is None else xp.matmul(a, tb))
 
 
-class Abs(Function):
+class Abs(Op):
     def forward(self, a):
         self.save_for_backward(a)
         return self.xp.abs(a)
@@ -205,7 +205,7 @@ class Abs(Function):
         return t * self.xp.sign(a)
 
 
-class Clamp(Function):
+class Clamp(Op):
     """clamp(x, lo, hi): the gradient passes where lo <= x <= hi (bounds may be tensors or scalars)."""
 
     def forward(self, x, lo, hi):
@@ -254,7 +254,7 @@ class Clamp(Function):
         return t
 
 
-class Maximum(Function):
+class Maximum(Op):
     """Elementwise max; at ties the gradient is split evenly (as PyTorch does). The masks select: a NaN
     or inf upstream gradient reaches only the operand that won."""
     pick = "maximum"
@@ -288,7 +288,7 @@ class Minimum(Maximum):
     pick = "minimum"
 
 
-class Where(Function):
+class Where(Op):
     def forward(self, cond, a, b):
         self.cond = cond
         self.shapes = (_shape(a), _shape(b))
@@ -306,7 +306,7 @@ class Where(Function):
         return self.xp.where(self.cond, 0 if ta is None else ta, 0 if tb is None else tb)
 
 
-class Cast(Function):
+class Cast(Op):
     def forward(self, x, dtype):
         self.src = x.dtype
         return x.astype(dtype)
@@ -318,7 +318,7 @@ class Cast(Function):
         return t
 
 
-class Clone(Function):
+class Clone(Op):
     def forward(self, x):
         return x.copy()
 
@@ -329,7 +329,7 @@ class Clone(Function):
         return t
 
 
-class ToDevice(Function):
+class ToDevice(Op):
     def forward(self, x, device):
         from ..backend import to_device, device_of
         self.src, self.dst = device_of(x), device

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ..tensor import Tensor
 from ..backend import special
 
@@ -14,7 +14,7 @@ def _fused_activation():
     return activation
 
 
-class _SavesInput(Function):
+class _SavesInput(Op):
     def forward(self, x):
         self.save_for_backward(x)
         return self.f(x)
@@ -24,7 +24,7 @@ class _SavesInput(Function):
         return self.backward(t)
 
 
-class _SavesOutput(Function):
+class _SavesOutput(Op):
     def forward(self, x):
         y = self.f(x)
         self.save_for_backward(y)

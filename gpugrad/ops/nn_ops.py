@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ..tensor import Tensor, _generator
 from ..backend import special
 from ._util import shape_str
@@ -29,7 +29,7 @@ def _kernels():
 
 
 # -- activations ---------------------------------------------------------------------------------------------
-class ReLU(Function):
+class ReLU(Op):
     def forward(self, x):
         y, _ = _kernels()[0].act_forward(x, "relu")
         self.save_for_backward(y)
@@ -45,7 +45,7 @@ class ReLU(Function):
         return self.backward(t)
 
 
-class LeakyReLU(Function):
+class LeakyReLU(Op):
     def forward(self, x, slope):
         self.slope = slope
         self.save_for_backward(x)
@@ -61,7 +61,7 @@ class LeakyReLU(Function):
         return self.backward(t)
 
 
-class ELU(Function):
+class ELU(Op):
     def forward(self, x, alpha):
         self.alpha = alpha
         self.save_for_backward(x)
@@ -83,7 +83,7 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _K = math.sqrt(2 / math.pi)
 
 
-class GELU(Function):
+class GELU(Op):
     """exact: x Phi(x), d = Phi(x) + x phi(x);  tanh: 0.5 x (1 + tanh(k (x + 0.044715 x^3)))."""
 
     def forward(self, x, approximate):
@@ -109,7 +109,7 @@ class GELU(Function):
         return self.backward(t)
 
 
-class SiLU(Function):
+class SiLU(Op):
     def forward(self, x):
         self.save_for_backward(x)
         return _kernels()[0].act_forward(x, "silu")[0]
@@ -125,7 +125,7 @@ class SiLU(Function):
         return self.backward(t)
 
 
-class Softplus(Function):
+class Softplus(Op):
     """log(1 + e^(beta x)) / beta, linear above ``threshold``; derivative sigmoid(beta x)."""
 
     def forward(self, x, beta, threshold):
@@ -146,7 +146,7 @@ class Softplus(Function):
         return self.backward(t)
 
 
-class Softmax(Function):
+class Softmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
@@ -163,7 +163,7 @@ class Softmax(Function):
         return self.backward(t)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
@@ -181,7 +181,7 @@ class LogSoftmax(Function):
         return t - (self.xp.exp(y) * t).sum(axis=self.axis, keepdims=True)
 
 
-class Linear(Function):
+class Linear(Op):
     """y = x W^T + b in one node: dx = g W, dW = g^T x, db = sum of g over the batch."""
 
     def forward(self, x, w, b):
@@ -213,7 +213,7 @@ class Linear(Function):
         return y
 
 
-class BiasAct(Function):
+class BiasAct(Op):
     """y = f(h + b): a Linear layer's bias add fused into the activation kernel that follows it (see
     :func:`linear_act`); h is the matmul output (..., C), b the bias (C,). Saves y where f' is a function of
     y (relu, tanh, sigmoid), else h and b: backward's kernel recomputes h + b instead of storing it."""
@@ -255,7 +255,7 @@ class BiasAct(Function):
         return self._dz(t)
 
 
-class Dropout(Function):
+class Dropout(Op):
     def forward(self, x, p):
         xp = self.xp
         keep = _generator(xp, x).random(x.shape, dtype=x.dtype if x.dtype.kind == "f" and x.dtype.itemsize >= 4
@@ -270,7 +270,7 @@ class Dropout(Function):
         return self.backward(t)
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Op):
     """Softmax + cross-entropy from class indices in one node (the reference of the fused kernel).
 
     loss_i = -sum_c q_ic log p_ic with q = (1 - eps) onehot(y_i) + eps / C; dlogits = (p - q) * g_i.

@@ -6,7 +6,7 @@ from collections import namedtuple
 
 import numpy as _np
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ..tensor import Tensor
 from ._util import dims, keep
 from .shape import Gather, reshape as _reshape
@@ -47,7 +47,7 @@ def _reduction_jvp(node, t, axes, keepdim):
     return (d * t).sum(axis=(axes,) if isinstance(axes, int) else axes, keepdims=keepdim)
 
 
-class Sum(Function):
+class Sum(Op):
     def forward(self, x, axes, keepdim):
         self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
         return x.sum(axis=axes, keepdims=keepdim)
@@ -59,7 +59,7 @@ class Sum(Function):
         return t.sum(axis=self.axes, keepdims=self.keepdim)
 
 
-class Mean(Function):
+class Mean(Op):
     def forward(self, x, axes, keepdim):
         self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
         return x.mean(axis=axes, keepdims=keepdim)
@@ -73,7 +73,7 @@ class Mean(Function):
         return t.mean(axis=self.axes, keepdims=self.keepdim)
 
 
-class Var(Function):
+class Var(Op):
     """var = sum((x - mean)^2) / (N - correction);  dvar/dx = 2 (x - mean) / (N - correction)."""
 
     def forward(self, x, axes, keepdim, correction):
@@ -92,7 +92,7 @@ class Var(Function):
         return _reduction_jvp(self, t, self.axes, self.keepdim)
 
 
-class Std(Function):
+class Std(Op):
     """std = sqrt(var);  dstd/dx = (x - mean) / ((N - correction) std), taken as 0 where std = 0 (PyTorch's
     convention: a constant slice has no preferred direction; the composite sqrt(var) would give 0 * inf)."""
 
@@ -117,7 +117,7 @@ class Std(Function):
         return _reduction_jvp(self, t, self.axes, self.keepdim)
 
 
-class MaxMin(Function):
+class MaxMin(Op):
     """max/min values; the gradient goes to the extremal elements, split evenly among ties."""
 
     def forward(self, x, axes, keepdim, kind):
@@ -139,7 +139,7 @@ class MaxMin(Function):
         return _reduction_jvp(self, t, self.axes, self.keepdim)
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
     """y = m + log(sum(exp(x - m))) with m = max(x): stable for any magnitude; dy/dx = exp(x - y)."""
 
     def forward(self, x, axes, keepdim):
@@ -164,7 +164,7 @@ class LogSumExp(Function):
         return _reduction_jvp(self, t, self.axes, self.keepdim)
 
 
-class Prod(Function):
+class Prod(Op):
     """d(prod x)/dx_i = prod_{j != i} x_j, computed from exclusive cumulative products (exact with zeros)."""
 
     def forward(self, x, axis, keepdim):
@@ -205,7 +205,7 @@ def _exclusive_prod_graph(ns, x, axis):
     return ns.moveaxis(Prod.apply(rows, rows.ndim - 1, False), -1, axis)
 
 
-class Norm(Function):
+class Norm(Op):
     """p-norm: ||x||_p = (sum |x|^p)^(1/p); d/dx = sign(x) |x|^(p-1) / ||x||^(p-1) (p = inf: max |x|)."""
 
     def forward(self, x, p, axes, keepdim):

@@ -6,13 +6,13 @@ import builtins
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.op import Op
 from ..tensor import Tensor
 from ..backend import scatter_add
 from ._util import unbroadcast, dims, shape_str, write_out
 
 
-class Reshape(Function):
+class Reshape(Op):
     def forward(self, x, shape):
         self.shape = x.shape
         return x.reshape(shape)
@@ -24,7 +24,7 @@ class Reshape(Function):
         return t.reshape(self._out_meta[0])
 
 
-class Permute(Function):
+class Permute(Op):
     def forward(self, x, perm):
         self.inv = tuple(sorted(range(len(perm)), key=perm.__getitem__))
         return x.transpose(perm)
@@ -36,7 +36,7 @@ class Permute(Function):
         return t.transpose(tuple(sorted(range(len(self.inv)), key=self.inv.__getitem__)))
 
 
-class Expand(Function):
+class Expand(Op):
     def forward(self, x, shape):
         self.shape = x.shape
         return self.xp.broadcast_to(x, shape)
@@ -48,7 +48,7 @@ class Expand(Function):
         return self.xp.broadcast_to(t, self._out_meta[0])
 
 
-class Cat(Function):
+class Cat(Op):
     def forward(self, *xs, axis):
         self.axis = axis
         self.sizes = [x.shape[axis] for x in xs]
@@ -69,7 +69,7 @@ class Cat(Function):
                                for t, n in zip(ts, self.sizes)], axis=self.axis)
 
 
-class Stack(Function):
+class Stack(Op):
     def forward(self, *xs, axis):
         self.axis = axis
         return self.xp.stack(xs, axis=axis)
@@ -84,7 +84,7 @@ class Stack(Function):
         return xp.stack([t if t is not None else xp.zeros(part, dtype) for t in ts], axis=self.axis)
 
 
-class GetItem(Function):
+class GetItem(Op):
     """x[key]; the gradient scatters back, summing over repeated integer indices."""
 
     def forward(self, x, key):
@@ -107,7 +107,7 @@ class GetItem(Function):
         return t[self.key]
 
 
-class SetItem(Function):
+class SetItem(Op):
     """out = x with out[key] = v (out of place; Tensor.__setitem__ writes the result back in place)."""
 
     def forward(self, x, v, key):
@@ -134,7 +134,7 @@ class SetItem(Function):
         return y
 
 
-class Gather(Function):
+class Gather(Op):
     """out[i][j] = x[index[i][j]][j] (dim 0), as torch.gather; backward scatter-adds."""
 
     def forward(self, x, index, axis):
@@ -161,7 +161,7 @@ def _fit_to_index(x, index, axis):
     return x[tuple(builtins.slice(None) if d == axis else builtins.slice(0, n) for d, n in enumerate(index.shape))]
 
 
-class IndexSelect(Function):
+class IndexSelect(Op):
     def forward(self, x, index, axis):
         self.shape, self.index, self.axis = x.shape, index, axis
         return self.xp.take(x, index, axis=axis)
@@ -179,7 +179,7 @@ class IndexSelect(Function):
         return self.xp.take(t, self.index, axis=self.axis)
 
 
-class Pad(Function):
+class Pad(Op):
     def forward(self, x, widths, value):
         self.slices = tuple(builtins.slice(lo, lo + s) for (lo, _), s in zip(widths, x.shape))
         return self.xp.pad(x, widths, mode="constant", constant_values=value)
@@ -223,7 +223,7 @@ def _index_backward_tensor(g, shape, key):
     return index_put(z, key, g, accumulate=True)
 
 
-class IndexPut(Function):
+class IndexPut(Op):
     """out = x; out[key] += v (accumulate) or = v; differentiable in x and v."""
 
     def forward(self, x, v, key, accumulate):
@@ -270,7 +270,7 @@ def _view_of(out, x):
     the base is itself computed, the view is refused as an input (or a backward root) once the base was
     changed in place behind it (a recorded in-place op gives the base a new graph that the view's graph would
     not see; an in-place op through the view itself updates the base's graph instead, see
-    ops._rebase_views), see autograd.function._check_view. The check is on the view tensor, not on its node:
+    ops._rebase_views), see autograd.op._check_view. The check is on the view tensor, not on its node:
     graphs that used the view before the change (the base's own rebuilt graph among them) stay valid. A leaf
     base's graph never changes (in-place updates of a leaf run under no_grad), so views of parameters stay
     usable."""
