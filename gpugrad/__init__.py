@@ -21,6 +21,7 @@ from .tensor import (Tensor, tensor, as_tensor, from_numpy, zeros, ones, empty, 
                      empty_like, full_like, arange, linspace, eye, rand, randn, randint, randperm, manual_seed)
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .autograd import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled
 from . import ops
 from .ops import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, maximum, minimum, where, exp,
                   log, log1p, expm1, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf, sum, mean, var, std, max,

@@ -12,6 +12,7 @@ import numpy as _np
 import weakref
 
 from .op import Op, _OUTPUT, _check_view
+from . import op as _op
 from . import grad_mode
 from ..tensor import Tensor
 
@@ -84,6 +85,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             if t.grad_fn is not None:
                 wanted.setdefault(t.grad_fn, []).append(i)     # (an input may be listed twice)
     order = _topological(nodes)
+    anomaly = _op._anomaly
     with grad_mode.set_grad_enabled(create_graph):
         for node in order:
             g = grads.pop(node, None)
@@ -105,7 +107,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     "autograd.grad() call if you need to backward twice.")
             if node._versions:
                 _check_versions(node)
-            if create_graph:
+            if anomaly:
+                res = _anomaly_backward(node, g, create_graph)
+            elif create_graph:
                 res = _call_backward_graph(node, g)
             elif node.xp is _np or isinstance(g, (_np.ndarray, _np.generic)):   # (a move's gradient is on the host)
                 res = node.backward(g)
@@ -143,6 +147,26 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 steal = _getrefcount(g) <= 2
                 _store_grad(leaf, g, create_graph, steal)
     return capture
+
+
+def _anomaly_backward(node, g, create_graph):
+    """A node's backward while anomaly detection is on: its forward traceback attached to any error, and
+    NaN (or inf) in the gradients it returns checked (see anomaly_mode)."""
+    from . import anomaly_mode
+    try:
+        if create_graph:
+            res = _call_backward_graph(node, g)
+        elif node.xp is _np or isinstance(g, (_np.ndarray, _np.generic)):
+            res = node.backward(g)
+        else:
+            with g.device:
+                res = node.backward(g)
+    except Exception as e:
+        anomaly_mode.annotate(e, node)
+        raise
+    if _op._anomaly_check_nan:
+        anomaly_mode.check_backward(node, g, res if res.__class__ is tuple else (res,))
+    return res
 
 
 def _store_grad(t, g, create_graph, steal=False):

@@ -51,6 +51,7 @@ def enter_dual_level():
                            "before entering another")
     _function._fw_duals.clear()
     _function._fw_level = 1
+    _function._update_slow()
     return 0
 
 
@@ -74,6 +75,7 @@ def exit_dual_level(*, level=None):
             t._fw_tangent = None
     _function._fw_duals.clear()
     _function._fw_level = 0
+    _function._update_slow()
 
 
 class dual_level:

@@ -201,6 +201,9 @@ def _record(cls, ctx, args, outs):
     node.xp = first.xp if first is not None else _op._np
     node.in_meta = tuple((a.shape, a.dtype) if isinstance(a, Tensor) else None for a in args)
     ctx._node = weakref.ref(node)
+    if _op._anomaly:
+        from . import anomaly_mode
+        anomaly_mode.record(node)
 
     for d in ctx._dirty:
         if not any(d is a for a in args):

@@ -122,11 +122,11 @@ class Op:
         node.xp = _np if type(first) is _ndarray else xp_of(first)
         if type(first) is _ndarray:
             out = node.forward(*arrays, **kwargs)
-            tangent = _forward_tangent(node, args, out) if _fw_level else None   # one global read when off
+            tangent = _slow_path(node, args, out) if _slow else None   # one global read when off
         else:
             with first.device:      # a GPU op runs on its inputs' GPU, whichever device is current
                 out = node.forward(*arrays, **kwargs)
-                tangent = _forward_tangent(node, args, out) if _fw_level else None
+                tangent = _slow_path(node, args, out) if _slow else None
         if not (requires and _state.enabled):
             result = Tensor._make(out, None)
             if tangent is not None:
@@ -207,6 +207,34 @@ class AccumulateGrad:
 
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+# -- the modes Op.apply looks at: forward AD and anomaly detection -----------------------------------------------
+# Module globals, because apply reads them on every op: ``_slow`` (either mode on) is the one read when off.
+_slow = 0
+_anomaly = 0             # anomaly_mode.set_anomaly_enabled
+_anomaly_check_nan = True
+
+
+def _update_slow():
+    global _slow
+    _slow = 1 if (_fw_level or _anomaly) else 0
+
+
+def _set_anomaly(enabled, check_nan):
+    global _anomaly, _anomaly_check_nan
+    _anomaly, _anomaly_check_nan = (1 if enabled else 0), check_nan
+    _update_slow()
+
+
+def _slow_path(node, args, out):
+    """Anomaly detection's record and check, then the output's tangent (None without forward AD)."""
+    if _anomaly:
+        from . import anomaly_mode
+        anomaly_mode.record(node)
+        if _anomaly_check_nan:
+            anomaly_mode.check_forward(node, args, out)
+    return _forward_tangent(node, args, out) if _fw_level else None
 
 
 # -- forward mode --------------------------------------------------------------------------------------------
