@@ -160,7 +160,7 @@ def _bad(arr):
 
 def _finite(values):
     for v in values:
-        a = v.data if isinstance(v, Tensor) else v
+        a = v._data if isinstance(v, Tensor) else v
         if hasattr(a, "dtype"):
             if _bad(a) is not None:
                 return False
@@ -184,7 +184,7 @@ def check_backward(node, g, res):
     for i, r in enumerate(res):
         if r is None:
             continue
-        what = _bad(r.data if isinstance(r, Tensor) else r)
+        what = _bad(r._data if isinstance(r, Tensor) else r)
         if what is None:
             continue
         if what == "inf":

@@ -7,13 +7,16 @@
 >>> len(loader), sum(len(xb) for xb, yb in loader)
 (4, 64)
 """
-from .dataset import Dataset, TensorDataset, Subset, random_split, as_generator
-from .loader import DataLoader, default_collate
+from .dataset import Dataset, IterableDataset, TensorDataset, ConcatDataset, Subset, random_split, as_generator
+from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler,
+                      BatchSampler)
+from .loader import DataLoader, default_collate, get_worker_info
 from .transforms import Standardizer, standardize
 from .datasets import (digits, mnist, read_idx, write_idx, two_spirals, xor, regression, load, DataBundle,
                        DATASETS, MNIST_FILES, download, default_cache_dir)
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "as_generator", "DataLoader",
-           "default_collate", "Standardizer", "standardize", "digits", "mnist", "read_idx", "write_idx",
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset", "random_split",
+           "as_generator", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler", "BatchSampler", "DataLoader", "default_collate", "get_worker_info", "Standardizer", "standardize", "digits", "mnist", "read_idx", "write_idx",
            "two_spirals", "xor", "regression", "load", "DataBundle", "DATASETS", "MNIST_FILES", "download",
            "default_cache_dir"]

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..tensor import Tensor, as_tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "as_generator"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset", "random_split",
+           "as_generator"]
 
 
 class Dataset:
@@ -41,6 +42,55 @@ class Dataset:
 
     def __len__(self):
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define ``__iter__``; the DataLoader batches what it yields, in order.
+
+    >>> class Count(IterableDataset):
+    ...     def __iter__(self): return iter(range(3))
+    >>> list(Count())
+    [0, 1, 2]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, it has no indexing")
+
+    def __len__(self):      # a TypeError (not NotImplementedError), so list(ds) and len(loader) work as in PyTorch
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __len__")
+
+
+class ConcatDataset(Dataset):
+    """The samples of several datasets one after the other.
+
+    >>> ds = ConcatDataset([TensorDataset(as_tensor([1, 2])), TensorDataset(as_tensor([3]))])
+    >>> len(ds), ds[2][0].item()
+    (3, 3)
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for a dataset of length {n}")
+        if index < 0:
+            index += n
+        k = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+        return self.datasets[k][index - (self.cumulative_sizes[k - 1] if k else 0)]
 
 
 class TensorDataset(Dataset):
