@@ -23,7 +23,6 @@ RuntimeError: Function 'SqrtBackward0' returned inf values in its 0th output (fr
 """
 from __future__ import annotations
 
-import functools
 import os
 import traceback
 import warnings
@@ -31,6 +30,7 @@ import warnings
 import numpy as _np
 
 from . import op as _op
+from .grad_mode import ContextDecorator
 from ..tensor import Tensor
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
@@ -55,18 +55,7 @@ def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     _op._set_anomaly(bool(enabled), bool(check_nan))
 
 
-class _AnomalyMode:
-    """Shared by the two public classes: a context manager that is also a decorator."""
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self._fresh():
-                return fn(*args, **kwargs)
-        return wrapper
-
-
-class detect_anomaly(_AnomalyMode):
+class detect_anomaly(ContextDecorator):
     """Turn anomaly detection on inside: ``with gpugrad.autograd.detect_anomaly(): ...`` or as a
     decorator ``@detect_anomaly()``. ``check_nan=False`` records creation stacks without checking values.
 
@@ -94,7 +83,7 @@ class detect_anomaly(_AnomalyMode):
             return detect_anomaly(self.check_nan)
 
 
-class set_detect_anomaly(_AnomalyMode):
+class set_detect_anomaly(ContextDecorator):
     """``set_detect_anomaly(True)`` switches anomaly detection on at once (as a call), or for a block (as a
     context manager, restoring the previous mode on exit), or for a function (as a decorator).
 

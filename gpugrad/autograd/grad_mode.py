@@ -25,7 +25,19 @@ def is_grad_enabled() -> bool:
     return _state.enabled
 
 
-class _GradModeBase:
+class ContextDecorator:
+    """A context manager that is also a decorator: each call of the decorated function runs inside a fresh
+    instance (``_fresh``), so one decorator serves any number of calls, nested or recursive."""
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self._fresh():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class _GradModeBase(ContextDecorator):
     _mode: bool
 
     def __enter__(self):
@@ -35,13 +47,6 @@ class _GradModeBase:
     def __exit__(self, *exc):
         _state.enabled = self._prev
         return False
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self._fresh():
-                return fn(*args, **kwargs)
-        return wrapper
 
     def _fresh(self):
         return self.__class__()

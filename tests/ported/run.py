@@ -1,0 +1,49 @@
+"""Run PyTorch programs unchanged, on ``torch`` or on gpugrad imported as ``torch``.
+
+    python tests/ported/run.py torch|gpugrad SCRIPT.py [...]
+
+Each script is an ordinary PyTorch program (``import torch``, ``from torch.utils.data import ...``) that
+leaves its figures in a global ``results`` dict. With ``gpugrad``, an import hook answers every ``torch`` or
+``torch.X`` import with ``gpugrad`` or ``gpugrad.X`` (the only change a user makes: ``import gpugrad as
+torch``). Prints one JSON object: script -> results, or the error's traceback.
+"""
+import importlib
+import importlib.abc
+import importlib.util
+import json
+import runpy
+import sys
+import traceback
+
+
+class TorchIsGpugrad(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports of ``torch`` and ``torch.X`` give ``gpugrad`` and ``gpugrad.X``."""
+
+    def find_spec(self, name, path, target=None):
+        if name == "torch" or name.startswith("torch."):
+            return importlib.util.spec_from_loader(name, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module("gpugrad" + spec.name[len("torch"):])
+
+    def exec_module(self, module):
+        pass
+
+
+def main(argv):
+    which, scripts = argv[0], argv[1:]
+    if which == "gpugrad":
+        sys.meta_path.insert(0, TorchIsGpugrad())
+    out = {}
+    for path in scripts:
+        try:
+            g = runpy.run_path(path, run_name="__main__")
+            out[path] = {"results": {k: float(v) for k, v in g["results"].items()}}
+        except Exception:
+            out[path] = {"error": traceback.format_exc()}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
