@@ -14,10 +14,6 @@ import pytest
 
 HERE = Path(__file__).parent / "ported"
 SCRIPTS = sorted(p.name for p in HERE.glob("*.py") if p.name not in ("run.py", "conftest.py"))
-NEEDS_I10A = {
-    "manual_sgd_data.py": "w.data -= ...; w.grad.data.zero_(): .data as a Tensor sharing storage is the ops "
-                          "half of issue 10 (its fix flips this test)",
-}
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +36,7 @@ def _run_with_torch(name):
     return g["results"], g.get("tolerances", {})
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=NEEDS_I10A[n]))
-                                  if n in NEEDS_I10A else n for n in SCRIPTS])
+@pytest.mark.parametrize("name", SCRIPTS)
 def test_script_agrees_with_torch(name, gpugrad_results):
     expected, tolerances = _run_with_torch(name)
     got = gpugrad_results[name]
