@@ -41,17 +41,37 @@ _OWN = {__file__, _op.__file__}      # the frames of the recording itself, left 
 
 
 def is_anomaly_enabled() -> bool:
-    """Whether anomaly detection is on."""
+    """Whether anomaly detection is on.
+
+    >>> import gpugrad as torch
+    >>> torch.is_anomaly_enabled()
+    False
+    """
     return bool(_op._anomaly)
 
 
 def is_anomaly_check_nan_enabled() -> bool:
-    """Whether anomaly detection also checks for NaN (and inf) values."""
+    """Whether anomaly detection also checks for NaN (and inf) values (when it is on).
+
+    >>> import gpugrad as torch
+    >>> torch.is_anomaly_check_nan_enabled()
+    True
+    """
     return _op._anomaly_check_nan
 
 
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
-    """Switch anomaly detection on or off (``torch.set_anomaly_enabled``)."""
+    """Switch anomaly detection on or off (``torch.set_anomaly_enabled``); prefer the context managers.
+
+    Args:
+        enabled: on or off.
+        check_nan: also raise on NaN/inf values (else only record where each op was created).
+
+    >>> import gpugrad as torch
+    >>> torch.set_anomaly_enabled(True); torch.is_anomaly_enabled()
+    True
+    >>> torch.set_anomaly_enabled(False)
+    """
     _op._set_anomaly(bool(enabled), bool(check_nan))
 
 
@@ -86,6 +106,10 @@ class detect_anomaly(ContextDecorator):
 class set_detect_anomaly(ContextDecorator):
     """``set_detect_anomaly(True)`` switches anomaly detection on at once (as a call), or for a block (as a
     context manager, restoring the previous mode on exit), or for a function (as a decorator).
+
+    Args:
+        mode: on (True) or off (False).
+        check_nan: also raise on NaN/inf values (default True).
 
     >>> import gpugrad as torch
     >>> with torch.autograd.set_detect_anomaly(True):

@@ -106,8 +106,22 @@ def _setup_context_defined(cls):
 
 class Function:
     """Base class of user-written differentiable functions, PyTorch's ``torch.autograd.Function``: write
-    ``forward`` and ``backward`` as static methods, call ``MyFunction.apply(*args)`` (see the module's
-    docstring for an example). Never instantiate it."""
+    ``forward`` and ``backward`` as static methods, call ``MyFunction.apply(*args)``. Never instantiate it.
+
+    >>> import gpugrad as torch
+    >>> class Scale(torch.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x, k):            # k: not a Tensor, so its gradient is None
+    ...         ctx.k = k
+    ...         return x * k
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         return g * ctx.k, None
+    >>> x = torch.ones(2, requires_grad=True)
+    >>> Scale.apply(x, 3.0).sum().backward()
+    >>> x.grad
+    tensor([3., 3.])
+    """
 
     def __init__(self, *args, **kwargs):
         raise RuntimeError(f"{type(self).__name__}: autograd.Function is used through its static methods: "
@@ -171,7 +185,12 @@ class Function:
 
 
 class InplaceFunction(Function):
-    """PyTorch's base for Functions that may work in place (``inplace`` argument); behaves as Function."""
+    """PyTorch's base for Functions that may work in place; behaves as :class:`Function` (``inplace`` is the
+    argument of PyTorch's legacy constructor, which is never called).
+
+    >>> issubclass(InplaceFunction, Function)
+    True
+    """
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -428,8 +447,24 @@ def _forward_mode(cls, ctx, args, outs):
 
 
 def once_differentiable(fn):
-    """Decorate a Function's ``backward`` that is not itself differentiable: it runs with recording off,
-    so with ``create_graph=True`` its gradients are constants (as in PyTorch, they do not require grad)."""
+    """Decorate a Function's ``backward`` (``fn``) that is not itself differentiable: it runs with recording
+    off, so with ``create_graph=True`` its gradients are constants (as in PyTorch, they do not require grad).
+
+    >>> import gpugrad as torch
+    >>> class Square(torch.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     @once_differentiable
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return 2 * x * g
+    >>> x = torch.tensor([3.0], requires_grad=True)
+    >>> torch.autograd.grad(Square.apply(x).sum(), x, create_graph=True)[0].requires_grad
+    False
+    """
 
     @functools.wraps(fn)
     def wrapper(ctx, *args):

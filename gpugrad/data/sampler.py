@@ -19,7 +19,8 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 
 
 class Sampler:
-    """Base class: subclasses define ``__iter__`` (indices) and usually ``__len__``.
+    """Base class: subclasses define ``__iter__`` (indices) and usually ``__len__``. ``data_source`` is
+    accepted for PyTorch's signature and unused.
 
     >>> class Evens(Sampler):
     ...     def __init__(self, n): self.n = n
@@ -54,7 +55,7 @@ class SequentialSampler(Sampler):
 
 
 class RandomSampler(Sampler):
-    """A random order of the dataset's indices: a permutation per epoch, or with ``replacement=True``
+    """A random order of the indices of ``data_source``: a permutation per epoch, or with ``replacement=True``
     ``num_samples`` independent draws. ``generator`` is a NumPy Generator (by default one drawn from
     gpugrad's CPU generator, so :func:`gpugrad.manual_seed` fixes the order).
 
@@ -123,7 +124,8 @@ class SubsetRandomSampler(Sampler):
 
 
 class WeightedRandomSampler(Sampler):
-    """``num_samples`` indices drawn with probabilities proportional to ``weights``.
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (with ``replacement``,
+    the default, or each index at most once).
 
     >>> list(WeightedRandomSampler([0.0, 1.0], 3, generator=np.random.default_rng(0)))
     [1, 1, 1]
