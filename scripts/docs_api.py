@@ -30,6 +30,7 @@ INTERNAL = {
     "kernels": "fused kernels behind the ops, optimizers and losses (documented in the GPU guide)",
     "bench": "the benchmark scripts (python -m gpugrad.bench.*)",
     "cli": "the gpugrad command (documented by gpugrad --help)",
+    "utils": "gpugrad.utils.data is torch.utils.data's name for gpugrad.data (the same objects, documented there)",
 }
 LAZY_TOP_LEVEL = ("save", "load")      # gpugrad.__getattr__ loads them from gpugrad.serialization
 
