@@ -1,5 +1,5 @@
 # The official tutorial's two-layer net with tensors and autograd, weights updated by hand:
-# updates inside torch.no_grad().
+# first inside torch.no_grad(), then through .data (the older idiom).
 import numpy as np
 import torch
 
@@ -20,4 +20,15 @@ for t in range(100):
         w2 -= learning_rate * w2.grad
         w1.grad.zero_()
         w2.grad.zero_()
-results = {"final_loss": loss.item()}
+loss_no_grad = loss.item()
+
+for t in range(100):
+    y_pred = x.mm(w1).clamp(min=0).mm(w2)
+    loss = (y_pred - y).pow(2).sum()
+    loss.backward()
+    w1.data -= learning_rate * w1.grad.data
+    w2.data -= learning_rate * w2.grad.data
+    w1.grad.data.zero_()
+    w2.grad.data.zero_()
+
+results = {"loss_no_grad": loss_no_grad, "final_loss": loss.item()}
