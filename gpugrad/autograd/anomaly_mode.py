@@ -43,6 +43,9 @@ _OWN = {__file__, _op.__file__}      # the frames of the recording itself, left 
 def is_anomaly_enabled() -> bool:
     """Whether anomaly detection is on.
 
+    Returns:
+        True inside ``detect_anomaly()`` or after ``set_detect_anomaly(True)``.
+
     >>> import gpugrad as torch
     >>> torch.is_anomaly_enabled()
     False
@@ -52,6 +55,9 @@ def is_anomaly_enabled() -> bool:
 
 def is_anomaly_check_nan_enabled() -> bool:
     """Whether anomaly detection also checks for NaN (and inf) values (when it is on).
+
+    Returns:
+        The ``check_nan`` of the mode in force.
 
     >>> import gpugrad as torch
     >>> torch.is_anomaly_check_nan_enabled()
@@ -66,6 +72,9 @@ def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     Args:
         enabled: on or off.
         check_nan: also raise on NaN/inf values (else only record where each op was created).
+
+    Returns:
+        None.
 
     >>> import gpugrad as torch
     >>> torch.set_anomaly_enabled(True); torch.is_anomaly_enabled()

@@ -315,7 +315,10 @@ _worker = threading.local()
 
 
 def get_worker_info():
-    """The :class:`WorkerInfo` of the calling DataLoader worker thread, or None in the main thread.
+    """Which DataLoader worker thread is calling (for datasets that split their work between workers).
+
+    Returns:
+        The :class:`WorkerInfo` of the calling worker thread, or None outside the workers.
 
     >>> get_worker_info() is None
     True
