@@ -19,6 +19,7 @@ from numba import njit
 
 from . import select
 from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name, contiguous, numba_array
+from . import _activation32 as _act32
 from ..backend import special, xp_of
 
 #: name -> (CUDA functor, Numba code, saves the input (True) or the output (False) for backward)
@@ -107,12 +108,12 @@ def act_backward_reference(g, saved, kind, a=0.0, b=0.0, bias=None):
 
 
 # -- Numba (CPU) -------------------------------------------------------------------------------------------------
-# One forward and one backward kernel for all activations (4 compilations in all: x float32/float64, cached on
-# disk), with the activation's branch taken once, OUTSIDE its loop: written as one loop calling a switch per
+# float32 runs the fast-math kernels of _activation32 (vectorized exp/tanh/erf). float64 runs the kernels below:
+# one forward and one backward kernel for all activations (cached on disk), with the activation's branch taken once, OUTSIDE its loop: written as one loop calling a switch per
 # element, LLVM neither unswitches nor vectorizes it (measured 100x slower for relu). Serial loops: on the
 # 2-core CPU the activations run at the batch sizes of an MLP step, where waking a second thread costs more
 # than it saves. Numba calls libm's scalar tanh/erf/exp while NumPy has SIMD versions, so the transcendental
-# activations mostly stay on the reference on the CPU (NUMBA_SIZES below); the kernels still exist for impl="numba".
+# float64 activations mostly stay on the reference on the CPU (NUMBA_SIZES below).
 @njit(cache=True, inline="always")
 def _sig(x):
     e = math.exp(-abs(x))
@@ -208,20 +209,38 @@ def _act_bwd_numba(g, s, dx, kind, a, b):
 def _forward_numba(x, kind, a, b, bias):
     _, code, saves_input = SPEC[kind]
     T = scalar_type(x.dtype)
-    v = x if bias is None else x + bias    # on the CPU the bias add is NumPy's broadcast pass (BLAS-sized rows)
+    if x.dtype == np.float32:              # the vectorizing fast-math kernels, bias added in the same pass
+        if bias is None:
+            y = _act32.flat_fwd(x, code, a, b)
+        else:
+            c = x.shape[-1]
+            y = np.empty_like(x)
+            _act32.act_fwd(x.reshape(-1, c), numba_array(bias), y.reshape(-1, c), code, T(a), T(b))
+        return y, (x if saves_input else y)
     y = np.empty_like(x)
+    v = x if bias is None else x + bias    # float64: libm, the bias add is NumPy's broadcast pass
     _act_fwd_numba(numba_array(v).reshape(-1), y.reshape(-1), code, T(a), T(b))
     return y, (x if saves_input else y)
 
 
-def _backward_numba(g, saved, kind, a, b, bias):
+def _backward_numba(g, saved, kind, a, b, bias, bias_grad=False):
     _, code, saves_input = SPEC[kind]
     T = scalar_type(g.dtype)
+    if g.dtype == np.float32:
+        g, saved = numba_array(g), numba_array(saved)
+        add = bias is not None and saves_input
+        if not (bias_grad or add):
+            return _act32.flat_bwd(g, saved, code, a, b)
+        c = g.shape[-1]                    # rows: dx and the bias gradient (dx summed over rows) in one pass
+        dx, db = np.empty_like(g), np.empty(c, np.float32)
+        _act32.act_bwd(g.reshape(-1, c), saved.reshape(-1, c), numba_array(bias) if add else _act32.neg_zeros(c),
+                       dx.reshape(-1, c), db, code, T(a), T(b))
+        return (dx, db) if bias_grad else dx
+    dx = np.empty_like(g)
     if bias is not None and saves_input:
         saved = saved + bias
-    dx = np.empty_like(g)
     _act_bwd_numba(numba_array(g).reshape(-1), numba_array(saved).reshape(-1), dx.reshape(-1), code, T(a), T(b))
-    return dx
+    return (dx, dx.reshape(-1, dx.shape[-1]).sum(axis=0)) if bias_grad else dx
 
 
 # -- CUDA --------------------------------------------------------------------------------------------------------
@@ -257,19 +276,21 @@ def backward_cuda(g, saved, kind, a=0.0, b=0.0, bias=None, kernels=CUDA):
 
 # -- dispatch ------------------------------------------------------------------------------------------------------
 #: sizes (lo <= x.size < hi) where the Numba kernel beats the NumPy reference on the CPU, forward + backward,
-#: per activation. Measured with `python -m gpugrad.bench.kernels --crossover` on the 2-core CPU dev machine
-#: (BENCHMARKS.md): the branch-only activations win from a few hundred elements on (one pass instead of
-#: NumPy's 2-4; below that Numba's ~1 us dispatch is more than NumPy's whole call); the ones built on exp/erf
-#: only below ~2k elements, where NumPy's per-call cost of its temporaries dominates; tanh never (NumPy's
-#: SIMD tanh is 10-20x faster than the scalar libm tanh that Numba calls).
+#: per activation, for float64 (libm) and float32 (the fast-math kernels of _activation32). Measured with
+#: `python -m gpugrad.bench.kernels --crossover` on the 2-core CPU dev machine (BENCHMARKS.md). float64: the
+#: branch-only activations win from a few hundred elements on (one pass instead of NumPy's 2-4; below that
+#: Numba's ~1 us dispatch is more than NumPy's whole call); the ones built on exp/erf only below ~2k elements
+#: (libm's scalar calls against NumPy's SIMD loops); tanh never. float32: the fast-math kernels vectorize, so
+#: every activation wins at every size from where the dispatch pays.
 _INF = float("inf")
 NUMBA_SIZES = {"relu": (512, _INF), "leaky_relu": (512, _INF), "elu": (0, 2048), "gelu": (0, 2048),
                "gelu_tanh": (0, 512), "silu": (0, 2048), "tanh": (0, 0), "sigmoid": (0, 2048),
                "softplus": (0, 1024)}
+NUMBA_SIZES32 = {k: ((512, _INF) if k in ("relu", "leaky_relu") else (0, _INF)) for k in NUMBA_SIZES}
 
 
-def _numba_wins(kind, n):
-    lo, hi = NUMBA_SIZES[kind]
+def _numba_wins(kind, n, dtype=np.float64):
+    lo, hi = (NUMBA_SIZES32 if dtype == np.float32 else NUMBA_SIZES)[kind]
     return lo <= n < hi
 
 
@@ -294,7 +315,7 @@ def act_forward(x, kind, a=0.0, b=0.0, *, bias=None, impl="auto"):
     ``bias`` (1-D, the length of ``x``'s last axis) is added inside the kernel: a Linear layer's bias add
     fused into the activation that follows it. Give the same ``bias`` to :func:`act_backward`."""
     _check("act_forward", kind, x, bias)
-    which = select("act_forward", x, impl, lambda: _numba_wins(kind, x.size) and _fusable(x)
+    which = select("act_forward", x, impl, lambda: _numba_wins(kind, x.size, x.dtype) and _fusable(x)
                    and (bias is None or bias.dtype == x.dtype))
     # float16 and others, and a bias of another dtype (the result takes the promoted dtype): the reference
     if which == "reference" or x.dtype not in _KERNEL_DTYPES or (bias is not None and bias.dtype != x.dtype):
@@ -304,18 +325,34 @@ def act_forward(x, kind, a=0.0, b=0.0, *, bias=None, impl="auto"):
     return forward_cuda(x, kind, a, b, bias)
 
 
-def act_backward(g, saved, kind, a=0.0, b=0.0, *, bias=None, impl="auto"):
-    """``g * f'(.)`` from ``saved`` (what :func:`act_forward` returned) and forward's ``bias``, in one pass."""
+def act_backward(g, saved, kind, a=0.0, b=0.0, *, bias=None, bias_grad=False, impl="auto"):
+    """``g * f'(.)`` from ``saved`` (what :func:`act_forward` returned) and forward's ``bias``, in one pass.
+
+    With ``bias_grad=True``, ``(dx, db)``: also the bias gradient, ``dx`` summed over every axis but the
+    last (on the CPU in float32, in the same pass).
+
+    >>> import numpy as np
+    >>> h, b = np.array([[1.0, -2.0], [3.0, 4.0]], np.float32), np.array([0.5, 1.0], np.float32)
+    >>> y, saved = act_forward(h, "relu", bias=b)
+    >>> dx, db = act_backward(np.ones_like(h), saved, "relu", bias=b, bias_grad=True)
+    >>> dx.tolist(), db.tolist()
+    ([[1.0, 0.0], [1.0, 1.0]], [2.0, 1.0])
+    """
     _check("act_backward", kind, g, bias)
     if g.shape != saved.shape:
         raise ValueError(f"act_backward ({kind}): gradient {tuple(g.shape)} and saved value "
                          f"{tuple(saved.shape)} differ")
-    which = select("act_backward", g, impl, lambda: _numba_wins(kind, g.size) and _fusable(g)
+    which = select("act_backward", g, impl, lambda: _numba_wins(kind, g.size, g.dtype) and _fusable(g)
                    and saved.__class__ is np.ndarray and saved.dtype == g.dtype
                    and saved.flags.c_contiguous)
+    if which == "numba" and g.dtype in _KERNEL_DTYPES and saved.dtype == g.dtype and g.ndim \
+            and (bias is None or bias.dtype == g.dtype):
+        return _backward_numba(g, saved, kind, a, b, bias, bias_grad)
     if (which == "reference" or g.dtype not in _KERNEL_DTYPES or saved.dtype != g.dtype
             or (bias is not None and bias.dtype != g.dtype)):
-        return act_backward_reference(g, saved, kind, a, b, bias)
-    if which == "numba":
-        return _backward_numba(g, saved, kind, a, b, bias)
-    return backward_cuda(g, saved, kind, a, b, bias)
+        dx = act_backward_reference(g, saved, kind, a, b, bias)
+    elif which == "numba":
+        dx = _backward_numba(g, saved, kind, a, b, bias)
+    else:
+        dx = backward_cuda(g, saved, kind, a, b, bias)
+    return (dx, dx.reshape((-1, dx.shape[-1])).sum(axis=0)) if bias_grad else dx

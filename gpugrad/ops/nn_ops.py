@@ -244,8 +244,13 @@ class BiasAct(Op):
         return node.backward(g)
 
     def backward(self, g):                       # dh = g f'(h + b), db = dh summed over all rows
-        dz = self._dz(g)
         n = self.needs_input_grad
+        if n[1] and g.__class__ is not Tensor:   # the kernel sums db in the pass that writes dh
+            saved = self.saved
+            dz, db = _kernels()[0].act_backward(g, saved[0], self.kind, self.p0, self.p1,
+                                                bias=saved[1] if len(saved) == 2 else None, bias_grad=True)
+            return (dz if n[0] else None), db
+        dz = self._dz(g)
         db = dz.reshape((-1, dz.shape[-1])).sum(axis=0) if n[1] else None
         return (dz if n[0] else None), db
 

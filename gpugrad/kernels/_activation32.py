@@ -1,0 +1,386 @@
+"""float32 CPU activation kernels on the vectorizing fast math of :mod:`._fastmath` (the float64 kernels in
+activation.py keep libm). Same math as the references in activation.py, one pass over memory each way:
+
+    act_fwd(x, bias, y, kind, a, b)           y = f(x + bias)                    x, y (R, C), bias (C,)
+    act_bwd(g, s, bias, dx, db, kind, a, b)   dx = g f'(s + bias), db = sum of dx over the rows
+
+``s`` is what the forward saved (the input, or the output for relu/tanh/sigmoid); give a bias of -0.0 where
+nothing is to be added (x + -0.0 is x, -0 included; :func:`neg_zeros`). ``db`` is overwritten. Arrays of
+any shape go through :func:`flat_fwd` / :func:`flat_bwd` (rows of 4096 plus a tail). From
+:data:`PARALLEL_MIN` elements the rows are split between two Python threads (the kernels release the GIL).
+
+One kernel pair per activation, each a plain loop over one activation's straight-line math, so that every
+loop vectorizes and Numba compiles (once, cached on disk) only the activations that are used: one kernel
+branching on the activation inside its loop neither unswitches nor vectorizes, and one that inlines every
+activation's math into a switch took minutes to compile.
+
+    >>> import numpy as np
+    >>> x = np.array([-1.0, 0.5], np.float32)
+    >>> [round(float(v), 6) for v in flat_fwd(x, 3, 0.0, 0.0)]
+    [-0.158655, 0.345731]
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from numba import njit
+
+from ._fastmath import FASTMATH, PARALLEL_MIN, exp32, expm132, log1p32, tanh32, sigmoid32, erf32
+
+_f = np.float32
+_Z, _HALF, _ONE = _f(0), _f(0.5), _f(1)
+_SQRT1_2 = _f(0.7071067811865476)
+_INV_SQRT_2PI = _f(0.3989422804014327)
+_K = _f(0.7978845608028654)             # sqrt(2 / pi)
+_C = _f(0.044715)
+_C3 = _f(3 * 0.044715)
+_EL = dict(inline="always", fastmath=FASTMATH, error_model="numpy")
+_KER = dict(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
+
+
+# -- element functions: forward f(v) and backward g f'(v), per activation (math as in activation.py) --------------
+@njit(**_EL)
+def _relu(v, a, b):
+    return _Z if v <= _Z else v          # NaN stays NaN
+
+
+@njit(**_EL)
+def _relu_d(g, v, a, b):
+    return g if v > _Z else _Z
+
+
+@njit(**_EL)
+def _leaky(v, a, b):
+    return v if v > _Z else a * v
+
+
+@njit(**_EL)
+def _leaky_d(g, v, a, b):
+    return g if v > _Z else g * a
+
+
+@njit(**_EL)
+def _elu(v, a, b):                       # a (e^x - 1) below 0
+    e = a * expm132(min(v, _Z))
+    return v if v > _Z else e
+
+
+@njit(**_EL)
+def _elu_d(g, v, a, b):
+    e = g * a * exp32(min(v, _Z))
+    return g if v > _Z else e
+
+
+@njit(**_EL)
+def _gelu(v, a, b):                      # x Phi(x)
+    return _HALF * v * (_ONE + erf32(v * _SQRT1_2))
+
+
+@njit(**_EL)
+def _gelu_d(g, v, a, b):                 # Phi(x) + x phi(x)
+    return g * (_HALF * (_ONE + erf32(v * _SQRT1_2)) + v * _INV_SQRT_2PI * exp32(-_HALF * v * v))
+
+
+@njit(**_EL)
+def _gelu_tanh(v, a, b):
+    return _HALF * v * (_ONE + tanh32(_K * (v + _C * v * v * v)))
+
+
+@njit(**_EL)
+def _gelu_tanh_d(g, v, a, b):            # (1 + t)/2 + x/2 (1 - t^2) k (1 + 3 c x^2)
+    t = tanh32(_K * (v + _C * v * v * v))
+    return g * (_HALF * (_ONE + t) + _HALF * v * (_ONE - t * t) * (_K * (_ONE + _C3 * v * v)))
+
+
+@njit(**_EL)
+def _silu(v, a, b):
+    return v * sigmoid32(v)
+
+
+@njit(**_EL)
+def _silu_d(g, v, a, b):                 # s (1 + x (1 - s))
+    sg = sigmoid32(v)
+    return g * sg * (_ONE + v * (_ONE - sg))
+
+
+@njit(**_EL)
+def _tanh(v, a, b):
+    return tanh32(v)
+
+
+@njit(**_EL)
+def _tanh_d(g, v, a, b):                 # 1 - y^2
+    return g * (_ONE - v * v)
+
+
+@njit(**_EL)
+def _sigmoid(v, a, b):
+    return sigmoid32(v)
+
+
+@njit(**_EL)
+def _sigmoid_d(g, v, a, b):              # y (1 - y)
+    return g * v * (_ONE - v)
+
+
+@njit(**_EL)
+def _softplus(v, a, b):                  # beta a, threshold b
+    bx = a * v
+    sp = (max(bx, _Z) + log1p32(exp32(-abs(bx)))) / a
+    return v if bx > b else sp
+
+
+@njit(**_EL)
+def _softplus_d(g, v, a, b):
+    bx = a * v
+    d = g * sigmoid32(bx)
+    return g if bx > b else d
+
+
+# -- the kernels: the same two loops for each activation ----------------------------------------------------------
+@njit(**_KER)
+def _fwd_relu(x, bias, y, a, b):
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = _relu(x[r, j] + bias[j], a, b)
+
+
+@njit(**_KER)
+def _bwd_relu(g, s, bias, dx, db, a, b):
+    for j in range(g.shape[1]):
+        db[j] = _Z
+    for r in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            d = _relu_d(g[r, j], s[r, j] + bias[j], a, b)
+            dx[r, j] = d
+            db[j] += d
+
+
+@njit(**_KER)
+def _fwd_leaky(x, bias, y, a, b):
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = _leaky(x[r, j] + bias[j], a, b)
+
+
+@njit(**_KER)
+def _bwd_leaky(g, s, bias, dx, db, a, b):
+    for j in range(g.shape[1]):
+        db[j] = _Z
+    for r in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            d = _leaky_d(g[r, j], s[r, j] + bias[j], a, b)
+            dx[r, j] = d
+            db[j] += d
+
+
+@njit(**_KER)
+def _fwd_elu(x, bias, y, a, b):
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = _elu(x[r, j] + bias[j], a, b)
+
+
+@njit(**_KER)
+def _bwd_elu(g, s, bias, dx, db, a, b):
+    for j in range(g.shape[1]):
+        db[j] = _Z
+    for r in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            d = _elu_d(g[r, j], s[r, j] + bias[j], a, b)
+            dx[r, j] = d
+            db[j] += d
+
+
+@njit(**_KER)
+def _fwd_gelu(x, bias, y, a, b):
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = _gelu(x[r, j] + bias[j], a, b)
+
+
+@njit(**_KER)
+def _bwd_gelu(g, s, bias, dx, db, a, b):
+    for j in range(g.shape[1]):
+        db[j] = _Z
+    for r in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            d = _gelu_d(g[r, j], s[r, j] + bias[j], a, b)
+            dx[r, j] = d
+            db[j] += d
+
+
+@njit(**_KER)
+def _fwd_gelu_tanh(x, bias, y, a, b):
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = _gelu_tanh(x[r, j] + bias[j], a, b)
+
+
+@njit(**_KER)
+def _bwd_gelu_tanh(g, s, bias, dx, db, a, b):
+    for j in range(g.shape[1]):
+        db[j] = _Z
+    for r in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            d = _gelu_tanh_d(g[r, j], s[r, j] + bias[j], a, b)
+            dx[r, j] = d
+            db[j] += d
+
+
+@njit(**_KER)
+def _fwd_silu(x, bias, y, a, b):
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = _silu(x[r, j] + bias[j], a, b)
+
+
+@njit(**_KER)
+def _bwd_silu(g, s, bias, dx, db, a, b):
+    for j in range(g.shape[1]):
+        db[j] = _Z
+    for r in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            d = _silu_d(g[r, j], s[r, j] + bias[j], a, b)
+            dx[r, j] = d
+            db[j] += d
+
+
+@njit(**_KER)
+def _fwd_tanh(x, bias, y, a, b):
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = _tanh(x[r, j] + bias[j], a, b)
+
+
+@njit(**_KER)
+def _bwd_tanh(g, s, bias, dx, db, a, b):
+    for j in range(g.shape[1]):
+        db[j] = _Z
+    for r in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            d = _tanh_d(g[r, j], s[r, j] + bias[j], a, b)
+            dx[r, j] = d
+            db[j] += d
+
+
+@njit(**_KER)
+def _fwd_sigmoid(x, bias, y, a, b):
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = _sigmoid(x[r, j] + bias[j], a, b)
+
+
+@njit(**_KER)
+def _bwd_sigmoid(g, s, bias, dx, db, a, b):
+    for j in range(g.shape[1]):
+        db[j] = _Z
+    for r in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            d = _sigmoid_d(g[r, j], s[r, j] + bias[j], a, b)
+            dx[r, j] = d
+            db[j] += d
+
+
+@njit(**_KER)
+def _fwd_softplus(x, bias, y, a, b):
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = _softplus(x[r, j] + bias[j], a, b)
+
+
+@njit(**_KER)
+def _bwd_softplus(g, s, bias, dx, db, a, b):
+    for j in range(g.shape[1]):
+        db[j] = _Z
+    for r in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            d = _softplus_d(g[r, j], s[r, j] + bias[j], a, b)
+            dx[r, j] = d
+            db[j] += d
+
+
+#: activation code (activation.SPEC) -> (forward kernel, backward kernel)
+KERNELS = ((_fwd_relu, _bwd_relu), (_fwd_leaky, _bwd_leaky), (_fwd_elu, _bwd_elu), (_fwd_gelu, _bwd_gelu),
+           (_fwd_gelu_tanh, _bwd_gelu_tanh), (_fwd_silu, _bwd_silu), (_fwd_tanh, _bwd_tanh),
+           (_fwd_sigmoid, _bwd_sigmoid), (_fwd_softplus, _bwd_softplus))
+
+_NEG_ZERO = [np.full(4096, -0.0, np.float32)]
+_POOL = []
+_ROW = 4096          # flat arrays run as rows of this many elements, plus one shorter row
+
+
+def neg_zeros(n):
+    """n float32 -0.0: the bias of a kernel call that has none to add."""
+    if _NEG_ZERO[0].size < n:
+        _NEG_ZERO[0] = np.full(n, -0.0, np.float32)
+    return _NEG_ZERO[0][:n]
+
+
+def _pool():
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="gpugrad-act"))
+    return _POOL[0]
+
+
+def act_fwd(x, bias, y, kind, a, b):
+    """y = f(x + bias) over the rows of 2-D C-contiguous float32 ``x``, ``y``; ``a``, ``b`` float32."""
+    fwd = KERNELS[kind][0]
+    if x.size >= PARALLEL_MIN and x.shape[0] > 1:     # the second half on a second thread
+        h = x.shape[0] // 2
+        job = _pool().submit(fwd, x[h:], bias, y[h:], a, b)
+        fwd(x[:h], bias, y[:h], a, b)
+        job.result()
+    else:
+        fwd(x, bias, y, a, b)
+
+
+def act_bwd(g, s, bias, dx, db, kind, a, b):
+    """dx = g f'(s + bias) and ``db`` = dx summed over the rows (2-D C-contiguous float32)."""
+    bwd = KERNELS[kind][1]
+    if g.size >= PARALLEL_MIN and g.shape[0] > 1:
+        h = g.shape[0] // 2
+        db2 = np.empty_like(db)
+        job = _pool().submit(bwd, g[h:], s[h:], bias, dx[h:], db2, a, b)
+        bwd(g[:h], s[:h], bias, dx[:h], db, a, b)
+        job.result()
+        db += db2
+    else:
+        bwd(g, s, bias, dx, db, a, b)
+
+
+def _rows(n):
+    """(full rows of _ROW, the tail length) for n flat elements."""
+    return n // _ROW, n % _ROW
+
+
+def flat_fwd(x, kind, a, b, out=None):
+    """f(x) for a C-contiguous float32 array of any shape (into ``out`` when given); returns it."""
+    y = np.empty_like(x) if out is None else out
+    xf, yf = x.reshape(-1), y.reshape(-1)
+    full, tail = _rows(xf.size)
+    a, b = _f(a), _f(b)
+    if full:
+        act_fwd(xf[:full * _ROW].reshape(full, _ROW), neg_zeros(_ROW), yf[:full * _ROW].reshape(full, _ROW),
+                kind, a, b)
+    if tail:
+        act_fwd(xf[full * _ROW:].reshape(1, tail), neg_zeros(tail), yf[full * _ROW:].reshape(1, tail), kind, a, b)
+    return y
+
+
+def flat_bwd(g, s, kind, a, b):
+    """g f'(s) for C-contiguous float32 arrays of any (the same) shape."""
+    dx = np.empty_like(g)
+    gf, sf, df = g.reshape(-1), s.reshape(-1), dx.reshape(-1)
+    full, tail = _rows(gf.size)
+    a, b = _f(a), _f(b)
+    scratch = np.empty(_ROW, np.float32)
+    m = full * _ROW
+    if full:
+        act_bwd(gf[:m].reshape(full, _ROW), sf[:m].reshape(full, _ROW), neg_zeros(_ROW), df[:m].reshape(full, _ROW),
+                scratch, kind, a, b)
+    if tail:
+        act_bwd(gf[m:].reshape(1, tail), sf[m:].reshape(1, tail), neg_zeros(tail), df[m:].reshape(1, tail),
+                scratch[:tail], kind, a, b)
+    return dx
