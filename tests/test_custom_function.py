@@ -307,6 +307,13 @@ def test_ctx_errors_and_instantiation():
         GG["Cube"]()
 
 
+def test_non_static_methods_are_refused_at_definition():
+    with pytest.raises(TypeError, match=r"Legacy.forward: an autograd.Function's forward must be a @staticmethod"):
+        class Legacy(gg.autograd.Function):
+            def forward(self, x):
+                return x
+
+
 def test_saved_tensors_are_freed_after_backward():
     x = gg.ones(2, requires_grad=True)
     y = GG["Cube"].apply(x)

@@ -123,6 +123,15 @@ class Function:
     tensor([3., 3.])
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("forward", "backward", "setup_context", "jvp", "vjp"):
+            m = cls.__dict__.get(name)
+            if m is not None and inspect.isfunction(m):
+                raise TypeError(f"{cls.__name__}.{name}: an autograd.Function's {name} must be a @staticmethod "
+                                f"(PyTorch's API; the legacy non-static style is not supported). gpugrad's "
+                                f"internal ops on raw arrays subclass gpugrad.autograd.op.Op instead")
+
     def __init__(self, *args, **kwargs):
         raise RuntimeError(f"{type(self).__name__}: autograd.Function is used through its static methods: "
                            f"call {type(self).__name__}.apply(...), not {type(self).__name__}(...)")
