@@ -119,3 +119,13 @@ def test_off_records_nothing():
     assert "_anomaly_trace" not in y.grad_fn.__dict__
     z = gg.log(gg.zeros(1))      # no error when off
     assert np.isinf(z.numpy()).all()
+
+
+def test_checks_run_on_every_device(device):
+    x = gg.tensor([0.0, 1.0], device=device, requires_grad=True)
+    with detect_anomaly():
+        with pytest.raises(RuntimeError, match="'Log' produced inf"):
+            gg.log(x)
+        y = (x.sqrt() * 0).sum()
+        with pytest.raises(RuntimeError, match="'SqrtBackward0' returned nan"):
+            y.backward()

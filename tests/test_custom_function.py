@@ -364,3 +364,14 @@ def test_forward_mode_uses_jvp():
         assert fwAD.unpack_dual(y).tangent.tolist() == [2.0, 6.0]
     with fwAD.dual_level(), pytest.raises(NotImplementedError, match="jvp"):
         GG["Cube"].apply(fwAD.make_dual(gg.tensor([1.0]), gg.tensor([1.0])))
+
+
+def test_on_every_device_with_materialized_zeros_and_double_backward(device):
+    x = gg.tensor(np.linspace(-1.0, 1.0, 5), device=device, requires_grad=True)
+    s, c = GG["SinCos"].apply(x)
+    assert s.device == x.device
+    (g1,) = gg.autograd.grad(s.sum(), x, create_graph=True)      # c's gradient: zeros made on x's device
+    (g2,) = gg.autograd.grad(g1.sum(), x)
+    xs = np.linspace(-1.0, 1.0, 5)
+    np.testing.assert_allclose(g1.detach().cpu().numpy(), np.cos(xs), rtol=1e-12)
+    np.testing.assert_allclose(g2.cpu().numpy(), -np.sin(xs), rtol=1e-12)

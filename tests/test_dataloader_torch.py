@@ -184,3 +184,19 @@ def test_utils_data_is_an_alias_of_data():
     for name in ("Dataset", "TensorDataset", "DataLoader", "random_split", "Sampler", "SequentialSampler",
                  "RandomSampler", "BatchSampler", "Subset"):
         assert hasattr(gdata, name) and hasattr(tdata, name)
+
+
+@pytest.mark.parametrize("kw", [dict(batch_size=3, sampler=[5, 1, 7, 2]), dict(batch_sampler=[[0, 1], [5, 3]]),
+                                dict(batch_size=2, shuffle=True, seed=0, num_workers=2)])
+def test_samplers_gather_on_the_datasets_device(device, kw):
+    ds = gdata.TensorDataset(gg.tensor(X, device=device), gg.tensor(Y, device=device))
+    sub = gdata.Subset(ds, list(range(10, -1, -1)))             # index map: position i holds sample 10 - i
+    for d, to_id in ((ds, lambda i: i), (sub, lambda i: 10 - i)):
+        for xb, yb in gdata.DataLoader(d, **kw):
+            assert xb.device == gg.device(device)
+            ids = yb.cpu().numpy()
+            np.testing.assert_array_equal(xb.cpu().numpy(), X[ids])
+        first = next(iter(gdata.DataLoader(d, **{k: v for k, v in kw.items() if k != "shuffle"})))
+        if "sampler" in kw or "batch_sampler" in kw:
+            want = (kw.get("sampler") or kw["batch_sampler"][0])[:len(first[1])]
+            assert first[1].cpu().tolist() == [to_id(i) for i in want]
