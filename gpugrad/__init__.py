@@ -78,7 +78,8 @@ def from_dlpack(obj):
 def __getattr__(name):
     # the heavier subpackages load on first use, so `import gpugrad` stays fast
     import importlib
-    if name in ("nn", "optim", "data", "utils", "train", "kernels", "cli", "serialization", "backends"):
+    if name in ("nn", "optim", "data", "utils", "train", "kernels", "cli", "serialization", "backends",
+                "distributed"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         from . import serialization

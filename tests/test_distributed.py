@@ -1,0 +1,114 @@
+"""gpugrad.distributed: a world of one in this process; two ranks under ``mpiexec -n 2`` (skipped where
+mpi4py or mpiexec is missing); the NCCL backend against a fake communicator."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gpugrad as gg
+import gpugrad.distributed as dist
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = Path(__file__).resolve().parent / "distributed"
+
+
+def mpiexec():
+    """The ``mpiexec`` next to this Python (the mpich wheel puts it there) or on PATH, or None."""
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return None
+    here = Path(sys.executable).parent / "mpiexec"
+    return str(here) if here.exists() else shutil.which("mpiexec")
+
+
+def run_mpi(args, n=2, timeout=120, env=None):
+    """``mpiexec -n n python args...`` from the repository root; returns the CompletedProcess."""
+    exe = mpiexec()
+    if exe is None:
+        pytest.skip("mpi4py or mpiexec is not installed (pip install 'gpugrad[mpi]')")
+    e = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+             OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
+    e.update(env or {})
+    for k in ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"):
+        e.pop(k, None)
+    return subprocess.run([exe, "-n", str(n), sys.executable, *map(str, args)], cwd=ROOT, env=e,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def world_of_one(monkeypatch):
+    for k in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"):
+        monkeypatch.delenv(k, raising=False)
+    dist.init_process_group()
+    yield
+    dist.destroy_process_group()
+
+
+def test_world_of_one_without_launcher(world_of_one):
+    assert dist.is_initialized() and dist.get_backend() == "local"
+    assert (dist.get_rank(), dist.get_world_size()) == (0, 1)
+    t = gg.tensor([1.0, -2.0])
+    for op in dist.ReduceOp:
+        dist.all_reduce(t, op=op)
+        assert t.tolist() == [1.0, -2.0]
+    dist.broadcast(t, 0)
+    out = [gg.zeros(2)]
+    dist.all_gather(out, t)
+    assert out[0].tolist() == [1.0, -2.0]
+    dist.barrier()
+    with pytest.raises(ValueError, match="src=1 is not a rank of a group of 1"):
+        dist.broadcast(t, 1)
+    with pytest.raises(ValueError, match="list of 1 tensors"):
+        dist.all_gather([gg.zeros(2)] * 2, t)
+    with pytest.raises(TypeError, match="ReduceOp.AVG needs a floating-point tensor"):
+        dist.all_reduce(gg.tensor([1, 2]), op=dist.ReduceOp.AVG)
+    with pytest.raises(RuntimeError, match="twice"):
+        dist.init_process_group()
+
+
+def test_not_initialized_errors_and_arguments(monkeypatch):
+    assert not dist.is_initialized()
+    with pytest.raises(ValueError, match="has not been initialized"):
+        dist.get_rank()
+    with pytest.raises(ValueError, match="backend must be"):
+        dist.init_process_group("gloo")
+    with pytest.raises(ValueError, match="timeout"):
+        dist.init_process_group(timeout=-1)
+    monkeypatch.setenv("LOCAL_RANK", "3")
+    assert dist.get_local_rank() == 3
+
+
+def test_mpi_backend_without_mpi4py_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mpi4py", None)
+    with pytest.raises(RuntimeError, match=r"pip install 'gpugrad\[mpi\]'"):
+        dist.init_process_group("mpi")
+    assert not dist.is_initialized()
+
+
+def test_collectives_on_two_ranks():
+    r = run_mpi([SCRIPTS / "mpi_collectives.py"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ok 0" in r.stdout and "ok 1" in r.stdout
+
+
+@pytest.mark.parametrize("mode", ["raise", "hang", "kill"])
+def test_a_failing_rank_stops_the_others(mode):
+    t0 = time.monotonic()
+    r = run_mpi([SCRIPTS / "mpi_faults.py", mode, 4], timeout=90)
+    took = time.monotonic() - t0
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, out
+    assert "rank 0 was not stopped" not in out
+    assert took < 60, f"took {took:.0f} s"
+    if mode == "raise":
+        assert "rank 1 stopped on an uncaught exception" in out and "rank 1 fails on purpose" in out, out
+    if mode == "hang":
+        assert "DistTimeoutError" in out and "rank 0 of 2 waited" in out, out
