@@ -104,5 +104,7 @@ def test_cuda_extras_bring_the_cuda_libraries():
     import tomllib
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     for name, pkg in (("cuda12", "cupy-cuda12x"), ("cuda13", "cupy-cuda13x")):
-        (req,) = extras[name]
+        req = extras[name][0]
         assert req.replace(" ", "").startswith(f"{pkg}[ctk]>=14"), req
+        # and NCCL for gpugrad.distributed's "nccl" backend
+        assert any(r.startswith(f"nvidia-nccl-cu{name[-2:]}") for r in extras[name]), extras[name]
