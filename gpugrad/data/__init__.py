@@ -11,12 +11,13 @@ from .dataset import Dataset, IterableDataset, TensorDataset, ConcatDataset, Sub
 from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler,
                       BatchSampler)
 from .loader import DataLoader, default_collate, get_worker_info
+from .distributed import DistributedSampler
 from .transforms import Standardizer, standardize
 from .datasets import (digits, mnist, read_idx, write_idx, two_spirals, xor, regression, load, DataBundle,
                        DATASETS, MNIST_FILES, download, default_cache_dir)
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset", "random_split",
            "as_generator", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler", "DataLoader", "default_collate", "get_worker_info", "Standardizer", "standardize", "digits", "mnist", "read_idx", "write_idx",
+           "WeightedRandomSampler", "BatchSampler", "DistributedSampler", "DataLoader", "default_collate", "get_worker_info", "Standardizer", "standardize", "digits", "mnist", "read_idx", "write_idx",
            "two_spirals", "xor", "regression", "load", "DataBundle", "DATASETS", "MNIST_FILES", "download",
            "default_cache_dir"]
