@@ -51,7 +51,8 @@ class Tensor(DeviceDtypeShorthands):
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "_grad_buffer",
-                 "_retains_grad", "_fw_tangent", "_view", "__weakref__")
+                 "_retains_grad", "_fw_tangent", "_view", "_post_hooks", "__weakref__")
+    # _post_hooks is left unset (no cost per op) until register_post_accumulate_grad_hook
     __array_priority__ = 1000  # so that ndarray OP Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -200,6 +201,28 @@ class Tensor(DeviceDtypeShorthands):
             if self._hooks is None:
                 self._hooks = []
             hooks = self._hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs on a leaf tensor after a backward pass has accumulated its ``.grad`` (what
+        DistributedDataParallel uses to all-reduce gradients as they become ready). Returns a handle with
+        ``remove()``.
+
+        >>> import gpugrad as gg
+        >>> w = gg.ones(2, requires_grad=True); seen = []
+        >>> h = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+        >>> (w * 3).sum().backward(); seen
+        [[3.0, 3.0]]
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+                               "doesn't require grad")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = getattr(self, "_post_hooks", None)
+        if hooks is None:
+            hooks = self._post_hooks = []
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 

@@ -112,3 +112,53 @@ def test_a_failing_rank_stops_the_others(mode):
         assert "rank 1 stopped on an uncaught exception" in out and "rank 1 fails on purpose" in out, out
     if mode == "hang":
         assert "DistTimeoutError" in out and "rank 0 of 2 waited" in out, out
+
+
+def test_ddp_on_two_ranks_matches_one_process():
+    r = run_mpi([SCRIPTS / "mpi_ddp.py"], timeout=240)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ok 0" in r.stdout and "ok 1" in r.stdout
+
+
+def test_ddp_world_of_one(world_of_one):
+    from gpugrad.nn.parallel import DistributedDataParallel as DDP
+    net = gg.nn.Sequential(gg.nn.Linear(3, 4), gg.nn.BatchNorm1d(4))
+    model = DDP(net)
+    assert model.module is net
+    assert list(model.state_dict()) == ["module." + k for k in net.state_dict()]
+    model.load_state_dict(model.state_dict())
+    opt = gg.optim.SGD(model.parameters(), lr=0.1)
+    x = gg.randn(5, 3)
+    model(x).sum().backward()
+    want = [p.grad.numpy().copy() for p in net.parameters()]
+    opt.zero_grad()
+    net(x).sum().backward()                  # the same gradients: a world of one averages nothing
+    assert all(np.allclose(a, p.grad.numpy()) for a, p in zip(want, net.parameters()))
+    with pytest.raises(ValueError, match="find_unused_parameters=True is not supported"):
+        DDP(net, find_unused_parameters=True)
+    with pytest.raises(ValueError, match=r"device_ids=\[3\]"):
+        DDP(net, device_ids=[3])
+    with pytest.raises(TypeError, match="must be a gpugrad.nn.Module"):
+        DDP(lambda x: x)
+
+
+def test_ddp_state_dict_keys_match_torch():
+    torch = pytest.importorskip("torch")
+    import torch.distributed as tdist
+    from torch.nn.parallel import DistributedDataParallel as TDDP
+    if not tdist.is_available():
+        pytest.skip("torch.distributed is not available")
+    store = tdist.HashStore()
+    tdist.init_process_group("gloo", store=store, rank=0, world_size=1)
+    try:
+        tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+        tkeys = list(TDDP(tnet).state_dict())
+    finally:
+        tdist.destroy_process_group()
+    from gpugrad.nn.parallel import DistributedDataParallel as DDP
+    dist.init_process_group()
+    try:
+        keys = list(DDP(gg.nn.Sequential(gg.nn.Linear(3, 4), gg.nn.BatchNorm1d(4))).state_dict())
+    finally:
+        dist.destroy_process_group()
+    assert keys == tkeys

@@ -146,6 +146,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 # getrefcount argument are the 2 references; counted before g is pushed as an argument)
                 steal = _getrefcount(g) <= 2
                 _store_grad(leaf, g, create_graph, steal)
+                post = getattr(leaf, "_post_hooks", None)       # (an unset slot: no hook registered)
+                if post:
+                    for hook in tuple(post):
+                        hook(leaf)
     return capture
 
 

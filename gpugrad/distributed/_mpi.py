@@ -74,9 +74,18 @@ class MPIBackend:
 
     # -- collectives on raw arrays ---------------------------------------------------------------------
     def allreduce(self, arr, op, what):
-        with _Host(arr) as buf:
-            self._run(what, lambda: self.comm.Iallreduce(self.mpi.IN_PLACE, buf, op=self.ops[op]))
-        return arr
+        return self.allreduce_async(arr, op, what).wait()
+
+    def allreduce_async(self, arr, op, what):
+        """Start an in-place all-reduce of ``arr``; the returned handle's ``wait()`` completes it (with the
+        deadline) and returns ``arr``. MPI progresses it whenever any request is tested."""
+        host = _Host(arr)
+        buf = host.__enter__()
+        try:
+            req = self.comm.Iallreduce(self.mpi.IN_PLACE, buf, op=self.ops[op])
+        except self.mpi.Exception as e:
+            raise DistError(f"{what} on rank {self.rank}: MPI refused it: {e}") from None
+        return _Pending(self, req, host, what)
 
     def broadcast(self, arr, src, what):
         with _Host(arr, src_only=self.rank == src) as buf:
@@ -115,6 +124,20 @@ class MPIBackend:
     def close(self):
         if self.broken is None:
             self.comm.Free()
+
+
+class _Pending:
+    """A started MPI all-reduce: ``wait()`` polls it to completion and writes a staged copy back."""
+
+    __slots__ = ("backend", "req", "host", "what")
+
+    def __init__(self, backend, req, host, what):
+        self.backend, self.req, self.host, self.what = backend, req, host, what
+
+    def wait(self):
+        self.backend.wait(self.req, self.what)
+        self.host.__exit__(None, None, None)
+        return self.host.arr
 
 
 class _Host:

@@ -84,6 +84,11 @@ class NCCLBackend:
     def _launch(self, what, call):
         """Run ``call(stream_ptr)`` on the NCCL stream after the caller's queued work; then make the caller's
         stream wait for it and wait on the host with the deadline."""
+        self._wait(self._start(what, call), what)
+
+    def _start(self, what, call):
+        """Queue ``call(stream_ptr)`` on the NCCL stream behind the caller's queued work and make the caller's
+        stream wait for it; returns the event that marks its completion (the host does not wait)."""
         if self.broken is not None or self.host.broken is not None:
             raise DistError(f"{what}: the process group is broken by an earlier failure "
                             f"({self.broken or self.host.broken}); every rank must stop and restart")
@@ -100,7 +105,7 @@ class NCCLBackend:
             done = cuda.Event(disable_timing=True)
             done.record(self.stream)
             caller.wait_event(done)
-        self._wait(done, what)
+        return done
 
     def _wait(self, event, what):
         start = time.monotonic()
@@ -119,12 +124,17 @@ class NCCLBackend:
             time.sleep(pause)
 
     def allreduce(self, arr, op, what):
+        return self.allreduce_async(arr, op, what).wait()
+
+    def allreduce_async(self, arr, op, what):
+        """Queue an in-place all-reduce of ``arr`` and return at once (the GPU overlaps it with later work on
+        the caller's stream until that needs the result); ``wait()`` waits on the host with the deadline."""
         self._check(arr, what)
         dt = nccl_dtype(self.nccl, arr.dtype, what)
         n = arr.size * (2 if arr.dtype.kind == "c" else 1)
         p = arr.data.ptr
-        self._launch(what, lambda s: self.comm.allReduce(p, p, n, dt, self.ops[op], s))
-        return arr
+        done = self._start(what, lambda s: self.comm.allReduce(p, p, n, dt, self.ops[op], s))
+        return _Queued(self, done, arr, what)
 
     def broadcast(self, arr, src, what):
         self._check(arr, what)
@@ -168,3 +178,16 @@ class NCCLBackend:
         if self.broken is None:
             self.comm.destroy()
         self.host.close()
+
+
+class _Queued:
+    """A queued NCCL all-reduce: ``wait()`` waits on the host for its event, with the deadline."""
+
+    __slots__ = ("backend", "event", "arr", "what")
+
+    def __init__(self, backend, event, arr, what):
+        self.backend, self.event, self.arr, self.what = backend, event, arr, what
+
+    def wait(self):
+        self.backend._wait(self.event, self.what)
+        return self.arr

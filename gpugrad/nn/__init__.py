@@ -11,6 +11,6 @@ from .parameter import Parameter
 from .module import Module, IncompatibleKeys
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
-from . import functional, init, utils
+from . import functional, init, utils, parallel
 
-__all__ = ["Parameter", "Module", "IncompatibleKeys", "functional", "init", "utils"] + _modules_all
+__all__ = ["Parameter", "Module", "IncompatibleKeys", "functional", "init", "utils", "parallel"] + _modules_all
