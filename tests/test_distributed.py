@@ -162,3 +162,42 @@ def test_ddp_state_dict_keys_match_torch():
     finally:
         dist.destroy_process_group()
     assert keys == tkeys
+
+
+def test_sync_batchnorm_world_of_one_and_conversion_match_torch(world_of_one):
+    torch = pytest.importorskip("torch")
+    tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4, momentum=None),
+                               torch.nn.Sequential(torch.nn.BatchNorm1d(4)))
+    tnet = tnet.double()
+    net = gg.nn.Sequential(gg.nn.Linear(3, 4), gg.nn.BatchNorm1d(4, momentum=None),
+                           gg.nn.Sequential(gg.nn.BatchNorm1d(4))).double()
+    net.load_state_dict({k: gg.tensor(v.numpy()) for k, v in tnet.state_dict().items()})
+    net[1].eval()
+    tnet[1].eval()
+    conv = gg.nn.SyncBatchNorm.convert_sync_batchnorm(net)
+    tconv = torch.nn.SyncBatchNorm.convert_sync_batchnorm(tnet)
+    assert [type(m).__name__ for m in conv.modules()] == [type(m).__name__ for m in tconv.modules()]
+    assert list(conv.state_dict()) == list(tconv.state_dict())
+    assert conv[0].weight is net[0].weight and conv[1].weight is net[1].weight and not conv[1].training
+    net[1].train()
+    conv[1].train()
+    tconv[1].train()
+    # training in a world of one is batch norm (torch's SyncBatchNorm needs a process group: compare with
+    # torch's BatchNorm1d on the same parameters)
+    tref = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4, momentum=None),
+                               torch.nn.Sequential(torch.nn.BatchNorm1d(4))).double()
+    tref.load_state_dict(tnet.state_dict())
+    x = np.random.default_rng(0).standard_normal((6, 3))
+    for _ in range(2):
+        y = conv(gg.tensor(x))
+        ty = tref(torch.tensor(x))
+        y.pow(2).sum().backward()
+        ty.pow(2).sum().backward()
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for (k, v), (tk, tv) in zip(conv.state_dict().items(), tref.state_dict().items()):
+        np.testing.assert_allclose(v.numpy(), tv.numpy(), rtol=1e-10, atol=1e-12, err_msg=k)
+    for p, tp in zip(conv.parameters(), tref.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match=r"SyncBatchNorm: expected input of shape \(N, 4, \*\)"):
+        conv[1](gg.zeros(2, 5))
+

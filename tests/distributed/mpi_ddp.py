@@ -108,6 +108,34 @@ def main():
     else:
         raise AssertionError("an unreduced parameter was not reported")
     model(x).sum().backward()                    # and it recovers
+
+    # SyncBatchNorm under DDP equals BatchNorm1d on the global batch: outputs, gradients, running stats
+    for shape in ((B, 4), (B, 4, 3)):
+        gg.manual_seed(5)
+        base = nn.Sequential(nn.Linear(shape[-1] if len(shape) == 2 else 3, 4), nn.BatchNorm1d(4)).double()
+        if len(shape) == 3:
+            base = nn.Sequential(nn.BatchNorm1d(4)).double()
+        ref = nn.Sequential(*[type(m)(m.in_features, m.out_features) if isinstance(m, nn.Linear) else
+                              nn.BatchNorm1d(4) for m in base]).double()
+        with gg.no_grad():
+            for p, q in zip(ref.parameters(), base.parameters()):
+                p.copy_(q)
+        model = DDP(nn.SyncBatchNorm.convert_sync_batchnorm(base))
+        assert isinstance(model.module[-1], nn.SyncBatchNorm)
+        rng = np.random.default_rng(11)
+        for step in range(3):
+            X = gg.tensor(rng.standard_normal((n * shape[0],) + shape[1:]) * 2 + 1)
+            w = gg.tensor(rng.standard_normal((n * shape[0], 4) + shape[2:]))
+            out = model(X[r * B:(r + 1) * B])
+            (out * w[r * B:(r + 1) * B]).mean().backward()
+            rout = ref(X)
+            (rout * w).mean().backward()
+            np.testing.assert_allclose(out.detach().numpy(), rout.detach().numpy()[r * B:(r + 1) * B],
+                                       rtol=1e-10, atol=1e-10)
+            for p, q in zip(model.module.parameters(), ref.parameters()):
+                np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9, atol=1e-12)
+            for a, b in zip(model.module.buffers(), ref.buffers()):
+                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
     dist.destroy_process_group()
     print(f"ok {r}", flush=True)
 

@@ -4,11 +4,12 @@ from .containers import Sequential, ModuleList, ModuleDict
 from .activation import ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax
 from .dropout import Dropout
 from .normalization import BatchNorm1d, LayerNorm
+from .sync_batchnorm import SyncBatchNorm
 from .loss import (MSELoss, L1Loss, HuberLoss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss,
                    BCEWithLogitsLoss)
 from .mlp import MLP
 
 __all__ = ["Identity", "Linear", "Flatten", "Sequential", "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU",
            "GELU", "SiLU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
-           "LayerNorm", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss", "MLP"]
+           "SyncBatchNorm", "LayerNorm", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss",
+           "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MLP"]

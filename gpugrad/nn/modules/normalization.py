@@ -70,6 +70,10 @@ class BatchNorm1d(Module):
         if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
                              f"(N, {self.num_features}, L), got {tuple(input.shape)}")
+        return self._batch_norm(input)
+
+    def _momentum(self):
+        """The running stats' factor for this forward; counts the batch in training."""
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             nbt = self.num_batches_tracked
@@ -77,9 +81,12 @@ class BatchNorm1d(Module):
             nbt._version[0] += 1
             if self.momentum is None:         # cumulative moving average: factor 1 / batches seen
                 momentum = 1.0 / nbt._data
+        return momentum
+
+    def _batch_norm(self, input):
         # without running stats the batch's own statistics normalize in eval too (as PyTorch)
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
-                            self.training or not self.track_running_stats, momentum, self.eps)
+                            self.training or not self.track_running_stats, self._momentum(), self.eps)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
