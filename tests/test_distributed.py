@@ -201,3 +201,27 @@ def test_sync_batchnorm_world_of_one_and_conversion_match_torch(world_of_one):
     with pytest.raises(ValueError, match=r"SyncBatchNorm: expected input of shape \(N, 4, \*\)"):
         conv[1](gg.zeros(2, 5))
 
+
+def _final(out):
+    line = next(l for l in out.splitlines() if l.startswith("final train accuracy"))
+    return float(line.split("test accuracy:")[1].split()[0])
+
+
+def test_cli_train_on_two_ranks_writes_once_and_matches_one_process(tmp_path):
+    common = ["-m", "gpugrad", "train", "--epochs", "3", "--hidden", "64", "--quiet"]
+    two = run_mpi([*common, "--batch-size", "16", "--out", tmp_path / "two"], n=2, timeout=300)
+    assert two.returncode == 0, two.stdout + two.stderr
+    assert two.stdout.count("gpugrad train: digits") == 1 and two.stdout.count("final train accuracy") == 1
+    assert "batch 16 per rank x 2 ranks = global batch 32" in two.stdout
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == [
+        "convergence.png", "history.csv", "history.json", "history_steps.csv", "model.safetensors"]
+    one = run_mpi([*common, "--batch-size", "32", "--out", tmp_path / "one"], n=1, timeout=300)
+    assert one.returncode == 0, one.stdout + one.stderr
+    # the same global batches in the same order: the same run up to rounding
+    assert abs(_final(two.stdout) - _final(one.stdout)) <= 0.01, (two.stdout, one.stdout)
+    h2 = (tmp_path / "two" / "history.csv").read_text().splitlines()
+    h1 = (tmp_path / "one" / "history.csv").read_text().splitlines()
+    assert len(h2) == len(h1) == 4
+    saved = gg.load(tmp_path / "two" / "model.safetensors")
+    assert list(saved) == ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"] or \
+        not any(k.startswith("module.") for k in saved)

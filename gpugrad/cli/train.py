@@ -26,11 +26,17 @@ def run(args):
     """Train one model as ``args`` say; print final metrics and write the run's files; 0 on success."""
     import gpugrad as gg
     from ..train import GradientHealth, evaluate, fit, plot_convergence
+    from ..train import distributed as ddp        # under mpiexec -n N: N ranks, rank 0 prints and writes
+    rank, world = ddp.start_data_parallel()
     data, model, loss_fn, metrics, opt, lr, train_loader, test_loader, out, device = setup(args)
-    print(f"gpugrad train: {data.name} ({len(data.train)} train / {len(data.test)} test, "
-          f"{data.num_features} features{f', {data.num_classes} classes' if data.num_classes else ''}) on {device}; "
-          f"MLP {[data.num_features, *args.hidden, data.num_classes or 1]} {args.activation}, {args.optimizer} "
-          f"lr={lr:g}, batch {args.batch_size}, {args.epochs} epochs")
+    model, train_loader = ddp.wrap_data_parallel(model, data.train, args.batch_size, args.seed, device, train_loader)
+    batch = (f"batch {args.batch_size}" if world == 1 else
+             f"batch {args.batch_size} per rank x {world} ranks = global batch {args.batch_size * world}")
+    if rank == 0:
+        print(f"gpugrad train: {data.name} ({len(data.train)} train / {len(data.test)} test, "
+              f"{data.num_features} features{f', {data.num_classes} classes' if data.num_classes else ''}) on "
+              f"{device}; MLP {[data.num_features, *args.hidden, data.num_classes or 1]} {args.activation}, "
+              f"{args.optimizer} lr={lr:g}, {batch}, {args.epochs} epochs")
     health = GradientHealth() if args.health else None
     t0 = time.perf_counter()
     hist = fit(model, loss_fn, opt, train_loader, args.epochs, val_loader=test_loader,
@@ -41,6 +47,10 @@ def run(args):
                      device=device, seconds=seconds)
     final_train = evaluate(model, loss_fn, eval_loader(data.train, device), metrics)
     final_test = evaluate(model, loss_fn, test_loader, metrics)
+    model = ddp.unwrap(model)
+    if rank != 0:                                # the other ranks trained and evaluated alike; rank 0 writes
+        ddp.finish_data_parallel()
+        return 0
     out.mkdir(parents=True, exist_ok=True)
     written = hist.save(out)
     written.append(plot_convergence(hist, out / "convergence.png", log_epochs=args.log_epochs,
@@ -55,6 +65,7 @@ def run(args):
     print(f"final train {key}: {final_train[key]:.4f}   test {key}: {final_test[key]:.4f}   "
           f"(train loss {final_train['loss']:.4g}, test loss {final_test['loss']:.4g}; {seconds:.1f} s)")
     print("wrote " + ", ".join(str(p) for p in written))
+    ddp.finish_data_parallel()
     return 0
 
 

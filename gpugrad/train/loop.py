@@ -28,6 +28,7 @@ from ..nn.utils import _grad_arrays
 from ..tensor import Tensor
 from .history import History
 from .metrics import get_metric
+from .distributed import reduce_epoch, rank_and_world
 
 __all__ = ["fit", "evaluate", "Callback", "EarlyStopping", "TrainState", "model_device", "grad_norm",
            "l2_norm", "to_host"]
@@ -233,10 +234,11 @@ def evaluate(model, loss_fn, loader, metrics=(), device=None) -> dict:
                     m.update(out, y)
     finally:
         model.train(was_training)
+    loss_sum, n, values, _ = reduce_epoch(float(total), n, ms)      # sums over ranks (train/distributed.py)
     if n == 0:
         raise ValueError("evaluate: the loader yielded no batches")
-    res = {"loss": float(total) / n}
-    res.update({m.name: m.compute() for m in ms})
+    res = {"loss": loss_sum / n}
+    res.update(values)
     return res
 
 
@@ -337,7 +339,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
         from ..nn.utils import clip_grad_norm_ as clip
     for cb in callbacks:
         cb.on_train_begin(state)
-    bar = _progress(epochs, progress, desc)
+    bar = _progress(epochs, progress and rank_and_world()[0] == 0, desc)     # rank 0 alone shows progress
     start = time.perf_counter()
     first_epoch = history.epochs[-1]["epoch"] + 1 if history.epochs else 1
     try:
@@ -386,8 +388,11 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
                                  "data set with drop_last=True?)")
             # -- the one host sync of the epoch --------------------------------------------------------
             host = to_host(step_losses + step_norms + [total])
-            total_host = host.pop() / n
+            loss_sum = host.pop()
             losses, norms = host[:len(step_losses)], host[len(step_losses):]
+            # the global batch's values when several ranks train (train/distributed.py)
+            loss_sum, n, train_values, losses = reduce_epoch(loss_sum, n, train_metrics, losses)
+            total_host = loss_sum / n
             for r, l in zip(step_rows, losses):
                 r["loss"] = l
             for r, g in zip(step_rows, norms):
@@ -395,7 +400,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
             history.log_steps(step_rows)
             now = time.perf_counter()
             row = {"epoch": epoch, "train_loss": total_host}
-            row.update({f"train_{m.name}": m.compute() for m in train_metrics})
+            row.update({f"train_{k}": v for k, v in train_values.items()})
             if val_loader is not None:
                 val = evaluate(model, loss_fn, val_loader, metrics, dev)
                 row.update({f"val_{k}": v for k, v in val.items()})
