@@ -117,6 +117,16 @@ def _index_put(ns, x, v, key, accumulate):
     return x.index_put(key, v, accumulate=accumulate)      # torch: a tensor method with a tuple key
 
 
+def _sync_batch_norm(ns, x, w, b):
+    """SyncBatchNorm's node over a world of one (in PyTorch: batch norm, which it then equals)."""
+    if ns.is_torch:
+        return ns.batch_norm(x, None, None, w, b, training=True)
+    from gpugrad.distributed._local import LocalBackend
+    from gpugrad.distributed.process_group import _Group
+    from gpugrad.nn.modules.sync_batchnorm import sync_batch_norm
+    return sync_batch_norm(x, None, None, w, b, 0.1, 1e-5, _Group(LocalBackend(), 60.0))
+
+
 CASES = [
     # -- arithmetic ------------------------------------------------------------------------------------------
     Case("add", lambda ns, a, b: ns.add(a, b), BINARY),
@@ -342,6 +352,7 @@ CASES = [
          domain="unit"),
     Case("batch_norm_train", lambda ns, x, w, b: ns.batch_norm(x, None, None, w, b, training=True),
          [((4, 3), (3,), (3,)), ((2, 3, 4), (3,), (3,)), (T(4, 3), S(3,), (3,))]),
+    Case("sync_batch_norm_world_of_one", _sync_batch_norm, [((4, 3), (3,), (3,)), ((2, 3, 4), (3,), (3,))]),
     Case("batch_norm_train_no_affine", lambda ns, x: ns.batch_norm(x, None, None, training=True, eps=1e-3),
          [((5, 2),)]),
     Case("batch_norm_eval", lambda ns, x, w, b: ns.batch_norm(x, ns.const(_SOFT_34[0, :3]), ns.const(_WEIGHT_5[:3]),

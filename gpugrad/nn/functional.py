@@ -65,11 +65,18 @@ class Normalize(Op):
             dxhat = g * w.reshape(self.pshape) if w is not None else g
             if self.from_x:
                 inv_n = self.inv_n          # means as sum * (1/n): xp.mean adds a Python layer per call
-                gx = rstd * (dxhat - dxhat.sum(axis=stat, keepdims=True) * inv_n
-                             - xhat * (dxhat * xhat).sum(axis=stat, keepdims=True) * inv_n)
+                s1, s2 = self.stat_sums(dxhat.sum(axis=stat, keepdims=True),
+                                        (dxhat * xhat).sum(axis=stat, keepdims=True))
+                gx = rstd * (dxhat - s1 * inv_n - xhat * s2 * inv_n)
             else:
                 gx = dxhat * rstd
         return gx, gw, gb
+
+
+    def stat_sums(self, s1, s2):
+        """The sums of dxhat and dxhat xhat over the samples the statistics came from: this batch's
+        (SyncBatchNorm's subclass adds the other ranks')."""
+        return s1, s2
 
 
 def _moments(x, axes):

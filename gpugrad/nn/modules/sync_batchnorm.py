@@ -13,48 +13,31 @@ Outside training, or without a process group of more than one rank, it is ordina
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ...autograd.function import Function
 from ...tensor import Tensor
+from ..functional import Normalize
 from .normalization import BatchNorm1d
 
 
-class _SyncNormalize(Function):
-    """y = (x - mu) rstd w + b with mu, rstd the global moments (see the module docstring)."""
+class _SyncNormalize(Normalize):
+    """Batch norm's node (:class:`~gpugrad.nn.functional.Normalize`) with the global moments: ``n_total``
+    samples over the ranks of ``group``, whose gradient sums backward all-reduces (module docstring)."""
 
-    def forward(self, x, w, b, mu, rstd, axes, pshape, n_total, group):
-        self.mu, self.rstd, self.axes, self.pshape, self.n_total, self.group = mu, rstd, axes, pshape, n_total, group
-        self.bshape = None if b is None else b.shape
-        self.save_for_backward(x, w)
-        y = (x - mu) * rstd
-        if w is not None:
-            y *= w.reshape(pshape)
-        if b is not None:
-            y += b.reshape(pshape)
+    def forward(self, x, w, b, mu, rstd, axes, pshape, eps, n_total, group):
+        y = super().forward(x, w, b, mu, rstd, axes, axes, pshape, eps, True)
+        self.inv_n, self.group = 1.0 / n_total, group
         return y
 
-    def backward(self, g):
-        if isinstance(g, Tensor):
-            raise RuntimeError("SyncBatchNorm: double backward (create_graph=True) is not supported")
+    def stat_sums(self, s1, s2):
+        if self.group.world_size == 1:
+            return s1, s2
+        if isinstance(s1, Tensor):
+            raise RuntimeError("SyncBatchNorm: double backward (create_graph=True) across ranks is not supported")
         from ...distributed.collectives import reduce_array
         from ...distributed.process_group import ReduceOp
-        x, w = self.saved
-        xp, axes = self.xp, self.axes
-        xhat = (x - self.mu) * self.rstd
-        need = self.needs_input_grad
-        gw = (g * xhat).sum(axis=axes).reshape(w.shape) if need[1] else None
-        gb = g.sum(axis=axes).reshape(self.bshape) if need[2] else None
-        gx = None
-        if need[0]:
-            dxhat = g * w.reshape(self.pshape) if w is not None else g
-            c = x.shape[1]
-            sums = xp.concatenate([dxhat.sum(axis=axes).reshape(c), (dxhat * xhat).sum(axis=axes).reshape(c)])
-            reduce_array(self.group, sums, ReduceOp.SUM, "SyncBatchNorm backward (all-reduce of gradient sums)")
-            inv_n = 1.0 / self.n_total
-            gx = self.rstd * (dxhat - sums[:c].reshape(self.pshape) * inv_n
-                              - xhat * sums[c:].reshape(self.pshape) * inv_n)
-        return gx, gw, gb
+        c = s1.size
+        sums = self.xp.concatenate([s1.reshape(-1), s2.reshape(-1)])
+        reduce_array(self.group, sums, ReduceOp.SUM, "SyncBatchNorm backward (all-reduce of gradient sums)")
+        return sums[:c].reshape(s1.shape), sums[c:].reshape(s2.shape)
 
 
 def sync_batch_norm(input, running_mean, running_var, weight, bias, momentum, eps, group):
@@ -89,7 +72,7 @@ def sync_batch_norm(input, running_mean, running_var, weight, bias, momentum, ep
         running_var._version[0] += 1
     rstd = (1 / xp.sqrt(var + eps)).astype(x.dtype, copy=False).reshape(pshape)
     return _SyncNormalize.apply(input, weight, bias, mu.astype(x.dtype, copy=False).reshape(pshape), rstd, axes,
-                                pshape, n_total, group)
+                                pshape, eps, n_total, group)
 
 
 class SyncBatchNorm(BatchNorm1d):
