@@ -21,6 +21,33 @@ _SPIN_S = 5e-3
 _MAX_PAUSE_S = 2e-4
 
 
+def poll(done, timeout: float):
+    """Call ``done()`` until it is true (returns None) or ``timeout`` seconds have passed (returns the seconds
+    waited): busy at first, then yielding the core, then sleeping briefly between calls."""
+    if done():
+        return None
+    start = time.monotonic()
+    pause = 0.0
+    while True:
+        for _ in range(32):                  # MPI progresses a request only inside Test
+            if done():
+                return None
+        waited = time.monotonic() - start
+        if waited > timeout:
+            return waited
+        if waited > _SPIN_S:                 # a long wait (a slow peer, a big buffer): stop burning a core
+            pause = min(_MAX_PAUSE_S, pause * 2 or 2e-5)
+            time.sleep(pause)
+        elif waited > _BUSY_S:
+            time.sleep(0)                    # yield the core to a rank sharing it
+
+
+def timeout_error(what, rank, world, waited, consequence):
+    return DistTimeoutError(
+        f"{what}: rank {rank} of {world} waited {waited:.1f} s (the group's timeout) for the other ranks: one of "
+        f"them has died, hangs, or did not call the same collective. {consequence}")
+
+
 def import_mpi(what: str):
     """``mpi4py.MPI``, or an error saying how to install it."""
     try:
@@ -52,26 +79,10 @@ class MPIBackend:
         if self.broken is not None:
             raise DistError(f"{what}: the process group is broken by an earlier failure ({self.broken}); "
                             "every rank must stop and restart")
-        if req.Test():
-            return
-        start = time.monotonic()
-        pause = 0.0
-        while True:
-            for _ in range(32):              # MPI progresses the request only inside Test
-                if req.Test():
-                    return
-            waited = time.monotonic() - start
-            if waited > self.timeout:
-                self.broken = f"{what} timed out on rank {self.rank}"
-                raise DistTimeoutError(
-                    f"{what}: rank {self.rank} of {self.world_size} waited {waited:.1f} s (the group's timeout) "
-                    "for the other ranks: one of them has died, hangs, or did not call the same collective. "
-                    "The process group cannot be used any more.")
-            if waited > _SPIN_S:             # a long wait (a slow peer, a big buffer): stop burning a core
-                pause = min(_MAX_PAUSE_S, pause * 2 or 2e-5)
-                time.sleep(pause)
-            elif waited > _BUSY_S:
-                time.sleep(0)                # yield the core to a rank sharing it
+        waited = poll(req.Test, self.timeout)
+        if waited is not None:
+            self.broken = f"{what} timed out on rank {self.rank}"
+            raise timeout_error(what, self.rank, self.world_size, waited, "The process group cannot be used any more.")
 
     def _run(self, what, start):
         try:

@@ -13,12 +13,10 @@ GPUs in this project's CI (see the README).
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from .process_group import DistError, DistTimeoutError, ReduceOp
-from ._mpi import MPIBackend, _SPIN_S, _MAX_PAUSE_S
+from .process_group import DistError, ReduceOp
+from ._mpi import MPIBackend, poll, timeout_error
 
 
 def nccl_dtype(nccl, dtype, what):
@@ -108,20 +106,12 @@ class NCCLBackend:
         return done
 
     def _wait(self, event, what):
-        start = time.monotonic()
-        pause = 0.0
-        while not event.done:
-            waited = time.monotonic() - start
-            if waited > self.timeout:
-                self.broken = f"{what} timed out on rank {self.rank}"
-                self.comm.abort()
-                raise DistTimeoutError(
-                    f"{what}: rank {self.rank} of {self.world_size} waited {waited:.1f} s (the group's timeout) "
-                    "for the other ranks on NCCL: one of them has died, hangs, or did not call the same "
-                    "collective. The communicator was aborted; the process group cannot be used any more.")
-            if waited > _SPIN_S:
-                pause = min(_MAX_PAUSE_S, pause * 2 or 2e-5)
-            time.sleep(pause)
+        waited = poll(lambda: event.done, self.timeout)
+        if waited is not None:
+            self.broken = f"{what} timed out on rank {self.rank}"
+            self.comm.abort()
+            raise timeout_error(what, self.rank, self.world_size, waited, "The NCCL communicator was aborted; the "
+                                "process group cannot be used any more.")
 
     def allreduce(self, arr, op, what):
         return self.allreduce_async(arr, op, what).wait()

@@ -172,6 +172,14 @@ def broadcast(tensor, src=0, group=None, async_op=False, group_src=None):
     return Work() if async_op else None
 
 
+def _check_blocks(what, g, block, whole, block_name, whole_name):
+    """``whole`` must be ``world_size`` blocks shaped like ``block`` stacked along dim 0, of its dtype."""
+    want = (g.world_size * (block.shape[0] if block.ndim else 1),) + tuple(block.shape[1:])
+    if tuple(whole.shape) != want or whole.dtype != block.dtype:
+        raise ValueError(f"{what}: rank {g.rank}: {whole_name} is {_describe(whole)}; for {block_name} of "
+                         f"{_describe(block)} and {g.world_size} ranks it must be {want} {block.dtype.name}")
+
+
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     """Every rank's ``input_tensor`` stacked along dim 0 of ``output_tensor`` (shape ``(world * n, ...)``
     for inputs of shape ``(n, ...)``), on every rank.
@@ -185,10 +193,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     what = "all_gather_into_tensor"
     g = current_group()
     inp, out = _tensor(what, input_tensor, "input_tensor").data, _tensor(what, output_tensor, "output_tensor").data
-    want = (g.world_size * (inp.shape[0] if inp.ndim else 1),) + tuple(inp.shape[1:])
-    if tuple(out.shape) != want or out.dtype != inp.dtype:
-        raise ValueError(f"{what}: rank {g.rank}: output_tensor is {_describe(out)}; for an input of "
-                         f"{_describe(inp)} and {g.world_size} ranks it must be {want} {inp.dtype.name}")
+    _check_blocks(what, g, inp, out, "input_tensor", "output_tensor")
     check_same(g, "all_gather", inp)
     recv = _contiguous(out)
     g.backend.allgather(_contiguous(inp).reshape(-1), recv.reshape(g.world_size, -1), what)
@@ -244,10 +249,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     what = "reduce_scatter_tensor"
     g = current_group()
     inp, out = _tensor(what, input, "input").data, _tensor(what, output, "output").data
-    want = (g.world_size * (out.shape[0] if out.ndim else 1),) + tuple(out.shape[1:])
-    if tuple(inp.shape) != want or out.dtype != inp.dtype:
-        raise ValueError(f"{what}: rank {g.rank}: input is {_describe(inp)}; for an output of {_describe(out)} "
-                         f"and {g.world_size} ranks it must be {want} {out.dtype.name}")
+    _check_blocks(what, g, out, inp, "output", "input")
     op = _reduce_op(what, op, out.dtype)
     check_same(g, "reduce_scatter", inp)
     recv = _contiguous(out)

@@ -8,12 +8,11 @@ each rank its :class:`~gpugrad.data.DistributedSampler` share of a data set, a n
 """
 from __future__ import annotations
 
-import contextlib
 import sys
 
 import numpy as np
 
-__all__ = ["rank_and_world", "reduce_epoch", "ShardedLoader", "abort_on_error", "start_data_parallel",
+__all__ = ["rank_and_world", "reduce_epoch", "ShardedLoader", "start_data_parallel",
            "finish_data_parallel", "wrap_data_parallel", "unwrap"]
 
 
@@ -83,27 +82,6 @@ class ShardedLoader:
 
     def __len__(self):
         return -(-len(self.sampler) // self.batch_size)
-
-
-@contextlib.contextmanager
-def abort_on_error(prefix: str):
-    """Around the work of one rank of several: an exception is printed (one line, ``prefix`` and the rank),
-    then every rank of the job is stopped (``MPI_Abort``), instead of this rank exiting while the others wait
-    for it in a collective until their timeout.
-
-    >>> with abort_on_error("gpugrad train"):
-    ...     pass
-    """
-    rank, world = rank_and_world()
-    try:
-        yield
-    except Exception as e:
-        if world == 1:
-            raise
-        print(f"{prefix}: rank {rank}: error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
-        from ..distributed.process_group import current_group
-        current_group().backend.abort(1)
-        raise
 
 
 def start_data_parallel() -> tuple[int, int]:
