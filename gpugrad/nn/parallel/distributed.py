@@ -41,17 +41,21 @@ def _addr(a):
 
 
 def _flat_base(gb):
-    """``(base, offset)`` when the gradient buffer view ``gb`` is a contiguous piece of a 1-D array
-    ``base`` (an optimizer's flat gradient buffer), else None."""
+    """``(raw, offset)`` when the gradient buffer view ``gb`` lies in a contiguous array (an optimizer's flat
+    gradient buffer): ``raw`` is that array's bytes (a uint8 view) and ``offset`` where ``gb`` starts in
+    them; else None."""
     try:
         base = gb.base
-        if (base is None or base.ndim != 1 or base.dtype != gb.dtype or not base.flags.c_contiguous
-                or not gb.flags.c_contiguous):
+        if base is None or not base.flags.c_contiguous or not gb.flags.c_contiguous:
             return None
-        off, rem = divmod(_addr(gb) - _addr(base), gb.dtype.itemsize)
-        return (base, off) if rem == 0 and 0 <= off and off + gb.size <= base.size else None
-    except (AttributeError, TypeError):
+        raw = base.reshape(-1).view("uint8")
+        off = _addr(gb) - _addr(raw)
+        return (raw, off) if 0 <= off and off + gb.nbytes <= raw.size else None
+    except (AttributeError, TypeError, ValueError):
         return None
+
+
+_GAP = 64       # bytes: flat buffers pad each parameter to a 64-byte boundary; the padding stays zero
 
 
 class _Bucket:
@@ -257,20 +261,22 @@ class DistributedDataParallel(Module):
             p = self._params[i]
             fb = _flat_base(p._grad_buffer) if p._grad_buffer is not None else None
             if fb is not None:
-                flat.setdefault(id(fb[0]), (fb[0], []))[1].append((fb[1], i))
+                flat.setdefault((_addr(fb[0]), fb[0].size), (fb[0], []))[1].append((fb[1], i))
             else:
                 packed.setdefault((device_of(p.data), p.data.dtype), []).append(i)
-        groups = []                                              # (first arrival, [indices], base or None)
-        for base, members in flat.values():
+        groups = []                                              # ([(byte offset, index)], raw bytes or None)
+        for raw, members in flat.values():
             members.sort()
             run, end = [], None
             for off, i in members:
-                if run and (off != end or (end - run[0][0]) * base.dtype.itemsize >= cap):
-                    groups.append((run, base))
+                item = self._params[i].data.dtype.itemsize
+                if run and (not 0 <= off - end < _GAP or (off - run[0][0]) % item or end - run[0][0] >= cap
+                            or self._params[i].data.dtype != self._params[run[0][1]].data.dtype):
+                    groups.append((run, raw))
                     run = []
                 run.append((off, i))
-                end = off + self._params[i].data.size
-            groups.append((run, base))
+                end = off + self._params[i].data.nbytes
+            groups.append((run, raw))
         for (dev, dtype), idx in packed.items():
             run, size = [], 0
             for i in idx:
@@ -286,9 +292,9 @@ class DistributedDataParallel(Module):
         for k, (run, base) in enumerate(groups):
             params = [self._params[i] for _, i in run]
             view = None
-            if base is not None:
-                start = run[0][0]
-                view = base[start:start + sum(p.data.size for p in params)]
+            if base is not None:                 # the bytes from the first gradient to the end of the last
+                start, last = run[0][0], run[-1][0] + params[-1].data.nbytes
+                view = base[start:last].view(params[0].data.dtype)
             b = _Bucket(params, view, k)
             self._buckets.append(b)
             for _, i in run:
