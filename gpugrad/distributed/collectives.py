@@ -30,9 +30,11 @@ class Work:
     """
 
     def wait(self, timeout=None) -> bool:
+        """True: the collective completed before it returned (``timeout`` is ignored)."""
         return True
 
     def is_completed(self) -> bool:
+        """True, always (see :meth:`wait`)."""
         return True
 
 

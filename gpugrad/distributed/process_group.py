@@ -125,10 +125,11 @@ def init_process_group(backend: str | None = None, init_method=None, timeout=Non
         backend: ``"mpi"`` (processes and CPUs; CUDA tensors are staged through the host), ``"nccl"``
             (one GPU per rank, GPU ``local_rank``; NCCL's unique id is sent over MPI) or ``None``: NCCL when
             every rank has a GPU, else MPI, and a group of one process when no launcher started this one.
-        init_method, world_size, rank: accepted for PyTorch's signature; the launcher decides them here
-            (a value that disagrees with it is an error).
+        init_method: ``None`` or ``"env://"`` (PyTorch's signature): the MPI launcher starts the ranks.
         timeout: ``datetime.timedelta`` or seconds (default 30 minutes): how long any collective waits for
             its peers before raising :class:`DistTimeoutError`.
+        world_size: ``-1``, or the launcher's world size (another value is an error).
+        rank: ``-1``, or the rank the launcher gave this process (another value is an error).
 
     Returns None. Example (one process, no launcher)::
 

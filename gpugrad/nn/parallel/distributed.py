@@ -121,10 +121,17 @@ class DistributedDataParallel(Module):
 
     Args:
         module: the model, already on this rank's device (GPU ``get_local_rank()`` with NCCL).
-        device_ids, output_device, dim: PyTorch's; only ``None`` or ``[local_rank]`` makes sense here.
+        device_ids: ``None`` or ``[local_rank]`` (a rank drives one device).
+        output_device: accepted for PyTorch's signature (outputs stay where the module puts them).
+        dim: only 0 (each rank's batch is its own slice of the global batch along dim 0).
         broadcast_buffers: take rank 0's buffers (e.g. running statistics) at every training forward.
+        process_group: only ``None``: the default group (the only one gpugrad offers).
         bucket_cap_mb: bucket size in MiB (default 25, PyTorch's).
         find_unused_parameters: only ``False`` (every parameter must get a gradient in every backward).
+        check_reduction: accepted for PyTorch's signature (deprecated there); no effect.
+        gradient_as_bucket_view: accepted; gradients already are views of the buckets when an optimizer
+            keeps them in a flat buffer.
+        static_graph: accepted; no effect.
 
     ``.module`` is the wrapped model; ``state_dict()`` keys carry the ``module.`` prefix, as PyTorch's.
 
@@ -150,6 +157,8 @@ class DistributedDataParallel(Module):
             raise ValueError(f"{what}: find_unused_parameters=True is not supported: every parameter that "
                              "requires grad must receive a gradient in every backward (freeze the others with "
                              "requires_grad_(False))")
+        if process_group is not None:
+            raise ValueError(f"{what}: process_group must be None (only the default group exists here)")
         if dim != 0:
             raise ValueError(f"{what}: dim={dim}: only dim=0 (batches split along their first dimension)")
         g = current_group()
