@@ -166,6 +166,7 @@ def init_process_group(backend: str | None = None, init_method=None, timeout=Non
             impl = NCCLBackend(mpi, comm, seconds)
         else:
             impl = MPIBackend(mpi, comm, seconds)
+            _take_local_gpu(impl.local_rank)
     for name, given, actual in (("world_size", world_size, impl.world_size), ("rank", rank, impl.rank)):
         if given not in (-1, None) and given != actual:
             impl.close()
@@ -175,6 +176,14 @@ def init_process_group(backend: str | None = None, init_method=None, timeout=Non
     if impl.world_size > 1:
         _group.prev_hook = sys.excepthook
         sys.excepthook = _abort_on_uncaught
+
+
+def _take_local_gpu(local_rank):
+    """With GPUs on the machine, rank ``r`` makes GPU ``local_rank`` (modulo their number) its current device,
+    so ``"cuda"`` means a different GPU on each rank of a machine (the NCCL backend does the same)."""
+    from .. import cuda
+    if cuda.is_available():
+        cuda.set_device(local_rank % cuda.device_count())
 
 
 def _abort_on_uncaught(etype, value, tb):
