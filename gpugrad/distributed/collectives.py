@@ -109,8 +109,8 @@ def _reduce_op(what, op, dtype):
 
 
 def _wrote(t, arr):
-    if arr is not t.data:
-        t.data[...] = arr
+    if arr is not t._data:
+        t._data[...] = arr
     t._version[0] += 1
 
 
@@ -133,6 +133,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         op: ``ReduceOp.SUM`` (default), ``AVG``, ``PRODUCT``, ``MAX`` or ``MIN``.
     Returns None (a completed :class:`Work` with ``async_op=True``).
 
+    ``group`` must be None (the default group, the only one).
+
     >>> import gpugrad as gg, gpugrad.distributed as dist
     >>> dist.init_process_group()
     >>> t = gg.tensor([1.0, 2.0]); dist.all_reduce(t, op=dist.ReduceOp.AVG); t
@@ -142,10 +144,10 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     what = "all_reduce"
     g = current_group()
     _tensor(what, tensor)
-    op = _reduce_op(what, op, tensor.data.dtype)
-    check_same(g, what, tensor.data)
+    op = _reduce_op(what, op, tensor._data.dtype)
+    check_same(g, what, tensor._data)
     if g.world_size > 1:
-        arr = _contiguous(tensor.data)
+        arr = _contiguous(tensor._data)
         reduce_array(g, arr, op, what)
         _wrote(tensor, arr)
     return Work() if async_op else None
@@ -153,6 +155,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
 
 def broadcast(tensor, src=0, group=None, async_op=False, group_src=None):
     """Copy rank ``src``'s ``tensor`` into ``tensor`` on every rank.
+
+    ``group`` must be None (the default group, the only one); ``async_op=True`` returns a completed :class:`Work`. ``group_src`` is ``src`` under PyTorch's newer name.
 
     >>> import gpugrad as gg, gpugrad.distributed as dist
     >>> dist.init_process_group()
@@ -166,9 +170,9 @@ def broadcast(tensor, src=0, group=None, async_op=False, group_src=None):
     src = src if group_src is None else group_src
     if not 0 <= int(src) < g.world_size:
         raise ValueError(f"{what}: src={src} is not a rank of a group of {g.world_size}")
-    check_same(g, what, tensor.data, int(src), "src")
+    check_same(g, what, tensor._data, int(src), "src")
     if g.world_size > 1:
-        arr = _contiguous(tensor.data)
+        arr = _contiguous(tensor._data)
         g.backend.broadcast(arr, int(src), what)
         _wrote(tensor, arr)
     return Work() if async_op else None
@@ -186,6 +190,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     """Every rank's ``input_tensor`` stacked along dim 0 of ``output_tensor`` (shape ``(world * n, ...)``
     for inputs of shape ``(n, ...)``), on every rank.
 
+    ``group`` must be None (the default group, the only one); ``async_op=True`` returns a completed :class:`Work`.
+
     >>> import gpugrad as gg, gpugrad.distributed as dist
     >>> dist.init_process_group()
     >>> out = gg.zeros(2); dist.all_gather_into_tensor(out, gg.tensor([1.0, 2.0])); out
@@ -194,7 +200,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     """
     what = "all_gather_into_tensor"
     g = current_group()
-    inp, out = _tensor(what, input_tensor, "input_tensor").data, _tensor(what, output_tensor, "output_tensor").data
+    inp, out = _tensor(what, input_tensor, "input_tensor")._data, _tensor(what, output_tensor, "output_tensor")._data
     _check_blocks(what, g, inp, out, "input_tensor", "output_tensor")
     check_same(g, "all_gather", inp)
     recv = _contiguous(out)
@@ -206,6 +212,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Fill ``tensor_list[r]`` with rank ``r``'s ``tensor`` on every rank.
 
+    ``group`` must be None (the default group, the only one); ``async_op=True`` returns a completed :class:`Work`.
+
     >>> import gpugrad as gg, gpugrad.distributed as dist
     >>> dist.init_process_group()
     >>> out = [gg.zeros(2)]; dist.all_gather(out, gg.tensor([1.0, 2.0])); out
@@ -214,12 +222,12 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     """
     what = "all_gather"
     g = current_group()
-    arr = _tensor(what, tensor).data
+    arr = _tensor(what, tensor)._data
     if not isinstance(tensor_list, (list, tuple)) or len(tensor_list) != g.world_size:
         n = len(tensor_list) if isinstance(tensor_list, (list, tuple)) else type(tensor_list).__name__
         raise ValueError(f"{what}: tensor_list must be a list of {g.world_size} tensors (one per rank), got {n}")
     for i, t in enumerate(tensor_list):
-        d = _tensor(what, t, f"tensor_list[{i}]").data
+        d = _tensor(what, t, f"tensor_list[{i}]")._data
         if tuple(d.shape) != tuple(arr.shape) or d.dtype != arr.dtype:
             raise ValueError(f"{what}: rank {g.rank}: tensor_list[{i}] is {_describe(d)} but tensor is "
                              f"{_describe(arr)}")
@@ -242,6 +250,8 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     """Reduce ``input`` (shape ``(world * n, ...)``) over the ranks with ``op`` and give rank ``r`` the
     ``r``-th block of ``n`` rows in ``output``.
 
+    ``group`` must be None (the default group, the only one); ``async_op=True`` returns a completed :class:`Work`.
+
     >>> import gpugrad as gg, gpugrad.distributed as dist
     >>> dist.init_process_group()
     >>> out = gg.zeros(2); dist.reduce_scatter_tensor(out, gg.tensor([1.0, 2.0])); out
@@ -250,7 +260,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     """
     what = "reduce_scatter_tensor"
     g = current_group()
-    inp, out = _tensor(what, input, "input").data, _tensor(what, output, "output").data
+    inp, out = _tensor(what, input, "input")._data, _tensor(what, output, "output")._data
     _check_blocks(what, g, out, inp, "output", "input")
     op = _reduce_op(what, op, out.dtype)
     check_same(g, "reduce_scatter", inp)
@@ -270,6 +280,8 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     """Reduce ``input_list`` (one tensor per rank, each shaped like ``output``) over the ranks with ``op``;
     rank ``r`` receives the reduction of everybody's ``input_list[r]`` in ``output``.
 
+    ``group`` must be None (the default group, the only one); ``async_op=True`` returns a completed :class:`Work`.
+
     >>> import gpugrad as gg, gpugrad.distributed as dist
     >>> dist.init_process_group()
     >>> out = gg.zeros(2); dist.reduce_scatter(out, [gg.tensor([1.0, 2.0])]); out
@@ -278,22 +290,24 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     """
     what = "reduce_scatter"
     g = current_group()
-    out = _tensor(what, output, "output").data
+    out = _tensor(what, output, "output")._data
     if not isinstance(input_list, (list, tuple)) or len(input_list) != g.world_size:
         raise ValueError(f"{what}: input_list must be a list of {g.world_size} tensors (one per rank)")
     for i, t in enumerate(input_list):
-        d = _tensor(what, t, f"input_list[{i}]").data
+        d = _tensor(what, t, f"input_list[{i}]")._data
         if tuple(d.shape) != tuple(out.shape) or d.dtype != out.dtype:
             raise ValueError(f"{what}: rank {g.rank}: input_list[{i}] is {_describe(d)} but output is "
                              f"{_describe(out)}")
     xp = xp_of(out)
-    stacked = Tensor._make(xp.stack([t.data for t in input_list]).reshape((-1,) + tuple(out.shape[1:]))
-                           if out.ndim else xp.stack([t.data for t in input_list]), None)
+    stacked = Tensor._make(xp.stack([t._data for t in input_list]).reshape((-1,) + tuple(out.shape[1:]))
+                           if out.ndim else xp.stack([t._data for t in input_list]), None)
     return reduce_scatter_tensor(output, stacked, op, group, async_op)
 
 
 def barrier(group=None, async_op=False, device_ids=None):
     """Wait until every rank has called ``barrier`` (or the group's timeout has passed).
+
+    ``async_op=True`` returns a completed :class:`Work`; ``device_ids`` is accepted for PyTorch's signature.
 
     >>> import gpugrad.distributed as dist
     >>> dist.init_process_group(); dist.barrier(); dist.destroy_process_group()

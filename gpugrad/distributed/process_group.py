@@ -45,11 +45,21 @@ class ReduceOp(enum.Enum):
 
 
 class DistError(RuntimeError):
-    """A collective failed: wrong input on some rank, a broken group, a peer that is gone."""
+    """A collective failed: wrong input on some rank, a broken group, a peer that is gone.
+
+    >>> import gpugrad.distributed as dist
+    >>> issubclass(dist.DistTimeoutError, dist.DistError)
+    True
+    """
 
 
 class DistTimeoutError(DistError, TimeoutError):
-    """A collective did not complete within the process group's timeout (a peer died or never called it)."""
+    """A collective did not complete within the process group's timeout (a peer died or never called it).
+
+    >>> import gpugrad.distributed as dist
+    >>> issubclass(dist.DistTimeoutError, TimeoutError)
+    True
+    """
 
 
 class _Group:

@@ -44,7 +44,7 @@ def reduce_epoch(loss_sum: float, n: int, metrics, step_losses=()):
         from ..tensor import Tensor
         vec = Tensor._make(np.array([loss_sum, n, *totals, *counts, *step_losses], np.float64), None)
         dist.all_reduce(vec)
-        v = vec.data.tolist()
+        v = vec._data.tolist()
         k = len(totals)
         loss_sum, n, totals, counts = v[0], int(round(v[1])), v[2:2 + k], v[2 + k:2 + 2 * k]
         step_losses = [x / world for x in v[2 + 2 * k:]]

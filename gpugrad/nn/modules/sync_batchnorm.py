@@ -43,7 +43,7 @@ class _SyncNormalize(Normalize):
 def sync_batch_norm(input, running_mean, running_var, weight, bias, momentum, eps, group):
     """Training-mode batch norm over the global batch of every rank of ``group`` (see the module docstring);
     updates the running statistics in place with the global mean and unbiased variance."""
-    x = input.data
+    x = input._data
     xp = input.xp
     c = x.shape[1]
     axes = (0,) + tuple(range(2, x.ndim))
@@ -63,7 +63,7 @@ def sync_batch_norm(input, running_mean, running_var, weight, bias, momentum, ep
     mu = (counts * means).sum(axis=0) / n_total
     var = (m2s + counts * (means - mu) ** 2).sum(axis=0) / n_total
     if running_mean is not None:
-        rm, rv = running_mean.data, running_var.data
+        rm, rv = running_mean._data, running_var._data
         rm *= 1 - momentum
         rm += (momentum * mu).astype(rm.dtype, copy=False)
         rv *= 1 - momentum
@@ -81,6 +81,16 @@ class SyncBatchNorm(BatchNorm1d):
     In eval, or in a world of one rank, it is plain batch normalization. Use :meth:`convert_sync_batchnorm`
     to swap it into an existing model.
 
+    Args:
+        num_features: the number of channels C.
+        eps: added to the variance before its square root.
+        momentum: the running statistics' factor (``None``: cumulative average).
+        affine: learn a per-channel ``weight`` and ``bias``.
+        track_running_stats: keep running mean and variance for eval.
+        process_group: only ``None``: the default group.
+        device: where the parameters and buffers live.
+        dtype: their floating-point dtype.
+
     >>> import gpugrad as gg
     >>> bn = gg.nn.SyncBatchNorm(3)
     >>> bn(gg.randn(8, 3)).shape
@@ -90,6 +100,8 @@ class SyncBatchNorm(BatchNorm1d):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, process_group=None, device=None, dtype=None):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device=device, dtype=dtype)
+        if process_group is not None:
+            raise ValueError("SyncBatchNorm: process_group must be None (only the default group exists here)")
         self.process_group = process_group
 
     def forward(self, input):

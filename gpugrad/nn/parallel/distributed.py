@@ -70,8 +70,8 @@ class _Bucket:
 
 def _describe(module):
     """``[(kind, name, shape, dtype), ...]`` of the trainable parameters, then buffers, of ``module``."""
-    out = [("parameter", n, list(p.shape), str(p.data.dtype)) for n, p in module.named_parameters()]
-    out += [("buffer", n, list(b.shape), str(b.data.dtype)) for n, b in module.named_buffers()]
+    out = [("parameter", n, list(p.shape), str(p._data.dtype)) for n, p in module.named_parameters()]
+    out += [("buffer", n, list(b.shape), str(b._data.dtype)) for n, b in module.named_buffers()]
     return out
 
 
@@ -177,7 +177,7 @@ class DistributedDataParallel(Module):
         if g.world_size > 1:
             _verify_same_model(g, module, what)
             with grad_mode.no_grad():
-                broadcast_arrays(g, [p.data for p in module.parameters()] + [b.data for b in module.buffers()], 0,
+                broadcast_arrays(g, [p._data for p in module.parameters()] + [b._data for b in module.buffers()], 0,
                                  f"{what} (rank 0's parameters and buffers)")
             for t in list(module.parameters()) + list(module.buffers()):
                 t._version[0] += 1
@@ -196,8 +196,8 @@ class DistributedDataParallel(Module):
             return
         want = f"cuda:{g.local_rank}"
         for name, p in zip(self._names, self._params):
-            if str(device_of(p.data)) not in (want, "cuda" if g.local_rank == 0 else want):
-                raise RuntimeError(f"{what}: rank {g.rank}: parameter '{name}' is on {device_of(p.data)}, but with "
+            if str(device_of(p._data)) not in (want, "cuda" if g.local_rank == 0 else want):
+                raise RuntimeError(f"{what}: rank {g.rank}: parameter '{name}' is on {device_of(p._data)}, but with "
                                    f"the 'nccl' backend this rank's model must be on {want} (model.to('{want}'))")
 
     # -- forward -------------------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ class DistributedDataParallel(Module):
             if self._armed and (self._next or any(b.ready for b in self._buckets)):
                 self._unfinished()
             if self.broadcast_buffers and self.module.training:
-                bufs = [b.data for b in self.module.buffers()]
+                bufs = [b._data for b in self.module.buffers()]
                 if bufs:
                     broadcast_arrays(current_group(), bufs, 0, "DistributedDataParallel (rank 0's buffers)")
             self._armed = grad_mode.is_grad_enabled() and self.require_backward_grad_sync
@@ -272,19 +272,19 @@ class DistributedDataParallel(Module):
             if fb is not None:
                 flat.setdefault((_addr(fb[0]), fb[0].size), (fb[0], []))[1].append((fb[1], i))
             else:
-                packed.setdefault((device_of(p.data), p.data.dtype), []).append(i)
+                packed.setdefault((device_of(p._data), p._data.dtype), []).append(i)
         groups = []                                              # ([(byte offset, index)], raw bytes or None)
         for raw, members in flat.values():
             members.sort()
             run, end = [], None
             for off, i in members:
-                item = self._params[i].data.dtype.itemsize
+                item = self._params[i]._data.dtype.itemsize
                 if run and (not 0 <= off - end < _GAP or (off - run[0][0]) % item or end - run[0][0] >= cap
-                            or self._params[i].data.dtype != self._params[run[0][1]].data.dtype):
+                            or self._params[i]._data.dtype != self._params[run[0][1]]._data.dtype):
                     groups.append((run, raw))
                     run = []
                 run.append((off, i))
-                end = off + self._params[i].data.nbytes
+                end = off + self._params[i]._data.nbytes
             groups.append((run, raw))
         for (dev, dtype), idx in packed.items():
             run, size = [], 0
@@ -293,7 +293,7 @@ class DistributedDataParallel(Module):
                     groups.append(([(None, j) for j in run], None))
                     run, size = [], 0
                 run.append(i)
-                size += self._params[i].data.size * dtype.itemsize
+                size += self._params[i]._data.size * dtype.itemsize
             groups.append(([(None, j) for j in run], None))
         order = {i: k for k, i in enumerate(reversed(range(len(self._params))))}
         groups.sort(key=lambda gr: min(order[i] for _, i in gr[0]))
@@ -302,15 +302,15 @@ class DistributedDataParallel(Module):
             params = [self._params[i] for _, i in run]
             view = None
             if base is not None:                 # the bytes from the first gradient to the end of the last
-                start, last = run[0][0], run[-1][0] + params[-1].data.nbytes
-                view = base[start:last].view(params[0].data.dtype)
+                start, last = run[0][0], run[-1][0] + params[-1]._data.nbytes
+                view = base[start:last].view(params[0]._data.dtype)
             b = _Bucket(params, view, k)
             self._buckets.append(b)
             for _, i in run:
                 self._bucket_of[i] = b
         self._layout = layout
         # every rank must cut the same buckets, else the collectives would pair unlike data
-        sig = [len(b.params) * 1_000_003 + sum(p.data.size for p in b.params) for b in self._buckets]
+        sig = [len(b.params) * 1_000_003 + sum(p._data.size for p in b.params) for b in self._buckets]
         g = current_group()
         metas = g.backend.exchange_meta(np.array([len(sig), zlib.crc32(json.dumps(sig).encode())], np.int64),
                                         "DistributedDataParallel (bucket layout)")
@@ -321,11 +321,11 @@ class DistributedDataParallel(Module):
 
     def _launch(self, b):
         g = current_group()
-        if b.view is not None and all(p.grad is not None and p.grad.data is p._grad_buffer for p in b.params):
+        if b.view is not None and all(p.grad is not None and p.grad._data is p._grad_buffer for p in b.params):
             arr, packed = b.view, False
         else:                                      # pack (gradients not in one flat buffer)
-            xp = xp_of(b.params[0].data)
-            arr, packed = xp.concatenate([p.grad.data.reshape(-1) for p in b.params]), True
+            xp = xp_of(b.params[0]._data)
+            arr, packed = xp.concatenate([p.grad._data.reshape(-1) for p in b.params]), True
         what = f"DistributedDataParallel gradient all-reduce (bucket {b.index} of {len(self._buckets)})"
         self._inflight.append((b, arr, packed, g.backend.allreduce_async(arr, ReduceOp.SUM, what)))
 
@@ -336,9 +336,9 @@ class DistributedDataParallel(Module):
                 arr /= self._world
                 off = 0
                 for p in b.params:
-                    n = p.data.size
+                    n = p._data.size
                     if packed:
-                        p.grad.data[...] = arr[off:off + n].reshape(p.grad.shape)
+                        p.grad._data[...] = arr[off:off + n].reshape(p.grad.shape)
                     p.grad._version[0] += 1
                     off += n
         finally:
