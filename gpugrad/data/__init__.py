@@ -18,6 +18,7 @@ from .datasets import (digits, mnist, read_idx, write_idx, two_spirals, xor, reg
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset", "random_split",
            "as_generator", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler", "DistributedSampler", "DataLoader", "default_collate", "get_worker_info", "Standardizer", "standardize", "digits", "mnist", "read_idx", "write_idx",
+           "WeightedRandomSampler", "BatchSampler", "DistributedSampler", "DataLoader", "default_collate",
+           "get_worker_info", "Standardizer", "standardize", "digits", "mnist", "read_idx", "write_idx",
            "two_spirals", "xor", "regression", "load", "DataBundle", "DATASETS", "MNIST_FILES", "download",
            "default_cache_dir"]

@@ -17,10 +17,12 @@ import math
 
 import numpy as np
 
+from .sampler import Sampler
+
 __all__ = ["DistributedSampler"]
 
 
-class DistributedSampler:
+class DistributedSampler(Sampler):
     """Yields this rank's indices of ``dataset`` for the current epoch.
 
     Args:

@@ -91,7 +91,7 @@ def launched() -> bool:
 
 
 def is_available() -> bool:
-    """True: the package always works (as a world of one without ``mpi4py``).
+    """Returns True: the package always works (as a world of one without ``mpi4py``).
 
     >>> import gpugrad.distributed as dist
     >>> dist.is_available()
@@ -101,7 +101,8 @@ def is_available() -> bool:
 
 
 def is_initialized() -> bool:
-    """Whether :func:`init_process_group` has been called (and not undone by :func:`destroy_process_group`).
+    """Returns whether :func:`init_process_group` has been called (and not undone by
+    :func:`destroy_process_group`).
 
     >>> import gpugrad.distributed as dist
     >>> dist.is_initialized()
@@ -211,8 +212,8 @@ def _abort_on_uncaught(etype, value, tb):
 
 
 def destroy_process_group(group=None) -> None:
-    """Leave the default group (a collective: every rank calls it). Safe to call when not initialized
-    only as PyTorch allows: it raises then.
+    """Leave the default group (a collective: every rank calls it); returns None. Without a group it raises,
+    as PyTorch's does. ``group`` must be None (the default group).
 
     >>> import gpugrad.distributed as dist
     >>> dist.init_process_group(); dist.destroy_process_group(); dist.is_initialized()
@@ -229,7 +230,7 @@ def destroy_process_group(group=None) -> None:
 
 
 def get_rank(group=None) -> int:
-    """This process's rank in the default group (0 .. world size - 1).
+    """Returns this process's rank in the default group (0 .. world size - 1). ``group`` must be None.
 
     >>> import gpugrad.distributed as dist
     >>> dist.init_process_group(); dist.get_rank()
@@ -240,7 +241,7 @@ def get_rank(group=None) -> int:
 
 
 def get_world_size(group=None) -> int:
-    """The number of processes in the default group.
+    """Returns the number of processes in the default group. ``group`` must be None.
 
     >>> import gpugrad.distributed as dist
     >>> dist.init_process_group(); dist.get_world_size()
@@ -251,7 +252,7 @@ def get_world_size(group=None) -> int:
 
 
 def get_local_rank() -> int:
-    """This process's rank among those on its machine: the group's answer once initialized, else the
+    """Returns this process's rank among those on its machine: the group's answer once initialized, else the
     ``LOCAL_RANK`` environment variable (or the launcher's own), else 0. Rank ``r`` uses GPU
     ``get_local_rank()``.
 
@@ -276,7 +277,8 @@ def env_local_rank() -> int:
 
 
 def get_backend(group=None) -> str:
-    """``"mpi"``, ``"nccl"`` or ``"local"`` (a group of one process started without a launcher).
+    """Returns ``"mpi"``, ``"nccl"`` or ``"local"`` (a group of one process started without a launcher).
+    ``group`` must be None.
 
     >>> import gpugrad.distributed as dist
     >>> dist.init_process_group(); dist.get_backend()
