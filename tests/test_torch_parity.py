@@ -180,3 +180,130 @@ def test_np_array_copies_and_np_asarray_of_a_grad_tensor_is_refused():
     with pytest.raises(RuntimeError, match="requires grad"):
         np.array(gg.ones(3, requires_grad=True))
     assert gg.ones(2, requires_grad=True).numpy(force=True).tolist() == [1.0, 1.0]
+
+
+# -- raw errors or crashes on valid input -----------------------------------------------------------------------------
+def _both(fn, *arrays, grad=True):
+    """fn(ns, *tensors) in gpugrad and in PyTorch (float64): values and the inputs' gradients compared."""
+    outs = []
+    for ns in (gg, torch):
+        xs = [ns.tensor(np.asarray(a, np.float64), requires_grad=grad) for a in arrays]
+        y = fn(ns, *xs)
+        y = y[0] if isinstance(y, tuple) else y
+        gs = []
+        if grad and y.requires_grad:
+            gs = [None if g is None else g.detach().numpy()
+                  for g in ns.autograd.grad(y.sum(), xs, allow_unused=True)]
+        outs.append((y.detach().numpy(), gs))
+    (yg, gg_), (yt, gt) = outs
+    np.testing.assert_allclose(yg, yt, rtol=1e-6, atol=1e-6, equal_nan=True)
+    assert yg.shape == yt.shape
+    for a, b in zip(gg_, gt):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "var", "std", "amax", "amin", "max", "min", "logsumexp", "norm",
+                                "prod", "softmax", "log_softmax", "argmax"])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_reductions_accept_dim_on_a_0d_tensor(op, dim):
+    def fn(ns, x):
+        if op in ("softmax", "log_softmax"):
+            return getattr(ns if ns is torch else F, op)(x, dim)
+        if op == "norm":
+            return ns.norm(x, dim=dim)
+        if op == "argmax":
+            return ns.argmax(x, dim).double()
+        return getattr(ns, op)(x, dim)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")             # var/std of one element: NaN with a warning, in both
+        _both(fn, 2.5)
+
+
+def test_prod_double_backward_on_a_0d_tensor_and_of_an_empty_tensor():
+    x = gg.tensor(3.0, dtype=gg.float64, requires_grad=True)
+    (g,) = gg.autograd.grad(gg.prod(x, 0), x, create_graph=True)
+    assert g.item() == 1.0
+    e = gg.zeros(0, requires_grad=True)
+    e.prod().backward()
+    assert e.grad.shape == (0,)
+    _both(lambda ns, a: ns.prod(a, 1), np.zeros((2, 0)))
+
+
+def test_softmax_and_log_softmax_of_an_empty_dim():
+    _both(lambda ns, a: (ns if ns is torch else F).softmax(a, -1), np.zeros((2, 0)))
+    _both(lambda ns, a: (ns if ns is torch else F).log_softmax(a, 1), np.zeros((2, 0)))
+
+
+def test_linear_with_zero_in_features_backward_and_double_backward():
+    for ns in (gg, torch):
+        x = ns.zeros(2, 0, dtype=ns.float64, requires_grad=True)
+        w = ns.zeros(3, 0, dtype=ns.float64, requires_grad=True)
+        b = ns.ones(3, dtype=ns.float64, requires_grad=True)
+        y = (ns.nn.functional.linear(x, w, b) ** 2).sum()
+        gx, gw, gb = ns.autograd.grad(y, [x, w, b], create_graph=True)
+        assert gx.shape == (2, 0) and gw.shape == (3, 0) and gb.tolist() == [4.0, 4.0, 4.0]
+        (ggb,) = ns.autograd.grad(gb.sum(), [b])
+        assert ggb.tolist() == [4.0, 4.0, 4.0]
+
+
+def test_chunk_of_an_empty_dim_gives_the_requested_number_of_chunks():
+    for ns in (gg, torch):
+        parts = ns.zeros(0, 3).chunk(3)
+        assert len(parts) == 3 and all(p.shape == (0, 3) for p in parts)
+        assert len(ns.zeros(0).chunk(2)) == 2
+
+
+def test_cross_entropy_of_an_unbatched_input_with_weight():
+    w = np.array([0.5, 2.0, 1.0, 1.5])
+    for red in ("mean", "sum", "none"):
+        _both(lambda ns, a: ns.nn.functional.cross_entropy(a, ns.tensor(2), weight=ns.tensor(w), reduction=red),
+              [0.1, -0.3, 0.7, 0.2])
+
+
+def test_binary_cross_entropy_at_exactly_0_and_1_is_finite_like_torch():
+    p = [0.0, 1.0, 0.5, 1.0, 0.0]
+    y = [1.0, 0.0, 1.0, 1.0, 0.0]
+    for red in ("mean", "none"):
+        _both(lambda ns, a, t: ns.nn.functional.binary_cross_entropy(a, t, reduction=red), p, y)
+
+
+def test_binary_cross_entropy_outside_0_1_names_the_value():
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: input must hold probabilities in \[0, 1\], got 1\.5 "
+                                         r"\(at index \(1,\)\)"):
+        F.binary_cross_entropy(gg.tensor([0.5, 1.5]), gg.tensor([1.0, 0.0]))
+
+
+def test_layer_norm_double_backward_over_the_whole_shape_with_weight():
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    grads = []
+    for ns in (gg, torch):
+        ts = [ns.tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = (ns.nn.functional.layer_norm(ts[0], (2, 3), ts[1], ts[2]) ** 3).sum()
+        first = ns.autograd.grad(y, ts, create_graph=True)
+        grads.append([g.detach().numpy() for g in ns.autograd.grad(sum(f.sum() for f in first), ts)])
+    for a, b_ in zip(*grads):
+        np.testing.assert_allclose(a, b_, rtol=1e-6, atol=1e-8)
+
+
+def test_ellipsis_with_a_0d_tensor_index():
+    _both(lambda ns, a: a[..., ns.tensor(1)], np.arange(6.0).reshape(2, 3))
+    _both(lambda ns, a: a[ns.tensor(0), ...], np.arange(6.0).reshape(2, 3))
+
+
+@pytest.mark.parametrize("case", ["all_ignored", "empty", "weighted_all_ignored", "smoothed_weighted_all_ignored"])
+def test_mean_cross_entropy_and_nll_loss_with_no_valid_target_is_nan(case):
+    logits = np.zeros((0, 3)) if case == "empty" else np.array([[0.1, 0.2, 0.3], [1.0, -1.0, 0.0]])
+    target = np.zeros(0, np.int64) if case == "empty" else np.array([-100, -100])
+    kw = {} if case in ("all_ignored", "empty") else {"weight": np.array([1.0, 2.0, 3.0])}
+    if case.startswith("smoothed"):
+        kw["label_smoothing"] = 0.1
+    for loss in ("cross_entropy", "nll_loss"):
+        if loss == "nll_loss" and "label_smoothing" in kw:
+            continue
+        vals = []
+        for ns in (gg, torch):
+            k = {n: ns.tensor(v) if isinstance(v, np.ndarray) else v for n, v in kw.items()}
+            vals.append(getattr(ns.nn.functional, loss)(ns.tensor(logits), ns.tensor(target), **k).item())
+        assert np.isnan(vals[0]) and np.isnan(vals[1]), (loss, vals)

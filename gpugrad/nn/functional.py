@@ -58,8 +58,8 @@ class Normalize(Op):
             rstd = ((xc * xc).sum(axis=stat, keepdims=True) * self.inv_n + self.eps) ** -0.5
         xhat = (x - mu) * rstd
         n = self.needs_input_grad
-        gw = (g * xhat).sum(axis=red).reshape(w.shape) if n[1] else None
-        gb = g.sum(axis=red).reshape(self.bshape) if n[2] else None
+        gw = _sum_over(g * xhat, red).reshape(w.shape) if n[1] else None
+        gb = _sum_over(g, red).reshape(self.bshape) if n[2] else None
         gx = None
         if n[0]:
             dxhat = g * w.reshape(self.pshape) if w is not None else g
@@ -72,11 +72,16 @@ class Normalize(Op):
                 gx = dxhat * rstd
         return gx, gw, gb
 
-
     def stat_sums(self, s1, s2):
         """The sums of dxhat and dxhat xhat over the samples the statistics came from: this batch's
         (SyncBatchNorm's subclass adds the other ranks')."""
         return s1, s2
+
+
+def _sum_over(a, axes):
+    """a summed over ``axes``; none (layer norm over the whole shape) leaves it as is. (The Tensor namespace
+    of double backward reads an empty ``axis`` as PyTorch's "every dim", NumPy as "no dim".)"""
+    return a.sum(axis=axes) if axes else a
 
 
 def _moments(x, axes):

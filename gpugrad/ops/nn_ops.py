@@ -150,6 +150,10 @@ class Softmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
+        if x.size == 0:                          # (2, 0): nothing to normalize (max() has no identity)
+            y = x.copy()
+            self.save_for_backward(y)
+            return y
         e = xp.exp(x - x.max(axis=axis, keepdims=True))
         y = e / e.sum(axis=axis, keepdims=True)
         self.save_for_backward(y)
@@ -167,6 +171,10 @@ class LogSoftmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
+        if x.size == 0:
+            y = x.copy()
+            self.save_for_backward(y)
+            return y
         z = x - x.max(axis=axis, keepdims=True)
         y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
         self.save_for_backward(y)
@@ -197,10 +205,9 @@ class Linear(Op):
         gx = g @ w if n[0] else None
         gw = gb = None
         if n[1]:
-            g2 = g.reshape((-1, g.shape[-1]))
-            gw = g2.T @ x.reshape((-1, x.shape[-1]))
+            gw = _rows(g).T @ _rows(x)
         if len(n) > 2 and n[2]:
-            gb = g.reshape((-1, g.shape[-1])).sum(axis=0)
+            gb = _rows(g).sum(axis=0)
         return gx, gw, gb
 
     def jvp(self, tx, tw, tb):      # d(x W^T + b) = dx W^T + x dW^T + db
@@ -211,6 +218,11 @@ class Linear(Op):
         if tb is not None:
             y = tb if y is None else y + tb
         return y
+
+
+def _rows(a):
+    """(..., C) as a matrix (N, C); explicit sizes, since -1 is ambiguous when C = 0 (in_features=0)."""
+    return a.reshape((math.prod(a.shape[:-1]), a.shape[-1]))
 
 
 class BiasAct(Op):
@@ -792,11 +804,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if weight is not None:
         if label_smoothing:
             return _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, label_smoothing, expect)
-        return nll_loss(log_softmax(input, 1), target, weight, ignore_index, reduction)
+        return nll_loss(log_softmax(input, 1 if input.ndim > 1 else 0), target, weight, ignore_index, reduction)
     loss = CrossEntropy.apply(x, t._data, ignore_index, label_smoothing)
     if reduction == "mean":
-        n_valid = (t._data != ignore_index).sum()
-        return R.sum(loss) / Tensor._make(x.xp.maximum(n_valid, 1).astype(x.dtype), None)
+        return R.sum(loss) * _inverse((t._data != ignore_index).sum(), x)
     if reduction == "none":
         return S.reshape(loss, expect)
     return _reduce("cross_entropy", loss, reduction)
@@ -813,13 +824,22 @@ def _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, eps, expect):
     w = (weight._data if isinstance(weight, Tensor) else xp.asarray(weight)).astype(x.dtype, copy=False)
     smooth = -R.sum(logp * Tensor._make(w, None), 1) * Tensor._make(valid.astype(x.dtype), None)
     if reduction == "mean":
-        denom = xp.maximum((w[xp.where(valid, t._data, 0)] * valid).sum(), 1e-12)   # all ignored: 0, not nan
-        smooth = R.sum(smooth) / Tensor._make(denom.astype(x.dtype), None)
+        smooth = R.sum(smooth) * _inverse((w[xp.where(valid, t._data, 0)] * valid).sum(), x)
     elif reduction == "none":
         nll, smooth = S.reshape(nll, expect), S.reshape(smooth, expect)
     else:
         smooth = _reduce("cross_entropy", smooth, reduction)
     return (1 - eps) * nll + (eps / c) * smooth
+
+
+def _inverse(total, like):
+    """1 / total (an array on like's device) as a constant of like's dtype: NaN when total is 0 (every target
+    ignored, or an empty batch), so a 'mean' over no element is NaN as in PyTorch; computed on the device,
+    without reading total on the host and without NumPy's divide-by-zero warning."""
+    xp = like.xp
+    nz = total != 0
+    inv = xp.where(nz, 1 / xp.where(nz, total, 1), xp.nan).astype(like.dtype)
+    return Tensor._make(inv, None)
 
 
 def _check_classes(op, t, c, ignore_index):
@@ -867,15 +887,15 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     wt = Tensor._make(w, None)
     loss = -picked * wt
     if reduction == "mean":
-        return R.sum(loss) / Tensor._make(xp.maximum(w.sum(), 1e-12 if weight is not None else 1).astype(x.dtype),
-                                          None)
+        return R.sum(loss) * _inverse(w.sum(), x)
     if reduction == "none":
         return S.reshape(loss, (input.shape[0],) + tuple(input.shape[2:])) if input.ndim > 1 else loss[0]
     return _reduce("nll_loss", loss, reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """-(y log p + (1 - y) log(1 - p)), logs clamped at -100 as in PyTorch.
+    """-(y log p + (1 - y) log(1 - p)), logs clamped at -100 and the gradient's denominator p (1 - p) at
+    float32(1e-12), as in PyTorch (finite loss and gradient at p = 0 or 1).
 
         Args:
             input: probabilities p in [0, 1].
@@ -892,13 +912,43 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """
     _same_shape("binary_cross_entropy", input, target)
     d = input._data
-    if d.size and d.__class__ is np.ndarray and bool(((d < 0) | (d > 1)).any()):   # no host sync on a GPU
-        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; use "
-                         "binary_cross_entropy_with_logits for raw scores")
-    loss = -(target * A.clamp(E.log(input), min=-100) + (1 - target) * A.clamp(E.log(1 - input), min=-100))
+    if d.size and d.__class__ is np.ndarray:                  # no host sync on a GPU
+        bad = (d < 0) | (d > 1) | (d != d)
+        if bool(bad.any()):
+            raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got "
+                             f"{float(d[bad][0])!r} (at index {tuple(int(i) for i in np.argwhere(bad)[0])}); "
+                             f"use binary_cross_entropy_with_logits for raw scores")
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce("binary_cross_entropy", loss, reduction)
+
+
+_BCE_EPS = float(np.float32(1e-12))     # PyTorch's EPSILON in binary_cross_entropy_backward is a float
+
+
+class BinaryCrossEntropy(Op):
+    """l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100));
+    dl/dp = (p - y) / max(p (1 - p), eps) (PyTorch's formula, eps = float32(1e-12): finite at p = 0 and 1);
+    dl/dy = log(1 - p) - log(p) (unclamped, as PyTorch's: infinite at p = 0 and 1)."""
+
+    def forward(self, p, y):
+        self.save_for_backward(p, y)
+        xp = self.xp
+        with np.errstate(divide="ignore"):                    # log(0) = -inf, then clamped
+            return -(y * xp.maximum(xp.log(p), -100) + (1 - y) * xp.maximum(xp.log(1 - p), -100))
+
+    def backward(self, g):
+        p, y = self.saved
+        xp = self.xp
+        n = self.needs_input_grad
+        gp = gy = None
+        if n[0]:
+            gp = g * (p - y) / xp.maximum(p * (1 - p), _BCE_EPS)
+        if n[1]:
+            with np.errstate(divide="ignore"):
+                gy = g * (xp.log(1 - p) - xp.log(p))
+        return gp, gy
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):

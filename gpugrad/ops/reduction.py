@@ -188,6 +188,8 @@ class Prod(Op):
 
 
 def _exclusive_prod(xp, x, axis):
+    if x.size == 0:                      # no element: nothing to differentiate
+        return xp.zeros_like(x)
     x = xp.moveaxis(x, axis, -1)
     ones = xp.ones(x.shape[:-1] + (1,), x.dtype)
     left = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
@@ -198,6 +200,8 @@ def _exclusive_prod(xp, x, axis):
 def _exclusive_prod_graph(ns, x, axis):
     """prod_{j != i} x_j through recorded ops (double backward): row i of an (n, n) matrix is x with x_i
     replaced by 1, and its product is the i-th exclusive product. O(n^2) work, only on this rare path."""
+    if x.numel() == 0:
+        return x * 0
     xm = ns.moveaxis(x, axis, -1)
     n = xm.shape[-1]
     eye = ns.asarray(ns.raw.eye(n, dtype=x.dtype))
@@ -249,9 +253,13 @@ class Norm(Op):
 
 # -- the functions users call ------------------------------------------------------------------------------
 def _rdims(op, ndim, dim=None, axis=None):
-    """A reduction's dims: an empty tuple or list means every dim, as in PyTorch (NumPy reduces none)."""
+    """A reduction's dims: an empty tuple or list means every dim, as in PyTorch (NumPy reduces none); on a
+    0-d tensor dim 0 or -1 is the whole (one-element) tensor, as in PyTorch."""
     d = dims(op, ndim, dim, axis)
-    return None if d == () else d
+    if d is not None and len(set(d)) != len(d):
+        raise RuntimeError(f"{op}: dim {dim if axis is None else axis} appears more than once in the list of "
+                           f"dims to reduce")
+    return None if d == () or ndim == 0 else d
 
 
 def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
@@ -376,7 +384,9 @@ def _extreme(kind, x, dim, keepdim, axis, keepdims):
         return MaxMin.apply(x, None, False, kind)
     axes = dims(kind, x.ndim, dim, axis)
     k = keep(keepdim, keepdims)
-    if len(axes) != 1 or x.ndim == 0:
+    if x.ndim == 0:                      # dim 0 or -1 of a 0-d tensor: the value itself, at index 0
+        return MaxResult(MaxMin.apply(x, None, False, kind), Tensor._make(x.xp.zeros((), "int64"), None, False))
+    if len(axes) != 1:
         return MaxMin.apply(x, axes, k, kind)
     d = axes[0]
     idx = (x._data.argmax if kind == "max" else x._data.argmin)(axis=d, keepdims=True).astype("int64")
@@ -494,7 +504,7 @@ def argmax(x, dim=None, keepdim=False, *, axis=None):
     tensor([1, 1])
     """
     d = dims("argmax", x.ndim, dim, axis)
-    if d is None:
+    if d is None or x.ndim == 0:
         return Tensor._make(x._data.argmax().astype("int64"), None, False)
     return Tensor._make(x._data.argmax(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
 
@@ -516,7 +526,7 @@ def argmin(x, dim=None, keepdim=False, *, axis=None):
     tensor([0, 0])
     """
     d = dims("argmin", x.ndim, dim, axis)
-    if d is None:
+    if d is None or x.ndim == 0:
         return Tensor._make(x._data.argmin().astype("int64"), None, False)
     return Tensor._make(x._data.argmin(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
 
@@ -564,7 +574,7 @@ def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
     d = dims("prod", x.ndim, dim, axis)
     if d is not None and len(d) != 1:
         raise ValueError("prod: reduce over one dimension at a time")
-    return Prod.apply(x, None if d is None else d[0], keep(keepdim, keepdims))
+    return Prod.apply(x, None if d is None or x.ndim == 0 else d[0], keep(keepdim, keepdims))
 
 
 def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):

@@ -612,9 +612,12 @@ def chunk(x, chunks, dim=0):
     [[0, 1], [2, 3], [4, 5]]
     """
     d = dims("chunk", x.ndim, dim)[0]
+    if not isinstance(chunks, int) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
     n = x.shape[d]
-    step = -(-n // chunks) if n else 1
-    return split(x, step, d)
+    if n == 0:                           # an empty dim: the requested number of empty chunks, as PyTorch
+        return split(x, [0] * chunks, d)
+    return split(x, -(-n // chunks), d)
 
 
 def _check_index_range(op, idx, d, size):
