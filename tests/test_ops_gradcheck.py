@@ -390,12 +390,11 @@ def test_random_reduction_dims_match_torch():
 
 @pytest.mark.parametrize("weight", [None, np.array([1.0, 2.0, 0.5])])
 @pytest.mark.parametrize("smoothing", [0.0, 0.2])
-def test_cross_entropy_with_every_target_ignored_is_zero_not_nan(weight, smoothing, device):
-    """A deliberate difference from PyTorch (which returns nan from 0/0): a batch whose targets are all
-    ignore_index contributes a zero loss and zero gradients, so it cannot poison a training run."""
+def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradients(weight, smoothing, device):
+    """As PyTorch: a 'mean' over no valid target is 0/0 = NaN, and the logits' gradients are 0."""
     x = gg.randn(2, 3, dtype=gg.float64, device=device, requires_grad=True)
     w = None if weight is None else gg.tensor(weight, device=device)
     loss = nn_ops.cross_entropy(x, gg.tensor([-100, -100], device=device), weight=w, label_smoothing=smoothing)
-    assert loss.item() == 0.0
+    assert np.isnan(loss.item())
     loss.backward()
     assert np.all(x.grad.cpu().numpy() == 0.0)

@@ -307,3 +307,118 @@ def test_mean_cross_entropy_and_nll_loss_with_no_valid_target_is_nan(case):
             k = {n: ns.tensor(v) if isinstance(v, np.ndarray) else v for n, v in kw.items()}
             vals.append(getattr(ns.nn.functional, loss)(ns.tensor(logits), ns.tensor(target), **k).item())
         assert np.isnan(vals[0]) and np.isnan(vals[1]), (loss, vals)
+
+
+# -- PyTorch's names and keywords ------------------------------------------------------------------------------------
+def test_names_real_scripts_use_exist_and_match_torch():
+    rng = np.random.default_rng(0)
+    a, b, c = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=(4,))
+    _both(lambda ns, x, y: ns.mm(x, y), a, b)
+    _both(lambda ns, x, y: ns.bmm(x, y), rng.normal(size=(2, 2, 3)), rng.normal(size=(2, 3, 1)))
+    _both(lambda ns, z, x, y: ns.addmm(z, x, y, beta=0.5, alpha=2.0), c, a, b)
+    _both(lambda ns, x: ns.relu(x) + ns.sigmoid(x), a)
+    _both(lambda ns, x: ns.softmax(x, 1) + ns.log_softmax(x, dim=0), a)
+    _both(lambda ns, x, y: ns.divide(x, y * y + 1) + ns.multiply(x, y) - ns.subtract(x, y, alpha=3)
+          + ns.true_divide(x, 2.0), a, a[::-1].copy())
+    _both(lambda ns, x: ns.concat([x, x], 0) * 1.0, a)
+    _both(lambda ns, x: ns.swapaxes(x, 0, 1) * 1.0, a)
+    _both(lambda ns, x: ns.take_along_dim(x, ns.tensor([[2, 0]]), 1) * 1.0, a)
+    _both(lambda ns, x: ns.take_along_dim(x, ns.tensor([5, 0])) * 1.0, a)
+    _both(lambda ns, x: x.mm(ns.ones(3, 1, dtype=ns.float64)) + x.swapaxes(0, 1).sum(), a)
+    assert gg.div(gg.tensor([-7, 7]), 2, rounding_mode="trunc").tolist() == [-3, 3]
+    assert gg.div(gg.tensor([-7.0, 7.0]), 2, rounding_mode="floor").tolist() == [-4.0, 3.0]
+
+
+def test_keyword_names_input_other_alpha_out():
+    x, y = gg.tensor([1.0, 2.0]), gg.tensor([3.0, 5.0])
+    assert gg.add(input=x, other=y, alpha=2).tolist() == [7.0, 12.0]
+    assert gg.sub(x, other=y, alpha=0.5).tolist() == [-0.5, -0.5]
+    assert x.add(y, alpha=-1).tolist() == [-2.0, -3.0]
+    out = gg.empty(2)
+    r = gg.mul(x, y, out=out)
+    assert r is out and out.tolist() == [3.0, 10.0]
+    out = gg.empty(0)
+    gg.exp(x, out=out)
+    np.testing.assert_allclose(out.numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
+    m = gg.empty(1, 1)
+    gg.matmul(gg.ones(1, 2), gg.ones(2, 1), out=m)
+    assert m.tolist() == [[2.0]]
+    with pytest.raises(RuntimeError, match=r"out=: the result has shape \(2,\) but out has shape \(3,\)"):
+        gg.add(x, y, out=gg.zeros(3))
+
+
+def test_size_is_a_tuple_subclass_returned_by_shape_and_size():
+    t = gg.zeros(2, 3)
+    assert isinstance(t.shape, gg.Size) and isinstance(t.size(), gg.Size) and isinstance(t.shape, tuple)
+    assert t.shape == (2, 3) == torch.zeros(2, 3).shape and t.size(-1) == 3 and t.shape.numel() == 6
+    assert gg.tensor(1.0).size(0) == 1 if False else gg.tensor(1.0).size() == ()
+
+
+def test_legacy_tensor_types_and_type():
+    f = gg.FloatTensor([1, 2])
+    assert f.dtype == gg.float32 and isinstance(f, gg.FloatTensor) and not isinstance(f, gg.DoubleTensor)
+    assert gg.DoubleTensor(2, 3).shape == (2, 3) and gg.LongTensor([1]).dtype == gg.int64
+    assert f.type() == torch.tensor([1.0, 2.0]).type() == "torch.FloatTensor"
+    assert f.type(gg.DoubleTensor).dtype == gg.float64 and f.type(gg.int64).dtype == gg.int64
+    assert f.type("torch.LongTensor").dtype == gg.int64
+
+
+def test_inference_mode_records_nothing():
+    w = gg.ones(2, requires_grad=True)
+    with gg.inference_mode():
+        assert (w * 2).requires_grad is False and not gg.is_grad_enabled()
+    assert gg.is_grad_enabled()
+
+    @gg.inference_mode()
+    def f(v):
+        return v * 3
+    assert f(w).requires_grad is False
+    with gg.inference_mode(False):
+        assert (w * 2).requires_grad
+
+
+def test_normal_four_overloads_and_random_fills():
+    gg.manual_seed(0)
+    m, s = gg.zeros(1000), gg.full((1000,), 2.0)
+    for out in (gg.normal(m, s), gg.normal(m, 2.0), gg.normal(0.0, s), gg.normal(0.0, 2.0, (1000,))):
+        assert out.shape == (1000,) and abs(float(out.std()) - 2.0) < 0.3 and abs(float(out.mean())) < 0.3
+    assert gg.normal(2.0, 1.0, size=(2, 3)).shape == (2, 3)
+    t = gg.empty(2000)
+    assert abs(float(t.normal_(1.0, 0.5).mean()) - 1.0) < 0.1
+    u = t.uniform_(-1.0, 3.0)
+    assert u is t and float(t.min()) >= -1.0 and float(t.max()) < 3.0
+    assert abs(float(t.exponential_(2.0).mean()) - 0.5) < 0.1 and float(t.min()) >= 0
+    b = t.bernoulli_(0.25)
+    assert set(b.tolist()) <= {0.0, 1.0} and abs(float(b.mean()) - 0.25) < 0.05
+    w = gg.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w.normal_()
+    with gg.no_grad():
+        w.normal_()
+    assert w.requires_grad and w.is_leaf
+
+
+# -- errors that name the call and the value ------------------------------------------------------------------------
+@pytest.mark.parametrize("call, exc, pattern", [
+    (lambda: gg.arange(0, 5, 0), RuntimeError, r"arange\(0, 5, 0\): step must be nonzero"),
+    (lambda: gg.randint(5, 3, (2,)), RuntimeError, r"randint\(low=5, high=3\): expected low < high"),
+    (lambda: gg.zeros(-2, 3), RuntimeError, r"zeros: negative dimension -2 in size \(-2, 3\)"),
+    (lambda: nn.Linear(3, -1), ValueError, r"Linear\(3, -1\): out_features must be a non-negative int, got -1"),
+    (lambda: gg.ones(2, 2).sum(dim=(0, 0)), RuntimeError, r"sum: dim \(0, 0\) appears more than once"),
+    (lambda: gg.randn(2.5), TypeError, r"randn: sizes must be ints, got 2\.5"),
+    (lambda: gg.linspace(0, 1, -3), RuntimeError, r"linspace\(0, 1, -3\): number of steps must be a non-negative"),
+])
+def test_bad_arguments_name_the_call_and_the_value(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_mean_losses_with_no_valid_target_have_zero_gradients_like_torch():
+    for kw in ({}, {"weight": [1.0, 2.0, 0.5]}, {"label_smoothing": 0.2}, {"weight": [1.0, 2.0, 0.5],
+                                                                            "label_smoothing": 0.2}):
+        for loss in ("cross_entropy", "nll_loss"):
+            if loss == "nll_loss" and "label_smoothing" in kw:
+                continue
+            _both(lambda ns, x: getattr(ns.nn.functional, loss)(
+                x, ns.tensor([-100, -100]), **{k: ns.tensor(v, dtype=ns.float64) if k == "weight" else v
+                                               for k, v in kw.items()}), np.ones((2, 3)))

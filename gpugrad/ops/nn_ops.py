@@ -807,7 +807,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return nll_loss(log_softmax(input, 1 if input.ndim > 1 else 0), target, weight, ignore_index, reduction)
     loss = CrossEntropy.apply(x, t._data, ignore_index, label_smoothing)
     if reduction == "mean":
-        return R.sum(loss) * _inverse((t._data != ignore_index).sum(), x)
+        return _mean_of(R.sum(loss), (t._data != ignore_index).sum(), x)
     if reduction == "none":
         return S.reshape(loss, expect)
     return _reduce("cross_entropy", loss, reduction)
@@ -824,7 +824,7 @@ def _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, eps, expect):
     w = (weight._data if isinstance(weight, Tensor) else xp.asarray(weight)).astype(x.dtype, copy=False)
     smooth = -R.sum(logp * Tensor._make(w, None), 1) * Tensor._make(valid.astype(x.dtype), None)
     if reduction == "mean":
-        smooth = R.sum(smooth) * _inverse((w[xp.where(valid, t._data, 0)] * valid).sum(), x)
+        smooth = _mean_of(R.sum(smooth), (w[xp.where(valid, t._data, 0)] * valid).sum(), x)
     elif reduction == "none":
         nll, smooth = S.reshape(nll, expect), S.reshape(smooth, expect)
     else:
@@ -832,14 +832,15 @@ def _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, eps, expect):
     return (1 - eps) * nll + (eps / c) * smooth
 
 
-def _inverse(total, like):
-    """1 / total (an array on like's device) as a constant of like's dtype: NaN when total is 0 (every target
-    ignored, or an empty batch), so a 'mean' over no element is NaN as in PyTorch; computed on the device,
-    without reading total on the host and without NumPy's divide-by-zero warning."""
+def _mean_of(summed, total, like):
+    """summed / total as PyTorch's mean-reduced losses give it: NaN when total is 0 (every target ignored, or
+    an empty batch), yet zero gradients then (the NaN is a constant added, the scale is 0). Computed on the
+    device, without reading total on the host and without NumPy's divide-by-zero warning."""
     xp = like.xp
     nz = total != 0
-    inv = xp.where(nz, 1 / xp.where(nz, total, 1), xp.nan).astype(like.dtype)
-    return Tensor._make(inv, None)
+    inv = xp.where(nz, 1 / xp.where(nz, total, 1), 0).astype(like.dtype)
+    nan = xp.where(nz, 0, xp.nan).astype(like.dtype)
+    return summed * Tensor._make(inv, None) + Tensor._make(nan, None)
 
 
 def _check_classes(op, t, c, ignore_index):
@@ -887,7 +888,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     wt = Tensor._make(w, None)
     loss = -picked * wt
     if reduction == "mean":
-        return R.sum(loss) * _inverse(w.sum(), x)
+        return _mean_of(R.sum(loss), w.sum(), x)
     if reduction == "none":
         return S.reshape(loss, (input.shape[0],) + tuple(input.shape[2:])) if input.ndim > 1 else loss[0]
     return _reduce("nll_loss", loss, reduction)
@@ -949,6 +950,16 @@ class BinaryCrossEntropy(Op):
             with np.errstate(divide="ignore"):
                 gy = g * (xp.log(1 - p) - xp.log(p))
         return gp, gy
+
+    def jvp(self, tp, ty):          # dl = dl/dp dp + dl/dy dy, the same derivatives
+        p, y = self.saved
+        xp = self.xp
+        t = None if tp is None else tp * (p - y) / xp.maximum(p * (1 - p), _BCE_EPS)
+        if ty is not None:
+            with np.errstate(divide="ignore"):
+                u = ty * (xp.log(1 - p) - xp.log(p))
+            t = u if t is None else t + u
+        return t
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
