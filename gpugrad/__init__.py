@@ -17,7 +17,8 @@ from ._dtype import (float16, half, float32, float64, double, int8, uint8, int16
                      get_default_dtype, set_default_dtype)
 from ._dtype import float as float  # noqa: PLC0414
 from .backend import Device, device, set_default_device, default_device
-from .tensor import (Tensor, tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
+from .tensor import (Size, FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, BoolTensor, ByteTensor,
+                     Tensor, tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
                      empty_like, full_like, arange, linspace, eye, rand, randn, randint, randperm, manual_seed)
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
@@ -29,6 +30,9 @@ from .ops import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, 
                   squeeze, unsqueeze, expand, broadcast_to, cat, concatenate, stack, split, chunk, gather,
                   index_select, clone, eq, ne, lt, le, gt, ge, isfinite, isnan, allclose, equal, floor, ceil,
                   round, logical_and, logical_or, logical_not)
+from .ops import (mm, bmm, addmm, relu, softmax, log_softmax, divide, multiply, subtract, true_divide, concat,
+                  swapaxes, swapdims, take_along_dim, normal, view)
+from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
 
 bool = bool_  # gpugrad.bool, as torch.bool

@@ -12,6 +12,31 @@ _ndarray = np.ndarray
 _autograd_backward = []
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple of ints (what ``.shape`` and ``.size()`` return, as torch.Size), with
+    ``numel()``.
+
+    >>> import gpugrad as gg
+    >>> s = gg.ones(2, 3).shape
+    >>> isinstance(s, gg.Size), s == (2, 3), s.numel()
+    (True, True, 6)
+    """
+
+    __slots__ = ()
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+#: the legacy tensor-type names of the dtypes (what ``x.type()`` returns, as in PyTorch)
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+               "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor"}
+
+
 class DeviceDtypeShorthands:
     """``cpu()``, ``cuda()``, ``float()``, ``double()``, ``half()`` as calls of ``self.to``: shared by
     Tensor and nn.Module, as in PyTorch."""
@@ -111,11 +136,16 @@ class Tensor(DeviceDtypeShorthands):
 
     @property
     def shape(self):
-        return self._data.shape
+        return Size(self._data.shape)
 
     def size(self, dim=None):
-        """The shape (PyTorch's ``size()``), or one dimension's length."""
-        return self._data.shape if dim is None else self._data.shape[dim]
+        """The shape (PyTorch's ``size()``, a :class:`Size`), or one dimension's length."""
+        if dim is None:
+            return Size(self._data.shape)
+        nd = self._data.ndim
+        if not -max(nd, 1) <= dim < max(nd, 1):
+            raise IndexError(f"size: dim {dim} is out of range for a tensor of {nd} dimension(s)")
+        return self._data.shape[dim] if nd else 1
 
     @property
     def ndim(self):
@@ -321,8 +351,24 @@ class Tensor(DeviceDtypeShorthands):
     def bool(self):
         return self.to(_dtype.bool_)
 
-    def type(self, dtype=None):
-        return str(self.dtype) if dtype is None else self.to(dtype)
+    def type(self, dtype=None, non_blocking=False):
+        """Without an argument, PyTorch's type name (``'torch.FloatTensor'``, ``'torch.cuda.LongTensor'``...);
+        with a dtype, a legacy type (``gpugrad.DoubleTensor``) or its name, the tensor converted to it.
+
+        >>> import gpugrad as gg
+        >>> gg.ones(2).type(), gg.ones(2).type(gg.LongTensor).dtype
+        ('torch.FloatTensor', dtype('int64'))
+        """
+        if dtype is None:
+            name = _TYPE_NAMES.get(str(self.dtype), str(self.dtype))
+            return f"torch.{'cuda.' if self.device.type == 'cuda' else ''}{name}"
+        if isinstance(dtype, str) and dtype.startswith("torch."):
+            kind = dtype.split(".")[-1]
+            names = {v: k for k, v in _TYPE_NAMES.items()}
+            if kind not in names:
+                raise TypeError(f"type: unknown tensor type {dtype!r}")
+            dtype = names[kind]
+        return self.to(getattr(dtype, "dtype", dtype))
 
     # -- printing ------------------------------------------------------------------------------------------
     def __repr__(self):
@@ -505,14 +551,58 @@ def _finish(arr, xp, requires_grad, op):
     return Tensor._make(arr, None, bool(requires_grad))
 
 
-def _shape(size):
+def _shape(size, op="size"):
+    """A factory's size arguments (``f(2, 3)`` or ``f((2, 3))``) as a tuple of non-negative ints, or a
+    TypeError/RuntimeError naming the factory and the bad value."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu":
+            s = int(s.item())
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{op}: sizes must be ints, got {s!r} ({type(s).__name__}) in size {tuple(size)!r}")
+        if s < 0:
+            raise RuntimeError(f"{op}: negative dimension {s} in size {tuple(size)!r}; sizes must be >= 0")
+        out.append(int(s))
+    return tuple(out)
 
 
 def _float_dtype(dtype):
     return _dtype.as_dtype(dtype) or _dtype.get_default_dtype()
+
+
+class _LegacyType(type):
+    """The metaclass of ``FloatTensor``, ``DoubleTensor``, ``LongTensor``...: calling one builds a tensor of
+    its dtype (from data, or uninitialized from sizes), and ``isinstance(x, FloatTensor)`` checks the dtype."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+    def __call__(cls, *args, device=None):
+        if not args:
+            return empty(0, dtype=cls.dtype, device=device)
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return empty(*args, dtype=cls.dtype, device=device)
+        if len(args) == 1:
+            return tensor(args[0], dtype=cls.dtype, device=device)
+        raise TypeError(f"{cls.__name__}: expected sizes (ints) or one sequence of data, got {args!r}")
+
+
+def _legacy(name, dt):
+    return _LegacyType(name, (), {"dtype": dt, "__doc__": f"PyTorch's legacy ``torch.{name}``: ``{name}(data)`` or "
+                                  f"``{name}(*sizes)`` make a {dt} tensor; ``isinstance(x, {name})`` checks the "
+                                  f"dtype.\n\n    >>> import gpugrad as gg\n    >>> gg.{name}([1, 2]).dtype == "
+                                  f"gg.{name}.dtype\n    True\n    "})
+
+
+FloatTensor = _legacy("FloatTensor", _dtype.float32)
+DoubleTensor = _legacy("DoubleTensor", _dtype.float64)
+HalfTensor = _legacy("HalfTensor", _dtype.float16)
+LongTensor = _legacy("LongTensor", _dtype.int64)
+IntTensor = _legacy("IntTensor", _dtype.int32)
+BoolTensor = _legacy("BoolTensor", _dtype.bool_)
+ByteTensor = _legacy("ByteTensor", _dtype.uint8)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -535,7 +625,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False):
     """
     xp, dev = _xp_dev(device)
     with device_context(dev):
-        arr = xp.zeros(_shape(size), _float_dtype(dtype))
+        arr = xp.zeros(_shape(size, "zeros"), _float_dtype(dtype))
     return _finish(arr, xp, requires_grad, "zeros")
 
 
@@ -557,7 +647,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     """
     xp, dev = _xp_dev(device)
     with device_context(dev):
-        arr = xp.ones(_shape(size), _float_dtype(dtype))
+        arr = xp.ones(_shape(size, "ones"), _float_dtype(dtype))
     return _finish(arr, xp, requires_grad, "ones")
 
 
@@ -579,7 +669,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
     """
     xp, dev = _xp_dev(device)
     with device_context(dev):
-        arr = xp.empty(_shape(size), _float_dtype(dtype))
+        arr = xp.empty(_shape(size, "empty"), _float_dtype(dtype))
     return _finish(arr, xp, requires_grad, "empty")
 
 
@@ -604,7 +694,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = (_dtype.bool_ if isinstance(fill_value, bool) else _dtype.int64 if isinstance(fill_value, int)
                  else _dtype.get_default_dtype())
-    size = (size,) if isinstance(size, int) else tuple(size)
+    size = _shape((size,) if isinstance(size, int) else tuple(size), "full")
     with device_context(dev):
         arr = xp.full(size, fill_value, _dtype.as_dtype(dtype))
     return _finish(arr, xp, requires_grad, "full")
@@ -710,6 +800,11 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError(f"arange({start}, {end}, {step}): step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange({start}, {end}, {step}): upper bound and larger bound inconsistent with step "
+                           f"sign")
     xp, dev = _xp_dev(device)
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
@@ -737,6 +832,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     >>> gg.linspace(0, 1, 5)
     tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
     """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise RuntimeError(f"linspace({start}, {end}, {steps!r}): number of steps must be a non-negative int")
     xp, dev = _xp_dev(device)
     with device_context(dev):
         arr = xp.linspace(start, end, steps, dtype=_float_dtype(dtype))
@@ -816,7 +913,7 @@ def rand(*size, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
     draw = np.float64 if dt == np.float16 else dt       # the generators draw float32 and float64 only
-    arr = _backend.generator(dev).random(_shape(size), dtype=draw).astype(dt, copy=False)
+    arr = _backend.generator(dev).random(_shape(size, "rand"), dtype=draw).astype(dt, copy=False)
     return _finish(arr, xp, requires_grad, "rand")
 
 
@@ -840,7 +937,7 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
     draw = np.float64 if dt == np.float16 else dt
-    arr = _backend.generator(dev).standard_normal(_shape(size), dtype=draw).astype(dt, copy=False)
+    arr = _backend.generator(dev).standard_normal(_shape(size, "randn"), dtype=draw).astype(dt, copy=False)
     return _finish(arr, xp, requires_grad, "randn")
 
 
@@ -867,9 +964,12 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"randint(low={low}, high={high}): expected low < high (values are drawn from "
+                           f"[low, high))")
     xp, dev = _xp_dev(device)
     dt = _dtype.as_dtype(dtype) or _dtype.int64
-    size = (size,) if isinstance(size, int) else tuple(size)
+    size = _shape((size,) if isinstance(size, int) else tuple(size), "randint")
     arr = _backend.generator(dev).integers(low, high, size=size, dtype=dt)
     return Tensor._make(arr, None, False)
 

@@ -422,3 +422,15 @@ def test_mean_losses_with_no_valid_target_have_zero_gradients_like_torch():
             _both(lambda ns, x: getattr(ns.nn.functional, loss)(
                 x, ns.tensor([-100, -100]), **{k: ns.tensor(v, dtype=ns.float64) if k == "weight" else v
                                                for k, v in kw.items()}), np.ones((2, 3)))
+
+
+# -- found by the differential fuzzer (tests/test_fuzz_torch.py) -----------------------------------------------------
+def test_std_of_a_constant_slice_is_exactly_zero_with_zero_gradient():
+    # fuzzer seed 1947: maximum() made a row constant; NumPy's two-pass variance left 4e-16 there and the
+    # std gradient (x - mean) / std turned the rounding noise into an O(1) gradient
+    row = [1.74347201] * 3
+    _both(lambda ns, x: ns.std(x, dim=-1), [row, [0.9, 0.9, 1.4]])
+    x = gg.tensor([0.1] * 7, dtype=gg.float64, requires_grad=True)      # a mean that does not round back
+    y = gg.std(x, correction=0)
+    y.backward()
+    assert y.item() == 0.0 and x.grad.tolist() == [0.0] * 7

@@ -12,6 +12,12 @@ from .reduction import (sum, mean, var, std, max, min, amax, amin, argmax, argmi
 from .shape import (reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, broadcast_to, cat,
                     concatenate, stack, split, chunk, gather, index_select, pad, getitem, index_put, SetItem)
 from ._util import unbroadcast, as_operand, broadcast_error
+from .torch_api import (mm, bmm, addmm, swapaxes, take_along_dim, normal, normal_, uniform_, exponential_,
+                        bernoulli_)
+from .nn_ops import relu, softmax, log_softmax
+
+# PyTorch's other names for the same functions
+divide, multiply, subtract, true_divide, concat, swapdims = div, mul, sub, div, cat, swapaxes
 
 _state = _gm._state
 
@@ -826,18 +832,6 @@ def _check_ndim(op, want, *ts):
                                + " and ".join(str(tuple(u.shape)) for u in ts))
 
 
-def _mm(self, other):
-    _check_ndim("mm", 2, self, other)
-    return matmul(self, other)
-
-
-def _bmm(self, other):
-    _check_ndim("bmm", 3, self, other)
-    if self.shape[0] != other.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ: {tuple(self.shape)} and {tuple(other.shape)}")
-    return matmul(self, other)
-
-
 def _dot(self, other):
     _check_ndim("dot", 1, self, other)
     return matmul(self, other)
@@ -854,14 +848,6 @@ def _new(factory):
     return op
 
 
-def _nn(name):
-    def op(self, *args, **kwargs):
-        from . import nn_ops
-        return getattr(nn_ops, name)(self, *args, **kwargs)
-    op.__name__ = name
-    return op
-
-
 def _inplace_unary(fn):
     def op(self):
         return _inplace(self, fn)
@@ -870,7 +856,6 @@ def _inplace_unary(fn):
 
 def _extra_methods():
     from ..tensor import zeros, ones, empty, full, tensor
-    relu, softmax, log_softmax = _nn("relu"), _nn("softmax"), _nn("log_softmax")
     return dict(
         contiguous=_contiguous, is_contiguous=lambda self: bool(self._data.flags.c_contiguous),
         flip=_flip, all=_reduce_bool("all"), any=_reduce_bool("any"),
@@ -882,7 +867,9 @@ def _extra_methods():
         type_as=lambda self, other: self.to(other.dtype),
         square=lambda self: mul(self, self), reciprocal=lambda self: div(1.0, self),
         clamp_min=lambda self, min: clamp(self, min=min), clamp_max=lambda self, max: clamp(self, max=max),
-        mm=_mm, bmm=_bmm, dot=_dot, outer=_outer,
+        mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapaxes,
+        take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,
+        bernoulli_=bernoulli_, divide=div, multiply=mul, subtract=sub, true_divide=div,
         new_zeros=_new(zeros), new_ones=_new(ones), new_empty=_new(empty), new_full=_new(full),
         new_tensor=lambda self, data, dtype=None, device=None, requires_grad=False:
             tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),

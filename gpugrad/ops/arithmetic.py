@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd.op import Op
 from ..tensor import Tensor
-from ._util import unbroadcast, as_operand, promote_scalar, promote_pair, broadcast_error, shape_str
+from ._util import unbroadcast, as_operand, promote_scalar, promote_pair, broadcast_error, shape_str, write_out
 
 
 def _shape(a):
@@ -347,8 +347,9 @@ class ToDevice(Op):
 
 
 # ---------------------------------------------------------------------------------------------------------
-def _binary(fn, cls):
-    def op(a, b):
+def _binary(fn, cls, alpha=False):
+    def op(input, other, *, out=None):
+        a, b = input, other
         if a.__class__ is Tensor and b.__class__ is Tensor:     # the hot path: two plain tensors
             if a._data.dtype is not b._data.dtype:
                 a, b = promote_pair(a, b)
@@ -362,23 +363,32 @@ def _binary(fn, cls):
             if not isinstance(a, Tensor):
                 b = promote_scalar(b, a)
         try:
-            return cls.apply(a, b)
+            res = cls.apply(a, b)
         except ValueError:
             err = broadcast_error(fn, a, b)
             if err is None:
                 raise
             raise err from None
+        return res if out is None else write_out(res, out)
+
+    if alpha:                      # add/sub: PyTorch's ``alpha`` scales ``other`` first
+        plain = op
+
+        def op(input, other, *, alpha=1, out=None):
+            return plain(input, other if alpha == 1 else other * alpha, out=out)
     op.__name__ = op.__qualname__ = fn        # a module-level name, as introspection (the API docs) expects
     op.__doc__ = f"Elementwise {fn} with NumPy broadcasting; differentiable in both operands."
     return op
 
 
-add = _binary("add", Add)
+add = _binary("add", Add, alpha=True)
 add.__doc__ = """a + b, elementwise with broadcasting (the ``+`` operator).
 
 Args:
-    a: a tensor (or a Python number, if ``b`` is a tensor).
-    b: a tensor or a Python number; the two broadcast against each other.
+    input: a tensor (or a Python number, if ``other`` is a tensor).
+    other: a tensor or a Python number; the two broadcast against each other.
+    alpha: a factor applied to ``other`` first (PyTorch's keyword).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of the broadcast shape (differentiable in both operands).
@@ -387,12 +397,14 @@ Returns:
 >>> gg.add(gg.tensor([1.0, 2.0]), 10)
 tensor([11., 12.])
 """
-sub = _binary("sub", Sub)
+sub = _binary("sub", Sub, alpha=True)
 sub.__doc__ = """a - b, elementwise with broadcasting (the ``-`` operator).
 
 Args:
-    a: a tensor (or a Python number, if ``b`` is a tensor).
-    b: a tensor or a Python number; the two broadcast against each other.
+    input: a tensor (or a Python number, if ``other`` is a tensor).
+    other: a tensor or a Python number; the two broadcast against each other.
+    alpha: a factor applied to ``other`` first (PyTorch's keyword).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of the broadcast shape (differentiable in both operands).
@@ -406,8 +418,9 @@ mul = _binary("mul", Mul)
 mul.__doc__ = """a * b, elementwise with broadcasting (the ``*`` operator).
 
 Args:
-    a: a tensor (or a Python number, if ``b`` is a tensor).
-    b: a tensor or a Python number; the two broadcast against each other.
+    input: a tensor (or a Python number, if ``other`` is a tensor).
+    other: a tensor or a Python number; the two broadcast against each other.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of the broadcast shape (differentiable in both operands).
@@ -420,8 +433,9 @@ maximum = _binary("maximum", Maximum)
 maximum.__doc__ = """The larger of a and b, elementwise with broadcasting (the gradient goes to the larger; ties split it).
 
 Args:
-    a: a tensor (or a Python number, if ``b`` is a tensor).
-    b: a tensor or a Python number; the two broadcast against each other.
+    input: a tensor (or a Python number, if ``other`` is a tensor).
+    other: a tensor or a Python number; the two broadcast against each other.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of the broadcast shape (differentiable in both operands).
@@ -434,8 +448,9 @@ minimum = _binary("minimum", Minimum)
 minimum.__doc__ = """The smaller of a and b, elementwise with broadcasting.
 
 Args:
-    a: a tensor (or a Python number, if ``b`` is a tensor).
-    b: a tensor or a Python number; the two broadcast against each other.
+    input: a tensor (or a Python number, if ``other`` is a tensor).
+    other: a tensor or a Python number; the two broadcast against each other.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of the broadcast shape (differentiable in both operands).
@@ -446,12 +461,15 @@ tensor([1., 2.])
 """
 
 
-def div(a, b):
+def div(input, other, *, rounding_mode=None, out=None):
     """a / b, true division with broadcasting (the ``/`` operator); two integer tensors give the default float dtype, as in PyTorch.
 
     Args:
-        a: a tensor (or a Python number, if ``b`` is a tensor).
-        b: a tensor or a Python number; the two broadcast against each other.
+        input: a tensor (or a Python number, if ``other`` is a tensor).
+        other: a tensor or a Python number; the two broadcast against each other.
+        rounding_mode: None (true division), 'floor' or 'trunc' (rounded: no gradient, as it is piecewise
+            constant).
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor of the broadcast shape (differentiable in both operands).
@@ -460,24 +478,40 @@ def div(a, b):
     >>> gg.div(gg.tensor([1, 3]), 2)
     tensor([0.5, 1.5])
     """
+    if rounding_mode is not None:
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+        q = floor_divide(input, other) if rounding_mode == "floor" else _trunc_div(input, other)
+        return q if out is None else write_out(q, out)
+    a, b = input, other
     if isinstance(a, Tensor) and a.dtype.kind in "iub" and (not isinstance(b, Tensor) or b.dtype.kind in "iub"):
         from .. import _dtype
         a = cast(a, _dtype.get_default_dtype())
     elif isinstance(b, Tensor) and not isinstance(a, Tensor) and b.dtype.kind in "iub":
         from .. import _dtype
         b = cast(b, _dtype.get_default_dtype())
-    return _div(a, b)
+    return _div(a, b, out=out)
+
+
+def _trunc_div(a, b):
+    """a / b rounded toward zero, in the operands' dtype (integers stay integers, as in PyTorch)."""
+    like = a if isinstance(a, Tensor) else b
+    q = div(a, b)
+    ints = like.dtype.kind in "iu" and (not isinstance(b, Tensor) or b.dtype.kind in "iu") and \
+        (not isinstance(a, Tensor) or a.dtype.kind in "iu")
+    return Tensor._make(like.xp.trunc(q._data).astype(like.dtype if ints else q.dtype), None, False)
 
 
 _div = _binary("div", Div)
 
 
-def pow(a, b):
+def pow(input, exponent, *, out=None):
     """a ** b, elementwise with broadcasting; either side may be a Python number.
 
     Args:
-        a: a tensor (or a Python number, if ``b`` is a tensor).
-        b: a tensor or a Python number; the two broadcast against each other.
+        input: a tensor (or a Python number, if ``exponent`` is a tensor).
+        exponent: a tensor or a Python number; the two broadcast against each other.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor of the broadcast shape (differentiable in both operands).
@@ -488,9 +522,10 @@ def pow(a, b):
     >>> gg.pow(2, gg.tensor([3.0]))
     tensor([8.])
     """
+    a, b = input, exponent
     if isinstance(a, Tensor) and isinstance(b, int) and not isinstance(b, bool) and a.dtype.kind == "f":
         b = float(b)   # keeps the derivative's a ** (b - 1) well defined for negative integer exponents
-    return _pow(a, b)
+    return _pow(a, b, out=out)
 
 
 _pow = _binary("pow", Pow)
@@ -538,12 +573,13 @@ def neg(a):
     return Neg.apply(a)
 
 
-def matmul(a, b):
+def matmul(input, other, *, out=None):
     """The matrix product with NumPy's rules (the ``@`` operator): 1-D operands are vectors, 2-D matrices, and leading dimensions are batches that broadcast.
 
     Args:
-        a: a tensor with at least one dim.
-        b: a tensor with at least one dim, whose inner size matches ``a``'s.
+        input: a tensor with at least one dim.
+        other: a tensor with at least one dim, whose inner size matches ``input``'s.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         The product (a 0-d tensor for two vectors).
@@ -554,6 +590,9 @@ def matmul(a, b):
     >>> gg.matmul(gg.tensor([1.0, 2.0]), gg.tensor([3.0, 4.0]))
     tensor(11.)
     """
+    if out is not None:
+        return write_out(matmul(input, other), out)
+    a, b = input, other
     b = as_operand(b, a) if isinstance(a, Tensor) else b
     a = as_operand(a, b) if not isinstance(a, Tensor) else a
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):

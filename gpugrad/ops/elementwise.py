@@ -148,10 +148,14 @@ class Erf(_SavesInput):
 
 
 def _unary(cls, doc):
-    def op(x):
+    def op(input, *, out=None):
+        x = input
         if x._data.dtype.kind in "iub":      # as in PyTorch, integers and bools give the default float dtype
             from .. import _dtype
             x = x.to(_dtype.get_default_dtype())
+        if out is not None:
+            from ._util import write_out
+            return write_out(cls.apply(x), out)
         return cls.apply(x)
     op.__name__ = op.__qualname__ = cls.__name__.lower()    # a module-level name (the API docs look it up)
     op.__doc__ = doc
@@ -162,7 +166,8 @@ exp = _unary(Exp, "e ** x")
 exp.__doc__ = """e^x, elementwise.
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -175,7 +180,8 @@ log = _unary(Log, "Natural logarithm.")
 log.__doc__ = """The natural logarithm, elementwise.
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -188,7 +194,8 @@ log1p = _unary(Log1p, "log(1 + x), accurate for small x.")
 log1p.__doc__ = """log(1 + x), elementwise, accurate for small x.
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -201,7 +208,8 @@ expm1 = _unary(Expm1, "e ** x - 1, accurate for small x.")
 expm1.__doc__ = """e^x - 1, elementwise, accurate for small x.
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -214,7 +222,8 @@ sqrt = _unary(Sqrt, "Square root.")
 sqrt.__doc__ = """The square root, elementwise.
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -227,7 +236,8 @@ rsqrt = _unary(Rsqrt, "1 / sqrt(x).")
 rsqrt.__doc__ = """1 / sqrt(x), elementwise.
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -240,7 +250,8 @@ sin = _unary(Sin, "Sine.")
 sin.__doc__ = """The sine, elementwise (radians).
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -253,7 +264,8 @@ cos = _unary(Cos, "Cosine.")
 cos.__doc__ = """The cosine, elementwise (radians).
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -266,7 +278,8 @@ tan = _unary(Tan, "Tangent.")
 tan.__doc__ = """The tangent, elementwise (radians).
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -279,7 +292,8 @@ tanh = _unary(Tanh, "Hyperbolic tangent.")
 tanh.__doc__ = """The hyperbolic tangent, elementwise.
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -292,7 +306,8 @@ sigmoid = _unary(Sigmoid, "Logistic sigmoid 1 / (1 + e^-x), stable for any x.")
 sigmoid.__doc__ = """The logistic function 1 / (1 + e^-x), elementwise, stable for any x.
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.
@@ -305,7 +320,8 @@ erf = _unary(Erf, "Gauss error function.")
 erf.__doc__ = """The Gauss error function, elementwise.
 
 Args:
-    x: the input tensor (integer and bool inputs give the default float dtype).
+    input: the input tensor (integer and bool inputs give the default float dtype).
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A tensor of ``x``'s shape.

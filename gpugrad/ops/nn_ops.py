@@ -495,12 +495,13 @@ def _axis(op, x, dim):
     return dim % max(x.ndim, 1)
 
 
-def softmax(x, dim=None, *, axis=None):
+def softmax(x, dim=None, dtype=None, *, axis=None):
     """e^x / sum(e^x) along ``dim`` (computed as e^(x - max)).
 
         Args:
             x: the input tensor (floating point).
             dim: the dimension to normalize over (``axis`` is NumPy's spelling).
+            dtype: cast the input to this dtype first (PyTorch's keyword).
             axis: the same as ``dim``.
 
         Returns:
@@ -510,16 +511,19 @@ def softmax(x, dim=None, *, axis=None):
         >>> gg.nn.functional.softmax(gg.zeros(1, 2), dim=1).tolist()
         [[0.5, 0.5]]
     """
+    if dtype is not None:               # PyTorch casts the input first
+        x = x.to(dtype)
     _need_float("softmax", x)
     return Softmax.apply(x, _axis("softmax", x, dim if axis is None else axis))
 
 
-def log_softmax(x, dim=None, *, axis=None):
+def log_softmax(x, dim=None, dtype=None, *, axis=None):
     """x - logsumexp(x) along ``dim``: the log of softmax, without its underflow.
 
         Args:
             x: the input tensor (floating point).
             dim: the dimension to normalize over (``axis`` is NumPy's spelling).
+            dtype: cast the input to this dtype first (PyTorch's keyword).
             axis: the same as ``dim``.
 
         Returns:
@@ -529,6 +533,8 @@ def log_softmax(x, dim=None, *, axis=None):
         >>> gg.nn.functional.log_softmax(gg.zeros(2), dim=0).exp().tolist()
         [0.5, 0.5]
     """
+    if dtype is not None:               # PyTorch casts the input first
+        x = x.to(dtype)
     _need_float("log_softmax", x)
     return LogSoftmax.apply(x, _axis("log_softmax", x, dim if axis is None else axis))
 

@@ -98,7 +98,13 @@ class Std(Op):
 
     def forward(self, x, axes, keepdim, correction):
         self.axes, self.keepdim, self.correction = axes, keepdim, correction
-        y = self.xp.sqrt(x.var(axis=axes, ddof=correction, keepdims=True))
+        xp = self.xp
+        v = x.var(axis=axes, ddof=correction, keepdims=True)
+        if x.size and _count(x.shape, axes) > correction:
+            # a constant slice has std exactly 0 (as PyTorch's Welford sums give): NumPy's two-pass variance
+            # can leave ~1e-32 there, and dstd/dx = (x - mean) / std would turn rounding noise into O(1)
+            v = xp.where(x.max(axis=axes, keepdims=True) == x.min(axis=axes, keepdims=True), 0, v)
+        y = xp.sqrt(v)
         self.save_for_backward(x, y)
         return y if keepdim else y.reshape(tuple(s for i, s in enumerate(x.shape)
                                                  if not (axes is None or i in axes)))

@@ -326,7 +326,18 @@ def reshape(x, *shape):
 
 def view(x, *shape):
     """``reshape`` that refuses to copy: a tensor whose strides don't allow the new shape (a transpose
-    flattened, say) raises, as in PyTorch; use ``reshape`` (or ``contiguous()`` first) there."""
+    flattened, say) raises, as in PyTorch; use ``reshape`` (or ``contiguous()`` first) there.
+
+    Args:
+        x: the tensor. shape: the new shape (ints or one tuple; one -1 is inferred).
+
+    Returns:
+        A view of x sharing its storage.
+
+    >>> import gpugrad as gg
+    >>> gg.arange(6.0).view(2, 3).shape
+    (2, 3)
+    """
     out = reshape(x, *shape)
     if out is not x and x._data.size:
         base = x._data.base if x._data.base is not None else x._data

@@ -84,6 +84,12 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 def swapaxes(input, axis0, axis1):
     """The tensor with two dims exchanged (a view), as torch.swapaxes (= transpose).
 
+    Args:
+        input: the tensor. axis0, axis1: the two dims.
+
+    Returns:
+        A view of input.
+
     >>> import gpugrad as gg
     >>> gg.swapaxes(gg.ones(2, 3, 4), 0, 2).shape
     (4, 3, 2)
@@ -100,6 +106,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 
     Args:
         input: the tensor read. indices: integer tensor. dim: the dim indexed, or None.
+        out: optional tensor to write the result into.
 
     Returns:
         The gathered values.

@@ -49,6 +49,10 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
+        for name, v in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"Linear({in_features}, {out_features}): {name} must be a non-negative int, "
+                                 f"got {v!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         self.weight = Parameter(empty(out_features, in_features, device=device, dtype=dtype))
