@@ -434,3 +434,12 @@ def test_std_of_a_constant_slice_is_exactly_zero_with_zero_gradient():
     y = gg.std(x, correction=0)
     y.backward()
     assert y.item() == 0.0 and x.grad.tolist() == [0.0] * 7
+
+
+def test_nll_loss_over_no_valid_target_gives_zero_gradients_under_a_nan_upstream_gradient():
+    # fuzzer seed 200344: the NaN loss fed softplus(var(...)); PyTorch's nll_loss backward skips ignored rows,
+    # ours multiplied the NaN upstream gradient by 0
+    _both(lambda ns, x: ns.nn.functional.softplus(ns.nn.functional.nll_loss(x, ns.tensor([-100])) * 2.0),
+          [[0.3, -0.2]])
+    _both(lambda ns, x: ns.nn.functional.cross_entropy(x, ns.tensor([-100])) * ns.tensor(float("nan")),
+          [[0.3, -0.2, 0.5]])

@@ -840,13 +840,14 @@ def _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, eps, expect):
 
 def _mean_of(summed, total, like):
     """summed / total as PyTorch's mean-reduced losses give it: NaN when total is 0 (every target ignored, or
-    an empty batch), yet zero gradients then (the NaN is a constant added, the scale is 0). Computed on the
-    device, without reading total on the host and without NumPy's divide-by-zero warning."""
+    an empty batch), yet zero gradients then, even under a NaN upstream gradient (selected, not multiplied).
+    Computed on the device, without reading total on the host and without NumPy's divide-by-zero warning."""
     xp = like.xp
     nz = total != 0
     inv = xp.where(nz, 1 / xp.where(nz, total, 1), 0).astype(like.dtype)
-    nan = xp.where(nz, 0, xp.nan).astype(like.dtype)
-    return summed * Tensor._make(inv, None) + Tensor._make(nan, None)
+    nan = xp.full((), xp.nan, like.dtype)
+    return A.where(Tensor._make(xp.asarray(nz), None, False), summed * Tensor._make(inv, None),
+                   Tensor._make(nan, None))
 
 
 def _check_classes(op, t, c, ignore_index):

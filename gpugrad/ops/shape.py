@@ -329,7 +329,8 @@ def view(x, *shape):
     flattened, say) raises, as in PyTorch; use ``reshape`` (or ``contiguous()`` first) there.
 
     Args:
-        x: the tensor. shape: the new shape (ints or one tuple; one -1 is inferred).
+        x: the tensor.
+        *shape: the new shape (ints or one tuple; one -1 is inferred).
 
     Returns:
         A view of x sharing its storage.

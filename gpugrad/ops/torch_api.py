@@ -26,7 +26,9 @@ def mm(input, mat2, *, out=None):
     """Matrix product of two 2-D tensors (no broadcasting), as torch.mm.
 
     Args:
-        input: (n, m). mat2: (m, p). out: optional tensor to write the result into.
+        input: an (n, m) tensor.
+        mat2: an (m, p) tensor.
+        out: optional tensor to write the result into.
 
     Returns:
         The (n, p) product.
@@ -43,7 +45,9 @@ def bmm(input, mat2, *, out=None):
     """Batched matrix product of (b, n, m) and (b, m, p) tensors (same batch size, no broadcasting).
 
     Args:
-        input: (b, n, m). mat2: (b, m, p). out: optional tensor to write the result into.
+        input: a (b, n, m) tensor.
+        mat2: a (b, m, p) tensor.
+        out: optional tensor to write the result into.
 
     Returns:
         The (b, n, p) products.
@@ -62,8 +66,12 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)``, as torch.addmm (input broadcasts against the product).
 
     Args:
-        input: added term, broadcastable to (n, p). mat1: (n, m). mat2: (m, p).
-        beta, alpha: scales of the two terms. out: optional tensor to write the result into.
+        input: the added term, broadcastable to (n, p).
+        mat1: an (n, m) tensor.
+        mat2: an (m, p) tensor.
+        beta: the scale of input.
+        alpha: the scale of the product.
+        out: optional tensor to write the result into.
 
     Returns:
         The (n, p) result.
@@ -85,7 +93,9 @@ def swapaxes(input, axis0, axis1):
     """The tensor with two dims exchanged (a view), as torch.swapaxes (= transpose).
 
     Args:
-        input: the tensor. axis0, axis1: the two dims.
+        input: the tensor.
+        axis0: one dim.
+        axis1: the other dim.
 
     Returns:
         A view of input.
@@ -105,7 +115,9 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     torch.take_along_dim; unlike gather, input and indices broadcast against each other.
 
     Args:
-        input: the tensor read. indices: integer tensor. dim: the dim indexed, or None.
+        input: the tensor read.
+        indices: an integer tensor.
+        dim: the dim indexed, or None (the flattened input).
         out: optional tensor to write the result into.
 
     Returns:
@@ -160,9 +172,14 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
     ``normal(mean_float, std_float, size)``.
 
     Args:
-        mean, std: tensors or numbers. size: the shape, when both are numbers.
+        mean: a tensor or a number.
+        std: a tensor or a number (>= 0).
+        size: the shape, when both are numbers.
         generator: not supported (gpugrad.manual_seed seeds every generator); must be None.
-        out, dtype, device, requires_grad: as in PyTorch's factories.
+        out: optional tensor to write the result into.
+        dtype: the dtype (numbers only; default float).
+        device: the device (numbers only).
+        requires_grad: make the result a leaf that requires grad.
 
     Returns:
         A tensor of samples, mean + std * N(0, 1).
