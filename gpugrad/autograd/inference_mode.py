@@ -12,6 +12,9 @@ _inference = [False]
 def is_inference_mode_enabled() -> bool:
     """Whether an ``inference_mode()`` region is active.
 
+    Returns:
+        True inside ``with inference_mode():`` (or a function decorated with it), else False.
+
     >>> import gpugrad as gg
     >>> with gg.inference_mode():
     ...     print(gg.is_inference_mode_enabled())
