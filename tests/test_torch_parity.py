@@ -153,8 +153,10 @@ def test_relu_fused_kernel_selects_nan_gradients():
     g = np.array([np.nan, np.inf, 1.0] * 300)
     y = np.array([0.0, 0.0, 2.0] * 300)
     want = np.array([0.0, 0.0, 1.0] * 300)
-    for impl in ("reference", "numba"):
-        np.testing.assert_array_equal(activation.act_backward(g, y, "relu", impl=impl), want)
+    for dt in (np.float64, np.float32):                  # float32: the fast-math kernels
+        for impl in ("reference", "numba"):
+            np.testing.assert_array_equal(activation.act_backward(g.astype(dt), y.astype(dt), "relu", impl=impl),
+                                          want.astype(dt))
 
 
 def test_view_of_a_non_contiguous_tensor_raises_like_torch():

@@ -47,7 +47,7 @@ def _relu(v, a, b):
 
 @njit(**_EL)
 def _relu_d(g, v, a, b):
-    return g if v > _Z else _Z
+    return _Z if v <= _Z else g          # selected (NaN upstream stays out); a NaN y passes g, as PyTorch
 
 
 @njit(**_EL)
