@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .common import CLIError, resolve_device
 
-BENCH_SUITES = ("overhead", "kernels")
+BENCH_SUITES = ("overhead", "kernels", "mlp")
 
 
 def add_parser(sub):

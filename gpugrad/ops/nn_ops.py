@@ -13,6 +13,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor, _generator
 from ..backend import special
 from ._util import shape_str
+from ..kernels._blas import prepare as _blas_prepare
 from . import arithmetic as A, elementwise as E, reduction as R, shape as S
 
 _fused_kernels = []
@@ -194,6 +195,8 @@ class Linear(Op):
 
     def forward(self, x, w, b):
         self.save_for_backward(x, w)
+        if self.xp is np:                        # BLAS threads for this size (gpugrad.kernels._blas)
+            _blas_prepare(x.size // max(x.shape[-1], 1), w.shape[1], w.shape[0])
         y = x @ w.T
         if b is not None:
             y += b
@@ -202,6 +205,8 @@ class Linear(Op):
     def backward(self, g):
         x, w = self.saved
         n = self.needs_input_grad
+        if self.xp is np:
+            _blas_prepare(x.size // max(x.shape[-1], 1), w.shape[1], w.shape[0])
         gx = g @ w if n[0] else None
         gw = gb = None
         if n[1]:

@@ -1,0 +1,237 @@
+"""gpugrad against PyTorch, in separate processes run in turn: the MLP training step for every activation and
+batch size, activation forward + backward at 1M and 16M elements, softmax + cross-entropy.
+
+* MLP 784-512-512-10 (two hidden layers with the activation), cross-entropy, Adam, float32: one step is
+  zero_grad, forward, loss, backward, optimizer step. PyTorch runs ``Adam(fused=True)``; both libraries keep
+  their default initialization and threads.
+* Activations: ``F.<act>(x)`` forward and its autograd backward (``y.backward(g)``) on 1M and 16M float32.
+* Softmax + cross-entropy forward and backward at (1024, 10) and (256, 1000).
+
+Each measurement is one child process (``python -m gpugrad.bench.mlp --worker ...``) that warms up and prints
+the median time of its calls; gpugrad's and PyTorch's children alternate, ``pairs`` times, and the table
+shows the medians and the median of the per-pair ratios (below 1: gpugrad is faster). Separate processes,
+because two libraries' thread pools in one process fight over the cores.
+
+    gpugrad bench mlp                          # the whole table (a few minutes)
+    gpugrad bench mlp --quick                  # ReLU and GELU at batch 32, 2 pairs: a smoke run
+    python -m gpugrad.bench.mlp --pairs 7      # more pairs
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ACTIVATIONS = ("ReLU", "GELU", "Tanh", "Sigmoid", "SiLU")
+BATCHES = (32, 128, 1024)
+ACT_SIZES = (1 << 20, 1 << 24)
+CE_SHAPES = ((1024, 10), (256, 1000))
+
+__all__ = ["run", "machine", "simd_level", "main"]
+
+
+def simd_level() -> str:
+    """The widest x86 SIMD extension the CPU reports (``/proc/cpuinfo`` flags), or the machine name.
+
+    >>> isinstance(simd_level(), str)
+    True
+    """
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2")):
+        if flag in flags:
+            return name + (" (+FMA)" if "fma" in flags and name != "AVX-512" else "")
+    import platform
+    return platform.machine()
+
+
+def machine() -> dict:
+    """What the figures depend on: CPU cores and SIMD level, NumPy's BLAS and its threads, load average.
+
+    >>> sorted(machine())[:2]
+    ['blas', 'cores']
+    """
+    blas = "unknown"
+    try:
+        from threadpoolctl import threadpool_info
+        for info in threadpool_info():
+            if info.get("user_api") == "blas":
+                blas = (f"{info.get('internal_api')} {info.get('version')} ({info.get('architecture')} kernels, "
+                        f"{info.get('num_threads')} threads)")
+    except ImportError:
+        pass
+    return {"cores": os.cpu_count(), "simd": simd_level(), "blas": blas,
+            "load average": " ".join(f"{v:.1f}" for v in os.getloadavg())}
+
+
+# -- the children ------------------------------------------------------------------------------------------------
+def _median_ms(fn, sync, budget_s, min_calls=5, warmup=3):
+    for _ in range(warmup):
+        fn()
+    sync()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_calls or time.perf_counter() - start < budget_s:
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def _lib(name, device):
+    if name == "torch":
+        import torch
+        dev = torch.device(device)
+        sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+        return torch, dev, sync
+    import gpugrad
+    sync = (lambda: None)
+    if device != "cpu":
+        import cupy
+        sync = cupy.cuda.get_current_stream().synchronize
+    return gpugrad, device, sync
+
+
+def _worker_mlp(lib, act, batches, device, budget_s):
+    T, dev, sync = _lib(lib, device)
+    rng = np.random.default_rng(0)
+    out = {}
+    for batch in batches:
+        T.manual_seed(0)
+        A = getattr(T.nn, act)
+        model = T.nn.Sequential(T.nn.Linear(784, 512), A(), T.nn.Linear(512, 512), A(),
+                                T.nn.Linear(512, 10)).to(dev)
+        opt = T.optim.Adam(model.parameters(), lr=1e-3, **({"fused": True} if lib == "torch" else {}))
+        x = T.tensor(rng.standard_normal((batch, 784), dtype=np.float32), device=dev)
+        y = T.tensor(rng.integers(0, 10, batch), device=dev)
+
+        def step():
+            opt.zero_grad()
+            T.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        out[str(batch)] = _median_ms(step, sync, budget_s)
+    return out
+
+
+def _worker_kernels(lib, device, budget_s):
+    T, dev, sync = _lib(lib, device)
+    F = T.nn.functional
+    rng = np.random.default_rng(1)
+    out = {}
+    fns = {"ReLU": F.relu, "GELU": F.gelu, "Tanh": T.tanh, "Sigmoid": T.sigmoid, "SiLU": F.silu}
+    for n in ACT_SIZES:
+        xa = rng.standard_normal(n, dtype=np.float32)
+        g = T.tensor(rng.standard_normal(n, dtype=np.float32), device=dev)
+        for act, fn in fns.items():
+            x = T.tensor(xa, device=dev, requires_grad=True)
+
+            def fwd_bwd():
+                x.grad = None
+                fn(x).backward(g)
+            out[f"{act} fwd+bwd, {n >> 20}M"] = _median_ms(fwd_bwd, sync, budget_s)
+    for n, c in CE_SHAPES:
+        x = T.tensor(rng.standard_normal((n, c), dtype=np.float32), device=dev, requires_grad=True)
+        t = T.tensor(rng.integers(0, c, n), device=dev)
+
+        def ce():
+            x.grad = None
+            F.cross_entropy(x, t).backward()
+        out[f"softmax-CE fwd+bwd, ({n}, {c})"] = _median_ms(ce, sync, budget_s)
+    return out
+
+
+def _child(args):
+    if args.what == "mlp":
+        res = _worker_mlp(args.lib, args.act, [int(b) for b in args.batches.split(",")], args.device, args.budget)
+    else:
+        res = _worker_kernels(args.lib, args.device, args.budget)
+    print(json.dumps(res))
+
+
+def _spawn(lib, what, device, budget, act=None, batches=()):
+    cmd = [sys.executable, "-m", "gpugrad.bench.mlp", "--worker", lib, "--what", what, "--device", device,
+           "--budget", str(budget)]
+    if act:
+        cmd += ["--act", act, "--batches", ",".join(map(str, batches))]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode:
+        raise RuntimeError(f"bench mlp: the {lib} child ({' '.join(cmd[3:])}) failed:\n{res.stderr[-2000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _pairs(what, device, pairs, budget, act=None, batches=()):
+    """{label: ([gpugrad ms], [torch ms])} over ``pairs`` alternating pairs of children (who starts alternates)."""
+    runs = {}
+    for i in range(pairs):
+        order = ("gpugrad", "torch") if i % 2 == 0 else ("torch", "gpugrad")
+        got = {lib: _spawn(lib, what, device, budget, act, batches) for lib in order}
+        for key in got["gpugrad"]:
+            g, t = runs.setdefault(key, ([], []))
+            g.append(got["gpugrad"][key])
+            t.append(got["torch"][key])
+    return runs
+
+
+def _row(bench, g, t):
+    ratios = [a / b for a, b in zip(g, t)]
+    return {"bench": bench, "gpugrad ms": statistics.median(g), "PyTorch ms": statistics.median(t),
+            "ratio (median of pairs)": statistics.median(ratios), "ratio range": f"{min(ratios):.2f}-{max(ratios):.2f}",
+            "pairs": len(ratios)}
+
+
+def run(quick=False, device="cpu", pairs=None, activations=ACTIVATIONS, batches=BATCHES, kernels=True):
+    """The table rows (see the module docstring); needs PyTorch. ``quick``: ReLU and GELU at batch 32 only,
+    2 pairs, no kernel rows."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise RuntimeError("bench mlp compares against PyTorch, which is not installed (pip install torch)") from None
+    if device != "cpu":
+        device = "cuda" if device == "auto" else device
+    if quick:
+        activations, batches, kernels = ("ReLU", "GELU"), (32,), False
+    pairs = pairs or (2 if quick else 5)
+    budget = 0.3 if quick else 1.0
+    info = machine()
+    print(f"machine: {info['cores']} cores, {info['simd']}, BLAS {info['blas']}, load average {info['load average']}"
+          f"; device {device}", flush=True)
+    rows = []
+    for act in activations:
+        for key, (g, t) in _pairs("mlp", device, pairs, budget, act, batches).items():
+            rows.append(_row(f"MLP 784-512-512-10 step, {act}, batch {key}", g, t))
+    if kernels:
+        for key, (g, t) in _pairs("kernels", device, pairs, budget).items():
+            rows.append(_row(key, g, t))
+    return rows
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m gpugrad.bench.mlp", description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--pairs", type=int, default=None)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--worker", choices=("gpugrad", "torch"), default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--what", default="mlp", help=argparse.SUPPRESS)
+    ap.add_argument("--act", default="ReLU", help=argparse.SUPPRESS)
+    ap.add_argument("--batches", default="32", help=argparse.SUPPRESS)
+    ap.add_argument("--budget", type=float, default=1.0, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        args.lib = args.worker
+        return _child(args)
+    from .kernels import _print
+    _print(run(quick=args.quick, device=args.device, pairs=args.pairs))
+
+
+if __name__ == "__main__":
+    main()

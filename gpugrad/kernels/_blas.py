@@ -1,0 +1,66 @@
+"""How many threads NumPy's BLAS gets for one CPU matmul.
+
+OpenBLAS splits every matmul above a small size over all its threads, and a thread that is not running when
+its share arrives makes the whole call wait for the scheduler. On the project's 2-core machine, shared with
+other processes, a (32, 784) x (784, 512) matmul took 0.27 ms on one thread and 0.3-88 ms on two
+(BENCHMARKS.md, "Where the step's time goes"). So a matmul runs on one thread when it is small (fewer than
+:data:`SMALL_MACS` multiply-adds, where a second thread saves little even on an idle machine) or when the
+machine is busy (1-minute load average at or above the core count, read at most once a second: the whole
+ReLU MLP step at batch 1024 measured 98 ms on one thread against 168-204 ms on two at load 6-8); otherwise
+on the BLAS's default count. Nothing changes without threadpoolctl or with ``GPUGRAD_BLAS_THREADS`` set (an integer: always
+that many; ``0``: never touch the BLAS).
+
+    >>> import numpy as np
+    >>> a = np.ones((4, 3), np.float32)
+    >>> prepare(4, 3, 4)                  # before a small matmul: one thread
+    >>> (a @ a.T).shape
+    (4, 4)
+"""
+from __future__ import annotations
+
+import os
+import time
+
+#: multiply-adds below which a matmul runs on one BLAS thread
+SMALL_MACS = 1 << 26
+
+_state = {"ctl": None, "default": None, "current": None, "busy": False, "checked": -1.0, "fixed": None}
+
+
+def _setup():
+    env = os.environ.get("GPUGRAD_BLAS_THREADS", "").strip()
+    if env:
+        _state["fixed"] = int(env)
+    try:
+        from threadpoolctl import ThreadpoolController
+        ctls = ThreadpoolController().select(user_api="blas").lib_controllers
+    except Exception:        # no threadpoolctl, or a BLAS it does not know: leave the BLAS alone
+        ctls = []
+    _state["ctl"] = ctls[0] if ctls else False
+    if ctls:
+        _state["default"] = _state["current"] = ctls[0].get_num_threads()
+        if _state["fixed"]:
+            ctls[0].set_num_threads(_state["fixed"])
+            _state["current"] = _state["fixed"]
+
+
+def _busy():
+    now = time.monotonic()
+    if now - _state["checked"] > 1.0:
+        _state["checked"] = now
+        _state["busy"] = os.getloadavg()[0] >= (os.cpu_count() or 1)
+    return _state["busy"]
+
+
+def prepare(m, k, n):
+    """Set the BLAS threads for an (m, k) x (k, n) matmul that is about to run (see the module docstring)."""
+    ctl = _state["ctl"]
+    if ctl is None:
+        _setup()
+        ctl = _state["ctl"]
+    if not ctl or _state["fixed"] is not None:
+        return
+    want = 1 if m * k * n < SMALL_MACS or _busy() else _state["default"]
+    if want != _state["current"]:
+        ctl.set_num_threads(want)
+        _state["current"] = want

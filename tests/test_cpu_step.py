@@ -1,0 +1,73 @@
+"""The CPU step around the kernels (issue 11): BLAS thread choice per matmul size, and `gpugrad bench mlp`."""
+import numpy as np
+import pytest
+
+from gpugrad.kernels import _blas
+
+
+class _Ctl:
+    def __init__(self):
+        self.n = 2
+        self.calls = []
+
+    def get_num_threads(self):
+        return self.n
+
+    def set_num_threads(self, n):
+        self.calls.append(n)
+        self.n = n
+
+
+@pytest.fixture
+def ctl(monkeypatch):
+    c = _Ctl()
+    monkeypatch.setattr(_blas, "_state", {"ctl": c, "default": 2, "current": 2, "busy": False, "checked": 1e18,
+                                          "fixed": None})
+    return c
+
+
+def test_small_matmuls_run_on_one_thread_large_ones_on_the_default(ctl):
+    _blas.prepare(32, 784, 512)                   # 12.8M multiply-adds: small
+    assert ctl.n == 1
+    _blas.prepare(32, 512, 512)
+    assert ctl.calls == [1]                       # unchanged: no call
+    _blas.prepare(1024, 784, 512)
+    assert ctl.n == 2 and ctl.calls == [1, 2]
+
+
+def test_a_busy_machine_gets_one_thread(ctl):
+    _blas._state["busy"] = True
+    _blas.prepare(1024, 784, 512)
+    assert ctl.n == 1
+
+
+def test_the_environment_fixes_the_count(ctl):
+    _blas._state["fixed"] = 0                     # GPUGRAD_BLAS_THREADS=0: never touch the BLAS
+    _blas.prepare(4, 4, 4)
+    assert ctl.calls == []
+
+
+def test_linear_is_unchanged_by_the_thread_choice():
+    import gpugrad as gg
+    x, w, b = gg.randn(5, 7), gg.randn(3, 7, requires_grad=True), gg.randn(3, requires_grad=True)
+    y = gg.nn.functional.linear(x, w, b)
+    np.testing.assert_allclose(y.detach().numpy(), x.numpy() @ w.detach().numpy().T + b.detach().numpy(), rtol=1e-5)
+
+
+def test_bench_mlp_reports_the_machine():
+    from gpugrad.bench import mlp
+    from gpugrad.cli.bench import BENCH_SUITES
+    assert "mlp" in BENCH_SUITES
+    assert mlp.simd_level().split()[0] in ("AVX-512", "AVX2", "AVX", "SSE4.2") or mlp.simd_level()
+    info = mlp.machine()
+    assert set(info) == {"cores", "simd", "blas", "load average"}
+
+
+@pytest.mark.slow
+def test_bench_mlp_quick_runs_both_libraries():
+    pytest.importorskip("torch")
+    from gpugrad.bench import mlp
+    rows = mlp.run(quick=True, pairs=1)
+    assert [r["bench"] for r in rows] == ["MLP 784-512-512-10 step, ReLU, batch 32",
+                                          "MLP 784-512-512-10 step, GELU, batch 32"]
+    assert all(r["gpugrad ms"] > 0 and r["PyTorch ms"] > 0 for r in rows)
