@@ -44,7 +44,8 @@ def _setup():
             _state["current"] = _state["fixed"]
 
 
-def _busy():
+def busy():
+    """True while the 1-minute load average is at or above the core count (read at most once a second)."""
     now = time.monotonic()
     if now - _state["checked"] > 1.0:
         _state["checked"] = now
@@ -60,7 +61,7 @@ def prepare(m, k, n):
         ctl = _state["ctl"]
     if not ctl or _state["fixed"] is not None:
         return
-    want = 1 if m * k * n < SMALL_MACS or _busy() else _state["default"]
+    want = 1 if m * k * n < SMALL_MACS or busy() else _state["default"]
     if want != _state["current"]:
         ctl.set_num_threads(want)
         _state["current"] = want

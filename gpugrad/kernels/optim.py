@@ -20,10 +20,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numba
 from numba import njit, prange
 
 from . import select
 from ..backend import xp_of
+from ._blas import busy
 from ._launch import CudaKernels, launch, NULL, scalar_type, dtype_name, numba_array
 
 KERNELS = tuple(f"{k}<{t}>" for k in ("sgd_step", "adam_step", "rmsprop_step", "adagrad_step", "fill")
@@ -367,6 +369,10 @@ def _checked(name, names, bufs, opts):
 #: are cheaper; measured crossovers 16k (idle) to 130k (load 7), (`python -m gpugrad.bench.kernels
 #: --crossover`; BENCHMARKS.md "Fused kernels")
 NUMBA_MIN_SIZE = 65536
+#: below this many parameters, or while the machine is busy (load average >= cores, kernels._blas.busy), the
+#: Numba step runs on one thread: it is memory-bound (a 670k-parameter Adam step took 0.3 ms on one thread and
+#: 0.36-0.62 ms on two at load 7), and inside a training step waking the workers measured up to 4.9 ms
+PARALLEL_MIN_SIZE = 1 << 22
 
 
 def _step(name, bufs, opts, impl, kernels=CUDA):
@@ -385,7 +391,16 @@ def _step(name, bufs, opts, impl, kernels=CUDA):
     if which == "numba":
         empty = p[:0]
         bufs[1] = numba_array(bufs[1])                 # a read-only gradient would be another Numba type
-        numba_fn(*[empty if b is None else b for b in bufs], *scalars, *[bool(f) for f in flags])
+        args = [empty if b is None else b for b in bufs] + scalars + [bool(f) for f in flags]
+        if p.size < PARALLEL_MIN_SIZE or busy():       # one thread (see PARALLEL_MIN_SIZE)
+            prev = numba.get_num_threads()
+            numba.set_num_threads(1)
+            try:
+                numba_fn(*args)
+            finally:
+                numba.set_num_threads(prev)
+        else:
+            numba_fn(*args)
         return
     launch(kernels, f"{name}<{dtype_name(p.dtype)}>", p.size, *[NULL if b is None else b for b in bufs],
            np.int64(p.size), *scalars, *[np.int32(bool(f)) for f in flags])
