@@ -445,3 +445,16 @@ def test_nll_loss_over_no_valid_target_gives_zero_gradients_under_a_nan_upstream
           [[0.3, -0.2]])
     _both(lambda ns, x: ns.nn.functional.cross_entropy(x, ns.tensor([-100])) * ns.tensor(float("nan")),
           [[0.3, -0.2, 0.5]])
+
+
+def test_input_keyword_on_reductions_shape_ops_and_activations():
+    x = np.arange(6.0).reshape(2, 3)
+    for ns in (gg, torch):
+        t = ns.tensor(x)
+        F_ = ns.nn.functional
+        assert ns.sum(input=t, dim=1).tolist() == [3.0, 12.0]
+        assert ns.max(input=t, dim=0)[0].tolist() == [3.0, 4.0, 5.0]
+        assert ns.clamp(input=t, min=1.0).tolist()[0] == [1.0, 1.0, 2.0]
+        assert ns.gather(input=t, dim=1, index=ns.tensor([[2], [0]])).tolist() == [[2.0], [3.0]]
+        assert F_.softmax(input=t, dim=1).shape == (2, 3) and F_.relu(input=t).shape == (2, 3)
+        assert ns.transpose(input=t, dim0=0, dim1=1).shape == (3, 2)

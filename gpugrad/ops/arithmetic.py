@@ -649,11 +649,11 @@ def sign(a):
     return Tensor._make(a.xp.sign(a._data), None, False)
 
 
-def clamp(x, min=None, max=None):
+def clamp(input, min=None, max=None):
     """Limit each element to [min, max] (``clip`` is an alias); the gradient passes where the element is inside.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         min: the lower bound (a number, a tensor that broadcasts, or None).
         max: the upper bound (likewise).
 
@@ -664,6 +664,7 @@ def clamp(x, min=None, max=None):
     >>> gg.clamp(gg.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
     tensor([0. , 0.5, 1. ])
     """
+    x = input
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     lo = as_operand(min, x) if min is not None else None

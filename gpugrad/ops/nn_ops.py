@@ -339,11 +339,11 @@ def _in_place(x, fn, *args):
     return _inplace(x, fn, *args)
 
 
-def relu(x, inplace=False):
+def relu(input, inplace=False):
     """max(0, x), elementwise (a fused kernel on large inputs).
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
             inplace: write the result into ``x`` and return it.
 
         Returns:
@@ -353,17 +353,18 @@ def relu(x, inplace=False):
         >>> gg.nn.functional.relu(gg.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
+    x = input
     _need_float("relu", x)
     if inplace:
         return _in_place(x, relu)
     return ReLU.apply(x)
 
 
-def leaky_relu(x, negative_slope=0.01, inplace=False):
+def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x where x >= 0, ``negative_slope`` x elsewhere.
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
             negative_slope: the slope for negative inputs.
             inplace: write the result into ``x`` and return it.
 
@@ -374,17 +375,18 @@ def leaky_relu(x, negative_slope=0.01, inplace=False):
         >>> gg.nn.functional.leaky_relu(gg.tensor([-1.0, 2.0]), 0.5)
         tensor([-0.5,  2. ])
     """
+    x = input
     _need_float("leaky_relu", x)
     if inplace:
         return _in_place(x, leaky_relu, negative_slope)
     return LeakyReLU.apply(x, negative_slope)
 
 
-def elu(x, alpha=1.0, inplace=False):
+def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, ``alpha`` (e^x - 1) elsewhere.
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
             alpha: the negative saturation value is ``-alpha``.
             inplace: write the result into ``x`` and return it.
 
@@ -395,17 +397,18 @@ def elu(x, alpha=1.0, inplace=False):
         >>> gg.nn.functional.elu(gg.tensor([0.0, 2.0])).tolist()
         [0.0, 2.0]
     """
+    x = input
     _need_float("elu", x)
     if inplace:
         return _in_place(x, elu, alpha)
     return ELU.apply(x, alpha)
 
 
-def gelu(x, approximate="none"):
+def gelu(input, approximate="none"):
     """x Phi(x), Phi the standard normal CDF.
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
             approximate: ``"none"`` (exact, with erf) or ``"tanh"`` (the tanh approximation).
 
         Returns:
@@ -415,17 +418,18 @@ def gelu(x, approximate="none"):
         >>> round(gg.nn.functional.gelu(gg.tensor(1.0)).item(), 4)
         0.8413
     """
+    x = input
     _need_float("gelu", x)
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELU.apply(x, approximate)
 
 
-def silu(x, inplace=False):
+def silu(input, inplace=False):
     """x sigmoid(x) (swish).
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
             inplace: write the result into ``x`` and return it.
 
         Returns:
@@ -435,17 +439,18 @@ def silu(x, inplace=False):
         >>> round(gg.nn.functional.silu(gg.tensor(1.0)).item(), 4)
         0.7311
     """
+    x = input
     _need_float("silu", x)
     if inplace:
         return _in_place(x, silu)
     return SiLU.apply(x)
 
 
-def softplus(x, beta=1.0, threshold=20.0):
+def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold.
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
             beta: the sharpness.
             threshold: above it (in beta x) the result is linear.
 
@@ -456,6 +461,7 @@ def softplus(x, beta=1.0, threshold=20.0):
         >>> round(gg.nn.functional.softplus(gg.tensor(0.0)).item(), 4)
         0.6931
     """
+    x = input
     _need_float("softplus", x)
     return Softplus.apply(x, beta, threshold)
 
@@ -500,11 +506,11 @@ def _axis(op, x, dim):
     return dim % max(x.ndim, 1)
 
 
-def softmax(x, dim=None, dtype=None, *, axis=None):
+def softmax(input, dim=None, dtype=None, *, axis=None):
     """e^x / sum(e^x) along ``dim`` (computed as e^(x - max)).
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
             dim: the dimension to normalize over (``axis`` is NumPy's spelling).
             dtype: cast the input to this dtype first (PyTorch's keyword).
             axis: the same as ``dim``.
@@ -516,17 +522,18 @@ def softmax(x, dim=None, dtype=None, *, axis=None):
         >>> gg.nn.functional.softmax(gg.zeros(1, 2), dim=1).tolist()
         [[0.5, 0.5]]
     """
+    x = input
     if dtype is not None:               # PyTorch casts the input first
         x = x.to(dtype)
     _need_float("softmax", x)
     return Softmax.apply(x, _axis("softmax", x, dim if axis is None else axis))
 
 
-def log_softmax(x, dim=None, dtype=None, *, axis=None):
+def log_softmax(input, dim=None, dtype=None, *, axis=None):
     """x - logsumexp(x) along ``dim``: the log of softmax, without its underflow.
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
             dim: the dimension to normalize over (``axis`` is NumPy's spelling).
             dtype: cast the input to this dtype first (PyTorch's keyword).
             axis: the same as ``dim``.
@@ -538,6 +545,7 @@ def log_softmax(x, dim=None, dtype=None, *, axis=None):
         >>> gg.nn.functional.log_softmax(gg.zeros(2), dim=0).exp().tolist()
         [0.5, 0.5]
     """
+    x = input
     if dtype is not None:               # PyTorch casts the input first
         x = x.to(dtype)
     _need_float("log_softmax", x)
@@ -622,11 +630,11 @@ def linear_act(x, weight, bias=None, activation="relu", **params):
     return BiasAct.apply(h, bias, kind, float(p0), float(p1))
 
 
-def dropout(x, p=0.5, training=True, inplace=False):
+def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes each element with probability ``p`` and scales the others by 1 / (1 - p), when ``training``.
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
             p: the probability of zeroing an element.
             training: apply dropout (False: return ``x`` unchanged).
             inplace: write the result into ``x``.
@@ -638,6 +646,7 @@ def dropout(x, p=0.5, training=True, inplace=False):
         >>> gg.nn.functional.dropout(gg.ones(3), p=0.5, training=False).tolist()
         [1.0, 1.0, 1.0]
     """
+    x = input
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
     if not training or p == 0:

@@ -268,11 +268,11 @@ def _rdims(op, ndim, dim=None, axis=None):
     return None if d == () or ndim == 0 else d
 
 
-def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
+def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
     """The sum over ``dim`` (all elements by default).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: a dim or a tuple of dims to reduce (None: all).
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
@@ -291,6 +291,7 @@ def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
     >>> m.sum(axis=1, keepdims=True).shape
     (2, 1)
     """
+    x = input
     axes = None if dim is None and axis is None else _rdims("sum", x.ndim, dim, axis)
     if dtype is not None:
         x = x.to(dtype)
@@ -304,11 +305,11 @@ def _need_float(op, x):
         raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}; use .float() first")
 
 
-def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     """The mean over ``dim`` (all elements by default).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: a dim or a tuple of dims to reduce (None: all).
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
@@ -324,15 +325,16 @@ def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
     >>> gg.mean(m, dim=1)
     tensor([1.5, 3.5])
     """
+    x = input
     _need_float("mean", x)
     return Mean.apply(x, _rdims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
     """The variance over ``dim``, Bessel-corrected by default (``correction=1``), as in PyTorch.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: a dim or a tuple of dims to reduce (None: all).
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
@@ -349,17 +351,18 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     >>> gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0]), correction=0)
     tensor(1.25)
     """
+    x = input
     _need_float("var", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     return Var.apply(x, _rdims("var", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
 
 
-def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
     """The standard deviation over ``dim``, Bessel-corrected by default (``correction=1``), as in PyTorch.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: a dim or a tuple of dims to reduce (None: all).
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
@@ -374,6 +377,7 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     >>> gg.std(gg.tensor([1.0, 3.0]))
     tensor(1.4142)
     """
+    x = input
     _need_float("std", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
@@ -405,11 +409,11 @@ def _extreme(kind, x, dim, keepdim, axis, keepdims):
     return MaxResult(values, Tensor._make(idx, None, False))
 
 
-def max(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def max(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     """The largest value; with ``dim``, the pair (values, indices) along it, as in PyTorch. (The elementwise maximum of two tensors is :func:`maximum`.)
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: the dim to reduce (None: all elements).
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
@@ -425,17 +429,18 @@ def max(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
     >>> gg.max(m, dim=1).indices
     tensor([1, 1])
     """
+    x = input
     if isinstance(dim, Tensor):
         from .arithmetic import maximum
         return maximum(x, dim)
     return _extreme("max", x, dim, keepdim, axis, keepdims)
 
 
-def min(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def min(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     """The smallest value; with ``dim``, the pair (values, indices) along it, as in PyTorch.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: the dim to reduce (None: all elements).
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
@@ -451,17 +456,18 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
     >>> gg.min(m, dim=0).values
     tensor([1., 4.])
     """
+    x = input
     if isinstance(dim, Tensor):
         from .arithmetic import minimum
         return minimum(x, dim)
     return _extreme("min", x, dim, keepdim, axis, keepdims)
 
 
-def amax(x, dim=None, keepdim=False):
+def amax(input, dim=None, keepdim=False):
     """The largest values over ``dim`` (values only; the gradient is shared among ties).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: a dim or a tuple of dims (None: all).
         keepdim: keep the reduced dims with size 1.
 
@@ -472,14 +478,15 @@ def amax(x, dim=None, keepdim=False):
     >>> gg.amax(gg.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=0)
     tensor([3., 5.])
     """
+    x = input
     return MaxMin.apply(x, _rdims("amax", x.ndim, dim), keepdim, "max")
 
 
-def amin(x, dim=None, keepdim=False):
+def amin(input, dim=None, keepdim=False):
     """The smallest values over ``dim`` (values only).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: a dim or a tuple of dims (None: all).
         keepdim: keep the reduced dims with size 1.
 
@@ -490,14 +497,15 @@ def amin(x, dim=None, keepdim=False):
     >>> gg.amin(gg.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=0)
     tensor([1., 4.])
     """
+    x = input
     return MaxMin.apply(x, _rdims("amin", x.ndim, dim), keepdim, "min")
 
 
-def argmax(x, dim=None, keepdim=False, *, axis=None):
+def argmax(input, dim=None, keepdim=False, *, axis=None):
     """The index of the largest value (the first one on ties).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: the dim (None: over the flattened tensor).
         keepdim: keep the reduced dim with size 1.
         axis: NumPy's name for ``dim``.
@@ -509,17 +517,18 @@ def argmax(x, dim=None, keepdim=False, *, axis=None):
     >>> gg.argmax(gg.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=1)
     tensor([1, 1])
     """
+    x = input
     d = dims("argmax", x.ndim, dim, axis)
     if d is None or x.ndim == 0:
         return Tensor._make(x._data.argmax().astype("int64"), None, False)
     return Tensor._make(x._data.argmax(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
 
 
-def argmin(x, dim=None, keepdim=False, *, axis=None):
+def argmin(input, dim=None, keepdim=False, *, axis=None):
     """The index of the smallest value (the first one on ties).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: the dim (None: over the flattened tensor).
         keepdim: keep the reduced dim with size 1.
         axis: NumPy's name for ``dim``.
@@ -531,17 +540,18 @@ def argmin(x, dim=None, keepdim=False, *, axis=None):
     >>> gg.argmin(gg.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=1)
     tensor([0, 0])
     """
+    x = input
     d = dims("argmin", x.ndim, dim, axis)
     if d is None or x.ndim == 0:
         return Tensor._make(x._data.argmin().astype("int64"), None, False)
     return Tensor._make(x._data.argmin(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
 
 
-def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     """log(sum(exp(x))) over ``dim``, computed without overflow.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: a dim or a tuple of dims to reduce (None: all).
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
@@ -554,17 +564,18 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
     >>> gg.logsumexp(gg.tensor([1000.0, 1000.0]), dim=0)
     tensor(1000.6932)
     """
+    x = input
     if x._data.dtype.kind in "iub":      # as in PyTorch: integers give the default float dtype
         from .. import _dtype
         x = x.to(_dtype.get_default_dtype())
     return LogSumExp.apply(x, _rdims("logsumexp", x.ndim, dim, axis), keep(keepdim, keepdims))
 
 
-def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     """The product over ``dim`` (all elements by default).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: a dim or a tuple of dims to reduce (None: all).
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
@@ -577,17 +588,18 @@ def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
     >>> gg.prod(gg.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
     tensor([ 2., 12.])
     """
+    x = input
     d = dims("prod", x.ndim, dim, axis)
     if d is not None and len(d) != 1:
         raise ValueError("prod: reduce over one dimension at a time")
     return Prod.apply(x, None if d is None or x.ndim == 0 else d[0], keep(keepdim, keepdims))
 
 
-def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
     """The vector p-norm over all elements or over ``dim`` (``p='fro'`` is 2; ``p=inf`` the largest absolute value).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         p: the order.
         dim: a dim or tuple of dims (None: all).
         keepdim: keep the reduced dims with size 1.
@@ -603,6 +615,7 @@ def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
     >>> gg.norm(gg.tensor([3.0, -4.0]), p=1)
     tensor(7.)
     """
+    x = input
     _need_float("norm", x)
     if p == "fro":
         p = 2

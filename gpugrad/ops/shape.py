@@ -349,11 +349,11 @@ def view(x, *shape):
     return out
 
 
-def flatten(x, start_dim=0, end_dim=-1):
+def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         start_dim: the first dim to merge.
         end_dim: the last (inclusive).
 
@@ -364,6 +364,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     >>> gg.flatten(gg.zeros(2, 3, 4), start_dim=1).shape
     (2, 12)
     """
+    x = input
     if x.ndim == 0:
         return reshape(x, 1)
     s = start_dim % x.ndim
@@ -374,11 +375,11 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1:])
 
 
-def permute(x, *perm):
+def permute(input, *perm):
     """Reorder the dims (a view).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         *perm: the new order of the dims, as ints or one tuple.
 
     Returns:
@@ -388,17 +389,18 @@ def permute(x, *perm):
     >>> gg.permute(gg.zeros(2, 3, 4), 2, 0, 1).shape
     (4, 2, 3)
     """
+    x = input
     perm = _shape_args(perm)
     if sorted(p % builtins.max(x.ndim, 1) for p in perm) != list(range(x.ndim)):
         raise RuntimeError(f"permute: {perm} is not a permutation of the {x.ndim} dims of {shape_str(x.shape)}")
     return _view_of(Permute.apply(x, tuple(p % x.ndim for p in perm)), x)
 
 
-def transpose(x, dim0=-2, dim1=-1):
+def transpose(input, dim0=-2, dim1=-1):
     """Swap two dims (a view).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim0: one dim.
         dim1: the other.
 
@@ -409,6 +411,7 @@ def transpose(x, dim0=-2, dim1=-1):
     >>> gg.transpose(gg.zeros(2, 3), 0, 1).shape
     (3, 2)
     """
+    x = input
     if x.ndim < 2:
         return x
     d0, d1 = dims("transpose", x.ndim, (dim0, dim1))
@@ -417,11 +420,11 @@ def transpose(x, dim0=-2, dim1=-1):
     return _view_of(Permute.apply(x, tuple(perm)), x)
 
 
-def squeeze(x, dim=None):
+def squeeze(input, dim=None):
     """Remove dims of size 1 (all of them, or ``dim`` only).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: the dim to remove (None: every size-1 dim).
 
     Returns:
@@ -433,17 +436,18 @@ def squeeze(x, dim=None):
     >>> gg.squeeze(gg.zeros(1, 3, 1), 0).shape
     (3, 1)
     """
+    x = input
     if dim is None:
         return reshape(x, tuple(s for s in x.shape if s != 1))
     ds = dims("squeeze", x.ndim, dim)
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in ds and s == 1)))
 
 
-def unsqueeze(x, dim):
+def unsqueeze(input, dim):
     """Insert a dim of size 1 at ``dim``.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: where the new dim goes (negative counts from the end).
 
     Returns:
@@ -455,6 +459,7 @@ def unsqueeze(x, dim):
     >>> gg.unsqueeze(gg.zeros(3), -1).shape
     (3, 1)
     """
+    x = input
     nd = x.ndim + 1
     if not -nd <= dim < nd:
         raise IndexError(f"unsqueeze: dim {dim} out of range for a tensor of {x.ndim} dims")
@@ -573,11 +578,11 @@ def stack(tensors, dim=0, *, axis=None):
     return Stack.apply(*tensors, axis=d % nd)
 
 
-def split(x, split_size_or_sections, dim=0):
+def split(input, split_size_or_sections, dim=0):
     """Split into pieces along ``dim``: of ``split_size_or_sections`` each (the last may be smaller), or of the listed sizes.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         split_size_or_sections: an int (the size of each piece) or a list of sizes.
         dim: the dim to split.
 
@@ -590,6 +595,7 @@ def split(x, split_size_or_sections, dim=0):
     >>> [t.shape for t in gg.split(gg.zeros(5, 2), [1, 4])]
     [(1, 2), (4, 2)]
     """
+    x = input
     d = dims("split", x.ndim, dim)[0]
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -608,11 +614,11 @@ def split(x, split_size_or_sections, dim=0):
     return tuple(out)
 
 
-def chunk(x, chunks, dim=0):
+def chunk(input, chunks, dim=0):
     """Split into ``chunks`` pieces of (nearly) equal size along ``dim``.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         chunks: the number of pieces.
         dim: the dim to split.
 
@@ -623,6 +629,7 @@ def chunk(x, chunks, dim=0):
     >>> [t.tolist() for t in gg.chunk(gg.arange(6), 3)]
     [[0, 1], [2, 3], [4, 5]]
     """
+    x = input
     d = dims("chunk", x.ndim, dim)[0]
     if not isinstance(chunks, int) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
@@ -643,12 +650,12 @@ def _check_index_range(op, idx, d, size):
                              f"(expected 0 <= index < {size})")
 
 
-def gather(x, dim, index, *, sparse_grad=False, out=None):
+def gather(input, dim, index, *, sparse_grad=False, out=None):
     """``out[i][j] = x[index[i][j]][j]`` for dim 0 (and alike for other dims), as torch.gather: the output
     has the index's shape; the index may be smaller than x in the dims other than ``dim``.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: the dim to gather along.
         index: an int64 tensor with as many dims as ``x``; the result has its shape.
         sparse_grad: accepted for PyTorch compatibility (the gradient is dense).
@@ -661,6 +668,7 @@ def gather(x, dim, index, *, sparse_grad=False, out=None):
     >>> gg.gather(gg.tensor([[1., 2.], [3., 4.]]), 0, gg.tensor([[1], [0]])).tolist()
     [[3.0], [1.0]]
     """
+    x = input
     d = dims("gather", x.ndim, dim)[0]
     idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
     if idx.dtype.kind not in "iu":
@@ -678,11 +686,11 @@ def gather(x, dim, index, *, sparse_grad=False, out=None):
     return write_out(Gather.apply(x, idx, d), out)
 
 
-def index_select(x, dim, index, *, out=None):
+def index_select(input, dim, index, *, out=None):
     """The slices of x along ``dim`` at the positions of the 1-D (or 0-d) integer ``index``.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         dim: the dim to select along.
         index: a 1-D (or 0-d) integer tensor.
         out: not supported (must be None).
@@ -695,6 +703,7 @@ def index_select(x, dim, index, *, out=None):
     tensor([[5., 6.],
             [1., 2.]])
     """
+    x = input
     d = dims("index_select", x.ndim, dim)[0]
     idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
