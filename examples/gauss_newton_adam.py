@@ -16,12 +16,13 @@ backward), diag(G) from the per-example Jacobian computed in forward mode (one d
 parameter), the empirical Fisher, and Adam's bias-corrected v. It prints how well each matches diag(G) and
 writes a comparison plot.
 
-Run:  python examples/gauss_newton_adam.py [--out examples/gauss_newton_adam.png]
+Run:  python examples/gauss_newton_adam.py [--steps 2000] [--out example-output]   (from any folder)
 """
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -74,10 +75,17 @@ def log_corr(a, b):
     return float(np.corrcoef(np.log(a), np.log(b))[0, 1])
 
 
-def main(out):
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=STEPS, help=f"Adam steps (default {STEPS})")
+    ap.add_argument("--out", type=Path, default=Path("example-output"),
+                    help="output folder, like the other examples (default: example-output)")
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / "gauss_newton_adam.png"
     x, y = make_data()
     t0 = time.perf_counter()
-    theta, v_hat = train(x, y)
+    theta, v_hat = train(x, y, steps=args.steps)
     t_train = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -91,7 +99,7 @@ def main(out):
     r2 = float((residual ** 2).mean())
     adam_est = BATCH * v_hat / r2          # E[g^2] ~ fisher / B near the minimum; fisher ~ r^2 diag(G)
     pos = diag_h > 0
-    print(f"trained {STEPS} Adam steps (batch {BATCH}) in {t_train:.1f} s; loss {loss_fn(theta, x, y).item():.4f}, "
+    print(f"trained {args.steps} Adam steps (batch {BATCH}) in {t_train:.1f} s; loss {loss_fn(theta, x, y).item():.4f}, "
           f"mean r^2 = {r2:.4f} (noise variance {NOISE ** 2:.4f})")
     print(f"measured diag H (hessian, {P} double-backward rows) and diag G (jacobian, {P} forward-mode passes) "
           f"in {t_measure:.1f} s")
@@ -102,10 +110,9 @@ def main(out):
         print(f"{name:42} {log_corr(est[mask], diag_gn[mask]):12.3f} {np.median(est[mask] / diag_gn[mask]):13.3f}")
     print(f"diag(H) is negative for {int((~pos).sum())} of {P} parameters (G never is)")
 
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(10, 4.2))
+    from matplotlib.figure import Figure          # no pyplot: no window, no global state
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    a0, a1 = fig.subplots(1, 2)
     lo, hi = diag_gn.min() / 3, diag_gn.max() * 3
     a0.loglog([lo, hi], [lo, hi], "k:", lw=1, label="y = x")
     a0.scatter(diag_gn[pos], diag_h[pos], s=14, label="diag H (positive entries)")
@@ -122,12 +129,10 @@ def main(out):
     a1.set_xlabel("parameters, by increasing G_jj")
     a1.set_title("preconditioner: 1/G spans a square of Adam's range")
     a1.legend(fontsize=8)
-    fig.tight_layout()
     fig.savefig(out, dpi=110)
     print(f"wrote {out}")
+    return out
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="examples/gauss_newton_adam.png")
-    main(ap.parse_args().out)
+    main()

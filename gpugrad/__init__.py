@@ -34,6 +34,8 @@ from .ops import (mm, bmm, addmm, relu, softmax, log_softmax, divide, multiply, 
                   swapaxes, swapdims, take_along_dim, normal, view)
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
+from . import random
+from .random import get_rng_state, set_rng_state, initial_seed, seed
 
 bool = bool_  # gpugrad.bool, as torch.bool
 
@@ -83,8 +85,18 @@ def __getattr__(name):
     # the heavier subpackages load on first use, so `import gpugrad` stays fast
     import importlib
     if name in ("nn", "optim", "data", "utils", "train", "kernels", "cli", "serialization", "backends",
-                "distributed"):
+                "distributed", "amp"):
         return importlib.import_module(f".{name}", __name__)
+    if name == "autocast":
+        from .amp import autocast
+        return autocast
+    if name == "bfloat16":             # NumPy holds bfloat16 through the optional ml_dtypes package
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise AttributeError("gpugrad.bfloat16 needs the ml_dtypes package (pip install ml_dtypes)") from None
+        import numpy as _np
+        return _np.dtype(ml_dtypes.bfloat16)
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)

@@ -19,6 +19,12 @@ _NAMES = {"float16": float16, "half": float16, "float32": float32, "float": floa
           "long": int64, "bool": bool_}
 
 
+def is_float(dt) -> bool:
+    """Whether ``dt`` is a floating-point dtype: NumPy's (kind "f") or ml_dtypes' bfloat16 and float8 kinds
+    (which NumPy reports as kind "V")."""
+    return dt.kind == "f" or (dt.kind == "V" and dt.name.startswith(("bfloat16", "float8")))
+
+
 def as_dtype(d):
     """Accept a NumPy dtype, a NumPy scalar type, a Python type or a name; return a NumPy dtype."""
     if d is None:

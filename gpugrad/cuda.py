@@ -20,7 +20,8 @@ from .backend import cuda_state as _state
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "device", "synchronize",
            "get_device_name", "get_device_capability", "memory_allocated", "max_memory_allocated",
-           "reset_peak_memory_stats", "memory_reserved", "empty_cache"]
+           "reset_peak_memory_stats", "memory_reserved", "empty_cache", "get_rng_state", "get_rng_state_all",
+           "set_rng_state", "set_rng_state_all", "manual_seed", "manual_seed_all"]
 
 
 def is_available() -> bool:
@@ -286,3 +287,89 @@ def empty_cache() -> None:
         with cp.cuda.Device(i):
             cp.get_default_memory_pool().free_all_blocks()
     cp.get_default_pinned_memory_pool().free_all_blocks()
+
+
+# -- random-number state (as torch.cuda.get_rng_state & co.) ---------------------------------------------------
+def get_rng_state(device="cuda"):
+    """The state of the generator of CUDA ``device`` (an index, "cuda:N" or "cuda" for the current one) as a
+    uint8 tensor of 16 bytes (seed, draws so far), on the CPU, for :func:`set_rng_state`.
+
+    Returns:
+        A uint8 Tensor of 16 bytes.
+
+    >>> import gpugrad as gg
+    >>> states = [gg.cuda.get_rng_state(i) for i in range(gg.cuda.device_count())]
+    """
+    from .backend import Device
+    from .backend.rng import get_state
+    from .tensor import Tensor
+    i = _index("get_rng_state", device if device != "cuda" else None)
+    return Tensor._make(get_state(Device("cuda", i)), None, False)
+
+
+def get_rng_state_all():
+    """The generator states of every CUDA device, a list (empty without a GPU).
+
+    Returns:
+        A list of uint8 Tensors, one per device.
+
+    >>> import gpugrad as gg
+    >>> len(gg.cuda.get_rng_state_all()) == gg.cuda.device_count()
+    True
+    """
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    """Restore the generator of CUDA ``device`` from ``new_state`` (a :func:`get_rng_state` tensor).
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> for i in range(gg.cuda.device_count()):
+    ...     gg.cuda.set_rng_state(gg.cuda.get_rng_state(i), i)
+    """
+    from .backend import Device
+    from .backend.rng import set_state
+    i = _index("set_rng_state", device if device != "cuda" else None)
+    set_state(Device("cuda", i), new_state)
+
+
+def set_rng_state_all(new_states) -> None:
+    """Restore every CUDA device's generator from ``new_states`` (a :func:`get_rng_state_all` list).
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.set_rng_state_all(gg.cuda.get_rng_state_all())
+    """
+    for i, st in enumerate(new_states):
+        set_rng_state(st, i)
+
+
+def manual_seed(seed) -> None:
+    """Seed the generators with ``seed`` (gpugrad seeds the CPU's and every device's together, as
+    :func:`gpugrad.manual_seed`).
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.manual_seed(0)
+    """
+    from .backend.rng import manual_seed as _seed
+    _seed(seed)
+
+
+def manual_seed_all(seed) -> None:
+    """The same as :func:`manual_seed`: one ``seed`` drives every generator.
+
+    Returns:
+        None.
+
+    >>> import gpugrad as gg
+    >>> gg.cuda.manual_seed_all(0)
+    """
+    manual_seed(seed)

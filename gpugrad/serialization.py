@@ -11,6 +11,10 @@ around the tensors, as JSON), ``gpugrad.crc32`` (a CRC-32 of each tensor's bytes
 ``gpugrad.header_crc32`` (a CRC-32 of the rest of the header), so a corrupted byte anywhere is reported
 instead of silently loaded. Loading parses JSON and copies bytes: it never executes code from the file.
 
+Every dtype of the format that NumPy can hold is read and written: BOOL, U8-U64, I8-I64, F16, F32, F64, C64,
+and (with the optional ``ml_dtypes`` package) BF16 and the F8 kinds; the packed sub-byte ones (F4, F6_*) and
+complex128 (which the format lacks) are clear errors naming the dtype.
+
 Saving writes a temporary file in the destination's folder, fsyncs it and renames it over the destination
 (``os.replace`` is atomic), so a crash or kill in the middle leaves the previous checkpoint intact.
 
@@ -36,8 +40,36 @@ from .tensor import Tensor
 __all__ = ["save", "load", "CheckpointError"]
 
 _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8, "I16": np.int16,
-           "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_}
+           "I32": np.int32, "I64": np.int64, "U8": np.uint8, "U16": np.uint16, "U32": np.uint32,
+           "U64": np.uint64, "BOOL": np.bool_, "C64": np.complex64}
+# the format's dtypes NumPy holds only through ml_dtypes (an optional dependency: pip install ml_dtypes)
+_ML_DTYPES = {"BF16": "bfloat16", "F8_E4M3": "float8_e4m3fn", "F8_E5M2": "float8_e5m2",
+              "F8_E4M3FNUZ": "float8_e4m3fnuz", "F8_E5M2FNUZ": "float8_e5m2fnuz", "F8_E8M0": "float8_e8m0fnu"}
+# the format's sub-byte dtypes (two or more values packed per byte): no array library here holds them
+_PACKED = ("F4", "F6_E2M3", "F6_E3M2")
+
+
+def _add_ml_dtypes():
+    try:
+        import ml_dtypes
+    except ImportError:
+        return
+    for code, name in _ML_DTYPES.items():
+        if hasattr(ml_dtypes, name):
+            _DTYPES[code] = getattr(ml_dtypes, name)
+
+
+_add_ml_dtypes()
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
+
+
+def _unholdable(code):
+    """Why a dtype of the format cannot be loaded here, or None if it is not a dtype of the format."""
+    if code in _ML_DTYPES:
+        return f"{code} needs the ml_dtypes package to be held in a NumPy array (pip install ml_dtypes)"
+    if code in _PACKED:
+        return f"{code} packs several values per byte, which no array library gpugrad uses can hold"
+    return None
 _MAX_HEADER = 100 * 1024 * 1024      # the safetensors limit; a larger length means a damaged file
 _CHUNK = 1 << 24                     # write in 16 MiB pieces
 _OUR_KEYS = ("gpugrad.structure", "gpugrad.crc32", "gpugrad.header_crc32")
@@ -139,8 +171,10 @@ def _unique(name, taken):
 def _host_bytes(t: Tensor, name):
     code = _CODES.get(t.dtype)
     if code is None:
-        raise TypeError(f"gpugrad.save: tensor {name!r} has dtype {t.dtype}, which safetensors cannot store "
-                        f"(supported: {sorted(str(np.dtype(d)) for d in _DTYPES.values())})")
+        hint = (" (its only complex dtype is complex64, C64)" if t.dtype == np.complex128 else
+                "" if "BF16" in _DTYPES else "; bfloat16 and float8 need ml_dtypes (pip install ml_dtypes)")
+        raise TypeError(f"gpugrad.save: tensor {name!r} has dtype {t.dtype}, which the safetensors format cannot "
+                        f"store{hint} (storable here: {', '.join(sorted(str(np.dtype(d)) for d in _DTYPES.values()))})")
     arr = t._data if isinstance(t._data, np.ndarray) else t._data.get()
     arr = np.asarray(arr, dtype=arr.dtype.newbyteorder("<"))
     return code, arr if arr.flags.c_contiguous else arr.copy(order="C")   # (ascontiguousarray makes 0-d 1-d)
@@ -311,6 +345,8 @@ def _arrays(path, header, fh, data_len, meta):
         raise CheckpointError(f"gpugrad.load: {path}: corrupted checksum metadata") from None
     spans = []
     for name, e in header.items():
+        if isinstance(e, dict) and _unholdable(e.get("dtype")) and e.get("dtype") not in _DTYPES:
+            raise CheckpointError(f"gpugrad.load: {path}: tensor {name!r} has dtype {_unholdable(e['dtype'])}")
         if not isinstance(e, dict) or e.get("dtype") not in _DTYPES or not isinstance(e.get("shape"), list) \
                 or not isinstance(e.get("data_offsets"), list) or len(e["data_offsets"]) != 2:
             raise CheckpointError(f"gpugrad.load: {path}: corrupted header entry for tensor {name!r}: {e!r}")

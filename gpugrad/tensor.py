@@ -179,7 +179,7 @@ class Tensor(DeviceDtypeShorthands):
 
     @property
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return _dtype.is_float(self._data.dtype)
 
     def __len__(self):
         if self._data.ndim == 0:

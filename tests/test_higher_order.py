@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -280,9 +281,27 @@ def test_newton_cg_example_reaches_the_logistic_regression_optimum():
 @pytest.mark.slow
 def test_gauss_newton_adam_example_runs(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    _example("gauss_newton_adam").main(str(tmp_path / "gn.png"))
-    assert (tmp_path / "gn.png").stat().st_size > 10_000
+    png = _example("gauss_newton_adam").main(["--out", str(tmp_path)])
+    assert png == tmp_path / "gauss_newton_adam.png" and png.stat().st_size > 10_000
     assert "empirical Fisher" in capsys.readouterr().out
+
+
+def test_gauss_newton_adam_example_runs_from_examples_and_writes_only_to_its_out_folder(tmp_path):
+    """Run as a user would, from inside examples/: --out is a folder (like the other examples) and nothing is
+    written into the source tree."""
+    pytest.importorskip("matplotlib")
+    import os
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    before = sorted(p.name for p in (root / "examples").iterdir())
+    env = dict(os.environ, PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, "gauss_newton_adam.py", "--steps", "50", "--out", str(tmp_path / "o")],
+                       cwd=root / "examples", env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "o" / "gauss_newton_adam.png").stat().st_size > 10_000
+    assert sorted(p.name for p in (root / "examples").iterdir() if p.name != "__pycache__") == \
+        [n for n in before if n != "__pycache__"]
 
 
 def test_create_graph_through_inplace_ops_hooks_and_indexing(device):

@@ -58,6 +58,9 @@ class Op:
 
     #: every op class, for the test that each one is covered by the gradient-check table
     registry: list[type] = []
+    #: the op's autocast policy per device type, set by gpugrad.amp's op lists: {"cuda": "lower" or "float32",
+    #: "cpu": ...}; None, or a device type missing, runs the op on its inputs as they are
+    _amp = None
 
     def __init_subclass__(cls, register=True, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -100,6 +103,9 @@ class Op:
     def apply(cls, *args, **kwargs):
         """Run the op on Tensors (and constants) and, if grad mode is on and an input requires grad,
         record it; inside a forward-AD ``dual_level`` also compute the output's tangent. Returns a Tensor."""
+        low = None
+        if _autocast is not None and cls._amp is not None:     # one global read when autocast is off
+            args, low = _autocast_args(cls._amp, args)
         node = cls.__new__(cls)
         node._to_save = None
         arrays = []
@@ -127,6 +133,8 @@ class Op:
             with first.device:      # a GPU op runs on its inputs' GPU, whichever device is current
                 out = node.forward(*arrays, **kwargs)
                 tangent = _slow_path(node, args, out) if _slow else None
+        if low is not None and out.dtype != low:     # bfloat16 matmuls in NumPy return float32; PyTorch's don't
+            out = out.astype(low)
         if not (requires and _state.enabled):
             result = Tensor._make(out, None)
             if tangent is not None:
@@ -241,6 +249,29 @@ def _slow_path(node, args, out):
 # 1 inside forward_ad.dual_level (one level at a time, process-wide, as PyTorch's levels are). A module
 # global because apply reads it on every op: the cheapest check there is.
 _fw_level = 0
+
+# -- autocast ------------------------------------------------------------------------------------------------
+# {device type: lower-precision dtype} inside gpugrad.amp.autocast regions, else None. A module global for the
+# same reason as _slow: apply reads it on every op.
+_autocast = None
+
+
+def _autocast_args(policy, args):
+    """``(args, out_dtype)``: the op's floating-point Tensor arguments cast (differentiably) to the autocast
+    dtype of their device ("lower") or to float32 ("float32"), other arguments as they are; ``out_dtype`` is
+    the dtype the output must have (the lower one), or None."""
+    dev = next((a.device.type for a in args if isinstance(a, Tensor)), None)
+    low = _autocast.get(dev)
+    policy = policy.get(dev)
+    if low is None or policy is None:
+        return args, None
+    target = low if policy == "lower" else _np.dtype(_np.float32)
+    return tuple(a.to(target) if isinstance(a, Tensor) and _is_float(a.dtype) and a.dtype != target else a
+                 for a in args), (low if policy == "lower" else None)
+
+
+def _is_float(dt):
+    return dt.kind == "f" or (dt.kind == "V" and dt.name == "bfloat16")    # ml_dtypes' bfloat16: kind "V"
 _fw_duals = []         # weak references to every tensor given a tangent in this level, cleared on exit
 
 

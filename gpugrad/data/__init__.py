@@ -15,10 +15,11 @@ from .distributed import DistributedSampler
 from .transforms import Standardizer, standardize
 from .datasets import (digits, mnist, read_idx, write_idx, two_spirals, xor, regression, load, DataBundle,
                        DATASETS, MNIST_FILES, download, default_cache_dir)
+from .tabular import load_csv, load_npz, load_arrays, load_file
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset", "random_split",
            "as_generator", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler", "DistributedSampler", "DataLoader", "default_collate",
            "get_worker_info", "Standardizer", "standardize", "digits", "mnist", "read_idx", "write_idx",
            "two_spirals", "xor", "regression", "load", "DataBundle", "DATASETS", "MNIST_FILES", "download",
-           "default_cache_dir"]
+           "default_cache_dir", "load_csv", "load_npz", "load_arrays", "load_file"]

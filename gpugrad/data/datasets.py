@@ -189,6 +189,12 @@ def download(url, dest, sha256, timeout=60.0) -> Path:
     return dest
 
 
+def _by_hand(root):
+    """How to install the MNIST files without a network (said by every error about a missing file)."""
+    return (f"offline, copy the four files {', '.join(MNIST_FILES)} (gzipped or not) into {root} by hand "
+            f"(or set GPUGRAD_DATA=DIR and put them in DIR/mnist)")
+
+
 def mnist(root=None, train=True, download_missing=True, files=None, mirrors=MNIST_MIRRORS):
     """MNIST digits: 60000 train or 10000 test images, 784 features scaled to [0, 1], 10 classes.
 
@@ -213,7 +219,8 @@ def mnist(root=None, train=True, download_missing=True, files=None, mirrors=MNIS
         path = next((p for p in (root / name, root / name[:-3]) if p.exists()), None)
         if path is None:
             if not download_missing:
-                raise FileNotFoundError(f"mnist: {root / name} is missing and download_missing=False")
+                raise FileNotFoundError(f"mnist: {root / name} is missing and download_missing=False; "
+                                        + _by_hand(root))
             errors = []
             for m in mirrors:
                 try:
@@ -222,7 +229,7 @@ def mnist(root=None, train=True, download_missing=True, files=None, mirrors=MNIS
                 except OSError as e:
                     errors.append(f"{m}: {e}")
             if path is None:
-                raise OSError(f"mnist: could not download {name}: " + "; ".join(errors))
+                raise OSError(f"mnist: could not download {name}: " + "; ".join(errors) + "; " + _by_hand(root))
         paths.append(path)
     images, labels = read_idx(paths[0]), read_idx(paths[1])
     if images.shape[0] != labels.shape[0]:
@@ -312,6 +319,11 @@ class DataBundle:
         test: the test TensorDataset.
         num_features: the input width.
         num_classes: the number of classes (None for regression).
+        classes: the class names of your own data (``classes[k]`` is the label encoded as ``k``); None for
+            the bundled sets, whose labels are already 0..K-1, and for a regression.
+        standardizer: the :class:`Standardizer` fitted on the training split (None without standardization).
+        feature_names: a table's feature column names.
+        target_name: a table's target column name.
 
     >>> import gpugrad as gg
     >>> b = gg.data.load("regression", n=40)
@@ -323,16 +335,35 @@ class DataBundle:
     test: TensorDataset
     num_features: int
     num_classes: int | None   # None for regression
+    classes: list | None = None
+    standardizer: object = None
+    feature_names: list | None = None
+    target_name: str | None = None
 
     @property
     def task(self):
         return "regression" if self.num_classes is None else "classification"
 
+    def preprocessing(self) -> dict:
+        """What a model trained on this data needs beside it to be used on new data (JSON-ready): the task,
+        the feature and target names, the class names and the standardization (mean, std per feature)."""
+        sc = self.standardizer
+        stats = {} if sc is None or sc.mean is None else {
+            "mean": np.asarray(sc.mean, dtype=np.float64).tolist(), "std": np.asarray(sc.std, dtype=np.float64).tolist()}
+        return {"data": self.name, "task": self.task, "num_features": self.num_features,
+                "num_classes": self.num_classes, "features": self.feature_names, "target": self.target_name,
+                "classes": self.classes, "standardization": stats or None}
+
+
+def _split_indices(n, test_fraction, seed):
+    """(train, test) row indices of a random split with round(n x test_fraction) test rows."""
+    perm = np.random.default_rng(seed).permutation(n)
+    n_test = int(round(n * test_fraction))
+    return perm[n_test:], perm[:n_test]
+
 
 def _split(X: Tensor, y: Tensor, test_fraction, seed):
-    perm = np.random.default_rng(seed).permutation(len(X))
-    n_test = int(round(len(X) * test_fraction))
-    te, tr = perm[:n_test], perm[n_test:]
+    tr, te = _split_indices(len(X), test_fraction, seed)
     return (X._data[tr], y._data[tr]), (X._data[te], y._data[te])
 
 
@@ -360,7 +391,11 @@ def load(name, test_fraction=0.25, seed=0, standardize=True, **kwargs) -> DataBu
     ('xor', 75, 25, 2, 2)
     """
     if name not in DATASETS:
-        raise ValueError(f"load: unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+        if any(str(name).lower().endswith(s) for s in (".csv", ".tsv", ".txt", ".npz", ".npy")):
+            from .tabular import load_file
+            return load_file(name, test_fraction=test_fraction, seed=seed, standardize=standardize, **kwargs)
+        raise ValueError(f"load: unknown data set {name!r}; choose one of {', '.join(DATASETS)}, or give a "
+                         f".csv, .npz or FEATURES.npy,LABELS.npy file")
     if name == "mnist":
         (Xtr, ytr), (Xte, yte) = mnist(train=True, **kwargs), mnist(train=False, **kwargs)
         train, test = (Xtr._data, ytr._data), (Xte._data, yte._data)
@@ -369,12 +404,13 @@ def load(name, test_fraction=0.25, seed=0, standardize=True, **kwargs) -> DataBu
             kwargs.setdefault("seed", seed)
         X, y = DATASETS[name](**kwargs)
         train, test = _split(X, y, test_fraction, seed)
+    sc = None
     if standardize:
         from .transforms import Standardizer
         sc = Standardizer().fit(train[0])
         train, test = (sc.transform(train[0]), train[1]), (sc.transform(test[0]), test[1])
     classes = None if name == "regression" else int(max(train[1].max(), test[1].max())) + 1
-    return DataBundle(name, _dataset(train), _dataset(test), int(train[0].shape[1]), classes)
+    return DataBundle(name, _dataset(train), _dataset(test), int(train[0].shape[1]), classes, standardizer=sc)
 
 
 def _dataset(arrays):

@@ -306,13 +306,18 @@ class Where(Op):
         return self.xp.where(self.cond, 0 if ta is None else ta, 0 if tb is None else tb)
 
 
+def _is_float(dt):
+    from .._dtype import is_float
+    return is_float(dt)
+
+
 class Cast(Op):
     def forward(self, x, dtype):
         self.src = x.dtype
         return x.astype(dtype)
 
     def backward(self, g):
-        return g.astype(self.src) if self.src.kind == "f" else None
+        return g.astype(self.src) if _is_float(self.src) else None
 
     def jvp(self, t, tdtype):       # the identity; apply casts the tangent to the output dtype
         return t
@@ -719,7 +724,7 @@ def where(cond, a, b):
 def cast(x, dtype):
     from .. import _dtype
     dtype = _dtype.as_dtype(dtype)
-    if x.requires_grad and dtype.kind != "f":
+    if x.requires_grad and not _is_float(dtype):
         return Tensor._make(x._data.astype(dtype), None, False)
     return Cast.apply(x, dtype)
 

@@ -9,7 +9,9 @@ import math
 
 import numpy as np
 
+from ..autograd import op as _function
 from ..autograd.op import Op
+from .. import _dtype
 from ..tensor import Tensor, _generator
 from ..backend import special
 from ._util import shape_str
@@ -329,7 +331,7 @@ class CrossEntropy(Op):
 def _need_float(op, x):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
+    if not _dtype.is_float(x.dtype):
         raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
 
 
@@ -571,7 +573,7 @@ def linear(x, weight, bias=None):
     if x.shape[-1:] != weight.shape[-1:] or weight.ndim != 2:
         raise RuntimeError(f"linear: input {shape_str(x.shape)} does not match weight {shape_str(weight.shape)} "
                            f"(expected input (..., {weight.shape[-1] if weight.ndim else '?'}))")
-    if x.dtype != weight.dtype:
+    if x.dtype != weight.dtype and _function._autocast is None:     # autocast casts both to its dtype
         raise RuntimeError(f"linear: input dtype {x.dtype} does not match weight dtype {weight.dtype}")
     if bias is not None and bias.shape != (weight.shape[0],):
         raise RuntimeError(f"linear: bias {shape_str(bias.shape)} does not match weight {shape_str(weight.shape)}")
@@ -616,7 +618,7 @@ def linear_act(x, weight, bias=None, activation="relu", **params):
     if bias.shape != (weight.shape[0],):
         raise RuntimeError(f"linear_act: bias {shape_str(bias.shape)} does not match weight "
                            f"{shape_str(weight.shape)} (expected ({weight.shape[0]},))")
-    if bias.dtype != x.dtype:
+    if bias.dtype != x.dtype and _function._autocast is None:
         raise RuntimeError(f"linear_act: bias dtype {bias.dtype} does not match input dtype {x.dtype}")
     h = linear(x, weight)
     kind, p0, p1 = activation, 0.0, 0.0
@@ -676,6 +678,14 @@ def _same_shape(op, input, target):
                          f"{shape_str(target.shape)} differ; reshape one of them")
 
 
+def _float32_under_autocast(*tensors):
+    """Losses run in float32 inside an autocast region (PyTorch's autocast lists name them)."""
+    if _function._autocast is None:
+        return tensors
+    return tuple(t.float() if isinstance(t, Tensor) and t.device.type in _function._autocast
+                 and _dtype.is_float(t.dtype) else t for t in tensors)
+
+
 def mse_loss(input, target, reduction="mean"):
     """mean((input - target)^2).
 
@@ -692,6 +702,7 @@ def mse_loss(input, target, reduction="mean"):
         tensor(5.)
     """
     _same_shape("mse_loss", input, target)
+    input, target = _float32_under_autocast(input, target)
     d = input - target
     return _reduce("mse_loss", d * d, reduction)
 
@@ -712,6 +723,7 @@ def l1_loss(input, target, reduction="mean"):
         tensor(2.)
     """
     _same_shape("l1_loss", input, target)
+    input, target = _float32_under_autocast(input, target)
     return _reduce("l1_loss", A.abs(input - target), reduction)
 
 
@@ -732,6 +744,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         tensor(1.3125)
     """
     _same_shape("huber_loss", input, target)
+    input, target = _float32_under_autocast(input, target)
     d = input - target
     a = A.abs(d)
     loss = A.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
@@ -794,6 +807,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _need_float("cross_entropy", input)
     if not isinstance(target, Tensor):
         raise TypeError(f"cross_entropy: target must be a Tensor, got {type(target).__name__}")
+    input, target = _float32_under_autocast(input, target)
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if target.dtype.kind == "f":                 # class probabilities

@@ -6,6 +6,7 @@ from collections import namedtuple
 
 import numpy as _np
 
+from .. import _dtype
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._util import dims, keep
@@ -301,7 +302,7 @@ def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False
 
 
 def _need_float(op, x):
-    if x.dtype.kind != "f":
+    if not _dtype.is_float(x.dtype):
         raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}; use .float() first")
 
 

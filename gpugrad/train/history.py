@@ -115,7 +115,12 @@ class History:
 
     @classmethod
     def from_json(cls, path):
-        d = json.loads(Path(path).read_text())
+        """The History written by :meth:`to_json` to ``path``."""
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    @classmethod
+    def from_dict(cls, d):
+        """The History of a :meth:`to_dict` result (missing values, stored as None, come back as NaN)."""
         h = cls(d.get("meta"))
         nan = lambda rows: [{k: (float("nan") if v is None else v) for k, v in r.items()} for r in rows]  # noqa
         h.epochs, h.steps = nan(d["epochs"]), nan(d["steps"])

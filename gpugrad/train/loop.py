@@ -30,7 +30,7 @@ from .history import History
 from .metrics import get_metric
 from .distributed import reduce_epoch, rank_and_world
 
-__all__ = ["fit", "evaluate", "Callback", "EarlyStopping", "TrainState", "model_device", "grad_norm",
+__all__ = ["fit", "evaluate", "Callback", "EarlyStopping", "TerminateOnNaN", "TrainState", "model_device", "grad_norm",
            "l2_norm", "to_host"]
 
 
@@ -91,14 +91,17 @@ class TrainState:
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` (an epoch column, e.g. ``val_loss``) has not improved by ``min_delta`` for
-    ``patience`` epochs.
+    """Stop when ``monitor`` (an epoch column, e.g. ``val_loss``) has not improved by more than ``min_delta``
+    for ``patience`` epochs. With ``restore_best_weights`` the model gets back, when training ends, the
+    weights of its best epoch (kept as one copy of the state dict on the model's device); ``best_epoch``
+    says which. A NaN value never counts as an improvement.
 
     Args:
         monitor: the epoch column to watch.
         patience: epochs without improvement before stopping.
         min_delta: the smallest change that counts as an improvement.
         mode: ``"min"`` (lower is better) or ``"max"``.
+        restore_best_weights: load the best epoch's weights back into the model when training ends.
 
     >>> import gpugrad as gg
     >>> from gpugrad.data import DataLoader, TensorDataset, xor
@@ -111,21 +114,58 @@ class EarlyStopping(Callback):
     2
     """
 
-    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="min"):
+    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="min", restore_best_weights=False):
         if mode not in ("min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {mode!r}")
+        if patience < 0 or min_delta < 0:
+            raise ValueError(f"EarlyStopping: patience and min_delta must be >= 0, got {patience} and {min_delta}")
         self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, min_delta, mode
-        self.best, self.wait = None, 0
+        self.restore_best_weights = restore_best_weights
+        self.best, self.wait, self.best_epoch, self.best_state = None, 0, None, None
+
+    def on_epoch_end(self, state):
+        if self.monitor not in state.history:
+            raise KeyError(f"EarlyStopping: no column {self.monitor!r} in the history (columns: "
+                           f"{', '.join(state.history.columns)}); pass val_loader= to fit for val_* columns")
+        v = state.history.last(self.monitor)
+        better = v == v and (self.best is None or (v < self.best - self.min_delta if self.mode == "min"
+                                                   else v > self.best + self.min_delta))
+        if better:
+            self.best, self.wait, self.best_epoch = v, 0, state.epoch
+            if self.restore_best_weights:
+                self.best_state = {k: t.detach().clone() for k, t in state.model.state_dict().items()}
+        else:
+            self.wait += 1
+            state.stop = state.stop or self.wait >= self.patience
+
+    def on_train_end(self, state):
+        if self.restore_best_weights and self.best_state is not None:
+            state.model.load_state_dict(self.best_state)
+
+
+class TerminateOnNaN(Callback):
+    """Stop training after the first epoch whose ``monitor`` column (default the training loss) is NaN or
+    infinite (Keras' name): a diverged run stops there instead of printing NaN for every remaining epoch.
+    ``epoch`` is where it happened.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.data import DataLoader, TensorDataset, xor
+    >>> model = gg.nn.MLP([2, 4, 2])
+    >>> stop = gg.train.TerminateOnNaN()
+    >>> h = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=1e30),
+    ...                  DataLoader(TensorDataset(*xor(64, seed=0)), 32), 5, callbacks=[stop], progress=False)
+    >>> stop.epoch, len(h)
+    (1, 1)
+    """
+
+    def __init__(self, monitor="train_loss"):
+        self.monitor, self.epoch = monitor, None
 
     def on_epoch_end(self, state):
         v = state.history.last(self.monitor)
-        better = self.best is None or (v < self.best - self.min_delta if self.mode == "min"
-                                       else v > self.best + self.min_delta)
-        if better:
-            self.best, self.wait = v, 0
-        else:
-            self.wait += 1
-            state.stop = self.wait >= self.patience
+        if not (v == v and abs(v) != float("inf")):
+            self.epoch = state.epoch
+            state.stop = True
 
 
 def model_device(model):
@@ -290,7 +330,7 @@ def _step_scheduler(scheduler, row):
 
 def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, scheduler=None, callbacks=(),
         metrics=(), device=None, progress=True, track_grad_norm=True, max_grad_norm=None, history=None,
-        desc="train") -> History:
+        desc="train", amp_dtype=None, scaler=None) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader``; return the :class:`History`.
 
     Args:
@@ -306,8 +346,13 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
         progress: show a tqdm bar with the epoch, loss, validation metric and throughput.
         track_grad_norm: record the global gradient norm of every step (a device scalar each).
         max_grad_norm: clip the global gradient norm to this value before each step.
-        history: a :class:`History` to append to (resuming); default a new one.
+        history: a :class:`History` to continue (a resumed run): epochs and steps count on from its last;
+            default a new one.
         desc: the progress bar's label.
+        amp_dtype: run forward and loss under ``gpugrad.autocast(<model's device type>, amp_dtype)``
+            (float16 or bfloat16); parameters and gradients stay float32.
+        scaler: a :class:`gpugrad.amp.GradScaler`: the loss is scaled before backward, gradients unscaled
+            before clipping and the norm, and a step with an inf/NaN gradient is skipped.
 
     Returns:
         The :class:`History`: one row per epoch (``train_loss``, metrics, ``val_*``, ``lr``, ``grad_norm``,
@@ -337,11 +382,13 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
     clip = None
     if max_grad_norm is not None:
         from ..nn.utils import clip_grad_norm_ as clip
+    forward = _forward if amp_dtype is None else _autocast_forward(dev, amp_dtype)
     for cb in callbacks:
         cb.on_train_begin(state)
     bar = _progress(epochs, progress and rank_and_world()[0] == 0, desc)     # rank 0 alone shows progress
     start = time.perf_counter()
     first_epoch = history.epochs[-1]["epoch"] + 1 if history.epochs else 1
+    state.step = int(history.steps[-1]["step"]) if history.steps else 0       # a resumed run counts on
     try:
         for epoch in range(first_epoch, first_epoch + epochs):
             state.epoch = epoch
@@ -355,14 +402,21 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
             step_losses, step_norms, step_rows = [], [], []
             for batch in train_loader:
                 x, y = _xy(batch, dev, "fit")
-                out = model(x)
-                loss = loss_fn(out, y)
+                out, loss = forward(model, loss_fn, x, y)
                 optimizer.zero_grad()
-                loss.backward()
+                if scaler is None:
+                    loss.backward()
+                else:
+                    scaler.scale(loss).backward()
+                    scaler.unscale_(optimizer)
                 norm = clip(params, max_grad_norm) if clip is not None else None
                 if track_grad_norm and norm is None:
                     norm = grad_norm(params)
-                optimizer.step()
+                if scaler is None:
+                    optimizer.step()
+                else:
+                    scaler.step(optimizer)
+                    scaler.update()
                 b = len(y)
                 scale = _loss_scale(loss_fn, b)
                 total = total + loss._data * scale                     # sum of per-sample losses, on device
@@ -422,6 +476,22 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
         for cb in callbacks:              # also when interrupted: callbacks take their hooks off the model
             cb.on_train_end(state)
     return history
+
+
+def _forward(model, loss_fn, x, y):
+    out = model(x)
+    return out, loss_fn(out, y)
+
+
+def _autocast_forward(dev, dtype):
+    from ..amp import autocast
+    region = autocast(getattr(dev, "type", "cpu"), dtype=dtype)
+
+    def forward(model, loss_fn, x, y):
+        with region:
+            out = model(x)
+            return out, loss_fn(out, y)
+    return forward
 
 
 def _postfix(row):

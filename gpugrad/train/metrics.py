@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 
-__all__ = ["Metric", "Accuracy", "MeanSquaredError", "MeanAbsoluteError", "get_metric"]
+__all__ = ["Metric", "Accuracy", "MeanSquaredError", "MeanAbsoluteError", "R2Score", "get_metric"]
 
 
 def _arr(t):
@@ -111,11 +111,51 @@ class MeanAbsoluteError(Metric):
         return d.reshape(d.shape[0], -1).mean(axis=1).sum()
 
 
-_BY_NAME = {"accuracy": Accuracy, "acc": Accuracy, "mse": MeanSquaredError, "mae": MeanAbsoluteError}
+class R2Score(Metric):
+    """The coefficient of determination R^2 = 1 - SS_res / SS_tot, SS_tot = sum (y - mean y)^2 over all the
+    samples seen, averaged over output columns (scikit-learn's ``r2_score``, ``multioutput="uniform_average"``).
+    Accumulates sums of y, y^2 and squared residuals on the device; NaN when the targets are constant.
+
+    >>> import gpugrad as gg
+    >>> m = R2Score()
+    >>> m.update(gg.tensor([[1.0], [2.0], [4.0]]), gg.tensor([[1.0], [3.0], [3.0]]))
+    >>> round(m.compute(), 4)
+    0.25
+    """
+    name = "r2"
+
+    def reset(self):
+        self.res = self.sy = self.syy = 0.0
+        self.count = 0
+
+    def update(self, output, target):
+        out = _arr(output)
+        y = _arr(target).reshape(out.shape).astype(out.dtype, copy=False)
+        out, y = out.reshape(out.shape[0], -1), y.reshape(out.shape[0], -1)
+        d = out - y
+        self.res = self.res + (d * d).sum(axis=0)
+        self.sy = self.sy + y.sum(axis=0)
+        self.syy = self.syy + (y * y).sum(axis=0)
+        self.count += int(out.shape[0])
+
+    def compute(self) -> float:
+        if self.count == 0:
+            return float("nan")
+        from ..backend import xp_of
+        xp = xp_of(self.res)
+        res, sy, syy = (xp.asarray(a, dtype=xp.float64) for a in (self.res, self.sy, self.syy))
+        tot = syy - sy * sy / self.count
+        if not bool((tot > 0).all()):          # constant targets: R^2 is undefined
+            return float("nan")
+        return float((1.0 - res / tot).mean())
+
+
+_BY_NAME = {"accuracy": Accuracy, "acc": Accuracy, "mse": MeanSquaredError, "mae": MeanAbsoluteError,
+            "r2": R2Score}
 
 
 def get_metric(m) -> Metric:
-    """A Metric from an instance, a Metric class or a name (``accuracy``, ``mse``, ``mae``).
+    """A Metric from an instance, a Metric class or a name (``accuracy``, ``mse``, ``mae``, ``r2``).
 
     Args:
         m: a Metric instance, a Metric subclass or a name.

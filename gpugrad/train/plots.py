@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-__all__ = ["plot_convergence", "plot_lr_find", "plot_interpolation", "plot_gradient_health", "new_figure",
-           "save_figure"]
+__all__ = ["plot_convergence", "plot_lr_find", "plot_interpolation", "plot_gradient_health", "plot_sweep",
+           "divergence_epoch", "new_figure", "save_figure"]
 
 
 def new_figure(ncols=1, width=5.2, height=3.8):
@@ -35,15 +35,39 @@ def _finite_positive(xs, ys):
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
+def divergence_epoch(history, key="train_loss"):
+    """The first epoch whose ``key`` column of ``history`` is NaN or infinite (the run diverged there), or None.
+
+    Returns:
+        An epoch number, or None.
+
+    >>> import gpugrad as gg
+    >>> h = gg.train.History(); h.log_epoch(epoch=1, train_loss=1.0); h.log_epoch(epoch=2, train_loss=float("nan"))
+    >>> gg.train.divergence_epoch(h)
+    2
+    """
+    if key not in history:
+        return None
+    for ep, v in zip(history["epoch"], history[key]):
+        if v is None or not math.isfinite(v):
+            return ep
+    return None
+
+
+_METRIC_PANELS = (("accuracy", "accuracy"), ("r2", "R²"))
+
+
 def plot_convergence(histories, path, log_epochs=False, title=None, keys=("train_loss", "val_loss")):
     """Average loss per sample against epochs, train (solid) and validation (dashed), for one
     :class:`History` or a dict ``label -> History`` (an optimizer comparison on one figure). Left panel:
-    linear axes; right panel: log-scaled loss (and log-scaled epochs when ``log_epochs``).
+    linear axes; middle panel: log-scaled loss (and log-scaled epochs when ``log_epochs``); right panel, when
+    the histories have one, the accuracy (classification) or R² (regression). Short runs (a single epoch
+    included) are drawn with markers; a run whose loss became NaN or infinite is marked where it diverged.
 
     Args:
         histories: a History or a dict label -> History.
         path: the PNG to write.
-        log_epochs: log-scale the epochs on the right panel.
+        log_epochs: log-scale the epochs on the middle panel.
         title: the figure's title.
         keys: the epoch columns to draw.
 
@@ -59,30 +83,110 @@ def plot_convergence(histories, path, log_epochs=False, title=None, keys=("train
     """
     if not isinstance(histories, dict):
         histories = {"": histories}
-    fig, (lin, log) = new_figure(2)
+    metric = next(((m, label) for m, label in _METRIC_PANELS
+                   if any(f"train_{m}" in h or f"val_{m}" in h for h in histories.values())), None)
+    fig, axes = new_figure(3 if metric else 2, width=4.6 if metric else 5.2)
+    lin, log = axes[0], axes[1]
     styles = {"train_loss": "-", "val_loss": "--"}
+    log_has_data = False
     for i, (label, h) in enumerate(histories.items()):
         color = f"C{i % 10}"
+        ep = h["epoch"] if len(h) else []
+        marker = "o" if len(ep) <= 20 else None
         for key in keys:
             if key not in h:
                 continue
-            ep, ys = h["epoch"], h[key]
+            ys = h[key]
             name = " ".join(s for s in (label, key.replace("_loss", "")) if s)
-            lin.plot(ep, ys, styles.get(key, ":"), color=color, label=name)
+            lin.plot(ep, ys, styles.get(key, ":"), color=color, label=name, marker=marker, ms=4)
             ex, ey = _finite_positive(ep, ys)
-            log.plot(ex, ey, styles.get(key, ":"), color=color, label=name)
+            log.plot(ex, ey, styles.get(key, ":"), color=color, label=name, marker=marker, ms=4)
+            log_has_data = log_has_data or bool(ey)
+        if metric:
+            for split, style in (("train", "-"), ("val", "--")):
+                if f"{split}_{metric[0]}" in h:
+                    axes[2].plot(ep, h[f"{split}_{metric[0]}"], style, color=color, marker=marker, ms=4,
+                                 label=" ".join(s for s in (label, split) if s))
+        bad = divergence_epoch(h)
+        if bad is not None:
+            for ax in axes:
+                ax.axvline(bad, color="C3", lw=1.2, ls=":")
+            lin.annotate(f"{label + ': ' if label else ''}diverged (NaN/inf) at epoch {bad}", xy=(0.02, 0.95),
+                         xycoords="axes fraction", color="C3", fontsize=9, va="top")
     for ax in (lin, log):
         ax.set_xlabel("epoch" + (" (log scale)" if log_epochs and ax is log else ""))
         ax.set_ylabel("average loss per sample" + (" (log scale)" if ax is log else ""))
         ax.grid(True, alpha=0.3)
-    log.set_yscale("log")
+    if log_has_data:                  # a log axis needs a finite positive value
+        log.set_yscale("log")
     if log_epochs:
         log.set_xscale("log")
     lin.legend(fontsize=8)
     lin.set_title("loss")
     log.set_title("loss, log scale")
+    if metric:
+        axes[2].set_xlabel("epoch")
+        axes[2].set_ylabel(metric[1])
+        axes[2].set_title(metric[1])
+        axes[2].grid(True, alpha=0.3)
+        axes[2].legend(fontsize=8)
     if title:
         fig.suptitle(title)
+    return save_figure(fig, path)
+
+
+def plot_sweep(rows, path, key=None, title=None):
+    """A heat map of the final loss over learning rate x batch size (both log axes), one cell per row of a
+    :func:`~gpugrad.train.sweep` (``lr``, ``batch_size`` and ``key``; default ``val_loss`` if present, else
+    ``train_loss``), each cell labelled with its value; diverged runs (NaN/inf) are grey and say so. ``rows``
+    are the sweep's rows, ``path`` the PNG to write, ``title`` the axes' title; returns ``path``.
+
+    >>> import os, tempfile
+    >>> import gpugrad as gg
+    >>> rows = [{"lr": lr, "batch_size": b, "train_loss": lr * b} for lr in (0.01, 0.1) for b in (16, 32)]
+    >>> os.path.getsize(gg.train.plot_sweep(rows, os.path.join(tempfile.mkdtemp(), "s.png"))) > 0
+    True
+    """
+    import numpy as np
+    if not rows:
+        raise ValueError("plot_sweep: no rows to plot")
+    key = key or ("val_loss" if "val_loss" in rows[0] else "train_loss")
+    lrs = sorted({r["lr"] for r in rows})
+    sizes = sorted({r["batch_size"] for r in rows})
+    grid = np.full((len(sizes), len(lrs)), np.nan)
+    for r in rows:
+        v = r.get(key)
+        grid[sizes.index(r["batch_size"]), lrs.index(r["lr"])] = np.nan if v is None else v
+    grid[~np.isfinite(grid)] = np.nan
+
+    def edges(vals):                 # cell borders halfway between grid points on a log axis
+        v = np.log(np.asarray(vals, dtype=float))
+        step = np.diff(v).min() if len(v) > 1 else 1.0
+        mids = (v[1:] + v[:-1]) / 2
+        return np.exp(np.concatenate([[v[0] - step / 2], mids, [v[-1] + step / 2]]))
+    fig, (ax,) = new_figure(1, width=6.2, height=4.4)
+    from matplotlib import colormaps
+    cmap = colormaps["viridis_r"].with_extremes(bad="0.8")
+    finite = grid[np.isfinite(grid)]
+    norm = None
+    if finite.size and finite.min() > 0 and finite.max() / finite.min() > 10:
+        from matplotlib.colors import LogNorm
+        norm = LogNorm(finite.min(), finite.max())
+    mesh = ax.pcolormesh(edges(lrs), edges(sizes), np.ma.masked_invalid(grid), cmap=cmap, norm=norm)
+    fig.colorbar(mesh, ax=ax, label=f"final {key.replace('_', ' ')}")
+    for i, b in enumerate(sizes):
+        for j, lr in enumerate(lrs):
+            v = grid[i, j]
+            ax.text(lr, b, "diverged" if not np.isfinite(v) else f"{v:.3g}", ha="center", va="center",
+                    fontsize=8, color="k" if not np.isfinite(v) else "w")
+    ax.set_xscale("log")
+    ax.set_yscale("log", base=2)
+    ax.set_xticks(lrs, [f"{v:.2g}" for v in lrs])
+    ax.set_yticks(sizes, [str(b) for b in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("batch size (log scale)")
+    ax.set_title(title or f"final {key.replace('_', ' ')}: learning rate x batch size")
     return save_figure(fig, path)
 
 

@@ -1,0 +1,263 @@
+"""``GradScaler``: loss scaling for float16 training, as ``torch.amp.GradScaler``.
+
+The loss is multiplied by a scale S before ``backward`` so that small float16 gradients do not flush to
+zero; ``unscale_`` divides the gradients by S and notes whether any is inf or NaN, ``step`` skips the
+optimizer step when one was, and ``update`` adapts S: times ``backoff_factor`` after a skipped step, times
+``growth_factor`` after ``growth_interval`` steps in a row without one (if the result is finite). S lives on
+the device as a float32 scalar, as PyTorch's, so the sequence of scales and skipped steps is PyTorch's for
+the same gradients.
+
+The inf/NaN check costs one reduction per flat gradient buffer (the optimizers keep a group's gradients in
+one buffer), accumulated on the device; ``step`` reads the flag once: one host sync per step, not per
+parameter.
+
+>>> import gpugrad as gg
+>>> from gpugrad.amp import GradScaler
+>>> w = gg.ones(2, requires_grad=True)
+>>> opt = gg.optim.SGD([w], lr=0.1)
+>>> scaler = GradScaler("cpu", init_scale=1024.0)
+>>> scaler.scale((w * 3).sum()).backward()
+>>> scaler.step(opt)
+>>> scaler.update()
+>>> w.tolist(), scaler.get_scale()
+([0.699999988079071, 0.699999988079071], 1024.0)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["GradScaler", "OptState"]
+
+
+class OptState:
+    """Where an optimizer is between two ``update`` calls (PyTorch's names)."""
+    READY, UNSCALED, STEPPED = 0, 1, 2
+
+
+class GradScaler:
+    """Dynamic loss scaling with PyTorch's signature, defaults and state dict.
+
+    Args:
+        device: where the scale lives ("cuda" or "cpu"); set from the loss on the first :meth:`scale`.
+        init_scale: the first scale.
+        growth_factor: the factor the scale grows by after ``growth_interval`` steps without inf/NaN.
+        backoff_factor: the factor the scale shrinks by after a step with an inf/NaN gradient.
+        growth_interval: how many clean steps in a row grow the scale.
+        enabled: ``False`` makes every method a pass-through (``scale`` returns its argument, ``step`` steps).
+
+    >>> import gpugrad as gg
+    >>> model = gg.nn.Linear(3, 1)
+    >>> _ = model.bias.data.fill_(0.0)
+    >>> opt = gg.optim.SGD(model.parameters(), lr=0.1)
+    >>> scaler = gg.amp.GradScaler("cpu")
+    >>> for w in (0.01, 10.0):             # a small gradient, then one that overflows float16 once scaled
+    ...     _ = model.weight.data.fill_(w)
+    ...     opt.zero_grad()
+    ...     with gg.autocast("cpu", dtype=gg.float16):
+    ...         loss = model(gg.ones(4, 3)).float().pow(2).mean()
+    ...     scaler.scale(loss).backward()
+    ...     scaler.step(opt)
+    ...     scaler.update()
+    ...     print(scaler.get_scale())
+    65536.0
+    32768.0
+    """
+
+    def __init__(self, device="cuda", init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
+                 growth_interval=2000, enabled=True):
+        if enabled:
+            if growth_factor <= 1.0:
+                raise ValueError(f"GradScaler: growth_factor must be > 1, got {growth_factor}")
+            if not 0.0 < backoff_factor < 1.0:
+                raise ValueError(f"GradScaler: backoff_factor must be in (0, 1), got {backoff_factor}")
+            if int(growth_interval) != growth_interval or growth_interval <= 0:
+                raise ValueError(f"GradScaler: growth_interval must be a positive integer, got {growth_interval}")
+        self._device = str(device)
+        self._enabled = bool(enabled)
+        self._init_scale, self._growth_factor = float(init_scale), float(growth_factor)
+        self._backoff_factor, self._growth_interval = float(backoff_factor), int(growth_interval)
+        self._init_growth_tracker = 0
+        self._scale = None              # device float32 scalar, created on first use
+        self._growth_tracker = None     # host int (PyTorch keeps an int32 on the device; no sync needs it here)
+        self._per_optimizer = {}        # id(optimizer) -> {"stage": OptState, "found_inf": device array}
+
+    # -- scaling -------------------------------------------------------------------------------------------
+    def _lazy_init(self, dev):
+        from ..backend import module_for
+        if self._scale is None:
+            xp = module_for(dev)
+            from ..backend import device_context
+            with device_context(dev):
+                self._scale = xp.full((), self._init_scale, dtype=xp.float32)
+            self._growth_tracker = self._init_growth_tracker
+
+    def scale(self, outputs):
+        """``outputs`` (a Tensor, or nested lists/tuples of them) multiplied by the current scale."""
+        from ..tensor import Tensor
+        if not self._enabled:
+            return outputs
+        if isinstance(outputs, Tensor):
+            self._lazy_init(outputs.device)
+            s = self._scale_on(outputs)
+            return outputs * Tensor._make(s, None, False)
+        if isinstance(outputs, (list, tuple)):
+            return type(outputs)(self.scale(o) for o in outputs)
+        raise TypeError(f"GradScaler.scale: expected a Tensor or a list/tuple of Tensors, got "
+                        f"{type(outputs).__name__}")
+
+    def _scale_on(self, t):
+        from ..backend import to_device
+        s = self._scale
+        if t.device.type != "cpu" or not isinstance(s, np.ndarray):
+            s = to_device(s, t.device)
+        return s.astype(t.dtype) if t.dtype.kind == "f" and t.dtype != s.dtype else s
+
+    # -- unscaling and the inf/NaN check -----------------------------------------------------------------
+    def _state(self, optimizer):
+        return self._per_optimizer.setdefault(id(optimizer), {"stage": OptState.READY, "found_inf": None})
+
+    def unscale_(self, optimizer):
+        """Divide ``optimizer``'s gradients by the scale, in place, and record (on the device) whether any
+        is inf or NaN: one check per flat gradient buffer. At most once per optimizer between updates."""
+        if not self._enabled:
+            return
+        st = self._state(optimizer)
+        if st["stage"] == OptState.UNSCALED:
+            raise RuntimeError("unscale_() has already been called on this optimizer since the last update().")
+        if st["stage"] == OptState.STEPPED:
+            raise RuntimeError("unscale_() is being called after step().")
+        if self._scale is None:
+            raise RuntimeError("GradScaler.unscale_: scale() was never called, so there is nothing to unscale")
+        from ..backend import xp_of
+        from ..nn.utils import _grad_arrays
+        params = [p for g in optimizer.param_groups for p in g["params"]]
+        grads, arrays = _grad_arrays(params)
+        found = None
+        inv = np.float32(1.0 / np.float64(float(self._scale_host_free())))
+        for a in arrays:
+            bad = ~xp_of(a).isfinite(a).all()
+            found = bad if found is None else (found | bad)
+            a *= a.dtype.type(inv) if a.dtype.kind == "f" else inv
+        for g in grads:
+            g._version[0] += 1
+        st["found_inf"] = found if found is not None else False
+        st["stage"] = OptState.UNSCALED
+
+    def _scale_host_free(self):
+        # the inverse scale is computed from the device scalar; PyTorch does the same on the device. Reading
+        # it here is the one exception to "no sync": it is a 0-d array whose value the host set or updated
+        # last, so a CuPy read waits only for the update kernel, not for the backward pass.
+        s = self._scale
+        return s.get() if hasattr(s, "get") else s
+
+    # -- stepping ------------------------------------------------------------------------------------------
+    def step(self, optimizer, *args, **kwargs):
+        """Unscale (if :meth:`unscale_` was not called), then ``optimizer.step(*args, **kwargs)`` unless a
+        gradient was inf or NaN; returns what ``step`` returned, or None when it was skipped."""
+        if not self._enabled:
+            return optimizer.step(*args, **kwargs)
+        if "closure" in kwargs:
+            raise RuntimeError("Closure use is not currently supported if GradScaler is enabled.")
+        st = self._state(optimizer)
+        if st["stage"] == OptState.STEPPED:
+            raise RuntimeError("step() has already been called since the last update().")
+        if st["stage"] == OptState.READY:
+            self.unscale_(optimizer)
+        found = st["found_inf"]
+        skipped = bool(found.get() if hasattr(found, "get") else found)     # the one host sync of the step
+        ret = None if skipped else optimizer.step(*args, **kwargs)
+        st["stage"] = OptState.STEPPED
+        return ret
+
+    def update(self, new_scale=None):
+        """Adapt the scale from the steps since the last update (or set it to ``new_scale``, a float or a
+        one-element float32 Tensor) and reset the per-optimizer states."""
+        if not self._enabled:
+            return
+        if self._scale is None:
+            raise RuntimeError("GradScaler.update: scale() was never called")
+        from ..backend import xp_of
+        xp = xp_of(self._scale)
+        if new_scale is not None:
+            from ..tensor import Tensor
+            v = new_scale.item() if isinstance(new_scale, Tensor) else float(new_scale)
+            self._scale[...] = np.float32(v)
+        else:
+            flags = [st["found_inf"] for st in self._per_optimizer.values() if st["stage"] != OptState.READY]
+            if not flags:
+                raise AssertionError("No inf checks were recorded prior to update.")
+            found = any(bool(f.get() if hasattr(f, "get") else f) for f in flags)
+            scale = np.float32(self._scale_host_free())
+            if found:
+                scale, self._growth_tracker = np.float32(np.float64(scale) * self._backoff_factor), 0
+            elif self._growth_tracker + 1 == self._growth_interval:
+                grown = np.float32(np.float64(scale) * self._growth_factor)
+                if np.isfinite(grown):
+                    scale = grown
+                self._growth_tracker = 0
+            else:
+                self._growth_tracker += 1
+            self._scale[...] = xp.float32(scale)
+        self._per_optimizer = {}
+
+    # -- what PyTorch's scaler answers ------------------------------------------------------------------
+    def get_scale(self) -> float:
+        """The current scale as a Python float (the initial scale before the first :meth:`scale`; 1.0 when
+        disabled)."""
+        if not self._enabled:
+            return 1.0
+        return self._init_scale if self._scale is None else float(self._scale_host_free())
+
+    def get_growth_factor(self):
+        """The factor the scale grows by after ``growth_interval`` clean steps."""
+        return self._growth_factor
+
+    def set_growth_factor(self, new_factor):
+        """Set the growth factor."""
+        self._growth_factor = float(new_factor)
+
+    def get_backoff_factor(self):
+        """The factor the scale shrinks by after a skipped step."""
+        return self._backoff_factor
+
+    def set_backoff_factor(self, new_factor):
+        """Set the backoff factor."""
+        self._backoff_factor = float(new_factor)
+
+    def get_growth_interval(self):
+        """How many clean steps in a row grow the scale."""
+        return self._growth_interval
+
+    def set_growth_interval(self, new_interval):
+        """Set the growth interval."""
+        self._growth_interval = int(new_interval)
+
+    def is_enabled(self) -> bool:
+        """Whether the scaler does anything."""
+        return self._enabled
+
+    def state_dict(self) -> dict:
+        """``{"scale", "growth_factor", "backoff_factor", "growth_interval", "_growth_tracker"}`` (empty when
+        disabled), as PyTorch's."""
+        if not self._enabled:
+            return {}
+        return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
+                "backoff_factor": self._backoff_factor, "growth_interval": self._growth_interval,
+                "_growth_tracker": self._growth_tracker if self._growth_tracker is not None
+                else self._init_growth_tracker}
+
+    def load_state_dict(self, state_dict):
+        """Restore from :meth:`state_dict` (of this class or of ``torch.amp.GradScaler``)."""
+        if not self._enabled:
+            return
+        if len(state_dict) == 0:
+            raise RuntimeError("The source state dict is empty, possibly because it was saved from a disabled "
+                               "instance of GradScaler.")
+        self._init_scale = float(state_dict["scale"])
+        self._growth_factor = float(state_dict["growth_factor"])
+        self._backoff_factor = float(state_dict["backoff_factor"])
+        self._growth_interval = int(state_dict["growth_interval"])
+        self._init_growth_tracker = int(state_dict["_growth_tracker"])
+        if self._scale is not None:
+            self._scale[...] = np.float32(self._init_scale)
+            self._growth_tracker = self._init_growth_tracker
