@@ -214,7 +214,8 @@ def test_cli_train_on_two_ranks_writes_once_and_matches_one_process(tmp_path):
     assert two.stdout.count("gpugrad train: digits") == 1 and two.stdout.count("final train accuracy") == 1
     assert "batch 16 per rank x 2 ranks = global batch 32" in two.stdout
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == [
-        "convergence.png", "history.csv", "history.json", "history_steps.csv", "model.safetensors"]
+        "checkpoint.safetensors", "convergence.png", "history.csv", "history.json", "history_steps.csv",
+        "model.safetensors", "preprocessing.json"]
     one = run_mpi([*common, "--batch-size", "32", "--out", tmp_path / "one"], n=1, timeout=300)
     assert one.returncode == 0, one.stdout + one.stderr
     # the same global batches in the same order: the same run up to rounding
