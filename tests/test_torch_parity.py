@@ -458,3 +458,21 @@ def test_input_keyword_on_reductions_shape_ops_and_activations():
         assert ns.gather(input=t, dim=1, index=ns.tensor([[2], [0]])).tolist() == [[2.0], [3.0]]
         assert F_.softmax(input=t, dim=1).shape == (2, 3) and F_.relu(input=t).shape == (2, 3)
         assert ns.transpose(input=t, dim0=0, dim1=1).shape == (3, 2)
+
+
+@pytest.mark.parametrize("name,args", [("ReLU", ()), ("LeakyReLU", (0.1,)), ("ELU", (0.7,)), ("SiLU", ())])
+def test_activation_modules_honour_inplace(name, args):
+    """nn.ReLU(inplace=True) and friends write into their input as PyTorch's do (they ignored the flag)."""
+    torch = pytest.importorskip("torch")
+    data = np.array([-2.0, -0.5, 0.0, 1.5])
+    x, tx = gg.tensor(data.copy()), torch.tensor(data.copy())
+    y = getattr(gg.nn, name)(*args, inplace=True)(x)
+    ty = getattr(torch.nn, name)(*args, inplace=True)(tx)
+    np.testing.assert_allclose(x.numpy(), tx.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-12)
+    leaf = gg.tensor(data.copy(), requires_grad=True)
+    z = getattr(gg.nn, name)(*args, inplace=True)(leaf * 2)
+    z.sum().backward()
+    tleaf = torch.tensor(data.copy(), requires_grad=True)
+    getattr(torch.nn, name)(*args, inplace=True)(tleaf * 2).sum().backward()
+    np.testing.assert_allclose(leaf.grad.numpy(), tleaf.grad.numpy(), rtol=1e-12)

@@ -9,7 +9,7 @@ class ReLU(Module):
     """max(0, x), elementwise.
 
     Args:
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result into the input (as PyTorch's ``inplace=True``).
 
     Returns (when called on a tensor): a tensor of the input's shape.
 
@@ -23,7 +23,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input)
+        return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -34,7 +34,7 @@ class LeakyReLU(Module):
 
     Args:
         negative_slope: the slope for negative inputs.
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result into the input (as PyTorch's ``inplace=True``).
 
     Returns (when called on a tensor): a tensor of the input's shape.
 
@@ -48,7 +48,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -59,7 +59,7 @@ class ELU(Module):
 
     Args:
         alpha: the limit of the output for large negative inputs is ``-alpha``.
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result into the input (as PyTorch's ``inplace=True``).
 
     Returns (when called on a tensor): a tensor of the input's shape.
 
@@ -73,7 +73,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, inplace=self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -109,7 +109,7 @@ class SiLU(Module):
     """x sigmoid(x) (swish), elementwise.
 
     Args:
-        inplace: accepted for PyTorch compatibility.
+        inplace: write the result into the input (as PyTorch's ``inplace=True``).
 
     Returns (when called on a tensor): a tensor of the input's shape.
 
@@ -123,7 +123,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.silu(input)
+        return F.silu(input, inplace=self.inplace)
 
 
 class Tanh(Module):
