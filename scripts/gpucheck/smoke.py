@@ -9,6 +9,7 @@ compiled and launched once against its reference, and a one-line verdict.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import subprocess
@@ -127,7 +128,7 @@ def check_training_step(target: Target, results: Results):
         y = gg.tensor(rng.integers(0, 10, 64), device=device)
         losses = []
         for step in range(2):
-            with forbid() if step == 1 else _nothing():
+            with forbid() if step == 1 else contextlib.nullcontext():
                 opt.zero_grad()
                 loss = F.cross_entropy(model(x), y)
                 loss.backward()
@@ -137,18 +138,10 @@ def check_training_step(target: Target, results: Results):
 
     with results.check("training step (MLP 784-512-512-10, Adam) with host syncs forbidden"):
         losses, params = run(target.device, target.forbid_sync)
-        cpu_losses, cpu_params = run("cpu", _nothing)
+        cpu_losses, cpu_params = run("cpu", contextlib.nullcontext)
         np.testing.assert_allclose(losses, cpu_losses, rtol=1e-4)
         for k, (p, c) in enumerate(zip(params, cpu_params)):
             np.testing.assert_allclose(p, c, rtol=1e-4, atol=1e-5, err_msg=f"parameter {k} after the step")
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 # -- every CUDA kernel, launched once against its reference -----------------------------------------------------------
