@@ -86,6 +86,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 wanted.setdefault(t.grad_fn, []).append(i)     # (an input may be listed twice)
     order = _topological(nodes)
     anomaly = _op._anomaly
+    hinted = set()      # leaves whose flat gradient buffer an op has been offered this pass (_destinations)
     with grad_mode.set_grad_enabled(create_graph):
         for node in order:
             g = grads.pop(node, None)
@@ -107,6 +108,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     "autograd.grad() call if you need to backward twice.")
             if node._versions:
                 _check_versions(node)
+            if node._grad_into is not None:      # (cleared again after its backward)
+                node._grad_out = _destinations(node, hinted) if accumulate and not create_graph else None
             if anomaly:
                 res = _anomaly_backward(node, g, create_graph)
             elif create_graph:
@@ -116,6 +119,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             else:
                 with g.device:      # on the GPU that holds the gradient, whichever device is current
                     res = node.backward(g)
+            if node._grad_out is not None:
+                node._grad_out = None
             if res.__class__ is not tuple:
                 res = (res,)
             for e, gi in zip(node.next, res):
@@ -153,6 +158,29 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     return capture
 
 
+def _destinations(node, hinted):
+    """Where ``node`` may write the gradients of the inputs its class lists in ``Op._grad_into``: a leaf's
+    flat optimizer gradient buffer (``_grad_buffer``, the array ``_store_grad`` would copy the gradient into),
+    when the leaf has no ``.grad`` to add to and no hooks that could keep the array. Each buffer is offered to
+    one node per backward pass: a second contribution to the same leaf is then summed into a new array by
+    ``_accumulate`` (buffer + other) and copied in at the end, so sharing a weight between layers stays right.
+    Returns a tuple with one array or None per input, or None."""
+    outs = None
+    for i in node._grad_into:
+        e = node.next[i]
+        if e.__class__ is not _ref:
+            continue
+        leaf = e()
+        if (leaf is None or leaf._grad_buffer is None or leaf.grad is not None or leaf._hooks
+                or getattr(leaf, "_post_hooks", None) or id(leaf) in hinted):
+            continue
+        hinted.add(id(leaf))
+        if outs is None:
+            outs = [None] * len(node.next)
+        outs[i] = leaf._grad_buffer
+    return None if outs is None else tuple(outs)
+
+
 def _anomaly_backward(node, g, create_graph):
     """A node's backward while anomaly detection is on: its forward traceback attached to any error, and
     NaN (or inf) in the gradients it returns checked (see anomaly_mode)."""
@@ -185,7 +213,8 @@ def _store_grad(t, g, create_graph, steal=False):
     if cur is None:
         buf = t._grad_buffer
         if buf is not None:           # a flat optimizer buffer owns the storage (one-launch steps)
-            buf[...] = g
+            if g is not buf:          # (an op may have written it there already: _destinations)
+                buf[...] = g
             t.grad = Tensor._make(buf, None)
         else:
             if g.shape != t._data.shape:

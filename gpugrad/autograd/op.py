@@ -61,6 +61,11 @@ class Op:
     #: the op's autocast policy per device type, set by gpugrad.amp's op lists: {"cuda": "lower" or "float32",
     #: "cpu": ...}; None, or a device type missing, runs the op on its inputs as they are
     _amp = None
+    #: positions of inputs whose gradient this op can write into an array the engine offers (a leaf's flat
+    #: optimizer buffer, see engine._destinations): the engine then sets ``_grad_out`` (one array or None per
+    #: input) before calling backward. None: the op never does.
+    _grad_into = None
+    _grad_out = None
 
     def __init_subclass__(cls, register=True, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -193,7 +193,10 @@ class LogSoftmax(Op):
 
 
 class Linear(Op):
-    """y = x W^T + b in one node: dx = g W, dW = g^T x, db = sum of g over the batch."""
+    """y = x W^T + b in one node: dx = g W, dW = g^T x, db = sum of g over the batch. dW (and db) are written
+    straight into the weight's flat optimizer buffer when the engine offers it (``_grad_into``)."""
+
+    _grad_into = (1, 2)
 
     def forward(self, x, w, b):
         self.save_for_backward(x, w)
@@ -211,10 +214,19 @@ class Linear(Op):
             _blas_prepare(x.size // max(x.shape[-1], 1), w.shape[1], w.shape[0])
         gx = g @ w if n[0] else None
         gw = gb = None
+        out = self._grad_out
         if n[1]:
-            gw = _rows(g).T @ _rows(x)
+            into = None if out is None else out[1]
+            if into is not None and into.dtype == g.dtype == x.dtype and into.shape == w.shape:
+                gw = self.xp.matmul(_rows(g).T, _rows(x), out=into)
+            else:
+                gw = _rows(g).T @ _rows(x)
         if len(n) > 2 and n[2]:
-            gb = _rows(g).sum(axis=0)
+            into = None if out is None else out[2]
+            if into is not None and into.dtype == g.dtype and into.shape == g.shape[-1:]:
+                gb = _rows(g).sum(axis=0, out=into)
+            else:
+                gb = _rows(g).sum(axis=0)
         return gx, gw, gb
 
     def jvp(self, tx, tw, tb):      # d(x W^T + b) = dx W^T + x dW^T + db
