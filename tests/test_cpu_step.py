@@ -27,10 +27,13 @@ def ctl(monkeypatch):
 
 
 def test_small_matmuls_run_on_one_thread_large_ones_on_the_default(ctl):
-    _blas.prepare(32, 784, 512)                   # 12.8M multiply-adds: small
+    _blas.prepare(128, 128, 128)                  # 2.1M multiply-adds, a 16K-element operand: small
     assert ctl.n == 1
-    _blas.prepare(32, 512, 512)
+    _blas.prepare(32, 512, 10)
     assert ctl.calls == [1]                       # unchanged: no call
+    _blas.prepare(8, 512, 512)                    # few rows, but a 1 MB operand to read: two threads
+    assert ctl.n == 2 and ctl.calls == [1, 2]
+    _blas.prepare(64, 256, 256)                   # 4.2M multiply-adds
     _blas.prepare(1024, 784, 512)
     assert ctl.n == 2 and ctl.calls == [1, 2]
 

@@ -1,14 +1,17 @@
 """How many threads NumPy's BLAS gets for one CPU matmul.
 
-OpenBLAS splits every matmul above a small size over all its threads, and a thread that is not running when
-its share arrives makes the whole call wait for the scheduler. On the project's 2-core machine, shared with
-other processes, a (32, 784) x (784, 512) matmul took 0.27 ms on one thread and 0.3-88 ms on two
-(BENCHMARKS.md, "Where the step's time goes"). So a matmul runs on one thread when it is small (fewer than
-:data:`SMALL_MACS` multiply-adds, where a second thread saves little even on an idle machine) or when the
-machine is busy (1-minute load average at or above the core count, read at most once a second: the whole
-ReLU MLP step at batch 1024 measured 98 ms on one thread against 168-204 ms on two at load 6-8); otherwise
-on the BLAS's default count. Nothing changes without threadpoolctl or with ``GPUGRAD_BLAS_THREADS`` set (an integer: always
-that many; ``0``: never touch the BLAS).
+OpenBLAS splits every matmul above a small size over all its threads. On an idle machine a second thread
+pays from about 4M multiply-adds, or from about 1 MB of the (k, n) operand, since a matmul with few rows is
+bound by reading that operand (measured on the project's 2-core AVX-512 dev machine, between other work as
+in a step: (8, 512) x (512, 512) 228 us on one thread and 125 us on two; (128, 128) x (128, 128) 60 us
+against 80 us). But a thread that is not running when its share arrives makes the whole call wait for the
+scheduler: on that machine shared with other processes, a (32, 784) x (784, 512) matmul took 0.27 ms on one
+thread and 0.3-88 ms on two (BENCHMARKS.md, "Where the step's time goes"). So a matmul runs on one thread
+when it is small (below :data:`SMALL_MACS` multiply-adds and :data:`SMALL_OPERAND` elements of the (k, n)
+operand) or when the machine is busy (1-minute load average at or above the core count, read at most once a
+second: the whole ReLU MLP step at batch 1024 measured 98 ms on one thread against 168-204 ms on two at load
+6-8); otherwise on the BLAS's default count. Nothing changes without threadpoolctl or with
+``GPUGRAD_BLAS_THREADS`` set (an integer: always that many; ``0``: never touch the BLAS).
 
     >>> import numpy as np
     >>> a = np.ones((4, 3), np.float32)
@@ -21,8 +24,10 @@ from __future__ import annotations
 import os
 import time
 
-#: multiply-adds below which a matmul runs on one BLAS thread
-SMALL_MACS = 1 << 26
+#: multiply-adds below which a matmul runs on one BLAS thread (unless its (k, n) operand is large)
+SMALL_MACS = 1 << 22
+#: elements of the (k, n) operand from which a matmul with few rows gets the BLAS's threads
+SMALL_OPERAND = 1 << 18
 
 _state = {"ctl": None, "default": None, "current": None, "busy": False, "checked": -1.0, "fixed": None}
 
@@ -61,7 +66,8 @@ def prepare(m, k, n):
         ctl = _state["ctl"]
     if not ctl or _state["fixed"] is not None:
         return
-    want = 1 if m * k * n < SMALL_MACS or busy() else _state["default"]
+    small = m * k * n < SMALL_MACS and k * n < SMALL_OPERAND
+    want = 1 if small or busy() else _state["default"]
     if want != _state["current"]:
         ctl.set_num_threads(want)
         _state["current"] = want
