@@ -5,9 +5,9 @@ A training step allocates and frees the same large arrays every time: activation
 (128 KiB at first, raised as such blocks are freed) with a fresh ``mmap`` and gives the top of the heap back
 to the OS once more than ``M_TRIM_THRESHOLD`` is free there. Either way the next step writes into pages the
 kernel must fault in and zero again. On the project's 2-core dev machine that cost more than the arithmetic:
-the weight-gradient matmul of an MLP step at batch 32 took 0.65-1.0 ms inside the step and 0.22-0.26 ms with
-its output in memory that had been used before, and the whole ReLU step at batch 1024 measured 49-85 ms
-against 24-46 ms with the heap kept (BENCHMARKS.md, issue 11).
+the (512, 784) weight-gradient matmul of an MLP step at batch 32 took 0.65-1.0 ms inside the step and
+0.22-0.26 ms writing into memory used before, and with these thresholds the ReLU MLP's backward at batch 128
+went from 4.9-6.0 ms to 3.0-3.7 ms (three alternating runs each, other work on the machine).
 
 So at import gpugrad keeps the heap: blocks up to 32 MiB come from the heap (glibc's ceiling for this
 setting) and the heap is trimmed only when more than 256 MiB is free at its top. The cost is that up to that
