@@ -339,6 +339,37 @@ class CrossEntropy(Op):
         return (rows * tlogits).sum(axis=1)
 
 
+
+class CrossEntropyMean(CrossEntropy):
+    """:class:`CrossEntropy` with ``reduction="mean"`` in the same node: the sum of the row losses over the
+    number of rows not ignored, NaN when there is none (as PyTorch), with zero gradients then. One recorded
+    op instead of four (loss, sum, scale, select) on every training step."""
+
+    def forward(self, logits, target, ignore_index, label_smoothing):
+        loss = CrossEntropy.forward(self, logits, target, ignore_index, label_smoothing)
+        xp = self.xp
+        total = (target != ignore_index).sum()
+        nz = total != 0
+        self.inv = xp.where(nz, 1 / xp.where(nz, total, 1), 0).astype(loss.dtype)   # 0 when nothing counts
+        return xp.where(nz, loss.sum(dtype=loss.dtype) * self.inv, xp.nan).astype(loss.dtype)
+
+    def _rows(self, g):
+        """The upstream gradient of the mean, per row: g / total."""
+        n = self.target.shape[0]
+        if isinstance(g, Tensor):
+            return g * Tensor._make(self.axp.full(n, self.inv, dtype=self.inv.dtype), None)
+        rows = self.axp.empty(n, dtype=self.inv.dtype)
+        rows[...] = g * self.inv                 # (a device-side fill: no host read of g)
+        return rows
+
+    def backward(self, g):
+        return CrossEntropy.backward(self, self._rows(g))
+
+    def jvp(self, tlogits, *args):                # the mean of the row losses' tangents (CrossEntropy.jvp)
+        rows = CrossEntropy.backward(self, self.axp.ones(self.target.shape[0], self.stats[0].dtype))
+        return (rows * tlogits).sum() * self.inv
+
+
 # -- functional API -------------------------------------------------------------------------------------------
 def _need_float(op, x):
     if not isinstance(x, Tensor):
@@ -851,9 +882,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if label_smoothing:
             return _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, label_smoothing, expect)
         return nll_loss(log_softmax(input, 1 if input.ndim > 1 else 0), target, weight, ignore_index, reduction)
-    loss = CrossEntropy.apply(x, t._data, ignore_index, label_smoothing)
     if reduction == "mean":
-        return _mean_of(R.sum(loss), (t._data != ignore_index).sum(), x)
+        return CrossEntropyMean.apply(x, t._data, ignore_index, label_smoothing)
+    loss = CrossEntropy.apply(x, t._data, ignore_index, label_smoothing)
     if reduction == "none":
         return S.reshape(loss, expect)
     return _reduce("cross_entropy", loss, reduction)
