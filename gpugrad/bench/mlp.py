@@ -14,6 +14,7 @@ because two libraries' thread pools in one process fight over the cores.
 
     gpugrad bench mlp                          # the whole table (a few minutes)
     gpugrad bench mlp --quick                  # ReLU and GELU at batch 32, 2 pairs: a smoke run
+    python -m gpugrad.bench.mlp --breakdown    # where the ReLU step's time goes, phase by phase
     python -m gpugrad.bench.mlp --pairs 7      # more pairs
 """
 from __future__ import annotations
@@ -33,7 +34,7 @@ BATCHES = (32, 128, 1024)
 ACT_SIZES = (1 << 20, 1 << 24)
 CE_SHAPES = ((1024, 10), (256, 1000))
 
-__all__ = ["run", "machine", "simd_level", "main"]
+__all__ = ["run", "breakdown", "machine", "simd_level", "main"]
 
 
 def simd_level() -> str:
@@ -123,6 +124,68 @@ def _worker_mlp(lib, act, batches, device, budget_s):
     return out
 
 
+PHASES = ("zero_grad", "forward", "loss", "backward", "optimizer step", "whole step")
+
+
+def _worker_phases(lib, act, batches, device, budget_s):
+    """Median ms of each phase of the step (timed inside one step each time), and, for gpugrad on the CPU, of
+    the step's matmuls alone on NumPy arrays of the same shapes: what the step costs beyond the BLAS."""
+    import time
+    T, dev, sync = _lib(lib, device)
+    rng = np.random.default_rng(0)
+    out = {}
+    for batch in batches:
+        T.manual_seed(0)
+        A = getattr(T.nn, act)
+        model = T.nn.Sequential(T.nn.Linear(784, 512), A(), T.nn.Linear(512, 512), A(),
+                                T.nn.Linear(512, 10)).to(dev)
+        opt = T.optim.Adam(model.parameters(), lr=1e-3, **({"fused": True} if lib == "torch" else {}))
+        x = T.tensor(rng.standard_normal((batch, 784), dtype=np.float32), device=dev)
+        y = T.tensor(rng.integers(0, 10, batch), device=dev)
+        samples = {k: [] for k in PHASES}
+        clock = time.perf_counter
+        start = None
+        while start is None or clock() - start < budget_s * 3 or len(samples["whole step"]) < 20:
+            t0 = clock(); opt.zero_grad(); sync()
+            t1 = clock(); out_ = model(x); sync()
+            t2 = clock(); loss = T.nn.functional.cross_entropy(out_, y); sync()
+            t3 = clock(); loss.backward(); sync()
+            t4 = clock(); opt.step(); sync()
+            t5 = clock()
+            if start is None:          # the first step warms up
+                start = t5
+                continue
+            for k, a, b in zip(PHASES, (t0, t1, t2, t3, t4, t0), (t1, t2, t3, t4, t5, t5)):
+                samples[k].append((b - a) * 1e3)
+        for k in PHASES:
+            out[f"batch {batch}: {k}"] = statistics.median(samples[k])
+        if lib == "gpugrad" and device == "cpu":
+            out[f"batch {batch}: its matmuls alone (NumPy)"] = _matmuls_alone(batch, rng, budget_s)
+    return out
+
+
+def _matmuls_alone(batch, rng, budget_s):
+    """The step's 8 matmuls (3 forward; weight and input gradients, none for the first layer's input) on NumPy,
+    with the BLAS threads gpugrad's Linear would choose."""
+    from ..kernels._blas import prepare
+    x = rng.standard_normal((batch, 784), dtype=np.float32)
+    ws = [rng.standard_normal(s, dtype=np.float32) for s in ((512, 784), (512, 512), (10, 512))]
+    hs = [x, rng.standard_normal((batch, 512), dtype=np.float32), rng.standard_normal((batch, 512), dtype=np.float32)]
+    gs = [rng.standard_normal((batch, w.shape[0]), dtype=np.float32) for w in ws]
+    outs = [np.empty(w.shape, np.float32) for w in ws]
+
+    def matmuls():
+        for h, w in zip(hs, ws):
+            prepare(batch, w.shape[1], w.shape[0])
+            h @ w.T
+        for i in (2, 1, 0):
+            prepare(batch, ws[i].shape[1], ws[i].shape[0])
+            if i:
+                gs[i] @ ws[i]
+            np.matmul(gs[i].T, hs[i], out=outs[i])
+    return _median_ms(matmuls, lambda: None, budget_s)
+
+
 def _worker_kernels(lib, device, budget_s):
     T, dev, sync = _lib(lib, device)
     F = T.nn.functional
@@ -151,8 +214,9 @@ def _worker_kernels(lib, device, budget_s):
 
 
 def _child(args):
-    if args.what == "mlp":
-        res = _worker_mlp(args.lib, args.act, [int(b) for b in args.batches.split(",")], args.device, args.budget)
+    if args.what in ("mlp", "phases"):
+        worker = _worker_mlp if args.what == "mlp" else _worker_phases
+        res = worker(args.lib, args.act, [int(b) for b in args.batches.split(",")], args.device, args.budget)
     else:
         res = _worker_kernels(args.lib, args.device, args.budget)
     print(json.dumps(res))
@@ -178,7 +242,8 @@ def _pairs(what, device, pairs, budget, act=None, batches=()):
         for key in got["gpugrad"]:
             g, t = runs.setdefault(key, ([], []))
             g.append(got["gpugrad"][key])
-            t.append(got["torch"][key])
+            if key in got["torch"]:           # (gpugrad-only rows: the breakdown's matmuls alone)
+                t.append(got["torch"][key])
     return runs
 
 
@@ -215,21 +280,42 @@ def run(quick=False, device="cpu", pairs=None, activations=ACTIVATIONS, batches=
     return rows
 
 
+def breakdown(device="cpu", pairs=3, act="ReLU", batches=BATCHES):
+    """Where the step's time goes: each phase's median ms for gpugrad and PyTorch (alternating child processes,
+    the median over ``pairs`` children each), and gpugrad's matmuls alone. Returns the table rows."""
+    runs = _pairs("phases", device, pairs, 1.0, act, batches)
+    rows = []
+    for key, (g, t) in runs.items():
+        rows.append({"phase": key, "gpugrad ms": statistics.median(g),
+                     "PyTorch ms": statistics.median(t) if t else "", "ratio": (
+                         statistics.median(g) / statistics.median(t) if t else "")})
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m gpugrad.bench.mlp", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--pairs", type=int, default=None)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="where the step's time goes, phase by phase (--act, --batches, --pairs choose)")
     ap.add_argument("--worker", choices=("gpugrad", "torch"), default=None, help=argparse.SUPPRESS)
     ap.add_argument("--what", default="mlp", help=argparse.SUPPRESS)
-    ap.add_argument("--act", default="ReLU", help=argparse.SUPPRESS)
-    ap.add_argument("--batches", default="32", help=argparse.SUPPRESS)
+    ap.add_argument("--act", default="ReLU", help="the activation of --breakdown")
+    ap.add_argument("--batches", default=None, help="comma-separated batch sizes of --breakdown")
     ap.add_argument("--budget", type=float, default=1.0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         args.lib = args.worker
+        args.batches = args.batches or "32"
         return _child(args)
     from .kernels import _print
+    if args.breakdown:
+        info = machine()
+        print(f"machine: {info['cores']} cores, {info['simd']}, BLAS {info['blas']}, load average "
+              f"{info['load average']}; device {args.device}; {args.act} MLP step", flush=True)
+        batches = tuple(int(b) for b in args.batches.split(",")) if args.batches else BATCHES
+        return _print(breakdown(args.device, args.pairs or 3, args.act, batches))
     _print(run(quick=args.quick, device=args.device, pairs=args.pairs))
 
 
