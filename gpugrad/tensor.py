@@ -25,6 +25,15 @@ class Size(tuple):
     __slots__ = ()
 
     def numel(self):
+        """The number of elements of a tensor of this shape: the product of the sizes (1 for ``()``).
+
+        Returns:
+            int: the product of the entries.
+
+        >>> import gpugrad as gg
+        >>> gg.Size((2, 3, 4)).numel(), gg.Size(()).numel()
+        (24, 1)
+        """
         n = 1
         for s in self:
             n *= s
@@ -44,18 +53,69 @@ class DeviceDtypeShorthands:
     __slots__ = ()
 
     def cpu(self):
+        """``self.to("cpu")``: a copy in host memory, or ``self`` if already there.
+
+        Returns:
+            the tensor (or module, moved in place) on the CPU.
+
+        >>> import gpugrad as gg
+        >>> gg.ones(2).cpu().device
+        device(type='cpu')
+        """
         return self.to("cpu")
 
     def cuda(self, device=None, non_blocking=False):
+        """``self.to("cuda")``, or ``self.to(f"cuda:{device}")``: a copy in GPU memory.
+
+        Args:
+            device: the GPU's index (default: the current CUDA device).
+            non_blocking: accepted for PyTorch's sake; the copy is synchronous.
+
+        Returns:
+            the tensor (or module, moved in place) on that GPU; without CUDA, an error says why.
+
+        >>> import gpugrad as gg
+        >>> x = gg.ones(2)
+        >>> y = x.cuda() if gg.cuda.is_available() else x     # needs a GPU
+        >>> y.shape
+        (2,)
+        """
         return self.to("cuda" if device is None else f"cuda:{int(device)}")
 
     def float(self):
+        """``self.to(gpugrad.float32)``.
+
+        Returns:
+            the tensor (or module's floating point parameters and buffers) as float32.
+
+        >>> import gpugrad as gg
+        >>> gg.tensor([1, 2]).float()
+        tensor([1., 2.])
+        """
         return self.to(_dtype.float32)
 
     def double(self):
+        """``self.to(gpugrad.float64)``.
+
+        Returns:
+            the tensor (or module's floating point parameters and buffers) as float64.
+
+        >>> import gpugrad as gg
+        >>> gg.ones(2).double().dtype
+        dtype('float64')
+        """
         return self.to(_dtype.float64)
 
     def half(self):
+        """``self.to(gpugrad.float16)``.
+
+        Returns:
+            the tensor (or module's floating point parameters and buffers) as float16.
+
+        >>> import gpugrad as gg
+        >>> gg.ones(2).half().dtype
+        dtype('float16')
+        """
         return self.to(_dtype.float16)
 
 
@@ -136,10 +196,28 @@ class Tensor(DeviceDtypeShorthands):
 
     @property
     def shape(self):
+        """The length of each dimension, a :class:`Size` (a tuple of ints).
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2, 3).shape
+        (2, 3)
+        """
         return Size(self._data.shape)
 
     def size(self, dim=None):
-        """The shape (PyTorch's ``size()``, a :class:`Size`), or one dimension's length."""
+        """The shape (PyTorch's ``size()``), or one dimension's length.
+
+        Args:
+            dim: a dimension (negative counts from the end); None for the whole shape.
+
+        Returns:
+            a :class:`Size` without ``dim``, else the int length of dimension ``dim``.
+
+        >>> import gpugrad as gg
+        >>> x = gg.zeros(2, 3)
+        >>> x.size(), x.size(-1)
+        ((2, 3), 3)
+        """
         if dim is None:
             return Size(self._data.shape)
         nd = self._data.ndim
@@ -149,36 +227,99 @@ class Tensor(DeviceDtypeShorthands):
 
     @property
     def ndim(self):
+        """The number of dimensions (0 for a scalar).
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2, 3).ndim, gg.tensor(1.0).ndim
+        (2, 0)
+        """
         return self._data.ndim
 
     def dim(self):
+        """The number of dimensions, as :attr:`ndim`.
+
+        Returns:
+            int: ``len(self.shape)``.
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2, 3, 4).dim()
+        3
+        """
         return self._data.ndim
 
     def numel(self):
+        """The number of elements.
+
+        Returns:
+            int: the product of the shape.
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2, 3).numel()
+        6
+        """
         return self._data.size
 
     @property
     def dtype(self):
+        """The element type: a NumPy dtype (``gpugrad.float32`` is ``numpy.dtype('float32')``).
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2).dtype, gg.tensor([1, 2]).dtype
+        (dtype('float32'), dtype('int64'))
+        """
         return self._data.dtype
 
     @property
     def device(self):
+        """Where the data lives: a :class:`gpugrad.Device` (``cpu`` or ``cuda:N``).
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2).device
+        device(type='cpu')
+        """
         return device_of(self._data)
 
     @property
     def xp(self):
+        """The array module of the data: ``numpy`` on the CPU, ``cupy`` on CUDA (what the ops compute with).
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2).xp.__name__
+        'numpy'
+        """
         return xp_of(self._data)
 
     @property
     def is_leaf(self):
+        """True for a tensor no recorded op made (``grad_fn`` is None): created by the user, a parameter, or
+        one that does not require grad. ``backward()`` fills ``.grad`` of leaves only.
+
+        >>> import gpugrad as gg
+        >>> w = gg.ones(2, requires_grad=True)
+        >>> w.is_leaf, (w * 2).is_leaf
+        (True, False)
+        """
         return self.grad_fn is None
 
     @property
     def is_cuda(self):
+        """True if the tensor is in GPU memory.
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2).is_cuda
+        False
+        """
         return self.device.type == "cuda"
 
     @property
     def is_floating_point(self):
+        """True for a floating point dtype (float16/bfloat16/float32/float64). A property here, where PyTorch
+        has a method.
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2).is_floating_point, gg.tensor([1, 2]).is_floating_point
+        (True, False)
+        """
         return _dtype.is_float(self._data.dtype)
 
     def __len__(self):
@@ -188,14 +329,47 @@ class Tensor(DeviceDtypeShorthands):
 
     # -- autograd ---------------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``. ``gradient`` is required unless self is
-        a scalar."""
+        """Backpropagate from this tensor: add d(self)/d(leaf), contracted with ``gradient``, to the ``.grad``
+        of every leaf that requires grad (and of non-leaves that :meth:`retain_grad`).
+
+        Args:
+            gradient: the vector of the vector-Jacobian product, shaped like ``self``; required unless
+                ``self`` has one element (then it is 1).
+            retain_graph: keep the graph's saved tensors so that backward can run through it again (default:
+                ``create_graph``).
+            create_graph: record the backward pass itself, so the gradients can be differentiated again.
+            inputs: accumulate into these tensors' ``.grad`` only (default: every leaf of the graph).
+
+        Returns:
+            None; the gradients are accumulated (``+=``) into ``.grad``.
+
+        >>> import gpugrad as gg
+        >>> x = gg.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x ** 2).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+        >>> (x ** 2).backward(gg.tensor([1.0, 0.0])); x.grad      # accumulates
+        tensor([4., 4.])
+        """
         if not _autograd_backward:        # bound on first use: gpugrad.autograd imports this module
             from .autograd import backward as _backward
             _autograd_backward.append(_backward)
         _autograd_backward[0](self, gradient, retain_graph, create_graph, inputs)
 
     def requires_grad_(self, requires_grad=True):
+        """Turn gradient recording for this leaf on or off, in place.
+
+        Args:
+            requires_grad: record ops on this tensor (only a floating point tensor can), or stop doing so
+                (only for a leaf: use :meth:`detach` for the result of an op).
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> gg.zeros(2).requires_grad_()
+        tensor([0., 0.], requires_grad=True)
+        """
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, "
                                f"got dtype {self._data.dtype}")
@@ -205,7 +379,18 @@ class Tensor(DeviceDtypeShorthands):
         return self
 
     def retain_grad(self):
-        """Keep ``.grad`` for a non-leaf tensor after backward."""
+        """Keep ``.grad`` for this non-leaf tensor after backward (only leaves get one otherwise); a no-op on a
+        leaf.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> x = gg.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3; y.retain_grad()
+        >>> (y ** 2).sum().backward(); y.grad
+        tensor([ 6., 12.])
+        """
         if not self.requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that does not require grad")
         if self.grad_fn is not None and not self._retains_grad:
@@ -215,11 +400,32 @@ class Tensor(DeviceDtypeShorthands):
 
     @property
     def retains_grad(self):
+        """True once :meth:`retain_grad` was called on this non-leaf tensor.
+
+        >>> import gpugrad as gg
+        >>> y = gg.ones(2, requires_grad=True) * 2
+        >>> y.retains_grad, (y.retain_grad(), y.retains_grad)[1]
+        (False, True)
+        """
         return self._retains_grad
 
     def register_hook(self, hook):
-        """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed; a returned
-        tensor replaces the gradient. Returns a handle with ``remove()``."""
+        """Run ``hook(grad)`` whenever this tensor's gradient is computed in a backward pass.
+
+        Args:
+            hook: called with the gradient; if it returns a tensor, that replaces the gradient (for what flows
+                further back and what a leaf accumulates), None leaves it as is.
+
+        Returns:
+            a handle whose ``remove()`` unregisters the hook.
+
+        >>> import gpugrad as gg
+        >>> x = gg.ones(2, requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * 2).sum().backward(); x.grad
+        tensor([20., 20.])
+        >>> h.remove()
+        """
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require grad")
         if self.grad_fn is not None:
@@ -257,30 +463,79 @@ class Tensor(DeviceDtypeShorthands):
         return _HookHandle(hooks, hook)
 
     def detach(self):
-        """The same data, cut from the graph (shares storage and version counter)."""
+        """The same data, cut from the graph: a new tensor that does not require grad and shares storage and
+        version counter with ``self`` (an in-place change of one is seen by the other).
+
+        Returns:
+            the detached tensor.
+
+        >>> import gpugrad as gg
+        >>> y = gg.ones(2, requires_grad=True) * 2
+        >>> y.detach()
+        tensor([2., 2.])
+        """
         return Tensor._make(self._data, None, False, self._version)
 
     def detach_(self):
+        """Cut this tensor from the graph in place: it becomes a leaf that does not require grad.
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> y = gg.ones(2, requires_grad=True) * 2
+        >>> y.detach_().requires_grad, y.is_leaf
+        (False, True)
+        """
         self.grad_fn = None
         self.requires_grad = False
         return self
 
     # -- conversion --------------------------------------------------------------------------------------
     def item(self):
+        """The value of a one-element tensor as a Python number (on a GPU, this waits for the device).
+
+        Returns:
+            float, int or bool, by dtype.
+
+        >>> import gpugrad as gg
+        >>> gg.tensor([[2.5]]).item()
+        2.5
+        """
         if self._data.size != 1:
             raise RuntimeError(f"item: only one-element tensors can be converted to Python scalars, "
                                f"got shape {tuple(self.shape)}")
         return self._data.reshape(()).item() if isinstance(self._data, _ndarray) else self._data.item()
 
     def numpy(self, *, force=False):
-        """The data as a NumPy array (sharing memory on the CPU; ``force`` also allows a tensor that
-        requires grad, as PyTorch's ``numpy(force=True)``)."""
+        """The data as a NumPy array: the tensor's own array on the CPU (shared memory), a copy from a GPU.
+
+        Args:
+            force: also for a tensor that requires grad (as PyTorch's ``numpy(force=True)``); otherwise that
+                is an error (use ``detach().numpy()``).
+
+        Returns:
+            numpy.ndarray.
+
+        >>> import gpugrad as gg
+        >>> gg.tensor([1.0, 2.0]).numpy()
+        array([1., 2.], dtype=float32)
+        """
         if self.requires_grad and not force:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
         return self._data if isinstance(self._data, _ndarray) else self._data.get()
 
     def tolist(self):
+        """The values as (nested) Python lists of numbers; a scalar for a 0-d tensor.
+
+        Returns:
+            list (or a number).
+
+        >>> import gpugrad as gg
+        >>> gg.tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
         return (self._data if isinstance(self._data, _ndarray) else self._data.get()).tolist()
 
     def __array__(self, dtype=None, copy=None):
@@ -313,8 +568,24 @@ class Tensor(DeviceDtypeShorthands):
         return bool(self.item())
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``; differentiable.
-        ``non_blocking`` is accepted for PyTorch's sake (a host-to-device copy is synchronous here)."""
+        """Convert to another device and/or dtype: ``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or
+        ``to(other_tensor)`` (its device and dtype). Differentiable: the gradient flows back converted.
+
+        Args:
+            *args: a device (``"cpu"``, ``"cuda:0"``, a :class:`gpugrad.Device`), a dtype, or a tensor.
+            dtype: the dtype, by keyword.
+            device: the device, by keyword.
+            copy: return a new tensor even when nothing changes.
+            non_blocking: accepted for PyTorch's sake (a host-to-device copy is synchronous here).
+
+        Returns:
+            ``self`` if it already has that device and dtype (and not ``copy``), else a converted copy.
+
+        >>> import gpugrad as gg
+        >>> x = gg.tensor([1.5, 2.5])
+        >>> x.to(gg.int64), x.to("cpu") is x
+        (tensor([1, 2]), True)
+        """
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
@@ -343,17 +614,51 @@ class Tensor(DeviceDtypeShorthands):
         return out
 
     def long(self):
+        """``self.to(gpugrad.int64)`` (a float is truncated toward zero).
+
+        Returns:
+            the tensor as int64.
+
+        >>> import gpugrad as gg
+        >>> gg.tensor([1.7, -1.7]).long()
+        tensor([ 1, -1])
+        """
         return self.to(_dtype.int64)
 
     def int(self):
+        """``self.to(gpugrad.int32)`` (a float is truncated toward zero).
+
+        Returns:
+            the tensor as int32.
+
+        >>> import gpugrad as gg
+        >>> gg.tensor([1.7, 2.0]).int().dtype
+        dtype('int32')
+        """
         return self.to(_dtype.int32)
 
     def bool(self):
+        """``self.to(gpugrad.bool)``: True where the value is nonzero.
+
+        Returns:
+            the tensor as bool.
+
+        >>> import gpugrad as gg
+        >>> gg.tensor([0.0, 0.5]).bool()
+        tensor([False,  True])
+        """
         return self.to(_dtype.bool_)
 
     def type(self, dtype=None, non_blocking=False):
         """Without an argument, PyTorch's type name (``'torch.FloatTensor'``, ``'torch.cuda.LongTensor'``...);
         with a dtype, a legacy type (``gpugrad.DoubleTensor``) or its name, the tensor converted to it.
+
+        Args:
+            dtype: a dtype, a legacy tensor type or its name (``"torch.LongTensor"``); None to ask for the name.
+            non_blocking: accepted for PyTorch's sake.
+
+        Returns:
+            the type name (str) without ``dtype``; else the tensor converted to that dtype.
 
         >>> import gpugrad as gg
         >>> gg.ones(2).type(), gg.ones(2).type(gg.LongTensor).dtype
