@@ -139,6 +139,20 @@ class Module(DeviceDtypeShorthands):
                 reg._owner = self.__dict__
 
     def forward(self, *args, **kwargs):
+        """The computation of this module; every subclass defines it. Call the module (``module(x)``) rather
+        than ``forward``: the call also runs the forward hooks.
+
+        Args:
+            *args: the inputs, as the subclass defines them (a Tensor for most layers).
+            **kwargs: keyword inputs, likewise.
+
+        Returns:
+            the output, as the subclass defines it (a Tensor for most layers).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.Linear(3, 2)(gg.ones(4, 3)).shape
+        (4, 2)
+        """
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, ...) in the "
                                   f"subclass")
 
@@ -149,13 +163,42 @@ class Module(DeviceDtypeShorthands):
 
     # -- forward hooks ------------------------------------------------------------------------------------
     def register_forward_pre_hook(self, hook):
-        """``hook(module, args) -> None or new args`` runs before ``forward``; returns a handle whose
-        ``remove()`` takes it off again."""
+        """Run ``hook(module, args)`` before every ``forward`` call.
+
+        Args:
+            hook: called with the module and the tuple of positional inputs; may return new inputs (a tuple,
+                or a single value), or None to keep them.
+
+        Returns:
+            a :class:`RemovableHandle`; its ``remove()`` (or leaving a ``with`` block) takes the hook off.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Identity()
+        >>> h = m.register_forward_pre_hook(lambda mod, args: (args[0] * 2,))
+        >>> m(gg.ones(2))
+        tensor([2., 2.])
+        >>> h.remove()
+        """
         return self._add_hook("pre", hook)
 
     def register_forward_hook(self, hook):
-        """``hook(module, args, output) -> None or new output`` runs after ``forward`` (activation
-        statistics, feature extraction); returns a handle with ``remove()``."""
+        """Run ``hook(module, args, output)`` after every ``forward`` call (activation statistics, feature
+        extraction).
+
+        Args:
+            hook: called with the module, the tuple of positional inputs and the output; may return a new
+                output, or None to keep it.
+
+        Returns:
+            a :class:`RemovableHandle`; its ``remove()`` (or leaving a ``with`` block) takes the hook off.
+
+        >>> import gpugrad as gg
+        >>> m, shapes = gg.nn.Linear(3, 2), []
+        >>> with m.register_forward_hook(lambda mod, args, out: shapes.append(out.shape)):
+        ...     _ = m(gg.ones(4, 3))
+        >>> shapes
+        [(4, 2)]
+        """
         return self._add_hook("post", hook)
 
     def _add_hook(self, kind, hook):
@@ -195,7 +238,22 @@ class Module(DeviceDtypeShorthands):
             raise KeyError(f"attribute {name!r} already exists on {type(owner).__name__}")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Add a parameter (or None: a slot that holds no parameter, like ``bias=False``)."""
+        """Add a parameter; the same as ``setattr(self, name, param)`` for a Parameter.
+
+        Args:
+            name: the attribute name (no ``.``).
+            param: a :class:`Parameter`, or None: a slot that holds no parameter (``bias=False``), skipped by
+                ``parameters()`` and ``state_dict()``.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Module()
+        >>> m.register_parameter("scale", gg.nn.Parameter(gg.ones(1)))
+        >>> [n for n, _ in m.named_parameters()]
+        ['scale']
+        """
         self._check_init("parameters")
         self._check_name("parameter", name, self)
         if param is not None and not isinstance(param, Parameter):
@@ -206,8 +264,23 @@ class Module(DeviceDtypeShorthands):
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Add a Tensor that is state but not a parameter (BatchNorm's running mean). Non-persistent
-        buffers are left out of ``state_dict()``."""
+        """Add a Tensor that is state but not a parameter (BatchNorm's running mean): ``to()`` moves it and
+        ``state_dict()`` saves it, the optimizer never sees it.
+
+        Args:
+            name: the attribute name (no ``.``).
+            tensor: the buffer, or None (a slot left out of ``buffers()`` and ``state_dict()``).
+            persistent: False leaves it out of ``state_dict()`` (derived values that need not be saved).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Module()
+        >>> m.register_buffer("count", gg.zeros(1))
+        >>> list(m.state_dict()), len(list(m.parameters()))
+        (['count'], 0)
+        """
         self._check_init("buffers")
         self._check_name("buffer", name, self)
         if tensor is not None and not isinstance(tensor, Tensor):
@@ -222,6 +295,22 @@ class Module(DeviceDtypeShorthands):
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Add a child module; the same as ``setattr(self, name, module)``, for names that are not
+        identifiers. ``register_module`` is another name for it.
+
+        Args:
+            name: the child's name (no ``.``); its parameters are named ``name.<parameter>``.
+            module: the child, or None (an empty slot).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Module()
+        >>> m.add_module("fc", gg.nn.Linear(2, 1))
+        >>> list(m.state_dict())
+        ['fc.weight', 'fc.bias']
+        """
         self._check_init("child modules")
         self._check_name("module", name, self)
         if module is not None and not isinstance(module, Module):
@@ -285,7 +374,21 @@ class Module(DeviceDtypeShorthands):
 
     # -- traversal ----------------------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
-        """(name, module) for this module and every descendant, depth first; shared modules once."""
+        """Iterate over this module and every descendant, depth first, with their dotted names.
+
+        Args:
+            memo: a set of ``id()`` of modules to skip (filled as the walk goes); internal, as in PyTorch.
+            prefix: put before every name (``prefix.child``); this module's own name.
+            remove_duplicate: yield a module reachable by several paths once (default), or once per path.
+
+        Returns:
+            an iterator of ``(name, module)``; this module comes first, named ``prefix`` (``""``).
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU())
+        >>> [(name, type(mod).__name__) for name, mod in m.named_modules()]
+        [('', 'Sequential'), ('0', 'Linear'), ('1', 'ReLU')]
+        """
         if memo is None:
             memo = set()
         stack = [(prefix, self)]
@@ -300,10 +403,30 @@ class Module(DeviceDtypeShorthands):
             stack.extend(reversed(children))
 
     def modules(self):
+        """Iterate over this module and every descendant, depth first, each once.
+
+        Returns:
+            an iterator of modules, ``self`` first.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU())
+        >>> [type(mod).__name__ for mod in m.modules()]
+        ['Sequential', 'Linear', 'ReLU']
+        """
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """Iterate over the direct children (not their descendants), each once.
+
+        Returns:
+            an iterator of ``(name, module)``.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU())
+        >>> [name for name, _ in m.named_children()]
+        ['0', '1']
+        """
         seen = set()
         for name, m in self._modules.items():
             if m is not None and id(m) not in seen:
@@ -311,6 +434,16 @@ class Module(DeviceDtypeShorthands):
                 yield name, m
 
     def children(self):
+        """Iterate over the direct children (not their descendants), each once.
+
+        Returns:
+            an iterator of modules.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU())
+        >>> [type(c).__name__ for c in m.children()]
+        ['Linear', 'ReLU']
+        """
         for _, m in self.named_children():
             yield m
 
@@ -326,21 +459,87 @@ class Module(DeviceDtypeShorthands):
                 yield (f"{mod_name}.{k}" if mod_name else k), v
 
     def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
-        """(dotted name, Parameter) pairs; a parameter shared by two layers appears once."""
+        """Iterate over the parameters with their dotted names (``layer.sub.weight``), in registration order.
+
+        Args:
+            prefix: put before every name.
+            recurse: include the descendants' parameters (default), or only this module's own.
+            remove_duplicate: yield a parameter shared by several layers (tied weights) once (default).
+
+        Returns:
+            an iterator of ``(name, Parameter)``.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU(), gg.nn.Linear(3, 1))
+        >>> [(name, tuple(p.shape)) for name, p in m.named_parameters()]
+        [('0.weight', (3, 2)), ('0.bias', (3,)), ('2.weight', (1, 3)), ('2.bias', (1,))]
+        """
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True):
+        """Iterate over the parameters (what an optimizer is given), each once.
+
+        Args:
+            recurse: include the descendants' parameters (default), or only this module's own.
+
+        Returns:
+            an iterator of :class:`Parameter`.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Linear(3, 2)
+        >>> sum(p.numel() for p in m.parameters())      # 3*2 weights + 2 biases
+        8
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """Iterate over the buffers (see :meth:`register_buffer`) with their dotted names.
+
+        Args:
+            prefix: put before every name.
+            recurse: include the descendants' buffers (default), or only this module's own.
+            remove_duplicate: yield a buffer shared by several modules once (default).
+
+        Returns:
+            an iterator of ``(name, Tensor)``.
+
+        >>> import gpugrad as gg
+        >>> [name for name, _ in gg.nn.BatchNorm1d(3).named_buffers()]
+        ['running_mean', 'running_var', 'num_batches_tracked']
+        """
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True):
+        """Iterate over the buffers (see :meth:`register_buffer`), each once.
+
+        Args:
+            recurse: include the descendants' buffers (default), or only this module's own.
+
+        Returns:
+            an iterator of Tensors.
+
+        >>> import gpugrad as gg
+        >>> [tuple(b.shape) for b in gg.nn.BatchNorm1d(3).buffers()]
+        [(3,), (3,), ()]
+        """
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def get_submodule(self, target: str) -> Module:
+        """The descendant at a dotted path, as :meth:`named_modules` names it.
+
+        Args:
+            target: the path (``"encoder.0"``); ``""`` is this module.
+
+        Returns:
+            the module; a missing part raises AttributeError naming it.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Sequential(gg.nn.Linear(2, 3)))
+        >>> m.get_submodule("0.0")
+        Linear(in_features=2, out_features=3, bias=True)
+        """
         m = self
         for part in target.split(".") if target else []:
             if part not in m._modules:
@@ -350,7 +549,23 @@ class Module(DeviceDtypeShorthands):
         return m
 
     def apply(self, fn):
-        """Call ``fn(module)`` on every descendant, then on self (PyTorch's order); returns self."""
+        """Call ``fn`` on every descendant, then on this module (PyTorch's order): custom initialization.
+
+        Args:
+            fn: called with each module; its return value is ignored.
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> def init(m):
+        ...     if isinstance(m, gg.nn.Linear):
+        ...         gg.nn.init.zeros_(m.bias)
+        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU()).apply(init)
+        >>> m[0].bias
+        Parameter containing:
+        tensor([0., 0., 0.], requires_grad=True)
+        """
         for m in self.children():
             m.apply(fn)
         fn(self)
@@ -358,6 +573,20 @@ class Module(DeviceDtypeShorthands):
 
     # -- modes ------------------------------------------------------------------------------------------
     def train(self, mode: bool = True):
+        """Set training mode on this module and every descendant: Dropout drops and BatchNorm uses and
+        updates batch statistics; ``train(False)`` is :meth:`eval`.
+
+        Args:
+            mode: True for training, False for evaluation.
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Dropout(0.5))
+        >>> m.train().training, m[0].training
+        (True, True)
+        """
         if not isinstance(mode, bool):
             raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__}")
         for m in self.modules():
@@ -365,15 +594,53 @@ class Module(DeviceDtypeShorthands):
         return self
 
     def eval(self):
+        """Set evaluation mode (``train(False)``): Dropout passes its input through and BatchNorm uses its
+        running statistics. It does not turn off gradient recording: use :class:`gpugrad.no_grad` for that.
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Dropout(0.5).eval()
+        >>> m.training, m(gg.ones(3))
+        (False, tensor([1., 1., 1.]))
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True):
+        """Switch gradient recording of every parameter on or off (freezing layers for fine-tuning).
+
+        Args:
+            requires_grad: whether the parameters require grad.
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Linear(2, 1).requires_grad_(False)
+        >>> [p.requires_grad for p in m.parameters()]
+        [False, False]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Drop every parameter's ``.grad`` (the default), or fill it with zeros in place."""
+        """Clear the gradients of every parameter before the next backward pass (which accumulates).
+
+        Args:
+            set_to_none: drop each ``.grad`` (the default: cheaper, and an optimizer skips a parameter whose
+                ``.grad`` is None), or fill it with zeros in place.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Linear(2, 1)
+        >>> m(gg.ones(1, 2)).sum().backward()
+        >>> m.zero_grad(); m.weight.grad is None
+        True
+        """
         for p in self.parameters():
             g = p.grad
             if g is None:
@@ -391,9 +658,25 @@ class Module(DeviceDtypeShorthands):
 
     # -- moving -----------------------------------------------------------------------------------------
     def to(self, *args, device=None, dtype=None):
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``: moves parameters and
-        buffers IN PLACE (the same Parameter objects, so an optimizer built on them keeps working). dtype
-        changes apply to floating point tensors only, as in PyTorch."""
+        """Move and/or cast the parameters and buffers IN PLACE: the same Parameter objects (an optimizer
+        built on them keeps working) get new storage. ``to(device)``, ``to(dtype)``, ``to(device, dtype)``
+        or ``to(tensor)``; a dtype applies to floating point tensors only, as in PyTorch.
+
+        Args:
+            *args: a device (``"cuda"``, ``"cpu"``, an index, a :class:`gpugrad.Device`), a floating point
+                dtype, or a tensor whose device and dtype to take.
+            device: the device, by keyword.
+            dtype: the dtype, by keyword.
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Linear(2, 1)
+        >>> w = m.weight
+        >>> m.to(gg.float64).weight is w, w.dtype
+        (True, dtype('float64'))
+        """
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
@@ -411,8 +694,22 @@ class Module(DeviceDtypeShorthands):
 
     # -- state --------------------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
-        """An OrderedDict of dotted name -> Tensor (parameters and persistent buffers). The tensors share
-        storage with the module (detached unless ``keep_vars``); save with ``gpugrad.save``."""
+        """The module's state to save: parameters and persistent buffers by dotted name. The tensors share
+        storage with the module (a later training step changes them): save them with ``gpugrad.save``.
+
+        Args:
+            destination: a dict to add the entries to (default: a new OrderedDict).
+            prefix: put before every name.
+            keep_vars: the Parameters themselves, rather than detached tensors.
+
+        Returns:
+            an OrderedDict of name -> Tensor.
+
+        >>> import gpugrad as gg
+        >>> sd = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.BatchNorm1d(3)).state_dict()
+        >>> list(sd)[:3], sd["0.weight"].shape
+        (['0.weight', '0.bias', '1.weight'], (3, 2))
+        """
         out = OrderedDict() if destination is None else destination
         for mod_name, m in self.named_modules(prefix=prefix.rstrip(".") if prefix else "",
                                               remove_duplicate=False):
@@ -427,8 +724,23 @@ class Module(DeviceDtypeShorthands):
 
     def load_state_dict(self, state_dict, strict: bool = True):
         """Copy tensors from ``state_dict`` into this module's parameters and persistent buffers, in place
-        (cast to each one's dtype, moved to its device). Mis-shaped entries always raise; with
-        ``strict`` missing and unexpected keys raise too. Returns ``(missing_keys, unexpected_keys)``."""
+        (cast to each one's dtype, moved to its device). Nothing is written if any entry does not fit.
+
+        Args:
+            state_dict: name -> Tensor or array (NumPy, CuPy, a PyTorch tensor), as :meth:`state_dict` or
+                ``gpugrad.load`` returns.
+            strict: raise on missing and unexpected keys (mis-shaped entries always raise).
+
+        Returns:
+            :class:`IncompatibleKeys` ``(missing_keys, unexpected_keys)``.
+
+        >>> import gpugrad as gg
+        >>> a, b = gg.nn.Linear(2, 1), gg.nn.Linear(2, 1)
+        >>> b.load_state_dict(a.state_dict())
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        >>> bool((a.weight == b.weight).all())
+        True
+        """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict of name -> Tensor, got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
@@ -463,7 +775,16 @@ class Module(DeviceDtypeShorthands):
 
     # -- printing -------------------------------------------------------------------------------------------
     def extra_repr(self) -> str:
-        """The text inside this module's parentheses; layers override it (``in_features=3, ...``)."""
+        """The text inside this module's parentheses in its ``repr``; layers override it to show their
+        settings.
+
+        Returns:
+            str (empty for a module without settings).
+
+        >>> import gpugrad as gg
+        >>> gg.nn.Linear(2, 3).extra_repr()
+        'in_features=2, out_features=3, bias=True'
+        """
         return ""
 
     def _get_name(self):
