@@ -152,15 +152,14 @@ def public_members(cls) -> list[tuple[str, type, object]]:
 
 
 def member_problems(cls, name: str, klass: type, member) -> list[str]:
-    """:func:`docstring_problems` of one member; an override without a docstring inherits the docstring of the
-    gpugrad base class's method of that name (judged as that method's docstring)."""
-    own = member.__doc__ if not isinstance(member, property) else member.__doc__
-    if not (own or "").strip() and not isinstance(member, property):
+    """:func:`docstring_problems` of one member; a method without a docstring that overrides a gpugrad base
+    class's method inherits the nearest docstring up the MRO (judged as that base method's docstring)."""
+    if not (member.__doc__ or "").strip() and not isinstance(member, property):
         for base in klass.__mro__[1:]:
-            attr = vars(base).get(name)
-            if attr is not None and _ours(base) and _member(attr) is not None:
-                problems = docstring_problems(_member(attr))
-                return [f"{p} (in the docstring it inherits from {base.__qualname__}.{name})" for p in problems]
+            up = _member(vars(base).get(name)) if _ours(base) else None
+            if up is not None and not isinstance(up, property) and (up.__doc__ or "").strip():
+                return [f"{p} (in the docstring it inherits from {base.__qualname__}.{name})"
+                        for p in docstring_problems(up)]
     return docstring_problems(member)
 
 

@@ -47,15 +47,55 @@ class _Indexed(Module):
         return self.extend(modules)
 
     def append(self, module: Module):
+        """Add a module at the end (named by its index).
+
+        Args:
+            module: the module to add.
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> net = gg.nn.Sequential(gg.nn.Linear(2, 3)).append(gg.nn.ReLU())
+        >>> [type(m).__name__ for m in net]
+        ['Linear', 'ReLU']
+        """
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules):
+        """Add several modules at the end, in order (also ``container += modules``).
+
+        Args:
+            modules: an iterable of modules (another Sequential or ModuleList, a list).
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> layers = gg.nn.ModuleList([gg.nn.Linear(2, 2)]).extend([gg.nn.Linear(2, 2), gg.nn.Tanh()])
+        >>> len(layers)
+        3
+        """
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index: int, module: Module):
+        """Insert a module before position ``index``; the modules are renumbered 0, 1, ...
+
+        Args:
+            index: the position (negative counts from the end, as ``list.insert``).
+            module: the module to insert.
+
+        Returns:
+            ``self``.
+
+        >>> import gpugrad as gg
+        >>> net = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.Linear(3, 1)).insert(1, gg.nn.ReLU())
+        >>> [name + ":" + type(m).__name__ for name, m in net.named_children()]
+        ['0:Linear', '1:ReLU', '2:Linear']
+        """
         mods = list(self._modules.values())
         mods.insert(index, module)
         self._renumber(mods)
@@ -184,21 +224,85 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
+        """The names, in insertion order.
+
+        Returns:
+            a view of the keys, as ``dict.keys()``.
+
+        >>> import gpugrad as gg
+        >>> list(gg.nn.ModuleDict({"enc": gg.nn.Linear(2, 2), "act": gg.nn.ReLU()}).keys())
+        ['enc', 'act']
+        """
         return self._modules.keys()
 
     def values(self):
+        """The modules, in insertion order.
+
+        Returns:
+            a view of the values, as ``dict.values()``.
+
+        >>> import gpugrad as gg
+        >>> [type(m).__name__ for m in gg.nn.ModuleDict({"enc": gg.nn.Linear(2, 2), "act": gg.nn.ReLU()}).values()]
+        ['Linear', 'ReLU']
+        """
         return self._modules.values()
 
     def items(self):
+        """The ``(name, module)`` pairs, in insertion order.
+
+        Returns:
+            a view of the items, as ``dict.items()``.
+
+        >>> import gpugrad as gg
+        >>> [(k, type(m).__name__) for k, m in gg.nn.ModuleDict({"act": gg.nn.ReLU()}).items()]
+        [('act', 'ReLU')]
+        """
         return self._modules.items()
 
     def pop(self, key):
+        """Remove a module (its parameters leave the parent's ``parameters()``) and return it.
+
+        Args:
+            key: its name; a missing name raises KeyError.
+
+        Returns:
+            the removed module.
+
+        >>> import gpugrad as gg
+        >>> d = gg.nn.ModuleDict({"a": gg.nn.ReLU(), "b": gg.nn.Tanh()})
+        >>> type(d.pop("a")).__name__, list(d.keys())
+        ('ReLU', ['b'])
+        """
         return self._modules.pop(key)
 
     def clear(self):
+        """Remove every module.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> d = gg.nn.ModuleDict({"a": gg.nn.Linear(2, 2)})
+        >>> d.clear(); len(d), len(list(d.parameters()))
+        (0, 0)
+        """
         self._modules.clear()
 
     def update(self, modules):
+        """Add (or replace) modules by name, as ``dict.update``.
+
+        Args:
+            modules: a mapping name -> module, or an iterable of ``(name, module)`` pairs.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> d = gg.nn.ModuleDict({"a": gg.nn.ReLU()})
+        >>> d.update([("a", gg.nn.Tanh()), ("b", gg.nn.ReLU())])
+        >>> [(k, type(m).__name__) for k, m in d.items()]
+        [('a', 'Tanh'), ('b', 'ReLU')]
+        """
         for k, m in (modules.items() if hasattr(modules, "items") else modules):
             self.add_module(k, m)
 

@@ -63,6 +63,18 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Draw new initial values, as PyTorch's Linear does: weight ~ U(-1/sqrt(in_features),
+        1/sqrt(in_features)) (``kaiming_uniform_`` with ``a=sqrt(5)``), bias from the same range.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> fc = gg.nn.Linear(4, 3)
+        >>> fc.reset_parameters()
+        >>> bool(fc.weight.abs().max() <= 0.5)          # 1/sqrt(4)
+        True
+        """
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in = self.in_features

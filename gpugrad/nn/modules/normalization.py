@@ -55,12 +55,35 @@ class BatchNorm1d(Module):
             self.register_buffer("num_batches_tracked", None)
 
     def reset_running_stats(self):
+        """Forget the running statistics: mean 0, variance 1, ``num_batches_tracked`` 0 (a no-op without
+        ``track_running_stats``).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> bn = gg.nn.BatchNorm1d(2)
+        >>> _ = bn(gg.tensor([[1.0, 2.0], [3.0, 6.0]]))
+        >>> bn.reset_running_stats(); bn.running_mean, int(bn.num_batches_tracked)
+        (tensor([0., 0.]), 0)
+        """
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
             init.zeros_(self.num_batches_tracked)
 
     def reset_parameters(self):
+        """Reset the running statistics (:meth:`reset_running_stats`) and, with ``affine``, the scale to 1 and
+        the shift to 0.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> bn = gg.nn.BatchNorm1d(2)
+        >>> bn.reset_parameters(); bn.weight.tolist(), bn.bias.tolist()
+        ([1.0, 1.0], [0.0, 0.0])
+        """
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
@@ -130,6 +153,16 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self):
+        """With ``elementwise_affine``, set the scale to 1 and the shift (if any) to 0.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> ln = gg.nn.LayerNorm(3)
+        >>> ln.reset_parameters(); ln.weight.tolist()
+        [1.0, 1.0, 1.0]
+        """
         if self.elementwise_affine:
             init.ones_(self.weight)
             if self.bias is not None:

@@ -120,6 +120,15 @@ class SyncBatchNorm(BatchNorm1d):
         """``module`` with every batch norm layer replaced by a SyncBatchNorm that shares its parameters and
         copies its buffers (the module itself when it is such a layer); other modules are kept.
 
+        Args:
+            module: a model, or a single batch norm layer.
+            process_group: the group to synchronize over (default: the group of
+                :func:`gpugrad.distributed.init_process_group`).
+
+        Returns:
+            the converted module: ``module`` with its children replaced in place, or a new SyncBatchNorm when
+            ``module`` itself is a batch norm layer.
+
         >>> import gpugrad as gg
         >>> net = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.BatchNorm1d(3))
         >>> type(gg.nn.SyncBatchNorm.convert_sync_batchnorm(net)[1]).__name__

@@ -230,6 +230,9 @@ class DistributedDataParallel(Module):
         """Within this context backward passes do not average gradients: they accumulate locally, and the
         first backward after it averages the sum (gradient accumulation over several micro-batches).
 
+        Returns:
+            a context manager; on leaving it, gradient averaging is back on.
+
         >>> import gpugrad as gg, gpugrad.distributed as dist
         >>> from gpugrad.nn.parallel import DistributedDataParallel as DDP
         >>> dist.init_process_group(); model = DDP(gg.nn.Linear(2, 1))
