@@ -125,13 +125,57 @@ class LRScheduler:
             self._is_initial = False
 
     def get_lr(self) -> list:
+        """The schedule's formula: the learning rates for epoch ``last_epoch`` (each subclass defines it;
+        ``step()`` calls it after advancing ``last_epoch``). Call :meth:`get_last_lr` to read the current
+        rates: calling ``get_lr`` outside ``step`` gives the recursive formulas' next value, not the current.
+
+        Returns:
+            a list of floats, one per param group.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.optim import lr_scheduler as S
+        >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+        >>> S.StepLR(opt, step_size=1, gamma=0.5).get_lr()      # epoch 0
+        [1.0]
+        """
         raise NotImplementedError
 
     def get_last_lr(self) -> list:
-        """The learning rates of the param groups as last set by this scheduler."""
+        """The learning rates of the param groups as last set by this scheduler.
+
+        Returns:
+            a list of floats, one per param group.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.optim import lr_scheduler as S
+        >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = S.ExponentialLR(opt, gamma=0.9)
+        >>> opt.step(); sched.step(); sched.get_last_lr()
+        [0.9]
+        """
         return self._last_lr
 
     def step(self, epoch=None):
+        """Advance the schedule by one epoch (or one batch, for the per-batch schedulers) and set each param
+        group's ``lr``. Call it after ``optimizer.step()``: the other order skips the schedule's first value
+        (a warning says so).
+
+        Args:
+            epoch: deprecated, as in PyTorch: jump to this epoch (the closed form, where the schedule has one).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.optim import lr_scheduler as S
+        >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = S.MultiStepLR(opt, milestones=[1, 3], gamma=0.1)
+        >>> lrs = []
+        >>> for _ in range(4):
+        ...     opt.step(); sched.step(); lrs.append(round(sched.get_last_lr()[0], 4))
+        >>> lrs
+        [0.1, 0.1, 0.01, 0.01]
+        """
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
             warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`: call "
                           "`optimizer.step()` first, or the first value of the schedule is skipped", UserWarning,
@@ -155,10 +199,40 @@ class LRScheduler:
         self._last_lr = _lrs(self.optimizer)
 
     def state_dict(self) -> dict:
-        """Everything but the optimizer."""
+        """The scheduler's state to save with a checkpoint (save the optimizer's separately).
+
+        Returns:
+            a dict of the scheduler's attributes (``last_epoch``, ``base_lrs``, ...) without the optimizer;
+            plain functions (a ``lr_lambda``) are left out, callable objects keep their ``__dict__``.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.optim import lr_scheduler as S
+        >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sd = S.StepLR(opt, step_size=2).state_dict()
+        >>> sd["last_epoch"], sd["step_size"], "optimizer" in sd
+        (0, 2, False)
+        """
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict):
+        """Restore a state saved by :meth:`state_dict` (into a scheduler built on the resumed optimizer).
+
+        Args:
+            state_dict: what :meth:`state_dict` returned.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.optim import lr_scheduler as S
+        >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+        >>> a = S.StepLR(opt, step_size=2)
+        >>> for _ in range(3):
+        ...     opt.step(); a.step()
+        >>> b = S.StepLR(opt, step_size=2)
+        >>> b.load_state_dict(a.state_dict()); b.last_epoch
+        3
+        """
         self.__dict__.update(state_dict)
 
 
@@ -498,6 +572,22 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 for base in self.base_lrs]
 
     def step(self, epoch=None):
+        """Advance the schedule by one epoch, restarting when a period ends; or, with ``epoch``, jump to that
+        (possibly fractional) epoch: ``step(epoch + i / iters)`` after batch ``i`` anneals within an epoch.
+
+        Args:
+            epoch: where to jump (a float is allowed here); None for the next epoch.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.optim import lr_scheduler as S
+        >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = S.CosineAnnealingWarmRestarts(opt, T_0=4)
+        >>> opt.step(); sched.step(2.0); sched.get_last_lr()       # half way: (1 + cos(pi/2)) / 2
+        [0.5]
+        """
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
@@ -771,6 +861,21 @@ class CyclicLR(LRScheduler):
             self._scale_fn_ref, self.scale_mode = partial(_power, self.gamma), "iterations"
 
     def scale_fn(self, x):
+        """The amplitude factor of the cycle: ``scale_fn`` given to the constructor, or that of ``mode``
+        (``triangular``: 1; ``triangular2``: halved each cycle; ``exp_range``: ``gamma ** iterations``).
+
+        Args:
+            x: the cycle number (from 1), or the iteration count for ``scale_mode="iterations"``.
+
+        Returns:
+            float: the factor applied to ``max_lr - base_lr``.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.optim import lr_scheduler as S
+        >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        >>> S.CyclicLR(opt, base_lr=0.01, max_lr=0.1, mode="triangular2").scale_fn(3)
+        0.25
+        """
         return self._scale_fn_custom(x) if self._scale_fn_custom is not None else self._scale_fn_ref(x)
 
     def get_lr(self):
@@ -994,6 +1099,25 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = 0
 
     def step(self, metrics, epoch=None):
+        """Record this epoch's metric; after more than ``patience`` epochs without improvement (and outside
+        the cooldown), multiply each group's ``lr`` by ``factor`` (not below ``min_lr``).
+
+        Args:
+            metrics: the monitored value (a number or one-element tensor), e.g. the validation loss.
+            epoch: deprecated, as in PyTorch: the epoch's index.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.optim import lr_scheduler as S
+        >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = S.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+        >>> for loss in [1.0, 0.9, 0.9, 0.9]:
+        ...     sched.step(loss)
+        >>> sched.get_last_lr()
+        [0.5]
+        """
         current = float(metrics)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
@@ -1024,6 +1148,15 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self):
+        """True during the ``cooldown`` epochs after a reduction, when bad epochs are not counted.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.optim import lr_scheduler as S
+        >>> opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = S.ReduceLROnPlateau(opt, patience=0, cooldown=2)
+        >>> sched.step(1.0); sched.step(1.0); sched.in_cooldown       # reduced at the 2nd epoch
+        True
+        """
         return self.cooldown_counter > 0
 
     def _is_better(self, a, best):

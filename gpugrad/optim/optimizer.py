@@ -101,7 +101,24 @@ class Optimizer:
         return bool(self._step_name) and group.get("fused") is not False and group.get("foreach") is not False
 
     def add_param_group(self, param_group: dict):
-        """Add a group of parameters with its own hyperparameters (missing ones take the defaults)."""
+        """Add a group of parameters with its own hyperparameters (a layer unfrozen during fine-tuning, a
+        smaller learning rate for a pretrained body).
+
+        Args:
+            param_group: a dict with ``"params"`` (tensors, or ``(name, tensor)`` pairs) and any
+                hyperparameters of this optimizer (``lr``, ``weight_decay``, ...); missing ones take the
+                defaults the optimizer was built with. A parameter may belong to one group only.
+
+        Returns:
+            None; the group is appended to ``param_groups``.
+
+        >>> import gpugrad as gg
+        >>> body, head = gg.nn.Linear(2, 2), gg.nn.Linear(2, 1)
+        >>> opt = gg.optim.SGD(body.parameters(), lr=0.01)
+        >>> opt.add_param_group({"params": head.parameters(), "lr": 0.1})
+        >>> [g["lr"] for g in opt.param_groups]
+        [0.01, 0.1]
+        """
         name = type(self).__name__
         if not isinstance(param_group, dict):
             raise TypeError(f"{name}.add_param_group: param_group must be a dict, got {type(param_group).__name__}")
@@ -173,8 +190,24 @@ class Optimizer:
 
     # -- the step -------------------------------------------------------------------------------------------
     def step(self, closure=None):
-        """Update every parameter that has a gradient. ``closure`` (re-evaluated under ``enable_grad``) may
-        recompute the loss, which is then returned."""
+        """Update every parameter that has a gradient (one fused update per flat buffer); parameters whose
+        ``.grad`` is None are skipped.
+
+        Args:
+            closure: a function that recomputes and returns the loss (with its backward pass), called under
+                ``enable_grad`` before the update; optional.
+
+        Returns:
+            the closure's loss, or None without a closure.
+
+        >>> import gpugrad as gg
+        >>> w = gg.nn.Parameter(gg.tensor([1.0, 2.0]))
+        >>> opt = gg.optim.SGD([w], lr=0.1)
+        >>> (w * w).sum().backward()          # grad 2w
+        >>> opt.step(); w
+        Parameter containing:
+        tensor([0.8, 1.6], requires_grad=True)
+        """
         if self._step_pre_hooks:
             for hook in list(self._step_pre_hooks):
                 hook(self, (), {"closure": closure})
@@ -198,12 +231,38 @@ class Optimizer:
         return loss
 
     def register_step_pre_hook(self, hook):
-        """``hook(optimizer, args, kwargs)`` runs before each ``step``; returns a handle with ``remove()``."""
+        """Run ``hook(optimizer, args, kwargs)`` before each :meth:`step` (gradient clipping, logging).
+
+        Args:
+            hook: called with the optimizer, ``()`` and ``{"closure": closure}``; its return value is ignored.
+
+        Returns:
+            a handle whose ``remove()`` unregisters the hook.
+
+        >>> import gpugrad as gg
+        >>> opt, calls = gg.optim.SGD(gg.nn.Linear(2, 1).parameters(), lr=0.1), []
+        >>> h = opt.register_step_pre_hook(lambda o, args, kwargs: calls.append("pre"))
+        >>> opt.step(); h.remove(); opt.step(); calls
+        ['pre']
+        """
         self._step_pre_hooks.append(hook)
         return _HookHandle(self._step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
-        """``hook(optimizer, args, kwargs)`` runs after each ``step``; returns a handle with ``remove()``."""
+        """Run ``hook(optimizer, args, kwargs)`` after each :meth:`step`.
+
+        Args:
+            hook: called with the optimizer, ``()`` and ``{"closure": closure}``; its return value is ignored.
+
+        Returns:
+            a handle whose ``remove()`` unregisters the hook.
+
+        >>> import gpugrad as gg
+        >>> opt, steps = gg.optim.SGD(gg.nn.Linear(2, 1).parameters(), lr=0.1), []
+        >>> h = opt.register_step_post_hook(lambda o, args, kwargs: steps.append(len(steps)))
+        >>> opt.step(); opt.step(); steps
+        [0, 1]
+        """
         self._step_post_hooks.append(hook)
         return _HookHandle(self._step_post_hooks, hook)
 
@@ -297,8 +356,23 @@ class Optimizer:
 
     # -- gradients ------------------------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True):
-        """Reset the gradients: drop them (``set_to_none=True``, the default) or fill them with zeros (one
-        fill of each flat gradient buffer)."""
+        """Clear the gradients of this optimizer's parameters before the next backward pass (which
+        accumulates).
+
+        Args:
+            set_to_none: drop each ``.grad`` (the default), or fill them with zeros (one fill of each flat
+                gradient buffer).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> w = gg.nn.Parameter(gg.ones(2))
+        >>> opt = gg.optim.Adam([w])
+        >>> (w * 3).sum().backward()
+        >>> opt.zero_grad(set_to_none=False); w.grad
+        tensor([0., 0.])
+        """
         for group, flats, loose in zip(self.param_groups, self._flats, self._loose):
             if set_to_none:
                 for p in group["params"]:
@@ -319,8 +393,20 @@ class Optimizer:
 
     # -- checkpoints ----------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """``{'state': {index: {'step': tensor, key: tensor, ...}}, 'param_groups': [{..., 'params': [index,
-        ...]}]}`` as in PyTorch, with parameters numbered in group order. The tensors are copies."""
+        """The optimizer's state to save with a checkpoint, in PyTorch's layout.
+
+        Returns:
+            ``{'state': {index: {'step': tensor, key: tensor, ...}}, 'param_groups': [{..., 'params':
+            [index, ...]}]}``, with parameters numbered in group order; the tensors are copies.
+
+        >>> import gpugrad as gg
+        >>> w = gg.nn.Parameter(gg.tensor([1.0, 2.0]))
+        >>> opt = gg.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> sd = opt.state_dict()
+        >>> sd["state"][0]["momentum_buffer"], sd["param_groups"][0]["params"]
+        (tensor([2., 4.]), [0])
+        """
         index = {}
         groups = []
         for g in self.param_groups:
@@ -338,7 +424,24 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict):
         """Restore hyperparameters and state saved by :meth:`state_dict` (of either path). This optimizer
-        keeps its own ``fused``/``foreach`` choice: the layout belongs to the instance."""
+        keeps its own ``fused``/``foreach`` choice: the layout belongs to the instance.
+
+        Args:
+            state_dict: what :meth:`state_dict` returned, for an optimizer of the same type over parameters of
+                the same shapes, in the same groups.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> w = gg.nn.Parameter(gg.ones(2))
+        >>> a = gg.optim.Adam([w], lr=0.01)
+        >>> (w * w).sum().backward(); a.step()
+        >>> b = gg.optim.Adam([w], lr=0.5)
+        >>> b.load_state_dict(a.state_dict())
+        >>> b.param_groups[0]["lr"], int(b.state_dict()["state"][0]["step"])
+        (0.01, 1)
+        """
         name = type(self).__name__
         if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
             got = sorted(map(str, state_dict))[:5] if isinstance(state_dict, dict) else type(state_dict).__name__
