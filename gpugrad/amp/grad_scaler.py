@@ -92,7 +92,20 @@ class GradScaler:
             self._growth_tracker = self._init_growth_tracker
 
     def scale(self, outputs):
-        """``outputs`` (a Tensor, or nested lists/tuples of them) multiplied by the current scale."""
+        """Multiply the loss by the current scale before ``backward``, so that small float16 gradients do
+        not flush to zero.
+
+        Args:
+            outputs: a Tensor (the loss), or nested lists/tuples of Tensors.
+
+        Returns:
+            the same structure, each Tensor times the scale (``outputs`` unchanged when disabled).
+
+        >>> import gpugrad as gg
+        >>> scaler = gg.amp.GradScaler("cpu", init_scale=8.0)
+        >>> scaler.scale(gg.tensor(0.5))
+        tensor(4.)
+        """
         from ..tensor import Tensor
         if not self._enabled:
             return outputs
@@ -118,7 +131,23 @@ class GradScaler:
 
     def unscale_(self, optimizer):
         """Divide ``optimizer``'s gradients by the scale, in place, and record (on the device) whether any
-        is inf or NaN: one check per flat gradient buffer. At most once per optimizer between updates."""
+        is inf or NaN: one check per flat gradient buffer. Call it before clipping or inspecting gradients;
+        at most once per optimizer between updates (:meth:`step` then does not unscale again).
+
+        Args:
+            optimizer: the optimizer whose parameters' gradients to unscale.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> w = gg.ones(2, requires_grad=True)
+        >>> opt, scaler = gg.optim.SGD([w], lr=0.1), gg.amp.GradScaler("cpu", init_scale=8.0)
+        >>> scaler.scale((w * 3).sum()).backward(); w.grad
+        tensor([24., 24.])
+        >>> scaler.unscale_(opt); w.grad
+        tensor([3., 3.])
+        """
         if not self._enabled:
             return
         st = self._state(optimizer)
@@ -153,7 +182,24 @@ class GradScaler:
     # -- stepping ------------------------------------------------------------------------------------------
     def step(self, optimizer, *args, **kwargs):
         """Unscale (if :meth:`unscale_` was not called), then ``optimizer.step(*args, **kwargs)`` unless a
-        gradient was inf or NaN; returns what ``step`` returned, or None when it was skipped."""
+        gradient was inf or NaN. Reads the inf/NaN flag once: the step's one host sync.
+
+        Args:
+            optimizer: the optimizer to step.
+            *args: passed to ``optimizer.step`` (a closure is not supported, as in PyTorch).
+            **kwargs: likewise.
+
+        Returns:
+            what ``optimizer.step`` returned, or None when the step was skipped.
+
+        >>> import gpugrad as gg
+        >>> w = gg.ones(1, requires_grad=True)
+        >>> opt, scaler = gg.optim.SGD([w], lr=0.1), gg.amp.GradScaler("cpu")
+        >>> scaler.scale(w.sum()).backward()
+        >>> w.grad = w.grad * float("inf")                 # pretend float16 overflowed
+        >>> scaler.step(opt); w                            # skipped: w is unchanged
+        tensor([1.], requires_grad=True)
+        """
         if not self._enabled:
             return optimizer.step(*args, **kwargs)
         if "closure" in kwargs:
@@ -170,8 +216,24 @@ class GradScaler:
         return ret
 
     def update(self, new_scale=None):
-        """Adapt the scale from the steps since the last update (or set it to ``new_scale``, a float or a
-        one-element float32 Tensor) and reset the per-optimizer states."""
+        """Adapt the scale once per iteration, after the optimizers' :meth:`step`: times ``backoff_factor``
+        if a step was skipped, times ``growth_factor`` after ``growth_interval`` clean steps in a row; and
+        reset the per-optimizer states.
+
+        Args:
+            new_scale: set the scale to this instead (a float or a one-element float32 Tensor).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> w = gg.ones(1, requires_grad=True)
+        >>> opt, scaler = gg.optim.SGD([w], lr=0.1), gg.amp.GradScaler("cpu", init_scale=8.0)
+        >>> scaler.scale(w.sum()).backward()
+        >>> w.grad = w.grad * float("inf")                 # pretend float16 overflowed
+        >>> scaler.step(opt); scaler.update(); scaler.get_scale()
+        4.0
+        """
         if not self._enabled:
             return
         if self._scale is None:
@@ -202,43 +264,131 @@ class GradScaler:
 
     # -- what PyTorch's scaler answers ------------------------------------------------------------------
     def get_scale(self) -> float:
-        """The current scale as a Python float (the initial scale before the first :meth:`scale`; 1.0 when
-        disabled)."""
+        """The current scale.
+
+        Returns:
+            float: the scale (the initial scale before the first :meth:`scale`; 1.0 when disabled).
+
+        >>> import gpugrad as gg
+        >>> scaler = gg.amp.GradScaler("cpu")
+        >>> scaler.get_scale()
+        65536.0
+        """
         if not self._enabled:
             return 1.0
         return self._init_scale if self._scale is None else float(self._scale_host_free())
 
     def get_growth_factor(self):
-        """The factor the scale grows by after ``growth_interval`` clean steps."""
+        """The factor the scale grows by after ``growth_interval`` clean steps.
+
+        Returns:
+            float.
+
+        >>> import gpugrad as gg
+        >>> scaler = gg.amp.GradScaler("cpu")
+        >>> scaler.get_growth_factor()
+        2.0
+        """
         return self._growth_factor
 
     def set_growth_factor(self, new_factor):
-        """Set the growth factor."""
+        """Set the factor the scale grows by after ``growth_interval`` clean steps.
+
+        Args:
+            new_factor: the factor (> 1).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> scaler = gg.amp.GradScaler("cpu")
+        >>> scaler.set_growth_factor(4.0); scaler.get_growth_factor()
+        4.0
+        """
         self._growth_factor = float(new_factor)
 
     def get_backoff_factor(self):
-        """The factor the scale shrinks by after a skipped step."""
+        """The factor the scale shrinks by after a skipped step.
+
+        Returns:
+            float.
+
+        >>> import gpugrad as gg
+        >>> scaler = gg.amp.GradScaler("cpu")
+        >>> scaler.get_backoff_factor()
+        0.5
+        """
         return self._backoff_factor
 
     def set_backoff_factor(self, new_factor):
-        """Set the backoff factor."""
+        """Set the factor the scale shrinks by after a skipped step.
+
+        Args:
+            new_factor: the factor, in (0, 1).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> scaler = gg.amp.GradScaler("cpu")
+        >>> scaler.set_backoff_factor(0.25); scaler.get_backoff_factor()
+        0.25
+        """
         self._backoff_factor = float(new_factor)
 
     def get_growth_interval(self):
-        """How many clean steps in a row grow the scale."""
+        """How many clean steps in a row grow the scale.
+
+        Returns:
+            int.
+
+        >>> import gpugrad as gg
+        >>> scaler = gg.amp.GradScaler("cpu")
+        >>> scaler.get_growth_interval()
+        2000
+        """
         return self._growth_interval
 
     def set_growth_interval(self, new_interval):
-        """Set the growth interval."""
+        """Set how many clean steps in a row grow the scale.
+
+        Args:
+            new_interval: the number of steps (a positive int).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> scaler = gg.amp.GradScaler("cpu")
+        >>> scaler.set_growth_interval(100); scaler.get_growth_interval()
+        100
+        """
         self._growth_interval = int(new_interval)
 
     def is_enabled(self) -> bool:
-        """Whether the scaler does anything."""
+        """Whether the scaler does anything (``enabled=False`` makes every method a pass-through).
+
+        Returns:
+            bool.
+
+        >>> import gpugrad as gg
+        >>> gg.amp.GradScaler("cpu").is_enabled(), gg.amp.GradScaler("cpu", enabled=False).is_enabled()
+        (True, False)
+        """
         return self._enabled
 
     def state_dict(self) -> dict:
-        """``{"scale", "growth_factor", "backoff_factor", "growth_interval", "_growth_tracker"}`` (empty when
-        disabled), as PyTorch's."""
+        """The scaler's state to save with a checkpoint, in PyTorch's layout.
+
+        Returns:
+            ``{"scale", "growth_factor", "backoff_factor", "growth_interval", "_growth_tracker"}`` (empty
+            when disabled).
+
+        >>> import gpugrad as gg
+        >>> scaler = gg.amp.GradScaler("cpu")
+        >>> scaler.state_dict()["scale"], scaler.state_dict()["growth_interval"]
+        (65536.0, 2000)
+        """
         if not self._enabled:
             return {}
         return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
@@ -247,7 +397,19 @@ class GradScaler:
                 else self._init_growth_tracker}
 
     def load_state_dict(self, state_dict):
-        """Restore from :meth:`state_dict` (of this class or of ``torch.amp.GradScaler``)."""
+        """Restore a state saved by :meth:`state_dict` (of this class or of ``torch.amp.GradScaler``).
+
+        Args:
+            state_dict: the saved state (not empty: a disabled scaler's is an error).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> a, b = gg.amp.GradScaler("cpu", init_scale=128.0), gg.amp.GradScaler("cpu")
+        >>> b.load_state_dict(a.state_dict()); b.get_scale()
+        128.0
+        """
         if not self._enabled:
             return
         if len(state_dict) == 0:
