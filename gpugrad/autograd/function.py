@@ -64,7 +64,29 @@ class FunctionCtx:
         self._node = None           # a weak reference to the tape node, once recorded
 
     def save_for_backward(self, *tensors):
-        """Keep ``tensors`` (Tensors or None) for ``backward``, which reads them as ``ctx.saved_tensors``."""
+        """Keep Tensors for ``backward``, which reads them as ``ctx.saved_tensors`` (call it once, in
+        ``forward`` or ``setup_context``; keep non-Tensor values as plain attributes of ``ctx``).
+
+        Args:
+            *tensors: Tensors (or None) to save.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> class Square(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+        >>> x = gg.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).backward(); x.grad
+        tensor([6.])
+        """
         for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"save_for_backward can only save Tensors (or None), but argument {i} is of "
@@ -72,13 +94,52 @@ class FunctionCtx:
         self.to_save = tensors
 
     def save_for_forward(self, *tensors):
-        """Keep ``tensors`` for ``jvp`` (as ``ctx.saved_tensors``, like PyTorch)."""
+        """Keep Tensors for ``jvp`` (forward mode), which reads them as ``ctx.saved_tensors``, as in PyTorch.
+
+        Args:
+            *tensors: Tensors (or None) to save.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> import gpugrad.autograd.forward_ad as fwAD
+        >>> class Cube(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_forward(x)
+        ...         return x ** 3
+        ...     @staticmethod
+        ...     def jvp(ctx, t):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 3 * x ** 2 * t
+        >>> with fwAD.dual_level():
+        ...     y = Cube.apply(fwAD.make_dual(gg.tensor([2.0]), gg.tensor([1.0])))
+        ...     fwAD.unpack_dual(y).tangent
+        tensor([12.])
+        """
         self.save_for_backward(*tensors)
 
     @property
     def saved_tensors(self):
-        """The Tensors given to ``save_for_backward`` (inside ``backward``: recorded when the engine runs
-        with ``create_graph=True``)."""
+        """The Tensors given to ``save_for_backward``, as a tuple (inside ``backward``: recorded when the
+        engine runs with ``create_graph=True``, so the gradient can be differentiated again).
+
+        >>> import gpugrad as gg
+        >>> class Square(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+        >>> x = gg.tensor([3.0], requires_grad=True)
+        >>> (g,) = gg.autograd.grad(Square.apply(x), x, create_graph=True)
+        >>> g.backward(); x.grad                    # d2(x^2)/dx2
+        tensor([2.])
+        """
         if self._saved is not None:
             return self._saved
         node = self._node() if self._node is not None else None
@@ -87,16 +148,84 @@ class FunctionCtx:
         return tuple(self.to_save)
 
     def mark_dirty(self, *tensors):
-        """Declare the inputs that ``forward`` modified in place (and returns): they become outputs."""
+        """Declare the inputs that ``forward`` modified in place (and returns): they become the outputs, and
+        their version counters record the change.
+
+        Args:
+            *tensors: the modified input Tensors.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> class Double_(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         x.mul_(2)
+        ...         ctx.mark_dirty(x)
+        ...         return x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         return 2 * g
+        >>> a = gg.ones(2, requires_grad=True)
+        >>> b = a * 1
+        >>> Double_.apply(b) is b, b
+        (True, tensor([2., 2.], grad_fn=<Double_Backward>))
+        """
         self._dirty = tensors
 
     def mark_non_differentiable(self, *tensors):
         """Declare outputs that take no gradient (indices, masks): they do not require grad, and their
-        gradient in ``backward`` is zeros (or None without materialized grads)."""
+        gradient in ``backward`` is zeros (or None without materialized grads).
+
+        Args:
+            *tensors: output Tensors of ``forward``.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> class MaxWithIndex(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         i = x.argmax()
+        ...         ctx.mark_non_differentiable(i)
+        ...         ctx.save_for_backward(x, i)
+        ...         return x.max(), i
+        ...     @staticmethod
+        ...     def backward(ctx, g, g_index):
+        ...         x, i = ctx.saved_tensors
+        ...         return gg.zeros_like(x).index_fill(0, i.reshape(1), 1.0) * g
+        >>> m, i = MaxWithIndex.apply(gg.tensor([1.0, 5.0, 2.0], requires_grad=True))
+        >>> m.requires_grad, i.requires_grad
+        (True, False)
+        """
         self._non_differentiable = tensors
 
     def set_materialize_grads(self, value: bool):
-        """With False, ``backward`` gets None (not zeros) for an output whose gradient nobody computed."""
+        """Choose what ``backward`` gets for an output whose gradient nobody computed: zeros (the default)
+        or None (saves allocating zeros; ``backward`` must then handle None).
+
+        Args:
+            value: True for zeros, False for None.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> class Two(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.set_materialize_grads(False)
+        ...         return x * 2, x * 3
+        ...     @staticmethod
+        ...     def backward(ctx, ga, gb):
+        ...         print("gb is", gb)
+        ...         return 2 * ga
+        >>> a, b = Two.apply(gg.ones(1, requires_grad=True))
+        >>> a.sum().backward()
+        gb is None
+        """
         self.materialize_grads = bool(value)
 
 
@@ -138,20 +267,91 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        """The function on Tensors (ctx first, unless ``setup_context`` is defined). Returns a Tensor or a
-        tuple of outputs."""
+        """The function on Tensors; every subclass defines it as a static method. It runs with recording
+        off: write it with any ops, then say in ``backward`` how gradients flow.
+
+        Args:
+            ctx: the :class:`FunctionCtx` to save what ``backward`` needs on (omitted from the signature in
+                PyTorch's newer style, where ``setup_context`` receives it).
+            *args: the inputs, Tensors or other values, as ``apply`` received them.
+            **kwargs: keyword inputs (they take no gradient).
+
+        Returns:
+            a Tensor, or a tuple of outputs.
+
+        >>> import gpugrad as gg
+        >>> class Square(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+        >>> Square.apply(gg.tensor([3.0]))
+        tensor([9.])
+        """
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        """Optional, PyTorch's newer style: fill ``ctx`` from the inputs (a tuple) and the output after a
-        ``forward`` that takes no ctx."""
+        """Optional, PyTorch's newer style: with a ``forward(*args)`` that takes no ctx, fill ``ctx`` here
+        from the inputs and the output.
+
+        Args:
+            ctx: the :class:`FunctionCtx`.
+            inputs: the tuple of positional inputs of ``forward`` (defaults filled in).
+            output: what ``forward`` returned.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> class Square(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(x):
+        ...         return x * x
+        ...     @staticmethod
+        ...     def setup_context(ctx, inputs, output):
+        ...         ctx.save_for_backward(inputs[0])
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+        >>> x = gg.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).backward(); x.grad
+        tensor([6.])
+        """
         raise NotImplementedError("setup_context is not overridden.")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        """The gradients of the inputs, given those of the outputs: one per positional argument of
-        ``forward`` (None for non-Tensor arguments or where ``ctx.needs_input_grad`` is False)."""
+        """The vector-Jacobian product: the gradients of the inputs, given those of the outputs; every
+        subclass that is differentiated defines it as a static method (``vjp`` is another name for it).
+
+        Args:
+            ctx: the :class:`FunctionCtx` ``forward`` filled (``ctx.saved_tensors``, ``ctx.needs_input_grad``).
+            *grad_outputs: one gradient per output of ``forward``.
+
+        Returns:
+            one gradient per positional argument of ``forward`` (a Tensor shaped like it, or None for a
+            non-Tensor argument or where ``ctx.needs_input_grad`` is False); a single value for one argument.
+
+        >>> import gpugrad as gg
+        >>> class Square(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+        >>> x = gg.tensor([1.0, 3.0], requires_grad=True)
+        >>> Square.apply(x).backward(gg.tensor([1.0, 10.0])); x.grad
+        tensor([ 2., 60.])
+        """
         raise NotImplementedError("You must implement either the backward or vjp method for your custom "
                                   "autograd.Function to use it with backward mode AD.")
 
@@ -159,14 +359,57 @@ class Function:
 
     @staticmethod
     def jvp(ctx, *grad_inputs):
-        """Forward mode: the outputs' tangents given the inputs' tangents (optional)."""
+        """Forward mode (optional): the Jacobian-vector product, used when an input is a dual tensor of
+        :mod:`gpugrad.autograd.forward_ad`.
+
+        Args:
+            ctx: the :class:`FunctionCtx` ``forward`` filled (``save_for_forward`` keeps Tensors for it).
+            *grad_inputs: one tangent per positional argument of ``forward`` (None where there is none).
+
+        Returns:
+            the outputs' tangents: one per output of ``forward`` (a single value for one output).
+
+        >>> import gpugrad as gg
+        >>> import gpugrad.autograd.forward_ad as fwAD
+        >>> class Scale(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x * 5
+        ...     @staticmethod
+        ...     def jvp(ctx, t):
+        ...         return t * 5
+        >>> with fwAD.dual_level():
+        ...     fwAD.unpack_dual(Scale.apply(fwAD.make_dual(gg.ones(2), gg.tensor([1.0, 2.0])))).tangent
+        tensor([ 5., 10.])
+        """
         raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it "
                                   "with forward mode AD.")
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run ``forward`` on ``args`` and, when grad mode is on and a Tensor argument requires grad, record
-        it so that ``backward`` gives the gradients. Returns what ``forward`` returns."""
+        """Call the function: run ``forward`` on the arguments and, when grad mode is on and a Tensor argument
+        requires grad, record one node on the tape whose backward is this class's ``backward``.
+
+        Args:
+            *args: the inputs of ``forward`` (without ctx).
+            **kwargs: keyword inputs of ``forward``.
+
+        Returns:
+            what ``forward`` returns, its Tensors attached to the graph.
+
+        >>> import gpugrad as gg
+        >>> class Square(gg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+        >>> y = Square.apply(gg.tensor([3.0], requires_grad=True)); y
+        tensor([9.], grad_fn=<SquareBackward>)
+        """
         ctx = FunctionCtx()
         setup = _setup_context_defined(cls)
         if setup:
