@@ -342,11 +342,27 @@ class DataBundle:
 
     @property
     def task(self):
+        """``"classification"`` (when ``num_classes`` is set) or ``"regression"``.
+
+        >>> import gpugrad as gg
+        >>> gg.data.load("xor", n=40).task, gg.data.load("regression", n=40).task
+        ('classification', 'regression')
+        """
         return "regression" if self.num_classes is None else "classification"
 
     def preprocessing(self) -> dict:
         """What a model trained on this data needs beside it to be used on new data (JSON-ready): the task,
-        the feature and target names, the class names and the standardization (mean, std per feature)."""
+        the feature and target names, the class names and the standardization (mean, std per feature).
+
+        Returns:
+            a dict with keys ``data``, ``task``, ``num_features``, ``num_classes``, ``features``, ``target``,
+            ``classes`` and ``standardization`` (``{"mean": [...], "std": [...]}``, or None).
+
+        >>> import gpugrad as gg
+        >>> p = gg.data.load("xor", n=40).preprocessing()
+        >>> p["task"], p["num_features"], p["num_classes"], len(p["standardization"]["mean"])
+        ('classification', 2, 2, 2)
+        """
         sc = self.standardizer
         stats = {} if sc is None or sc.mean is None else {
             "mean": np.asarray(sc.mean, dtype=np.float64).tolist(), "std": np.asarray(sc.std, dtype=np.float64).tolist()}

@@ -64,7 +64,16 @@ class DistributedSampler(Sampler):
         self.total_size = self.num_samples * self.num_replicas
 
     def indices(self) -> np.ndarray:
-        """This rank's indices for the current epoch, as an int64 array (what iterating yields)."""
+        """This rank's indices for the current epoch (what iterating yields): every ``num_replicas``-th index
+        of the epoch's order, starting at ``rank``, padded (or, with ``drop_last``, cut) to equal lengths.
+
+        Returns:
+            numpy.ndarray of int64, ``len(self)`` long.
+
+        >>> from gpugrad.data import DistributedSampler
+        >>> DistributedSampler(range(5), num_replicas=2, rank=1, shuffle=False).indices()
+        array([1, 3, 0])
+        """
         n = len(self.dataset)
         if self.shuffle:
             order = np.random.default_rng(self.seed + self.epoch).permutation(n)
@@ -83,7 +92,14 @@ class DistributedSampler(Sampler):
         return self.num_samples
 
     def set_epoch(self, epoch: int) -> None:
-        """Use the permutation of epoch ``epoch`` (seeded by ``seed + epoch``) from now on.
+        """Use the permutation of epoch ``epoch`` (seeded by ``seed + epoch``) from now on: call it at the
+        start of every epoch, or each epoch repeats the first one's order.
+
+        Args:
+            epoch: the epoch number (the same on every rank).
+
+        Returns:
+            None.
 
         >>> from gpugrad.data import DistributedSampler
         >>> s = DistributedSampler(range(4), num_replicas=2, rank=0, seed=1)

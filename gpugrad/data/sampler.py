@@ -77,6 +77,12 @@ class RandomSampler(Sampler):
 
     @property
     def num_samples(self):
+        """How many indices an epoch yields: ``num_samples`` as given, else ``len(data_source)``.
+
+        >>> from gpugrad.data import RandomSampler
+        >>> RandomSampler(range(10)).num_samples, RandomSampler(range(10), replacement=True, num_samples=3).num_samples
+        (10, 3)
+        """
         return len(self.data_source) if self._num_samples is None else int(self._num_samples)
 
     def _generator(self):
