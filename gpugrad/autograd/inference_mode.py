@@ -60,4 +60,13 @@ class inference_mode:
         return wrapper
 
     def clone(self):
+        """A new context manager with the same mode (PyTorch's API for reusing a decorator's context).
+
+        Returns:
+            inference_mode.
+
+        >>> import gpugrad as gg
+        >>> gg.inference_mode(False).clone().mode
+        False
+        """
         return inference_mode(self.mode)

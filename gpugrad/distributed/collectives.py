@@ -30,11 +30,30 @@ class Work:
     """
 
     def wait(self, timeout=None) -> bool:
-        """True: the collective completed before it returned (``timeout`` is ignored)."""
+        """Wait for the collective: it completed before it returned, so this returns at once.
+
+        Args:
+            timeout: ignored (PyTorch's argument).
+
+        Returns:
+            True.
+
+        >>> import gpugrad.distributed as dist
+        >>> dist.Work().wait(timeout=1.0)
+        True
+        """
         return True
 
     def is_completed(self) -> bool:
-        """True, always (see :meth:`wait`)."""
+        """Whether the collective has completed.
+
+        Returns:
+            True, always (see :meth:`wait`).
+
+        >>> import gpugrad.distributed as dist
+        >>> dist.Work().is_completed()
+        True
+        """
         return True
 
 
