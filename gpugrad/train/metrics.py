@@ -36,17 +36,70 @@ class Metric:
         self.reset()
 
     def reset(self):
+        """Forget what was accumulated (the training loop calls it at the start of every epoch).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> m = gg.train.Accuracy()
+        >>> m.update(gg.tensor([[0.0, 1.0]]), gg.tensor([1]))
+        >>> m.reset(); m.compute()
+        nan
+        """
         self.total = 0.0       # becomes a device array after the first update
         self.count = 0
 
     def batch_sum(self, output, target):
+        """The metric summed over the samples of one batch; each subclass defines it, on raw arrays (NumPy
+        or CuPy), without a host sync.
+
+        Args:
+            output: the model's output for the batch, an array with the batch on axis 0.
+            target: the batch's targets, an array.
+
+        Returns:
+            a 0-d array or scalar of the batch's array module (or a number).
+
+        >>> import numpy as np, gpugrad as gg
+        >>> float(gg.train.MeanSquaredError().batch_sum(np.array([1.0, 2.0]), np.array([0.0, 0.0])))
+        5.0
+        """
         raise NotImplementedError
 
     def update(self, output, target):
+        """Add one batch: its :meth:`batch_sum` to the running total (on the device) and its size to the
+        count.
+
+        Args:
+            output: the model's output for the batch (a Tensor or array, batch on axis 0).
+            target: the batch's targets.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> m = gg.train.MeanAbsoluteError()
+        >>> m.update(gg.tensor([1.0]), gg.tensor([0.0])); m.update(gg.tensor([3.0]), gg.tensor([0.0]))
+        >>> m.compute()
+        2.0
+        """
         self.total = self.total + self.batch_sum(_arr(output), _arr(target))
         self.count += int(output.shape[0])
 
     def compute(self) -> float:
+        """The metric over every sample since the last :meth:`reset`: the total divided by the count (one
+        host sync).
+
+        Returns:
+            float (NaN before the first :meth:`update`).
+
+        >>> import gpugrad as gg
+        >>> m = gg.train.Accuracy()
+        >>> m.update(gg.tensor([[0.0, 1.0], [1.0, 0.0]]), gg.tensor([1, 1]))
+        >>> m.compute()
+        0.5
+        """
         if self.count == 0:
             return float("nan")
         return float(self.total) / self.count
