@@ -54,15 +54,120 @@ class Callback:
     8
     """
 
-    def on_train_begin(self, state): ...
+    def on_train_begin(self, state):
+        """Called once, before the first epoch (``state.epoch`` is still 0; in a resumed run
+        ``state.history`` already holds the earlier epochs).
 
-    def on_epoch_begin(self, state): ...
+        Args:
+            state: the :class:`TrainState` of the run.
 
-    def on_batch_end(self, state): ...
+        Returns:
+            None.
 
-    def on_epoch_end(self, state): ...
+        >>> import gpugrad as gg
+        >>> from gpugrad.data import DataLoader, TensorDataset, xor
+        >>> class Announce(gg.train.Callback):
+        ...     def on_train_begin(self, state):
+        ...         print("training", type(state.model).__name__, "after", len(state.history), "epochs")
+        >>> cb = Announce()
+        >>> X, y = xor(32, seed=0)
+        >>> model = gg.nn.MLP([2, 4, 2])
+        >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+        ...                  DataLoader(TensorDataset(X, y), batch_size=16), epochs=2, callbacks=[cb], progress=False)
+        training MLP after 0 epochs
+        """
 
-    def on_train_end(self, state): ...
+    def on_epoch_begin(self, state):
+        """Called at the start of every epoch; ``state.epoch`` is the epoch about to run (from 1).
+
+        Args:
+            state: the :class:`TrainState` of the run.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.data import DataLoader, TensorDataset, xor
+        >>> class Epochs(gg.train.Callback):
+        ...     seen = []
+        ...     def on_epoch_begin(self, state):
+        ...         self.seen.append(state.epoch)
+        >>> cb = Epochs()
+        >>> X, y = xor(32, seed=0)
+        >>> model = gg.nn.MLP([2, 4, 2])
+        >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+        ...                  DataLoader(TensorDataset(X, y), batch_size=16), epochs=2, callbacks=[cb], progress=False)
+        >>> cb.seen
+        [1, 2]
+        """
+
+    def on_batch_end(self, state):
+        """Called after every optimizer step, with ``state.batch``, ``state.output`` and ``state.loss`` (device tensors: reading a value syncs with the GPU) and ``state.step`` counting steps from 1.
+
+        Args:
+            state: the :class:`TrainState` of the run.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.data import DataLoader, TensorDataset, xor
+        >>> class LastLoss(gg.train.Callback):
+        ...     def on_batch_end(self, state):
+        ...         self.step, self.shape = state.step, tuple(state.output.shape)
+        >>> cb = LastLoss()
+        >>> X, y = xor(32, seed=0)
+        >>> model = gg.nn.MLP([2, 4, 2])
+        >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+        ...                  DataLoader(TensorDataset(X, y), batch_size=16), epochs=2, callbacks=[cb], progress=False)
+        >>> cb.step, cb.shape
+        (4, (16, 2))
+        """
+
+    def on_epoch_end(self, state):
+        """Called after every epoch, once its row (losses, metrics, lr, ...) is in ``state.history``; set ``state.stop = True`` to end training here.
+
+        Args:
+            state: the :class:`TrainState` of the run.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.data import DataLoader, TensorDataset, xor
+        >>> class StopAfterOne(gg.train.Callback):
+        ...     def on_epoch_end(self, state):
+        ...         print(sorted(state.history.epochs[-1])[:3])
+        ...         state.stop = True
+        >>> cb = StopAfterOne()
+        >>> X, y = xor(32, seed=0)
+        >>> model = gg.nn.MLP([2, 4, 2])
+        >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+        ...                  DataLoader(TensorDataset(X, y), batch_size=16), epochs=2, callbacks=[cb], progress=False)
+        ['epoch', 'grad_norm', 'lr']
+        """
+
+    def on_train_end(self, state):
+        """Called once when training ends: after the last epoch, an early stop, or an exception (then it runs before the exception propagates), so that a callback can release what it attached.
+
+        Args:
+            state: the :class:`TrainState` of the run.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.data import DataLoader, TensorDataset, xor
+        >>> class Done(gg.train.Callback):
+        ...     def on_train_end(self, state):
+        ...         print("stopped after epoch", state.epoch)
+        >>> cb = Done()
+        >>> X, y = xor(32, seed=0)
+        >>> model = gg.nn.MLP([2, 4, 2])
+        >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+        ...                  DataLoader(TensorDataset(X, y), batch_size=16), epochs=2, callbacks=[cb], progress=False)
+        stopped after epoch 2
+        """
 
 
 class TrainState:
