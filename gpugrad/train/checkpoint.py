@@ -174,7 +174,24 @@ class Checkpoint(Callback):
             self.save(state)
 
     def save(self, state):
-        """Write the checkpoint of ``state`` now."""
+        """Write the checkpoint of ``state`` now (what :meth:`on_epoch_end` does every ``every`` epochs):
+        the model (unwrapped from DistributedDataParallel), its optimizer and the history of ``state``, with
+        this callback's scheduler, loaders, scaler and meta.
+
+        Args:
+            state: the :class:`~gpugrad.train.TrainState` of a run.
+
+        Returns:
+            None.
+
+        >>> import os, tempfile
+        >>> import gpugrad as gg
+        >>> model = gg.nn.Linear(2, 1)
+        >>> state = gg.train.TrainState(model, gg.optim.SGD(model.parameters(), lr=0.1), gg.train.History())
+        >>> cb = gg.train.Checkpoint(os.path.join(tempfile.mkdtemp(), "c.safetensors"))
+        >>> cb.save(state); os.path.exists(cb.path)
+        True
+        """
         model = getattr(state.model, "module", state.model)      # inside a DistributedDataParallel wrapper
         save_checkpoint(self.path, model, state.optimizer, self.scheduler, state.epoch, state.history,
                         self.loaders, self.meta, self.scaler)

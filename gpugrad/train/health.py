@@ -179,8 +179,23 @@ class GradientHealth(Callback):
               "dead_relu": "Dead ReLU units, never active on any training sample in the last epoch"}
 
     def findings(self) -> list[tuple[str, str, str]]:
-        """``(kind, layer, detail)`` for every problem; kinds: ``diverged`` (a non-finite gradient: nothing
-        else is judged then), ``exploding`` (in any epoch), ``vanishing`` and ``dead_relu`` (last epoch)."""
+        """The problems the recorded numbers show, for code to act on (:meth:`report` words them).
+
+        Returns:
+            a list of ``(kind, layer, detail)``; kinds: ``diverged`` (a non-finite gradient: nothing else is
+            judged then), ``exploding`` (in any epoch), ``vanishing`` and ``dead_relu`` (last epoch). Empty
+            when all looks well or nothing was recorded.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.data import DataLoader, TensorDataset, xor
+        >>> X, y = xor(64, seed=0)
+        >>> model, health = gg.nn.MLP([2, 8, 2]), gg.train.GradientHealth(explode=1e-3)   # a tiny threshold
+        >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+        ...                  DataLoader(TensorDataset(X, y), batch_size=32), epochs=1, callbacks=[health],
+        ...                  progress=False)
+        >>> [(kind, layer) for kind, layer, _ in health.findings()]
+        [('exploding', '0.weight'), ('exploding', '2.weight')]
+        """
         if not self.records:
             return []
         rec = self.records[-1]
@@ -210,7 +225,23 @@ class GradientHealth(Callback):
         return out
 
     def report(self) -> str:
-        """A table of the last epoch's per-layer numbers and the findings, in plain language."""
+        """A table of the last epoch's per-layer numbers (gradient and weight norms, activation RMS, the
+        gradient reaching each module's output, dead units) and the findings in plain language, with what
+        to try.
+
+        Returns:
+            str, several lines.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.data import DataLoader, TensorDataset, xor
+        >>> X, y = xor(64, seed=0)
+        >>> model, health = gg.nn.MLP([2, 8, 2]), gg.train.GradientHealth(explode=1e-3)   # a tiny threshold
+        >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+        ...                  DataLoader(TensorDataset(X, y), batch_size=32), epochs=1, callbacks=[health],
+        ...                  progress=False)
+        >>> print(health.report().splitlines()[0])
+        Gradient health, epoch 1 (averages over the epoch's steps)
+        """
         if not self.records:
             return "gradient health: nothing recorded (was the callback passed to fit?)"
         rec = self.records[-1]
@@ -236,5 +267,25 @@ class GradientHealth(Callback):
         return "\n".join(lines)
 
     def plot(self, path, title=None):
+        """Draw the recorded numbers (:func:`~gpugrad.train.plot_gradient_health`, which needs matplotlib).
+
+        Args:
+            path: the PNG file to write.
+            title: the figure's title.
+
+        Returns:
+            ``path``.
+
+        >>> import os, tempfile
+        >>> import gpugrad as gg
+        >>> from gpugrad.data import DataLoader, TensorDataset, xor
+        >>> X, y = xor(64, seed=0)
+        >>> model, health = gg.nn.MLP([2, 8, 2]), gg.train.GradientHealth(explode=1e-3)   # a tiny threshold
+        >>> _ = gg.train.fit(model, gg.nn.CrossEntropyLoss(), gg.optim.SGD(model.parameters(), lr=0.1),
+        ...                  DataLoader(TensorDataset(X, y), batch_size=32), epochs=1, callbacks=[health],
+        ...                  progress=False)
+        >>> os.path.exists(health.plot(os.path.join(tempfile.mkdtemp(), "health.png")))
+        True
+        """
         from .plots import plot_gradient_health
         return plot_gradient_health(self, path, title)

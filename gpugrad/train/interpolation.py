@@ -23,10 +23,13 @@ def _arrays(state):
 
 @dataclass
 class InterpolationResult:
-    """InterpolationResult(alphas: 'list', losses: 'dict', metrics: 'dict' = <factory>)
-
-    What :func:`interpolate` returns: ``alphas``, ``losses`` (label -> one loss per alpha) and ``metrics``
+    """What :func:`interpolate` returns: ``alphas``, ``losses`` (label -> one loss per alpha) and ``metrics``
     (name -> label -> values). ``plot(path)`` draws it.
+
+    Args:
+        alphas: the points on the line theta(alpha) = (1 - alpha) theta_0 + alpha theta_1.
+        losses: label (a data split) -> the average loss at each alpha.
+        metrics: metric name -> label -> the metric at each alpha.
 
     >>> from gpugrad.train import InterpolationResult
     >>> r = InterpolationResult([0.0, 1.0], {"train": [2.3, 0.1]})
@@ -39,6 +42,22 @@ class InterpolationResult:
     metrics: dict = field(default_factory=dict)   # metric name -> label -> values
 
     def plot(self, path, title=None):
+        """Draw the losses (and metrics) along the line (:func:`~gpugrad.train.plot_interpolation`, which
+        needs matplotlib).
+
+        Args:
+            path: the PNG file to write.
+            title: the figure's title.
+
+        Returns:
+            ``path``.
+
+        >>> import os, tempfile
+        >>> from gpugrad.train import InterpolationResult
+        >>> r = InterpolationResult([0.0, 0.5, 1.0], {"train": [2.3, 1.0, 0.1]})
+        >>> os.path.exists(r.plot(os.path.join(tempfile.mkdtemp(), "line.png")))
+        True
+        """
         from .plots import plot_interpolation
         return plot_interpolation(self, path, title)
 

@@ -81,11 +81,19 @@ def restore(model, snap) -> None:
 
 @dataclass
 class LRFinderResult:
-    """LRFinderResult(lrs: 'list', losses: 'list', smoothed: 'list', suggestion: 'float', min_loss_lr: 'float', steepest_lr: 'float', diverged: 'bool' = False, notes: 'list' = <factory>)
-
-    What :func:`lr_find` returns: the learning rates tried, the raw and smoothed losses, the suggested rate
+    """What :func:`lr_find` returns: the learning rates tried, the raw and smoothed losses, the suggested rate
     (a decade below the smoothed minimum), the rate of the lowest loss and of the steepest descent, whether the
     sweep stopped on divergence, and notes. ``plot(path)`` draws it.
+
+    Args:
+        lrs: the learning rates tried, one per step (geometric from ``start_lr``).
+        losses: the batch loss at each step.
+        smoothed: the bias-corrected exponential average of the losses.
+        suggestion: the suggested learning rate, a decade below ``min_loss_lr``.
+        min_loss_lr: the rate at the lowest smoothed loss.
+        steepest_lr: the rate where the smoothed loss falls fastest.
+        diverged: whether the sweep stopped because the loss diverged.
+        notes: remarks on the sweep, in words.
 
     >>> from gpugrad.train import LRFinderResult
     >>> r = LRFinderResult([1e-3, 1e-2], [1.0, 0.5], [1.0, 0.6], suggestion=1e-3, min_loss_lr=1e-2, steepest_lr=1e-2)
@@ -103,6 +111,22 @@ class LRFinderResult:
     notes: list = field(default_factory=list)
 
     def plot(self, path):
+        """Draw the loss against the learning rate (:func:`~gpugrad.train.plot_lr_find`, which needs
+        matplotlib).
+
+        Args:
+            path: the PNG file to write.
+
+        Returns:
+            ``path``.
+
+        >>> import os, tempfile
+        >>> from gpugrad.train import LRFinderResult
+        >>> r = LRFinderResult([1e-3, 1e-2, 1e-1], [1.0, 0.5, 2.0], [1.0, 0.6, 1.5], suggestion=1e-3,
+        ...                    min_loss_lr=1e-2, steepest_lr=1e-2)
+        >>> os.path.exists(r.plot(os.path.join(tempfile.mkdtemp(), "lr.png")))
+        True
+        """
         from .plots import plot_lr_find
         return plot_lr_find(self, path)
 
