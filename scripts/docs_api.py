@@ -206,17 +206,41 @@ def undocumented(pending: bool = False) -> dict[str, list[str]]:
     return out
 
 
+def _public_classes() -> set[int]:
+    """``id()`` of every public class: each has its own entry in the reference, with its own members."""
+    out = set()
+    for m in public_modules():
+        mod = importlib.import_module(m)
+        out.update(id(getattr(mod, n)) for n in public_names(m) if inspect.isclass(getattr(mod, n)))
+    return out
+
+
+def inherited_to_show(cls, public_classes: set[int]) -> list[str]:
+    """The members ``cls`` inherits from a base that has no entry of its own in the reference (a private base:
+    ``Sequential.append`` comes from ``_Indexed``, ``Tensor.cpu`` from ``DeviceDtypeShorthands``): its entry
+    shows them, unless a public base inherits them too (``nn.Linear`` gets ``cpu`` from ``Module``'s entry)."""
+    return [name for name, klass, member in public_members(cls)
+            if klass is not cls and (member.__doc__ or "").strip() and not any(id(b) in public_classes and issubclass(b, klass)
+                                             for b in cls.__mro__[1:])]
+
+
 def api_page(modname: str) -> str:
-    """The Markdown of one API reference page: the module's docstring, then every public name."""
+    """The Markdown of one API reference page: the module's docstring, then every public name (a class with
+    its documented members, and those it inherits from a private base)."""
     lines = [f"# `{modname}`", "", f"::: {modname}", "    options:", "      members: false",
              "      show_root_heading: false", "      show_root_toc_entry: false", ""]
     mod = importlib.import_module(modname)
+    public_classes = _public_classes()
     for n in public_names(modname):
         obj = getattr(mod, n)
         # where it is defined (the module's attribute of that name can be a submodule: autograd.gradcheck)
         target = (f"{obj.__module__}.{obj.__qualname__}" if _ours(obj) and "<" not in obj.__qualname__
                   else f"{modname}.{n}")
-        lines += [f"::: {target}", "    options:", f'      heading: "{modname}.{n}"', f'      toc_label: "{n}"', ""]
+        lines += [f"::: {target}", "    options:", f'      heading: "{modname}.{n}"', f'      toc_label: "{n}"']
+        inherited = inherited_to_show(obj, public_classes) if inspect.isclass(obj) and _ours(obj) else []
+        if inherited:
+            lines.append(f"      inherited_members: [{', '.join(inherited)}]")
+        lines.append("")
     return "\n".join(lines)
 
 
