@@ -2,6 +2,8 @@
 
 * Every ```python block of every guide page runs (scripts/docs_snippets.py); a failure fails the build. The
   pictures the blocks draw are added to the site at ``img/<name>.png``; a picture no page shows is an error.
+* The ```bash blocks are checked (an unmarked block with a command that cannot run in CI fails the build);
+  tests/test_docs.py runs them.
 * The API reference pages ``api/<module>.md`` are generated from the public-name rule of scripts/docs_api.py,
   so a new public name appears in the reference without anyone editing a page.
 """
@@ -29,6 +31,9 @@ def on_files(files, config):
     for page in sorted(docs.glob("*.md")):
         text = page.read_text()
         shown.update(IMG.findall(text))
+        bad = docs_snippets.shell_problems(text)
+        if bad:
+            raise PluginError(f"{page.name}:\n  " + "\n  ".join(bad))
         if not docs_snippets.python_blocks(text) and not docs_snippets.unrun_python_fences(text):
             continue
         try:

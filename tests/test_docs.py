@@ -1,5 +1,6 @@
 """The documentation site (docs/, mkdocs.yml) builds in strict mode, which runs every ```python block of the
-guide and draws its pictures (scripts/mkdocs_hooks.py), and generates the API reference."""
+guide and draws its pictures (scripts/mkdocs_hooks.py), and generates the API reference; the ```bash blocks of
+the guide and of README.md run too, except those marked with the reason they cannot."""
 import os
 import subprocess
 import sys
@@ -40,6 +41,47 @@ def test_a_page_runs_in_its_own_directory_and_returns_its_pictures(tmp_path):
     pngs, _ = docs_snippets.run_page(page)
     assert list(pngs) == ["a.png"] and pngs["a.png"][:8] == PNG
     assert not (tmp_path / "a.png").exists() and not Path("a.png").exists()
+
+
+def test_bash_blocks_are_found_with_their_markers():
+    text = ("```bash\necho one\n```\n\n<!-- not run in CI: needs a GPU -->\n```bash\nnvidia-smi\n```\n"
+            "<!-- not run in CI: two\n     lines -->\n```bash\nmpiexec -n 2 ls\n```\n```python\nx = 1\n```\n")
+    assert docs_snippets.shell_blocks(text) == [(2, "echo one\n", None), (7, "nvidia-smi\n", "needs a GPU"),
+                                                (12, "mpiexec -n 2 ls\n", "two lines")]
+    assert docs_snippets.shell_problems(text) == []
+
+
+def test_a_bash_block_that_cannot_run_must_be_marked_with_a_reason():
+    problems = docs_snippets.shell_problems(
+        "```bash\npip install -e .\n```\n\n<!-- not run in CI: -->\n```bash\nls\n```\n"
+        "<!-- not run in CI: orphan -->\n\n```bash\nls\n```\n```console\n$ ls\n```\n")
+    assert [p.split(":")[0] for p in problems] == ["line 14", "line 5", "line 9", "line 1"]
+    assert "pip installs" in problems[3] and "must say why" in problems[1]
+    assert "just before" in problems[2] and "```console" in problems[0]
+
+
+def test_bash_blocks_run_in_a_temporary_folder_with_this_checkout(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("```bash\ngpugrad --help > help.txt\npython -c 'import gpugrad, sys; print(gpugrad.__file__)'"
+                    " > where.txt\n```\n\n<!-- not run in CI: downloads -->\n```bash\npip install x\n```\n\n"
+                    "```bash\ngrep -q train help.txt\ngrep -q '" + str(ROOT) + "' where.txt\n```\n")
+    ran, skipped = docs_snippets.run_shell_page(page)
+    assert ran == [2, 12] and skipped == [(8, "downloads")]
+    assert not (tmp_path / "help.txt").exists() and not Path("help.txt").exists()
+    page.write_text("text\n\n```bash\ntrue\nfalse\necho never\n```\n")
+    with pytest.raises(docs_snippets.SnippetError, match=r"p\.md, the bash block at line 4 failed \(exit 1\)"):
+        docs_snippets.run_shell_page(page)
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "docs").glob("*.md")) + ["README.md"])
+def test_the_bash_blocks_of_the_guide_and_readme_run(page):
+    path = ROOT / ("README.md" if page == "README.md" else f"docs/{page}")
+    pytest.importorskip("matplotlib")       # gpugrad train draws its convergence plot
+    pytest.importorskip("sklearn")          # and reads the bundled digits through scikit-learn
+    ran, skipped = docs_snippets.run_shell_page(path, ROOT)
+    assert all(reason for _, reason in skipped)
+    if page in ("install.md", "reliability.md"):
+        assert ran, f"{page} shows commands that run (gpugrad train, gpugrad info): they must not all be skipped"
 
 
 def test_docs_site_builds_with_warnings_as_errors(tmp_path):
