@@ -220,8 +220,8 @@ def inherited_to_show(cls, public_classes: set[int]) -> list[str]:
     ``Sequential.append`` comes from ``_Indexed``, ``Tensor.cpu`` from ``DeviceDtypeShorthands``): its entry
     shows them, unless a public base inherits them too (``nn.Linear`` gets ``cpu`` from ``Module``'s entry)."""
     return [name for name, klass, member in public_members(cls)
-            if klass is not cls and (member.__doc__ or "").strip() and not any(id(b) in public_classes and issubclass(b, klass)
-                                             for b in cls.__mro__[1:])]
+            if klass is not cls and (member.__doc__ or "").strip()
+            and not any(id(b) in public_classes and issubclass(b, klass) for b in cls.__mro__[1:])]
 
 
 def api_page(modname: str) -> str:

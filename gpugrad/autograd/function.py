@@ -148,8 +148,8 @@ class FunctionCtx:
         return tuple(self.to_save)
 
     def mark_dirty(self, *tensors):
-        """Declare the inputs that ``forward`` modified in place (and returns): they become the outputs, and
-        their version counters record the change.
+        """Declare the inputs that ``forward`` modified in place (and returns): they are the outputs
+        themselves, their history now this Function (as PyTorch, a leaf that requires grad cannot be one).
 
         Args:
             *tensors: the modified input Tensors.

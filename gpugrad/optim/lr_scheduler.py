@@ -126,8 +126,8 @@ class LRScheduler:
 
     def get_lr(self) -> list:
         """The schedule's formula: the learning rates for epoch ``last_epoch`` (each subclass defines it;
-        ``step()`` calls it after advancing ``last_epoch``). Call :meth:`get_last_lr` to read the current
-        rates: calling ``get_lr`` outside ``step`` gives the recursive formulas' next value, not the current.
+        ``step()`` calls it after advancing ``last_epoch``). Read the current rates with :meth:`get_last_lr`:
+        outside ``step`` the recursive formulas would apply their factor to the current ``lr`` once more.
 
         Returns:
             a list of floats, one per param group.

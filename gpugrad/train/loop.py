@@ -102,7 +102,8 @@ class Callback:
         """
 
     def on_batch_end(self, state):
-        """Called after every optimizer step, with ``state.batch``, ``state.output`` and ``state.loss`` (device tensors: reading a value syncs with the GPU) and ``state.step`` counting steps from 1.
+        """Called after every optimizer step, with ``state.batch``, ``state.output`` and ``state.loss``
+        (device tensors: reading a value syncs with the GPU) and ``state.step`` counting steps from 1.
 
         Args:
             state: the :class:`TrainState` of the run.
@@ -125,7 +126,8 @@ class Callback:
         """
 
     def on_epoch_end(self, state):
-        """Called after every epoch, once its row (losses, metrics, lr, ...) is in ``state.history``; set ``state.stop = True`` to end training here.
+        """Called after every epoch, once its row (losses, metrics, lr, ...) is in ``state.history``; set
+        ``state.stop = True`` to end training here.
 
         Args:
             state: the :class:`TrainState` of the run.
@@ -148,7 +150,8 @@ class Callback:
         """
 
     def on_train_end(self, state):
-        """Called once when training ends: after the last epoch, an early stop, or an exception (then it runs before the exception propagates), so that a callback can release what it attached.
+        """Called once when training ends: after the last epoch, an early stop, or an exception (then it
+        runs before the exception propagates), so that a callback can release what it attached.
 
         Args:
             state: the :class:`TrainState` of the run.
