@@ -28,7 +28,7 @@ class Size(tuple):
         """The number of elements of a tensor of this shape: the product of the sizes (1 for ``()``).
 
         Returns:
-            int: the product of the entries.
+            the product of the entries, an int.
 
         >>> import gpugrad as gg
         >>> gg.Size((2, 3, 4)).numel(), gg.Size(()).numel()
@@ -239,7 +239,7 @@ class Tensor(DeviceDtypeShorthands):
         """The number of dimensions, as :attr:`ndim`.
 
         Returns:
-            int: ``len(self.shape)``.
+            ``len(self.shape)``, an int.
 
         >>> import gpugrad as gg
         >>> gg.zeros(2, 3, 4).dim()
@@ -251,7 +251,7 @@ class Tensor(DeviceDtypeShorthands):
         """The number of elements.
 
         Returns:
-            int: the product of the shape.
+            the product of the shape, an int.
 
         >>> import gpugrad as gg
         >>> gg.zeros(2, 3).numel()

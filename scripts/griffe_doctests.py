@@ -1,11 +1,28 @@
-"""A griffe extension (mkdocs.yml): show docstring examples (``>>>`` sessions) as Python code in the API pages.
+"""A griffe extension (mkdocs.yml): show docstring examples (``>>>`` sessions) as Python code in the API pages,
+and Sphinx cross-reference roles as code.
 
 gpugrad's docstrings put their examples inline, as doctest sessions (pytest runs them with
-``--doctest-modules``); Markdown would read their output as prose, with ``[a][b]`` as links.
+``--doctest-modules``); Markdown would read their output as prose, with ``[a][b]`` as links. They also name
+other objects with Sphinx roles (``:class:`Size```, ``:meth:`~Module.to```), which Markdown shows as raw
+text, and whose colon the Google-style parser takes for the end of a name in ``Returns:`` (``A :class:`X```
+became a value named "A"): they become inline code, ``~`` keeping the last dotted part, as Sphinx shows it.
 """
 from __future__ import annotations
 
+import re
+
 import griffe
+
+ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|mod|data|exc|obj):`(~?)([^`]+)`")
+
+
+def code_roles(text: str) -> str:
+    """``:class:`gpugrad.Size``` -> ```gpugrad.Size```; ``:meth:`~Module.to``` -> ```to```.
+
+    >>> code_roles("A :class:`~gpugrad.data.DataBundle`, see :func:`gpugrad.load`.")
+    'A `DataBundle`, see `gpugrad.load`.'
+    """
+    return ROLE.sub(lambda m: f"`{m.group(2).rsplit('.', 1)[-1] if m.group(1) else m.group(2)}`", text)
 
 
 def fence_doctests(text: str) -> str:
@@ -28,5 +45,8 @@ def fence_doctests(text: str) -> str:
 
 class DoctestFences(griffe.Extension):
     def on_instance(self, *, obj, **kwargs):
-        if obj.docstring is not None and ">>>" in obj.docstring.value and "```" not in obj.docstring.value:
+        if obj.docstring is None:
+            return
+        if ">>>" in obj.docstring.value and "```" not in obj.docstring.value:
             obj.docstring.value = fence_doctests(obj.docstring.value)
+        obj.docstring.value = code_roles(obj.docstring.value)

@@ -105,3 +105,43 @@ def test_docs_site_builds_with_warnings_as_errors(tmp_path):
     assert "gpugrad.nn.Linear" in api and "gpugrad.nn.MLP" in api
     for png in (site / "img").glob("*.png") if (site / "img").is_dir() else ():
         assert png.read_bytes()[:8] == PNG, png
+
+
+def test_sphinx_roles_show_as_code_in_the_api_pages():
+    pytest.importorskip("griffe")
+    import griffe_doctests
+    assert griffe_doctests.code_roles("A :class:`~gpugrad.data.DataBundle`; :func:`gpugrad.load`.") == \
+        "A `DataBundle`; `gpugrad.load`."
+
+
+def test_returns_sections_parse_as_one_unnamed_value():
+    # what mkdocstrings shows: the Google-style parser with mkdocs.yml's options, after griffe_doctests.py. A first
+    # line like "int: the size" would show "int" as the value's name; "A :class:`X`." once showed a value "A"
+    griffe = pytest.importorskip("griffe")
+    yaml = pytest.importorskip("yaml")
+    import importlib
+    import inspect
+    import logging
+    import docs_api
+    import griffe_doctests
+    options = yaml.safe_load((ROOT / "mkdocs.yml").read_text())["plugins"][1]["mkdocstrings"]["handlers"][
+        "python"]["options"]["docstring_options"]
+    parse = {k: v for k, v in options.items() if k.startswith("returns_")}
+    assert parse == {"returns_multiple_items": False}
+    bad = []
+    logging.disable(logging.WARNING)
+    try:
+        for m in docs_api.public_modules():
+            mod = importlib.import_module(m)
+            objs = [(f"{m}.{n}", getattr(mod, n)) for n in docs_api.public_names(m)]
+            objs += [(f"{key}.{name}", member) for key, obj in list(objs)
+                     if inspect.isclass(obj) and docs_api._ours(obj) for name, _, member in docs_api.public_members(obj)]
+            for key, obj in objs:
+                doc = obj.__doc__ if isinstance(obj, property) else docs_api.docstring_of(obj)
+                text = griffe_doctests.code_roles(inspect.cleandoc(doc or ""))
+                for section in griffe.Docstring(text, lineno=1).parse("google", warn_unknown_params=False, **parse):
+                    if section.kind.value == "returns" and any(r.name for r in section.value):
+                        bad.append(f"{key}: {[r.name for r in section.value]}")
+    finally:
+        logging.disable(logging.NOTSET)
+    assert not bad, "a Returns: section whose first line starts 'word:' shows 'word' as a name:\n" + "\n".join(bad)

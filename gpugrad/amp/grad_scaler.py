@@ -267,7 +267,7 @@ class GradScaler:
         """The current scale.
 
         Returns:
-            float: the scale (the initial scale before the first :meth:`scale`; 1.0 when disabled).
+            the scale as a float (the initial scale before the first :meth:`scale`; 1.0 when disabled).
 
         >>> import gpugrad as gg
         >>> scaler = gg.amp.GradScaler("cpu")

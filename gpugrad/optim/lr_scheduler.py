@@ -868,7 +868,7 @@ class CyclicLR(LRScheduler):
             x: the cycle number (from 1), or the iteration count for ``scale_mode="iterations"``.
 
         Returns:
-            float: the factor applied to ``max_lr - base_lr``.
+            the factor (a float) applied to ``max_lr - base_lr``.
 
         >>> import gpugrad as gg
         >>> from gpugrad.optim import lr_scheduler as S
