@@ -348,6 +348,10 @@ class CrossEntropyMean(CrossEntropy):
     def forward(self, logits, target, ignore_index, label_smoothing):
         loss = CrossEntropy.forward(self, logits, target, ignore_index, label_smoothing)
         xp = self.xp
+        if xp is np:                             # on the host: Python scalars, cheaper than 0-d array ops
+            total = int(np.count_nonzero(target != ignore_index))
+            self.inv = loss.dtype.type(1 / total if total else 0)
+            return np.asarray(loss.sum(dtype=loss.dtype) * self.inv if total else np.nan, dtype=loss.dtype)
         total = (target != ignore_index).sum()
         nz = total != 0
         self.inv = xp.where(nz, 1 / xp.where(nz, total, 1), 0).astype(loss.dtype)   # 0 when nothing counts
@@ -359,7 +363,7 @@ class CrossEntropyMean(CrossEntropy):
         if isinstance(g, Tensor):
             return g * Tensor._make(self.axp.full(n, self.inv, dtype=self.inv.dtype), None)
         rows = self.axp.empty(n, dtype=self.inv.dtype)
-        rows[...] = g * self.inv                 # (a device-side fill: no host read of g)
+        rows[...] = g * self.inv                 # (on a GPU a device-side fill: no host read of g)
         return rows
 
     def backward(self, g):
