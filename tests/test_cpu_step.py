@@ -74,3 +74,23 @@ def test_bench_mlp_quick_runs_both_libraries():
     assert [r["bench"] for r in rows] == ["MLP 784-512-512-10 step, ReLU, batch 32",
                                           "MLP 784-512-512-10 step, GELU, batch 32"]
     assert all(r["gpugrad ms"] > 0 and r["PyTorch ms"] > 0 for r in rows)
+
+
+def test_busy_counts_other_processes_not_this_one(monkeypatch):
+    """busy() subtracts this process's own CPU time: two cores kept busy by our own BLAS threads are not load."""
+    cores = 2
+    monkeypatch.setattr(_blas.os, "cpu_count", lambda: cores)
+    clock = [100.0]
+    monkeypatch.setattr(_blas.time, "monotonic", lambda: clock[0])
+    readings = iter([(50.0, 10.0), (52.0, 12.0), (54.0, 12.5), (54.4, 12.6)])   # (all CPUs busy, ours)
+    monkeypatch.setattr(_blas, "_cpu_seconds", lambda: next(readings))
+    monkeypatch.setattr(_blas, "_state", {"ctl": None, "busy": False, "checked": -1.0, "fixed": None})
+    assert _blas.busy() is False                  # first reading: nothing to compare with yet
+    clock[0] += 1.01
+    assert _blas.busy() is False                  # 2 CPU-s busy, all of them ours
+    clock[0] += 1.01
+    assert _blas.busy() is True                   # 2 CPU-s busy, 0.5 ours: others held 1.5 cores
+    clock[0] += 0.5
+    assert _blas.busy() is True                   # (read at most once a second: unchanged)
+    clock[0] += 1.01
+    assert _blas.busy() is False                  # 0.4 CPU-s busy over 1.5 s, 0.1 ours

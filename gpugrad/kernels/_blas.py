@@ -8,9 +8,9 @@ against 80 us). But a thread that is not running when its share arrives makes th
 scheduler: on that machine shared with other processes, a (32, 784) x (784, 512) matmul took 0.27 ms on one
 thread and 0.3-88 ms on two (BENCHMARKS.md, "Where the step's time goes"). So a matmul runs on one thread
 when it is small (below :data:`SMALL_MACS` multiply-adds and :data:`SMALL_OPERAND` elements of the (k, n)
-operand) or when the machine is busy (1-minute load average at or above the core count, read at most once a
-second: the whole ReLU MLP step at batch 1024 measured 98 ms on one thread against 168-204 ms on two at load
-6-8); otherwise on the BLAS's default count. Nothing changes without threadpoolctl or with
+operand) or when the machine is busy (other processes used at least half of the cores over the last second,
+see :func:`busy`: the whole ReLU MLP step at batch 1024 measured 98 ms on one thread against 168-204 ms on
+two at load 6-8); otherwise on the BLAS's default count. Nothing changes without threadpoolctl or with
 ``GPUGRAD_BLAS_THREADS`` set (an integer: always that many; ``0``: never touch the BLAS).
 
     >>> import numpy as np
@@ -49,12 +49,38 @@ def _setup():
             _state["current"] = _state["fixed"]
 
 
+def _cpu_seconds():
+    """(seconds all CPUs spent busy, seconds this process ran) since boot / process start, or None off Linux.
+    /proc/stat's first line counts clock ticks per state; busy is everything but idle and iowait."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy_ticks = sum(ticks[:8]) - ticks[3] - (ticks[4] if len(ticks) > 4 else 0)
+    return busy_ticks / _TICKS, time.process_time()
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 def busy():
-    """True while the 1-minute load average is at or above the core count (read at most once a second)."""
+    """True while other processes keep at least half of the cores busy (measured over the last second or
+    more, read at most once a second): then a second BLAS thread would wait for the scheduler.
+
+    The CPU time of this process's own threads is subtracted, so a training run does not count its own
+    BLAS threads as load (the 1-minute load average does, and a run on an idle 2-core machine would then
+    drop to one thread after a minute). Off Linux, the load average minus nothing: at or above the cores."""
     now = time.monotonic()
     if now - _state["checked"] > 1.0:
+        cur = _cpu_seconds()
+        prev, _state["cpu"] = _state.get("cpu"), cur
+        if cur is None:
+            _state["busy"] = os.getloadavg()[0] >= (os.cpu_count() or 1) if hasattr(os, "getloadavg") else False
+        elif prev is not None:
+            others = (cur[0] - prev[0]) - (cur[1] - prev[1])       # CPU-seconds used by other processes
+            _state["busy"] = others / (now - _state["checked"]) >= 0.5 * (os.cpu_count() or 1)
         _state["checked"] = now
-        _state["busy"] = os.getloadavg()[0] >= (os.cpu_count() or 1)
     return _state["busy"]
 
 

@@ -369,7 +369,7 @@ def _checked(name, names, bufs, opts):
 #: are cheaper; measured crossovers 16k (idle) to 130k (load 7), (`python -m gpugrad.bench.kernels
 #: --crossover`; BENCHMARKS.md "Fused kernels")
 NUMBA_MIN_SIZE = 65536
-#: below this many parameters, or while the machine is busy (load average >= cores, kernels._blas.busy), the
+#: below this many parameters, or while the machine is busy (other processes hold half the cores, _blas.busy), the
 #: Numba step runs on one thread: it is memory-bound (a 670k-parameter Adam step took 0.3 ms on one thread and
 #: 0.36-0.62 ms on two at load 7), and inside a training step waking the workers measured up to 4.9 ms
 PARALLEL_MIN_SIZE = 1 << 22
