@@ -57,6 +57,24 @@ def is_tensor(obj) -> bool_.type:
     return isinstance(obj, Tensor)
 
 
+def is_floating_point(input) -> bool_.type:
+    """Whether ``input``'s dtype is a floating point one, as ``torch.is_floating_point``.
+
+    Args:
+        input: a Tensor.
+
+    Returns:
+        A bool.
+
+    >>> import gpugrad as gg
+    >>> gg.is_floating_point(gg.zeros(1)), gg.is_floating_point(gg.tensor([1]))
+    (True, False)
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_floating_point(): argument 'input' must be a Tensor, not {type(input).__name__}")
+    return input.is_floating_point()
+
+
 def from_dlpack(obj):
     """Wrap a DLPack-capable array (CuPy, PyTorch, JAX, NumPy) without copying.
 

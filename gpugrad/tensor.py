@@ -311,13 +311,14 @@ class Tensor(DeviceDtypeShorthands):
         """
         return self.device.type == "cuda"
 
-    @property
     def is_floating_point(self):
-        """True for a floating point dtype (float16/bfloat16/float32/float64). A property here, where PyTorch
-        has a method.
+        """Whether the dtype is a floating point one (float16/bfloat16/float32/float64), as PyTorch's method.
+
+        Returns:
+            A bool.
 
         >>> import gpugrad as gg
-        >>> gg.zeros(2).is_floating_point, gg.tensor([1, 2]).is_floating_point
+        >>> gg.zeros(2).is_floating_point(), gg.tensor([1, 2]).is_floating_point()
         (True, False)
         """
         return _dtype.is_float(self._data.dtype)

@@ -476,3 +476,12 @@ def test_activation_modules_honour_inplace(name, args):
     tleaf = torch.tensor(data.copy(), requires_grad=True)
     getattr(torch.nn, name)(*args, inplace=True)(tleaf * 2).sum().backward()
     np.testing.assert_allclose(leaf.grad.numpy(), tleaf.grad.numpy(), rtol=1e-12)
+
+
+def test_is_floating_point_is_a_method_and_a_function_as_in_torch():
+    torch = pytest.importorskip("torch")
+    for make in (lambda T: T.zeros(2), lambda T: T.tensor([1, 2]), lambda T: T.zeros(2, dtype=T.float64)):
+        assert gg.is_floating_point(make(gg)) == torch.is_floating_point(make(torch))
+        assert make(gg).is_floating_point() == make(torch).is_floating_point()
+    with pytest.raises(TypeError, match="is_floating_point"):
+        gg.is_floating_point([1.0])
