@@ -52,8 +52,11 @@ class DeviceDtypeShorthands:
 
     __slots__ = ()
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
         """``self.to("cpu")``: a copy in host memory, or ``self`` if already there.
+
+        Args:
+            memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
 
         Returns:
             the tensor (or module, moved in place) on the CPU.
@@ -62,14 +65,17 @@ class DeviceDtypeShorthands:
         >>> gg.ones(2).cpu().device
         device(type='cpu')
         """
+        if memory_format is not None:
+            _check_formats("cpu", None, memory_format)
         return self.to("cpu")
 
-    def cuda(self, device=None, non_blocking=False):
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
         """``self.to("cuda")``, or ``self.to(f"cuda:{device}")``: a copy in GPU memory.
 
         Args:
             device: the GPU's index (default: the current CUDA device).
             non_blocking: accepted for PyTorch's sake; the copy is synchronous.
+            memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
 
         Returns:
             the tensor (or module, moved in place) on that GPU; without CUDA, an error says why.
@@ -80,10 +86,15 @@ class DeviceDtypeShorthands:
         >>> y.shape
         (2,)
         """
+        if memory_format is not None:
+            _check_formats("cuda", None, memory_format)
         return self.to("cuda" if device is None else f"cuda:{int(device)}")
 
-    def float(self):
+    def float(self, memory_format=None):
         """``self.to(gpugrad.float32)``.
+
+        Args:
+            memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
 
         Returns:
             the tensor (or module's floating point parameters and buffers) as float32.
@@ -92,10 +103,15 @@ class DeviceDtypeShorthands:
         >>> gg.tensor([1, 2]).float()
         tensor([1., 2.])
         """
+        if memory_format is not None:
+            _check_formats("float", None, memory_format)
         return self.to(_dtype.float32)
 
-    def double(self):
+    def double(self, memory_format=None):
         """``self.to(gpugrad.float64)``.
+
+        Args:
+            memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
 
         Returns:
             the tensor (or module's floating point parameters and buffers) as float64.
@@ -104,10 +120,15 @@ class DeviceDtypeShorthands:
         >>> gg.ones(2).double().dtype
         dtype('float64')
         """
+        if memory_format is not None:
+            _check_formats("double", None, memory_format)
         return self.to(_dtype.float64)
 
-    def half(self):
+    def half(self, memory_format=None):
         """``self.to(gpugrad.float16)``.
+
+        Args:
+            memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
 
         Returns:
             the tensor (or module's floating point parameters and buffers) as float16.
@@ -116,6 +137,8 @@ class DeviceDtypeShorthands:
         >>> gg.ones(2).half().dtype
         dtype('float16')
         """
+        if memory_format is not None:
+            _check_formats("half", None, memory_format)
         return self.to(_dtype.float16)
 
 
@@ -568,7 +591,7 @@ class Tensor(DeviceDtypeShorthands):
                                f"(shape {tuple(self.shape)})")
         return bool(self.item())
 
-    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None):
         """Convert to another device and/or dtype: ``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or
         ``to(other_tensor)`` (its device and dtype). Differentiable: the gradient flows back converted.
 
@@ -578,6 +601,7 @@ class Tensor(DeviceDtypeShorthands):
             device: the device, by keyword.
             copy: return a new tensor even when nothing changes.
             non_blocking: accepted for PyTorch's sake (a host-to-device copy is synchronous here).
+            memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
 
         Returns:
             ``self`` if it already has that device and dtype (and not ``copy``), else a converted copy.
@@ -587,6 +611,8 @@ class Tensor(DeviceDtypeShorthands):
         >>> x.to(gg.int64), x.to("cpu") is x
         (tensor([1, 2]), True)
         """
+        if memory_format is not None:
+            _check_formats("to", None, memory_format)
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
@@ -614,8 +640,11 @@ class Tensor(DeviceDtypeShorthands):
             out = ops.clone(self)
         return out
 
-    def long(self):
+    def long(self, memory_format=None):
         """``self.to(gpugrad.int64)`` (a float is truncated toward zero).
+
+        Args:
+            memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
 
         Returns:
             the tensor as int64.
@@ -624,10 +653,15 @@ class Tensor(DeviceDtypeShorthands):
         >>> gg.tensor([1.7, -1.7]).long()
         tensor([ 1, -1])
         """
+        if memory_format is not None:
+            _check_formats("long", None, memory_format)
         return self.to(_dtype.int64)
 
-    def int(self):
+    def int(self, memory_format=None):
         """``self.to(gpugrad.int32)`` (a float is truncated toward zero).
+
+        Args:
+            memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
 
         Returns:
             the tensor as int32.
@@ -636,10 +670,15 @@ class Tensor(DeviceDtypeShorthands):
         >>> gg.tensor([1.7, 2.0]).int().dtype
         dtype('int32')
         """
+        if memory_format is not None:
+            _check_formats("int", None, memory_format)
         return self.to(_dtype.int32)
 
-    def bool(self):
+    def bool(self, memory_format=None):
         """``self.to(gpugrad.bool)``: True where the value is nonzero.
+
+        Args:
+            memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
 
         Returns:
             the tensor as bool.
@@ -648,6 +687,8 @@ class Tensor(DeviceDtypeShorthands):
         >>> gg.tensor([0.0, 0.5]).bool()
         tensor([False,  True])
         """
+        if memory_format is not None:
+            _check_formats("bool", None, memory_format)
         return self.to(_dtype.bool_)
 
     def type(self, dtype=None, non_blocking=False):
@@ -1006,14 +1047,18 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _finish(arr, xp, requires_grad, "full")
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False):
+def zeros_like(input, dtype=None, device=None, requires_grad=False, *, layout=None, pin_memory=False,
+               memory_format=None):
     """Zeros with the shape, dtype and device of ``t``.
 
     Args:
-        t: the tensor whose shape (and, by default, dtype and device) to copy.
+        input: the tensor whose shape (and, by default, dtype and device) to copy.
         dtype: overrides the dtype.
         device: overrides the device.
         requires_grad: record operations on the result.
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
+        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
 
     Returns:
         A new tensor.
@@ -1022,17 +1067,22 @@ def zeros_like(t, dtype=None, device=None, requires_grad=False):
     >>> gg.zeros_like(gg.ones(2, dtype=gg.float64))
     tensor([0., 0.], dtype=float64)
     """
-    return zeros(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    _check_formats("zeros_like", layout, memory_format)
+    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False):
+def ones_like(input, dtype=None, device=None, requires_grad=False, *, layout=None, pin_memory=False,
+              memory_format=None):
     """Ones with the shape, dtype and device of ``t``.
 
     Args:
-        t: the tensor whose shape (and, by default, dtype and device) to copy.
+        input: the tensor whose shape (and, by default, dtype and device) to copy.
         dtype: overrides the dtype.
         device: overrides the device.
         requires_grad: record operations on the result.
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
+        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
 
     Returns:
         A new tensor.
@@ -1041,17 +1091,22 @@ def ones_like(t, dtype=None, device=None, requires_grad=False):
     >>> gg.ones_like(gg.zeros(2))
     tensor([1., 1.])
     """
-    return ones(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    _check_formats("ones_like", layout, memory_format)
+    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
-def empty_like(t, dtype=None, device=None, requires_grad=False):
+def empty_like(input, dtype=None, device=None, requires_grad=False, *, layout=None, pin_memory=False,
+               memory_format=None):
     """An uninitialized tensor with the shape, dtype and device of ``t``.
 
     Args:
-        t: the tensor whose shape (and, by default, dtype and device) to copy.
+        input: the tensor whose shape (and, by default, dtype and device) to copy.
         dtype: overrides the dtype.
         device: overrides the device.
         requires_grad: record operations on the result.
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
+        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
 
     Returns:
         A new tensor.
@@ -1060,18 +1115,23 @@ def empty_like(t, dtype=None, device=None, requires_grad=False):
     >>> gg.empty_like(gg.zeros(2, 2)).shape
     (2, 2)
     """
-    return empty(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    _check_formats("empty_like", layout, memory_format)
+    return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, *, layout=None, pin_memory=False,
+              memory_format=None):
     """``fill_value`` with the shape, dtype and device of ``t``.
 
     Args:
-        t: the tensor whose shape (and, by default, dtype and device) to copy.
+        input: the tensor whose shape (and, by default, dtype and device) to copy.
         fill_value: the value.
         dtype: overrides the dtype.
         device: overrides the device.
         requires_grad: record operations on the result.
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
+        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
 
     Returns:
         A new tensor.
@@ -1080,8 +1140,15 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
     >>> gg.full_like(gg.zeros(2), 3.0)
     tensor([3., 3.])
     """
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
+    _check_formats("full_like", layout, memory_format)
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
+
+
+def _check_formats(op, layout, memory_format):
+    from ._formats import check_layout, check_memory_format
+    check_layout(op, layout)
+    check_memory_format(op, memory_format)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):

@@ -9,15 +9,15 @@ from .arithmetic import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp,
                          cast, clone, to_device, remainder, floor_divide)
 from .elementwise import exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf
 from .reduction import (sum, mean, var, std, max, min, amax, amin, argmax, argmin, logsumexp, prod, norm)
-from .shape import (reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, broadcast_to, cat,
+from .shape import (reshape, view, view_dtype, flatten, permute, transpose, squeeze, unsqueeze, expand, broadcast_to, cat,
                     concatenate, stack, split, chunk, gather, index_select, pad, getitem, index_put, SetItem)
 from ._util import unbroadcast, as_operand, broadcast_error
-from .torch_api import (mm, bmm, addmm, swapaxes, take_along_dim, normal, normal_, uniform_, exponential_,
+from .torch_api import (mm, bmm, addmm, swapaxes, swapdims, take_along_dim, normal, normal_, uniform_, exponential_,
                         bernoulli_)
 from .nn_ops import relu, softmax, log_softmax
 
 # PyTorch's other names for the same functions
-divide, multiply, subtract, true_divide, concat, swapdims = div, mul, sub, div, cat, swapaxes
+divide, multiply, subtract, true_divide, concat = div, mul, sub, div, cat
 
 _state = _gm._state
 
@@ -27,7 +27,11 @@ def _compare(name, f=None):
     import operator
     f = f or getattr(operator, name)
 
-    def op(a, b):
+    def op(input, other, *, out=None):
+        a, b = input, other
+        if out is not None:
+            from ._util import write_out
+            return write_out(op(a, b), out, name)
         bd = b._data if isinstance(b, Tensor) else b
         if bd.__class__ is not a._data.__class__ and hasattr(bd, "__len__"):   # a host array or list: onto
             from ..tensor import tensor                                         # a's device (CuPy refuses
@@ -52,8 +56,9 @@ eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "g
 eq.__doc__ = """a == b, elementwise (the ``==`` operator). No gradient.
 
 Args:
-    a: a tensor.
-    b: a tensor or a number; the two broadcast.
+    input: a tensor.
+    other: a tensor or a number; the two broadcast.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A bool tensor of the broadcast shape.
@@ -65,8 +70,9 @@ tensor([False,  True])
 ne.__doc__ = """a != b, elementwise. No gradient.
 
 Args:
-    a: a tensor.
-    b: a tensor or a number; the two broadcast.
+    input: a tensor.
+    other: a tensor or a number; the two broadcast.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A bool tensor of the broadcast shape.
@@ -78,8 +84,9 @@ tensor([ True, False])
 lt.__doc__ = """a < b, elementwise. No gradient.
 
 Args:
-    a: a tensor.
-    b: a tensor or a number; the two broadcast.
+    input: a tensor.
+    other: a tensor or a number; the two broadcast.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A bool tensor of the broadcast shape.
@@ -91,8 +98,9 @@ tensor([ True, False])
 le.__doc__ = """a <= b, elementwise. No gradient.
 
 Args:
-    a: a tensor.
-    b: a tensor or a number; the two broadcast.
+    input: a tensor.
+    other: a tensor or a number; the two broadcast.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A bool tensor of the broadcast shape.
@@ -104,8 +112,9 @@ tensor([ True,  True])
 gt.__doc__ = """a > b, elementwise. No gradient.
 
 Args:
-    a: a tensor.
-    b: a tensor or a number; the two broadcast.
+    input: a tensor.
+    other: a tensor or a number; the two broadcast.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A bool tensor of the broadcast shape.
@@ -117,8 +126,9 @@ tensor([False,  True])
 ge.__doc__ = """a >= b, elementwise. No gradient.
 
 Args:
-    a: a tensor.
-    b: a tensor or a number; the two broadcast.
+    input: a tensor.
+    other: a tensor or a number; the two broadcast.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A bool tensor of the broadcast shape.
@@ -134,8 +144,9 @@ logical_and = _compare("logical_and", lambda x, y: (x != 0) & (y != 0))
 logical_and.__doc__ = """a and b, elementwise (nonzero counts as true). No gradient.
 
 Args:
-    a: a tensor.
-    b: a tensor or a number; the two broadcast.
+    input: a tensor.
+    other: a tensor or a number; the two broadcast.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A bool tensor of the broadcast shape.
@@ -148,8 +159,9 @@ logical_or = _compare("logical_or", lambda x, y: (x != 0) | (y != 0))
 logical_or.__doc__ = """a or b, elementwise (nonzero counts as true). No gradient.
 
 Args:
-    a: a tensor.
-    b: a tensor or a number; the two broadcast.
+    input: a tensor.
+    other: a tensor or a number; the two broadcast.
+    out: an optional tensor the result is written into (returned).
 
 Returns:
     A bool tensor of the broadcast shape.
@@ -161,11 +173,12 @@ tensor([ True, False,  True])
 logical_xor = _compare("logical_xor", lambda x, y: (x != 0) ^ (y != 0))
 
 
-def logical_not(a):
+def logical_not(input, *, out=None):
     """not a, elementwise (zero counts as false). No gradient.
 
     Args:
-        a: the input tensor.
+        input: the input tensor.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A bool tensor.
@@ -174,21 +187,25 @@ def logical_not(a):
     >>> gg.logical_not(gg.tensor([0.0, 2.0]))
     tensor([ True, False])
     """
-    return Tensor._make(~a._data if a.dtype.kind == "b" else a._data == 0, None, False)
+    a = input
+    return _out(Tensor._make(~a._data if a.dtype.kind == "b" else a._data == 0, None, False), out, "logical_not")
 
 
-def bitwise_not(a):
+def bitwise_not(input, *, out=None):
+    a = input
+    if out is not None:
+        return _out(bitwise_not(a), out, "bitwise_not")
     if a.dtype.kind not in "iub":
         raise TypeError(f"bitwise_not (~): expected an integer or bool tensor, got dtype {a.dtype}; use "
                         f"logical_not for a float tensor")
     return Tensor._make(~a._data, None, False)
 
 
-def isfinite(a):
+def isfinite(input):
     """Whether each element is finite (not inf or nan).
 
     Args:
-        a: the input tensor.
+        input: the input tensor.
 
     Returns:
         A bool tensor.
@@ -197,14 +214,14 @@ def isfinite(a):
     >>> gg.isfinite(gg.tensor([1.0, float('inf'), float('nan')]))
     tensor([ True, False, False])
     """
-    return Tensor._make(a.xp.isfinite(a._data), None, False)
+    return Tensor._make(input.xp.isfinite(input._data), None, False)
 
 
-def isnan(a):
+def isnan(input):
     """Whether each element is nan.
 
     Args:
-        a: the input tensor.
+        input: the input tensor.
 
     Returns:
         A bool tensor.
@@ -213,65 +230,82 @@ def isnan(a):
     >>> gg.isnan(gg.tensor([1.0, float('nan')]))
     tensor([False,  True])
     """
-    return Tensor._make(a.xp.isnan(a._data), None, False)
+    return Tensor._make(input.xp.isnan(input._data), None, False)
 
 
-def floor(a):
+def floor(input, *, out=None):
     """The largest integer <= each element (zero gradient).
 
     Args:
-        a: the input tensor.
+        input: the input tensor.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
-        A tensor of ``a``'s shape and dtype.
+        A tensor of ``input``'s shape and dtype.
 
     >>> import gpugrad as gg
     >>> gg.floor(gg.tensor([-1.5, 2.5]))
     tensor([-2.,  2.])
     """
-    return Tensor._make(a.xp.floor(a._data), None, False)
+    return _out(Tensor._make(input.xp.floor(input._data), None, False), out, "floor")
 
 
-def ceil(a):
+def ceil(input, *, out=None):
     """The smallest integer >= each element (zero gradient).
 
     Args:
-        a: the input tensor.
+        input: the input tensor.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
-        A tensor of ``a``'s shape and dtype.
+        A tensor of ``input``'s shape and dtype.
 
     >>> import gpugrad as gg
     >>> gg.ceil(gg.tensor([-1.5, 2.5]))
     tensor([-1.,  3.])
     """
-    return Tensor._make(a.xp.ceil(a._data), None, False)
+    return _out(Tensor._make(input.xp.ceil(input._data), None, False), out, "ceil")
 
 
-def round(a):
-    """Each element rounded to the nearest integer, halves to even as in PyTorch (zero gradient).
+def round(input, *, decimals=0, out=None):
+    """Each element rounded to the nearest integer (or to ``decimals`` decimal places), halves to even as in PyTorch (zero gradient).
 
     Args:
-        a: the input tensor.
+        input: the input tensor.
+        decimals: the number of decimal places (negative: to tens, hundreds...).
+        out: an optional tensor the result is written into (returned).
 
     Returns:
-        A tensor of ``a``'s shape and dtype.
+        A tensor of ``input``'s shape and dtype.
 
     >>> import gpugrad as gg
     >>> gg.round(gg.tensor([0.5, 1.5, 2.7]))
     tensor([0., 2., 3.])
+    >>> gg.round(gg.tensor([1.234, 5.678], dtype=gg.float64), decimals=1)
+    tensor([1.2, 5.7], dtype=float64)
     """
-    return Tensor._make(a.xp.round(a._data), None, False)
+    a = input._data
+    r = input.xp.round(a) if decimals == 0 else input.xp.round(a * 10.0 ** decimals) / 10.0 ** decimals
+    return _out(Tensor._make(r.astype(a.dtype, copy=False), None, False), out, "round")
 
 
-def allclose(a, b, rtol=1e-5, atol=1e-8):
-    """Whether |a - b| <= atol + rtol |b| everywhere (and the shapes broadcast).
+def _out(res, out, op):
+    """``res``, or ``res`` written into ``out`` (PyTorch's ``out=``)."""
+    if out is None:
+        return res
+    from ._util import write_out
+    return write_out(res, out, op)
+
+
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Whether |input - other| <= atol + rtol |other| everywhere (and the shapes broadcast).
 
     Args:
-        a: a tensor.
-        b: a tensor.
+        input: a tensor.
+        other: a tensor.
         rtol: relative tolerance.
         atol: absolute tolerance.
+        equal_nan: whether two NaNs in the same place count as equal.
 
     Returns:
         A Python bool.
@@ -280,15 +314,16 @@ def allclose(a, b, rtol=1e-5, atol=1e-8):
     >>> gg.allclose(gg.tensor([1.0, 2.0]), gg.tensor([1.0, 2.0 + 1e-9]))
     True
     """
-    return bool(a.xp.allclose(a._data, b._data if isinstance(b, Tensor) else b, rtol=rtol, atol=atol))
+    return bool(input.xp.allclose(input._data, other._data if isinstance(other, Tensor) else other, rtol=rtol,
+                                  atol=atol, equal_nan=equal_nan))
 
 
-def equal(a, b):
-    """Whether a and b have the same shape and the same elements.
+def equal(input, other):
+    """Whether the two tensors have the same shape and the same elements.
 
     Args:
-        a: a tensor.
-        b: a tensor.
+        input: a tensor.
+        other: a tensor.
 
     Returns:
         A Python bool.
@@ -297,7 +332,7 @@ def equal(a, b):
     >>> gg.equal(gg.tensor([1, 2]), gg.tensor([1, 2])), gg.equal(gg.tensor([1]), gg.tensor([1, 1]))
     (True, False)
     """
-    return a.shape == b.shape and bool((a._data == b._data).all())
+    return input.shape == other.shape and bool((input._data == other._data).all())
 
 
 # -- in-place ops ------------------------------------------------------------------------------------------------
@@ -494,12 +529,21 @@ def mul_(t, other):
     return _inplace(t, mul, other)
 
 
-def div_(t, other):
+def div_(t, other, *, rounding_mode=None):
+    if rounding_mode is not None:
+        return _inplace(t, _div_rounding, other, rounding_mode)
     return _inplace(t, div, other)
 
 
-def pow_(t, other):
-    return _inplace(t, pow, other)
+def _div_rounding(a, b, rounding_mode):
+    return div(a, b, rounding_mode=rounding_mode)
+
+
+_div_rounding.__name__ = "div"
+
+
+def pow_(t, exponent):
+    return _inplace(t, pow, exponent)
 
 
 def clamp_(t, min=None, max=None):
@@ -525,8 +569,9 @@ def _full_on(t, value):
         return Tensor._make(t.xp.full(t.shape, value, t.dtype), None, False)
 
 
-def copy_(t, src):
-    """Copy ``src`` (broadcast, cast, moved) into t; differentiable with respect to src."""
+def copy_(t, src, non_blocking=False):
+    """Copy ``src`` (broadcast, cast, moved) into t; differentiable with respect to src. ``non_blocking`` is
+    accepted for PyTorch's sake (the copy is synchronous)."""
     return _inplace(t, _copy_from, src)
 
 
@@ -752,7 +797,9 @@ def _method_sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdim
     return sum(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
 
-def _method_transpose(self, *args):
+def _method_transpose(self, *args, dim0=None, dim1=None):
+    if dim0 is not None or dim1 is not None:           # PyTorch's keywords: x.transpose(dim0=0, dim1=1)
+        args = args + tuple(d for d in (dim0, dim1) if d is not None)
     if len(args) == 1 and isinstance(args[0], (tuple, list)):   # NumPy's transpose(axes)
         return permute(self, tuple(args[0]))
     if not args:
@@ -760,12 +807,23 @@ def _method_transpose(self, *args):
     return transpose(self, *args)
 
 
-def _method_reshape(self, *shape):
-    return reshape(self, *shape)
+def _method_reshape(self, *args, shape=None):
+    return reshape(self, *args, shape=shape)
 
 
-def _method_view(self, *shape):
-    return view(self, *shape)
+def _method_view(self, *args, size=None, dtype=None):
+    if dtype is not None or (len(args) == 1 and _is_dtype(args[0])):
+        return view_dtype(self, args[0] if dtype is None else dtype)
+    return view(self, *args, size=size)
+
+
+def _is_dtype(a):
+    """Whether a view() argument is a dtype (x.view(gg.int32)) rather than a size."""
+    return not isinstance(a, (int, tuple, list)) and not hasattr(a, "__index__")
+
+
+def _method_split(self, split_size, dim=0):
+    return split(self, split_size, dim)
 
 
 def _t(self):
@@ -791,7 +849,7 @@ _methods = dict(
     argmin=argmin, logsumexp=logsumexp, prod=prod, norm=norm,
     reshape=_method_reshape, view=_method_view, flatten=flatten, permute=permute,
     transpose=_method_transpose, squeeze=squeeze, unsqueeze=unsqueeze, expand=expand,
-    broadcast_to=broadcast_to, split=split, chunk=chunk, gather=gather, index_select=index_select,
+    broadcast_to=broadcast_to, split=_method_split, chunk=chunk, gather=gather, index_select=index_select,
     add_=add_, sub_=sub_, mul_=mul_, div_=div_, pow_=pow_, clamp_=clamp_, neg_=neg_, copy_=copy_,
     zero_=zero_, fill_=fill_, clone=clone, eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, t=_t,
     astype=lambda self, dtype: self.to(dtype), copy=clone, isfinite=isfinite, isnan=isnan,
@@ -802,15 +860,18 @@ for _name, _fn in _methods.items():
 
 
 # -- more of PyTorch's Tensor methods, each a composition of the ops above (no new Op) -----------------------
-def _contiguous(self):
+def _contiguous(self, memory_format=None):
+    if memory_format is not None:
+        from .._formats import check_memory_format
+        check_memory_format("contiguous", memory_format)
     return self if self._data.flags.c_contiguous else clone(self)     # a copy is C-ordered
 
 
-def _flip(self, *dims_):
+def _flip(self, *dims_, dims=None):
     import builtins
     from .shape import _shape_args
     from ._util import dims as _dims
-    ds = _dims("flip", self.ndim, _shape_args(dims_))
+    ds = _dims("flip", self.ndim, _shape_args(dims_) if dims is None else dims)
     return getitem(self, tuple(builtins.slice(None, None, -1) if i in ds else builtins.slice(None)
                                for i in range(self.ndim)))
 
@@ -832,14 +893,21 @@ def _check_ndim(op, want, *ts):
                                + " and ".join(str(tuple(u.shape)) for u in ts))
 
 
-def _dot(self, other):
-    _check_ndim("dot", 1, self, other)
-    return matmul(self, other)
+def _dot(self, tensor):
+    _check_ndim("dot", 1, self, tensor)
+    return matmul(self, tensor)
 
 
-def _outer(self, other):
-    _check_ndim("outer", 1, self, other)
-    return mul(reshape(self, (-1, 1)), other)
+def _outer(self, vec2):
+    _check_ndim("outer", 1, self, vec2)
+    return mul(reshape(self, (-1, 1)), vec2)
+
+
+def _is_contiguous(self, memory_format=None):
+    if memory_format is not None:
+        from .._formats import check_memory_format
+        check_memory_format("is_contiguous", memory_format)
+    return bool(self._data.flags.c_contiguous)
 
 
 def _new(factory):
@@ -857,7 +925,7 @@ def _inplace_unary(fn):
 def _extra_methods():
     from ..tensor import zeros, ones, empty, full, tensor
     return dict(
-        contiguous=_contiguous, is_contiguous=lambda self: bool(self._data.flags.c_contiguous),
+        contiguous=_contiguous, is_contiguous=_is_contiguous,
         flip=_flip, all=_reduce_bool("all"), any=_reduce_bool("any"),
         masked_fill=lambda self, mask, value: where(mask, value, self),
         where=lambda self, condition, other: where(condition, self, other),
@@ -867,7 +935,7 @@ def _extra_methods():
         type_as=lambda self, other: self.to(other.dtype),
         square=lambda self: mul(self, self), reciprocal=lambda self: div(1.0, self),
         clamp_min=lambda self, min: clamp(self, min=min), clamp_max=lambda self, max: clamp(self, max=max),
-        mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapaxes,
+        mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapdims,
         take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,
         bernoulli_=bernoulli_, divide=div, multiply=mul, subtract=sub, true_divide=div,
         new_zeros=_new(zeros), new_ones=_new(ones), new_empty=_new(empty), new_full=_new(full),

@@ -111,13 +111,28 @@ def broadcast_error(op, *operands, what="shapes"):
     return None
 
 
-def write_out(result, out):
+def write_out(result, out, op=None):
     """PyTorch's ``out=``: ``result`` copied into ``out`` (which is returned); an empty ``out`` is resized to
-    the result's shape, as PyTorch does, any other shape mismatch is an error."""
+    the result's shape, as PyTorch does, any other shape mismatch is an error. As in PyTorch, out= is not
+    differentiable: with grad mode on, an input (or out) that requires grad is an error. ``out`` may be a
+    tuple of tensors for a tuple result (``max(x, dim, out=(values, indices))``)."""
     if out is None:
         return result
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{op or 'out='}: out= must be a tuple of {len(result)} tensors for this call, got "
+                            f"{type(out).__name__}")
+        return type(result)(*(write_out(r, o, op) for r, o in zip(result, out)))
     if not isinstance(out, Tensor):
-        raise TypeError(f"out= must be a Tensor, got {type(out).__name__}")
+        raise TypeError(f"{op or 'out='}: out= must be a Tensor, got {type(out).__name__}")
+    from ..autograd import grad_mode
+    if grad_mode._state.enabled and (result.requires_grad or out.requires_grad):
+        name = op or type(result.grad_fn).__name__.lower()
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           f"but one of the arguments requires grad.")
+    if result.dtype != out.dtype and not _np.can_cast(result.dtype, out.dtype, "same_kind"):
+        raise RuntimeError(f"{op or 'out='}: result type {result.dtype} can't be cast to the desired output type "
+                           f"{out.dtype}")
     if out.shape != result.shape:
         if out._data.size:
             raise RuntimeError(f"out=: the result has shape {shape_str(result.shape)} but out has shape "

@@ -538,8 +538,11 @@ remainder = _binary("remainder", Remainder)
 remainder.__doc__ = "a % b with the sign of b (Python's and torch's remainder); differentiable in both operands."
 
 
-def floor_divide(a, b):
+def floor_divide(input, other, *, out=None):
     """a // b rounded toward minus infinity (Python's //). Piecewise constant, so it records no gradient."""
+    if out is not None:
+        return write_out(floor_divide(input, other), out, "floor_divide")
+    a, b = input, other
     like = a if isinstance(a, Tensor) else b
     a, b = _promote(as_operand(a, like), as_operand(b, like))
     ad = a._data if isinstance(a, Tensor) else a
@@ -562,11 +565,12 @@ def _promote(a, b):
     return a, promote_scalar(b, a)
 
 
-def neg(a):
+def neg(input, *, out=None):
     """-a, elementwise (the unary ``-`` operator).
 
     Args:
-        a: the input tensor.
+        input: the input tensor.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor of ``a``'s shape.
@@ -575,7 +579,8 @@ def neg(a):
     >>> gg.neg(gg.tensor([1.0, -2.0]))
     tensor([-1.,  2.])
     """
-    return Neg.apply(a)
+    res = Neg.apply(input)
+    return res if out is None else write_out(res, out, "neg")
 
 
 def matmul(input, other, *, out=None):
@@ -622,11 +627,12 @@ def matmul(input, other, *, out=None):
         raise err from None
 
 
-def abs(a):
+def abs(input, *, out=None):
     """|a|, elementwise (the gradient at 0 is 0, as in PyTorch).
 
     Args:
-        a: the input tensor.
+        input: the input tensor.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor of ``a``'s shape.
@@ -635,14 +641,16 @@ def abs(a):
     >>> gg.abs(gg.tensor([-1.5, 2.0]))
     tensor([1.5, 2. ])
     """
-    return Abs.apply(a)
+    res = Abs.apply(input)
+    return res if out is None else write_out(res, out, "abs")
 
 
-def sign(a):
+def sign(input, *, out=None):
     """-1, 0 or 1 by the sign of each element (zero gradient).
 
     Args:
-        a: the input tensor.
+        input: the input tensor.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor of ``a``'s shape and dtype.
@@ -651,16 +659,17 @@ def sign(a):
     >>> gg.sign(gg.tensor([-3.0, 0.0, 2.0]))
     tensor([-1.,  0.,  1.])
     """
-    return Tensor._make(a.xp.sign(a._data), None, False)
+    return write_out(Tensor._make(input.xp.sign(input._data), None, False), out, "sign")
 
 
-def clamp(input, min=None, max=None):
+def clamp(input, min=None, max=None, *, out=None):
     """Limit each element to [min, max] (``clip`` is an alias); the gradient passes where the element is inside.
 
     Args:
         input: the input tensor.
         min: the lower bound (a number, a tensor that broadcasts, or None).
         max: the upper bound (likewise).
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor of the broadcast shape.
@@ -676,32 +685,46 @@ def clamp(input, min=None, max=None):
     hi = as_operand(max, x) if max is not None else None
     x = promote_scalar(promote_scalar(x, lo), hi)      # an integer tensor with a float bound: the default float
     try:
-        return Clamp.apply(x, lo, hi)
+        res = Clamp.apply(x, lo, hi)
     except ValueError:
         err = broadcast_error("clamp", x, lo, hi)
         if err is None:
             raise
         raise err from None
+    return res if out is None else write_out(res, out, "clamp")
 
 
 clip = clamp
 
 
-def where(cond, a, b):
-    """Elementwise choice: ``a`` where ``cond`` is true, else ``b`` (all three broadcast).
+def where(condition, input=None, other=None, *, out=None):
+    """Elementwise choice: ``input`` where ``condition`` is true, else ``other`` (all three broadcast).
+    ``where(condition)`` alone is PyTorch's ``nonzero(condition, as_tuple=True)``.
 
     Args:
-        cond: a bool tensor.
-        a: the values where cond holds (a tensor or a number).
-        b: the values elsewhere.
+        condition: a bool tensor.
+        input: the values where the condition holds (a tensor or a number).
+        other: the values elsewhere.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
-        A tensor of the broadcast shape, differentiable in a and b.
+        A tensor of the broadcast shape, differentiable in input and other (or, with the condition alone, a
+        tuple of int64 index tensors, one per dim, of the true elements).
 
     >>> import gpugrad as gg
     >>> gg.where(gg.tensor([True, False]), gg.tensor([1.0, 2.0]), 0.0)
     tensor([1., 0.])
+    >>> gg.where(gg.tensor([False, True, True]))
+    (tensor([1, 2]),)
     """
+    if input is None and other is None:
+        c = condition if isinstance(condition, Tensor) else Tensor(condition)
+        return tuple(Tensor._make(i.astype("int64"), None, False) for i in c.xp.nonzero(c._data))
+    res = _where(condition, input, other)
+    return res if out is None else write_out(res, out, "where")
+
+
+def _where(cond, a, b):
     like = a if isinstance(a, Tensor) else b
     if not isinstance(like, Tensor):
         if not isinstance(cond, Tensor):
@@ -729,11 +752,13 @@ def cast(x, dtype):
     return Cast.apply(x, dtype)
 
 
-def clone(x):
+def clone(input, *, memory_format=None):
     """A copy with its own memory; differentiable (the gradient passes through unchanged).
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
+        memory_format: PyTorch's memory format: None, ``preserve_format`` or ``contiguous_format`` (the copy
+            is C-contiguous); ``channels_last`` is not supported.
 
     Returns:
         A new tensor equal to ``x``.
@@ -745,7 +770,10 @@ def clone(x):
     >>> y
     tensor([1., 2.])
     """
-    return Clone.apply(x)
+    if memory_format is not None:
+        from .._formats import check_memory_format
+        check_memory_format("clone", memory_format)
+    return Clone.apply(input)
 
 
 def to_device(x, device):

@@ -515,11 +515,11 @@ def softplus(input, beta=1.0, threshold=20.0):
     return Softplus.apply(x, beta, threshold)
 
 
-def sigmoid(x):
+def sigmoid(input):
     """1 / (1 + e^-x), stable for any x.
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
 
         Returns:
             A tensor of ``x``'s shape, in (0, 1).
@@ -528,14 +528,14 @@ def sigmoid(x):
         >>> gg.nn.functional.sigmoid(gg.tensor([0.0])).tolist()
         [0.5]
     """
-    return E.sigmoid(x)
+    return E.sigmoid(input)
 
 
-def tanh(x):
+def tanh(input):
     """The hyperbolic tangent.
 
         Args:
-            x: the input tensor (floating point).
+            input: the input tensor (floating point).
 
         Returns:
             A tensor of ``x``'s shape, in (-1, 1).
@@ -544,7 +544,7 @@ def tanh(x):
         >>> gg.nn.functional.tanh(gg.tensor([0.0])).tolist()
         [0.0]
     """
-    return E.tanh(x)
+    return E.tanh(input)
 
 
 def _axis(op, x, dim):
@@ -601,11 +601,11 @@ def log_softmax(input, dim=None, dtype=None, *, axis=None):
     return LogSoftmax.apply(x, _axis("log_softmax", x, dim if axis is None else axis))
 
 
-def linear(x, weight, bias=None):
+def linear(input, weight, bias=None):
     """y = x weight^T + bias, as ``torch.nn.functional.linear`` (one recorded node).
 
         Args:
-            x: the input tensor (floating point).  Shape ``(..., in_features)``.
+            input: the input tensor (floating point).  Shape ``(..., in_features)``.
             weight: ``(out_features, in_features)``.
             bias: ``(out_features,)`` or None.
 
@@ -616,6 +616,7 @@ def linear(x, weight, bias=None):
         >>> gg.nn.functional.linear(gg.ones(2, 3), gg.ones(4, 3), gg.zeros(4)).shape
         (2, 4)
     """
+    x = input
     _need_float("linear", x)
     if x.shape[-1:] != weight.shape[-1:] or weight.ndim != 2:
         raise RuntimeError(f"linear: input {shape_str(x.shape)} does not match weight {shape_str(weight.shape)} "
@@ -707,6 +708,30 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return Dropout.apply(x, p)
 
 
+def _legacy_reduction(size_average, reduce):
+    """PyTorch's deprecated ``size_average``/``reduce`` pair as a ``reduction`` (with PyTorch's warning)."""
+    import warnings
+    reduce = reduce is None or reduce
+    r = "mean" if (size_average is None or size_average) and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{r}' instead.",
+                  UserWarning, stacklevel=3)
+    return r
+
+
+def _weighted(op, loss, weight, reduction, by_weight):
+    """The elementwise ``loss`` times ``weight`` (of the input's shape), reduced; a weighted mean divides by
+    the weights' sum (``by_weight``: mse_loss, l1_loss) or by the count (huber_loss), as PyTorch does."""
+    if weight is None:
+        return _reduce(op, loss, reduction)
+    if weight.shape != loss.shape:
+        raise ValueError(f"{op}: weight {shape_str(weight.shape)} must have the input's shape "
+                         f"{shape_str(loss.shape)}")
+    loss = loss * weight
+    if reduction == "mean" and by_weight:
+        return R.sum(loss) / R.sum(weight)
+    return _reduce(op, loss, reduction)
+
+
 def _reduce(op, loss, reduction):
     if reduction == "mean":
         return R.mean(loss)
@@ -733,13 +758,16 @@ def _float32_under_autocast(*tensors):
                  and _dtype.is_float(t.dtype) else t for t in tensors)
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mean((input - target)^2).
 
         Args:
             input: the input tensor (floating point).
             target: a tensor of the same shape.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            weight: optional per-element weights of the input's shape (the mean divides by their sum).
 
         Returns:
             A 0-d tensor (or the elementwise losses).
@@ -750,17 +778,22 @@ def mse_loss(input, target, reduction="mean"):
     """
     _same_shape("mse_loss", input, target)
     input, target = _float32_under_autocast(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     d = input - target
-    return _reduce("mse_loss", d * d, reduction)
+    return _weighted("mse_loss", d * d, weight, reduction, by_weight=True)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mean(|input - target|).
 
         Args:
             input: the input tensor (floating point).
             target: a tensor of the same shape.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+            weight: optional per-element weights of the input's shape (the mean divides by their sum).
 
         Returns:
             A 0-d tensor (or the elementwise losses).
@@ -771,10 +804,12 @@ def l1_loss(input, target, reduction="mean"):
     """
     _same_shape("l1_loss", input, target)
     input, target = _float32_under_autocast(input, target)
-    return _reduce("l1_loss", A.abs(input - target), reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    return _weighted("l1_loss", A.abs(input - target), weight, reduction, by_weight=True)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = input - target.
 
         Args:
@@ -782,6 +817,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
             target: a tensor of the same shape.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
             delta: where the quadratic part ends.
+            weight: optional per-element weights of the input's shape (the mean is over the elements, as in
+                PyTorch).
 
         Returns:
             A 0-d tensor (or the elementwise losses).
@@ -795,15 +832,17 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     d = input - target
     a = A.abs(d)
     loss = A.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
-    return _reduce("huber_loss", loss, reduction)
+    return _weighted("huber_loss", loss, weight, reduction, by_weight=False)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """The Huber loss divided by ``beta`` (the L1 loss when ``beta`` is 0).
 
         Args:
             input: the input tensor (floating point).
             target: a tensor of the same shape.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
             beta: where the quadratic part ends.
 
@@ -814,7 +853,10 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         >>> gg.nn.functional.smooth_l1_loss(gg.tensor([0.5, 3.0]), gg.zeros(2), beta=1.0)
         tensor(1.3125)
     """
-    return huber_loss(input, target, reduction, beta) / beta if beta else l1_loss(input, target, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    return huber_loss(input, target, reduction=reduction, delta=beta) / beta if beta else \
+        l1_loss(input, target, reduction=reduction)
 
 
 def _class_last(op, input, target):
@@ -832,7 +874,8 @@ def _class_last(op, input, target):
     return input, target
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy from logits, as ``torch.nn.functional.cross_entropy`` (one fused kernel
         writes the loss and its gradient).
 
@@ -841,6 +884,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             target: class indices ``(N,)`` (integer) or class probabilities of the input's shape.
             weight: optional per-class weights ``(C,)``.
             ignore_index: targets equal to it contribute nothing and do not count in the mean.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
             label_smoothing: in [0, 1]: mixes the one-hot target with the uniform distribution.
 
@@ -851,6 +896,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         >>> round(gg.nn.functional.cross_entropy(gg.zeros(2, 4), gg.tensor([0, 3])).item(), 4)
         1.3863
     """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _need_float("cross_entropy", input)
     if not isinstance(target, Tensor):
         raise TypeError(f"cross_entropy: target must be a Tensor, got {type(target).__name__}")
@@ -885,7 +932,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if weight is not None:
         if label_smoothing:
             return _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, label_smoothing, expect)
-        return nll_loss(log_softmax(input, 1 if input.ndim > 1 else 0), target, weight, ignore_index, reduction)
+        return nll_loss(log_softmax(input, 1 if input.ndim > 1 else 0), target, weight, ignore_index=ignore_index,
+                        reduction=reduction)
     if reduction == "mean":
         return CrossEntropyMean.apply(x, t._data, ignore_index, label_smoothing)
     loss = CrossEntropy.apply(x, t._data, ignore_index, label_smoothing)
@@ -900,7 +948,7 @@ def _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, eps, expect):
     that are not ignored; 'mean' divides the smoothing term by sum_i w_{t_i} too, as nll_loss does."""
     xp, c = x.xp, x.shape[1]
     logp = log_softmax(x, 1)
-    nll = nll_loss(logp, t, weight, ignore_index, reduction)
+    nll = nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
     valid = t._data != ignore_index
     w = (weight._data if isinstance(weight, Tensor) else xp.asarray(weight)).astype(x.dtype, copy=False)
     smooth = -R.sum(logp * Tensor._make(w, None), 1) * Tensor._make(valid.astype(x.dtype), None)
@@ -936,7 +984,8 @@ def _check_classes(op, t, c, ignore_index):
             raise IndexError(f"{op}: target {v} is out of bounds for {c} classes (expected 0 <= target < {c})")
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
     """Negative log-likelihood: -input[n, target[n]], averaged (weighted) over the samples.
 
         Args:
@@ -944,6 +993,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
             target: class indices ``(N,)``.
             weight: optional per-class weights ``(C,)``.
             ignore_index: targets equal to it contribute nothing.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
 
         Returns:
@@ -953,6 +1004,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         >>> gg.nn.functional.nll_loss(gg.tensor([[-1.0, -2.0], [-3.0, -0.5]]), gg.tensor([0, 1]))
         tensor(0.75)
     """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _need_float("nll_loss", input)
     if target.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must be an integer tensor of class indices, got dtype {target.dtype}")
@@ -976,7 +1029,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return _reduce("nll_loss", loss, reduction)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-(y log p + (1 - y) log(1 - p)), logs clamped at -100 and the gradient's denominator p (1 - p) at
     float32(1e-12), as in PyTorch (finite loss and gradient at p = 0 or 1).
 
@@ -984,6 +1037,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
             input: probabilities p in [0, 1].
             target: y, of the same shape.
             weight: optional weights, broadcast against the elementwise losses.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
 
         Returns:
@@ -993,6 +1048,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         >>> round(gg.nn.functional.binary_cross_entropy(gg.tensor([0.5]), gg.tensor([1.0])).item(), 4)
         0.6931
     """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _same_shape("binary_cross_entropy", input, target)
     d = input._data
     if d.size and d.__class__ is np.ndarray:                  # no host sync on a GPU
@@ -1044,7 +1101,8 @@ class BinaryCrossEntropy(Op):
         return t
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
     """Binary cross-entropy from logits, in the stable form
         max(x, 0) - x y + log(1 + e^-|x|).
 
@@ -1052,6 +1110,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
             input: logits x.
             target: y, of the same shape.
             weight: optional weights, broadcast against the elementwise losses.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
             pos_weight: optional weight of the positive term, per class (the last dim).
 
@@ -1062,6 +1122,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         >>> round(gg.nn.functional.binary_cross_entropy_with_logits(gg.tensor([0.0]), gg.tensor([1.0])).item(), 4)
         0.6931
     """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _same_shape("binary_cross_entropy_with_logits", input, target)
     # log(1 + e^-x) as one Softplus node: the same stable value, and its derivative -sigmoid(-x) is exact at
     # x = 0 too (through abs and relu it would read sign(0) = 0 and relu'(0) = 0 there: a wrong gradient at

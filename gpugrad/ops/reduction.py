@@ -9,7 +9,7 @@ import numpy as _np
 from .. import _dtype
 from ..autograd.op import Op
 from ..tensor import Tensor
-from ._util import dims, keep
+from ._util import dims, keep, write_out
 from .shape import Gather, reshape as _reshape
 
 
@@ -269,7 +269,7 @@ def _rdims(op, ndim, dim=None, axis=None):
     return None if d == () or ndim == 0 else d
 
 
-def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
+def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False, out=None):
     """The sum over ``dim`` (all elements by default).
 
     Args:
@@ -279,6 +279,7 @@ def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False
         axis: NumPy's name for ``dim``.
         keepdims: NumPy's name for ``keepdim``.
         dtype: the result's dtype (default: the input's; integers and bools sum in int64).
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor (0-d without dim).
@@ -298,7 +299,8 @@ def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False
         x = x.to(dtype)
     elif x._data.dtype.kind in "iub":
         x = x.to("int64")
-    return Sum.apply(x, axes, bool(keepdim or keepdims))
+    res = Sum.apply(x, axes, bool(keepdim or keepdims))
+    return res if out is None else write_out(res, out, "sum")
 
 
 def _need_float(op, x):
@@ -306,7 +308,15 @@ def _need_float(op, x):
         raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}; use .float() first")
 
 
-def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def _as_float(op, x, dtype):
+    """x cast to ``dtype=`` (PyTorch's reductions' keyword), which must be a floating dtype."""
+    dt = _dtype.as_dtype(dtype)
+    if not _dtype.is_float(dt):
+        raise RuntimeError(f"{op}: dtype= must be a floating point dtype, got {dt}")
+    return x.to(dt)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False, out=None):
     """The mean over ``dim`` (all elements by default).
 
     Args:
@@ -315,6 +325,8 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
         keepdims: NumPy's name for ``keepdim``.
+        dtype: a floating dtype to compute in (the input is cast to it first).
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor (0-d without dim).
@@ -326,12 +338,14 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     >>> gg.mean(m, dim=1)
     tensor([1.5, 3.5])
     """
-    x = input
+    x = input if dtype is None else _as_float("mean", input, dtype)
     _need_float("mean", x)
-    return Mean.apply(x, _rdims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
+    res = Mean.apply(x, _rdims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
+    return res if out is None else write_out(res, out, "mean")
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False,
+        out=None):
     """The variance over ``dim``, Bessel-corrected by default (``correction=1``), as in PyTorch.
 
     Args:
@@ -342,6 +356,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
         keepdims: NumPy's name for ``keepdim``.
         unbiased: True divides by n - 1 (the default), False by n (PyTorch's older spelling of ``correction``).
         correction: the divisor is n - correction.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor (0-d without dim).
@@ -356,10 +371,12 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     _need_float("var", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return Var.apply(x, _rdims("var", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
+    res = Var.apply(x, _rdims("var", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
+    return res if out is None else write_out(res, out, "var")
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False,
+        out=None):
     """The standard deviation over ``dim``, Bessel-corrected by default (``correction=1``), as in PyTorch.
 
     Args:
@@ -370,6 +387,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
         keepdims: NumPy's name for ``keepdim``.
         unbiased: True divides by n - 1 (the default), False by n (PyTorch's older spelling of ``correction``).
         correction: the divisor is n - correction.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor (0-d without dim).
@@ -382,7 +400,8 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     _need_float("std", x)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return Std.apply(x, _rdims("std", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
+    res = Std.apply(x, _rdims("std", x.ndim, dim, axis), keep(keepdim, keepdims), correction)
+    return res if out is None else write_out(res, out, "std")
 
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
@@ -410,7 +429,7 @@ def _extreme(kind, x, dim, keepdim, axis, keepdims):
     return MaxResult(values, Tensor._make(idx, None, False))
 
 
-def max(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=False, out=None):
     """The largest value; with ``dim``, the pair (values, indices) along it, as in PyTorch. (The elementwise maximum of two tensors is :func:`maximum`.)
 
     Args:
@@ -419,6 +438,8 @@ def max(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
         keepdims: NumPy's name for ``keepdim``.
+        other: a tensor: ``max(input, other)`` is the elementwise :func:`maximum`.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A 0-d tensor, or a named pair ``(values, indices)``.
@@ -431,13 +452,14 @@ def max(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     tensor([1, 1])
     """
     x = input
-    if isinstance(dim, Tensor):
+    if isinstance(dim, Tensor) or other is not None:      # max(a, b): the elementwise maximum
         from .arithmetic import maximum
-        return maximum(x, dim)
-    return _extreme("max", x, dim, keepdim, axis, keepdims)
+        return maximum(x, dim if other is None else other, out=out)
+    res = _extreme("max", x, dim, keepdim, axis, keepdims)
+    return res if out is None else write_out(res, out, "max")
 
 
-def min(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=False, out=None):
     """The smallest value; with ``dim``, the pair (values, indices) along it, as in PyTorch.
 
     Args:
@@ -446,6 +468,8 @@ def min(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
         keepdims: NumPy's name for ``keepdim``.
+        other: a tensor: ``min(input, other)`` is the elementwise :func:`minimum`.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A 0-d tensor, or a named pair ``(values, indices)``.
@@ -458,19 +482,21 @@ def min(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     tensor([1., 4.])
     """
     x = input
-    if isinstance(dim, Tensor):
+    if isinstance(dim, Tensor) or other is not None:      # min(a, b): the elementwise minimum
         from .arithmetic import minimum
-        return minimum(x, dim)
-    return _extreme("min", x, dim, keepdim, axis, keepdims)
+        return minimum(x, dim if other is None else other, out=out)
+    res = _extreme("min", x, dim, keepdim, axis, keepdims)
+    return res if out is None else write_out(res, out, "min")
 
 
-def amax(input, dim=None, keepdim=False):
+def amax(input, dim=None, keepdim=False, *, out=None):
     """The largest values over ``dim`` (values only; the gradient is shared among ties).
 
     Args:
         input: the input tensor.
         dim: a dim or a tuple of dims (None: all).
         keepdim: keep the reduced dims with size 1.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor.
@@ -480,16 +506,18 @@ def amax(input, dim=None, keepdim=False):
     tensor([3., 5.])
     """
     x = input
-    return MaxMin.apply(x, _rdims("amax", x.ndim, dim), keepdim, "max")
+    res = MaxMin.apply(x, _rdims("amax", x.ndim, dim), keepdim, "max")
+    return res if out is None else write_out(res, out, "amax")
 
 
-def amin(input, dim=None, keepdim=False):
+def amin(input, dim=None, keepdim=False, *, out=None):
     """The smallest values over ``dim`` (values only).
 
     Args:
         input: the input tensor.
         dim: a dim or a tuple of dims (None: all).
         keepdim: keep the reduced dims with size 1.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor.
@@ -499,10 +527,11 @@ def amin(input, dim=None, keepdim=False):
     tensor([1., 4.])
     """
     x = input
-    return MaxMin.apply(x, _rdims("amin", x.ndim, dim), keepdim, "min")
+    res = MaxMin.apply(x, _rdims("amin", x.ndim, dim), keepdim, "min")
+    return res if out is None else write_out(res, out, "amin")
 
 
-def argmax(input, dim=None, keepdim=False, *, axis=None):
+def argmax(input, dim=None, keepdim=False, *, axis=None, out=None):
     """The index of the largest value (the first one on ties).
 
     Args:
@@ -510,6 +539,7 @@ def argmax(input, dim=None, keepdim=False, *, axis=None):
         dim: the dim (None: over the flattened tensor).
         keepdim: keep the reduced dim with size 1.
         axis: NumPy's name for ``dim``.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         An int64 tensor.
@@ -521,11 +551,13 @@ def argmax(input, dim=None, keepdim=False, *, axis=None):
     x = input
     d = dims("argmax", x.ndim, dim, axis)
     if d is None or x.ndim == 0:
-        return Tensor._make(x._data.argmax().astype("int64"), None, False)
-    return Tensor._make(x._data.argmax(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
+        res = Tensor._make(x._data.argmax().astype("int64"), None, False)
+    else:
+        res = Tensor._make(x._data.argmax(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
+    return res if out is None else write_out(res, out, "argmax")
 
 
-def argmin(input, dim=None, keepdim=False, *, axis=None):
+def argmin(input, dim=None, keepdim=False, *, axis=None, out=None):
     """The index of the smallest value (the first one on ties).
 
     Args:
@@ -533,6 +565,7 @@ def argmin(input, dim=None, keepdim=False, *, axis=None):
         dim: the dim (None: over the flattened tensor).
         keepdim: keep the reduced dim with size 1.
         axis: NumPy's name for ``dim``.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         An int64 tensor.
@@ -544,11 +577,13 @@ def argmin(input, dim=None, keepdim=False, *, axis=None):
     x = input
     d = dims("argmin", x.ndim, dim, axis)
     if d is None or x.ndim == 0:
-        return Tensor._make(x._data.argmin().astype("int64"), None, False)
-    return Tensor._make(x._data.argmin(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
+        res = Tensor._make(x._data.argmin().astype("int64"), None, False)
+    else:
+        res = Tensor._make(x._data.argmin(axis=d[0], keepdims=keepdim).astype("int64"), None, False)
+    return res if out is None else write_out(res, out, "argmin")
 
 
-def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=False, out=None):
     """log(sum(exp(x))) over ``dim``, computed without overflow.
 
     Args:
@@ -557,6 +592,7 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
         keepdims: NumPy's name for ``keepdim``.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor.
@@ -569,10 +605,11 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     if x._data.dtype.kind in "iub":      # as in PyTorch: integers give the default float dtype
         from .. import _dtype
         x = x.to(_dtype.get_default_dtype())
-    return LogSumExp.apply(x, _rdims("logsumexp", x.ndim, dim, axis), keep(keepdim, keepdims))
+    res = LogSumExp.apply(x, _rdims("logsumexp", x.ndim, dim, axis), keep(keepdim, keepdims))
+    return res if out is None else write_out(res, out, "logsumexp")
 
 
-def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False, out=None):
     """The product over ``dim`` (all elements by default).
 
     Args:
@@ -581,6 +618,8 @@ def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
         keepdims: NumPy's name for ``keepdim``.
+        dtype: the result's dtype (the input is cast to it first; integers and bools default to int64).
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor.
@@ -590,13 +629,18 @@ def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=False):
     tensor([ 2., 12.])
     """
     x = input
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x._data.dtype.kind in "iub":     # as in PyTorch, integers and bools multiply in int64
+        x = x.to("int64")
     d = dims("prod", x.ndim, dim, axis)
     if d is not None and len(d) != 1:
         raise ValueError("prod: reduce over one dimension at a time")
-    return Prod.apply(x, None if d is None or x.ndim == 0 else d[0], keep(keepdim, keepdims))
+    res = Prod.apply(x, None if d is None or x.ndim == 0 else d[0], keep(keepdim, keepdims))
+    return res if out is None else write_out(res, out, "prod")
 
 
-def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None, *, axis=None, keepdims=False):
     """The vector p-norm over all elements or over ``dim`` (``p='fro'`` is 2; ``p=inf`` the largest absolute value).
 
     Args:
@@ -606,6 +650,8 @@ def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
         keepdim: keep the reduced dims with size 1.
         axis: NumPy's name for ``dim``.
         keepdims: NumPy's name for ``keepdim``.
+        dtype: a floating dtype to compute in (the input is cast to it first).
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor.
@@ -616,11 +662,12 @@ def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=False):
     >>> gg.norm(gg.tensor([3.0, -4.0]), p=1)
     tensor(7.)
     """
-    x = input
+    x = input if dtype is None else _as_float("norm", input, dtype)
     _need_float("norm", x)
     if p == "fro":
         p = 2
     p = float(p)
     if p <= 0:
         raise ValueError(f"norm: p must be positive, got {p}")
-    return Norm.apply(x, p, _rdims("norm", x.ndim, dim, axis), keep(keepdim, keepdims))
+    res = Norm.apply(x, p, _rdims("norm", x.ndim, dim, axis), keep(keepdim, keepdims))
+    return res if out is None else write_out(res, out, "norm")

@@ -290,12 +290,13 @@ def _shape_args(shape):
     return tuple(shape)
 
 
-def reshape(x, *shape):
+def reshape(input, *args, shape=None):
     """The same elements in a new shape (a view when possible); one dim may be -1.
 
     Args:
-        x: the input tensor.
-        *shape: the new shape, as ints or one tuple.
+        input: the input tensor.
+        *args: the new shape, as ints or one tuple.
+        shape: the new shape, by PyTorch's keyword (instead of ``args``).
 
     Returns:
         A tensor with ``x.numel()`` elements.
@@ -307,7 +308,8 @@ def reshape(x, *shape):
     >>> gg.arange(6).reshape(-1, 2).shape
     (3, 2)
     """
-    shape = _shape_args(shape)
+    x = input
+    shape = _shape_args(args) if shape is None else tuple(shape)
     known = 1
     unknown = 0
     for s in shape:
@@ -324,13 +326,15 @@ def reshape(x, *shape):
     return _view_of(Reshape.apply(x, shape), x)
 
 
-def view(x, *shape):
+def view(input, *args, size=None):
     """``reshape`` that refuses to copy: a tensor whose strides don't allow the new shape (a transpose
-    flattened, say) raises, as in PyTorch; use ``reshape`` (or ``contiguous()`` first) there.
+    flattened, say) raises, as in PyTorch; use ``reshape`` (or ``contiguous()`` first) there. (The method
+    ``x.view(dtype)`` reinterprets the bits instead: :func:`view_dtype`.)
 
     Args:
-        x: the tensor.
-        *shape: the new shape (ints or one tuple; one -1 is inferred).
+        input: the tensor.
+        *args: the new shape (ints or one tuple; one -1 is inferred).
+        size: the new shape, by PyTorch's keyword (instead of ``args``).
 
     Returns:
         A view of x sharing its storage.
@@ -339,14 +343,79 @@ def view(x, *shape):
     >>> gg.arange(6.0).view(2, 3).shape
     (2, 3)
     """
-    out = reshape(x, *shape)
+    x = input
+    shape = _shape_args(args) if size is None else tuple(size)
+    out = reshape(x, shape)
     if out is not x and x._data.size:
         base = x._data.base if x._data.base is not None else x._data
         if out._data.base is not base:
-            raise RuntimeError(f"view: shape {shape_str(_shape_args(shape))} is not compatible with the size and "
+            raise RuntimeError(f"view: shape {shape_str(shape)} is not compatible with the size and "
                                f"strides of the non-contiguous input {shape_str(x.shape)} (at least one dimension "
                                f"spans across two contiguous subspaces); use .reshape(...) instead")
     return out
+
+
+def view_dtype(input, dtype):
+    """The same bytes read as another dtype, sharing storage (PyTorch's ``x.view(dtype)``). With the same
+    element size the shape is kept; otherwise the last dim scales by the ratio of the sizes, which needs a
+    last dim of stride 1 (and, to widen, a size, an offset and strides divisible by the ratio). As in
+    PyTorch, the result is not differentiable (it doesn't require grad).
+
+    Args:
+        input: the tensor.
+        dtype: the dtype to read the bytes as.
+
+    Returns:
+        A tensor sharing ``input``'s storage (and its version counter).
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([1.0]).view(gg.int32)
+    tensor([1065353216], dtype=int32)
+    >>> gg.zeros(2, 4).view(gg.float64).shape
+    (2, 2)
+    """
+    from .. import _dtype
+    a = input._data
+    dt = _dtype.as_dtype(dtype)
+    old, new = a.dtype.itemsize, dt.itemsize
+    if old != new:
+        what = f"to view {_torch_name(a.dtype)} as {_torch_name(dt)} (different element sizes)"
+        if a.ndim == 0:
+            raise RuntimeError(f"view: self.dim() cannot be 0 {what}")
+        strides = [st // old for st in a.strides]
+        if strides[-1] != 1 and a.shape[-1] != 1:
+            raise RuntimeError(f"view: self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        if new > old:
+            r = new // old
+            if a.shape[-1] % r:
+                raise RuntimeError(f"view: self.size(-1) must be divisible by {r} {what}, but got {a.shape[-1]}")
+            offset = _storage_offset(a) // old
+            if offset % r:
+                raise RuntimeError(f"view: self.storage_offset() must be divisible by {r} {what}, but got {offset}")
+            for i, st in enumerate(strides[:-1]):
+                if st % r:
+                    raise RuntimeError(f"view: self.stride({i}) must be divisible by {r} {what}, but got {st}")
+    return Tensor._make(a.view(dt), None, False, input._version)
+
+
+def _torch_name(dt):
+    """PyTorch's name of a dtype in view(dtype)'s messages (Float, Long...)."""
+    names = dict(float32="Float", float64="Double", float16="Half", int64="Long", int32="Int", int16="Short",
+                 int8="Char", uint8="Byte", bool="Bool", bfloat16="BFloat16", complex64="ComplexFloat",
+                 complex128="ComplexDouble")
+    return names.get(str(dt), str(dt))
+
+
+def _storage_offset(a):
+    """The byte offset of ``a``'s first element from the start of the array it views (0 for an owner)."""
+    root = a
+    while getattr(root, "base", None) is not None and hasattr(root.base, "dtype"):
+        root = root.base
+    if root is a:
+        return 0
+    if hasattr(a, "__array_interface__"):
+        return a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return a.data.ptr - root.data.ptr
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -375,12 +444,13 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1:])
 
 
-def permute(input, *perm):
+def permute(input, *args, dims=None):
     """Reorder the dims (a view).
 
     Args:
         input: the input tensor.
-        *perm: the new order of the dims, as ints or one tuple.
+        *args: the new order of the dims, as ints or one tuple.
+        dims: the new order, by PyTorch's keyword (instead of ``args``).
 
     Returns:
         A tensor.
@@ -390,7 +460,7 @@ def permute(input, *perm):
     (4, 2, 3)
     """
     x = input
-    perm = _shape_args(perm)
+    perm = _shape_args(args) if dims is None else tuple(dims)
     if sorted(p % builtins.max(x.ndim, 1) for p in perm) != list(range(x.ndim)):
         raise RuntimeError(f"permute: {perm} is not a permutation of the {x.ndim} dims of {shape_str(x.shape)}")
     return _view_of(Permute.apply(x, tuple(p % x.ndim for p in perm)), x)
@@ -467,12 +537,13 @@ def unsqueeze(input, dim):
     return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
 
 
-def expand(x, *shape):
+def expand(input, *args, size=None):
     """A broadcast view with size-1 dims repeated (-1 keeps a dim); the gradient sums back.
 
     Args:
-        x: the input tensor.
-        *shape: the target shape.
+        input: the input tensor.
+        *args: the target shape, as ints or one tuple.
+        size: the target shape, by PyTorch's keyword (instead of ``args``).
 
     Returns:
         A tensor.
@@ -482,7 +553,8 @@ def expand(x, *shape):
     tensor([[1., 1., 1.],
             [2., 2., 2.]])
     """
-    shape = _shape_args(shape)
+    x = input
+    shape = _shape_args(args) if size is None else tuple(size)
     lead = len(shape) - x.ndim
     if lead < 0:
         raise RuntimeError(f"expand: cannot expand {shape_str(x.shape)} to fewer dims {shape_str(shape)}")
@@ -496,12 +568,12 @@ def expand(x, *shape):
     return Expand.apply(x, full)
 
 
-def broadcast_to(x, shape):
-    """A broadcast view of ``x`` with ``shape`` (NumPy's rules).
+def broadcast_to(input, size):
+    """A broadcast view of ``input`` with shape ``size`` (NumPy's rules).
 
     Args:
-        x: the input tensor.
-        shape: the target shape.
+        input: the input tensor.
+        size: the target shape.
 
     Returns:
         A tensor.
@@ -511,7 +583,7 @@ def broadcast_to(x, shape):
     tensor([[1., 2.],
             [1., 2.]])
     """
-    return expand(x, tuple(shape))
+    return expand(input, tuple(size))
 
 
 def _check_same(op, xs, axis, stacking):
@@ -527,13 +599,14 @@ def _check_same(op, xs, axis, stacking):
                                f"{shape_str(ref.shape)}" + ("" if stacking else f" along dims other than {axis}"))
 
 
-def cat(tensors, dim=0, *, axis=None):
+def cat(tensors, dim=0, *, axis=None, out=None):
     """Join tensors along an existing dim (``concatenate`` is an alias).
 
     Args:
         tensors: a sequence of tensors with the same shape except along ``dim``.
         dim: the dim to join along.
         axis: NumPy's name for ``dim``.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor.
@@ -548,19 +621,21 @@ def cat(tensors, dim=0, *, axis=None):
     _check_same("cat", tensors, None, False)
     ax = dims("cat", tensors[0].ndim, dim if axis is None else axis)[0]
     _check_same("cat", tensors, ax, False)
-    return Cat.apply(*tensors, axis=ax)
+    res = Cat.apply(*tensors, axis=ax)
+    return res if out is None else write_out(res, out, "cat")
 
 
 concatenate = cat
 
 
-def stack(tensors, dim=0, *, axis=None):
+def stack(tensors, dim=0, *, axis=None, out=None):
     """Join tensors of one shape along a new dim.
 
     Args:
         tensors: a sequence of tensors of the same shape.
         dim: where the new dim goes.
         axis: NumPy's name for ``dim``.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A tensor with one more dim.
@@ -575,14 +650,15 @@ def stack(tensors, dim=0, *, axis=None):
     d = dim if axis is None else axis
     if not -nd <= d < nd:
         raise IndexError(f"stack: dim {d} out of range for {nd - 1}-d tensors")
-    return Stack.apply(*tensors, axis=d % nd)
+    res = Stack.apply(*tensors, axis=d % nd)
+    return res if out is None else write_out(res, out, "stack")
 
 
-def split(input, split_size_or_sections, dim=0):
+def split(tensor, split_size_or_sections, dim=0):
     """Split into pieces along ``dim``: of ``split_size_or_sections`` each (the last may be smaller), or of the listed sizes.
 
     Args:
-        input: the input tensor.
+        tensor: the input tensor.
         split_size_or_sections: an int (the size of each piece) or a list of sizes.
         dim: the dim to split.
 
@@ -595,7 +671,7 @@ def split(input, split_size_or_sections, dim=0):
     >>> [t.shape for t in gg.split(gg.zeros(5, 2), [1, 4])]
     [(1, 2), (4, 2)]
     """
-    x = input
+    x = tensor
     d = dims("split", x.ndim, dim)[0]
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -715,14 +791,14 @@ def index_select(input, dim, index, *, out=None):
     return write_out(IndexSelect.apply(x, idx.reshape(-1), d), out)
 
 
-def pad(x, pad, mode="constant", value=0.0):
+def pad(input, pad, mode="constant", value=None):
     """PyTorch's convention: ``pad`` lists (left, right) pairs starting from the last dimension.
 
     Args:
-        x: the input tensor.
+        input: the input tensor.
         pad: (left, right) pairs, last dim first, e.g. ``(1, 1)`` pads the last dim by one on each side.
         mode: ``"constant"`` (others as PyTorch names them, where supported).
-        value: the fill value in constant mode.
+        value: the fill value in constant mode (None: 0).
 
     Returns:
         The padded tensor (differentiable).
@@ -731,6 +807,8 @@ def pad(x, pad, mode="constant", value=0.0):
     >>> gg.nn.functional.pad(gg.ones(2), (1, 2)).tolist()
     [0.0, 1.0, 1.0, 0.0, 0.0]
     """
+    x = input
+    value = 0.0 if value is None else value
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:

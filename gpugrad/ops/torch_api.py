@@ -110,6 +110,24 @@ def swapaxes(input, axis0, axis1):
     return S.transpose(input, axis0, axis1)
 
 
+def swapdims(input, dim0, dim1):
+    """The tensor with two dims exchanged (a view), as torch.swapdims (= transpose, = swapaxes).
+
+    Args:
+        input: the tensor.
+        dim0: one dim.
+        dim1: the other dim.
+
+    Returns:
+        A view of input.
+
+    >>> import gpugrad as gg
+    >>> gg.swapdims(gg.ones(2, 3, 4), 0, 1).shape
+    (3, 2, 4)
+    """
+    return swapaxes(input, dim0, dim1)
+
+
 def take_along_dim(input, indices, dim=None, *, out=None):
     """Values of input at ``indices`` along ``dim`` (the flattened input when dim is None), as
     torch.take_along_dim; unlike gather, input and indices broadcast against each other.

@@ -1,0 +1,200 @@
+"""PyTorch's keyword names, checked systematically: every parameter name that PyTorch's signature has for a
+function (``gpugrad.X`` vs ``torch.X``, ``gpugrad.nn.functional.X`` vs ``torch.nn.functional.X``) or a Tensor
+method (``gpugrad.Tensor.X`` vs ``torch.Tensor.X``) that both libraries have must be accepted by gpugrad's
+signature, and the parameters PyTorch takes by position must sit at the same positions.
+
+Which functions to compare: the ones ``torch.overrides.get_testing_overrides()`` lists. What PyTorch's
+signature is, most exact source first:
+1. a function written in Python (``torch.split``, most of ``torch.nn.functional``): its own signature;
+2. a native op: its ATen schemas (``torch._C._jit_get_schemas_for_operator``), every overload Python can
+   reach (``self`` is ``input`` in the function, the tensor itself in the method; the mutable out arguments
+   are Python's ``out=``, which the methods don't take, counted only where the lambda below lists ``out``
+   too: several schemas have out overloads that Python does not bind, like ``relu.out``);
+3. otherwise the lambda that ``get_testing_overrides`` gives, which carries the Python signature.
+"""
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import gpugrad as gg
+import gpugrad.nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+# Deliberate differences, each with its reason. (scope, name) -> {parameter: reason}; "*" for every name.
+ALLOWED = {
+    ("*", "*"): {
+        "names": "named tensors (Dimname overloads) are not supported",
+        "out_dtype": "the mm/bmm out_dtype overloads exist only for CUDA half/bfloat16 inputs in PyTorch",
+        "implicit": "expand's implicit= is internal to PyTorch's tracer, not user API",
+    },
+    ("F", "*"): {
+        "_stacklevel": "private to PyTorch's deprecation warnings",
+        "_random_samples": "private to PyTorch's fractional max pooling",
+    },
+    ("T", "to"): {
+        "other": "x.to(other) is accepted positionally (as a tensor whose dtype and device are taken)",
+        "dtype": "x.to(dtype) positionally or dtype=; the overload's first positional is one of several",
+        "device": "likewise",
+        "layout": "a schema-only overload: PyTorch's Python Tensor.to rejects layout=",
+        "pin_memory": "a schema-only overload: PyTorch's Python Tensor.to rejects pin_memory=",
+    },
+    ("top", "full_like"): {"out": "a schema-only overload: PyTorch's Python full_like rejects out="},
+    ("T", "copy_"): {"other": "copy_'s TorchScript overload spells src other; PyTorch documents src"},
+    ("T", "type"): {"dtype": "the same parameter, named dtype in gpugrad's signature (PyTorch: dtype)"},
+    ("T", "__reduce_ex__"): {"proto": "pickle protocol: Python's own name"},
+    ("T", "__format__"): {"format_spec": "Python calls it positionally"},
+    ("T", "__repr__"): {"tensor_contents": "internal to PyTorch's printing"},
+    ("top", "max"): {"other": "torch.max(a, b) is accepted positionally (a tensor second argument is other)"},
+    ("top", "min"): {"other": "torch.min(a, b) is accepted positionally (a tensor second argument is other)"},
+    ("T", "max"): {"other": "x.max(b) is accepted positionally (a tensor argument is other)"},
+    ("T", "min"): {"other": "x.min(b) is accepted positionally (a tensor argument is other)"},
+}
+
+# keyword-style names PyTorch's native schemas take by position, which every PyTorch user passes by keyword;
+# gpugrad makes them keyword-only, so the positional-order check skips them
+_KEYWORD_STYLE = {"out", "dtype", "layout", "device", "requires_grad", "pin_memory", "memory_format",
+                  "generator", "non_blocking", "copy"}
+# and per function: add's schema overload on a Scalar takes alpha by position, Python's binding only by keyword
+_KEYWORD_STYLE_IN = {"add": {"alpha"}, "sub": {"alpha"}, "subtract": {"alpha"}}
+
+
+def _allowed(scope, name, param):
+    for key in ((scope, name), (scope, "*"), ("*", "*")):
+        if param in ALLOWED.get(key, {}):
+            return True
+    return False
+
+
+def _first_is_tensor(schema):
+    """Whether the overload is on tensors (cat/stack: a list of them), not one of TorchScript's builtins on
+    Python numbers, lists and strings."""
+    if not schema.arguments:
+        return False
+    a = schema.arguments[0]
+    t = str(a.type)
+    return t.startswith("Tensor") or t.startswith("Optional[Tensor]") or (a.name == "tensors" and "Tensor" in t)
+
+
+def _schema_signatures(name, method, lambda_has_out):
+    """PyTorch's Python-reachable overloads of ``aten::name`` as lists of (param, keyword_only), or None."""
+    try:
+        schemas = torch._C._jit_get_schemas_for_operator(f"aten::{name}")
+    except RuntimeError:
+        return None
+    sigs = []
+    for s in schemas:
+        if not _first_is_tensor(s):
+            continue
+        if any("Dimname" in str(a.type) for a in s.arguments):
+            continue
+        params, seen_out = [], False
+        for i, a in enumerate(s.arguments):
+            is_out = a.alias_info is not None and a.alias_info.is_write and a.kwarg_only
+            if is_out:
+                if method or seen_out or not lambda_has_out:
+                    continue
+                seen_out = True
+                params.append(("out", True))
+                continue
+            if a.name == "self" or (i == 0 and method and not any(b.name == "self" for b in s.arguments)):
+                if not method:         # the method's tensor is self (not always the first: where(condition, y))
+                    params.append(("input", False))
+                continue
+            params.append((a.name, a.kwarg_only))
+        sigs.append(params)
+    return sigs or None
+
+
+def _torch_signatures(scope, name, tobj, method):
+    """PyTorch's signature(s) for this function or method, most exact source first (see the module doc)."""
+    if inspect.isfunction(tobj):
+        ps = list(inspect.signature(tobj).parameters.values())
+        if method:
+            ps = ps[1:]
+        return [[(p.name, p.kind is p.KEYWORD_ONLY) for p in ps if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]]
+    lam = torch.overrides.get_testing_overrides()[tobj]
+    ps = list(inspect.signature(lam).parameters.values())
+    sigs = _schema_signatures(name, method, "out" in [p.name for p in ps])
+    if sigs is not None:
+        return sigs
+    if method:
+        ps = [p for p in ps[1:] if p.name != "out"]     # PyTorch's Tensor methods take no out=
+    return [[(p.name, p.name in _KEYWORD_STYLE) for p in ps if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]]
+
+
+def _problems(scope, name, gobj, tobj, method):
+    gparams = list(inspect.signature(gobj).parameters.values())
+    if method:
+        gparams = gparams[1:]
+    if any(p.kind is p.VAR_KEYWORD for p in gparams):
+        return []
+    by_name = {p.name: p for p in gparams}
+    positional = [p.name for p in gparams if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    var_positional = any(p.kind is p.VAR_POSITIONAL for p in gparams)
+    out = []
+    keyword_style = _KEYWORD_STYLE | _KEYWORD_STYLE_IN.get(name, set())
+    sigs = _torch_signatures(scope, name, tobj, method)
+    for sig in sigs:
+        for pname, kwonly in sig:
+            if _allowed(scope, name, pname):
+                continue
+            p = by_name.get(pname)
+            if p is None or p.kind is p.POSITIONAL_ONLY:
+                out.append(f"{scope}.{name}: no parameter {pname!r} (PyTorch: {[n for n, _ in sig]})")
+            elif not kwonly and pname not in keyword_style and p.kind is p.KEYWORD_ONLY and not var_positional:
+                # (a *args signature takes them by position through args, by name through the keyword)
+                out.append(f"{scope}.{name}: {pname!r} is keyword-only, PyTorch takes it by position")
+    # positions: the overload with the most positional parameters (overloads told apart by type, like
+    # var(input, unbiased) beside var(input, dim, unbiased, keepdim), can't all hold by name)
+    ordered = [[n for n, k in sig if not k and n not in keyword_style and not _allowed(scope, name, n)]
+               for sig in sigs]
+    longest = max(len(o) for o in ordered)
+    if not var_positional and not any(positional[:len(o)] == o for o in ordered if len(o) == longest):
+        out.append(f"{scope}.{name}: positional parameters {positional} don't start with PyTorch's "
+                   f"{[o for o in ordered if len(o) == longest]}")
+    return sorted(set(out))
+
+
+def _common(gmod, tmod, scope, method=False):
+    overrides = torch.overrides.get_testing_overrides()
+    found = []
+    for name in sorted(set(dir(gmod)) & set(dir(tmod))):
+        if scope == "T" and name.startswith("__"):
+            continue                        # operators: Python calls them positionally
+        gobj, tobj = getattr(gmod, name), getattr(tmod, name)
+        if isinstance(gobj, type) or not callable(gobj) or tobj not in overrides:
+            continue
+        found.append((name, gobj, tobj))
+    return found
+
+
+def _check(gmod, tmod, scope, method=False):
+    common = _common(gmod, tmod, scope, method)
+    assert len(common) > 20, f"too few {scope} names in common: the comparison would prove nothing"
+    problems = [p for name, g, t in common for p in _problems(scope, name, g, t, method)]
+    assert not problems, "\n".join(problems)
+
+
+def test_top_level_functions_accept_torch_parameter_names():
+    _check(gg, torch, "top")
+
+
+def test_functional_accepts_torch_parameter_names():
+    _check(F, TF, "F")
+
+
+def test_tensor_methods_accept_torch_parameter_names():
+    _check(gg.Tensor, torch.Tensor, "T", method=True)
+
+
+def test_the_allowlist_is_not_stale():
+    """Each allowlisted (scope, name) is a name both libraries still have."""
+    for (scope, name) in ALLOWED:
+        if "*" in (scope, name):
+            continue
+        gmod, tmod = {"top": (gg, torch), "F": (F, TF), "T": (gg.Tensor, torch.Tensor)}[scope]
+        assert hasattr(gmod, name) and hasattr(tmod, name), (scope, name)
