@@ -32,13 +32,15 @@ from .ops import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, 
                   index_select, clone, eq, ne, lt, le, gt, ge, isfinite, isnan, allclose, equal, floor, ceil,
                   round, logical_and, logical_or, logical_not)
 from .ops import (mm, bmm, addmm, relu, softmax, log_softmax, divide, multiply, subtract, true_divide, concat,
-                  swapaxes, swapdims, take_along_dim, normal, view)
+                  swapaxes, swapdims, take_along_dim, normal, view, floor_divide, remainder)
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
 from . import random
 from .random import get_rng_state, set_rng_state, initial_seed, seed
 
 bool = bool_  # gpugrad.bool, as torch.bool
+from ._formats import (strided, sparse_coo, contiguous_format, preserve_format, channels_last,  # noqa: E402
+                       channels_last_3d)
 
 
 def is_tensor(obj) -> bool_.type:

@@ -535,11 +535,37 @@ def pow(input, exponent, *, out=None):
 
 _pow = _binary("pow", Pow)
 remainder = _binary("remainder", Remainder)
-remainder.__doc__ = "a % b with the sign of b (Python's and torch's remainder); differentiable in both operands."
+remainder.__doc__ = """a % b with the sign of b (the ``%`` operator, Python's and torch's remainder).
+
+Args:
+    input: a tensor (or a Python number, if ``other`` is a tensor).
+    other: a tensor or a Python number; the two broadcast against each other.
+    out: an optional tensor the result is written into (returned).
+
+Returns:
+    A tensor of the broadcast shape (differentiable in both operands).
+
+>>> import gpugrad as gg
+>>> gg.remainder(gg.tensor([-3.0, 5.0]), 2)
+tensor([1., 1.])
+"""
 
 
 def floor_divide(input, other, *, out=None):
-    """a // b rounded toward minus infinity (Python's //). Piecewise constant, so it records no gradient."""
+    """a // b rounded toward minus infinity (the ``//`` operator). Piecewise constant: no gradient.
+
+    Args:
+        input: a tensor (or a Python number, if ``other`` is a tensor).
+        other: a tensor or a Python number; the two broadcast against each other.
+        out: an optional tensor the result is written into (returned).
+
+    Returns:
+        A tensor of the broadcast shape.
+
+    >>> import gpugrad as gg
+    >>> gg.floor_divide(gg.tensor([-3.0, 5.0]), 2)
+    tensor([-2.,  2.])
+    """
     if out is not None:
         return write_out(floor_divide(input, other), out, "floor_divide")
     a, b = input, other

