@@ -893,9 +893,17 @@ def _xp_dev(device):
     return module_for(dev), dev
 
 
-def _finish(arr, xp, requires_grad, op):
+def _finish(arr, xp, requires_grad, op, out=None, layout=None, memory_format=None):
+    """A factory's result: a leaf (requiring grad if asked), or written into ``out``; PyTorch's ``layout``
+    and ``memory_format`` checked."""
     _check_requires_grad(arr, requires_grad, op)
-    return Tensor._make(arr, None, bool(requires_grad))
+    if layout is not None or memory_format is not None:
+        _check_formats(op, layout, memory_format)
+    res = Tensor._make(arr, None, bool(requires_grad))
+    if out is None:
+        return res
+    from .ops._util import write_out
+    return write_out(res, out, op)
 
 
 def _shape(size, op="size"):
@@ -952,14 +960,18 @@ BoolTensor = _legacy("BoolTensor", _dtype.bool_)
 ByteTensor = _legacy("ByteTensor", _dtype.uint8)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A tensor filled with 0.
 
     Args:
-        *size: the shape, as ints or one tuple.
+        *args: the shape, as ints or one tuple.
         dtype: the dtype (default: the default float dtype).
         device: where to create it (default: the default device).
         requires_grad: record operations on it for autograd.
+        size: the shape, by PyTorch's keyword (instead of positional sizes).
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A new tensor.
@@ -972,18 +984,22 @@ def zeros(*size, dtype=None, device=None, requires_grad=False):
     """
     xp, dev = _xp_dev(device)
     with device_context(dev):
-        arr = xp.zeros(_shape(size, "zeros"), _float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "zeros")
+        arr = xp.zeros(_shape(args if size is None else (size,), "zeros"), _float_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "zeros", out, layout)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A tensor filled with 1.
 
     Args:
-        *size: the shape, as ints or one tuple.
+        *args: the shape, as ints or one tuple.
         dtype: the dtype (default: the default float dtype).
         device: where to create it (default: the default device).
         requires_grad: record operations on it for autograd.
+        size: the shape, by PyTorch's keyword (instead of positional sizes).
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A new tensor.
@@ -994,18 +1010,24 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     """
     xp, dev = _xp_dev(device)
     with device_context(dev):
-        arr = xp.ones(_shape(size, "ones"), _float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "ones")
+        arr = xp.ones(_shape(args if size is None else (size,), "ones"), _float_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "ones", out, layout)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None):
     """A tensor with unspecified contents (allocation only).
 
     Args:
-        *size: the shape, as ints or one tuple.
+        *args: the shape, as ints or one tuple.
         dtype: the dtype (default: the default float dtype).
         device: where to create it (default: the default device).
         requires_grad: record operations on it for autograd.
+        size: the shape, by PyTorch's keyword (instead of positional sizes).
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
+        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
 
     Returns:
         A new tensor.
@@ -1016,11 +1038,12 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
     """
     xp, dev = _xp_dev(device)
     with device_context(dev):
-        arr = xp.empty(_shape(size, "empty"), _float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "empty")
+        arr = xp.empty(_shape(args if size is None else (size,), "empty"), _float_dtype(dtype))
+    return _finish(arr, xp, requires_grad, "empty", out, layout, memory_format)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False, *, out=None, layout=None,
+         pin_memory=False):
     """A tensor filled with ``fill_value``.
 
     Args:
@@ -1029,6 +1052,9 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         dtype: the dtype (default: inferred from fill_value as in PyTorch).
         device: where to create it.
         requires_grad: record operations on it.
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A new tensor.
@@ -1044,7 +1070,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     size = _shape((size,) if isinstance(size, int) else tuple(size), "full")
     with device_context(dev):
         arr = xp.full(size, fill_value, _dtype.as_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "full")
+    return _finish(arr, xp, requires_grad, "full", out, layout)
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, *, layout=None, pin_memory=False,
@@ -1151,7 +1177,8 @@ def _check_formats(op, layout, memory_format):
     check_memory_format(op, memory_format)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False, *, out=None, layout=None,
+           pin_memory=False):
     """Values from ``start`` (inclusive) to ``end`` (exclusive) by ``step``; ``arange(n)`` is 0..n-1. Integer arguments give int64, floats the default float dtype.
 
     Args:
@@ -1161,6 +1188,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         dtype: the dtype.
         device: where to create it.
         requires_grad: record operations on it.
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A 1-D tensor.
@@ -1184,10 +1214,11 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         dtype = _dtype.int64 if is_int else _dtype.get_default_dtype()
     with device_context(dev):
         arr = xp.arange(start, end, step, dtype=_dtype.as_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "arange")
+    return _finish(arr, xp, requires_grad, "arange", out, layout)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, *, out=None, layout=None,
+             pin_memory=False):
     """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
     Args:
@@ -1197,6 +1228,9 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         dtype: the dtype.
         device: where to create it.
         requires_grad: record operations on it.
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A 1-D tensor.
@@ -1210,10 +1244,10 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
     with device_context(dev):
         arr = xp.linspace(start, end, steps, dtype=_float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "linspace")
+    return _finish(arr, xp, requires_grad, "linspace", out, layout)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(n, m=None, dtype=None, device=None, requires_grad=False, *, out=None, layout=None, pin_memory=False):
     """The identity matrix (ones on the main diagonal), n x m.
 
     Args:
@@ -1222,6 +1256,9 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
         dtype: the dtype.
         device: where to create it.
         requires_grad: record operations on it.
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A 2-D tensor.
@@ -1236,7 +1273,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
     with device_context(dev):
         arr = xp.eye(n, m, dtype=_float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "eye")
+    return _finish(arr, xp, requires_grad, "eye", out, layout)
 
 
 # -- random numbers: one seed drives the CPU generator and every device's (see gpugrad.backend.rng) ----------
@@ -1265,14 +1302,21 @@ def _generator(xp, like=None):
     return _backend.generator(_backend.cpu if xp is np else _parse_device("cuda"))
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
     """Uniform samples in [0, 1) from gpugrad's generator (see :func:`manual_seed`).
 
     Args:
-        *size: the shape, as ints or one tuple.
+        *args: the shape, as ints or one tuple.
         dtype: the dtype (default: the default float dtype).
         device: where to create it (default: the default device).
         requires_grad: record operations on it for autograd.
+        size: the shape, by PyTorch's keyword (instead of positional sizes).
+        generator: a ``numpy.random.Generator`` (a ``cupy.random.Generator`` on a GPU) to draw from instead of
+            gpugrad's seeded one.
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A new tensor.
@@ -1286,18 +1330,25 @@ def rand(*size, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
     draw = np.float64 if dt == np.float16 else dt       # the generators draw float32 and float64 only
-    arr = _backend.generator(dev).random(_shape(size, "rand"), dtype=draw).astype(dt, copy=False)
-    return _finish(arr, xp, requires_grad, "rand")
+    arr = (generator or _backend.generator(dev)).random(_shape(args if size is None else (size,), "rand"), dtype=draw).astype(dt, copy=False)
+    return _finish(arr, xp, requires_grad, "rand", out, layout)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
     """Standard normal samples from gpugrad's generator (see :func:`manual_seed`).
 
     Args:
-        *size: the shape, as ints or one tuple.
+        *args: the shape, as ints or one tuple.
         dtype: the dtype (default: the default float dtype).
         device: where to create it (default: the default device).
         requires_grad: record operations on it for autograd.
+        size: the shape, by PyTorch's keyword (instead of positional sizes).
+        generator: a ``numpy.random.Generator`` (a ``cupy.random.Generator`` on a GPU) to draw from instead of
+            gpugrad's seeded one.
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A new tensor.
@@ -1310,11 +1361,12 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
     draw = np.float64 if dt == np.float16 else dt
-    arr = _backend.generator(dev).standard_normal(_shape(size, "randn"), dtype=draw).astype(dt, copy=False)
-    return _finish(arr, xp, requires_grad, "randn")
+    arr = (generator or _backend.generator(dev)).standard_normal(_shape(args if size is None else (size,), "randn"), dtype=draw).astype(dt, copy=False)
+    return _finish(arr, xp, requires_grad, "randn", out, layout)
 
 
-def randint(low, high=None, size=(), dtype=None, device=None):
+def randint(low=0, high=None, size=(), dtype=None, device=None, *, generator=None, out=None, layout=None,
+            requires_grad=False, pin_memory=False):
     """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``, as PyTorch.
 
     Args:
@@ -1323,6 +1375,12 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         size: the shape (a tuple).
         dtype: the dtype (default int64).
         device: where to create it.
+        generator: a ``numpy.random.Generator`` (a ``cupy.random.Generator`` on a GPU) to draw from instead of
+            gpugrad's seeded one.
+        requires_grad: must be False (integers take no gradient), as in PyTorch.
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A new integer tensor.
@@ -1343,17 +1401,24 @@ def randint(low, high=None, size=(), dtype=None, device=None):
     xp, dev = _xp_dev(device)
     dt = _dtype.as_dtype(dtype) or _dtype.int64
     size = _shape((size,) if isinstance(size, int) else tuple(size), "randint")
-    arr = _backend.generator(dev).integers(low, high, size=size, dtype=dt)
-    return Tensor._make(arr, None, False)
+    arr = (generator or _backend.generator(dev)).integers(low, high, size=size, dtype=dt)
+    return _finish(arr, xp, requires_grad, "randint", out, layout)
 
 
-def randperm(n, dtype=None, device=None):
+def randperm(n, dtype=None, device=None, *, generator=None, out=None, layout=None, requires_grad=False,
+             pin_memory=False):
     """A random permutation of 0..n-1.
 
     Args:
         n: the length.
         dtype: the dtype (default int64).
         device: where to create it.
+        generator: a ``numpy.random.Generator`` (a ``cupy.random.Generator`` on a GPU) to draw from instead of
+            gpugrad's seeded one.
+        requires_grad: record operations on it (a float dtype only).
+        out: an optional tensor the result is written into (returned).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
 
     Returns:
         A 1-D tensor.
@@ -1365,8 +1430,8 @@ def randperm(n, dtype=None, device=None):
     """
     xp, dev = _xp_dev(device)
     dt = _dtype.as_dtype(dtype) or _dtype.int64
-    arr = _backend.generator(dev).permutation(n).astype(dt)
-    return Tensor._make(arr, None, False)
+    arr = (generator or _backend.generator(dev)).permutation(n).astype(dt)
+    return _finish(arr, xp, requires_grad, "randperm", out, layout)
 
 
 def cpu_generator():

@@ -308,3 +308,50 @@ def test_view_dtype_and_out_on_every_device(device):
     out = gg.zeros(3, device=device)
     assert gg.sum(x, dim=1, out=out) is out
     np.testing.assert_array_equal(out.cpu().numpy(), base.sum(1))
+
+
+FACTORY_CASES = [
+    ("zeros_size", lambda L: L.zeros(size=(2, 3), dtype=L.float64)),
+    ("ones_args", lambda L: L.ones(2, 3, layout=L.strided)),
+    ("empty_shape", lambda L: L.empty(size=(4,), memory_format=L.contiguous_format).shape),
+    ("full", lambda L: L.full(size=(2,), fill_value=3.5)),
+    ("full_int", lambda L: L.full((2, 2), 7)),
+    ("arange_end", lambda L: L.arange(end=5)),
+    ("arange_all", lambda L: L.arange(start=1.0, end=2.0, step=0.25, dtype=L.float64)),
+    ("linspace", lambda L: L.linspace(start=-1, end=1, steps=5, dtype=L.float64)),
+    ("eye", lambda L: L.eye(n=2, m=3)),
+    ("randint_kw", lambda L: L.randint(low=0, high=5, size=(3, 2)).shape),
+    ("randperm_kw", lambda L: np.sort(L.randperm(n=6).numpy())),
+    ("randn_size", lambda L: L.randn(size=(2, 5)).shape),
+    ("rand_dtype", lambda L: L.rand(3, dtype=L.float64).dtype),
+]
+
+
+@pytest.mark.parametrize("name,fn", FACTORY_CASES, ids=[c[0] for c in FACTORY_CASES])
+def test_factory_keywords_match_torch(name, fn):
+    got, want = fn(gg), fn(torch)
+    if isinstance(got, gg.Tensor):
+        assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+        np.testing.assert_allclose(got.numpy(), want.numpy())
+    elif name.endswith("dtype"):
+        assert str(got) == str(want).replace("torch.", "")
+    else:
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def test_factories_write_into_out_as_torch_does():
+    for L in (torch, gg):
+        out = L.empty(0)
+        assert L.zeros(2, 3, out=out) is out and tuple(out.shape) == (2, 3)
+        assert L.arange(4, out=L.empty(4)).tolist() == [0.0, 1.0, 2.0, 3.0]   # cast into out's dtype
+        assert L.full((2,), 1.5, out=L.empty(0)).tolist() == [1.5, 1.5]
+    with pytest.raises(RuntimeError, match="out has shape"):    # PyTorch resizes it, with a deprecation warning
+        gg.full((2,), 1.5, out=gg.empty(2, 3))
+
+
+def test_random_factories_take_a_numpy_generator():
+    a = gg.rand(4, generator=np.random.default_rng(3))
+    b = gg.rand(4, generator=np.random.default_rng(3))
+    assert a.tolist() == b.tolist() and a.tolist() != gg.rand(4, generator=np.random.default_rng(4)).tolist()
+    assert sorted(gg.randperm(5, generator=np.random.default_rng(0)).tolist()) == [0, 1, 2, 3, 4]
+    assert gg.randint(0, 3, (6,), generator=np.random.default_rng(0)).max().item() < 3

@@ -191,6 +191,36 @@ def test_tensor_methods_accept_torch_parameter_names():
     _check(gg.Tensor, torch.Tensor, "T", method=True)
 
 
+# factories are not overridable, so get_testing_overrides leaves them out: their ATen schemas (every overload
+# is Python's, plus the requires_grad= that Python's binding adds to each factory) are the reference
+FACTORIES = ["zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm"]
+
+
+def _factory_signatures(name):
+    sigs = []
+    for s in torch._C._jit_get_schemas_for_operator(f"aten::{name}"):
+        if any("Dimname" in str(a.type) for a in s.arguments):
+            continue
+        sigs.append([(a.name, a.kwarg_only) for a in s.arguments] + [("requires_grad", True)])
+    return sigs
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+def test_factories_accept_torch_parameter_names(name):
+    g = inspect.signature(getattr(gg, name)).parameters
+    sigs = _factory_signatures(name)
+    assert sigs
+    for sig in sigs:
+        for pname, _ in sig:
+            assert pname in g and g[pname].kind is not inspect.Parameter.POSITIONAL_ONLY, (name, pname, sig)
+    # the longest positional form (arange(start, end, step), randint(low, high, size)...) in PyTorch's order,
+    # or the sizes taken as *args (zeros(2, 3), zeros((2, 3)), zeros(size=(2, 3)))
+    longest = max(([n for n, k in sig if not k] for sig in sigs), key=len)
+    positional = [p.name for p in g.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    starts_with_args = next(iter(g.values())).kind is inspect.Parameter.VAR_POSITIONAL
+    assert positional[:len(longest)] == longest or (starts_with_args and longest == ["size"]), (positional, longest)
+
+
 def test_the_allowlist_is_not_stale():
     """Each allowlisted (scope, name) is a name both libraries still have."""
     for (scope, name) in ALLOWED:
