@@ -15,6 +15,8 @@ from ._util import unbroadcast, as_operand, broadcast_error
 from .torch_api import (mm, bmm, addmm, swapaxes, swapdims, take_along_dim, normal, normal_, uniform_, exponential_,
                         bernoulli_)
 from .nn_ops import relu, softmax, log_softmax
+from .torch_more import (sort, argsort, topk, repeat, narrow, unbind, square, isclose, var_mean, std_mean, rand_like,
+                         randn_like, t, numel)
 
 # PyTorch's other names for the same functions
 divide, multiply, subtract, true_divide, concat = div, mul, sub, div, cat
@@ -826,12 +828,6 @@ def _method_split(self, split_size, dim=0):
     return split(self, split_size, dim)
 
 
-def _t(self):
-    if self.ndim > 2:
-        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {tuple(self.shape)}")
-    return transpose(self, 0, 1) if self.ndim == 2 else self
-
-
 _methods = dict(
     __add__=add, __radd__=add, __sub__=sub, __rsub__=_r(sub), __mul__=mul, __rmul__=mul,
     __truediv__=div, __rtruediv__=_r(div), __pow__=pow, __rpow__=_r(pow), __matmul__=matmul,
@@ -851,7 +847,7 @@ _methods = dict(
     transpose=_method_transpose, squeeze=squeeze, unsqueeze=unsqueeze, expand=expand,
     broadcast_to=broadcast_to, split=_method_split, chunk=chunk, gather=gather, index_select=index_select,
     add_=add_, sub_=sub_, mul_=mul_, div_=div_, pow_=pow_, clamp_=clamp_, neg_=neg_, copy_=copy_,
-    zero_=zero_, fill_=fill_, clone=clone, eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, t=_t,
+    zero_=zero_, fill_=fill_, clone=clone, eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, t=t,
     astype=lambda self, dtype: self.to(dtype), copy=clone, isfinite=isfinite, isnan=isnan,
     allclose=allclose, equal=equal, floor=floor, ceil=ceil, round=round,
 )
@@ -911,8 +907,11 @@ def _is_contiguous(self, memory_format=None):
 
 
 def _new(factory):
-    def op(self, *args, dtype=None, device=None, requires_grad=False):
-        return factory(*args, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    def op(self, *args, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        if size is not None:                                  # PyTorch's keyword: x.new_zeros(size=(2, 3))
+            args = (size,) + args
+        return factory(*args, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad,
+                       layout=layout)
     return op
 
 
@@ -933,7 +932,8 @@ def _extra_methods():
         view_as=lambda self, other: reshape(self, other.shape),
         reshape_as=lambda self, other: reshape(self, other.shape),
         type_as=lambda self, other: self.to(other.dtype),
-        square=lambda self: mul(self, self), reciprocal=lambda self: div(1.0, self),
+        square=square, reciprocal=lambda self: div(1.0, self), sort=sort, argsort=argsort, topk=topk,
+        repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose,
         clamp_min=lambda self, min: clamp(self, min=min), clamp_max=lambda self, max: clamp(self, max=max),
         mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapdims,
         take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,

@@ -1,0 +1,102 @@
+"""sort/argsort/topk, repeat, narrow, unbind, square, isclose, var_mean/std_mean, t, numel, rand_like/randn_like,
+F.one_hot and F.embedding against PyTorch (the oracle): values and, where they are differentiable, gradients
+(float64, every input)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpugrad as gg
+import gpugrad.nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+_rng = np.random.default_rng(7)
+X = _rng.standard_normal((3, 5))
+X[1, 2] = X[1, 4]                   # a tie, for the sorts' tie order
+E = _rng.standard_normal((4, 3))
+
+CASES = [
+    ("sort", lambda L, F, x: L.sort(x, dim=1).values),
+    ("sort_desc_kw", lambda L, F, x: x.sort(dim=0, descending=True).values * 2),
+    ("sort_indices", lambda L, F, x: L.sort(input=x, dim=-1, descending=True, stable=True).indices),
+    ("sort_stable_indices", lambda L, F, x: L.sort(x.round(), stable=True).indices),
+    ("argsort", lambda L, F, x: L.argsort(x, dim=1, descending=True)),
+    ("topk", lambda L, F, x: L.topk(x, k=2, dim=1).values),
+    ("topk_smallest", lambda L, F, x: x.topk(3, dim=0, largest=False).values),
+    ("topk_indices", lambda L, F, x: L.topk(x, 2).indices),
+    ("repeat", lambda L, F, x: x.repeat(2, 1)),
+    ("repeat_more_dims", lambda L, F, x: x[0].repeat(repeats=(2, 3, 2))),
+    ("narrow", lambda L, F, x: L.narrow(x, dim=1, start=-3, length=2)),
+    ("unbind", lambda L, F, x: L.unbind(x, dim=1)[3] * x.unbind()[0][0]),
+    ("square", lambda L, F, x: L.square(input=x)),
+    ("isclose", lambda L, F, x: L.isclose(x, x + 1e-9, rtol=0, atol=1e-8)),
+    ("var_mean", lambda L, F, x: L.var_mean(x, dim=1)[0] + L.var_mean(x, dim=1)[1]),
+    ("std_mean", lambda L, F, x: L.std_mean(x, dim=0, unbiased=False)[0] * L.std_mean(x)[1]),
+    ("t", lambda L, F, x: L.t(x)),
+    ("one_hot", lambda L, F, x: F.one_hot(L.tensor([0, 2, 1]), num_classes=4)),
+    ("one_hot_infer", lambda L, F, x: F.one_hot(input=L.tensor([[0], [3]]))),
+    ("embedding", lambda L, F, x: F.embedding(L.tensor([[0, 2], [2, 1]]), x)),
+    ("embedding_padding", lambda L, F, x: F.embedding(L.tensor([0, 2, 2, 1]), x, padding_idx=2) * 3),
+]
+
+
+def _run(fn, L, Fm):
+    x = L.tensor(X.copy(), dtype=L.float64, requires_grad=True)
+    out = fn(L, Fm, x)
+    if out.requires_grad:
+        (out * L.tensor(np.arange(out.numel(), dtype=np.float64).reshape(tuple(out.shape)))).sum().backward()
+    return out.detach().numpy(), None if x.grad is None else x.grad.numpy()
+
+
+@pytest.mark.parametrize("name,fn", CASES, ids=[c[0] for c in CASES])
+def test_matches_torch(name, fn):
+    got, ggrad = _run(fn, gg, F)
+    want, tgrad = _run(fn, torch, TF)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-12)
+    assert (ggrad is None) == (tgrad is None)
+    if ggrad is not None:
+        np.testing.assert_allclose(ggrad, tgrad, rtol=1e-7, atol=1e-12)
+
+
+def test_sort_and_topk_write_into_out_and_refuse_autograd():
+    x = gg.tensor(X)
+    v, i = gg.empty(0, dtype=gg.float64), gg.empty(0, dtype=gg.int64)
+    r = gg.sort(x, dim=1, out=(v, i))
+    assert r.values is v and r.indices is i
+    np.testing.assert_array_equal(v.numpy(), np.sort(X, axis=1))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        gg.topk(gg.tensor(X, requires_grad=True), 2, out=(gg.empty(0, dtype=gg.float64), gg.empty(0, dtype=gg.int64)))
+
+
+def test_errors_name_the_call():
+    with pytest.raises(RuntimeError, match=r"topk: k \(6\) is out of range"):
+        gg.topk(gg.tensor(X), 6)
+    with pytest.raises(RuntimeError, match="repeat: the number of repeats"):
+        gg.tensor(X).repeat(2)
+    with pytest.raises(IndexError, match="narrow: start 4 and length 2"):
+        gg.narrow(gg.tensor(X), 1, 4, 2)
+    with pytest.raises(RuntimeError, match=r"one_hot: class values must be in \[0, 2\)"):
+        F.one_hot(gg.tensor([0, 2]), 2)
+
+
+def test_random_like_and_numel_and_new_with_size():
+    x = gg.zeros(2, 3, dtype=gg.float64)
+    for f in (gg.rand_like, gg.randn_like):
+        y = f(x, requires_grad=True)
+        assert y.shape == (2, 3) and y.dtype == gg.float64 and y.requires_grad
+    assert gg.numel(x) == torch.numel(torch.zeros(2, 3)) == 6
+    assert x.new_zeros(size=(4,)).tolist() == torch.zeros(2).new_zeros(size=(4,)).tolist()
+    assert x.new_full((2,), 3.0).dtype == gg.float64
+
+
+def test_sort_on_every_device(device):
+    x = gg.tensor(X, device=device, requires_grad=True)
+    v = gg.sort(x, dim=1, descending=True).values
+    (v * v).sum().backward()
+    np.testing.assert_allclose(v.detach().cpu().numpy(), -np.sort(-X, axis=1))
+    np.testing.assert_allclose(x.grad.cpu().numpy(), 2 * X)
+    assert x.repeat(1, 2).shape == (3, 10)
+    assert F.embedding(gg.tensor([1, 0], device=device), x).shape == (2, 5)
