@@ -814,7 +814,7 @@ def _method_reshape(self, *args, shape=None):
 
 
 def _method_view(self, *args, size=None, dtype=None):
-    if dtype is not None or (len(args) == 1 and _is_dtype(args[0])):
+    if dtype is not None or (len(args) == 1 and args[0].__class__ is not int and _is_dtype(args[0])):
         return view_dtype(self, args[0] if dtype is None else dtype)
     return view(self, *args, size=size)
 
