@@ -47,8 +47,10 @@ ALLOWED = {
 # gpugrad makes them keyword-only, so the positional-order check skips them
 _KEYWORD_STYLE = {"out", "dtype", "layout", "device", "requires_grad", "pin_memory", "memory_format",
                   "generator", "non_blocking", "copy"}
-# and per function: add's schema overload on a Scalar takes alpha by position, Python's binding only by keyword
-_KEYWORD_STYLE_IN = {"add": {"alpha"}, "sub": {"alpha"}, "subtract": {"alpha"}}
+# and per function: add's schema overload on a Scalar takes alpha by position, Python's binding only by keyword;
+# max(a, b)/min(a, b): gpugrad takes a tensor second argument by position through dim (PyTorch's overloads are
+# told apart by type the same way), and other= by keyword
+_KEYWORD_STYLE_IN = {"add": {"alpha"}, "sub": {"alpha"}, "subtract": {"alpha"}, "max": {"other"}, "min": {"other"}}
 
 
 def _allowed(scope, name, param):
