@@ -41,6 +41,7 @@ from . import random
 from .random import get_rng_state, set_rng_state, initial_seed, seed
 
 bool = bool_  # gpugrad.bool, as torch.bool
+from ._generator import Generator  # noqa: E402
 from ._formats import (strided, sparse_coo, contiguous_format, preserve_format, channels_last,  # noqa: E402
                        channels_last_3d)
 

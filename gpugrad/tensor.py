@@ -1302,6 +1302,17 @@ def _generator(xp, like=None):
     return _backend.generator(_backend.cpu if xp is np else _parse_device("cuda"))
 
 
+def _gen(generator, dev, op):
+    """The generator to draw from: ``generator=`` (a ``gpugrad.Generator`` or NumPy generator, for CPU tensors)
+    or gpugrad's generator of ``dev``."""
+    if generator is None:
+        return _backend.generator(dev)
+    if dev.type != "cpu":
+        raise NotImplementedError(f"{op}: generator= is for CPU tensors; on {dev} seed gpugrad's generators with "
+                                  f"gpugrad.manual_seed")
+    return generator
+
+
 def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     """Uniform samples in [0, 1) from gpugrad's generator (see :func:`manual_seed`).
@@ -1312,8 +1323,8 @@ def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, de
         device: where to create it (default: the default device).
         requires_grad: record operations on it for autograd.
         size: the shape, by PyTorch's keyword (instead of positional sizes).
-        generator: a ``numpy.random.Generator`` (a ``cupy.random.Generator`` on a GPU) to draw from instead of
-            gpugrad's seeded one.
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from instead of gpugrad's
+            seeded one (CPU tensors only).
         out: an optional tensor the result is written into (returned).
         layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
         pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
@@ -1330,7 +1341,8 @@ def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, de
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
     draw = np.float64 if dt == np.float16 else dt       # the generators draw float32 and float64 only
-    arr = (generator or _backend.generator(dev)).random(_shape(args if size is None else (size,), "rand"), dtype=draw).astype(dt, copy=False)
+    shape = _shape(args if size is None else (size,), "rand")
+    arr = _gen(generator, dev, "rand").random(shape, dtype=draw).astype(dt, copy=False)
     return _finish(arr, xp, requires_grad, "rand", out, layout)
 
 
@@ -1344,8 +1356,8 @@ def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, d
         device: where to create it (default: the default device).
         requires_grad: record operations on it for autograd.
         size: the shape, by PyTorch's keyword (instead of positional sizes).
-        generator: a ``numpy.random.Generator`` (a ``cupy.random.Generator`` on a GPU) to draw from instead of
-            gpugrad's seeded one.
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from instead of gpugrad's
+            seeded one (CPU tensors only).
         out: an optional tensor the result is written into (returned).
         layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
         pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
@@ -1361,7 +1373,8 @@ def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, d
     xp, dev = _xp_dev(device)
     dt = _float_dtype(dtype)
     draw = np.float64 if dt == np.float16 else dt
-    arr = (generator or _backend.generator(dev)).standard_normal(_shape(args if size is None else (size,), "randn"), dtype=draw).astype(dt, copy=False)
+    shape = _shape(args if size is None else (size,), "randn")
+    arr = _gen(generator, dev, "randn").standard_normal(shape, dtype=draw).astype(dt, copy=False)
     return _finish(arr, xp, requires_grad, "randn", out, layout)
 
 
@@ -1375,8 +1388,8 @@ def randint(low=0, high=None, size=(), dtype=None, device=None, *, generator=Non
         size: the shape (a tuple).
         dtype: the dtype (default int64).
         device: where to create it.
-        generator: a ``numpy.random.Generator`` (a ``cupy.random.Generator`` on a GPU) to draw from instead of
-            gpugrad's seeded one.
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from instead of gpugrad's
+            seeded one (CPU tensors only).
         requires_grad: must be False (integers take no gradient), as in PyTorch.
         out: an optional tensor the result is written into (returned).
         layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
@@ -1401,7 +1414,7 @@ def randint(low=0, high=None, size=(), dtype=None, device=None, *, generator=Non
     xp, dev = _xp_dev(device)
     dt = _dtype.as_dtype(dtype) or _dtype.int64
     size = _shape((size,) if isinstance(size, int) else tuple(size), "randint")
-    arr = (generator or _backend.generator(dev)).integers(low, high, size=size, dtype=dt)
+    arr = _gen(generator, dev, "randint").integers(low, high, size=size, dtype=dt)
     return _finish(arr, xp, requires_grad, "randint", out, layout)
 
 
@@ -1413,8 +1426,8 @@ def randperm(n, dtype=None, device=None, *, generator=None, out=None, layout=Non
         n: the length.
         dtype: the dtype (default int64).
         device: where to create it.
-        generator: a ``numpy.random.Generator`` (a ``cupy.random.Generator`` on a GPU) to draw from instead of
-            gpugrad's seeded one.
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from instead of gpugrad's
+            seeded one (CPU tensors only).
         requires_grad: record operations on it (a float dtype only).
         out: an optional tensor the result is written into (returned).
         layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
@@ -1430,7 +1443,7 @@ def randperm(n, dtype=None, device=None, *, generator=None, out=None, layout=Non
     """
     xp, dev = _xp_dev(device)
     dt = _dtype.as_dtype(dtype) or _dtype.int64
-    arr = (generator or _backend.generator(dev)).permutation(n).astype(dt)
+    arr = _gen(generator, dev, "randperm").permutation(n).astype(dt)
     return _finish(arr, xp, requires_grad, "randperm", out, layout)
 
 

@@ -100,3 +100,36 @@ def test_sort_on_every_device(device):
     np.testing.assert_allclose(x.grad.cpu().numpy(), 2 * X)
     assert x.repeat(1, 2).shape == (3, 10)
     assert F.embedding(gg.tensor([1, 0], device=device), x).shape == (2, 5)
+
+
+def test_generator_is_torch_generator_shaped_and_drives_the_draws():
+    g = gg.Generator()
+    assert g.initial_seed() == torch.Generator().initial_seed() and str(g.device) == "cpu"
+    assert g.manual_seed(42) is g and g.initial_seed() == 42
+    a = (gg.rand(3, generator=g).tolist(), gg.randperm(5, generator=g).tolist(),
+         gg.normal(0.0, 1.0, (2,), generator=g).tolist(), gg.empty(2).uniform_(generator=g).tolist())
+    g.manual_seed(42)
+    b = (gg.rand(3, generator=g).tolist(), gg.randperm(5, generator=g).tolist(),
+         gg.normal(0.0, 1.0, (2,), generator=g).tolist(), gg.empty(2).uniform_(generator=g).tolist())
+    assert a == b
+    s = g.seed()
+    assert g.initial_seed() == s
+
+
+def test_generator_in_random_split_and_dataloader_as_pytorch_scripts_pass_it():
+    from gpugrad.data import TensorDataset, DataLoader, random_split
+    ds = TensorDataset(gg.arange(10.0))
+    parts = [random_split(ds, [7, 3], generator=gg.Generator().manual_seed(1)) for _ in range(2)]
+    assert [list(p.indices) for p in parts[0]] == [list(p.indices) for p in parts[1]]
+    orders = [[b[0].tolist() for b in DataLoader(ds, batch_size=4, shuffle=True,
+                                                 generator=gg.Generator().manual_seed(0))] for _ in range(2)]
+    assert orders[0] == orders[1]
+
+
+def test_generator_is_cpu_only(device):
+    if device == "cpu":
+        return
+    with pytest.raises(NotImplementedError, match="generator= is for CPU tensors"):
+        gg.rand(2, device=device, generator=gg.Generator())
+    with pytest.raises(NotImplementedError, match="only CPU generators"):
+        gg.Generator(device)

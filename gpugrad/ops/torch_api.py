@@ -166,11 +166,15 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 
 
 # -- random numbers ------------------------------------------------------------------------------------------
-def _draw(kind, shape, dtype, device, **p):
-    """An array of ``shape`` on ``device`` drawn from gpugrad's generator there (seeded by manual_seed)."""
+def _draw(kind, shape, dtype, device, generator=None, **p):
+    """An array of ``shape`` on ``device`` drawn from ``generator`` (a ``gpugrad.Generator`` or NumPy
+    generator, CPU only) or gpugrad's generator there (seeded by manual_seed)."""
     dt = _dtype.as_dtype(dtype) or _dtype.get_default_dtype()
     draw = dt if dt.kind == "f" and dt.itemsize >= 4 else np.float64   # the generators draw float32/64 only
-    gen = _backend.generator(device)
+    if generator is not None and device.type != "cpu":
+        raise NotImplementedError(f"{kind}: generator= is for CPU tensors; on {device} seed gpugrad's generators "
+                                  f"with gpugrad.manual_seed")
+    gen = generator if generator is not None else _backend.generator(device)
     if kind == "normal":
         a = gen.standard_normal(shape, dtype=draw) * p.get("std", 1.0) + p.get("mean", 0.0)
     else:
@@ -193,7 +197,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
         mean: a tensor or a number.
         std: a tensor or a number (>= 0).
         size: the shape, when both are numbers.
-        generator: not supported (gpugrad.manual_seed seeds every generator); must be None.
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from (CPU only).
         out: optional tensor to write the result into.
         dtype: the dtype (numbers only; default float).
         device: the device (numbers only).
@@ -206,8 +210,6 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
     >>> gg.normal(0.0, 1.0, (2, 3)).shape
     (2, 3)
     """
-    if generator is not None:
-        raise NotImplementedError("normal: generator= objects are not supported; seed with gpugrad.manual_seed")
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     if tensors:
         if size is not None:
@@ -216,7 +218,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
         shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
         if isinstance(std, Tensor) and std._data.__class__ is np.ndarray and bool((std._data < 0).any()):
             raise RuntimeError("normal: std must be >= 0")
-        z = Tensor._make(_draw("normal", shape, like.dtype, like.device), None, False)
+        z = Tensor._make(_draw("normal", shape, like.dtype, like.device, generator), None, False)
         # samples carry no gradient (PyTorch's normal is not differentiable in mean and std either)
         res = A.add(A.mul(z, std.detach() if isinstance(std, Tensor) else std),
                     mean.detach() if isinstance(mean, Tensor) else mean)
@@ -226,20 +228,21 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
     if std < 0:
         raise RuntimeError(f"normal: std must be >= 0, got {std}")
     xp, dev = _xp_dev(device)
-    arr = _draw("normal", _shape((size,) if isinstance(size, int) else tuple(size)), dtype, dev, mean=mean, std=std)
+    arr = _draw("normal", _shape((size,) if isinstance(size, int) else tuple(size)), dtype, dev, generator, mean=mean,
+                std=std)
     res = Tensor._make(arr, None, False)
     if requires_grad:
         res.requires_grad_()
     return write_out(res, out)
 
 
-def _fill_random(t, kind, **p):
+def _fill_random(t, kind, generator=None, **p):
     """t's storage filled with fresh samples (as ``copy_`` of them: refused on a leaf that requires grad while
     grad mode is on, as PyTorch's in-place ops are)."""
     from . import copy_
     if t.dtype.kind != "f" and kind != "bernoulli":
         raise TypeError(f"{kind}_: expected a floating point tensor, got dtype {t.dtype}")
-    return copy_(t, Tensor._make(_draw(kind, t.shape, t.dtype, t.device, **p), None, False))
+    return copy_(t, Tensor._make(_draw(kind, t.shape, t.dtype, t.device, generator, **p), None, False))
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -251,7 +254,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """
     if std < 0:
         raise RuntimeError(f"normal_: std must be >= 0, got {std}")
-    return _fill_random(self, "normal", mean=mean, std=std)
+    return _fill_random(self, "normal", generator, mean=mean, std=std)
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None, **kw):
@@ -264,7 +267,7 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None, **kw):
     a, b = kw.pop("from", a), kw.pop("to", b)
     if kw:
         raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kw)}")
-    return _fill_random(self, "uniform", low=a, high=b)
+    return _fill_random(self, "uniform", generator, low=a, high=b)
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
@@ -276,7 +279,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
     """
     if lambd <= 0:
         raise RuntimeError(f"exponential_: lambd must be positive, got {lambd}")
-    return _fill_random(self, "exponential", lambd=lambd)
+    return _fill_random(self, "exponential", generator, lambd=lambd)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -290,4 +293,4 @@ def bernoulli_(self, p=0.5, *, generator=None):
         p = p._data
     elif not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_: p must be in [0, 1], got {p}")
-    return _fill_random(self, "bernoulli", p=p)
+    return _fill_random(self, "bernoulli", generator, p=p)
