@@ -207,6 +207,8 @@ CASES = [
     Case("amin_keepdim", lambda ns, a: ns.amin(a, 1, keepdim=True), [((2, 3, 4),)], domain="kinks"),
     Case("logsumexp", lambda ns, a: ns.logsumexp(a, 1), [((2, 3, 4),), (T(3, 4),), ((3, 1),)]),
     Case("logsumexp_dims_keepdim", lambda ns, a: ns.logsumexp(a * 30, (0, 1), keepdim=True), [((2, 3, 4),)]),
+    Case("cumsum", lambda ns, a: ns.cumsum(a, 1), [((2, 3, 4),), (T(3, 4),), ((3, 0),), ((3, 1),)]),
+    Case("cumsum_last", lambda ns, a: a.cumsum(dim=-1), [((4,),), (S(2, 3),)]),
     Case("prod_all", lambda ns, a: ns.prod(a), REDUCE),
     Case("prod_dim", lambda ns, a: ns.prod(a, 1), [((2, 3, 4),), (T(3, 4),), ((3, 0),)]),
     Case("prod_dim_keepdim", lambda ns, a: a.prod(-1, keepdim=True), [((2, 3, 4),)]),

@@ -1,4 +1,4 @@
-"""sort/argsort/topk, repeat, narrow, unbind, square, isclose, var_mean/std_mean, t, numel, rand_like/randn_like,
+"""sort/argsort/topk, cumsum, repeat, narrow, unbind, square, isclose, var_mean/std_mean, t, numel, rand_like/randn_like,
 F.one_hot and F.embedding against PyTorch (the oracle): values and, where they are differentiable, gradients
 (float64, every input)."""
 from __future__ import annotations
@@ -35,6 +35,9 @@ CASES = [
     ("var_mean", lambda L, F, x: L.var_mean(x, dim=1)[0] + L.var_mean(x, dim=1)[1]),
     ("std_mean", lambda L, F, x: L.std_mean(x, dim=0, unbiased=False)[0] * L.std_mean(x)[1]),
     ("t", lambda L, F, x: L.t(x)),
+    ("cumsum", lambda L, F, x: L.cumsum(x, dim=0) * x.cumsum(-1)),
+    ("cumsum_int", lambda L, F, x: L.cumsum(L.tensor([[1, 2], [3, 4]], dtype=L.int32), dim=1)),
+    ("cumsum_dtype", lambda L, F, x: x.float().cumsum(dim=1, dtype=L.float64)),
     ("one_hot", lambda L, F, x: F.one_hot(L.tensor([0, 2, 1]), num_classes=4)),
     ("one_hot_infer", lambda L, F, x: F.one_hot(input=L.tensor([[0], [3]]))),
     ("embedding", lambda L, F, x: F.embedding(L.tensor([[0, 2], [2, 1]]), x)),

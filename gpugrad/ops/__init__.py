@@ -15,6 +15,7 @@ from ._util import unbroadcast, as_operand, broadcast_error
 from .torch_api import (mm, bmm, addmm, swapaxes, swapdims, take_along_dim, normal, normal_, uniform_, exponential_,
                         bernoulli_)
 from .nn_ops import relu, softmax, log_softmax
+from .scan import cumsum
 from .torch_more import (sort, argsort, topk, repeat, narrow, unbind, square, isclose, var_mean, std_mean, rand_like,
                          randn_like, t, numel)
 
@@ -740,6 +741,10 @@ class _TensorNamespace:
                                 for i in range(x.ndim)))
 
     @staticmethod
+    def cumsum(x, axis):
+        return cumsum(x, axis)
+
+    @staticmethod
     def take_along_axis(x, index, axis):
         return gather(x, axis, index)
 
@@ -933,7 +938,7 @@ def _extra_methods():
         reshape_as=lambda self, other: reshape(self, other.shape),
         type_as=lambda self, other: self.to(other.dtype),
         square=square, reciprocal=lambda self: div(1.0, self), sort=sort, argsort=argsort, topk=topk,
-        repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose,
+        repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose, cumsum=cumsum,
         clamp_min=lambda self, min: clamp(self, min=min), clamp_max=lambda self, max: clamp(self, max=max),
         mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapdims,
         take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,

@@ -1,5 +1,5 @@
 """More of PyTorch's everyday functions, each a composition of the op library (no new op, so each gradient is
-that of the ops it is made of): ``sort``/``argsort``/``topk`` (indices from the array module, values gathered
+that of the ops it is made of; ``cumsum`` is its own op, in scan.py): ``sort``/``argsort``/``topk`` (indices from the array module, values gathered
 at them), ``repeat``, ``narrow``, ``unbind``, ``square``, ``isclose``, ``var_mean``/``std_mean``,
 ``rand_like``/``randn_like``, and ``one_hot``/``embedding`` for ``nn.functional``."""
 from __future__ import annotations
