@@ -37,7 +37,12 @@ class Generator(np.random.Generator):
 
     @property
     def device(self):
-        """The generator's device (the CPU)."""
+        """The generator's device (the CPU).
+
+        >>> import gpugrad as gg
+        >>> gg.Generator().device
+        device(type='cpu')
+        """
         return self._device
 
     def manual_seed(self, seed):

@@ -170,8 +170,7 @@ PENDING: dict[str, str] = {f"gpugrad.Tensor.{n}": f"{_OPS_OWNED}: {where}" for w
     "ops/__init__.py": "T abs_ add_ all any astype clamp_ clamp_max clamp_min contiguous copy_ div_ dot exp_ "
                        "expand_as fill_ flip is_contiguous log_ mT masked_fill mul_ neg_ new_empty new_full "
                        "new_ones new_tensor new_zeros outer pow_ reciprocal relu_ reshape reshape_as sigmoid_ "
-                       "sqrt_ square sub_ sum t tanh_ transpose type_as view view_as where zero_",
-    "ops/arithmetic.py": "floor_divide remainder",
+                       "sqrt_ sub_ sum tanh_ transpose type_as view view_as where zero_",
     "ops/torch_api.py": "bernoulli_ exponential_ normal_ uniform_",
 }.items() for n in names.split()}
 

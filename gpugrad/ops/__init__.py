@@ -830,6 +830,19 @@ def _is_dtype(a):
 
 
 def _method_split(self, split_size, dim=0):
+    """Split into pieces along ``dim`` (PyTorch's method spells the size ``split_size``; see :func:`split`).
+
+    Args:
+        split_size: an int (the size of each piece; the last may be smaller) or a list of sizes.
+        dim: the dim to split.
+
+    Returns:
+        A tuple of tensors (views).
+
+    >>> import gpugrad as gg
+    >>> [t.tolist() for t in gg.arange(5).split(2)]
+    [[0, 1], [2, 3], [4]]
+    """
     return split(self, split_size, dim)
 
 
