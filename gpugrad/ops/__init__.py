@@ -533,6 +533,19 @@ def mul_(t, other):
 
 
 def div_(t, other, *, rounding_mode=None):
+    """In place: ``t /= other`` (see :func:`div`); returns t.
+
+    Args:
+        other: a tensor or a number (broadcast to t's shape).
+        rounding_mode: None (true division), ``"trunc"`` or ``"floor"``.
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([7.0, -7.0]).div_(2, rounding_mode="floor")
+    tensor([ 3., -4.])
+    """
     if rounding_mode is not None:
         return _inplace(t, _div_rounding, other, rounding_mode)
     return _inplace(t, div, other)
@@ -546,6 +559,18 @@ _div_rounding.__name__ = "div"
 
 
 def pow_(t, exponent):
+    """In place: ``t **= exponent``; returns t.
+
+    Args:
+        exponent: a tensor or a number (broadcast to t's shape).
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([2.0, 3.0]).pow_(2)
+    tensor([4., 9.])
+    """
     return _inplace(t, pow, exponent)
 
 
@@ -573,8 +598,20 @@ def _full_on(t, value):
 
 
 def copy_(t, src, non_blocking=False):
-    """Copy ``src`` (broadcast, cast, moved) into t; differentiable with respect to src. ``non_blocking`` is
-    accepted for PyTorch's sake (the copy is synchronous)."""
+    """Copy ``src`` (broadcast, cast, moved) into t; differentiable with respect to src.
+
+    Args:
+        src: the values (a tensor that broadcasts to t's shape, of any dtype and device).
+        non_blocking: accepted for PyTorch's sake (the copy is synchronous).
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(2, 2).copy_(gg.tensor([1.0, 2.0]))
+    tensor([[1., 2.],
+            [1., 2.]])
+    """
     return _inplace(t, _copy_from, src)
 
 
@@ -801,10 +838,42 @@ def _r(fn):
 
 
 def _method_sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
+    """The sum over ``dim`` (all elements by default); see :func:`gpugrad.sum`.
+
+    Args:
+        dim: a dim or a tuple of dims to reduce (None: all).
+        keepdim: keep the reduced dims with size 1.
+        dtype: the result's dtype (default: the input's; integers and bools sum in int64).
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+
+    Returns:
+        A tensor (0-d without dim).
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=1, keepdim=True)
+    tensor([[3.],
+            [7.]])
+    """
     return sum(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
 
 def _method_transpose(self, *args, dim0=None, dim1=None):
+    """Swap two dims (a view): ``x.transpose(0, 1)``; also NumPy's ``x.transpose()`` (all dims reversed) and
+    ``x.transpose(axes)``.
+
+    Args:
+        *args: the two dims (or NumPy's axes).
+        dim0: one dim, by PyTorch's keyword.
+        dim1: the other.
+
+    Returns:
+        A view of the tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(2, 3, 4).transpose(dim0=0, dim1=2).shape
+    (4, 3, 2)
+    """
     if dim0 is not None or dim1 is not None:           # PyTorch's keywords: x.transpose(dim0=0, dim1=1)
         args = args + tuple(d for d in (dim0, dim1) if d is not None)
     if len(args) == 1 and isinstance(args[0], (tuple, list)):   # NumPy's transpose(axes)
@@ -815,10 +884,39 @@ def _method_transpose(self, *args, dim0=None, dim1=None):
 
 
 def _method_reshape(self, *args, shape=None):
+    """The same elements in a new shape (a view when possible); one dim may be -1. See :func:`gpugrad.reshape`.
+
+    Args:
+        *args: the new shape, as ints or one tuple.
+        shape: the new shape, by PyTorch's keyword.
+
+    Returns:
+        A tensor with the same number of elements.
+
+    >>> import gpugrad as gg
+    >>> gg.arange(6).reshape(2, -1).shape
+    (2, 3)
+    """
     return reshape(self, *args, shape=shape)
 
 
 def _method_view(self, *args, size=None, dtype=None):
+    """``x.view(*shape)``: the same storage in a new shape (an error where the strides don't allow it, as in
+    PyTorch: use ``reshape`` there); ``x.view(dtype)``: the same bytes read as another dtype
+    (:func:`gpugrad.ops.shape.view_dtype`: PyTorch's rules, not differentiable).
+
+    Args:
+        *args: the new shape (ints or one tuple; one -1 is inferred), or a dtype.
+        size: the new shape, by PyTorch's keyword.
+        dtype: the dtype to reinterpret the bytes as, by keyword.
+
+    Returns:
+        A view sharing the tensor's storage.
+
+    >>> import gpugrad as gg
+    >>> gg.arange(6.0).view(3, 2).shape, gg.tensor([1.0]).view(gg.int32).tolist()
+    ((3, 2), [1065353216])
+    """
     if dtype is not None or (len(args) == 1 and args[0].__class__ is not int and _is_dtype(args[0])):
         return view_dtype(self, args[0] if dtype is None else dtype)
     return view(self, *args, size=size)
@@ -875,6 +973,18 @@ for _name, _fn in _methods.items():
 
 # -- more of PyTorch's Tensor methods, each a composition of the ops above (no new Op) -----------------------
 def _contiguous(self, memory_format=None):
+    """The tensor itself if its elements are in C order, else a C-ordered copy (differentiable).
+
+    Args:
+        memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
+
+    Returns:
+        A C-contiguous tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(2, 3).t().contiguous().is_contiguous()
+    True
+    """
     if memory_format is not None:
         from .._formats import check_memory_format
         check_memory_format("contiguous", memory_format)
@@ -882,6 +992,20 @@ def _contiguous(self, memory_format=None):
 
 
 def _flip(self, *dims_, dims=None):
+    """The elements in reverse order along the given dims.
+
+    Args:
+        *dims_: the dims, as ints or one tuple.
+        dims: the dims, by PyTorch's keyword.
+
+    Returns:
+        A tensor of the same shape.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([[1, 2], [3, 4]]).flip(dims=(1,))
+    tensor([[2, 1],
+            [4, 3]])
+    """
     import builtins
     from .shape import _shape_args
     from ._util import dims as _dims
@@ -908,16 +1032,53 @@ def _check_ndim(op, want, *ts):
 
 
 def _dot(self, tensor):
+    """The dot product of two 1-D tensors.
+
+    Args:
+        tensor: a 1-D tensor of the same length.
+
+    Returns:
+        A 0-d tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([1.0, 2.0]).dot(gg.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
     _check_ndim("dot", 1, self, tensor)
     return matmul(self, tensor)
 
 
 def _outer(self, vec2):
+    """The outer product of two 1-D tensors.
+
+    Args:
+        vec2: a 1-D tensor.
+
+    Returns:
+        A 2-D tensor of shape ``(len(self), len(vec2))``.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([1.0, 2.0]).outer(gg.tensor([1.0, 10.0]))
+    tensor([[ 1., 10.],
+            [ 2., 20.]])
+    """
     _check_ndim("outer", 1, self, vec2)
     return mul(reshape(self, (-1, 1)), vec2)
 
 
 def _is_contiguous(self, memory_format=None):
+    """Whether the elements are laid out in C order.
+
+    Args:
+        memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
+
+    Returns:
+        A Python bool.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(2, 3).is_contiguous(), gg.zeros(2, 3).t().is_contiguous()
+    (True, False)
+    """
     if memory_format is not None:
         from .._formats import check_memory_format
         check_memory_format("is_contiguous", memory_format)
