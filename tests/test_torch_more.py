@@ -136,3 +136,47 @@ def test_generator_is_cpu_only(device):
         gg.rand(2, device=device, generator=gg.Generator())
     with pytest.raises(NotImplementedError, match="only CPU generators"):
         gg.Generator(device)
+
+
+EINSUMS = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    ("ij,kj->ik", [(2, 3), (4, 3)]),
+    ("i,i->", [(5,), (5,)]),
+    ("i,j", [(3,), (2,)]),
+    ("ij", [(3, 2)]),
+    ("ji", [(3, 2)]),
+    ("ijk->ki", [(2, 3, 4)]),
+    ("...ij,...jk", [(2, 1, 2, 3), (3, 3, 2)]),
+    ("b...d,d->b...", [(2, 3, 4), (4,)]),
+    ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)]),
+    ("ij,ij->i", [(3, 1), (3, 4)]),               # a size-1 dim broadcasts, as in PyTorch
+    ("ii", [(3, 3)]),                              # the trace
+    ("ii->i", [(3, 3)]),                           # the diagonal
+    ("iji->j", [(3, 2, 3)]),                       # a diagonal over dims apart
+    ("bii,bj->bij", [(2, 3, 3), (2, 4)]),
+]
+
+
+@pytest.mark.parametrize("eq,shapes", EINSUMS, ids=[e for e, _ in EINSUMS])
+def test_einsum_matches_torch(eq, shapes):
+    rng = np.random.default_rng(len(eq))
+    arrays = [rng.standard_normal(s) for s in shapes]
+    res = {}
+    for L in (gg, torch):
+        xs = [L.tensor(a, dtype=L.float64, requires_grad=True) for a in arrays]
+        y = L.einsum(eq, *xs) if len(xs) > 1 else L.einsum(eq, [xs[0]])
+        (y * y).sum().backward()
+        res[L.__name__] = (y.detach().numpy(), [x.grad.numpy() for x in xs])
+    np.testing.assert_allclose(res["gpugrad"][0], res["torch"][0], rtol=1e-10, atol=1e-12)
+    for g, t in zip(res["gpugrad"][1], res["torch"][1]):
+        np.testing.assert_allclose(g, t, rtol=1e-10, atol=1e-12)
+
+
+def test_einsum_errors_name_the_problem():
+    with pytest.raises(RuntimeError, match="subscript 'j' has size 3 in one operand and 4"):
+        gg.einsum("ij,jk->ik", gg.ones(2, 3), gg.ones(4, 2))
+    with pytest.raises(ValueError, match="has 2 operand"):
+        gg.einsum("ij,jk->ik", gg.ones(2, 3))
+    with pytest.raises(RuntimeError, match="repeated in 'ij'|repeated in 'ii'"):
+        gg.einsum("ii->i", gg.ones(3, 2))

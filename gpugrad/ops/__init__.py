@@ -16,6 +16,7 @@ from .torch_api import (mm, bmm, addmm, swapaxes, swapdims, take_along_dim, norm
                         bernoulli_)
 from .nn_ops import relu, softmax, log_softmax
 from .scan import cumsum
+from .einsum import einsum
 from .torch_more import (sort, argsort, topk, repeat, narrow, unbind, square, isclose, var_mean, std_mean, rand_like,
                          randn_like, t, numel)
 
@@ -780,6 +781,9 @@ class _TensorNamespace:
     @staticmethod
     def cumsum(x, axis):
         return cumsum(x, axis)
+
+    def einsum(self, spec, *xs):
+        return einsum(spec, *(x if isinstance(x, Tensor) else _const(self.raw, x) for x in xs))
 
     @staticmethod
     def take_along_axis(x, index, axis):
