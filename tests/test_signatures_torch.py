@@ -49,8 +49,10 @@ _KEYWORD_STYLE = {"out", "dtype", "layout", "device", "requires_grad", "pin_memo
                   "generator", "non_blocking", "copy"}
 # and per function: add's schema overload on a Scalar takes alpha by position, Python's binding only by keyword;
 # max(a, b)/min(a, b): gpugrad takes a tensor second argument by position through dim (PyTorch's overloads are
-# told apart by type the same way), and other= by keyword
-_KEYWORD_STYLE_IN = {"add": {"alpha"}, "sub": {"alpha"}, "subtract": {"alpha"}, "max": {"other"}, "min": {"other"}}
+# told apart by type the same way), and other= by keyword; scatter(input, dim, index, value): a number in src's
+# place is the value overload
+_KEYWORD_STYLE_IN = {"add": {"alpha"}, "sub": {"alpha"}, "subtract": {"alpha"}, "max": {"other"}, "min": {"other"},
+                     "scatter": {"value"}, "scatter_": {"value"}}
 
 
 def _allowed(scope, name, param):

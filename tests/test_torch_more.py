@@ -103,6 +103,10 @@ def test_sort_on_every_device(device):
     np.testing.assert_allclose(x.grad.cpu().numpy(), 2 * X)
     assert x.repeat(1, 2).shape == (3, 10)
     assert F.embedding(gg.tensor([1, 0], device=device), x).shape == (2, 5)
+    y = gg.zeros(2, 3, device=device).scatter(1, gg.tensor([[2], [0]], device=device), 1.0)
+    assert y.cpu().tolist() == [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    z = gg.einsum("ij,kj->ik", x, x).cumsum(0)
+    np.testing.assert_allclose(z.detach().cpu().numpy(), np.cumsum(X @ X.T, 0))
 
 
 def test_generator_is_torch_generator_shaped_and_drives_the_draws():
@@ -180,3 +184,38 @@ def test_einsum_errors_name_the_problem():
         gg.einsum("ij,jk->ik", gg.ones(2, 3))
     with pytest.raises(RuntimeError, match="repeated in 'ij'|repeated in 'ii'"):
         gg.einsum("ii->i", gg.ones(3, 2))
+
+
+SCATTERS = [
+    ("scatter_src", lambda L, x, s: x.scatter(1, L.tensor([[2, 0], [1, 3], [0, 0]]), s)),
+    ("scatter_value", lambda L, x, s: L.scatter(x, 0, L.tensor([[1, 2, 0, 1, 2]]), value=2.5)),
+    ("scatter_add", lambda L, x, s: L.scatter_add(x, 1, L.tensor([[2, 2], [1, 3], [0, 0]]), s)),
+    ("scatter_inplace", lambda L, x, s: (x * 1).scatter_(1, L.tensor([[4, 0], [0, 1], [2, 3]]), s)),
+    ("scatter_add_inplace", lambda L, x, s: (x * 1).scatter_add_(0, L.tensor([[2, 2, 2, 2, 2]]), s.repeat(1, 3)[:1, :5])),
+]
+
+
+@pytest.mark.parametrize("name,fn", SCATTERS, ids=[c[0] for c in SCATTERS])
+def test_scatter_matches_torch(name, fn):
+    res = {}
+    for L in (gg, torch):
+        x = L.tensor(X.copy(), dtype=L.float64, requires_grad=True)
+        s = L.tensor(E[:3, :2].copy(), dtype=L.float64, requires_grad=True)
+        y = fn(L, x, s)
+        (y * L.tensor(np.arange(y.numel(), dtype=np.float64).reshape(tuple(y.shape)))).sum().backward()
+        res[L.__name__] = (y.detach().numpy(), x.grad.numpy(), None if s.grad is None else s.grad.numpy())
+    g, t = res["gpugrad"], res["torch"]
+    np.testing.assert_allclose(g[0], t[0], rtol=1e-12)
+    np.testing.assert_allclose(g[1], t[1], rtol=1e-12)
+    assert (g[2] is None) == (t[2] is None)
+    if g[2] is not None:
+        np.testing.assert_allclose(g[2], t[2], rtol=1e-12)
+
+
+def test_scatter_reduce_add_matches_torch():
+    idx = np.array([[1, 2, 0, 1, 2], [1, 1, 1, 1, 1]])
+    got = gg.tensor(X).scatter(0, gg.tensor(idx), gg.tensor(X[:2]), reduce="add")
+    want = torch.tensor(X).scatter(0, torch.tensor(idx), torch.tensor(X[:2]), reduce="add")
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    with pytest.raises(IndexError, match="scatter: index 3 is out of bounds for dim 0 with size 3"):
+        gg.zeros(3, 2).scatter(0, gg.tensor([[3, 0]]), 1.0)

@@ -18,7 +18,7 @@ from .nn_ops import relu, softmax, log_softmax
 from .scan import cumsum
 from .einsum import einsum
 from .torch_more import (sort, argsort, topk, repeat, narrow, unbind, square, isclose, var_mean, std_mean, rand_like,
-                         randn_like, t, numel)
+                         randn_like, t, numel, scatter, scatter_add)
 
 # PyTorch's other names for the same functions
 divide, multiply, subtract, true_divide, concat = div, mul, sub, div, cat
@@ -1098,6 +1098,46 @@ def _new(factory):
     return op
 
 
+def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    """In place: :func:`gpugrad.scatter` into this tensor; returns it.
+
+    Args:
+        dim: the dim that ``index`` addresses.
+        index: an int64 tensor of the same number of dims (and no larger than src).
+        src: the values, a tensor or a number.
+        value: a number, by keyword (instead of src).
+        reduce: ``"add"`` accumulates; None replaces.
+
+    Returns:
+        This tensor, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(3).scatter_(0, gg.tensor([1]), 5.0)
+    tensor([0., 5., 0.])
+    """
+    if reduce not in (None, "add"):
+        raise NotImplementedError(f"scatter_: reduce={reduce!r} is not supported (None or 'add')")
+    return _inplace(self, scatter_add if reduce == "add" else scatter, dim, index, value if src is None else src)
+
+
+def _scatter_add_(self, dim, index, src):
+    """In place: :func:`gpugrad.scatter_add` into this tensor; returns it.
+
+    Args:
+        dim: the dim that ``index`` addresses.
+        index: an int64 tensor of the same number of dims (and no larger than src).
+        src: the values added.
+
+    Returns:
+        This tensor, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(3).scatter_add_(0, gg.tensor([1, 1]), gg.tensor([1.0, 2.0]))
+    tensor([0., 3., 0.])
+    """
+    return _inplace(self, scatter_add, dim, index, src)
+
+
 def _inplace_unary(fn):
     def op(self):
         return _inplace(self, fn)
@@ -1116,7 +1156,8 @@ def _extra_methods():
         reshape_as=lambda self, other: reshape(self, other.shape),
         type_as=lambda self, other: self.to(other.dtype),
         square=square, reciprocal=lambda self: div(1.0, self), sort=sort, argsort=argsort, topk=topk,
-        repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose, cumsum=cumsum,
+        repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose, cumsum=cumsum, scatter=scatter,
+        scatter_add=scatter_add, scatter_=_scatter_, scatter_add_=_scatter_add_,
         clamp_min=lambda self, min: clamp(self, min=min), clamp_max=lambda self, max: clamp(self, max=max),
         mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapdims,
         take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,

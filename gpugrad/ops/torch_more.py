@@ -381,3 +381,75 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     pad = padding_idx % weight.shape[0]
     mask = Tensor._make((input._data == pad)[..., None], None, False)
     return A.where(mask, rows.detach(), rows)             # the padding row's value, without its gradient
+
+
+def _scatter(op, input, dim, index, src, accumulate):
+    x = input
+    d = dims(op, x.ndim, dim)[0] if x.ndim else 0
+    idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got dtype {idx.dtype}")
+    if idx.ndim != max(x.ndim, 1) and idx.size:
+        raise RuntimeError(f"{op}: index {shape_str(idx.shape)} and input {shape_str(x.shape)} must have the same "
+                           f"number of dimensions")
+    if not idx.size:
+        return A.clone(x)
+    for i, (n, s) in enumerate(zip(idx.shape, x.shape)):
+        if i != d and n > s:
+            raise RuntimeError(f"{op}: index {shape_str(idx.shape)} is larger than the input {shape_str(x.shape)} "
+                               f"in dim {i} (only dim {d} may be larger)")
+    S._check_index_range(op, idx, d, x.shape[d] if x.ndim else 1)
+    if isinstance(src, Tensor):
+        if src.ndim != idx.ndim or any(n > s for n, s in zip(idx.shape, src.shape)):
+            raise RuntimeError(f"{op}: index {shape_str(idx.shape)} must not be larger than src "
+                               f"{shape_str(src.shape)} in any dim")
+        v = src[tuple(slice(0, n) for n in idx.shape)]       # PyTorch reads src where index has elements
+    else:
+        v = A.clone(Tensor._make(x.xp.full(idx.shape, src, x.dtype), None, False))
+    key = S._along_axis_key(x.xp, idx, d)
+    return S.IndexPut.apply(x, v, key, accumulate)
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """``input`` with ``src`` (or ``value``) written at ``index`` along ``dim``: out[..., index[i], ...] =
+    src[i] (the inverse of :func:`gpugrad.gather`). Differentiable in input (zero where written) and src.
+
+    Args:
+        input: the tensor written into (not changed: the result is a copy).
+        dim: the dim that ``index`` addresses.
+        index: an int64 tensor of the same number of dims as input (and no larger than src).
+        src: the values, a tensor (read where index has elements) or a number.
+        value: a number, by keyword (instead of src).
+        reduce: ``"add"`` accumulates (as :func:`scatter_add`); None replaces.
+
+    Returns:
+        A new tensor of ``input``'s shape.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(2, 3).scatter(1, gg.tensor([[2], [0]]), 1.0)
+    tensor([[0., 0., 1.],
+            [1., 0., 0.]])
+    """
+    if reduce not in (None, "add"):
+        raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported (None or 'add')")
+    return _scatter("scatter", input, dim, index, value if src is None else src, reduce == "add")
+
+
+def scatter_add(input, dim, index, src):
+    """``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices add up). Differentiable in
+    input and src.
+
+    Args:
+        input: the tensor added into (not changed: the result is a copy).
+        dim: the dim that ``index`` addresses.
+        index: an int64 tensor of the same number of dims as input (and no larger than src).
+        src: the values added, a tensor read where index has elements.
+
+    Returns:
+        A new tensor of ``input``'s shape.
+
+    >>> import gpugrad as gg
+    >>> gg.scatter_add(gg.zeros(3), 0, gg.tensor([0, 2, 0]), gg.tensor([1.0, 2.0, 3.0]))
+    tensor([4., 0., 2.])
+    """
+    return _scatter("scatter_add", input, dim, index, src, True)
