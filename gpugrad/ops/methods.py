@@ -1,0 +1,358 @@
+"""The Tensor methods and operators: each op of the library attached to Tensor under PyTorch's method name
+(``x.sum(dim=1)``, ``x + y``, ``x.view(dtype)``...), with the thin wrappers where a method's signature differs
+from the function's. Imported once by :mod:`gpugrad.ops`, after every op is defined."""
+from __future__ import annotations
+
+from . import (Tensor, _inplace, abs, add, add_, addmm, allclose, amax, amin, argmax, argmin, argsort, bernoulli_,
+                bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, broadcast_to, ceil, chunk, clamp, clamp_,
+                clone, copy_, cos, cumsum, div, div_, eq, equal, erf, exp, expand, expm1, exponential_, fill_,
+                flatten, floor, floor_divide, gather, ge, getitem, gt, index_select, isclose, isfinite, isnan, le,
+                log, log1p, log_softmax, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, mul_,
+                narrow, ne, neg, neg_, norm, normal_, permute, pow, pow_, prod, relu, remainder, repeat, reshape,
+                round, rsqrt, scatter, scatter_add, setitem, sigmoid, sign, sin, softmax, sort, split, sqrt, square,
+                squeeze, std, sub, sub_, sum, swapaxes, swapdims, take_along_dim, tan, tanh, topk, transpose, unbind,
+                uniform_, unsqueeze, var, view, view_dtype, where, zero_, t)
+
+
+def _r(fn):
+    def rop(a, b):
+        return fn(b, a)
+    return rop
+
+
+def _method_sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
+    """The sum over ``dim`` (all elements by default); see :func:`gpugrad.sum`.
+
+    Args:
+        dim: a dim or a tuple of dims to reduce (None: all).
+        keepdim: keep the reduced dims with size 1.
+        dtype: the result's dtype (default: the input's; integers and bools sum in int64).
+        axis: NumPy's name for ``dim``.
+        keepdims: NumPy's name for ``keepdim``.
+
+    Returns:
+        A tensor (0-d without dim).
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=1, keepdim=True)
+    tensor([[3.],
+            [7.]])
+    """
+    return sum(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
+
+
+def _method_transpose(self, *args, dim0=None, dim1=None):
+    """Swap two dims (a view): ``x.transpose(0, 1)``; also NumPy's ``x.transpose()`` (all dims reversed) and
+    ``x.transpose(axes)``.
+
+    Args:
+        *args: the two dims (or NumPy's axes).
+        dim0: one dim, by PyTorch's keyword.
+        dim1: the other.
+
+    Returns:
+        A view of the tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(2, 3, 4).transpose(dim0=0, dim1=2).shape
+    (4, 3, 2)
+    """
+    if dim0 is not None or dim1 is not None:           # PyTorch's keywords: x.transpose(dim0=0, dim1=1)
+        args = args + tuple(d for d in (dim0, dim1) if d is not None)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):   # NumPy's transpose(axes)
+        return permute(self, tuple(args[0]))
+    if not args:
+        return permute(self, tuple(reversed(range(self.ndim))))
+    return transpose(self, *args)
+
+
+def _method_reshape(self, *args, shape=None):
+    """The same elements in a new shape (a view when possible); one dim may be -1. See :func:`gpugrad.reshape`.
+
+    Args:
+        *args: the new shape, as ints or one tuple.
+        shape: the new shape, by PyTorch's keyword.
+
+    Returns:
+        A tensor with the same number of elements.
+
+    >>> import gpugrad as gg
+    >>> gg.arange(6).reshape(2, -1).shape
+    (2, 3)
+    """
+    return reshape(self, *args, shape=shape)
+
+
+def _method_view(self, *args, size=None, dtype=None):
+    """``x.view(*shape)``: the same storage in a new shape (an error where the strides don't allow it, as in
+    PyTorch: use ``reshape`` there); ``x.view(dtype)``: the same bytes read as another dtype
+    (:func:`gpugrad.ops.shape.view_dtype`: PyTorch's rules, not differentiable).
+
+    Args:
+        *args: the new shape (ints or one tuple; one -1 is inferred), or a dtype.
+        size: the new shape, by PyTorch's keyword.
+        dtype: the dtype to reinterpret the bytes as, by keyword.
+
+    Returns:
+        A view sharing the tensor's storage.
+
+    >>> import gpugrad as gg
+    >>> gg.arange(6.0).view(3, 2).shape, gg.tensor([1.0]).view(gg.int32).tolist()
+    ((3, 2), [1065353216])
+    """
+    if dtype is not None or (len(args) == 1 and args[0].__class__ is not int and _is_dtype(args[0])):
+        return view_dtype(self, args[0] if dtype is None else dtype)
+    return view(self, *args, size=size)
+
+
+def _is_dtype(a):
+    """Whether a view() argument is a dtype (x.view(gg.int32)) rather than a size."""
+    return not isinstance(a, (int, tuple, list)) and not hasattr(a, "__index__")
+
+
+def _method_split(self, split_size, dim=0):
+    """Split into pieces along ``dim`` (PyTorch's method spells the size ``split_size``; see :func:`split`).
+
+    Args:
+        split_size: an int (the size of each piece; the last may be smaller) or a list of sizes.
+        dim: the dim to split.
+
+    Returns:
+        A tuple of tensors (views).
+
+    >>> import gpugrad as gg
+    >>> [t.tolist() for t in gg.arange(5).split(2)]
+    [[0, 1], [2, 3], [4]]
+    """
+    return split(self, split_size, dim)
+
+
+_methods = dict(
+    __add__=add, __radd__=add, __sub__=sub, __rsub__=_r(sub), __mul__=mul, __rmul__=mul,
+    __truediv__=div, __rtruediv__=_r(div), __pow__=pow, __rpow__=_r(pow), __matmul__=matmul,
+    __floordiv__=floor_divide, __rfloordiv__=_r(floor_divide), __mod__=remainder, __rmod__=_r(remainder),
+    __ipow__=pow_, remainder=remainder, floor_divide=floor_divide,
+    __rmatmul__=_r(matmul), __neg__=neg, __abs__=abs, __pos__=lambda s: s,
+    __eq__=eq, __ne__=ne, __lt__=lt, __le__=le, __gt__=gt, __ge__=ge,
+    __and__=bitwise_and, __or__=bitwise_or, __xor__=bitwise_xor, __invert__=bitwise_not,
+    __getitem__=getitem, __setitem__=setitem,
+    __iadd__=add_, __isub__=sub_, __imul__=mul_, __itruediv__=div_,
+    add=add, sub=sub, mul=mul, div=div, neg=neg, pow=pow, matmul=matmul, abs=abs, sign=sign, clamp=clamp,
+    clip=clamp, maximum=maximum, minimum=minimum, exp=exp, log=log, log1p=log1p, expm1=expm1, sqrt=sqrt,
+    rsqrt=rsqrt, sin=sin, cos=cos, tan=tan, tanh=tanh, sigmoid=sigmoid, erf=erf,
+    sum=_method_sum, mean=mean, var=var, std=std, max=max, min=min, amax=amax, amin=amin, argmax=argmax,
+    argmin=argmin, logsumexp=logsumexp, prod=prod, norm=norm,
+    reshape=_method_reshape, view=_method_view, flatten=flatten, permute=permute,
+    transpose=_method_transpose, squeeze=squeeze, unsqueeze=unsqueeze, expand=expand,
+    broadcast_to=broadcast_to, split=_method_split, chunk=chunk, gather=gather, index_select=index_select,
+    add_=add_, sub_=sub_, mul_=mul_, div_=div_, pow_=pow_, clamp_=clamp_, neg_=neg_, copy_=copy_,
+    zero_=zero_, fill_=fill_, clone=clone, eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, t=t,
+    astype=lambda self, dtype: self.to(dtype), copy=clone, isfinite=isfinite, isnan=isnan,
+    allclose=allclose, equal=equal, floor=floor, ceil=ceil, round=round,
+)
+for _name, _fn in _methods.items():
+    setattr(Tensor, _name, _fn)
+
+
+# -- more of PyTorch's Tensor methods, each a composition of the ops above (no new Op) -----------------------
+def _contiguous(self, memory_format=None):
+    """The tensor itself if its elements are in C order, else a C-ordered copy (differentiable).
+
+    Args:
+        memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
+
+    Returns:
+        A C-contiguous tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(2, 3).t().contiguous().is_contiguous()
+    True
+    """
+    if memory_format is not None:
+        from .._formats import check_memory_format
+        check_memory_format("contiguous", memory_format)
+    return self if self._data.flags.c_contiguous else clone(self)     # a copy is C-ordered
+
+
+def _flip(self, *dims_, dims=None):
+    """The elements in reverse order along the given dims.
+
+    Args:
+        *dims_: the dims, as ints or one tuple.
+        dims: the dims, by PyTorch's keyword.
+
+    Returns:
+        A tensor of the same shape.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([[1, 2], [3, 4]]).flip(dims=(1,))
+    tensor([[2, 1],
+            [4, 3]])
+    """
+    import builtins
+    from .shape import _shape_args
+    from ._util import dims as _dims
+    ds = _dims("flip", self.ndim, _shape_args(dims_) if dims is None else dims)
+    return getitem(self, tuple(builtins.slice(None, None, -1) if i in ds else builtins.slice(None)
+                               for i in range(self.ndim)))
+
+
+def _reduce_bool(kind):
+    def op(self, dim=None, keepdim=False):
+        from ._util import dims as _dims
+        d = _dims(kind, self.ndim, dim)
+        r = getattr(self._data, kind)(axis=d, keepdims=keepdim)
+        return Tensor._make(self.xp.asarray(r), None, False)
+    op.__name__ = kind
+    return op
+
+
+def _check_ndim(op, want, *ts):
+    for t in ts:
+        if t.ndim != want:
+            raise RuntimeError(f"{op}: expected {want}-D tensors, got shapes "
+                               + " and ".join(str(tuple(u.shape)) for u in ts))
+
+
+def _dot(self, tensor):
+    """The dot product of two 1-D tensors.
+
+    Args:
+        tensor: a 1-D tensor of the same length.
+
+    Returns:
+        A 0-d tensor.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([1.0, 2.0]).dot(gg.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
+    _check_ndim("dot", 1, self, tensor)
+    return matmul(self, tensor)
+
+
+def _outer(self, vec2):
+    """The outer product of two 1-D tensors.
+
+    Args:
+        vec2: a 1-D tensor.
+
+    Returns:
+        A 2-D tensor of shape ``(len(self), len(vec2))``.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([1.0, 2.0]).outer(gg.tensor([1.0, 10.0]))
+    tensor([[ 1., 10.],
+            [ 2., 20.]])
+    """
+    _check_ndim("outer", 1, self, vec2)
+    return mul(reshape(self, (-1, 1)), vec2)
+
+
+def _is_contiguous(self, memory_format=None):
+    """Whether the elements are laid out in C order.
+
+    Args:
+        memory_format: None, ``preserve_format`` or ``contiguous_format`` (``channels_last`` raises).
+
+    Returns:
+        A Python bool.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(2, 3).is_contiguous(), gg.zeros(2, 3).t().is_contiguous()
+    (True, False)
+    """
+    if memory_format is not None:
+        from .._formats import check_memory_format
+        check_memory_format("is_contiguous", memory_format)
+    return bool(self._data.flags.c_contiguous)
+
+
+def _new(factory):
+    def op(self, *args, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        if size is not None:                                  # PyTorch's keyword: x.new_zeros(size=(2, 3))
+            args = (size,) + args
+        return factory(*args, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad,
+                       layout=layout)
+    return op
+
+
+def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    """In place: :func:`gpugrad.scatter` into this tensor; returns it.
+
+    Args:
+        dim: the dim that ``index`` addresses.
+        index: an int64 tensor of the same number of dims (and no larger than src).
+        src: the values, a tensor or a number.
+        value: a number, by keyword (instead of src).
+        reduce: ``"add"`` accumulates; None replaces.
+
+    Returns:
+        This tensor, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(3).scatter_(0, gg.tensor([1]), 5.0)
+    tensor([0., 5., 0.])
+    """
+    if reduce not in (None, "add"):
+        raise NotImplementedError(f"scatter_: reduce={reduce!r} is not supported (None or 'add')")
+    return _inplace(self, scatter_add if reduce == "add" else scatter, dim, index, value if src is None else src)
+
+
+def _scatter_add_(self, dim, index, src):
+    """In place: :func:`gpugrad.scatter_add` into this tensor; returns it.
+
+    Args:
+        dim: the dim that ``index`` addresses.
+        index: an int64 tensor of the same number of dims (and no larger than src).
+        src: the values added.
+
+    Returns:
+        This tensor, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(3).scatter_add_(0, gg.tensor([1, 1]), gg.tensor([1.0, 2.0]))
+    tensor([0., 3., 0.])
+    """
+    return _inplace(self, scatter_add, dim, index, src)
+
+
+def _inplace_unary(fn):
+    def op(self):
+        return _inplace(self, fn)
+    return op
+
+
+def _extra_methods():
+    from ..tensor import zeros, ones, empty, full, tensor
+    return dict(
+        contiguous=_contiguous, is_contiguous=_is_contiguous,
+        flip=_flip, all=_reduce_bool("all"), any=_reduce_bool("any"),
+        masked_fill=lambda self, mask, value: where(mask, value, self),
+        where=lambda self, condition, other: where(condition, self, other),
+        expand_as=lambda self, other: expand(self, other.shape),
+        view_as=lambda self, other: reshape(self, other.shape),
+        reshape_as=lambda self, other: reshape(self, other.shape),
+        type_as=lambda self, other: self.to(other.dtype),
+        square=square, reciprocal=lambda self: div(1.0, self), sort=sort, argsort=argsort, topk=topk,
+        repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose, cumsum=cumsum, scatter=scatter,
+        scatter_add=scatter_add, scatter_=_scatter_, scatter_add_=_scatter_add_,
+        clamp_min=lambda self, min: clamp(self, min=min), clamp_max=lambda self, max: clamp(self, max=max),
+        mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapdims,
+        take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,
+        bernoulli_=bernoulli_, divide=div, multiply=mul, subtract=sub, true_divide=div,
+        new_zeros=_new(zeros), new_ones=_new(ones), new_empty=_new(empty), new_full=_new(full),
+        new_tensor=lambda self, data, dtype=None, device=None, requires_grad=False:
+            tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+        relu=relu, softmax=softmax, log_softmax=log_softmax,
+        abs_=_inplace_unary(abs), exp_=_inplace_unary(exp), log_=_inplace_unary(log),
+        sqrt_=_inplace_unary(sqrt), sigmoid_=_inplace_unary(sigmoid), tanh_=_inplace_unary(tanh),
+        relu_=_inplace_unary(relu),
+    )
+
+
+for _name, _fn in _extra_methods().items():
+    setattr(Tensor, _name, _fn)
+Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self)
+Tensor.mT = property(lambda self: transpose(self, -2, -1))
+Tensor.__hash__ = object.__hash__   # identity, in C: tape dicts and sets hash tensors (via weakrefs) often
