@@ -103,18 +103,23 @@ def _lib(name, device):
     return gpugrad, device, sync
 
 
+def _setup(T, lib, dev, act, batch, rng):
+    """The benchmarked MLP 784-512-512-10 with ``act``, its Adam (PyTorch's fused), and one batch."""
+    T.manual_seed(0)
+    A = getattr(T.nn, act)
+    model = T.nn.Sequential(T.nn.Linear(784, 512), A(), T.nn.Linear(512, 512), A(), T.nn.Linear(512, 10)).to(dev)
+    opt = T.optim.Adam(model.parameters(), lr=1e-3, **({"fused": True} if lib == "torch" else {}))
+    x = T.tensor(rng.standard_normal((batch, 784), dtype=np.float32), device=dev)
+    y = T.tensor(rng.integers(0, 10, batch), device=dev)
+    return model, opt, x, y
+
+
 def _worker_mlp(lib, act, batches, device, budget_s):
     T, dev, sync = _lib(lib, device)
     rng = np.random.default_rng(0)
     out = {}
     for batch in batches:
-        T.manual_seed(0)
-        A = getattr(T.nn, act)
-        model = T.nn.Sequential(T.nn.Linear(784, 512), A(), T.nn.Linear(512, 512), A(),
-                                T.nn.Linear(512, 10)).to(dev)
-        opt = T.optim.Adam(model.parameters(), lr=1e-3, **({"fused": True} if lib == "torch" else {}))
-        x = T.tensor(rng.standard_normal((batch, 784), dtype=np.float32), device=dev)
-        y = T.tensor(rng.integers(0, 10, batch), device=dev)
+        model, opt, x, y = _setup(T, lib, dev, act, batch, rng)
 
         def step():
             opt.zero_grad()
@@ -135,13 +140,7 @@ def _worker_phases(lib, act, batches, device, budget_s):
     rng = np.random.default_rng(0)
     out = {}
     for batch in batches:
-        T.manual_seed(0)
-        A = getattr(T.nn, act)
-        model = T.nn.Sequential(T.nn.Linear(784, 512), A(), T.nn.Linear(512, 512), A(),
-                                T.nn.Linear(512, 10)).to(dev)
-        opt = T.optim.Adam(model.parameters(), lr=1e-3, **({"fused": True} if lib == "torch" else {}))
-        x = T.tensor(rng.standard_normal((batch, 784), dtype=np.float32), device=dev)
-        y = T.tensor(rng.integers(0, 10, batch), device=dev)
+        model, opt, x, y = _setup(T, lib, dev, act, batch, rng)
         samples = {k: [] for k in PHASES}
         clock = time.perf_counter
         start = None
