@@ -94,3 +94,12 @@ def test_busy_counts_other_processes_not_this_one(monkeypatch):
     assert _blas.busy() is True                   # (read at most once a second: unchanged)
     clock[0] += 1.01
     assert _blas.busy() is False                  # 0.4 CPU-s busy over 1.5 s, 0.1 ours
+
+
+def test_breakdown_worker_times_every_phase_and_the_matmuls_alone():
+    from gpugrad.bench import mlp
+    out = mlp._worker_phases("gpugrad", "ReLU", [4], "cpu", 0.01)
+    assert set(out) == {f"batch 4: {k}" for k in mlp.PHASES} | {"batch 4: its matmuls alone (NumPy)"}
+    assert all(v > 0 for v in out.values())
+    parts = sum(out[f"batch 4: {k}"] for k in mlp.PHASES[:-1])
+    assert parts <= out["batch 4: whole step"] * 1.5      # medians of parts roughly add up to the whole
