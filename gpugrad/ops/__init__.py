@@ -522,14 +522,64 @@ def _sub_alpha(a, b, alpha=1):
 
 
 def add_(t, other, alpha=1):
+    """In place: ``t += alpha * other``; returns t.
+
+    Written into t's storage; its version counter records the change, so a backward that saved t refuses
+    to run on the new values. Refused on a leaf that requires grad while grad mode is on (as PyTorch's).
+
+    Args:
+        t: the tensor to update (``self`` as a method).
+        other: a tensor broadcastable to t's shape, or a number.
+        alpha: the factor of ``other``.
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.ones(3).add_(gg.tensor([1.0, 2.0, 3.0]), alpha=10)
+    tensor([11., 21., 31.])
+    """
     return _inplace(t, _add_alpha, other, alpha)
 
 
 def sub_(t, other, alpha=1):
+    """In place: ``t -= alpha * other``; returns t.
+
+    Written into t's storage; its version counter records the change, so a backward that saved t refuses
+    to run on the new values. Refused on a leaf that requires grad while grad mode is on (as PyTorch's).
+
+    Args:
+        t: the tensor to update (``self`` as a method).
+        other: a tensor broadcastable to t's shape, or a number.
+        alpha: the factor of ``other``.
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.ones(2).sub_(0.25, alpha=2)
+    tensor([0.5, 0.5])
+    """
     return _inplace(t, _sub_alpha, other, alpha)
 
 
 def mul_(t, other):
+    """In place: ``t *= other``; returns t.
+
+    Written into t's storage; its version counter records the change, so a backward that saved t refuses
+    to run on the new values. Refused on a leaf that requires grad while grad mode is on (as PyTorch's).
+
+    Args:
+        t: the tensor to update (``self`` as a method).
+        other: a tensor broadcastable to t's shape, or a number.
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([1.0, 2.0]).mul_(3)
+    tensor([3., 6.])
+    """
     return _inplace(t, mul, other)
 
 
@@ -576,10 +626,42 @@ def pow_(t, exponent):
 
 
 def clamp_(t, min=None, max=None):
+    """In place: clamp t's elements into ``[min, max]`` (see :func:`clamp`); returns t.
+
+    Written into t's storage; its version counter records the change, so a backward that saved t refuses
+    to run on the new values. Refused on a leaf that requires grad while grad mode is on (as PyTorch's).
+
+    Args:
+        t: the tensor to update (``self`` as a method).
+        min: the lower bound (a number or a tensor broadcastable to t's shape), or None for none.
+        max: the upper bound (likewise), or None for none.
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([-2.0, 0.5, 3.0]).clamp_(-1, 1)
+    tensor([-1. ,  0.5,  1. ])
+    """
     return _inplace(t, clamp, min, max)
 
 
 def neg_(t):
+    """In place: ``t = -t``; returns t.
+
+    Written into t's storage; its version counter records the change, so a backward that saved t refuses
+    to run on the new values. Refused on a leaf that requires grad while grad mode is on (as PyTorch's).
+
+    Args:
+        t: the tensor to negate (``self`` as a method).
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([1.0, -2.0]).neg_()
+    tensor([-1.,  2.])
+    """
     return _inplace(t, neg)
 
 
@@ -617,6 +699,18 @@ def copy_(t, src, non_blocking=False):
 
 
 def zero_(t):
+    """In place: fill t with zeros (``fill_(t, 0)``); returns t.
+
+    Args:
+        t: the tensor to clear (``self`` as a method).
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.ones(3).zero_()
+    tensor([0., 0., 0.])
+    """
     return fill_(t, 0)
 
 
@@ -625,6 +719,22 @@ def _fill(t, value):
 
 
 def fill_(t, value):
+    """In place: set every element of t to ``value``; returns t. Outside a graph this is one write into the
+    storage (no op recorded); on a tensor that requires grad it is recorded, and the filled elements pass no
+    gradient back. Refused on a leaf that requires grad while grad mode is on.
+
+    Args:
+        t: the tensor to fill (``self`` as a method).
+        value: a number, cast to t's dtype.
+
+    Returns:
+        t, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.empty(2, 2).fill_(7)
+    tensor([[7., 7.],
+            [7., 7.]])
+    """
     if _state.enabled and t.requires_grad:
         # recorded: through _inplace, which refuses leaves (and views of them) and, for a view, records the
         # write in its bases' graphs (the filled region then takes no gradient there either)

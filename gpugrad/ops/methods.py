@@ -1,9 +1,11 @@
 """The Tensor methods and operators: each op of the library attached to Tensor under PyTorch's method name
 (``x.sum(dim=1)``, ``x + y``, ``x.view(dtype)``...), with the thin wrappers where a method's signature differs
-from the function's. Imported once by :mod:`gpugrad.ops`, after every op is defined."""
+from the function's. Imported once by :mod:`gpugrad.ops`, after every op is defined; the in-place compositions
+(``exp_``, ``scatter_``...) come from :mod:`.methods_inplace`, the ``new_*`` and ``*_as`` methods from
+:mod:`.methods_like`."""
 from __future__ import annotations
 
-from . import (Tensor, _inplace, abs, add, add_, addmm, allclose, amax, amin, argmax, argmin, argsort, bernoulli_,
+from . import (Tensor, abs, add, add_, addmm, allclose, amax, amin, argmax, argmin, argsort, bernoulli_,
                 bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, broadcast_to, ceil, chunk, clamp, clamp_,
                 clone, copy_, cos, cumsum, div, div_, eq, equal, erf, exp, expand, expm1, exponential_, fill_,
                 flatten, floor, floor_divide, gather, ge, getitem, gt, index_select, isclose, isfinite, isnan, le,
@@ -12,6 +14,8 @@ from . import (Tensor, _inplace, abs, add, add_, addmm, allclose, amax, amin, ar
                 round, rsqrt, scatter, scatter_add, setitem, sigmoid, sign, sin, softmax, sort, split, sqrt, square,
                 squeeze, std, sub, sub_, sum, swapaxes, swapdims, take_along_dim, tan, tanh, topk, transpose, unbind,
                 uniform_, unsqueeze, var, view, view_dtype, where, zero_, t)
+from .methods_inplace import INPLACE_METHODS
+from .methods_like import LIKE_METHODS
 
 
 def _r(fn):
@@ -127,6 +131,23 @@ def _method_split(self, split_size, dim=0):
     return split(self, split_size, dim)
 
 
+def _astype(self, dtype):
+    """NumPy's name for ``self.to(dtype)``: this tensor converted to ``dtype`` (on the same device).
+
+    Args:
+        dtype: the dtype (a gpugrad dtype such as ``gpugrad.int32``, or a NumPy one).
+
+    Returns:
+        This tensor if it already has that dtype, else a converted copy (differentiable between floating point
+        dtypes; a float converted to an integer dtype is truncated toward zero).
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([1.5, -2.5]).astype(gg.int32)
+    tensor([ 1, -2], dtype=int32)
+    """
+    return self.to(dtype)
+
+
 _methods = dict(
     __add__=add, __radd__=add, __sub__=sub, __rsub__=_r(sub), __mul__=mul, __rmul__=mul,
     __truediv__=div, __rtruediv__=_r(div), __pow__=pow, __rpow__=_r(pow), __matmul__=matmul,
@@ -147,7 +168,7 @@ _methods = dict(
     broadcast_to=broadcast_to, split=_method_split, chunk=chunk, gather=gather, index_select=index_select,
     add_=add_, sub_=sub_, mul_=mul_, div_=div_, pow_=pow_, clamp_=clamp_, neg_=neg_, copy_=copy_,
     zero_=zero_, fill_=fill_, clone=clone, eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, t=t,
-    astype=lambda self, dtype: self.to(dtype), copy=clone, isfinite=isfinite, isnan=isnan,
+    astype=_astype, copy=clone, isfinite=isfinite, isnan=isnan,
     allclose=allclose, equal=equal, floor=floor, ceil=ceil, round=round,
 )
 for _name, _fn in _methods.items():
@@ -197,14 +218,36 @@ def _flip(self, *dims_, dims=None):
                                for i in range(self.ndim)))
 
 
-def _reduce_bool(kind):
+_REDUCE_BOOL_DOC = '''Whether {which} element is true (nonzero), over all elements or along ``dim``.
+
+    Args:
+        dim: a dim or a tuple of dims to reduce (None: all).
+        keepdim: keep the reduced dims with size 1.
+
+    Returns:
+        A bool tensor (0-d without dim); not differentiable.
+
+    >>> import gpugrad as gg
+    >>> x = gg.tensor([[1, 0], [{x}]])
+    >>> x.{kind}(), x.{kind}(dim=1)
+    ({out})
+    '''
+
+
+def _reduce_bool(kind, which, x, out):
+    """The method ``all`` or ``any`` (``kind``), with a docstring that shows it on ``[[1, 0], x]`` (repr ``out``)."""
     def op(self, dim=None, keepdim=False):
         from ._util import dims as _dims
         d = _dims(kind, self.ndim, dim)
         r = getattr(self._data, kind)(axis=d, keepdims=keepdim)
         return Tensor._make(self.xp.asarray(r), None, False)
-    op.__name__ = kind
+    op.__name__, op.__qualname__ = kind, f"Tensor.{kind}"
+    op.__doc__ = _REDUCE_BOOL_DOC.format(which=which, kind=kind, x=x, out=out)
     return op
+
+
+_all = _reduce_bool("all", "every", "1, 1", "tensor(False), tensor([False,  True])")
+_any = _reduce_bool("any", "any", "0, 0", "tensor(True), tensor([ True, False])")
 
 
 def _check_ndim(op, want, *ts):
@@ -268,91 +311,131 @@ def _is_contiguous(self, memory_format=None):
     return bool(self._data.flags.c_contiguous)
 
 
-def _new(factory):
-    def op(self, *args, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        if size is not None:                                  # PyTorch's keyword: x.new_zeros(size=(2, 3))
-            args = (size,) + args
-        return factory(*args, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad,
-                       layout=layout)
-    return op
-
-
-def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-    """In place: :func:`gpugrad.scatter` into this tensor; returns it.
+def _masked_fill(self, mask, value):
+    """A copy of this tensor with ``value`` where ``mask`` is true (out of place; ``masked_fill_`` is PyTorch's
+    in-place form).
 
     Args:
-        dim: the dim that ``index`` addresses.
-        index: an int64 tensor of the same number of dims (and no larger than src).
-        src: the values, a tensor or a number.
-        value: a number, by keyword (instead of src).
-        reduce: ``"add"`` accumulates; None replaces.
+        mask: a bool tensor broadcastable to this tensor's shape.
+        value: a number or a 0-d tensor.
 
     Returns:
-        This tensor, changed in place.
+        A tensor of this tensor's shape; its gradient flows back to self where mask is false (and to value, if a
+        tensor, where it is true).
 
     >>> import gpugrad as gg
-    >>> gg.zeros(3).scatter_(0, gg.tensor([1]), 5.0)
-    tensor([0., 5., 0.])
+    >>> x = gg.tensor([[1.0, -2.0], [-3.0, 4.0]])
+    >>> x.masked_fill(x < 0, 0.0)
+    tensor([[1., 0.],
+            [0., 4.]])
     """
-    if reduce not in (None, "add"):
-        raise NotImplementedError(f"scatter_: reduce={reduce!r} is not supported (None or 'add')")
-    return _inplace(self, scatter_add if reduce == "add" else scatter, dim, index, value if src is None else src)
+    return where(mask, value, self)
 
 
-def _scatter_add_(self, dim, index, src):
-    """In place: :func:`gpugrad.scatter_add` into this tensor; returns it.
+def _where(self, condition, other):
+    """This tensor where ``condition`` is true, else ``other``: :func:`gpugrad.where` with self as the second
+    argument (``x.where(c, y) == gg.where(c, x, y)``).
 
     Args:
-        dim: the dim that ``index`` addresses.
-        index: an int64 tensor of the same number of dims (and no larger than src).
-        src: the values added.
+        condition: a bool tensor, broadcastable with self and other.
+        other: a tensor or a number, the values where condition is false.
 
     Returns:
-        This tensor, changed in place.
+        A tensor of the broadcast shape; differentiable with respect to self and other.
 
     >>> import gpugrad as gg
-    >>> gg.zeros(3).scatter_add_(0, gg.tensor([1, 1]), gg.tensor([1.0, 2.0]))
-    tensor([0., 3., 0.])
+    >>> x = gg.tensor([-1.0, 2.0, -3.0])
+    >>> x.where(x > 0, 0.0)
+    tensor([0., 2., 0.])
     """
-    return _inplace(self, scatter_add, dim, index, src)
+    return where(condition, self, other)
 
 
-def _inplace_unary(fn):
-    def op(self):
-        return _inplace(self, fn)
-    return op
+def _reciprocal(self):
+    """The elementwise reciprocal ``1 / x`` (an integer tensor gives a floating point result; ``1 / 0`` is inf).
+
+    Returns:
+        A tensor of this tensor's shape; its gradient is ``-grad / x ** 2``.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([2.0, -4.0]).reciprocal()
+    tensor([ 0.5 , -0.25])
+    """
+    return div(1.0, self)
+
+
+def _clamp_min(self, min):
+    """``self.clamp(min=min)``: each element raised to at least ``min``.
+
+    Args:
+        min: the lower bound, a number or a tensor broadcastable with self.
+
+    Returns:
+        A tensor of the broadcast shape; the gradient flows to self where it is above min.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([-1.0, 0.5, 2.0]).clamp_min(0.0)
+    tensor([0. , 0.5, 2. ])
+    """
+    return clamp(self, min=min)
+
+
+def _clamp_max(self, max):
+    """``self.clamp(max=max)``: each element lowered to at most ``max``.
+
+    Args:
+        max: the upper bound, a number or a tensor broadcastable with self.
+
+    Returns:
+        A tensor of the broadcast shape; the gradient flows to self where it is below max.
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([-1.0, 0.5, 2.0]).clamp_max(1.0)
+    tensor([-1. ,  0.5,  1. ])
+    """
+    return clamp(self, max=max)
+
+
+def _T(self):
+    """The tensor with its dims reversed (a view): a matrix's transpose; a tensor of fewer than 2 dims as is.
+    (PyTorch deprecates ``.T`` on more than 2 dims: use ``.mT`` for a batch of matrices, ``permute`` else.)
+
+    >>> import gpugrad as gg
+    >>> gg.tensor([[1, 2, 3]]).T
+    tensor([[1],
+            [2],
+            [3]])
+    >>> gg.zeros(2, 3, 4).T.shape
+    (4, 3, 2)
+    """
+    return permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self
+
+
+def _mT(self):
+    """The transpose of each matrix of a batch: the last two dims swapped (a view; at least 2 dims).
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(5, 2, 3).mT.shape
+    (5, 3, 2)
+    """
+    return transpose(self, -2, -1)
 
 
 def _extra_methods():
-    from ..tensor import zeros, ones, empty, full, tensor
     return dict(
-        contiguous=_contiguous, is_contiguous=_is_contiguous,
-        flip=_flip, all=_reduce_bool("all"), any=_reduce_bool("any"),
-        masked_fill=lambda self, mask, value: where(mask, value, self),
-        where=lambda self, condition, other: where(condition, self, other),
-        expand_as=lambda self, other: expand(self, other.shape),
-        view_as=lambda self, other: reshape(self, other.shape),
-        reshape_as=lambda self, other: reshape(self, other.shape),
-        type_as=lambda self, other: self.to(other.dtype),
-        square=square, reciprocal=lambda self: div(1.0, self), sort=sort, argsort=argsort, topk=topk,
-        repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose, cumsum=cumsum, scatter=scatter,
-        scatter_add=scatter_add, scatter_=_scatter_, scatter_add_=_scatter_add_,
-        clamp_min=lambda self, min: clamp(self, min=min), clamp_max=lambda self, max: clamp(self, max=max),
+        contiguous=_contiguous, is_contiguous=_is_contiguous, flip=_flip, all=_all, any=_any,
+        masked_fill=_masked_fill, where=_where, square=square, reciprocal=_reciprocal, sort=sort, argsort=argsort,
+        topk=topk, repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose, cumsum=cumsum, scatter=scatter,
+        scatter_add=scatter_add, clamp_min=_clamp_min, clamp_max=_clamp_max,
         mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapdims,
         take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,
         bernoulli_=bernoulli_, divide=div, multiply=mul, subtract=sub, true_divide=div,
-        new_zeros=_new(zeros), new_ones=_new(ones), new_empty=_new(empty), new_full=_new(full),
-        new_tensor=lambda self, data, dtype=None, device=None, requires_grad=False:
-            tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
-        relu=relu, softmax=softmax, log_softmax=log_softmax,
-        abs_=_inplace_unary(abs), exp_=_inplace_unary(exp), log_=_inplace_unary(log),
-        sqrt_=_inplace_unary(sqrt), sigmoid_=_inplace_unary(sigmoid), tanh_=_inplace_unary(tanh),
-        relu_=_inplace_unary(relu),
+        relu=relu, softmax=softmax, log_softmax=log_softmax, **LIKE_METHODS, **INPLACE_METHODS,
     )
 
 
 for _name, _fn in _extra_methods().items():
     setattr(Tensor, _name, _fn)
-Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self)
-Tensor.mT = property(lambda self: transpose(self, -2, -1))
+Tensor.T = property(_T)
+Tensor.mT = property(_mT)
 Tensor.__hash__ = object.__hash__   # identity, in C: tape dicts and sets hash tensors (via weakrefs) often

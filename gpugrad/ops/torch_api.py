@@ -246,11 +246,24 @@ def _fill_random(t, kind, generator=None, **p):
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Fill in place with samples of N(mean, std^2); returns self.
+    """In place: fill with samples of the normal distribution N(mean, std^2); returns self.
+
+    Like ``copy_`` of the samples: refused on a leaf that requires grad while grad mode is on; elsewhere in a
+    graph the filled elements pass no gradient back.
+
+    Args:
+        mean: the mean.
+        std: the standard deviation (>= 0).
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from, CPU tensors only;
+            None draws from gpugrad's generator of the tensor's device (seeded by :func:`gpugrad.manual_seed`).
+
+    Returns:
+        self, changed in place (a floating point tensor; others raise TypeError).
 
     >>> import gpugrad as gg
-    >>> gg.empty(3).normal_(0.0, 2.0).shape
-    (3,)
+    >>> a = gg.empty(3).normal_(0.0, 2.0, generator=gg.Generator().manual_seed(0))
+    >>> gg.equal(a, gg.empty(3).normal_(0.0, 2.0, generator=gg.Generator().manual_seed(0)))
+    True
     """
     if std < 0:
         raise RuntimeError(f"normal_: std must be >= 0, got {std}")
@@ -258,11 +271,25 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None, **kw):
-    """Fill in place with samples of U[a, b) (PyTorch's keyword names ``from``/``to`` also work); returns self.
+    """In place: fill with samples of the uniform distribution on [a, b); returns self. PyTorch's keyword names
+    ``from`` and ``to`` work too (``x.uniform_(**{"from": -1, "to": 1})``).
+
+    Like ``copy_`` of the samples: refused on a leaf that requires grad while grad mode is on; elsewhere in a
+    graph the filled elements pass no gradient back.
+
+    Args:
+        a: the lower bound (PyTorch's ``from``).
+        b: the upper bound (PyTorch's ``to``).
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from, CPU tensors only;
+            None draws from gpugrad's generator of the tensor's device (seeded by :func:`gpugrad.manual_seed`).
+
+    Returns:
+        self, changed in place (a floating point tensor; others raise TypeError).
 
     >>> import gpugrad as gg
-    >>> bool((gg.empty(5).uniform_(2.0, 3.0) >= 2.0).all())
-    True
+    >>> x = gg.empty(1000).uniform_(2.0, 3.0)
+    >>> bool((x >= 2.0).all()), bool((x < 3.0).all())
+    (True, True)
     """
     a, b = kw.pop("from", a), kw.pop("to", b)
     if kw:
@@ -271,7 +298,19 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None, **kw):
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    """Fill in place with samples of the exponential distribution of rate ``lambd``; returns self.
+    """In place: fill with samples of the exponential distribution of rate ``lambd`` (density
+    ``lambd * exp(-lambd * x)`` for x >= 0, mean ``1 / lambd``); returns self.
+
+    Like ``copy_`` of the samples: refused on a leaf that requires grad while grad mode is on; elsewhere in a
+    graph the filled elements pass no gradient back.
+
+    Args:
+        lambd: the rate (> 0).
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from, CPU tensors only;
+            None draws from gpugrad's generator of the tensor's device (seeded by :func:`gpugrad.manual_seed`).
+
+    Returns:
+        self, changed in place (a floating point tensor; others raise TypeError).
 
     >>> import gpugrad as gg
     >>> bool((gg.empty(4).exponential_(2.0) >= 0).all())
@@ -283,11 +322,24 @@ def exponential_(self, lambd=1.0, *, generator=None):
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
-    """Fill in place with 1 (with probability p, a number or a tensor of probabilities) or 0; returns self.
+    """In place: fill with 1 (with probability ``p``) or 0, in the tensor's dtype (any dtype); returns self.
+
+    Like ``copy_`` of the samples: refused on a leaf that requires grad while grad mode is on; elsewhere in a
+    graph the filled elements pass no gradient back.
+
+    Args:
+        p: the probability of a 1: a number in [0, 1], or a tensor of probabilities broadcastable to self's shape
+            (one per element).
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from, CPU tensors only;
+            None draws from gpugrad's generator of the tensor's device (seeded by :func:`gpugrad.manual_seed`).
+
+    Returns:
+        self, changed in place.
 
     >>> import gpugrad as gg
-    >>> set(gg.empty(20).bernoulli_(1.0).tolist())
-    {1.0}
+    >>> gg.empty(2, 3).bernoulli_(gg.tensor([0.0, 1.0, 0.0]))
+    tensor([[0., 1., 0.],
+            [0., 1., 0.]])
     """
     if isinstance(p, Tensor):
         p = p._data

@@ -1,0 +1,90 @@
+"""The in-place Tensor methods that are compositions of out-of-place ops (``x.exp_()``, ``x.scatter_(...)``):
+each computes the op out of place and writes the result into the tensor through :func:`gpugrad.ops._inplace`
+(which bumps the version counter and records the write in the graph). The in-place arithmetic (``add_``,
+``mul_``...) lives beside its ops in :mod:`gpugrad.ops`. Attached to Tensor by :mod:`gpugrad.ops.methods`."""
+from __future__ import annotations
+
+from . import _inplace, abs, exp, log, relu, scatter, scatter_add, sigmoid, sqrt, tanh
+
+
+def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    """In place: :func:`gpugrad.scatter` into this tensor; returns it.
+
+    Args:
+        dim: the dim that ``index`` addresses.
+        index: an int64 tensor of the same number of dims (and no larger than src).
+        src: the values, a tensor or a number.
+        value: a number, by keyword (instead of src).
+        reduce: ``"add"`` accumulates; None replaces.
+
+    Returns:
+        This tensor, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(3).scatter_(0, gg.tensor([1]), 5.0)
+    tensor([0., 5., 0.])
+    """
+    if reduce not in (None, "add"):
+        raise NotImplementedError(f"scatter_: reduce={reduce!r} is not supported (None or 'add')")
+    return _inplace(self, scatter_add if reduce == "add" else scatter, dim, index, value if src is None else src)
+
+
+def _scatter_add_(self, dim, index, src):
+    """In place: :func:`gpugrad.scatter_add` into this tensor; returns it.
+
+    Args:
+        dim: the dim that ``index`` addresses.
+        index: an int64 tensor of the same number of dims (and no larger than src).
+        src: the values added.
+
+    Returns:
+        This tensor, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.zeros(3).scatter_add_(0, gg.tensor([1, 1]), gg.tensor([1.0, 2.0]))
+    tensor([0., 3., 0.])
+    """
+    return _inplace(self, scatter_add, dim, index, src)
+
+
+_UNARY_DOC = '''In place: ``self = {fn}(self)``, {what}; returns self.
+
+    Written into self's storage: its version counter records the change, so a backward that saved self refuses
+    to run on the new values. Refused on a leaf that requires grad while grad mode is on (as PyTorch's); on a
+    tensor inside a graph it is recorded and differentiable, as :func:`gpugrad.{fn}`.
+
+    Returns:
+        self, changed in place.
+
+    >>> import gpugrad as gg
+    >>> x = gg.tensor({x})
+    >>> x.{fn}_()
+    {y}
+    >>> x
+    {y}
+    '''
+
+
+def _inplace_unary(fn, what, x, y):
+    """The method ``<fn>_``: ``fn`` applied in place, with a docstring that says ``what`` it computes and shows
+    it on the input ``x`` (the repr ``y`` of the result)."""
+    def op(self):
+        return _inplace(self, fn)
+    name = f"{fn.__name__}_"
+    op.__name__, op.__qualname__ = name, f"Tensor.{name}"
+    op.__doc__ = _UNARY_DOC.format(fn=fn.__name__, what=what, x=x, y=y)
+    return op
+
+
+_abs_ = _inplace_unary(abs, "the absolute value of each element", "[-1.5, 0.0, 2.0]", "tensor([1.5, 0. , 2. ])")
+_exp_ = _inplace_unary(exp, "``e ** x`` of each element x", "[0.0, 1.0]", "tensor([1.    , 2.7183])")
+_log_ = _inplace_unary(log, "the natural logarithm of each element", "[1.0, 4.0]", "tensor([0.    , 1.3863])")
+_sqrt_ = _inplace_unary(sqrt, "the square root of each element", "[4.0, 9.0]", "tensor([2., 3.])")
+_sigmoid_ = _inplace_unary(sigmoid, "``1 / (1 + e ** -x)`` of each element x", "[-1.0, 0.0, 1.0]",
+                           "tensor([0.2689, 0.5   , 0.7311])")
+_tanh_ = _inplace_unary(tanh, "the hyperbolic tangent of each element", "[-1.0, 0.0, 1.0]",
+                        "tensor([-0.7616,  0.    ,  0.7616])")
+_relu_ = _inplace_unary(relu, "``max(x, 0)`` of each element x", "[-1.5, 0.0, 2.0]", "tensor([0., 0., 2.])")
+
+INPLACE_METHODS = dict(scatter_=_scatter_, scatter_add_=_scatter_add_, abs_=_abs_, exp_=_exp_, log_=_log_,
+                       sqrt_=_sqrt_, sigmoid_=_sigmoid_, tanh_=_tanh_, relu_=_relu_)
