@@ -47,11 +47,11 @@ def _scatter_add_(self, dim, index, src):
     return _inplace(self, scatter_add, dim, index, src)
 
 
-_UNARY_DOC = '''In place: ``self = {fn}(self)``, {what}; returns self.
+_UNARY_DOC = '''In place: replace each element x by {what} (:func:`gpugrad.{fn}` in place); returns self.
 
     Written into self's storage: its version counter records the change, so a backward that saved self refuses
     to run on the new values. Refused on a leaf that requires grad while grad mode is on (as PyTorch's); on a
-    tensor inside a graph it is recorded and differentiable, as :func:`gpugrad.{fn}`.
+    tensor inside a graph it is recorded and differentiable.
 
     Returns:
         self, changed in place.
@@ -76,15 +76,15 @@ def _inplace_unary(fn, what, x, y):
     return op
 
 
-_abs_ = _inplace_unary(abs, "the absolute value of each element", "[-1.5, 0.0, 2.0]", "tensor([1.5, 0. , 2. ])")
-_exp_ = _inplace_unary(exp, "``e ** x`` of each element x", "[0.0, 1.0]", "tensor([1.    , 2.7183])")
-_log_ = _inplace_unary(log, "the natural logarithm of each element", "[1.0, 4.0]", "tensor([0.    , 1.3863])")
-_sqrt_ = _inplace_unary(sqrt, "the square root of each element", "[4.0, 9.0]", "tensor([2., 3.])")
-_sigmoid_ = _inplace_unary(sigmoid, "``1 / (1 + e ** -x)`` of each element x", "[-1.0, 0.0, 1.0]",
+_abs_ = _inplace_unary(abs, "``|x|``", "[-1.5, 0.0, 2.0]", "tensor([1.5, 0. , 2. ])")
+_exp_ = _inplace_unary(exp, "``e ** x``", "[0.0, 1.0]", "tensor([1.    , 2.7183])")
+_log_ = _inplace_unary(log, "its natural logarithm ``log(x)``", "[1.0, 4.0]", "tensor([0.    , 1.3863])")
+_sqrt_ = _inplace_unary(sqrt, "its square root", "[4.0, 9.0]", "tensor([2., 3.])")
+_sigmoid_ = _inplace_unary(sigmoid, "its sigmoid ``1 / (1 + e ** -x)``", "[-1.0, 0.0, 1.0]",
                            "tensor([0.2689, 0.5   , 0.7311])")
-_tanh_ = _inplace_unary(tanh, "the hyperbolic tangent of each element", "[-1.0, 0.0, 1.0]",
+_tanh_ = _inplace_unary(tanh, "its hyperbolic tangent", "[-1.0, 0.0, 1.0]",
                         "tensor([-0.7616,  0.    ,  0.7616])")
-_relu_ = _inplace_unary(relu, "``max(x, 0)`` of each element x", "[-1.5, 0.0, 2.0]", "tensor([0., 0., 2.])")
+_relu_ = _inplace_unary(relu, "``max(x, 0)``", "[-1.5, 0.0, 2.0]", "tensor([0., 0., 2.])")
 
 INPLACE_METHODS = dict(scatter_=_scatter_, scatter_add_=_scatter_add_, abs_=_abs_, exp_=_exp_, log_=_log_,
                        sqrt_=_sqrt_, sigmoid_=_sigmoid_, tanh_=_tanh_, relu_=_relu_)
