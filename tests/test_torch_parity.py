@@ -485,3 +485,16 @@ def test_is_floating_point_is_a_method_and_a_function_as_in_torch():
         assert make(gg).is_floating_point() == make(torch).is_floating_point()
     with pytest.raises(TypeError, match="is_floating_point"):
         gg.is_floating_point([1.0])
+
+
+def test_new_full_takes_fill_value_by_keyword_as_in_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (gg, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64)
+        got = x.new_full((2,), fill_value=7.0), x.new_full(size=(1, 2), fill_value=3, dtype=lib.float32)
+        if lib is gg:
+            ours = got
+        else:
+            for a, b in zip(ours, got):
+                assert tuple(a.shape) == tuple(b.shape) and str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
+                np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -53,9 +53,37 @@ _new_empty = _new(empty, "with uninitialized values (whatever the memory held)",
     >>> y = x.new_empty(size=(2, 3))
     >>> y.shape, y.dtype
     ((2, 3), dtype('float64'))""")
-_new_full = _new(full, "filled with one value", "the size (a tuple of ints), then the fill value", """\
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
+              pin_memory=False):
+    """A new tensor filled with ``fill_value`` (:func:`gpugrad.full`), with this tensor's dtype and device
+    unless given (not this tensor's values, nor its ``requires_grad``), as ``torch.Tensor.new_full``.
+
+    Args:
+        size: the size (a tuple of ints).
+        fill_value: the value of every element.
+        dtype: the dtype (default: ``self.dtype``).
+        device: the device (default: ``self.device``).
+        requires_grad: whether the new tensor is a leaf that requires grad.
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
+        pin_memory: accepted for PyTorch's signature (no effect).
+
+    Returns:
+        A new tensor of that size.
+
+    >>> import gpugrad as gg
+    >>> x = gg.tensor([1.0, 2.0], dtype=gg.float64)
     >>> x.new_full((2,), 7)
-    tensor([7., 7.], dtype=float64)""")
+    tensor([7., 7.], dtype=float64)
+    >>> x.new_full(size=(1,), fill_value=0.5, dtype=gg.float32)
+    tensor([0.5])
+    """
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad, layout=layout)
+
+
+_new_full.__name__, _new_full.__qualname__ = "new_full", "Tensor.new_full"
 
 
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
