@@ -53,6 +53,27 @@ def test_two_thread_split_equals_one_pass(kind):
     np.testing.assert_allclose(db, db1, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("kind", A.ACTIVATIONS)
+def test_flat_two_thread_split_equals_one_pass(kind):
+    """Plain activations (no bias) run the flat kernels, split in two halves from PARALLEL_MIN elements (an odd
+    size: the split point is rounded to 16 elements)."""
+    rng = np.random.default_rng(2)
+    a, b = (np.float32(v) for v in PARAMS.get(kind, (0.0, 0.0)))
+    x = (rng.standard_normal(PARALLEL_MIN + 37) * 3).astype(np.float32)
+    g = rng.standard_normal(x.size).astype(np.float32)
+    y, s = A.act_forward(x, kind, a, b, impl="numba")
+    dx = A.act_backward(g, s, kind, a, b, impl="numba")
+    fwd, bwd = K.FLAT[A.SPEC[kind][1]]
+    y1, dx1 = np.empty_like(x), np.empty_like(x)
+    fwd(x, y1, a, b)
+    bwd(g, s, dx1, a, b)
+    np.testing.assert_array_equal(y, y1)
+    np.testing.assert_array_equal(dx, dx1)
+    yr, dxr = _ref(x, g, kind, None)
+    np.testing.assert_allclose(y, yr, rtol=3e-6, atol=1e-6)
+    np.testing.assert_allclose(dx, dxr, rtol=3e-5, atol=2e-5 if kind == "gelu_tanh" else 1e-6)
+
+
 @pytest.mark.parametrize("kind", ["relu", "gelu", "gelu_tanh", "silu", "tanh", "sigmoid", "elu", "softplus"])
 def test_special_values_as_pytorch(kind):
     torch = pytest.importorskip("torch")

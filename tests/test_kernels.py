@@ -261,7 +261,7 @@ def test_numba_compiles_once_and_caches_across_processes():
         "A.act_backward(r, r, 'relu', impl='numba')\n"
         "S.ce_forward(np.ones((3, 4), np.float32), np.zeros(6, np.int32)[::2], impl='numba')\n"
         "K = A._act32\n"
-        "fns = [K._fwd_relu, K._bwd_relu, K._fwd_gelu, S._ce_fwd32, S._ce_bwd32, O._adam_numba]\n"
+        "fns = [K._ffwd_relu, K._fbwd_relu, K._ffwd_gelu, S._ce_fwd32, S._ce_bwd32, O._adam_numba]\n"
         "print(sum(len(f.signatures) for f in fns), sum(sum(f.stats.cache_misses.values()) for f in fns))\n")
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
             for _ in range(2)]

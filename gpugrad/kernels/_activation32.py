@@ -6,7 +6,7 @@ activation.py keep libm). Same math as the references in activation.py, one pass
 
 ``s`` is what the forward saved (the input, or the output for relu/tanh/sigmoid); give a bias of -0.0 where
 nothing is to be added (x + -0.0 is x, -0 included; :func:`neg_zeros`). ``db`` is overwritten. Arrays of
-any shape go through :func:`flat_fwd` / :func:`flat_bwd` (rows of 4096 plus a tail). From
+any shape go through :func:`flat_fwd` / :func:`flat_bwd` (the flat kernels: no bias). From
 :data:`PARALLEL_MIN` elements the rows are split between two Python threads (the kernels release the GIL).
 
 One kernel pair per activation, each a plain loop over one activation's straight-line math, so that every
@@ -306,9 +306,123 @@ KERNELS = ((_fwd_relu, _bwd_relu), (_fwd_leaky, _bwd_leaky), (_fwd_elu, _bwd_elu
            (_fwd_gelu_tanh, _bwd_gelu_tanh), (_fwd_silu, _bwd_silu), (_fwd_tanh, _bwd_tanh),
            (_fwd_sigmoid, _bwd_sigmoid), (_fwd_softplus, _bwd_softplus))
 
+
+# -- flat kernels: one index over a C-contiguous array, no bias to add and no bias gradient to sum ------------
+# (the plain activation ops: measured on 1M float32, sigmoid's backward took 0.18 ms here against 0.37 ms
+# through the row kernels with a -0 bias and a scratch bias gradient, its forward 0.46 against 0.62 ms)
+@njit(**_KER)
+def _ffwd_relu(x, y, a, b):
+    for i in range(x.size):
+        y[i] = _relu(x[i], a, b)
+
+
+@njit(**_KER)
+def _fbwd_relu(g, s, dx, a, b):
+    for i in range(g.size):
+        dx[i] = _relu_d(g[i], s[i], a, b)
+
+
+@njit(**_KER)
+def _ffwd_leaky(x, y, a, b):
+    for i in range(x.size):
+        y[i] = _leaky(x[i], a, b)
+
+
+@njit(**_KER)
+def _fbwd_leaky(g, s, dx, a, b):
+    for i in range(g.size):
+        dx[i] = _leaky_d(g[i], s[i], a, b)
+
+
+@njit(**_KER)
+def _ffwd_elu(x, y, a, b):
+    for i in range(x.size):
+        y[i] = _elu(x[i], a, b)
+
+
+@njit(**_KER)
+def _fbwd_elu(g, s, dx, a, b):
+    for i in range(g.size):
+        dx[i] = _elu_d(g[i], s[i], a, b)
+
+
+@njit(**_KER)
+def _ffwd_gelu(x, y, a, b):
+    for i in range(x.size):
+        y[i] = _gelu(x[i], a, b)
+
+
+@njit(**_KER)
+def _fbwd_gelu(g, s, dx, a, b):
+    for i in range(g.size):
+        dx[i] = _gelu_d(g[i], s[i], a, b)
+
+
+@njit(**_KER)
+def _ffwd_gelu_tanh(x, y, a, b):
+    for i in range(x.size):
+        y[i] = _gelu_tanh(x[i], a, b)
+
+
+@njit(**_KER)
+def _fbwd_gelu_tanh(g, s, dx, a, b):
+    for i in range(g.size):
+        dx[i] = _gelu_tanh_d(g[i], s[i], a, b)
+
+
+@njit(**_KER)
+def _ffwd_silu(x, y, a, b):
+    for i in range(x.size):
+        y[i] = _silu(x[i], a, b)
+
+
+@njit(**_KER)
+def _fbwd_silu(g, s, dx, a, b):
+    for i in range(g.size):
+        dx[i] = _silu_d(g[i], s[i], a, b)
+
+
+@njit(**_KER)
+def _ffwd_tanh(x, y, a, b):
+    for i in range(x.size):
+        y[i] = _tanh(x[i], a, b)
+
+
+@njit(**_KER)
+def _fbwd_tanh(g, s, dx, a, b):
+    for i in range(g.size):
+        dx[i] = _tanh_d(g[i], s[i], a, b)
+
+
+@njit(**_KER)
+def _ffwd_sigmoid(x, y, a, b):
+    for i in range(x.size):
+        y[i] = _sigmoid(x[i], a, b)
+
+
+@njit(**_KER)
+def _fbwd_sigmoid(g, s, dx, a, b):
+    for i in range(g.size):
+        dx[i] = _sigmoid_d(g[i], s[i], a, b)
+
+
+@njit(**_KER)
+def _ffwd_softplus(x, y, a, b):
+    for i in range(x.size):
+        y[i] = _softplus(x[i], a, b)
+
+
+@njit(**_KER)
+def _fbwd_softplus(g, s, dx, a, b):
+    for i in range(g.size):
+        dx[i] = _softplus_d(g[i], s[i], a, b)
+
+
+#: activation code -> (flat forward kernel, flat backward kernel)
+FLAT = ((_ffwd_relu, _fbwd_relu), (_ffwd_leaky, _fbwd_leaky), (_ffwd_elu, _fbwd_elu), (_ffwd_gelu, _fbwd_gelu), (_ffwd_gelu_tanh, _fbwd_gelu_tanh), (_ffwd_silu, _fbwd_silu), (_ffwd_tanh, _fbwd_tanh), (_ffwd_sigmoid, _fbwd_sigmoid), (_ffwd_softplus, _fbwd_softplus))
+
 _NEG_ZERO = [np.full(4096, -0.0, np.float32)]
 _POOL = []
-_ROW = 4096          # flat arrays run as rows of this many elements, plus one shorter row
 
 
 def neg_zeros(n):
@@ -350,37 +464,27 @@ def act_bwd(g, s, bias, dx, db, kind, a, b):
         bwd(g, s, bias, dx, db, a, b)
 
 
-def _rows(n):
-    """(full rows of _ROW, the tail length) for n flat elements."""
-    return n // _ROW, n % _ROW
+def _split(kernel, n, arrays, a, b):
+    """``kernel(*arrays, a, b)`` over 1-D arrays of ``n`` elements: from :data:`PARALLEL_MIN` elements the
+    second half runs on a second thread (the kernels release the GIL)."""
+    if n >= PARALLEL_MIN:
+        h = (n // 2) & ~15                       # (a multiple of 16: both halves start on a 64-byte line)
+        job = _pool().submit(kernel, *[v[h:] for v in arrays], a, b)
+        kernel(*[v[:h] for v in arrays], a, b)
+        job.result()
+    else:
+        kernel(*arrays, a, b)
 
 
 def flat_fwd(x, kind, a, b, out=None):
     """f(x) for a C-contiguous float32 array of any shape (into ``out`` when given); returns it."""
     y = np.empty_like(x) if out is None else out
-    xf, yf = x.reshape(-1), y.reshape(-1)
-    full, tail = _rows(xf.size)
-    a, b = _f(a), _f(b)
-    if full:
-        act_fwd(xf[:full * _ROW].reshape(full, _ROW), neg_zeros(_ROW), yf[:full * _ROW].reshape(full, _ROW),
-                kind, a, b)
-    if tail:
-        act_fwd(xf[full * _ROW:].reshape(1, tail), neg_zeros(tail), yf[full * _ROW:].reshape(1, tail), kind, a, b)
+    _split(FLAT[kind][0], x.size, (x.reshape(-1), y.reshape(-1)), _f(a), _f(b))
     return y
 
 
 def flat_bwd(g, s, kind, a, b):
     """g f'(s) for C-contiguous float32 arrays of any (the same) shape."""
     dx = np.empty_like(g)
-    gf, sf, df = g.reshape(-1), s.reshape(-1), dx.reshape(-1)
-    full, tail = _rows(gf.size)
-    a, b = _f(a), _f(b)
-    scratch = np.empty(_ROW, np.float32)
-    m = full * _ROW
-    if full:
-        act_bwd(gf[:m].reshape(full, _ROW), sf[:m].reshape(full, _ROW), neg_zeros(_ROW), df[:m].reshape(full, _ROW),
-                scratch, kind, a, b)
-    if tail:
-        act_bwd(gf[m:].reshape(1, tail), sf[m:].reshape(1, tail), neg_zeros(tail), df[m:].reshape(1, tail),
-                scratch[:tail], kind, a, b)
+    _split(FLAT[kind][1], g.size, (g.reshape(-1), s.reshape(-1), dx.reshape(-1)), _f(a), _f(b))
     return dx
