@@ -1,6 +1,7 @@
 """Loss modules: the functional losses with their options fixed at construction (PyTorch's defaults)."""
 from __future__ import annotations
 
+from ...ops.nn_ops import _legacy_reduction
 from .. import functional as F
 from ..module import Module
 
@@ -8,8 +9,10 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
+        if size_average is not None or reduce is not None:      # PyTorch's deprecated pair wins, with its warning
+            reduction = _legacy_reduction(size_average, reduce)
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
@@ -21,8 +24,8 @@ class _Loss(Module):
 class _WeightedLoss(_Loss):
     """A loss with a per-class (or per-element) ``weight``, kept as a buffer so ``.to(device)`` moves it."""
 
-    def __init__(self, weight=None, reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
 
@@ -30,6 +33,8 @@ class MSELoss(_Loss):
     """The mean squared error, mean((input - target)^2).
 
         Args:
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
 
         Called as ``loss(input, target)`` with tensors of one shape; returns a 0-d tensor (or, with ``"none"``,
@@ -48,6 +53,8 @@ class L1Loss(_Loss):
     """The mean absolute error, mean(|input - target|).
 
         Args:
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
 
         Called as ``loss(input, target)``; returns a 0-d tensor (or the elementwise losses).
@@ -77,7 +84,7 @@ class HuberLoss(_Loss):
     """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input, target):
@@ -88,6 +95,8 @@ class SmoothL1Loss(_Loss):
     """The Huber loss divided by ``beta``: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta.
 
         Args:
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
             beta: where the quadratic part ends (0: the L1 loss).
 
@@ -98,8 +107,8 @@ class SmoothL1Loss(_Loss):
         tensor(1.3125)
     """
 
-    def __init__(self, reduction: str = "mean", beta: float = 1.0):
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input, target):
@@ -113,6 +122,8 @@ class CrossEntropyLoss(_WeightedLoss):
         Args:
             weight: optional per-class weights, shape ``(C,)`` (a buffer: ``.to(device)`` moves it).
             ignore_index: targets equal to it contribute nothing (and do not count in the mean).
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
             label_smoothing: in [0, 1]: the target puts 1 - label_smoothing on its class and spreads the rest
                 evenly over all classes.
@@ -125,8 +136,9 @@ class CrossEntropyLoss(_WeightedLoss):
         1.3863
     """
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
@@ -140,6 +152,8 @@ class NLLLoss(_WeightedLoss):
         Args:
             weight: optional per-class weights, shape ``(C,)``.
             ignore_index: targets equal to it contribute nothing.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
 
         Called as ``loss(input, target)`` with log-probabilities ``(N, C)`` and indices ``(N,)``; returns a 0-d
@@ -150,8 +164,9 @@ class NLLLoss(_WeightedLoss):
         tensor(0.75)
     """
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
@@ -164,6 +179,8 @@ class BCELoss(_WeightedLoss):
 
         Args:
             weight: optional weights, broadcast against the elementwise losses.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
 
         Called as ``loss(p, y)`` with p in [0, 1] and y of the same shape; returns a 0-d tensor.
@@ -182,6 +199,8 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
         Args:
             weight: optional weights, broadcast against the elementwise losses.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
             pos_weight: optional weight of the positive class, per class (the last dim).
 
@@ -192,8 +211,8 @@ class BCEWithLogitsLoss(_WeightedLoss):
         0.6931
     """
 
-    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None):
+        super().__init__(weight, size_average, reduce, reduction)
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input, target):
