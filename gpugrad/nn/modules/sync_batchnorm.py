@@ -90,6 +90,7 @@ class SyncBatchNorm(BatchNorm1d):
         process_group: only ``None``: the default group.
         device: where the parameters and buffers live.
         dtype: their floating-point dtype.
+        bias: with ``affine``, learn the shift ``bias`` too (False: ``bias`` is None).
 
     >>> import gpugrad as gg
     >>> bn = gg.nn.SyncBatchNorm(3)
@@ -98,8 +99,10 @@ class SyncBatchNorm(BatchNorm1d):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, process_group=None, device=None, dtype=None):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device=device, dtype=dtype)
+                 track_running_stats: bool = True, process_group=None, device=None, dtype=None, *,
+                 bias: bool = True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device=device, dtype=dtype,
+                         bias=bias)
         if process_group is not None:
             raise ValueError("SyncBatchNorm: process_group must be None (only the default group exists here)")
         self.process_group = process_group
@@ -137,7 +140,7 @@ class SyncBatchNorm(BatchNorm1d):
         out = module
         if isinstance(module, BatchNorm1d) and not isinstance(module, SyncBatchNorm):
             out = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
-                      process_group)
+                      process_group, bias=module.bias is not None)
             if module.affine:
                 out.weight, out.bias = module.weight, module.bias
             if module.track_running_stats:
