@@ -16,7 +16,7 @@ import math
 
 from .. import _dtype
 from ..backend import special
-from ..tensor import Tensor, _generator
+from ..tensor import Tensor, _gen
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_", "xavier_uniform_",
            "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "trunc_normal_"]
@@ -65,12 +65,16 @@ def _check(op, tensor):
         raise TypeError(f"nn.init.{op}: expected a Tensor, got {type(tensor).__name__}")
 
 
-def _draw(tensor, kind):
+def _rng(tensor, generator, op):
+    """``generator`` (a ``gpugrad.Generator``, CPU tensors only) or gpugrad's generator of tensor's device."""
+    return _gen(generator, tensor.device, f"nn.init.{op}")
+
+
+def _draw(tensor, kind, generator, op):
     """Standard uniform [0, 1) or standard normal numbers of tensor's shape, on its device, in its float
-    dtype (float16 drawn in float32: the generators have no half precision)."""
-    xp = tensor.xp
+    dtype (float16 drawn in float32: the generators have no half precision), from :func:`_rng`."""
     dt = tensor.dtype if tensor.dtype.kind == "f" and tensor.dtype.itemsize >= 4 else _dtype.float32
-    g = _generator(xp, tensor._data)
+    g = _rng(tensor, generator, op)
     return g.random(tensor.shape, dtype=dt) if kind == "uniform" else g.standard_normal(tensor.shape, dtype=dt)
 
 
@@ -81,13 +85,14 @@ def _write(tensor, arr):
     return tensor
 
 
-def uniform_(tensor, a: float = 0.0, b: float = 1.0):
+def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
     """U(a, b).
 
     Args:
         tensor: the tensor to fill, in place (no gradient is recorded).
         a: the lower bound.
         b: the upper bound.
+        generator: a ``gpugrad.Generator`` to draw from (CPU tensors only; default: gpugrad's generator).
 
     Returns:
         ``tensor``.
@@ -98,16 +103,17 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0):
     True
     """
     _check("uniform_", tensor)
-    return _write(tensor, a + (b - a) * _draw(tensor, "uniform"))
+    return _write(tensor, a + (b - a) * _draw(tensor, "uniform", generator, "uniform_"))
 
 
-def normal_(tensor, mean: float = 0.0, std: float = 1.0):
+def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     """N(mean, std^2).
 
     Args:
         tensor: the tensor to fill, in place (no gradient is recorded).
         mean: the mean.
         std: the standard deviation.
+        generator: a ``gpugrad.Generator`` to draw from (CPU tensors only; default: gpugrad's generator).
 
     Returns:
         ``tensor``.
@@ -118,7 +124,7 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0):
     True
     """
     _check("normal_", tensor)
-    return _write(tensor, mean + std * _draw(tensor, "normal"))
+    return _write(tensor, mean + std * _draw(tensor, "normal", generator, "normal_"))
 
 
 def constant_(tensor, val: float):
@@ -210,13 +216,14 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def xavier_uniform_(tensor, gain: float = 1.0):
+def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """U(-a, a) with a = gain sqrt(6 / (fan_in + fan_out)): variance 2 / (fan_in + fan_out) keeps both the
     forward and the backward signal's scale (Glorot & Bengio, 2010).
 
     Args:
         tensor: the tensor to fill, in place (no gradient is recorded).
         gain: scales the bound (see calculate_gain).
+        generator: a ``gpugrad.Generator`` to draw from (CPU tensors only; default: gpugrad's generator).
 
     Returns:
         ``tensor``.
@@ -229,15 +236,16 @@ def xavier_uniform_(tensor, gain: float = 1.0):
     _check("xavier_uniform_", tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
-    return uniform_(tensor, -a, a)
+    return uniform_(tensor, -a, a, generator)
 
 
-def xavier_normal_(tensor, gain: float = 1.0):
+def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     """N(0, std^2) with std = gain sqrt(2 / (fan_in + fan_out)).
 
     Args:
         tensor: the tensor to fill, in place (no gradient is recorded).
         gain: scales the standard deviation.
+        generator: a ``gpugrad.Generator`` to draw from (CPU tensors only; default: gpugrad's generator).
 
     Returns:
         ``tensor``.
@@ -249,10 +257,11 @@ def xavier_normal_(tensor, gain: float = 1.0):
     """
     _check("xavier_normal_", tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
 
-def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+                     generator=None):
     """U(-bound, bound) with bound = gain sqrt(3 / fan): variance gain^2 / fan, so that a ReLU layer
     (gain sqrt 2) keeps the second moment of its activations (He et al., 2015). ``mode='fan_out'`` keeps
     the gradients' instead.
@@ -262,6 +271,7 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: s
         a: leaky_relu's negative slope (for the gain).
         mode: ``"fan_in"`` (keeps the forward signal's scale) or ``"fan_out"`` (the backward's).
         nonlinearity: the activation after the layer, for the gain (``"relu"``, ``"leaky_relu"``, ...).
+        generator: a ``gpugrad.Generator`` to draw from (CPU tensors only; default: gpugrad's generator).
 
     Returns:
         ``tensor``.
@@ -275,10 +285,11 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: s
     if 0 in tensor.shape:
         return tensor
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+                    generator=None):
     """N(0, std^2) with std = gain / sqrt(fan).
 
     Args:
@@ -286,6 +297,7 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: st
         a: leaky_relu's negative slope (for the gain).
         mode: ``"fan_in"`` (keeps the forward signal's scale) or ``"fan_out"`` (the backward's).
         nonlinearity: the activation after the layer, for the gain (``"relu"``, ``"leaky_relu"``, ...).
+        generator: a ``gpugrad.Generator`` to draw from (CPU tensors only; default: gpugrad's generator).
 
     Returns:
         ``tensor``.
@@ -298,16 +310,17 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: st
     _check("kaiming_normal_", tensor)
     if 0 in tensor.shape:
         return tensor
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)), generator)
 
 
-def orthogonal_(tensor, gain: float = 1.0):
+def orthogonal_(tensor, gain: float = 1.0, generator=None):
     """A (semi-)orthogonal matrix (tensor viewed as ``(size(0), -1)``) times ``gain``: the QR factor of a
     Gaussian matrix with R's diagonal signs folded in, which makes Q Haar-distributed (Saxe et al., 2013).
 
     Args:
         tensor: the tensor to fill, in place (no gradient is recorded). At least 2-D.
         gain: the scale factor.
+        generator: a ``gpugrad.Generator`` to draw from (CPU tensors only; default: gpugrad's generator).
 
     Returns:
         ``tensor``.
@@ -326,7 +339,7 @@ def orthogonal_(tensor, gain: float = 1.0):
     xp = tensor.xp
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _generator(xp, tensor._data).standard_normal((rows, cols), dtype=_dtype.float64)
+    flat = _rng(tensor, generator, "orthogonal_").standard_normal((rows, cols), dtype=_dtype.float64)
     if rows < cols:
         flat = flat.T
     q, r = xp.linalg.qr(flat)
@@ -356,7 +369,8 @@ def _erfinv(xp, y):
     return x
 
 
-def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0):
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator=None):
     """N(mean, std^2) restricted to [a, b], by inverse-CDF sampling (no rejection loop, no host sync):
     u ~ U(Phi(alpha), Phi(beta)) with alpha = (a - mean)/std, beta = (b - mean)/std; x = mean + std Phi^-1(u),
     Phi^-1(u) = sqrt(2) erfinv(2u - 1).
@@ -367,6 +381,7 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
         std: the standard deviation.
         a: the lower cut-off.
         b: the upper cut-off.
+        generator: a ``gpugrad.Generator`` to draw from (CPU tensors only; default: gpugrad's generator).
 
     Returns:
         ``tensor``.
@@ -385,7 +400,7 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
         return 0.5 * (1.0 + math.erf(v / math.sqrt(2.0)))
 
     lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
-    u = _generator(xp, tensor._data).random(tensor.shape, dtype=_dtype.float64)   # float64: the tails need the digits
+    u = _rng(tensor, generator, "trunc_normal_").random(tensor.shape, dtype=_dtype.float64)  # float64: tails need digits
     y = (2 * (lo + (hi - lo) * u) - 1).clip(-1 + 1e-7, 1 - 1e-7)
     x = mean + std * math.sqrt(2.0) * _erfinv(xp, y)
     return _write(tensor, x.clip(a, b))
