@@ -19,6 +19,7 @@ class Adagrad(Optimizer):
         eps: added to the denominator.
         maximize: ascend the objective instead of descending.
         foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        differentiable: only False (PyTorch's autograd through the step is not supported).
         fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
 
     >>> import gpugrad as gg
@@ -33,12 +34,12 @@ class Adagrad(Optimizer):
     _eager_state = True
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
-                 foreach=None, *, maximize=False, fused=None):
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
         self._check_nonneg("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                            initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
-                        fused=fused)
+                        differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
 
     def _buffer_keys(self, group):

@@ -20,6 +20,8 @@ class Adam(Optimizer):
         decoupled_weight_decay: shrink the parameters directly, as AdamW.
         maximize: ascend the objective instead of descending.
         foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        capturable: only False (CUDA graph capture is not supported).
+        differentiable: only False (PyTorch's autograd through the step is not supported).
         fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
 
     >>> import gpugrad as gg
@@ -33,7 +35,8 @@ class Adam(Optimizer):
     _step_name = "adam_step"
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
-                 foreach=None, maximize=False, fused=None, decoupled_weight_decay=False):
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
         name = type(self).__name__
         self._check_nonneg(name, lr=lr, eps=eps, weight_decay=weight_decay)
         betas = tuple(betas)
@@ -43,7 +46,8 @@ class Adam(Optimizer):
             if not 0.0 <= b < 1.0:
                 raise ValueError(f"{name}: invalid beta parameter at index {i}: {b} (expected 0 <= beta < 1)")
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, foreach=foreach, fused=fused,
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                        fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 

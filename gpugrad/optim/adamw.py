@@ -19,6 +19,8 @@ class AdamW(Adam):
         amsgrad: use the running maximum of the second moment.
         maximize: ascend the objective instead of descending.
         foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        capturable: only False (CUDA graph capture is not supported).
+        differentiable: only False (PyTorch's autograd through the step is not supported).
         fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
 
     >>> import gpugrad as gg
@@ -30,9 +32,10 @@ class AdamW(Adam):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False, foreach=None, fused=None):
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
-                         fused=fused, decoupled_weight_decay=True)
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)

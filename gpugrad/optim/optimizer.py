@@ -92,8 +92,12 @@ class Optimizer:
 
     # -- construction ---------------------------------------------------------------------------------------
     def _check_fused_options(self, group):
+        name = type(self).__name__
         if group.get("fused") and group.get("foreach"):
-            raise RuntimeError(f"{type(self).__name__}: `fused` and `foreach` cannot be `True` together")
+            raise RuntimeError(f"{name}: `fused` and `foreach` cannot be `True` together")
+        for flag, why in _UNSUPPORTED.items():
+            if group.get(flag):
+                raise NotImplementedError(f"{name}: {flag}=True is not supported ({why}); pass {flag}=False")
 
     def _uses_flat(self, group) -> bool:
         # only optimizers with a fused update (_step_name) flatten; a user's subclass that writes its own
@@ -537,6 +541,13 @@ class Optimizer:
         for k, v in values.items():
             if not isinstance(v, numbers.Real) or isinstance(v, bool) or math.isnan(v) or v < 0:
                 raise ValueError(f"{opname}: invalid {k} value: {v!r} (expected a number >= 0)")
+
+
+#: PyTorch's optimizer flags that gpugrad accepts only as False, and why
+_UNSUPPORTED = {
+    "differentiable": "the step updates parameters in place outside the tape, so it cannot be differentiated",
+    "capturable": "CUDA graph capture is not supported",
+}
 
 
 def _reject_set(params, opname):

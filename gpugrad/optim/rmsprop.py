@@ -18,8 +18,10 @@ class RMSprop(Optimizer):
         weight_decay: L2 penalty added to the gradient.
         momentum: momentum factor.
         centered: normalize by the variance estimate instead of the second moment.
+        capturable: only False (CUDA graph capture is not supported).
         maximize: ascend the objective instead of descending.
         foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        differentiable: only False (PyTorch's autograd through the step is not supported).
         fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
 
     >>> import gpugrad as gg
@@ -33,10 +35,11 @@ class RMSprop(Optimizer):
     _step_name = "rmsprop_step"
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
-                 foreach=None, maximize=False, *, fused=None):
+                 capturable=False, foreach=None, maximize=False, differentiable=False, *, fused=None):
         self._check_nonneg("RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                        centered=centered, foreach=foreach, maximize=maximize, fused=fused)
+                        centered=centered, capturable=capturable, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
 
     def _buffer_keys(self, group):

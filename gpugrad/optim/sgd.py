@@ -21,6 +21,7 @@ class SGD(Optimizer):
         nesterov: Nesterov momentum.
         maximize: ascend the objective instead of descending.
         foreach: accepted for PyTorch compatibility; ``foreach=False`` selects the per-parameter reference loop.
+        differentiable: only False (PyTorch's autograd through the step is not supported).
         fused: None or True: one fused step over flat buffers (see gpugrad.optim); False: PyTorch's per-parameter loop.
 
     >>> import gpugrad as gg
@@ -35,13 +36,14 @@ class SGD(Optimizer):
     _has_step = False
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *,
-                 maximize=False, foreach=None, fused=None):
+                 maximize=False, foreach=None, differentiable=False, fused=None):
         self._check_nonneg("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError(f"SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got "
                              f"momentum={momentum}, dampening={dampening}")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize, foreach=foreach, fused=fused)
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
+                        fused=fused)
         super().__init__(params, defaults)
 
     def _buffer_keys(self, group):
