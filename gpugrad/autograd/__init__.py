@@ -1,11 +1,14 @@
 """Reverse-mode automatic differentiation: the tape, the engine, grad mode and gradient checks."""
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
+
 import numpy as _np
 
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .function import Function
-from ..tensor import Tensor, _ndarray
+from ..tensor import Tensor, _ndarray, zeros_like
 from ..backend import device_context
 from .engine import run_backward      # at import time: a function-level import costs 0.3 us per backward()
 
@@ -38,7 +41,19 @@ def _as_grad_array(t, g, create_graph):
     return g if create_graph else g._data
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+def _input_list(inputs, op):
+    """``inputs`` as a list of tensors: one tensor, a sequence, or (as PyTorch) a plain dict's values."""
+    if isinstance(inputs, Tensor):
+        return [inputs]
+    if type(inputs) is dict:
+        return list(inputs.values())
+    if isinstance(inputs, Mapping):
+        raise TypeError(f"`inputs` argument to `{op}()` must be a dict, not {type(inputs).__name__}. Other Mapping "
+                        "types are not supported.")
+    return list(inputs)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (PyTorch semantics).
 
     Args:
@@ -46,7 +61,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         grad_tensors: the gradient of each output (None: ones, for scalar outputs).
         retain_graph: keep the graph for another backward (default: ``create_graph``).
         create_graph: record the backward pass, for higher-order derivatives.
-        inputs: accumulate only into these tensors' ``.grad``.
+        grad_variables: PyTorch's deprecated name of ``grad_tensors`` (with its FutureWarning).
+        inputs: accumulate only into these tensors' ``.grad`` (a tensor, a sequence, or a dict's values).
 
     Returns:
         None.
@@ -57,6 +73,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     >>> x.grad.tolist()
     [2.0, 4.0]
     """
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both passed to "
+                               "`backward()`. Please only use `grad_tensors`.")
+        grad_tensors = grad_variables
     if isinstance(tensors, Tensor):
         tensors = [tensors]
         grad_tensors = [grad_tensors]
@@ -70,7 +92,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         retain_graph = create_graph
     gs = [_as_grad_array(t, g, create_graph) for t, g in zip(tensors, grad_tensors)]
     if inputs is not None:
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        inputs = _input_list(inputs, "backward")
         got = run_backward(tensors, gs, retain_graph, create_graph, inputs=inputs, accumulate=False)
         from .engine import _store_grad
         for i, t in enumerate(inputs):
@@ -80,19 +102,26 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run_backward(tensors, gs, retain_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad).
 
     Args:
         outputs: the output tensor(s).
-        inputs: the tensor(s) to differentiate with respect to.
+        inputs: the tensor(s) to differentiate with respect to (a tensor, a sequence, or a dict: then the
+            result is a dict with its keys).
         grad_outputs: the gradient of each output (None: ones, for scalar outputs).
         retain_graph: keep the graph (default: ``create_graph``).
         create_graph: record the backward pass, so the result can be differentiated again.
-        allow_unused: return None for an input the outputs do not depend on (else an error).
+        only_inputs: deprecated and ignored, as in PyTorch (False warns): only ``inputs`` get gradients.
+        allow_unused: return None for an input the outputs do not depend on (else an error); default
+            ``materialize_grads``.
+        is_grads_batched: only False (PyTorch's vmap over a leading batch dim of ``grad_outputs`` is not
+            supported: call grad once per row).
+        materialize_grads: give zeros instead of None for unused inputs (implies ``allow_unused``).
 
     Returns:
-        A tuple with one gradient (or None) per input.
+        A tuple with one gradient (or None) per input (a dict when ``inputs`` is one).
 
     >>> import gpugrad as gg
     >>> x = gg.tensor(3.0, requires_grad=True)
@@ -101,10 +130,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> g.item(), h.item()
     (27.0, 18.0)
     """
-    from .engine import run_backward
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad: is_grads_batched=True is not supported (no vmap); call grad "
+                                  "once per row of grad_outputs")
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.",
+                      FutureWarning, stacklevel=2)
     single_out = isinstance(outputs, Tensor)
     outputs = [outputs] if single_out else list(outputs)
-    inputs_t = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    inputs_t = _input_list(inputs, "grad")
+    if not inputs_t:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     for t in outputs:
@@ -124,14 +166,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if not allow_unused:
                 raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) was not used in the graph of the "
                                    "outputs; pass allow_unused=True to get None for it")
-            result.append(None)
+            result.append(zeros_like(t, requires_grad=create_graph) if materialize_grads else None)
         elif create_graph:
             result.append(g if g.shape == t.shape else g.expand(t.shape))
         else:
             if g.shape != t._data.shape:
                 g = t.xp.broadcast_to(g, t._data.shape)
             result.append(Tensor._make(g, None))
-    return tuple(result)
+    return dict(zip(inputs.keys(), result)) if type(inputs) is dict else tuple(result)
 
 
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
