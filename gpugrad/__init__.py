@@ -80,29 +80,38 @@ def is_floating_point(input) -> bool_.type:
     return input.is_floating_point()
 
 
-def from_dlpack(obj):
+def from_dlpack(ext_tensor, *, device=None, copy=None):
     """Wrap a DLPack-capable array (CuPy, PyTorch, JAX, NumPy) without copying.
 
     Args:
-        obj: an object with ``__dlpack__`` (a CuPy, PyTorch or JAX array, a NumPy array).
+        ext_tensor: an object with ``__dlpack__`` (a CuPy, PyTorch or JAX array, a NumPy array).
+        device: where the result lives (default: ``ext_tensor``'s device; another device means a copy).
+        copy: None: copy only when ``device`` asks for it; True: always copy; False: never (an error when
+            ``device`` would need a copy).
 
     Returns:
-        A Tensor sharing ``obj``'s memory, on its device.
+        A Tensor sharing ``ext_tensor``'s memory (unless copied), on its device.
 
     >>> import numpy as np, gpugrad as gg
     >>> a = np.arange(3.0)
     >>> gg.from_dlpack(a).tolist()
     [0.0, 1.0, 2.0]
     """
-    from .backend import cupy_or_none
+    from .backend import cupy_or_none, device as _device
     import numpy as _np
-    dev = obj.__dlpack_device__()[0] if hasattr(obj, "__dlpack_device__") else 1
+    dev = ext_tensor.__dlpack_device__()[0] if hasattr(ext_tensor, "__dlpack_device__") else 1
     if dev == 1:  # kDLCPU
-        return Tensor._make(_np.from_dlpack(obj), None, False)
-    cp = cupy_or_none()
-    if cp is None:
-        raise RuntimeError("from_dlpack: the array lives on a GPU but CUDA is not available here")
-    return Tensor._make(cp.from_dlpack(obj), None, False)
+        t = Tensor._make(_np.from_dlpack(ext_tensor), None, False)
+    else:
+        cp = cupy_or_none()
+        if cp is None:
+            raise RuntimeError("from_dlpack: the array lives on a GPU but CUDA is not available here")
+        t = Tensor._make(cp.from_dlpack(ext_tensor), None, False)
+    if device is not None and _device(device) != t.device:
+        if copy is False:
+            raise ValueError(f"from_dlpack: copy=False but the array is on {t.device}, not on {_device(device)}")
+        return t.to(device)
+    return t.clone() if copy else t
 
 
 def __getattr__(name):
