@@ -266,11 +266,14 @@ def default_device() -> Device:
     return _default[0]
 
 
-def set_default_device(spec) -> None:
+_parse = device          # set_default_device's parameter is named device, as PyTorch's
+
+
+def set_default_device(device) -> None:
     """Set the device that factories use when ``device=`` is not given (like ``torch.set_default_device``).
 
     Args:
-        spec: a device spec (see :func:`device`), or None for the CPU.
+        device: a device spec (see :func:`device`), or None for the CPU.
 
     Returns:
         None.
@@ -280,7 +283,7 @@ def set_default_device(spec) -> None:
     >>> gg.zeros(1).device
     device(type='cpu')
     """
-    d = device(spec)
+    d = _parse(device)              # the parameter shadows this module's device()
     module_for(d)
     _default[0] = d
 
