@@ -138,6 +138,9 @@ CASES = [
     Case("rmul_scalar", lambda ns, a: 3.0 * a, UNARY[:2]),
     Case("div", lambda ns, a, b: a / b, BINARY, domain="positive"),
     Case("rdiv_scalar", lambda ns, a: 2.0 / a, UNARY, domain="positive"),
+    # rounded division is piecewise constant: zero gradients for both operands (PyTorch's, not None)
+    Case("div_floor", lambda ns, a, b: ns.div(a, b, rounding_mode="floor"), BINARY, domain="positive"),
+    Case("div_trunc", lambda ns, a, b: ns.div(a, -b, rounding_mode="trunc"), BINARY, domain="positive"),
     Case("neg", lambda ns, a: -a, UNARY),
     Case("remainder", lambda ns, a, b: a % b, [((3, 4), (3, 4)), ((3, 1), (4,)), (T(3, 4), ())], domain="positive"),
     Case("remainder_scalar", lambda ns, a: a % 0.7, UNARY[:2], domain="positive"),

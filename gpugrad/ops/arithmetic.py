@@ -94,6 +94,59 @@ class Div(Op):
         return _sum_tangents(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b))
 
 
+class _RoundedDiv(Op, register=False):
+    """a / b rounded (``div(..., rounding_mode=)``): piecewise constant, so its derivative is 0 wherever it
+    exists, and PyTorch gives zeros (not None) to both operands; the subclasses fix the rounding."""
+
+    def forward(self, a, b):
+        self.shapes = (_shape(a), _shape(b))
+        q = self._round(self.xp, a, b)
+        self.out = (q.shape, q.dtype)
+        return q
+
+    def backward(self, g):          # d/da = d/db = 0
+        n = self.needs_input_grad
+        return tuple(self.xp.zeros(s, g.dtype) if n[i] else None for i, s in enumerate(self.shapes))
+
+    def jvp(self, ta, tb):
+        return self.xp.zeros(*self.out)
+
+
+class DivFloor(_RoundedDiv):
+    """floor(a / b), toward minus infinity."""
+
+    @staticmethod
+    def _round(xp, a, b):
+        return xp.floor_divide(a, b)
+
+
+class DivTrunc(_RoundedDiv):
+    """trunc(a / b), toward zero; integers stay integers (exact: a - fmod(a, b) is a multiple of b)."""
+
+    @staticmethod
+    def _round(xp, a, b):
+        if _integral(a) and _integral(b):
+            return (a - xp.fmod(a, b)) // b
+        return xp.trunc(a / b)
+
+
+def _integral(v):
+    return v.dtype.kind in "iub" if hasattr(v, "dtype") else isinstance(v, int)
+
+
+class FloorDivide(Op, register=False):
+    """a // b (``floor_divide``, the ``//`` operator). As in PyTorch its output takes part in the graph but has
+    no derivative: backward through it is an error (``div(..., rounding_mode='floor')`` has a zero one).
+    (Unregistered: there is no derivative for the gradient-check table to check.)"""
+
+    def forward(self, a, b):
+        return self.xp.floor_divide(a, b)
+
+    def backward(self, g):
+        raise RuntimeError("derivative for floor_divide is not implemented (as in PyTorch); use "
+                           "div(input, other, rounding_mode='floor'), whose gradient is zero")
+
+
 class Remainder(Op):
     """a mod b with the sign of b (Python's %, torch.remainder) = a - floor(a/b) b:
     d/da = 1, d/db = -floor(a/b) (floor is piecewise constant)."""
@@ -472,8 +525,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     Args:
         input: a tensor (or a Python number, if ``other`` is a tensor).
         other: a tensor or a Python number; the two broadcast against each other.
-        rounding_mode: None (true division), 'floor' or 'trunc' (rounded: no gradient, as it is piecewise
-            constant).
+        rounding_mode: None (true division), 'floor' or 'trunc' (rounded: piecewise constant, so the
+            gradient is zero, as in PyTorch).
         out: an optional tensor the result is written into (returned).
 
     Returns:
@@ -486,8 +539,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-        q = floor_divide(input, other) if rounding_mode == "floor" else _trunc_div(input, other)
-        return q if out is None else write_out(q, out)
+        return (_div_floor if rounding_mode == "floor" else _div_trunc)(input, other, out=out)
     a, b = input, other
     if isinstance(a, Tensor) and a.dtype.kind in "iub" and (not isinstance(b, Tensor) or b.dtype.kind in "iub"):
         from .. import _dtype
@@ -498,16 +550,9 @@ def div(input, other, *, rounding_mode=None, out=None):
     return _div(a, b, out=out)
 
 
-def _trunc_div(a, b):
-    """a / b rounded toward zero, in the operands' dtype (integers stay integers, as in PyTorch)."""
-    like = a if isinstance(a, Tensor) else b
-    q = div(a, b)
-    ints = like.dtype.kind in "iu" and (not isinstance(b, Tensor) or b.dtype.kind in "iu") and \
-        (not isinstance(a, Tensor) or a.dtype.kind in "iu")
-    return Tensor._make(like.xp.trunc(q._data).astype(like.dtype if ints else q.dtype), None, False)
-
-
 _div = _binary("div", Div)
+_div_floor = _binary("div", DivFloor)
+_div_trunc = _binary("div", DivTrunc)
 
 
 def pow(input, exponent, *, out=None):
@@ -552,7 +597,8 @@ tensor([1., 1.])
 
 
 def floor_divide(input, other, *, out=None):
-    """a // b rounded toward minus infinity (the ``//`` operator). Piecewise constant: no gradient.
+    """a // b rounded toward minus infinity (the ``//`` operator). As in PyTorch, backward through it is an
+    error (its derivative is not implemented); ``div(input, other, rounding_mode='floor')`` has a zero one.
 
     Args:
         input: a tensor (or a Python number, if ``other`` is a tensor).
@@ -566,20 +612,10 @@ def floor_divide(input, other, *, out=None):
     >>> gg.floor_divide(gg.tensor([-3.0, 5.0]), 2)
     tensor([-2.,  2.])
     """
-    if out is not None:
-        return write_out(floor_divide(input, other), out, "floor_divide")
-    a, b = input, other
-    like = a if isinstance(a, Tensor) else b
-    a, b = _promote(as_operand(a, like), as_operand(b, like))
-    ad = a._data if isinstance(a, Tensor) else a
-    bd = b._data if isinstance(b, Tensor) else b
-    try:
-        return Tensor._make(like.xp.floor_divide(ad, bd), None, False)
-    except ValueError:
-        err = broadcast_error("floor_divide", ad, bd)
-        if err is None:
-            raise
-        raise err from None
+    return _floor_divide(input, other, out=out)
+
+
+_floor_divide = _binary("floor_divide", FloorDivide)
 
 
 def _promote(a, b):
