@@ -224,3 +224,85 @@ def test_the_allowlist_is_not_stale():
         assert hasattr(gmod, name) and hasattr(tmod, name), (scope, name)
         have = inspect.signature(getattr(gmod, name)).parameters
         assert not set(params) & set(have), (scope, name, set(params) & set(have))
+
+
+# -- Python-level API: nn module constructors, nn.init, optimizers, autograd, from_dlpack, set_default_device ------
+# These are plain Python in PyTorch, so inspect.signature gives their exact signature: every parameter PyTorch
+# has must be accepted by name, PyTorch's positional parameters must come first in its order, and the defaults
+# must be PyTorch's. (label) -> {parameter: reason} for the deliberate differences.
+ALLOWED_PY = {
+}
+
+
+def _py_pairs():
+    """(label, gpugrad callable, torch callable, drop self) for every Python-level API both libraries have."""
+    import gpugrad.nn.init as ginit
+    pairs = []
+    for name in sorted(set(dir(gg.nn)) & set(dir(torch.nn))):
+        g, t = getattr(gg.nn, name), getattr(torch.nn, name)
+        if isinstance(g, type) and isinstance(t, type) and issubclass(t, torch.nn.Module):
+            pairs.append((f"nn.{name}", g.__init__, t.__init__, True))
+    for name in sorted(set(ginit.__all__) & set(dir(torch.nn.init))):
+        pairs.append((f"nn.init.{name}", getattr(ginit, name), getattr(torch.nn.init, name), False))
+    for name in sorted(set(dir(gg.optim)) & set(dir(torch.optim))):
+        g, t = getattr(gg.optim, name), getattr(torch.optim, name)
+        if isinstance(g, type) and isinstance(t, type) and issubclass(t, torch.optim.Optimizer) \
+                and t is not torch.optim.Optimizer:
+            pairs.append((f"optim.{name}", g.__init__, t.__init__, True))
+    import gpugrad.optim.lr_scheduler as gsched
+    for name in sorted(set(dir(gsched)) & set(dir(torch.optim.lr_scheduler))):
+        g, t = getattr(gsched, name), getattr(torch.optim.lr_scheduler, name)
+        if isinstance(g, type) and isinstance(t, type) and issubclass(t, torch.optim.lr_scheduler.LRScheduler):
+            pairs.append((f"lr_scheduler.{name}", g.__init__, t.__init__, True))
+    import gpugrad.nn.utils as gutils
+    for name in sorted(n for n in set(dir(gutils)) & set(dir(torch.nn.utils)) if not n.startswith("_")):
+        g, t = getattr(gutils, name), getattr(torch.nn.utils, name)
+        if inspect.isfunction(g) and inspect.isfunction(t):
+            pairs.append((f"nn.utils.{name}", g, t, False))
+    for name in ("grad", "backward"):
+        pairs.append((f"autograd.{name}", getattr(gg.autograd, name), getattr(torch.autograd, name), False))
+    for name in ("from_dlpack", "set_default_device"):
+        pairs.append((name, getattr(gg, name), getattr(torch, name), False))
+    return pairs
+
+
+def _py_problems(label, gobj, tobj, drop_self):
+    gps = list(inspect.signature(gobj).parameters.values())[int(drop_self):]
+    tps = list(inspect.signature(tobj).parameters.values())[int(drop_self):]
+    allowed = ALLOWED_PY.get(label, {})
+    by_name = {p.name: p for p in gps}
+    g_positional = [p.name for p in gps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    t_positional = [p.name for p in tps if p.kind is p.POSITIONAL_OR_KEYWORD and p.name not in allowed]
+    out = []
+    for tp in tps:
+        if tp.kind in (tp.VAR_POSITIONAL, tp.VAR_KEYWORD) or tp.name in allowed:
+            continue                       # (Module.__init__(*args, **kwargs): nothing to compare)
+        gp = by_name.get(tp.name)
+        if gp is None or gp.kind is gp.POSITIONAL_ONLY:
+            out.append(f"{label}: no parameter {tp.name!r} (PyTorch: {inspect.signature(tobj)})")
+        elif tp.default is not tp.empty and not (gp.default is not gp.empty and gp.default == tp.default):
+            out.append(f"{label}: {tp.name}={gp.default!r} by default, PyTorch's is {tp.default!r}")
+    if g_positional[:len(t_positional)] != t_positional:
+        out.append(f"{label}: positional parameters {g_positional} don't start with PyTorch's {t_positional}")
+    return out
+
+
+def test_python_level_api_matches_torch_signatures():
+    pairs = _py_pairs()
+    labels = {p[0] for p in pairs}
+    # enough of each family that the comparison proves something
+    for family, least in (("nn.", 15), ("nn.init.", 8), ("optim.", 5), ("lr_scheduler.", 5), ("nn.utils.", 2),
+                          ("autograd.", 2)):
+        assert sum(lb.startswith(family) for lb in labels) >= least, family
+    problems = [p for pair in pairs for p in _py_problems(*pair)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_python_level_allowlist_is_not_stale():
+    """Each excused parameter is one that PyTorch still has and gpugrad's signature still lacks."""
+    pairs = {p[0]: p for p in _py_pairs()}
+    for label, params in ALLOWED_PY.items():
+        assert label in pairs, label
+        _, g, t, _ = pairs[label]
+        assert set(params) <= set(inspect.signature(t).parameters), (label, params)
+        assert not set(params) & set(inspect.signature(g).parameters), (label, params)
