@@ -312,3 +312,19 @@ def test_remainder_gradients_as_torch(shapes):
         res.append((_np(r), _np(x.grad), _np(y.grad)))
     for t, g in zip(*res):
         np.testing.assert_allclose(g, t, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round"])
+def test_rounding_gives_zero_gradients_as_torch(name):
+    x = np.array([[-1.5, 0.2], [2.5, 3.7]])
+    got, want = [], []
+    for lib, out in ((gg, got), (torch, want)):
+        t = lib.tensor(x, requires_grad=True)
+        y = getattr(lib, name)(t * 2.0)
+        assert y.requires_grad
+        (y * lib.tensor(np.full((2, 2), np.nan))).sum().backward()      # NaN upstream: still zeros
+        out += [y.detach().numpy(), t.grad.numpy()]
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert getattr(gg, name)(gg.tensor([1, -2])).dtype == gg.int64            # integers stay integers,
+    assert getattr(torch, name)(torch.tensor([1, -2])).dtype == torch.int64   # as in torch

@@ -8,6 +8,7 @@ from ..autograd.op import _check_view
 from .arithmetic import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, maximum, minimum, where,
                          cast, clone, to_device, remainder, floor_divide)
 from .elementwise import exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf
+from . import elementwise as E  # noqa: E402  (Rounding, for floor/ceil/round)
 from .reduction import (sum, mean, var, std, max, min, amax, amin, argmax, argmin, logsumexp, prod, norm)
 from .shape import (reshape, view, view_dtype, flatten, permute, transpose, squeeze, unsqueeze, expand, broadcast_to, cat,
                     concatenate, stack, split, chunk, gather, index_select, pad, getitem, index_put, SetItem)
@@ -238,7 +239,7 @@ def isnan(input):
 
 
 def floor(input, *, out=None):
-    """The largest integer <= each element (zero gradient).
+    """The largest integer <= each element (a zero gradient, as PyTorch).
 
     Args:
         input: the input tensor.
@@ -251,11 +252,11 @@ def floor(input, *, out=None):
     >>> gg.floor(gg.tensor([-1.5, 2.5]))
     tensor([-2.,  2.])
     """
-    return _out(Tensor._make(input.xp.floor(input._data), None, False), out, "floor")
+    return _out(_rounded(input, "floor"), out, "floor")
 
 
 def ceil(input, *, out=None):
-    """The smallest integer >= each element (zero gradient).
+    """The smallest integer >= each element (a zero gradient, as PyTorch).
 
     Args:
         input: the input tensor.
@@ -268,11 +269,11 @@ def ceil(input, *, out=None):
     >>> gg.ceil(gg.tensor([-1.5, 2.5]))
     tensor([-1.,  3.])
     """
-    return _out(Tensor._make(input.xp.ceil(input._data), None, False), out, "ceil")
+    return _out(_rounded(input, "ceil"), out, "ceil")
 
 
 def round(input, *, decimals=0, out=None):
-    """Each element rounded to the nearest integer (or to ``decimals`` decimal places), halves to even as in PyTorch (zero gradient).
+    """Each element rounded to the nearest integer (or to ``decimals`` decimal places), halves to even as in PyTorch (a zero gradient, as PyTorch).
 
     Args:
         input: the input tensor.
@@ -288,9 +289,15 @@ def round(input, *, decimals=0, out=None):
     >>> gg.round(gg.tensor([1.234, 5.678], dtype=gg.float64), decimals=1)
     tensor([1.2, 5.7], dtype=float64)
     """
-    a = input._data
-    r = input.xp.round(a) if decimals == 0 else input.xp.round(a * 10.0 ** decimals) / 10.0 ** decimals
-    return _out(Tensor._make(r.astype(a.dtype, copy=False), None, False), out, "round")
+    return _out(_rounded(input, "round", decimals), out, "round")
+
+
+def _rounded(x, kind, decimals=0):
+    """floor/ceil/round of ``x``: recorded with a zero derivative for a float input (integers round to
+    themselves, and take no gradient)."""
+    if x._data.dtype.kind in "iub":
+        return Tensor._make(x._data.copy(), None, False)
+    return E.Rounding.apply(x, kind, decimals)
 
 
 def _out(res, out, op):

@@ -140,6 +140,29 @@ class Sigmoid(_SavesOutput):
         return g * y * (1 - y)
 
 
+
+class Rounding(Op):
+    """floor, ceil or round (to ``decimals`` places): piecewise constant, so the derivative is 0 wherever it
+    exists, and PyTorch gives zeros (not None) to the input."""
+
+    def forward(self, x, kind, decimals=0):
+        xp = self.xp
+        if kind == "floor":
+            r = xp.floor(x)
+        elif kind == "ceil":
+            r = xp.ceil(x)
+        else:
+            r = xp.round(x) if decimals == 0 else xp.round(x * 10.0 ** decimals) / 10.0 ** decimals
+        r = r.astype(x.dtype, copy=False)
+        self.out = (r.shape, r.dtype)
+        return r
+
+    def backward(self, g):
+        return self.xp.zeros(*self.out)
+
+    def jvp(self, t, *args):
+        return self.xp.zeros(*self.out)
+
 class Erf(_SavesInput):
     def f(self, x):
         if x.__class__ is _np.ndarray and x.dtype == _np.float32 and x.size >= 64 and x.flags.c_contiguous:
