@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-from ._fastmath import FASTMATH, PARALLEL_MIN, exp32, expm132, log1p32, tanh32, sigmoid32, erf32
+from ._fastmath import FASTMATH, PARALLEL_MIN, exp32, expm132, log1p32, tanh32, sigmoid32, erf32, erf32_given
 
 _f = np.float32
 _Z, _HALF, _ONE = _f(0), _f(0.5), _f(1)
@@ -79,7 +79,8 @@ def _gelu(v, a, b):                      # x Phi(x)
 
 @njit(**_EL)
 def _gelu_d(g, v, a, b):                 # Phi(x) + x phi(x)
-    return g * (_HALF * (_ONE + erf32(v * _SQRT1_2)) + v * _INV_SQRT_2PI * exp32(-_HALF * v * v))
+    e = exp32(-_HALF * v * v)             # e^(-v^2/2): the density's, and erf's at v / sqrt(2) (one exp)
+    return g * (_HALF * (_ONE + erf32_given(v * _SQRT1_2, e)) + v * _INV_SQRT_2PI * e)
 
 
 @njit(**_EL)
@@ -419,7 +420,9 @@ def _fbwd_softplus(g, s, dx, a, b):
 
 
 #: activation code -> (flat forward kernel, flat backward kernel)
-FLAT = ((_ffwd_relu, _fbwd_relu), (_ffwd_leaky, _fbwd_leaky), (_ffwd_elu, _fbwd_elu), (_ffwd_gelu, _fbwd_gelu), (_ffwd_gelu_tanh, _fbwd_gelu_tanh), (_ffwd_silu, _fbwd_silu), (_ffwd_tanh, _fbwd_tanh), (_ffwd_sigmoid, _fbwd_sigmoid), (_ffwd_softplus, _fbwd_softplus))
+FLAT = ((_ffwd_relu, _fbwd_relu), (_ffwd_leaky, _fbwd_leaky), (_ffwd_elu, _fbwd_elu), (_ffwd_gelu, _fbwd_gelu),
+        (_ffwd_gelu_tanh, _fbwd_gelu_tanh), (_ffwd_silu, _fbwd_silu), (_ffwd_tanh, _fbwd_tanh),
+        (_ffwd_sigmoid, _fbwd_sigmoid), (_ffwd_softplus, _fbwd_softplus))
 
 _NEG_ZERO = [np.full(4096, -0.0, np.float32)]
 _POOL = []

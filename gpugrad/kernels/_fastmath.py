@@ -227,6 +227,15 @@ _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7 = (_f(-0.00015555097366805836), _f(0.2849
 def erf32(x):
     """erf in float32: 2/sqrt(pi) x + x^3 P(x^2) for |x| < 1; else sign(x) (1 - e^(-x^2) R(t)) with
     t = 1 / (1 + |x| / 2) (R fits erfc(x) e^(x^2) on [1, 4]); +-1 from |x| >= 4 (float32 erf(3.92) = 1)."""
+    ac = min(abs(x), _f(4.0))
+    return erf32_given(x, exp32(-(ac * ac)))
+
+
+@njit(inline="always", fastmath=FASTMATH, error_model="numpy")
+def erf32_given(x, e):
+    """:func:`erf32` with ``e`` = e^(-min(|x|, 4)^2) given by the caller (or e^(-x^2): above |x| = 4 both round
+    the result to +-1). GELU's backward has e^(-v^2 / 2) at hand for the density: the same value at
+    x = v / sqrt(2)."""
     a = abs(x)
     z = x * x
     p = _E7 * z + _E6
@@ -245,7 +254,7 @@ def erf32(x):
     q = q * t + _C2
     q = q * t + _C1
     q = q * t + _C0
-    big = _ONE - exp32(-(ac * ac)) * q
+    big = _ONE - e * q
     big = -big if x < _ZERO else big
     small = x if x == _ZERO else small            # -0 keeps its sign
     return small if a < _ONE else big if a == a else x
