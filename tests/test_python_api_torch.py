@@ -328,3 +328,20 @@ def test_rounding_gives_zero_gradients_as_torch(name):
         np.testing.assert_array_equal(a, b)
     assert getattr(gg, name)(gg.tensor([1, -2])).dtype == gg.int64            # integers stay integers,
     assert getattr(torch, name)(torch.tensor([1, -2])).dtype == torch.int64   # as in torch
+
+
+def test_legacy_loss_flags_warn_at_the_users_line():
+    """The deprecation warning of size_average/reduce points at the caller's line, as PyTorch's does, for the
+    functional losses, for weighted ones, and for the loss modules."""
+    x, y = gg.randn(3, 4), gg.randn(3, 4)
+    logits, target, w = gg.randn(3, 4), gg.tensor([0, 1, 3]), gg.ones(4)
+    calls = [lambda: gg.nn.functional.mse_loss(x, y, size_average=False),
+             lambda: gg.nn.functional.cross_entropy(logits, target, w, size_average=False),
+             lambda: gg.nn.CrossEntropyLoss(w, size_average=False),
+             lambda: gg.nn.MSELoss(reduce=False)]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        dep = [c for c in caught if "size_average and reduce" in str(c.message)]
+        assert dep and all(c.filename == __file__ for c in dep), [(c.filename, c.lineno) for c in dep]

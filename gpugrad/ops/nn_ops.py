@@ -6,6 +6,8 @@ needs it); the fused kernels of ``gpugrad.kernels`` implement the same pairs in 
 from __future__ import annotations
 
 import math
+import os
+import sys
 
 import numpy as np
 
@@ -714,8 +716,20 @@ def _legacy_reduction(size_average, reduce):
     reduce = reduce is None or reduce
     r = "mean" if (size_average is None or size_average) and reduce else "sum" if reduce else "none"
     warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{r}' instead.",
-                  UserWarning, stacklevel=3)
+                  UserWarning, stacklevel=_user_stacklevel())
     return r
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_stacklevel():
+    """``warnings.warn``'s stacklevel, for a warning raised by this function's caller, that points at the first
+    frame outside gpugrad (the user's line, however deep inside gpugrad the warning is raised)."""
+    frame, level = sys._getframe(2), 2          # 1: the function that warns; 2: its caller
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _weighted(op, loss, weight, reduction, by_weight):
