@@ -1,9 +1,9 @@
 """How many threads NumPy's BLAS gets for one CPU matmul.
 
-OpenBLAS splits every matmul above a small size over all its threads. On an idle machine a second thread
+OpenBLAS splits every matmul above a small size over all its threads. With a core free, a second thread
 pays from about 4M multiply-adds, or from about 1 MB of the (k, n) operand, since a matmul with few rows is
 bound by reading that operand (measured on the project's 2-core AVX-512 dev machine, between other work as
-in a step: (8, 512) x (512, 512) 228 us on one thread and 125 us on two; (128, 128) x (128, 128) 60 us
+in a step, while another engineer's process held part of one core: (8, 512) x (512, 512) 228 us on one thread and 125 us on two; (128, 128) x (128, 128) 60 us
 against 80 us). But a thread that is not running when its share arrives makes the whole call wait for the
 scheduler: on that machine shared with other processes, a (32, 784) x (784, 512) matmul took 0.27 ms on one
 thread and 0.3-88 ms on two (BENCHMARKS.md, "Where the step's time goes"). So a matmul runs on one thread
@@ -49,6 +49,9 @@ def _setup():
             _state["current"] = _state["fixed"]
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100   # /proc/stat's clock ticks a second
+
+
 def _cpu_seconds():
     """(seconds all CPUs spent busy, seconds this process ran) since boot / process start, or None off Linux.
     /proc/stat's first line counts clock ticks per state; busy is everything but idle and iowait."""
@@ -59,9 +62,6 @@ def _cpu_seconds():
         return None
     busy_ticks = sum(ticks[:8]) - ticks[3] - (ticks[4] if len(ticks) > 4 else 0)
     return busy_ticks / _TICKS, time.process_time()
-
-
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def busy():

@@ -354,9 +354,7 @@ class CrossEntropyMean(CrossEntropy):
             total = int(np.count_nonzero(target != ignore_index))
             self.inv = loss.dtype.type(1 / total if total else 0)
             return np.asarray(loss.sum(dtype=loss.dtype) * self.inv if total else np.nan, dtype=loss.dtype)
-        total = (target != ignore_index).sum()
-        nz = total != 0
-        self.inv = xp.where(nz, 1 / xp.where(nz, total, 1), 0).astype(loss.dtype)   # 0 when nothing counts
+        nz, self.inv = _inverse_count(xp, (target != ignore_index).sum(), loss.dtype)
         return xp.where(nz, loss.sum(dtype=loss.dtype) * self.inv, xp.nan).astype(loss.dtype)
 
     def _rows(self, g):
@@ -975,13 +973,18 @@ def _weighted_smoothed_ce(x, t, weight, ignore_index, reduction, eps, expect):
     return (1 - eps) * nll + (eps / c) * smooth
 
 
+def _inverse_count(xp, total, dtype):
+    """``(total != 0, 1 / total or 0)`` as device arrays of ``dtype``: no host read, no divide-by-zero warning."""
+    nz = total != 0
+    return nz, xp.where(nz, 1 / xp.where(nz, total, 1), 0).astype(dtype)
+
+
 def _mean_of(summed, total, like):
     """summed / total as PyTorch's mean-reduced losses give it: NaN when total is 0 (every target ignored, or
     an empty batch), yet zero gradients then, even under a NaN upstream gradient (selected, not multiplied).
     Computed on the device, without reading total on the host and without NumPy's divide-by-zero warning."""
     xp = like.xp
-    nz = total != 0
-    inv = xp.where(nz, 1 / xp.where(nz, total, 1), 0).astype(like.dtype)
+    nz, inv = _inverse_count(xp, total, like.dtype)
     nan = xp.full((), xp.nan, like.dtype)
     return A.where(Tensor._make(xp.asarray(nz), None, False), summed * Tensor._make(inv, None),
                    Tensor._make(nan, None))
