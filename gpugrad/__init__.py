@@ -18,9 +18,10 @@ from ._dtype import (float16, half, float32, float64, double, int8, uint8, int16
                      get_default_dtype, set_default_dtype)
 from ._dtype import float as float  # noqa: PLC0414
 from .backend import Device, device, set_default_device, default_device
-from .tensor import (Size, FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, BoolTensor, ByteTensor,
-                     Tensor, tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
-                     empty_like, full_like, arange, linspace, eye, rand, randn, randint, randperm, manual_seed)
+from .tensor import Size, Tensor, tensor, as_tensor, from_numpy
+from .factories import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, BoolTensor, ByteTensor, zeros,
+                        ones, empty, full, zeros_like, ones_like, empty_like, full_like, arange, linspace, eye)
+from .random_factories import rand, randn, randint, randperm, manual_seed
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .autograd import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled

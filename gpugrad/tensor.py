@@ -4,9 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype
-from .backend import (device_of, xp_of, to_device, device as _parse_device, default_device, module_for,
-                      device_context, is_device_array, device_array)
-from . import backend as _backend
+from ._formats import check_memory_format
+from .backend import device_of, xp_of, to_device, device as _parse_device, default_device, is_device_array, device_array
 
 _ndarray = np.ndarray
 _autograd_backward = []
@@ -66,7 +65,7 @@ class DeviceDtypeShorthands:
         device(type='cpu')
         """
         if memory_format is not None:
-            _check_formats("cpu", None, memory_format)
+            check_memory_format("cpu", memory_format)
         return self.to("cpu")
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
@@ -87,7 +86,7 @@ class DeviceDtypeShorthands:
         (2,)
         """
         if memory_format is not None:
-            _check_formats("cuda", None, memory_format)
+            check_memory_format("cuda", memory_format)
         return self.to("cuda" if device is None else f"cuda:{int(device)}")
 
     def float(self, memory_format=None):
@@ -104,7 +103,7 @@ class DeviceDtypeShorthands:
         tensor([1., 2.])
         """
         if memory_format is not None:
-            _check_formats("float", None, memory_format)
+            check_memory_format("float", memory_format)
         return self.to(_dtype.float32)
 
     def double(self, memory_format=None):
@@ -121,7 +120,7 @@ class DeviceDtypeShorthands:
         dtype('float64')
         """
         if memory_format is not None:
-            _check_formats("double", None, memory_format)
+            check_memory_format("double", memory_format)
         return self.to(_dtype.float64)
 
     def half(self, memory_format=None):
@@ -138,7 +137,7 @@ class DeviceDtypeShorthands:
         dtype('float16')
         """
         if memory_format is not None:
-            _check_formats("half", None, memory_format)
+            check_memory_format("half", memory_format)
         return self.to(_dtype.float16)
 
 
@@ -612,7 +611,7 @@ class Tensor(DeviceDtypeShorthands):
         (tensor([1, 2]), True)
         """
         if memory_format is not None:
-            _check_formats("to", None, memory_format)
+            check_memory_format("to", memory_format)
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
@@ -654,7 +653,7 @@ class Tensor(DeviceDtypeShorthands):
         tensor([ 1, -1])
         """
         if memory_format is not None:
-            _check_formats("long", None, memory_format)
+            check_memory_format("long", memory_format)
         return self.to(_dtype.int64)
 
     def int(self, memory_format=None):
@@ -671,7 +670,7 @@ class Tensor(DeviceDtypeShorthands):
         dtype('int32')
         """
         if memory_format is not None:
-            _check_formats("int", None, memory_format)
+            check_memory_format("int", memory_format)
         return self.to(_dtype.int32)
 
     def bool(self, memory_format=None):
@@ -688,7 +687,7 @@ class Tensor(DeviceDtypeShorthands):
         tensor([False,  True])
         """
         if memory_format is not None:
-            _check_formats("bool", None, memory_format)
+            check_memory_format("bool", memory_format)
         return self.to(_dtype.bool_)
 
     def type(self, dtype=None, non_blocking=False):
@@ -886,567 +885,3 @@ def from_numpy(arr) -> Tensor:
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(arr).__name__}")
     return Tensor._make(arr, None, False)
-
-
-def _xp_dev(device):
-    dev = _parse_device(device) if device is not None else default_device()
-    return module_for(dev), dev
-
-
-def _finish(arr, xp, requires_grad, op, out=None, layout=None, memory_format=None):
-    """A factory's result: a leaf (requiring grad if asked), or written into ``out``; PyTorch's ``layout``
-    and ``memory_format`` checked."""
-    _check_requires_grad(arr, requires_grad, op)
-    if layout is not None or memory_format is not None:
-        _check_formats(op, layout, memory_format)
-    res = Tensor._make(arr, None, bool(requires_grad))
-    if out is None:
-        return res
-    from .ops._util import write_out
-    return write_out(res, out, op)
-
-
-def _shape(size, op="size"):
-    """A factory's size arguments (``f(2, 3)`` or ``f((2, 3))``) as a tuple of non-negative ints, or a
-    TypeError/RuntimeError naming the factory and the bad value."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    out = []
-    for s in size:
-        if isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu":
-            s = int(s.item())
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"{op}: sizes must be ints, got {s!r} ({type(s).__name__}) in size {tuple(size)!r}")
-        if s < 0:
-            raise RuntimeError(f"{op}: negative dimension {s} in size {tuple(size)!r}; sizes must be >= 0")
-        out.append(int(s))
-    return tuple(out)
-
-
-def _float_dtype(dtype):
-    return _dtype.as_dtype(dtype) or _dtype.get_default_dtype()
-
-
-class _LegacyType(type):
-    """The metaclass of ``FloatTensor``, ``DoubleTensor``, ``LongTensor``...: calling one builds a tensor of
-    its dtype (from data, or uninitialized from sizes), and ``isinstance(x, FloatTensor)`` checks the dtype."""
-
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
-
-    def __call__(cls, *args, device=None):
-        if not args:
-            return empty(0, dtype=cls.dtype, device=device)
-        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-            return empty(*args, dtype=cls.dtype, device=device)
-        if len(args) == 1:
-            return tensor(args[0], dtype=cls.dtype, device=device)
-        raise TypeError(f"{cls.__name__}: expected sizes (ints) or one sequence of data, got {args!r}")
-
-
-def _legacy(name, dt):
-    return _LegacyType(name, (), {"dtype": dt, "__doc__": f"PyTorch's legacy ``torch.{name}``: ``{name}(data)`` or "
-                                  f"``{name}(*sizes)`` make a {dt} tensor; ``isinstance(x, {name})`` checks the "
-                                  f"dtype.\n\n    >>> import gpugrad as gg\n    >>> gg.{name}([1, 2]).dtype == "
-                                  f"gg.{name}.dtype\n    True\n    "})
-
-
-FloatTensor = _legacy("FloatTensor", _dtype.float32)
-DoubleTensor = _legacy("DoubleTensor", _dtype.float64)
-HalfTensor = _legacy("HalfTensor", _dtype.float16)
-LongTensor = _legacy("LongTensor", _dtype.int64)
-IntTensor = _legacy("IntTensor", _dtype.int32)
-BoolTensor = _legacy("BoolTensor", _dtype.bool_)
-ByteTensor = _legacy("ByteTensor", _dtype.uint8)
-
-
-def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """A tensor filled with 0.
-
-    Args:
-        *args: the shape, as ints or one tuple.
-        dtype: the dtype (default: the default float dtype).
-        device: where to create it (default: the default device).
-        requires_grad: record operations on it for autograd.
-        size: the shape, by PyTorch's keyword (instead of positional sizes).
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.zeros(2, 3).shape
-    (2, 3)
-    >>> gg.zeros((2,), dtype=gg.int64)
-    tensor([0, 0])
-    """
-    xp, dev = _xp_dev(device)
-    with device_context(dev):
-        arr = xp.zeros(_shape(args if size is None else (size,), "zeros"), _float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "zeros", out, layout)
-
-
-def ones(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """A tensor filled with 1.
-
-    Args:
-        *args: the shape, as ints or one tuple.
-        dtype: the dtype (default: the default float dtype).
-        device: where to create it (default: the default device).
-        requires_grad: record operations on it for autograd.
-        size: the shape, by PyTorch's keyword (instead of positional sizes).
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.ones(2)
-    tensor([1., 1.])
-    """
-    xp, dev = _xp_dev(device)
-    with device_context(dev):
-        arr = xp.ones(_shape(args if size is None else (size,), "ones"), _float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "ones", out, layout)
-
-
-def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None):
-    """A tensor with unspecified contents (allocation only).
-
-    Args:
-        *args: the shape, as ints or one tuple.
-        dtype: the dtype (default: the default float dtype).
-        device: where to create it (default: the default device).
-        requires_grad: record operations on it for autograd.
-        size: the shape, by PyTorch's keyword (instead of positional sizes).
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.empty(2, 3).shape
-    (2, 3)
-    """
-    xp, dev = _xp_dev(device)
-    with device_context(dev):
-        arr = xp.empty(_shape(args if size is None else (size,), "empty"), _float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "empty", out, layout, memory_format)
-
-
-def full(size, fill_value, dtype=None, device=None, requires_grad=False, *, out=None, layout=None,
-         pin_memory=False):
-    """A tensor filled with ``fill_value``.
-
-    Args:
-        size: the shape (a tuple).
-        fill_value: the value.
-        dtype: the dtype (default: inferred from fill_value as in PyTorch).
-        device: where to create it.
-        requires_grad: record operations on it.
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.full((2,), 7.0)
-    tensor([7., 7.])
-    """
-    xp, dev = _xp_dev(device)
-    if dtype is None:
-        dtype = (_dtype.bool_ if isinstance(fill_value, bool) else _dtype.int64 if isinstance(fill_value, int)
-                 else _dtype.get_default_dtype())
-    size = _shape((size,) if isinstance(size, int) else tuple(size), "full")
-    with device_context(dev):
-        arr = xp.full(size, fill_value, _dtype.as_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "full", out, layout)
-
-
-def zeros_like(input, dtype=None, device=None, requires_grad=False, *, layout=None, pin_memory=False,
-               memory_format=None):
-    """Zeros with the shape, dtype and device of ``t``.
-
-    Args:
-        input: the tensor whose shape (and, by default, dtype and device) to copy.
-        dtype: overrides the dtype.
-        device: overrides the device.
-        requires_grad: record operations on the result.
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.zeros_like(gg.ones(2, dtype=gg.float64))
-    tensor([0., 0.], dtype=float64)
-    """
-    _check_formats("zeros_like", layout, memory_format)
-    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
-
-
-def ones_like(input, dtype=None, device=None, requires_grad=False, *, layout=None, pin_memory=False,
-              memory_format=None):
-    """Ones with the shape, dtype and device of ``t``.
-
-    Args:
-        input: the tensor whose shape (and, by default, dtype and device) to copy.
-        dtype: overrides the dtype.
-        device: overrides the device.
-        requires_grad: record operations on the result.
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.ones_like(gg.zeros(2))
-    tensor([1., 1.])
-    """
-    _check_formats("ones_like", layout, memory_format)
-    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
-
-
-def empty_like(input, dtype=None, device=None, requires_grad=False, *, layout=None, pin_memory=False,
-               memory_format=None):
-    """An uninitialized tensor with the shape, dtype and device of ``t``.
-
-    Args:
-        input: the tensor whose shape (and, by default, dtype and device) to copy.
-        dtype: overrides the dtype.
-        device: overrides the device.
-        requires_grad: record operations on the result.
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.empty_like(gg.zeros(2, 2)).shape
-    (2, 2)
-    """
-    _check_formats("empty_like", layout, memory_format)
-    return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
-
-
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, *, layout=None, pin_memory=False,
-              memory_format=None):
-    """``fill_value`` with the shape, dtype and device of ``t``.
-
-    Args:
-        input: the tensor whose shape (and, by default, dtype and device) to copy.
-        fill_value: the value.
-        dtype: overrides the dtype.
-        device: overrides the device.
-        requires_grad: record operations on the result.
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-        memory_format: None, ``preserve_format`` or ``contiguous_format`` (the result is C-contiguous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.full_like(gg.zeros(2), 3.0)
-    tensor([3., 3.])
-    """
-    _check_formats("full_like", layout, memory_format)
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
-
-
-def _check_formats(op, layout, memory_format):
-    from ._formats import check_layout, check_memory_format
-    check_layout(op, layout)
-    check_memory_format(op, memory_format)
-
-
-def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False, *, out=None, layout=None,
-           pin_memory=False):
-    """Values from ``start`` (inclusive) to ``end`` (exclusive) by ``step``; ``arange(n)`` is 0..n-1. Integer arguments give int64, floats the default float dtype.
-
-    Args:
-        start: the first value (or the end, when ``end`` is None).
-        end: the bound, not included.
-        step: the spacing.
-        dtype: the dtype.
-        device: where to create it.
-        requires_grad: record operations on it.
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A 1-D tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.arange(4)
-    tensor([0, 1, 2, 3])
-    >>> gg.arange(0.0, 1.0, 0.25)
-    tensor([0.  , 0.25, 0.5 , 0.75])
-    """
-    if end is None:
-        start, end = 0, start
-    if step == 0:
-        raise RuntimeError(f"arange({start}, {end}, {step}): step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError(f"arange({start}, {end}, {step}): upper bound and larger bound inconsistent with step "
-                           f"sign")
-    xp, dev = _xp_dev(device)
-    if dtype is None:
-        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = _dtype.int64 if is_int else _dtype.get_default_dtype()
-    with device_context(dev):
-        arr = xp.arange(start, end, step, dtype=_dtype.as_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "arange", out, layout)
-
-
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, *, out=None, layout=None,
-             pin_memory=False):
-    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
-
-    Args:
-        start: the first value.
-        end: the last value.
-        steps: how many.
-        dtype: the dtype.
-        device: where to create it.
-        requires_grad: record operations on it.
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A 1-D tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.linspace(0, 1, 5)
-    tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
-    """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise RuntimeError(f"linspace({start}, {end}, {steps!r}): number of steps must be a non-negative int")
-    xp, dev = _xp_dev(device)
-    with device_context(dev):
-        arr = xp.linspace(start, end, steps, dtype=_float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "linspace", out, layout)
-
-
-def eye(n, m=None, dtype=None, device=None, requires_grad=False, *, out=None, layout=None, pin_memory=False):
-    """The identity matrix (ones on the main diagonal), n x m.
-
-    Args:
-        n: the number of rows.
-        m: the number of columns (default n).
-        dtype: the dtype.
-        device: where to create it.
-        requires_grad: record operations on it.
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A 2-D tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.eye(2)
-    tensor([[1., 0.],
-            [0., 1.]])
-    >>> gg.eye(2, 3).shape
-    (2, 3)
-    """
-    xp, dev = _xp_dev(device)
-    with device_context(dev):
-        arr = xp.eye(n, m, dtype=_float_dtype(dtype))
-    return _finish(arr, xp, requires_grad, "eye", out, layout)
-
-
-# -- random numbers: one seed drives the CPU generator and every device's (see gpugrad.backend.rng) ----------
-def manual_seed(seed: int):
-    """Seed every generator gpugrad uses (the CPU's and each CUDA device's).
-
-    Args:
-        seed: an int.
-
-    Returns:
-        The CPU generator (a ``numpy.random.Generator``), as PyTorch returns its generator.
-
-    >>> import gpugrad as gg
-    >>> _ = gg.manual_seed(0); a = gg.randn(3)
-    >>> _ = gg.manual_seed(0); b = gg.randn(3)
-    >>> gg.equal(a, b)
-    True
-    """
-    return _backend.manual_seed(seed)
-
-
-def _generator(xp, like=None):
-    """The generator of ``like``'s device (or, without it, of the CPU or the current CUDA device)."""
-    if like is not None:
-        return _backend.generator(device_of(like))
-    return _backend.generator(_backend.cpu if xp is np else _parse_device("cuda"))
-
-
-def _gen(generator, dev, op):
-    """The generator to draw from: ``generator=`` (a ``gpugrad.Generator`` or NumPy generator, for CPU tensors)
-    or gpugrad's generator of ``dev``."""
-    if generator is None:
-        return _backend.generator(dev)
-    if dev.type != "cpu":
-        raise NotImplementedError(f"{op}: generator= is for CPU tensors; on {dev} seed gpugrad's generators with "
-                                  f"gpugrad.manual_seed")
-    return generator
-
-
-def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False):
-    """Uniform samples in [0, 1) from gpugrad's generator (see :func:`manual_seed`).
-
-    Args:
-        *args: the shape, as ints or one tuple.
-        dtype: the dtype (default: the default float dtype).
-        device: where to create it (default: the default device).
-        requires_grad: record operations on it for autograd.
-        size: the shape, by PyTorch's keyword (instead of positional sizes).
-        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from instead of gpugrad's
-            seeded one (CPU tensors only).
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> _ = gg.manual_seed(0)
-    >>> x = gg.rand(1000)
-    >>> 0.0 <= x.min().item() and x.max().item() < 1.0
-    True
-    """
-    xp, dev = _xp_dev(device)
-    dt = _float_dtype(dtype)
-    draw = np.float64 if dt == np.float16 else dt       # the generators draw float32 and float64 only
-    shape = _shape(args if size is None else (size,), "rand")
-    arr = _gen(generator, dev, "rand").random(shape, dtype=draw).astype(dt, copy=False)
-    return _finish(arr, xp, requires_grad, "rand", out, layout)
-
-
-def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False):
-    """Standard normal samples from gpugrad's generator (see :func:`manual_seed`).
-
-    Args:
-        *args: the shape, as ints or one tuple.
-        dtype: the dtype (default: the default float dtype).
-        device: where to create it (default: the default device).
-        requires_grad: record operations on it for autograd.
-        size: the shape, by PyTorch's keyword (instead of positional sizes).
-        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from instead of gpugrad's
-            seeded one (CPU tensors only).
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> _ = gg.manual_seed(0)
-    >>> abs(gg.randn(10000).mean().item()) < 0.05
-    True
-    """
-    xp, dev = _xp_dev(device)
-    dt = _float_dtype(dtype)
-    draw = np.float64 if dt == np.float16 else dt
-    shape = _shape(args if size is None else (size,), "randn")
-    arr = _gen(generator, dev, "randn").standard_normal(shape, dtype=draw).astype(dt, copy=False)
-    return _finish(arr, xp, requires_grad, "randn", out, layout)
-
-
-def randint(low=0, high=None, size=(), dtype=None, device=None, *, generator=None, out=None, layout=None,
-            requires_grad=False, pin_memory=False):
-    """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``, as PyTorch.
-
-    Args:
-        low: the lower bound (or the upper one, as ``randint(high, size)``).
-        high: the upper bound, excluded.
-        size: the shape (a tuple).
-        dtype: the dtype (default int64).
-        device: where to create it.
-        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from instead of gpugrad's
-            seeded one (CPU tensors only).
-        requires_grad: must be False (integers take no gradient), as in PyTorch.
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A new integer tensor.
-
-    >>> import gpugrad as gg
-    >>> _ = gg.manual_seed(0)
-    >>> x = gg.randint(0, 10, (1000,))
-    >>> 0 <= x.min().item() and x.max().item() < 10, str(x.dtype)
-    (True, 'int64')
-    """
-    if isinstance(high, (tuple, list)):     # randint(high, size)
-        low, high, size = 0, low, high
-    elif high is None:
-        low, high = 0, low
-    if low >= high:
-        raise RuntimeError(f"randint(low={low}, high={high}): expected low < high (values are drawn from "
-                           f"[low, high))")
-    xp, dev = _xp_dev(device)
-    dt = _dtype.as_dtype(dtype) or _dtype.int64
-    size = _shape((size,) if isinstance(size, int) else tuple(size), "randint")
-    arr = _gen(generator, dev, "randint").integers(low, high, size=size, dtype=dt)
-    return _finish(arr, xp, requires_grad, "randint", out, layout)
-
-
-def randperm(n, dtype=None, device=None, *, generator=None, out=None, layout=None, requires_grad=False,
-             pin_memory=False):
-    """A random permutation of 0..n-1.
-
-    Args:
-        n: the length.
-        dtype: the dtype (default int64).
-        device: where to create it.
-        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from instead of gpugrad's
-            seeded one (CPU tensors only).
-        requires_grad: record operations on it (a float dtype only).
-        out: an optional tensor the result is written into (returned).
-        layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
-        pin_memory: accepted and ignored (host memory is not pinned; copies to a GPU are synchronous).
-
-    Returns:
-        A 1-D tensor.
-
-    >>> import gpugrad as gg
-    >>> _ = gg.manual_seed(0)
-    >>> sorted(gg.randperm(5).tolist())
-    [0, 1, 2, 3, 4]
-    """
-    xp, dev = _xp_dev(device)
-    dt = _dtype.as_dtype(dtype) or _dtype.int64
-    arr = _gen(generator, dev, "randperm").permutation(n).astype(dt)
-    return _finish(arr, xp, requires_grad, "randperm", out, layout)
-
-
-def cpu_generator():
-    """The NumPy generator behind gpugrad's CPU random numbers (seeded by :func:`manual_seed`)."""
-    return _backend.cpu_generator()

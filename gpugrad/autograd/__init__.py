@@ -8,7 +8,8 @@ import numpy as _np
 
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .function import Function
-from ..tensor import Tensor, _ndarray, zeros_like
+from ..tensor import Tensor, _ndarray
+from ..factories import zeros_like
 from ..backend import device_context
 from .engine import run_backward      # at import time: a function-level import costs 0.3 us per backward()
 

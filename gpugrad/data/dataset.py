@@ -185,7 +185,7 @@ def as_generator(generator=None, seed=None) -> np.random.Generator:
         raise TypeError(f"generator: expected a numpy.random.Generator, got {type(generator).__name__}")
     if seed is not None:
         return np.random.default_rng(seed)
-    from ..tensor import cpu_generator
+    from ..random_factories import cpu_generator
     return np.random.default_rng(cpu_generator().integers(2**63))
 
 

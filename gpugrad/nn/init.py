@@ -16,7 +16,8 @@ import math
 
 from .. import _dtype
 from ..backend import special
-from ..tensor import Tensor, _gen
+from ..tensor import Tensor
+from ..random_factories import _gen
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_", "xavier_uniform_",
            "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "trunc_normal_"]

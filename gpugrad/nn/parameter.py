@@ -1,7 +1,9 @@
 """Parameter: a leaf Tensor that a Module registers as one of its trainable weights."""
 from __future__ import annotations
 
-from ..tensor import Tensor, tensor as _tensor, empty as _empty
+from ..tensor import Tensor, tensor as _tensor
+
+from ..factories import empty as _empty
 
 
 class Parameter(Tensor):

@@ -87,7 +87,7 @@ def _diagonals(t, s):
         if t.shape[p] != t.shape[q]:
             raise RuntimeError(f"einsum: subscript {c!r} is repeated in {s!r} over dims of sizes {t.shape[p]} and "
                                f"{t.shape[q]}")
-        from ..tensor import arange
+        from ..factories import arange
         i = arange(t.shape[p], device=t.device)
         t = t[tuple(i if d in (p, q) else slice(None) for d in range(t.ndim))]
         rest = s[:p] + s[p + 1:q] + s[q + 1:]

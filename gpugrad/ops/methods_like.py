@@ -4,7 +4,8 @@ Attached to Tensor by :mod:`gpugrad.ops.methods`."""
 from __future__ import annotations
 
 from . import expand, reshape
-from ..tensor import empty, full, ones, tensor, zeros
+from ..tensor import tensor
+from ..factories import empty, full, ones, zeros
 
 _NEW_DOC = '''A new tensor {what} (:func:`gpugrad.{factory}`), with this tensor's dtype and device unless given
     (not this tensor's values, nor its ``requires_grad``).

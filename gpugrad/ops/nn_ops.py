@@ -14,7 +14,8 @@ import numpy as np
 from ..autograd import op as _function
 from ..autograd.op import Op
 from .. import _dtype
-from ..tensor import Tensor, _generator
+from ..tensor import Tensor
+from ..random_factories import _generator
 from ..backend import special
 from ._util import shape_str
 from ..kernels._blas import prepare as _blas_prepare

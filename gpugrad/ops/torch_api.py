@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
-from ..tensor import Tensor, _xp_dev, _shape
+from ..tensor import Tensor
+from ..factories import _xp_dev, _shape
 from ..backend import xp_of
 from ._util import write_out, shape_str
 from . import arithmetic as A, shape as S

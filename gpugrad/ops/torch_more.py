@@ -8,7 +8,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..tensor import Tensor, rand, randn
+from ..tensor import Tensor
+
+from ..random_factories import rand, randn
 from ._util import dims, write_out, shape_str
 from . import arithmetic as A, shape as S, reduction as R
 
@@ -290,7 +292,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def _random_like(factory):
     def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-        from ..tensor import _check_formats
+        from ..factories import _check_formats
         _check_formats(factory.__name__ + "_like", layout, memory_format)
         return factory(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                        requires_grad=requires_grad)

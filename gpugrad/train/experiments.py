@@ -14,7 +14,8 @@ import math
 import numpy as np
 
 from ..data import DataLoader, TensorDataset
-from ..tensor import Tensor, manual_seed
+from ..tensor import Tensor
+from ..random_factories import manual_seed
 from .loop import fit, evaluate
 
 __all__ = ["random_label_check", "summarize_random_labels", "sweep", "log_grid", "pow2_grid", "format_table",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ... import ops
-from ...tensor import empty
+from ...factories import empty
 from .. import functional as F, init
 from ..module import Module
 from ..parameter import Parameter

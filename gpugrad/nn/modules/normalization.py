@@ -1,7 +1,9 @@
 """BatchNorm1d and LayerNorm."""
 from __future__ import annotations
 
-from ...tensor import zeros, ones, tensor
+from ...tensor import tensor
+
+from ...factories import zeros, ones
 from .. import functional as F, init
 from ..module import Module
 from ..parameter import Parameter
