@@ -18,6 +18,7 @@ from ._dtype import (float16, half, float32, float64, double, int8, uint8, int16
                      get_default_dtype, set_default_dtype)
 from ._dtype import float as float  # noqa: PLC0414
 from .backend import Device, device, set_default_device, default_device
+from ._tensor_str import set_printoptions
 from .tensor import Size, Tensor, tensor, as_tensor, from_numpy
 from .factories import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, BoolTensor, ByteTensor, zeros,
                         ones, empty, full, zeros_like, ones_like, empty_like, full_like, arange, linspace, eye)

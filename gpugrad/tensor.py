@@ -6,6 +6,7 @@ import numpy as np
 from . import _dtype
 from ._formats import check_memory_format
 from .backend import device_of, xp_of, to_device, device as _parse_device, default_device, is_device_array, device_array
+from ._tensor_str import tensor_repr as _tensor_repr
 
 _ndarray = np.ndarray
 _autograd_backward = []
@@ -718,23 +719,12 @@ class Tensor(DeviceDtypeShorthands):
 
     # -- printing ------------------------------------------------------------------------------------------
     def __repr__(self):
-        arr = self._data if isinstance(self._data, _ndarray) else self._data.get()
-        body = np.array2string(arr, separator=", ", precision=4, prefix="tensor(")
-        extras = []
-        if self.device.type != "cpu":
-            extras.append(f"device='{self.device}'")
-        if arr.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_):
-            extras.append(f"dtype={arr.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name}{self.grad_fn._overload}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return _tensor_repr(self)
 
     __str__ = __repr__
 
     def __format__(self, spec):
-        if self._data.ndim == 0:                 # f"{loss:.4f}" formats the number, as in PyTorch
+        if self._data.ndim == 0 and type(self) is Tensor:   # f"{loss:.4f}" formats the number, as in PyTorch
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
