@@ -203,7 +203,7 @@ def test_to(device):
 def test_repr():
     assert repr(gg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(gg.tensor([1, 2])) == "tensor([1, 2])"
-    assert repr(gg.tensor([1.0], dtype=gg.float64)) == "tensor([1.], dtype=float64)"
+    assert repr(gg.tensor([1.0], dtype=gg.float64)) == "tensor([1.], dtype=gpugrad.float64)"
     assert repr(gg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     assert repr(gg.tensor([1.0], requires_grad=True) * 2) == "tensor([2.], grad_fn=<MulBackward0>)"
     assert str(gg.tensor(3.0)) == "tensor(3.)"

@@ -2,6 +2,7 @@
 print options give the same text, character for character. The one deliberate difference is the dtype's
 module name (``dtype=gpugrad.float64`` where PyTorch prints ``dtype=torch.float64``), which the comparison
 maps. Print options changed by a test are restored after it, in both libraries."""
+import inspect
 import math
 import re
 
@@ -223,6 +224,10 @@ def test_print_options_as_in_pytorch(options):
     for values, dtype in OPTION_VALUES:
         g, t = both(values, dtype, requires_grad=dtype.startswith("float"))
         assert_prints_alike(g, t)
+
+
+def test_set_printoptions_has_pytorchs_signature():
+    assert inspect.signature(gg.set_printoptions) == inspect.signature(torch.set_printoptions)
 
 
 def test_options_persist_until_changed_and_sci_mode_resets():

@@ -7,7 +7,7 @@ one tape node with its closed-form backward.
 >>> import gpugrad as gg
 >>> import gpugrad.nn.functional as F
 >>> F.relu(gg.tensor([1.0, -2.0, 0.5]))
-tensor([1. , 0. , 0.5])
+tensor([1.0000, 0.0000, 0.5000])
 """
 from __future__ import annotations
 

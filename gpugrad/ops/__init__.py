@@ -112,7 +112,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.le(gg.tensor([1, 2]), 2)
-tensor([ True,  True])
+tensor([True, True])
 """
 gt.__doc__ = """a > b, elementwise. No gradient.
 
@@ -287,7 +287,7 @@ def round(input, *, decimals=0, out=None):
     >>> gg.round(gg.tensor([0.5, 1.5, 2.7]))
     tensor([0., 2., 3.])
     >>> gg.round(gg.tensor([1.234, 5.678], dtype=gg.float64), decimals=1)
-    tensor([1.2, 5.7], dtype=float64)
+    tensor([1.2000, 5.7000], dtype=gpugrad.float64)
     """
     return _out(_rounded(input, "round", decimals), out, "round")
 
@@ -565,7 +565,7 @@ def sub_(t, other, alpha=1):
 
     >>> import gpugrad as gg
     >>> gg.ones(2).sub_(0.25, alpha=2)
-    tensor([0.5, 0.5])
+    tensor([0.5000, 0.5000])
     """
     return _inplace(t, _sub_alpha, other, alpha)
 
@@ -648,7 +648,7 @@ def clamp_(t, min=None, max=None):
 
     >>> import gpugrad as gg
     >>> gg.tensor([-2.0, 0.5, 3.0]).clamp_(-1, 1)
-    tensor([-1. ,  0.5,  1. ])
+    tensor([-1.0000,  0.5000,  1.0000])
     """
     return _inplace(t, clamp, min, max)
 

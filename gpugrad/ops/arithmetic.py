@@ -534,7 +534,7 @@ def div(input, other, *, rounding_mode=None, out=None):
 
     >>> import gpugrad as gg
     >>> gg.div(gg.tensor([1, 3]), 2)
-    tensor([0.5, 1.5])
+    tensor([0.5000, 1.5000])
     """
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
@@ -701,7 +701,7 @@ def abs(input, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.abs(gg.tensor([-1.5, 2.0]))
-    tensor([1.5, 2. ])
+    tensor([1.5000, 2.0000])
     """
     res = Abs.apply(input)
     return res if out is None else write_out(res, out, "abs")
@@ -738,7 +738,7 @@ def clamp(input, min=None, max=None, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.clamp(gg.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
-    tensor([0. , 0.5, 1. ])
+    tensor([0.0000, 0.5000, 1.0000])
     """
     x = input
     if min is None and max is None:

@@ -202,7 +202,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.exp(gg.tensor([0.0, 1.0], dtype=gg.float64))
-tensor([1.    , 2.7183], dtype=float64)
+tensor([1.0000, 2.7183], dtype=gpugrad.float64)
 """
 log = _unary(Log, "Natural logarithm.")
 log.__doc__ = """The natural logarithm, elementwise.
@@ -216,7 +216,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.log(gg.tensor([1.0, 2.718281828459045], dtype=gg.float64))
-tensor([0., 1.], dtype=float64)
+tensor([0., 1.], dtype=gpugrad.float64)
 """
 log1p = _unary(Log1p, "log(1 + x), accurate for small x.")
 log1p.__doc__ = """log(1 + x), elementwise, accurate for small x.
@@ -230,7 +230,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.log1p(gg.tensor([0.0, 1e-10], dtype=gg.float64))
-tensor([0.e+00, 1.e-10], dtype=float64)
+tensor([0.0000e+00, 1.0000e-10], dtype=gpugrad.float64)
 """
 expm1 = _unary(Expm1, "e ** x - 1, accurate for small x.")
 expm1.__doc__ = """e^x - 1, elementwise, accurate for small x.
@@ -244,7 +244,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.expm1(gg.tensor([0.0, 1e-10], dtype=gg.float64))
-tensor([0.e+00, 1.e-10], dtype=float64)
+tensor([0.0000e+00, 1.0000e-10], dtype=gpugrad.float64)
 """
 sqrt = _unary(Sqrt, "Square root.")
 sqrt.__doc__ = """The square root, elementwise.
@@ -258,7 +258,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.sqrt(gg.tensor([4.0, 9.0], dtype=gg.float64))
-tensor([2., 3.], dtype=float64)
+tensor([2., 3.], dtype=gpugrad.float64)
 """
 rsqrt = _unary(Rsqrt, "1 / sqrt(x).")
 rsqrt.__doc__ = """1 / sqrt(x), elementwise.
@@ -272,7 +272,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.rsqrt(gg.tensor([4.0, 0.25], dtype=gg.float64))
-tensor([0.5, 2. ], dtype=float64)
+tensor([0.5000, 2.0000], dtype=gpugrad.float64)
 """
 sin = _unary(Sin, "Sine.")
 sin.__doc__ = """The sine, elementwise (radians).
@@ -286,7 +286,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.sin(gg.tensor([0.0, 1.5707963267948966], dtype=gg.float64))
-tensor([0., 1.], dtype=float64)
+tensor([0., 1.], dtype=gpugrad.float64)
 """
 cos = _unary(Cos, "Cosine.")
 cos.__doc__ = """The cosine, elementwise (radians).
@@ -300,7 +300,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.cos(gg.tensor([0.0, 3.141592653589793], dtype=gg.float64))
-tensor([ 1., -1.], dtype=float64)
+tensor([ 1., -1.], dtype=gpugrad.float64)
 """
 tan = _unary(Tan, "Tangent.")
 tan.__doc__ = """The tangent, elementwise (radians).
@@ -314,7 +314,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.tan(gg.tensor([0.0, 0.7853981633974483], dtype=gg.float64))
-tensor([0., 1.], dtype=float64)
+tensor([0.0000, 1.0000], dtype=gpugrad.float64)
 """
 tanh = _unary(Tanh, "Hyperbolic tangent.")
 tanh.__doc__ = """The hyperbolic tangent, elementwise.
@@ -328,7 +328,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.tanh(gg.tensor([0.0, 100.0], dtype=gg.float64))
-tensor([0., 1.], dtype=float64)
+tensor([0., 1.], dtype=gpugrad.float64)
 """
 sigmoid = _unary(Sigmoid, "Logistic sigmoid 1 / (1 + e^-x), stable for any x.")
 sigmoid.__doc__ = """The logistic function 1 / (1 + e^-x), elementwise, stable for any x.
@@ -342,7 +342,7 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.sigmoid(gg.tensor([0.0, -100.0], dtype=gg.float64))
-tensor([5.0000e-01, 3.7201e-44], dtype=float64)
+tensor([5.0000e-01, 3.7201e-44], dtype=gpugrad.float64)
 """
 erf = _unary(Erf, "Gauss error function.")
 erf.__doc__ = """The Gauss error function, elementwise.
@@ -356,5 +356,5 @@ Returns:
 
 >>> import gpugrad as gg
 >>> gg.erf(gg.tensor([0.0, 10.0], dtype=gg.float64))
-tensor([0., 1.], dtype=float64)
+tensor([0., 1.], dtype=gpugrad.float64)
 """

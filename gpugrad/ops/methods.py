@@ -143,7 +143,7 @@ def _astype(self, dtype):
 
     >>> import gpugrad as gg
     >>> gg.tensor([1.5, -2.5]).astype(gg.int32)
-    tensor([ 1, -2], dtype=int32)
+    tensor([ 1, -2], dtype=gpugrad.int32)
     """
     return self.to(dtype)
 
@@ -359,7 +359,7 @@ def _reciprocal(self):
 
     >>> import gpugrad as gg
     >>> gg.tensor([2.0, -4.0]).reciprocal()
-    tensor([ 0.5 , -0.25])
+    tensor([ 0.5000, -0.2500])
     """
     return div(1.0, self)
 
@@ -375,7 +375,7 @@ def _clamp_min(self, min):
 
     >>> import gpugrad as gg
     >>> gg.tensor([-1.0, 0.5, 2.0]).clamp_min(0.0)
-    tensor([0. , 0.5, 2. ])
+    tensor([0.0000, 0.5000, 2.0000])
     """
     return clamp(self, min=min)
 
@@ -391,7 +391,7 @@ def _clamp_max(self, max):
 
     >>> import gpugrad as gg
     >>> gg.tensor([-1.0, 0.5, 2.0]).clamp_max(1.0)
-    tensor([-1. ,  0.5,  1. ])
+    tensor([-1.0000,  0.5000,  1.0000])
     """
     return clamp(self, max=max)
 

@@ -76,14 +76,14 @@ def _inplace_unary(fn, what, x, y):
     return op
 
 
-_abs_ = _inplace_unary(abs, "``|x|``", "[-1.5, 0.0, 2.0]", "tensor([1.5, 0. , 2. ])")
-_exp_ = _inplace_unary(exp, "``e ** x``", "[0.0, 1.0]", "tensor([1.    , 2.7183])")
-_log_ = _inplace_unary(log, "its natural logarithm ``log(x)``", "[1.0, 4.0]", "tensor([0.    , 1.3863])")
+_abs_ = _inplace_unary(abs, "``|x|``", "[-1.5, 0.0, 2.0]", "tensor([1.5000, 0.0000, 2.0000])")
+_exp_ = _inplace_unary(exp, "``e ** x``", "[0.0, 1.0]", "tensor([1.0000, 2.7183])")
+_log_ = _inplace_unary(log, "its natural logarithm ``log(x)``", "[1.0, 4.0]", "tensor([0.0000, 1.3863])")
 _sqrt_ = _inplace_unary(sqrt, "its square root", "[4.0, 9.0]", "tensor([2., 3.])")
 _sigmoid_ = _inplace_unary(sigmoid, "its sigmoid ``1 / (1 + e ** -x)``", "[-1.0, 0.0, 1.0]",
-                           "tensor([0.2689, 0.5   , 0.7311])")
+                           "tensor([0.2689, 0.5000, 0.7311])")
 _tanh_ = _inplace_unary(tanh, "its hyperbolic tangent", "[-1.0, 0.0, 1.0]",
-                        "tensor([-0.7616,  0.    ,  0.7616])")
+                        "tensor([-0.7616,  0.0000,  0.7616])")
 _relu_ = _inplace_unary(relu, "``max(x, 0)``", "[-1.5, 0.0, 2.0]", "tensor([0., 0., 2.])")
 
 INPLACE_METHODS = dict(scatter_=_scatter_, scatter_add_=_scatter_add_, abs_=_abs_, exp_=_exp_, log_=_log_,

@@ -46,10 +46,10 @@ _SIZE = "the size, as ints or one tuple"
 _new_zeros = _new(zeros, "filled with zeros", _SIZE, """\
     >>> x.new_zeros(2, 2)
     tensor([[0., 0.],
-            [0., 0.]], dtype=float64)""")
+            [0., 0.]], dtype=gpugrad.float64)""")
 _new_ones = _new(ones, "filled with ones", _SIZE, """\
     >>> x.new_ones((3,), dtype=gg.int32)
-    tensor([1, 1, 1], dtype=int32)""")
+    tensor([1, 1, 1], dtype=gpugrad.int32)""")
 _new_empty = _new(empty, "with uninitialized values (whatever the memory held)", _SIZE, """\
     >>> y = x.new_empty(size=(2, 3))
     >>> y.shape, y.dtype
@@ -76,9 +76,9 @@ def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=
     >>> import gpugrad as gg
     >>> x = gg.tensor([1.0, 2.0], dtype=gg.float64)
     >>> x.new_full((2,), 7)
-    tensor([7., 7.], dtype=float64)
+    tensor([7., 7.], dtype=gpugrad.float64)
     >>> x.new_full(size=(1,), fill_value=0.5, dtype=gg.float32)
-    tensor([0.5])
+    tensor([0.5000])
     """
     return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                 requires_grad=requires_grad, layout=layout)
@@ -102,7 +102,7 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
 
     >>> import gpugrad as gg
     >>> gg.zeros(1, dtype=gg.float64).new_tensor([1, 2])
-    tensor([1., 2.], dtype=float64)
+    tensor([1., 2.], dtype=gpugrad.float64)
     """
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
@@ -171,7 +171,7 @@ def _type_as(self, other):
 
     >>> import gpugrad as gg
     >>> gg.tensor([1, 2]).type_as(gg.zeros(1, dtype=gg.float64))
-    tensor([1., 2.], dtype=float64)
+    tensor([1., 2.], dtype=gpugrad.float64)
     """
     return self.to(other.dtype)
 

@@ -423,7 +423,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
         >>> import gpugrad as gg
         >>> gg.nn.functional.leaky_relu(gg.tensor([-1.0, 2.0]), 0.5)
-        tensor([-0.5,  2. ])
+        tensor([-0.5000,  2.0000])
     """
     x = input
     _need_float("leaky_relu", x)
@@ -1020,7 +1020,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
         >>> import gpugrad as gg
         >>> gg.nn.functional.nll_loss(gg.tensor([[-1.0, -2.0], [-3.0, -0.5]]), gg.tensor([0, 1]))
-        tensor(0.75)
+        tensor(0.7500)
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)

@@ -334,9 +334,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=Fals
     >>> import gpugrad as gg
     >>> m = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
     >>> gg.mean(m)
-    tensor(2.5)
+    tensor(2.5000)
     >>> gg.mean(m, dim=1)
-    tensor([1.5, 3.5])
+    tensor([1.5000, 3.5000])
     """
     x = input if dtype is None else _as_float("mean", input, dtype)
     _need_float("mean", x)
@@ -365,7 +365,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     >>> gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0]))
     tensor(1.6667)
     >>> gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0]), correction=0)
-    tensor(1.25)
+    tensor(1.2500)
     """
     x = input
     _need_float("var", x)

@@ -370,7 +370,7 @@ def view_dtype(input, dtype):
 
     >>> import gpugrad as gg
     >>> gg.tensor([1.0]).view(gg.int32)
-    tensor([1065353216], dtype=int32)
+    tensor([1065353216], dtype=gpugrad.int32)
     >>> gg.zeros(2, 4).view(gg.float64).shape
     (2, 2)
     """

@@ -16,7 +16,7 @@ moving parameters once the optimizer has state is an error at the next step, as 
 ...     (w * w).sum().backward()
 ...     opt.step()
 >>> w
-tensor([0.375], requires_grad=True)
+tensor([0.3750], requires_grad=True)
 """
 from .optimizer import Optimizer
 from .sgd import SGD

@@ -28,7 +28,7 @@ class AdamW(Adam):
     >>> opt = gg.optim.AdamW([w], lr=0.1, weight_decay=0.5)
     >>> (w * w).sum().backward(); opt.step()
     >>> w
-    tensor([ 0.85, -1.8 ], requires_grad=True)
+    tensor([ 0.8500, -1.8000], requires_grad=True)
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,

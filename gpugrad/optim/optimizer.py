@@ -210,7 +210,7 @@ class Optimizer:
         >>> (w * w).sum().backward()          # grad 2w
         >>> opt.step(); w
         Parameter containing:
-        tensor([0.8, 1.6], requires_grad=True)
+        tensor([0.8000, 1.6000], requires_grad=True)
         """
         if self._step_pre_hooks:
             for hook in list(self._step_pre_hooks):

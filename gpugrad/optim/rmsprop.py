@@ -29,7 +29,7 @@ class RMSprop(Optimizer):
     >>> opt = gg.optim.RMSprop([w], lr=0.01)
     >>> (w * w).sum().backward(); opt.step()
     >>> w
-    tensor([ 0.9, -1.9], requires_grad=True)
+    tensor([ 0.9000, -1.9000], requires_grad=True)
     """
 
     _step_name = "rmsprop_step"

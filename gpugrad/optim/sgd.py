@@ -29,7 +29,7 @@ class SGD(Optimizer):
     >>> opt = gg.optim.SGD([w], lr=0.1, momentum=0.9)
     >>> (w * w).sum().backward(); opt.step()
     >>> w
-    tensor([ 0.8, -1.6], requires_grad=True)
+    tensor([ 0.8000, -1.6000], requires_grad=True)
     """
 
     _step_name = "sgd_step"

@@ -15,7 +15,7 @@ class ReLU(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.ReLU()(gg.tensor([-1.0, 0.5]))
-    tensor([0. , 0.5])
+    tensor([0.0000, 0.5000])
     """
 
     def __init__(self, inplace: bool = False):
@@ -40,7 +40,7 @@ class LeakyReLU(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.LeakyReLU(0.1)(gg.tensor([-2.0, 3.0]))
-    tensor([-0.2,  3. ])
+    tensor([-0.2000,  3.0000])
     """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):

@@ -161,7 +161,7 @@ class NLLLoss(_WeightedLoss):
 
         >>> import gpugrad as gg
         >>> gg.nn.NLLLoss()(gg.tensor([[-1.0, -2.0], [-3.0, -0.5]]), gg.tensor([0, 1]))
-        tensor(0.75)
+        tensor(0.7500)
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
