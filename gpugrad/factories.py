@@ -219,7 +219,7 @@ def zeros_like(input, dtype=None, device=None, requires_grad=False, *, layout=No
 
     >>> import gpugrad as gg
     >>> gg.zeros_like(gg.ones(2, dtype=gg.float64))
-    tensor([0., 0.], dtype=float64)
+    tensor([0., 0.], dtype=gpugrad.float64)
     """
     _check_formats("zeros_like", layout, memory_format)
     return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
@@ -326,7 +326,7 @@ def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=Fal
     >>> gg.arange(4)
     tensor([0, 1, 2, 3])
     >>> gg.arange(0.0, 1.0, 0.25)
-    tensor([0.  , 0.25, 0.5 , 0.75])
+    tensor([0.0000, 0.2500, 0.5000, 0.7500])
     """
     if end is None:
         start, end = 0, start
@@ -364,7 +364,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, *,
 
     >>> import gpugrad as gg
     >>> gg.linspace(0, 1, 5)
-    tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
     """
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise RuntimeError(f"linspace({start}, {end}, {steps!r}): number of steps must be a non-negative int")
