@@ -14,7 +14,8 @@ from __future__ import annotations
 from ..autograd.op import Op
 from ..ops import pad
 from ..ops._util import shape_str
-from ..ops.torch_more import one_hot, embedding
+from ..ops.torch_more import one_hot
+from ..ops.embedding import embedding, embedding_bag
 from ..ops.nn_ops import (relu, leaky_relu, elu, gelu, silu, softplus, sigmoid, tanh, softmax, log_softmax,
                           linear, dropout, mse_loss, l1_loss, huber_loss, smooth_l1_loss, cross_entropy, nll_loss,
                           binary_cross_entropy, binary_cross_entropy_with_logits)
@@ -23,7 +24,7 @@ from ..tensor import Tensor
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax", "log_softmax",
            "linear", "dropout", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "pad", "batch_norm", "layer_norm", "one_hot",
-           "embedding"]
+           "embedding", "embedding_bag"]
 
 
 class Normalize(Op):

@@ -1,7 +1,7 @@
 """More of PyTorch's everyday functions, each a composition of the op library (no new op, so each gradient is
 that of the ops it is made of; ``cumsum`` is its own op, in scan.py): ``sort``/``argsort``/``topk`` (indices from the array module, values gathered
 at them), ``repeat``, ``narrow``, ``unbind``, ``square``, ``isclose``, ``var_mean``/``std_mean``,
-``rand_like``/``randn_like``, and ``one_hot``/``embedding`` for ``nn.functional``."""
+``rand_like``/``randn_like``, and ``one_hot`` for ``nn.functional``."""
 from __future__ import annotations
 
 from collections import namedtuple
@@ -349,40 +349,6 @@ def one_hot(input, num_classes=-1):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got {int(a.min())}.."
                            f"{int(a.max())}")
     return Tensor._make((a[..., None] == xp.arange(num_classes)).astype("int64"), None, False)
-
-
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
-              sparse=False):
-    """The rows of ``weight`` at the indices ``input`` (a lookup table), as ``torch.nn.functional.embedding``.
-
-    Args:
-        input: an integer tensor of row indices, any shape.
-        weight: the table ``(num_embeddings, embedding_dim)``.
-        padding_idx: a row that takes no gradient (its value is still returned).
-        max_norm: not supported (must be None).
-        norm_type: used with max_norm only.
-        scale_grad_by_freq: not supported (must be False).
-        sparse: not supported (must be False: gradients are dense).
-
-    Returns:
-        A tensor of shape ``input.shape + (embedding_dim,)``, differentiable in ``weight``.
-
-    >>> import gpugrad as gg
-    >>> gg.nn.functional.embedding(gg.tensor([[0, 2]]), gg.eye(3)).shape
-    (1, 2, 3)
-    """
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
-    if weight.ndim != 2:
-        raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
-                           f"{shape_str(weight.shape)}")
-    idx = S.reshape(input, -1)
-    rows = S.reshape(S.index_select(weight, 0, idx), tuple(input.shape) + (weight.shape[1],))
-    if padding_idx is None:
-        return rows
-    pad = padding_idx % weight.shape[0]
-    mask = Tensor._make((input._data == pad)[..., None], None, False)
-    return A.where(mask, rows.detach(), rows)             # the padding row's value, without its gradient
 
 
 def _scatter(op, input, dim, index, src, accumulate):

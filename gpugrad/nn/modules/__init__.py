@@ -8,8 +8,9 @@ from .sync_batchnorm import SyncBatchNorm
 from .loss import (MSELoss, L1Loss, HuberLoss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss,
                    BCEWithLogitsLoss)
 from .mlp import MLP
+from .embedding import Embedding, EmbeddingBag
 
 __all__ = ["Identity", "Linear", "Flatten", "Sequential", "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU",
            "GELU", "SiLU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
            "SyncBatchNorm", "LayerNorm", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss",
-           "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MLP"]
+           "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MLP", "Embedding", "EmbeddingBag"]
