@@ -261,6 +261,19 @@ CASES = [
          [((3, 4),), (S(3, 2),)]),
     Case("index_select_dim1", lambda ns, a: a.index_select(-1, ns.const(np.array([1, 1]))), [((2, 3, 4),)]),
     Case("pad", lambda ns, a: ns.pad(a, (1, 2)), [((2, 3),), (T(2, 3),)]),
+    # embeddings: the table is the differentiable input (padding_idx and scale_grad_by_freq change the gradient
+    # on purpose, so they are compared with PyTorch in tests/test_embedding_torch.py, not by finite differences)
+    Case("embedding", lambda ns, w: ns.embedding(ns.const(np.array([[0, 2], [2, 1]])), w),
+         [((3, 4),), (T(3, 4),), ((3, 0),)]),
+    Case("embedding_0d_index", lambda ns, w: ns.embedding(ns.const(np.array(1)), w), [((3, 2),)]),
+    Case("embedding_bag_sum_weighted", lambda ns, w, p: ns.embedding_bag(
+        ns.const(np.array([0, 2, 2, 1, 0])), w, ns.const(np.array([0, 2, 2])), mode="sum", per_sample_weights=p),
+         [((3, 4), (5,)), (S(3, 4), (5,))]),
+    Case("embedding_bag_mean", lambda ns, w: ns.embedding_bag(ns.const(np.array([[0, 2, 1], [1, 1, 0]])), w),
+         [((3, 4),), ((3, 1),)]),
+    Case("embedding_bag_max", lambda ns, w: ns.embedding_bag(ns.const(np.array([0, 2, 1, 1, 0])), w,
+                                                             ns.const(np.array([0, 3, 3])), mode="max"),
+         [((3, 4),), (T(3, 4),)]),
     Case("pad_two_dims_value", lambda ns, a: ns.pad(a, (0, 1, 2, 0), value=1.5), [((2, 3),), ((1, 2, 3),)]),
     Case("getitem_int", lambda ns, a: a[1], [((3, 4),), (T(3, 4),)]),
     Case("getitem_negative_int", lambda ns, a: a[-1, 2], [((3, 4),)]),

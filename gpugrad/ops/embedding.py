@@ -257,7 +257,8 @@ class EmbeddingBag(Op):
 
 def _bags(op, idx, offsets, include_last_offset):
     """The bag of each position of the 1-D ``idx`` and whether it lies in one, from PyTorch's ``offsets``
-    (the start of each bag; with ``include_last_offset`` one more: the end of the last bag)."""
+    (the start of each bag; with ``include_last_offset`` one more, the end of the last bag, which PyTorch's
+    kernels read as the end of ``idx``: the last bag runs to the end, as there)."""
     xp, n = offsets.xp, idx.shape[0]
     off = _index_array(op, offsets, "offsets")
     if include_last_offset and off.shape[0] < 1:
@@ -275,9 +276,7 @@ def _bags(op, idx, offsets, include_last_offset):
     starts = off[:-1] if include_last_offset else off
     pos = xp.arange(n)
     bag = xp.searchsorted(starts, pos, side="right") - 1
-    keep = bag >= 0
-    if include_last_offset:
-        keep &= pos < off[-1]
+    keep = bag >= 0                # (all of them, but with no bag at all: include_last_offset and one offset)
     return xp.where(keep, bag, 0), keep, starts.shape[0]
 
 
@@ -301,8 +300,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         sparse: must be False: gpugrad has no sparse tensors (the gradient is dense).
         per_sample_weights: a float tensor of ``input``'s shape and ``weight``'s dtype scaling each row before
             the sum (mode 'sum' only, as in PyTorch); differentiable.
-        include_last_offset: ``offsets`` has one more element, the end of the last bag (positions after it
-            belong to no bag).
+        include_last_offset: ``offsets`` has one more element, the end of the last bag, which must be at most
+            ``len(input)`` (as in PyTorch, the last bag runs to the end of ``input`` whatever it says).
         padding_idx: a row (negative: counted from the end) that bags leave out (it counts for no mean and
             takes no gradient).
 
