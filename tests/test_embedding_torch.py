@@ -329,12 +329,14 @@ def test_modules_print_as_torch(cls, args, kwargs):
 
 @pytest.mark.parametrize("cls", ["Embedding", "EmbeddingBag"])
 def test_init_is_standard_normal_with_the_padding_row_zeroed(cls):
+    torch.manual_seed(0)
     g = getattr(gg.nn, cls)(400, 50, padding_idx=3, dtype=gg.float64)
     t = getattr(torch.nn, cls)(400, 50, padding_idx=3, dtype=torch.float64)
     gw, tw = g.weight.detach().numpy(), t.weight.detach().numpy()
     np.testing.assert_array_equal(gw[3], tw[3])
     rest = np.delete(gw, 3, 0), np.delete(tw, 3, 0)
-    assert abs(rest[0].mean() - rest[1].mean()) < 0.02 and abs(rest[0].std() - rest[1].std()) < 0.02
+    # 19950 draws each: the means differ by about 0.01 and the standard deviations by about 0.007 (one sigma)
+    assert abs(rest[0].mean() - rest[1].mean()) < 0.05 and abs(rest[0].std() - rest[1].std()) < 0.035
     assert g.weight.requires_grad and t.weight.requires_grad and g.weight.dtype == gg.float64
 
 

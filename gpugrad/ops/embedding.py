@@ -166,7 +166,7 @@ class EmbeddingBag(Op):
 
     def forward(self, weight, psw, index, bag, keep, num_bags, mode, scale_grad_by_freq):
         xp = self.xp
-        n, (num, dim) = index.shape[0], weight.shape
+        num, dim = weight.shape
         self.index, self.bag, self.num, self.mode = index, bag, num, mode
         rows = xp.take(weight, index, axis=0)                                  # (n, dim)
         if mode == "max":
@@ -183,8 +183,7 @@ class EmbeddingBag(Op):
             inv = 1 / xp.maximum(count, 1)
             out *= inv[:, None]
             fwd = fwd * inv[bag]
-        self.fwd, self.keep = fwd[:, None], keep
-        self.factor = self.fwd
+        self.fwd = self.factor = fwd[:, None]
         if scale_grad_by_freq:
             freq = xp.zeros(num, weight.dtype)
             scatter_add(xp, freq, index, keep.astype(weight.dtype))
@@ -202,7 +201,7 @@ class EmbeddingBag(Op):
         # the first position of each bag that holds its column's maximum (minimum.at over positions)
         pos = xp.where((vals == best[bag]) & keep[:, None], xp.arange(n, dtype=np.uint64)[:, None], n)
         first = xp.full((num_bags, dim), n, np.uint64)
-        xp.minimum.at(first, bag, pos.astype(np.uint64))
+        xp.minimum.at(first, bag, pos)
         self.valid = first < n
         self.arg = self.index[xp.minimum(first, max(n - 1, 0)).astype(np.int64)] if n else \
             xp.zeros((num_bags, dim), np.int64)

@@ -40,6 +40,19 @@ def _reset(module):
             module.weight[module.padding_idx].fill_(0)
 
 
+def _norm_options(module, show):
+    """The max_norm, norm_type and scale_grad_by_freq part of PyTorch's extra_repr (those not at their
+    defaults), each value as ``show`` (``str`` or, EmbeddingBag's, ``repr``) gives it."""
+    s = ""
+    if module.max_norm is not None:
+        s += f", max_norm={show(module.max_norm)}"
+    if module.norm_type != 2:
+        s += f", norm_type={show(module.norm_type)}"
+    if module.scale_grad_by_freq is not False:
+        s += f", scale_grad_by_freq={show(module.scale_grad_by_freq)}"
+    return s
+
+
 def _pretrained(cls, embeddings):
     if not isinstance(embeddings, Tensor) or embeddings.ndim != 2:
         raise AssertionError(f"{cls}.from_pretrained: embeddings parameter is expected to be 2-dimensional, got "
@@ -106,16 +119,8 @@ class Embedding(Module):
                            self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
-        return s
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}{_norm_options(self, str)}"
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -206,17 +211,8 @@ class EmbeddingBag(Module):
                                self.padding_idx)
 
     def extra_repr(self):
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm!r}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type!r}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq!r}"
-        s += f", mode={self.mode!r}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx!r}"
-        return s
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx!r}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{_norm_options(self, repr)}, mode={self.mode!r}{pad}"
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
