@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ...autograd.grad_mode import no_grad
 from ...ops.embedding import _no_sparse
-from ...tensor import Tensor, empty
+from ...factories import empty
+from ...tensor import Tensor
 from .. import functional as F, init
 from ..module import Module
 from ..parameter import Parameter
