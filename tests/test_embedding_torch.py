@@ -398,3 +398,12 @@ def test_2d_empty_bags_give_what_the_same_bags_by_offsets_give_in_torch(mode):
     want = _run(torch, None, lambda L, F, w, device=None: F.embedding_bag(_idx(L, np.zeros(0, np.int64), None), w,
                                                                            _idx(L, [0, 0, 0], None), mode=mode))
     _compare(got, want)
+
+
+def test_embedding_bag_takes_the_old_argument_order_with_torchs_warning():
+    res = []
+    for L in (gg, torch):
+        with pytest.warns(UserWarning, match="Argument order of nn.functional.embedding_bag was changed") as rec:
+            res.append((L.nn.functional.embedding_bag(L.tensor(W.copy()), L.tensor([[1, 2], [0, 0]])).numpy(),))
+        assert rec[0].filename == __file__                 # the warning points at the caller's line
+    _compare(res[0], res[1])

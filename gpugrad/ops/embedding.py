@@ -9,6 +9,8 @@ on a GPU the check would wait for the device (as for ``gather`` and the losses' 
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..autograd.op import Op
@@ -314,6 +316,13 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             [3., 4.]])
     """
     op = "embedding_bag"
+    if isinstance(weight, Tensor) and isinstance(input, Tensor) and weight.dtype == np.int64 \
+            and input.dtype.kind == "f":          # PyTorch's old order embedding_bag(weight, input), still taken
+        from .nn_ops import _user_stacklevel
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
+                      "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.",
+                      UserWarning, stacklevel=_user_stacklevel())
+        weight, input = input, weight
     idx = _index_array(op, input, "input")
     psw = per_sample_weights
     if psw is not None and tuple(psw.shape) != tuple(input.shape):
