@@ -21,7 +21,7 @@ from .strict import StrictArray as _StrictArray
 
 __all__ = ["Device", "device", "cpu", "xp_of", "device_of", "to_device", "module_for", "device_context",
            "is_device_array", "device_array", "cupy_or_none", "cuda_available", "default_device", "set_default_device",
-           "scatter_add", "generator", "manual_seed", "cpu_generator"]
+           "scatter_add", "scatter_reduce", "generator", "manual_seed", "cpu_generator"]
 
 _TYPES = ("cpu", "cuda", "strict")
 
@@ -302,4 +302,66 @@ def scatter_add(xp, target, index, values):
         wide = target.astype(np.int64)
         scatter_add(xp, wide, index, values)
         target[...] = wide.astype(target.dtype)
+    return target
+
+
+# ufunc.at per reduction; CuPy runs add/maximum/minimum.at with CUDA atomics (for the dtypes below) and has no
+# multiply.at: a product on a device goes through _segment_prod
+_AT = {"sum": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum"}
+_ATOMIC_MAXMIN = "fdiIQL"
+
+
+def scatter_reduce(xp, target, index, values, reduce):
+    """``target[index] = reduce(target[index], values)``, unbuffered (repeated indices all take part), on NumPy
+    and CuPy; ``reduce`` is ``"sum"``, ``"prod"``, ``"amax"`` or ``"amin"`` (NaN propagates through the last
+    two, as in PyTorch). ``index`` is an advanced-index tuple, ``values`` broadcasts to its shape.
+
+    On NumPy: ``add.at``/``multiply.at``/``maximum.at``/``minimum.at``. On a device: the sum as
+    :func:`scatter_add`; max and min with CuPy's atomics, an int64 target through uint64 with the sign bit
+    flipped (the same order), smaller integers, bools and float16 through a wider copy; the product (which CuPy
+    has no ``multiply.at`` for) by a segmented scan, :func:`_segment_prod`."""
+    if reduce == "sum":
+        return scatter_add(xp, target, index, values)
+    if xp is np:
+        getattr(np, _AT[reduce]).at(target, index, values)
+    elif reduce == "prod":
+        _segment_prod(xp, target, index, values)
+    elif target.dtype.char in _ATOMIC_MAXMIN:
+        getattr(xp, _AT[reduce]).at(target, index, values)
+    elif target.dtype == np.int64:
+        flip = np.uint64(1 << 63)       # x -> x ^ 2**63 maps int64's order onto uint64's
+        u = target.view(np.uint64) ^ flip
+        getattr(xp, _AT[reduce]).at(u, index, xp.asarray(values, dtype=np.int64).view(np.uint64) ^ flip)
+        target[...] = (u ^ flip).view(np.int64)
+    else:
+        wide = target.astype(np.float32 if target.dtype.kind == "f" else np.int32)    # exact for these dtypes
+        getattr(xp, _AT[reduce]).at(wide, index, xp.asarray(values).astype(wide.dtype))
+        target[...] = wide.astype(target.dtype)
+    return target
+
+
+def _segment_prod(xp, target, index, values):
+    """``multiply.at`` without it: sort the values by target position, take the product of each run of equal
+    positions by a doubling (Hillis-Steele) segmented scan, log2(n) passes of O(n), then multiply each position
+    by the last product of its run. No host synchronisation."""
+    shape = np.broadcast_shapes(*(getattr(i, "shape", ()) for i in index))
+    flat = xp.zeros(shape, np.int64)
+    stride = 1
+    for i, n in zip(reversed(index), reversed(target.shape)):       # the row-major position of each value
+        flat = flat + xp.asarray(i, dtype=np.int64) * stride
+        stride *= n
+    flat = flat.reshape(-1)
+    order = xp.argsort(flat, kind="stable")
+    pos = flat[order]
+    v = xp.broadcast_to(xp.asarray(values, dtype=target.dtype), shape).reshape(-1)[order]
+    step, n = 1, pos.size
+    while step < n:
+        same = pos[step:] == pos[:-step]
+        v[step:] = xp.where(same, v[step:] * v[:-step], v[step:])   # (the right side is read before the write)
+        step *= 2
+    last = xp.concatenate([pos[1:] != pos[:-1], xp.ones(min(n, 1), bool)])
+    # each position's product lands once, in its own slot; the other elements of a run write to a spare slot
+    prods = xp.ones(target.size + 1, target.dtype)
+    prods[xp.where(last, pos, target.size)] = v
+    target *= prods[:-1].reshape(target.shape)
     return target

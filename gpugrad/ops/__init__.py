@@ -19,7 +19,8 @@ from .nn_ops import relu, softmax, log_softmax
 from .scan import cumsum
 from .einsum import einsum
 from .torch_more import (sort, argsort, topk, repeat, narrow, unbind, square, isclose, var_mean, std_mean, rand_like,
-                         randn_like, t, numel, scatter, scatter_add)
+                         randn_like, t, numel)
+from .scatter import (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, masked_scatter)
 
 # PyTorch's other names for the same functions
 divide, multiply, subtract, true_divide, concat = div, mul, sub, div, cat

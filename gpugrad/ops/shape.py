@@ -716,15 +716,21 @@ def chunk(input, chunks, dim=0):
     return split(x, -(-n // chunks), d)
 
 
-def _check_index_range(op, idx, d, size):
-    """Indices must lie in [0, size) (PyTorch refuses negative ones here). Read on the host: CPU only (on a
-    GPU it would be a sync per call)."""
+class IndexRangeError(IndexError, RuntimeError):
+    """An index out of range: PyTorch raises RuntimeError for some ops (gather, scatter, index_add) and
+    IndexError for others (index_select, index_copy, index_fill); this is both."""
+
+
+def _check_index_range(op, idx, d, size, negative=False, context=""):
+    """Indices must lie in [0, size) (PyTorch refuses negative ones here; ``negative``: [-size, size)). Read
+    on the host: CPU only (on a GPU it would be a sync per call). ``context`` ends the message (the shapes)."""
     if idx.size and idx.__class__ is np.ndarray:
         lo, hi = int(idx.min()), int(idx.max())
-        if lo < 0 or hi >= size:
-            bad = lo if lo < 0 else hi
-            raise IndexError(f"{op}: index {bad} is out of bounds for dim {d} with size {size} "
-                             f"(expected 0 <= index < {size})")
+        low = -size if negative else 0
+        if lo < low or hi >= size:
+            bad = lo if lo < low else hi
+            raise IndexRangeError(f"{op}: index {bad} is out of bounds for dim {d} with size {size} "
+                                  f"(expected {low} <= index < {size}){context}")
 
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
