@@ -103,6 +103,7 @@ _PROBS_45 = _rng.dirichlet(np.ones(5), size=4)
 _BIN_34 = (_rng.uniform(size=(3, 4)) > 0.5).astype(np.float64)
 _SOFT_34 = _rng.uniform(size=(3, 4))
 _WEIGHT_5 = _rng.uniform(0.5, 2.0, 5)
+_SCATTER_I = np.array([[0, 2, 2, 1], [0, 0, 2, 1]])
 
 
 def _setitem(ns, x, v, key):
@@ -300,6 +301,22 @@ CASES = [
          [((3, 4), (3, 4)), ((3, 4), (4,))]),
     Case("index_put", lambda ns, a, v: _index_put(ns, a, v, (ns.const(np.array([1, 2])),), False),
          [((3, 4), (2, 4))]),
+    # the scatter family (more in tests/test_scatter_torch.py); amax/amin away from ties
+    Case("scatter_reduce_sum", lambda ns, a, s: ns.scatter_reduce(a, 0, ns.const(_SCATTER_I), s, "sum"),
+         [((3, 4), (2, 4)), (T(3, 4), S(2, 4))]),
+    Case("scatter_reduce_prod_noself", lambda ns, a, s: a.scatter_reduce(0, ns.const(_SCATTER_I), s, "prod",
+                                                                        include_self=False), [((3, 4), (2, 4))]),
+    Case("scatter_reduce_mean", lambda ns, a, s: ns.scatter_reduce(a, -1, ns.const(_SCATTER_I.T), s, "mean"),
+         [((4, 3), (4, 2)), (T(4, 3), T(4, 2))]),
+    Case("scatter_reduce_amax", lambda ns, a, s: ns.scatter_reduce(a, 0, ns.const(_SCATTER_I), s, "amax"),
+         [((3, 4), (2, 4)), (S(3, 4), T(2, 4))], domain="kinks"),
+    Case("scatter_reduce_amin_noself", lambda ns, a, s: a.scatter_reduce(0, ns.const(_SCATTER_I), s, "amin",
+                                                                        include_self=False), [((3, 4), (2, 4))],
+         domain="kinks"),
+    Case("index_add", lambda ns, a, s: ns.index_add(a, 1, ns.const(np.array([3, 0, 3])), s, alpha=0.5),
+         [((3, 4), (3, 3)), (T(3, 4), S(3, 3))]),
+    Case("masked_scatter", lambda ns, a, s: ns.masked_scatter(a, ns.const(_MASK_34), s), [((3, 4), (12,)),
+                                                                                          (T(3, 4), S(3, 4))]),
     # -- nn functional -----------------------------------------------------------------------------------------
     Case("relu", lambda ns, a: ns.relu(a), UNARY, domain="kinks"),
     Case("leaky_relu", lambda ns, a: ns.leaky_relu(a, 0.2), UNARY, domain="kinks"),

@@ -77,6 +77,16 @@ def _along(op, x, dim, index, src):
     return (x if x.ndim else S.reshape(x, (1,))), d, idx.reshape(ishape), v
 
 
+def _untouched(x, src):
+    """A copy of x, for an index with no elements; a src tensor takes part with a zero gradient (as in
+    PyTorch, where the op is recorded whatever the index)."""
+    if not isinstance(src, Tensor):
+        return A.clone(x)
+    y = S.reshape(x, (-1,))
+    out = S.IndexPut.apply(y, S.reshape(src, (-1,))[:0], (x.xp.zeros(0, np.int64),), False)
+    return S.reshape(out, tuple(x.shape))
+
+
 # -- scatter, scatter_add -------------------------------------------------------------------------------------
 class ScatterWithReduce(Op, register=False):
     """``scatter(..., reduce='add'|'multiply')``, PyTorch's deprecated form: as there, its output takes part
@@ -96,7 +106,7 @@ class ScatterWithReduce(Op, register=False):
 def _scatter(op, input, dim, index, src, reduce):
     args = _along(op, input, dim, index, src)
     if args is None:
-        return A.clone(input)
+        return _untouched(input, src)
     x, d, idx, v = args
     key = S._along_axis_key(x.xp, idx, d)
     if reduce is None or op == "scatter_add":
@@ -273,7 +283,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
         raise NotImplementedError(f"{op}(): reduce='mean' is not implemented for bool tensors (as in PyTorch)")
     args = _along(op, x, dim, index, src)
     if args is None:
-        return write_out(A.clone(x), out, op)
+        return write_out(_untouched(x, src), out, op)
     y, d, idx, v = args
     res = ScatterReduce.apply(y, v, idx.astype(np.int64, copy=False), d, reduce, bool(include_self))
     return write_out(res if x.ndim else S.reshape(res, ()), out, op)
@@ -302,7 +312,7 @@ def _slices_put(op, x, d, idx, source, accumulate):
         raise TypeError(f"{op}(): source must be a Tensor, got {type(source).__name__}")
     xs, ss = _shape1(x), _shape1(source)
     if len(ss) == len(xs) and ss[d] != idx.size:
-        raise IndexError(f"{op}(): the number of indices ({idx.size}) must equal source.shape[{d}] ({ss[d]}), "
+        raise S.IndexRangeError(f"{op}(): the number of indices ({idx.size}) must equal source.shape[{d}] ({ss[d]}), "
                          f"source {shape_str(source.shape)}")
     if len(ss) != len(xs) or any(a != b for i, (a, b) in enumerate(zip(xs, ss)) if i != d) or \
             (x.ndim == 0) != (source.ndim == 0):
@@ -398,7 +408,7 @@ def index_fill(input, dim, index, value):
     else:
         v = Tensor._make(x.xp.asarray(value, dtype=x.dtype), None, False)
     if not idx.size:
-        return A.clone(x)
+        return _untouched(x, S.reshape(v, (1,)))
     # each position filled once: value's gradient sums the filled elements, as PyTorch's (over unique indices)
     idx = x.xp.unique(idx)
     flat = x.ndim == 0
@@ -450,7 +460,7 @@ def _masked_scatter(x, mask, source, inplace):
         raise RuntimeError(f"{op}(): source {shape_str(source.shape)} has {source.numel()} elements, fewer than "
                            f"the {int(m.sum())} true ones of mask {shape_str(m.shape)}")
     if source.numel() == 0:
-        return A.clone(xb)
+        return _untouched(xb, source)
     # the element of source each position would take: the number of true ones before it
     pos = xp.maximum(xp.cumsum(m.reshape(-1)) - 1, 0)
     picked = S.reshape(S.index_select(S.reshape(source, -1), 0, Tensor._make(pos, None, False)), shape)
