@@ -49,33 +49,82 @@ class Einsum(Op):
         return total
 
 
+_LETTERS = string.ascii_uppercase + string.ascii_lowercase      # sublist label i is _LETTERS[i], as in PyTorch
+
+
+def _sublist_equation(args):
+    """PyTorch's sublist format, ``einsum(a, [0, 1], b, [1, 2], [0, 2])``: the operands and the equation it
+    spells (labels 0-25 are A-Z, 26-51 a-z, ``...`` an ellipsis)."""
+    def subs(labels):
+        out = []
+        for v in labels:
+            if v is Ellipsis:
+                out.append("...")
+            elif not isinstance(v, int) or isinstance(v, bool):
+                raise TypeError(f"einsum(): a subscript list holds ints and ..., got {type(v).__name__}")
+            elif not 0 <= v < len(_LETTERS):
+                raise ValueError(f"einsum(): subscript {v} in a subscript list is not within the valid range "
+                                 f"[0, 52)")
+            else:
+                out.append(_LETTERS[v])
+        return "".join(out)
+    operands, lhs = args[0::2], args[1::2]
+    rhs = None
+    if len(operands) > len(lhs):                          # an odd count: the last list is the output's
+        operands, rhs = operands[:-1], operands[-1]
+    equation = ",".join(subs(s) for s in lhs) + ("" if rhs is None else "->" + subs(rhs))
+    return equation, operands
+
+
+def _split_ellipsis(op, s, what):
+    """``(before, after)`` around the one ``...`` in ``s`` (``after`` None without one); a letter check."""
+    for i, c in enumerate(s):
+        if not (c in _LETTERS or c == "."):
+            raise RuntimeError(f"{op}(): invalid subscript {c!r} in {what} {s!r}: subscripts must be in [a-zA-Z]")
+    before, dots, after = s.partition("...")
+    if "." in before or "." in after:
+        raise RuntimeError(f"{op}(): found '.' in {what} {s!r} that is not part of one ellipsis (...)")
+    return before, (after if dots else None)
+
+
 def _parse(op, equation, operands):
-    """The subscripts of each operand and of the output, with ``...`` spelled out in letters of their own."""
+    """The subscripts of each operand and of the output, with ``...`` spelled out in letters of their own:
+    the ellipsis dims of all operands broadcast together, aligned from the right (as in PyTorch)."""
     eq = equation.replace(" ", "")
     lhs, arrow, rhs = eq.partition("->")
+    if "-" in lhs or ">" in lhs or "-" in rhs or ">" in rhs:
+        raise RuntimeError(f"{op}(): invalid equation {equation!r}: one '->' at most, subscripts in [a-zA-Z]")
     subs = lhs.split(",")
     if len(subs) != len(operands):
-        raise ValueError(f"{op}: the equation {equation!r} has {len(subs)} operand(s), got {len(operands)} tensors")
-    used = set(c for c in eq if c.isalpha())
-    spare = [c for c in string.ascii_letters if c not in used]
-    n_ell = max([t.ndim - (len(s) - 3) for s, t in zip(subs, operands) if "..." in s], default=0)
-    ell = "".join(spare[:n_ell])
-    out_subs = []
-    for s, t in zip(subs, operands):
-        if "..." in s:
-            k = t.ndim - (len(s) - 3)
-            s = s.replace("...", ell[n_ell - k:] if k else "")
-        if len(s) != t.ndim or not all(c.isalpha() for c in s):
-            raise ValueError(f"{op}: subscripts {s!r} don't fit an operand of shape {shape_str(t.shape)}")
-        out_subs.append(s)
+        raise RuntimeError(f"{op}(): the equation {equation!r} has {len(subs)} operand(s) but "
+                           f"{len(operands)} tensor(s) were given")
+    parts = []
+    for k, (s, t) in enumerate(zip(subs, operands)):
+        before, after = _split_ellipsis(op, s, f"operand {k}'s subscripts")
+        named = len(before) + len(after or "")
+        if named > t.ndim or (after is None and named != t.ndim):
+            raise RuntimeError(f"{op}(): operand {k} of shape {shape_str(t.shape)} has {t.ndim} dim(s) but its "
+                               f"subscripts {s!r} name {named}" + ("" if after is None else " besides the ellipsis"))
+        parts.append((before, after, t.ndim - named))
+    n_ell = max([k for _, after, k in parts if after is not None], default=0)
+    used = set(c for c in eq if c in _LETTERS)
+    ell = "".join([c for c in _LETTERS if c not in used][:n_ell])
+    if len(ell) < n_ell:
+        raise RuntimeError(f"{op}(): too many dims for the 52 subscripts a-z, A-Z in {equation!r}")
+    out_subs = [b if a is None else b + ell[n_ell - k:] + a for b, a, k in parts]
     if arrow:
-        out = rhs.replace("...", ell)
+        before, after = _split_ellipsis(op, rhs, "the output subscripts")
+        out = before + ("" if after is None else ell + after)
+        for c in before + (after or ""):
+            if out.count(c) > 1:
+                raise RuntimeError(f"{op}(): output subscript {c!r} appears more than once in the output")
+            if c not in "".join(out_subs):
+                raise RuntimeError(f"{op}(): output subscript {c!r} does not appear in the equation for any "
+                                   f"input operand")
     else:                            # implicit: the ellipsis, then the subscripts seen once, in order
-        counts = "".join(out_subs)
-        out = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1 and c not in ell))
-    if len(set(out)) != len(out) or not set(out) <= set("".join(out_subs)):
-        raise ValueError(f"{op}: output subscripts {out!r} must be distinct and appear among the operands'")
-    return out_subs, out
+        counts = "".join(b + (a or "") for b, a, _ in parts)
+        out = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1))
+    return out_subs, out, set(ell)
 
 
 def _diagonals(t, s):
@@ -85,8 +134,8 @@ def _diagonals(t, s):
         c = next(c for c in s if s.count(c) > 1)
         p, q = s.index(c), s.index(c, s.index(c) + 1)
         if t.shape[p] != t.shape[q]:
-            raise RuntimeError(f"einsum: subscript {c!r} is repeated in {s!r} over dims of sizes {t.shape[p]} and "
-                               f"{t.shape[q]}")
+            raise RuntimeError(f"einsum(): subscript {c!r} is repeated in {s!r} over dims of sizes {t.shape[p]} "
+                               f"and {t.shape[q]}")
         from ..factories import arange
         i = arange(t.shape[p], device=t.device)
         t = t[tuple(i if d in (p, q) else slice(None) for d in range(t.ndim))]
@@ -98,12 +147,18 @@ def _diagonals(t, s):
 
 def einsum(equation, *operands):
     """Einstein summation, as ``torch.einsum``: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``; subscripts
-    missing from the output are summed over, ``...`` stands for the remaining (broadcast) dims, and without
-    ``->`` the output is the subscripts that appear once, in alphabetical order. Differentiable (to any order).
+    missing from the output are summed over, a subscript repeated in one operand takes its diagonal, ``...``
+    stands for the remaining dims (those of all operands broadcast together, aligned from the right), and
+    without ``->`` the output is the ellipsis' dims, then the subscripts that appear once, in alphabetical
+    order (A-Z before a-z). Differentiable (to any order).
+
+    PyTorch's sublist format is accepted too: ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (ints 0-51 as
+    subscripts, ``...`` for an ellipsis, the output list optional).
 
     Args:
-        equation: the subscripts, e.g. ``"bij,bjk->bik"``.
-        *operands: the tensors (or one list of them), one per comma-separated group of subscripts.
+        equation: the subscripts, e.g. ``"bij,bjk->bik"`` (or, in the sublist format, the first operand).
+        *operands: the tensors (or one list of them), one per comma-separated group of subscripts (or, in the
+            sublist format, each subscript list after its operand, and the output's list last).
 
     Returns:
         A tensor with the output subscripts' dims.
@@ -114,24 +169,33 @@ def einsum(equation, *operands):
     (2, 4)
     >>> gg.einsum("ij->", a)
     tensor(6.)
+    >>> gg.einsum(a, [0, 1], b, [1, 2], [0, 2]).shape
+    (2, 4)
+    >>> gg.einsum("...i,...i->...", gg.ones(3, 1, 4), gg.ones(2, 4)).shape
+    (3, 2)
     """
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+    if isinstance(equation, Tensor):                # the sublist format
+        equation, operands = _sublist_equation((equation,) + operands)
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands or not all(isinstance(t, Tensor) for t in operands):
-        raise TypeError("einsum: expected one or more tensors after the equation")
-    subs, out = _parse("einsum", equation, operands)
+        raise TypeError("einsum(): expected one or more tensors after the equation, got "
+                        f"{[type(t).__name__ for t in operands]}")
+    subs, out, ell = _parse("einsum", equation, operands)
     operands, subs = zip(*(_diagonals(t, s) for t, s in zip(operands, subs)))
     sizes = {}
     for s, t in zip(subs, operands):
         for c, n in zip(s, t.shape):
             if sizes.get(c, 1) not in (1, n) and n != 1:
-                raise RuntimeError(f"einsum: subscript {c!r} has size {sizes[c]} in one operand and {n} in another "
-                                   f"(equation {equation!r})")
+                what = "a dim covered by the ellipsis" if c in ell else f"subscript {c!r}"
+                raise RuntimeError(f"einsum(): {what} has size {sizes[c]} in one operand and {n} in another, "
+                                   f"which don't broadcast (equation {equation!r}, shapes "
+                                   f"{[shape_str(t.shape) for t in operands]})")
             sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
     # size-1 dims broadcast (as in PyTorch): expand them first, so that the expand's gradient sums them back
     operands = tuple(t if all(n == sizes[c] for c, n in zip(s, t.shape)) else
                      S.expand(t, tuple(sizes[c] for c in s)) for s, t in zip(subs, operands))
     dt = operands[0].dtype
     if any(t.dtype != dt for t in operands):
-        raise RuntimeError(f"einsum: expected operands of one dtype, got {[str(t.dtype) for t in operands]}")
+        raise RuntimeError(f"einsum(): expected operands of one dtype, got {[str(t.dtype) for t in operands]}")
     return Einsum.apply(*operands, subs=tuple(subs), out=out)
