@@ -366,3 +366,24 @@ def test_errors_as_torch(name, call, exc, msg):
         call(torch, torch.tensor)
     with pytest.raises(exc, match=msg):
         call(gg, gg.tensor)
+
+
+def test_prod_double_backward_refuses_two_zeros_at_one_position_as_torch(device):
+    """One zero per position: second derivatives as PyTorch's; two zeros at a position: an error, as in
+    PyTorch, once a double backward reaches them (a first-order backward with create_graph still works)."""
+    x, i = np.array([2.0, 3.0]), np.array([0, 0, 1, 1])
+    for s, ok in ((np.array([0.0, 1.5, 0.5, 0.0]), True), (np.array([0.0, 0.0, 0.5, 2.0]), False)):
+        res = {}
+        for L in (gg, torch):
+            tx, ts = (_lib_tensor(L, a, device, True) for a in (x, s))
+            y = L.scatter_reduce(tx, 0, _lib_tensor(L, i, device), ts, "prod")
+            (gs,) = L.autograd.grad(y.sum(), [ts], create_graph=True)
+            if not ok:
+                with pytest.raises(RuntimeError, match="(?i)double backward"):
+                    gs.sum().backward()
+                continue
+            gs.sum().backward()
+            res[L] = [gs.detach().cpu().numpy() if L is gg else gs.detach().numpy()] + \
+                     [t.grad.cpu().numpy() if L is gg else t.grad.numpy() for t in (tx, ts)]
+        for g, t in zip(res.get(gg, []), res.get(torch, [])):
+            np.testing.assert_allclose(g, t, rtol=1e-12)

@@ -219,6 +219,18 @@ class ScatterReduce(Op):
         return (gx if graph else gx._data), (gs if graph else gs._data)
 
 
+class NoDoubleBackward(Op, register=False):
+    """Identity whose backward is an error: marks a gradient that has no derivative of its own (PyTorch's
+    ``DelayedError``). (Unregistered: no derivative to check.)"""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        raise RuntimeError("scatter_reduce(): double backward is not supported for src when more than one zero "
+                           "of src is scattered to the same position (as in PyTorch)")
+
+
 def _scatter_reduce_backward(g, x, src, out, index, d, reduce, include_self, count):
     """PyTorch's ``scatter_reduce_backward`` (torch/csrc/autograd/FunctionsManual.cpp), on Tensors."""
     if reduce == "sum":
@@ -236,6 +248,10 @@ def _scatter_reduce_backward(g, x, src, out, index, d, reduce, include_self, cou
         without = scatter_reduce(x, d, index, A.where(single, 1.0, src), "prod", include_self=include_self)
         gs = A.where(single, S.gather(g * without, d, index),
                      S.gather(g * out, d, index) / A.where(zero, 1.0, src))
+        if gs.requires_grad and bool((zeros_at._data > 1).any()):      # (graph mode only: a host sync)
+            # the second derivative in an element with another zero at its position is not computed, as in
+            # PyTorch: an error if a double backward reaches it (not a silent 0)
+            gs = NoDoubleBackward.apply(gs)
     else:
         # amax/amin: the gradient shared evenly among the elements equal to the result (self's counted even
         # when excluded, as in PyTorch)
