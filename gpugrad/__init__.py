@@ -37,7 +37,8 @@ from .ops import (mm, bmm, addmm, relu, softmax, log_softmax, divide, multiply, 
                   swapaxes, swapdims, take_along_dim, normal, view, floor_divide, remainder)
 from .ops import (sort, argsort, topk, narrow, unbind, square, isclose, var_mean, std_mean, rand_like, randn_like,
                   t, numel, cumsum, einsum)
-from .ops import scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, masked_scatter
+from .ops import (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, index_reduce,
+                  masked_scatter)
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
 from . import random

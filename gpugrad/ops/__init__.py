@@ -20,7 +20,8 @@ from .scan import cumsum
 from .einsum import einsum
 from .torch_more import (sort, argsort, topk, repeat, narrow, unbind, square, isclose, var_mean, std_mean, rand_like,
                          randn_like, t, numel)
-from .scatter import (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, masked_scatter)
+from .scatter import (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, index_reduce,
+                      masked_scatter)
 
 # PyTorch's other names for the same functions
 divide, multiply, subtract, true_divide, concat = div, mul, sub, div, cat

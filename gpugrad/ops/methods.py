@@ -14,7 +14,7 @@ from . import (Tensor, abs, add, add_, addmm, allclose, amax, amin, argmax, argm
                 round, rsqrt, scatter, scatter_add, setitem, sigmoid, sign, sin, softmax, sort, split, sqrt, square,
                 squeeze, std, sub, sub_, sum, swapaxes, swapdims, take_along_dim, tan, tanh, topk, transpose, unbind,
                 uniform_, unsqueeze, var, view, view_dtype, where, zero_, t)
-from .scatter import scatter_reduce, index_add, index_copy, index_fill, masked_scatter
+from .scatter import scatter_reduce, index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .methods_inplace import INPLACE_METHODS
 from .methods_like import LIKE_METHODS
 
@@ -428,7 +428,7 @@ def _extra_methods():
         masked_fill=_masked_fill, where=_where, square=square, reciprocal=_reciprocal, sort=sort, argsort=argsort,
         topk=topk, repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose, cumsum=cumsum, scatter=scatter,
         scatter_add=scatter_add, scatter_reduce=scatter_reduce, index_add=index_add, index_copy=index_copy,
-        index_fill=index_fill, masked_scatter=masked_scatter, clamp_min=_clamp_min, clamp_max=_clamp_max,
+        index_fill=index_fill, index_reduce=index_reduce, masked_scatter=masked_scatter, clamp_min=_clamp_min, clamp_max=_clamp_max,
         mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapdims,
         take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,
         bernoulli_=bernoulli_, divide=div, multiply=mul, subtract=sub, true_divide=div,

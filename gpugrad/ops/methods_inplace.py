@@ -7,6 +7,7 @@ from __future__ import annotations
 from . import _inplace, abs, exp, log, relu, sigmoid, sqrt, tanh
 from .scatter import (scatter as _scatter, scatter_add as _scatter_add, scatter_reduce as _scatter_reduce,
                       index_add as _index_add, index_copy as _index_copy, index_fill as _index_fill,
+                      index_reduce as _index_reduce,
                       _masked_scatter)
 
 
@@ -91,6 +92,28 @@ def _index_add_(self, dim, index, source, *, alpha=1):
     def index_add(t, source):
         return _index_add(t, dim, index, source, alpha=alpha)
     return _inplace(self, index_add, source)
+
+
+def _index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+    """In place: :func:`gpugrad.index_reduce` into this tensor; returns it.
+
+    Args:
+        dim: the dim that ``index`` addresses.
+        index: a 1-d int64 (or int32) tensor.
+        source: the slices reduced in.
+        reduce: ``"prod"``, ``"mean"``, ``"amax"`` or ``"amin"``.
+        include_self: whether this tensor's values in the slices written take part.
+
+    Returns:
+        This tensor, changed in place.
+
+    >>> import gpugrad as gg
+    >>> gg.ones(3).index_reduce_(0, gg.tensor([2, 2]), gg.tensor([3.0, 4.0]), "prod")
+    tensor([ 1.,  1., 12.])
+    """
+    def index_reduce(t, source):
+        return _index_reduce(t, dim, index, source, reduce, include_self=include_self)
+    return _inplace(self, index_reduce, source)
 
 
 def _index_copy_(self, dim, index, source):
@@ -190,5 +213,6 @@ _relu_ = _inplace_unary(relu, "``max(x, 0)``", "[-1.5, 0.0, 2.0]", "tensor([0., 
 
 INPLACE_METHODS = dict(scatter_=_scatter_, scatter_add_=_scatter_add_, scatter_reduce_=_scatter_reduce_,
                        index_add_=_index_add_, index_copy_=_index_copy_, index_fill_=_index_fill_,
+                       index_reduce_=_index_reduce_,
                        masked_scatter_=_masked_scatter_, abs_=_abs_, exp_=_exp_, log_=_log_,
                        sqrt_=_sqrt_, sigmoid_=_sigmoid_, tanh_=_tanh_, relu_=_relu_)

@@ -1,6 +1,7 @@
 """The scatter family, PyTorch's ops that write into a copy of a tensor at the positions an index gives:
 ``scatter``/``scatter_add``/``scatter_reduce`` (element by element along a dim, the inverse of ``gather``),
-``index_add``/``index_copy``/``index_fill`` (whole slices along a dim, at a vector of indices) and
+``index_add``/``index_copy``/``index_fill``/``index_reduce`` (whole slices along a dim, at a vector of
+indices) and
 ``masked_scatter`` (the elements of a source, in order, where a mask is true).
 
 Each has PyTorch's gradients: most are compositions of indexing ops (``IndexPut``, ``where``,
@@ -74,7 +75,13 @@ def _along(op, x, dim, index, src):
             v = v[tuple(slice(0, n) for n in ishape)]
     else:
         v = Tensor._make(x.xp.full(ishape, src, x.dtype), None, False)
-    return (x if x.ndim else S.reshape(x, (1,))), d, idx.reshape(ishape), v
+    return _at_least_1d(x), d, idx.reshape(ishape), v
+
+
+def _at_least_1d(x):
+    """x, or a 0-d x as shape (1,): of a copy, not a view, so that an op saving it is not invalidated when the
+    in-place form of the op writes into x."""
+    return x if x.ndim else S.reshape(A.clone(x), (1,))
 
 
 def _untouched(x, src):
@@ -321,20 +328,25 @@ def _index_vector(op, x, dim, index, kinds, negative=False):
     return d, idx
 
 
-def _slices_put(op, x, d, idx, source, accumulate):
-    """x with source written (or added) at the slices idx of dim d; source must have x's shape but in d,
-    where it has len(idx) (0-d counting as 1-d)."""
+def _check_slices(op, x, d, idx, source):
+    """source must be a tensor of x's dtype and shape, but in d, where it has len(idx) (0-d counting as
+    1-d)."""
     if not isinstance(source, Tensor):
         raise TypeError(f"{op}(): source must be a Tensor, got {type(source).__name__}")
     xs, ss = _shape1(x), _shape1(source)
     if len(ss) == len(xs) and ss[d] != idx.size:
-        raise S.IndexRangeError(f"{op}(): the number of indices ({idx.size}) must equal source.shape[{d}] ({ss[d]}), "
-                         f"source {shape_str(source.shape)}")
+        raise S.IndexRangeError(f"{op}(): the number of indices ({idx.size}) must equal source.shape[{d}] "
+                                f"({ss[d]}), source {shape_str(source.shape)}")
     if len(ss) != len(xs) or any(a != b for i, (a, b) in enumerate(zip(xs, ss)) if i != d) or \
             (x.ndim == 0) != (source.ndim == 0):
         raise RuntimeError(f"{op}(): source {shape_str(source.shape)} must have the shape of input "
                            f"{shape_str(x.shape)} but in dim {d}, where it has the number of indices ({idx.size})")
     _same_dtype(op, x, source, "source")
+
+
+def _slices_put(op, x, d, idx, source, accumulate):
+    """x with source written (or added) at the slices idx of dim d."""
+    _check_slices(op, x, d, idx, source)
     y, v = (x, source) if x.ndim else (S.reshape(x, (1,)), S.reshape(source, (1,)))
     out = S.IndexPut.apply(y, v, (slice(None),) * d + (idx,), accumulate)
     return out if x.ndim else S.reshape(out, ())
@@ -431,6 +443,46 @@ def index_fill(input, dim, index, value):
     y = S.reshape(x, (1,)) if flat else x
     res = S.IndexPut.apply(y, v, (slice(None),) * d + (idx,), False)
     return S.reshape(res, ()) if flat else res
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
+    """``input`` with the slices of ``source`` reduced into the slices ``index`` of ``dim``: for dim 0,
+    out[index[i]] = reduce(out[index[i]], source[i]) over every i, as ``torch.index_reduce`` (which is
+    :func:`scatter_reduce` with the index spread over source's shape, and has its gradients).
+
+    Args:
+        input: the tensor reduced into (not changed: the result is a copy).
+        dim: the dim that ``index`` addresses.
+        index: a 1-d (or 0-d) int64 or int32 tensor of indices in [0, input.shape[dim]).
+        source: a tensor of input's dtype and shape, but for ``dim``, where it has ``len(index)`` elements.
+        reduce: ``"prod"``, ``"mean"``, ``"amax"`` or ``"amin"``.
+        include_self: whether input's own values in the slices written take part (False: only source's).
+        out: an optional tensor the result is written into (returned).
+
+    Returns:
+        A new tensor of ``input``'s shape.
+
+    >>> import gpugrad as gg
+    >>> gg.ones(3, 2).index_reduce(0, gg.tensor([0, 0]), gg.tensor([[2.0, 3.0], [4.0, 5.0]]), "amax")
+    tensor([[4., 5.],
+            [1., 1.],
+            [1., 1.]])
+    """
+    op = "index_reduce"
+    if reduce not in _REDUCES[1:]:
+        raise RuntimeError(f"{op}(): reduce must be one of prod, mean, amax or amin, got {reduce!r}")
+    x = input
+    d, idx = _index_vector(op, x, dim, index, ("int32", "int64"))
+    _check_slices(op, x, d, idx, source)
+    if reduce == "mean" and x.dtype.kind == "b":
+        raise NotImplementedError(f"{op}(): reduce='mean' is not implemented for bool tensors (as in PyTorch)")
+    if not idx.size:
+        return write_out(_untouched(x, source), out, op)
+    y, v = _at_least_1d(x), (source if x.ndim else S.reshape(source, (1,)))
+    nd = y.ndim
+    spread = x.xp.broadcast_to(idx.astype(np.int64).reshape((1,) * d + (-1,) + (1,) * (nd - d - 1)), tuple(v.shape))
+    res = ScatterReduce.apply(y, v, spread, d, reduce, bool(include_self))
+    return write_out(res if x.ndim else S.reshape(res, ()), out, op)
 
 
 # -- masked_scatter -------------------------------------------------------------------------------------------
