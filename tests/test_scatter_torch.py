@@ -113,13 +113,14 @@ def test_src_larger_than_index_takes_a_zero_gradient_outside_it(op, device):
 @pytest.mark.parametrize("include_self", [True, False], ids=["self", "noself"])
 @pytest.mark.parametrize("reduce", REDUCES)
 def test_scatter_reduce_gradcheck(reduce, include_self, device):
-    """Finite differences, float64, away from ties (amax/amin have kinks there); prod with a single zero and
-    with two zeros at one position."""
+    """Finite differences, float64, away from ties (amax/amin have kinks there), reverse and forward mode;
+    prod with a single zero and with two zeros at one position."""
     s = S34 if reduce != "prod" else ZEROS_S + 0.1 * S34 * (ZEROS_S != 0)
     for d, idx in ((0, I_DIM0), (-1, I_DIM1)):
         inputs = _leaves([X34, s], device)
         i = gg.tensor(idx, device=device)
-        assert gradcheck(lambda x, s: gg.scatter_reduce(x, d, i, s, reduce, include_self=include_self), inputs)
+        assert gradcheck(lambda x, s: gg.scatter_reduce(x, d, i, s, reduce, include_self=include_self), inputs,
+                         check_forward_ad=True)
     if reduce in ("sum", "mean", "amax"):
         inputs = _leaves([X34, s], device)
         assert gradgradcheck(lambda x, s: gg.scatter_reduce(x, 0, gg.tensor(I_DIM0, device=device), s, reduce,

@@ -225,6 +225,17 @@ class ScatterReduce(Op):
                                           self.include_self, wrap(self.count))
         return (gx if graph else gx._data), (gs if graph else gs._data)
 
+    def jvp(self, tx, ts, *rest):
+        # backward is g -> (g * wx, gather(g) * ws) for weights wx, ws of each reduction: at g = 1 it gives
+        # them, and the tangent is tx * wx + ts * ws summed into place
+        xp = self.xp
+        shape, dtype = self._out_meta
+        wx, ws = self.backward(xp.ones(shape, dtype))
+        t = tx * wx if tx is not None else xp.zeros(shape, dtype)
+        if ts is not None:
+            _add_at(xp, t, S._along_axis_key(xp, self.index, self.dim), ts * ws)
+        return t
+
 
 class NoDoubleBackward(Op, register=False):
     """Identity whose backward is an error: marks a gradient that has no derivative of its own (PyTorch's
