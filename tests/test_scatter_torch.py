@@ -358,6 +358,7 @@ ERRORS = [
     ("scatter_index_larger_than_src", lambda L, t: t(F).scatter(0, t(np.zeros((2, 4), np.int64)), t(F[:1])),
      RuntimeError, "no larger than src"),
     ("scatter_dim", lambda L, t: t(F).scatter(2, t([[0]]), 1.0), IndexError, "out of range"),
+    ("scatter_no_src", lambda L, t: t(F).scatter(0, t([[0]])), TypeError, "expected one of src"),
     ("scatter_bad_reduce", lambda L, t: t(F).scatter(0, t([[0]]), 1.0, reduce="mean"), RuntimeError,
      "add or multiply"),
     ("scatter_reduce_bad_reduce", lambda L, t: t(F).scatter_reduce(0, t([[0]]), t(F), "max_"), RuntimeError,

@@ -1,8 +1,7 @@
 """The scatter family, PyTorch's ops that write into a copy of a tensor at the positions an index gives:
 ``scatter``/``scatter_add``/``scatter_reduce`` (element by element along a dim, the inverse of ``gather``),
 ``index_add``/``index_copy``/``index_fill``/``index_reduce`` (whole slices along a dim, at a vector of
-indices) and
-``masked_scatter`` (the elements of a source, in order, where a mask is true).
+indices) and ``masked_scatter`` (the elements of a source, in order, where a mask is true).
 
 Each has PyTorch's gradients: most are compositions of indexing ops (``IndexPut``, ``where``,
 ``index_select``); ``scatter_reduce`` is its own op, whose backward is PyTorch's formula written on Tensors
@@ -148,6 +147,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     """
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got {reduce!r}")
+    if (src is None) == (value is None):
+        raise TypeError("scatter(): expected one of src (a tensor or a number) and value")
     if reduce is not None and isinstance(src, Tensor):
         warnings.warn("scatter(): the reduce argument with a Tensor src is deprecated (as in PyTorch); use "
                       "scatter_reduce, which has more reductions and a gradient", UserWarning, stacklevel=2)
@@ -177,17 +178,15 @@ def scatter_add(input, dim, index, src, *, out=None):
 
 
 # -- scatter_reduce -------------------------------------------------------------------------------------------
-def _identity(xp, dtype, reduce):
+def _identity(dtype, reduce):
     """The value that leaves a reduction unchanged (what an excluded self is replaced by)."""
-    if reduce in ("sum", "mean"):
-        return 0
-    if reduce == "prod":
-        return 1
+    if reduce in ("sum", "mean", "prod"):
+        return int(reduce == "prod")
     if dtype.kind == "b":
         return reduce == "amin"
-    info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
     if dtype.kind == "f":
         return -np.inf if reduce == "amax" else np.inf
+    info = np.iinfo(dtype)
     return info.min if reduce == "amax" else info.max
 
 
@@ -204,7 +203,7 @@ class ScatterReduce(Op):
         self.index, self.dim, self.reduce, self.include_self = index, dim, reduce, include_self
         out = x.copy()
         if not include_self:
-            out[key] = _identity(xp, x.dtype, reduce)
+            out[key] = _identity(x.dtype, reduce)
         _reduce_at(xp, out, key, src, "sum" if reduce == "mean" else reduce)
         self.count = None
         if reduce == "mean":      # PyTorch counts in the input's dtype (it wraps as the sums do)
