@@ -431,3 +431,35 @@ def test_prod_double_backward_refuses_two_zeros_at_one_position_as_torch(device)
                      [t.grad.cpu().numpy() if L is gg else t.grad.numpy() for t in (tx, ts)]
         for g, t in zip(res.get(gg, []), res.get(torch, [])):
             np.testing.assert_allclose(g, t, rtol=1e-12)
+
+
+# -- the backend helper on CuPy's terms ----------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "int32", "uint64", "int8", "uint8",
+                                   "bool"])
+@pytest.mark.parametrize("reduce", ["prod", "amax", "amin"])
+def test_backend_scatter_reduce_on_the_strict_device_equals_numpy_ufunc_at(reduce, dtype):
+    """The device path (no multiply.at, atomics for some dtypes only) against NumPy's ufunc.at, with long runs
+    of one position (the segmented scan's log2 passes) and positions nothing lands on."""
+    from gpugrad.backend import scatter_reduce, strict
+    rng = np.random.default_rng(7)
+    n = 1000
+    if dtype == "bool":
+        target, vals = rng.uniform(size=9) > 0.3, rng.uniform(size=n) > 0.1
+    elif dtype[0] == "f":
+        target, vals = rng.uniform(0.5, 1.5, 9).astype(dtype), rng.uniform(0.99, 1.01, n).astype(dtype)
+    else:
+        target, vals = rng.integers(0, 100, 9).astype(dtype), rng.integers(0, 100, n).astype(dtype)
+        if dtype[0] == "i":
+            vals = (vals - 50).astype(dtype)
+    idx = np.minimum(rng.geometric(0.3, n) - 1, 7)            # position 8 takes nothing
+    want = target.copy()
+    getattr(np, {"prod": "multiply", "amax": "maximum", "amin": "minimum"}[reduce]).at(want, (idx,), vals)
+    got = gg.tensor(target, device="strict")._data
+    scatter_reduce(strict.namespace, got, (gg.tensor(idx, device="strict")._data,),
+                   gg.tensor(vals, device="strict")._data, reduce)
+    got = gg.Tensor._make(got, None, False).cpu().numpy()
+    assert got.dtype == want.dtype
+    if dtype[0] == "f" and reduce == "prod":        # another order of ~300 products: rounding differs
+        np.testing.assert_allclose(got, want, rtol={"float64": 1e-12, "float32": 1e-4, "float16": 5e-2}[dtype])
+    else:
+        np.testing.assert_array_equal(got, want)
