@@ -324,7 +324,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
 
 # -- index_add, index_copy, index_fill ------------------------------------------------------------------------
 def _index_vector(op, x, dim, index, kinds, negative=False):
-    """(dim, the index as a 1-d array of non-negative ints, x as at least 1-d) for the index_* ops."""
+    """(dim, the index as a 1-d array of non-negative ints) for the index_* ops, checked by PyTorch's rules."""
     d = _dim(op, x, dim)
     idx = _index_array(op, index, x, kinds)
     if idx.ndim > 1:
