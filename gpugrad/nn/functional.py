@@ -19,12 +19,22 @@ from ..ops.embedding import embedding, embedding_bag
 from ..ops.nn_ops import (relu, leaky_relu, elu, gelu, silu, softplus, sigmoid, tanh, softmax, log_softmax,
                           linear, dropout, mse_loss, l1_loss, huber_loss, smooth_l1_loss, cross_entropy, nll_loss,
                           binary_cross_entropy, binary_cross_entropy_with_logits)
+from ..ops.distance import normalize, cosine_similarity, pairwise_distance, pdist
+from ..ops.losses_more import (kl_div, gaussian_nll_loss, poisson_nll_loss, soft_margin_loss,
+                               multilabel_soft_margin_loss)
+from ..ops.losses_margin import (margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss,
+                                 multi_margin_loss, multilabel_margin_loss, triplet_margin_loss,
+                                 triplet_margin_with_distance_loss)
 from ..tensor import Tensor
 
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax", "log_softmax",
            "linear", "dropout", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "pad", "batch_norm", "layer_norm", "one_hot",
            "embedding", "embedding_bag"]
+__all__ += ["normalize", "cosine_similarity", "pairwise_distance", "pdist", "kl_div", "gaussian_nll_loss",
+            "poisson_nll_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "margin_ranking_loss",
+            "hinge_embedding_loss", "cosine_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
+            "triplet_margin_loss", "triplet_margin_with_distance_loss"]
 
 
 class Normalize(Op):

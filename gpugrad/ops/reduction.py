@@ -217,14 +217,19 @@ def _exclusive_prod_graph(ns, x, axis):
 
 
 class Norm(Op):
-    """p-norm: ||x||_p = (sum |x|^p)^(1/p); d/dx = sign(x) |x|^(p-1) / ||x||^(p-1) (p = inf: max |x|)."""
+    """p-norm: ||x||_p = (sum |x|^p)^(1/p); d/dx = sign(x) |x|^(p-1) / ||x||^(p-1), with PyTorch's choices
+    where that is undefined: 0 where the norm is 0, 0 at x_i = 0 for p < 1. p = +-inf: max (min) |x|, the
+    gradient split among ties (``split_ties``, linalg.vector_norm's rule) or given to each of them (cdist and
+    pdist's rule)."""
 
-    def forward(self, x, p, axes, keepdim):
+    def forward(self, x, p, axes, keepdim, split_ties=True):
         xp = self.xp
-        self.p, self.axes, self.keepdim = p, axes, keepdim
+        self.p, self.axes, self.keepdim, self.split_ties = p, axes, keepdim, split_ties
         a = xp.abs(x)
         if p == float("inf"):
             y = a.max(axis=axes, keepdims=True)
+        elif p == -float("inf"):
+            y = a.min(axis=axes, keepdims=True)
         elif p == 2:
             y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
         elif p == 1:
@@ -240,18 +245,23 @@ class Norm(Op):
         x, y = self.saved
         xp = self.xp
         if isinstance(x, Tensor):    # double backward: the saved keepdim y is not the output, recompute it
-            y = Norm.apply(x, self.p, self.axes, True)
+            y = Norm.apply(x, self.p, self.axes, True, self.split_ties)
         g = _expand_back(g, x.shape, self.axes, self.keepdim, xp)
         p = self.p
         if p == 2:
             return g * x / xp.where(y == 0, 1, y)
         if p == 1:
             return g * xp.sign(x)
-        if p == float("inf"):
+        if p in (float("inf"), -float("inf")):
             a = xp.abs(x)
             mask = a == y
+            if not self.split_ties:
+                return g * xp.sign(x) * mask
             return g * xp.sign(x) * mask / mask.sum(axis=self.axes, keepdims=True)
         a = xp.abs(x)
+        if p < 1:                    # |x|^(p-1) is infinite at 0: PyTorch takes 0 there
+            zero = x == 0
+            return xp.where(zero, 0, g * xp.sign(x) * xp.where(zero, 1, a) ** (p - 1) * y ** (1 - p))
         return g * xp.sign(x) * a ** (p - 1) / xp.where(y == 0, 1, y) ** (p - 1)
 
     def jvp(self, t, *args):

@@ -9,8 +9,16 @@ from .loss import (MSELoss, L1Loss, HuberLoss, SmoothL1Loss, CrossEntropyLoss, N
                    BCEWithLogitsLoss)
 from .mlp import MLP
 from .embedding import Embedding, EmbeddingBag
+from .distance import CosineSimilarity, PairwiseDistance
+from .loss_more import (KLDivLoss, GaussianNLLLoss, PoissonNLLLoss, MarginRankingLoss, HingeEmbeddingLoss,
+                        CosineEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiLabelMarginLoss,
+                        MultiMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss)
 
 __all__ = ["Identity", "Linear", "Flatten", "Sequential", "ModuleList", "ModuleDict", "ReLU", "LeakyReLU", "ELU",
            "GELU", "SiLU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
            "SyncBatchNorm", "LayerNorm", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss",
            "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MLP", "Embedding", "EmbeddingBag"]
+__all__ += ["CosineSimilarity", "PairwiseDistance", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss",
+            "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "SoftMarginLoss",
+            "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "MultiMarginLoss", "TripletMarginLoss",
+            "TripletMarginWithDistanceLoss"]
