@@ -17,7 +17,7 @@ from ._util import shape_str, write_out
 from . import arithmetic as A, reduction as R, shape as S
 from .reduction import Norm
 
-_MODES = {None: None, "use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
+_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
           "donot_use_mm_for_euclid_dist": False}
 
 
@@ -237,7 +237,7 @@ def pdist(input, p=2):
     return vector_norm(diff, p, 1, split_ties=False)
 
 
-def cdist(x1, x2, p=2.0, compute_mode=None):
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distance between each row of x1 ``(..., P, M)`` and each row of x2 ``(..., R, M)`` (batch
     dims broadcast), as ``torch.cdist``. For p = 2 with more than 25 rows on either side (or
     ``compute_mode="use_mm_for_euclid_dist"``) it uses PyTorch's matrix-product form: faster, less exact for
@@ -247,7 +247,7 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
         x1: a floating point tensor ``(..., P, M)``.
         x2: a floating point tensor ``(..., R, M)``.
         p: the norm's order (>= 0).
-        compute_mode: ``"use_mm_for_euclid_dist_if_necessary"`` (the default, also None),
+        compute_mode: ``"use_mm_for_euclid_dist_if_necessary"`` (the default),
             ``"use_mm_for_euclid_dist"`` or ``"donot_use_mm_for_euclid_dist"``.
 
     Returns:
@@ -260,9 +260,9 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     """
     _float_tensor("cdist", "x1", x1)
     _float_tensor("cdist", "x2", x2)
-    if compute_mode not in _MODES:
+    if not isinstance(compute_mode, str) or compute_mode not in _MODES:
         raise ValueError(f"cdist: {compute_mode!r} is not a valid compute_mode; expected one of "
-                         f"{', '.join(repr(k) for k in _MODES if k)}")
+                         f"{', '.join(repr(k) for k in _MODES)}")
     for name, x in (("x1", x1), ("x2", x2)):
         if x.ndim < 2:
             raise ValueError(f"cdist: {name} must be at least 2-d (..., rows, M), got shape {shape_str(x.shape)}")
