@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from ._util import shape_str, write_out
 from . import arithmetic as A, reduction as R, shape as S
 from .reduction import Norm
+from .nn_ops import _float32_under_autocast
 
 _MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
           "donot_use_mm_for_euclid_dist": False}
@@ -171,6 +172,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """
     _float_tensor("cosine_similarity", "x1", x1)
     _float_tensor("cosine_similarity", "x2", x2)
+    x1, x2 = _float32_under_autocast(x1, x2)
     shape = broadcast_shape("cosine_similarity", ("x1", "x2"), x1, x2)
     d = _dim("cosine_similarity", len(shape), dim)
     x1, x2 = _expand(x1, shape), _expand(x2, shape)
@@ -199,6 +201,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """
     _float_tensor("pairwise_distance", "x1", x1)
     _float_tensor("pairwise_distance", "x2", x2)
+    x1, x2 = _float32_under_autocast(x1, x2)
     shape = broadcast_shape("pairwise_distance", ("x1", "x2"), x1, x2)
     return vector_norm(x1 - x2 + eps, p, max(len(shape) - 1, 0), keepdim)
 
@@ -224,6 +227,7 @@ def pdist(input, p=2):
     tensor([5.    , 1.    , 4.2426])
     """
     _float_tensor("pdist", "input", input)
+    (input,) = _float32_under_autocast(input)
     if input.ndim != 2:
         raise ValueError(f"pdist: expected a 2-d input (N, M), got shape {shape_str(input.shape)}")
     _check_p("pdist", p)
@@ -260,6 +264,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """
     _float_tensor("cdist", "x1", x1)
     _float_tensor("cdist", "x2", x2)
+    x1, x2 = _float32_under_autocast(x1, x2)
     if not isinstance(compute_mode, str) or compute_mode not in _MODES:
         raise ValueError(f"cdist: {compute_mode!r} is not a valid compute_mode; expected one of "
                          f"{', '.join(repr(k) for k in _MODES)}")

@@ -16,7 +16,7 @@ from ._util import shape_str
 from . import arithmetic as A, reduction as R, shape as S
 from .distance import pairwise_distance
 from .losses_more import check_inputs, reduction_of
-from .nn_ops import _reduce, relu
+from .nn_ops import _float32_under_autocast, _reduce, relu
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
@@ -41,6 +41,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
     """
     names = ("input1", "input2", "target")
     check_inputs("margin_ranking_loss", names, input1, input2, target)
+    input1, input2, target = _float32_under_autocast(input1, input2, target)
     reduction = reduction_of("margin_ranking_loss", size_average, reduce, reduction)
     if not input1.ndim == input2.ndim == target.ndim:
         raise ValueError(f"margin_ranking_loss: input1 {shape_str(input1.shape)}, input2 {shape_str(input2.shape)} "
@@ -69,6 +70,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     tensor(1.1)
     """
     check_inputs("hinge_embedding_loss", ("input", "target"), input, target)
+    input, target = _float32_under_autocast(input, target)
     reduction = reduction_of("hinge_embedding_loss", size_average, reduce, reduction)
     # PyTorch's form: a label that is neither 1 nor -1 takes both terms
     loss = A.where(target != 1, A.clamp(margin - input, min=0.0), 0.0) + A.where(target != -1, input, 0.0)
@@ -108,6 +110,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
         raise ValueError(f"{op}: a {k}-d target expects {k + 1}-d inputs, got input1 {shape_str(input1.shape)} and "
                          f"input2 {shape_str(input2.shape)}")
     check_inputs(op, ("input1", "input2"), input1, input2)
+    input1, input2, target = _float32_under_autocast(input1, input2, target)
     prod = R.sum(input1 * input2, k)
     cos = prod / ((R.sum(input1 * input1, k) + _EPSILON) * (R.sum(input2 * input2, k) + _EPSILON)) ** 0.5
     loss = A.where(target == 1, 1 - cos, 0.0) + A.where(target == -1, A.clamp(cos - margin, min=0.0), 0.0)
@@ -174,6 +177,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     reduction = reduction_of(op, size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError(f"{op}: p must be 1 or 2, got {p}")
+    (input,) = _float32_under_autocast(input)
     x = _rows(op, input)
     n, c = x.shape
     if target.ndim > 1 or target.numel() != n:
@@ -222,6 +226,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     check_inputs(op, ("input",), input)
     _int_target(op, target)
     reduction = reduction_of(op, size_average, reduce, reduction)
+    (input,) = _float32_under_autocast(input)
     x = _rows(op, input)
     n, c = x.shape
     if tuple(target.shape) != tuple(input.shape):
@@ -287,6 +292,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     """
     op = "triplet_margin_loss"
     check_inputs(op, ("anchor", "positive", "negative"), anchor, positive, negative)
+    anchor, positive, negative = _float32_under_autocast(anchor, positive, negative)
     reduction = reduction_of(op, size_average, reduce, reduction)
     _check_margin(op, margin)
     _triplet_dims(op, anchor, positive, negative)

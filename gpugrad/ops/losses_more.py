@@ -14,7 +14,7 @@ from ..tensor import Tensor
 from ._util import shape_str
 from . import arithmetic as A, elementwise as E, reduction as R, shape as S
 from .distance import ClampMinPassThrough, broadcast_shape
-from .nn_ops import _legacy_reduction, _reduce, _user_stacklevel, softplus
+from .nn_ops import _float32_under_autocast, _legacy_reduction, _reduce, _user_stacklevel, softplus
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -67,6 +67,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     tensor(0.)
     """
     check_inputs("kl_div", ("input", "target"), input, target)
+    input, target = _float32_under_autocast(input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     else:
@@ -138,6 +139,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
                          f"negative entry/entries)")
     var = _var_shape(var, input)
     check_inputs("gaussian_nll_loss", ("input", "target", "var"), input, target, var)
+    input, target, var = _float32_under_autocast(input, target, var)
     reduction = reduction_of("gaussian_nll_loss", None, None, reduction)
     var = ClampMinPassThrough.apply(var, eps)
     diff = input - target
@@ -172,6 +174,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     tensor(1.)
     """
     check_inputs("poisson_nll_loss", ("input", "target"), input, target)
+    input, target = _float32_under_autocast(input, target)
     reduction = reduction_of("poisson_nll_loss", size_average, reduce, reduction)
     if log_input:
         loss = E.exp(input) - target * input
@@ -206,6 +209,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     0.6931
     """
     shape = check_inputs("soft_margin_loss", ("input", "target"), input, target)
+    input, target = _float32_under_autocast(input, target)
     if shape != tuple(input.shape):
         raise ValueError(f"soft_margin_loss: target {shape_str(target.shape)} must broadcast to the input's "
                          f"shape {shape_str(input.shape)}")
@@ -235,6 +239,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     0.6931
     """
     check_inputs("multilabel_soft_margin_loss", ("input", "target"), input, target)
+    input, target = _float32_under_autocast(input, target)
     reduction = reduction_of("multilabel_soft_margin_loss", size_average, reduce, reduction)
     if input.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: input must have a class dim (C,) or (N, C), got a 0-d tensor")
