@@ -143,7 +143,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
     >>> import gpugrad as gg
     >>> gg.nn.functional.normalize(gg.tensor([[3.0, 4.0]]))
-    tensor([[0.6, 0.8]])
+    tensor([[0.6000, 0.8000]])
     """
     _float_tensor("normalize", "input", input)
     d = _dim("normalize", input.ndim, dim)
@@ -224,7 +224,7 @@ def pdist(input, p=2):
 
     >>> import gpugrad as gg
     >>> gg.nn.functional.pdist(gg.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]]))
-    tensor([5.    , 1.    , 4.2426])
+    tensor([5.0000, 1.0000, 4.2426])
     """
     _float_tensor("pdist", "input", input)
     (input,) = _float32_under_autocast(input)
@@ -259,7 +259,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 
     >>> import gpugrad as gg
     >>> gg.cdist(gg.tensor([[0.0, 0.0], [1.0, 1.0]]), gg.tensor([[3.0, 4.0]]))
-    tensor([[5.    ],
+    tensor([[5.0000],
             [3.6056]])
     """
     _float_tensor("cdist", "x1", x1)

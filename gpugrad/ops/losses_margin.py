@@ -37,7 +37,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
 
     >>> import gpugrad as gg
     >>> gg.nn.functional.margin_ranking_loss(gg.tensor([1.0, 0.0]), gg.tensor([0.0, 0.5]), gg.tensor([1.0, 1.0]))
-    tensor(0.25)
+    tensor(0.2500)
     """
     names = ("input1", "input2", "target")
     check_inputs("margin_ranking_loss", names, input1, input2, target)
@@ -67,7 +67,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
     >>> import gpugrad as gg
     >>> gg.nn.functional.hinge_embedding_loss(gg.tensor([0.3, 0.2]), gg.tensor([1.0, -1.0]), reduction="sum")
-    tensor(1.1)
+    tensor(1.1000)
     """
     check_inputs("hinge_embedding_loss", ("input", "target"), input, target)
     input, target = _float32_under_autocast(input, target)
@@ -169,7 +169,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
     >>> import gpugrad as gg
     >>> gg.nn.functional.multi_margin_loss(gg.tensor([[0.1, 0.2, 0.4, 0.8]]), gg.tensor([3]))
-    tensor(0.325)
+    tensor(0.3250)
     """
     op = "multi_margin_loss"
     check_inputs(op, ("input",), input)
@@ -220,7 +220,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     >>> import gpugrad as gg
     >>> x = gg.tensor([[0.1, 0.2, 0.4, 0.8]])
     >>> gg.nn.functional.multilabel_margin_loss(x, gg.tensor([[3, 0, -1, 1]]))
-    tensor(0.85)
+    tensor(0.8500)
     """
     op = "multilabel_margin_loss"
     check_inputs(op, ("input",), input)
@@ -321,7 +321,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     >>> import gpugrad.nn.functional as F
     >>> a, pos, neg = gg.tensor([[1.0, 0.0]]), gg.tensor([[1.0, 0.1]]), gg.tensor([[0.0, 1.0]])
     >>> F.triplet_margin_with_distance_loss(a, pos, neg, distance_function=lambda u, v: 1 - F.cosine_similarity(u, v))
-    tensor(0.005)
+    tensor(0.0050)
     """
     op = "triplet_margin_with_distance_loss"
     reduction = reduction_of(op, None, None, reduction)

@@ -106,7 +106,7 @@ class MarginRankingLoss(_MarginLoss):
 
         >>> import gpugrad as gg
         >>> gg.nn.MarginRankingLoss(margin=1.0)(gg.tensor([1.0]), gg.tensor([0.5]), gg.tensor([1.0]))
-        tensor(0.5)
+        tensor(0.5000)
     """
 
     def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"):
@@ -129,7 +129,7 @@ class HingeEmbeddingLoss(_MarginLoss):
 
         >>> import gpugrad as gg
         >>> gg.nn.HingeEmbeddingLoss()(gg.tensor([0.25, 0.5]), gg.tensor([1.0, -1.0]))
-        tensor(0.375)
+        tensor(0.3750)
     """
 
     def __init__(self, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean"):
@@ -215,7 +215,7 @@ class MultiLabelMarginLoss(_Loss):
 
         >>> import gpugrad as gg
         >>> gg.nn.MultiLabelMarginLoss()(gg.tensor([[0.1, 0.2, 0.4, 0.8]]), gg.tensor([[3, 0, -1, 1]]))
-        tensor(0.85)
+        tensor(0.8500)
     """
 
     def forward(self, input, target):
@@ -237,7 +237,7 @@ class MultiMarginLoss(_WeightedLoss):
 
         >>> import gpugrad as gg
         >>> gg.nn.MultiMarginLoss()(gg.tensor([[0.1, 0.2, 0.4, 0.8]]), gg.tensor([3]))
-        tensor(0.325)
+        tensor(0.3250)
     """
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight=None, size_average=None, reduce=None,
