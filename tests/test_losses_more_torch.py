@@ -233,18 +233,18 @@ def _raises(exc, match, fn, *args, **kwargs):
 def test_errors_name_the_call_and_what_was_expected():
     x, y = gg.tensor(X), gg.tensor(Y)
     t = gg.tensor(CLASSES)
-    _raises(ValueError, r"cosine_similarity: shapes do not broadcast: x1 \(5, 4\), x2 \(2, 4\)",
+    _raises(RuntimeError, r"cosine_similarity: shapes do not broadcast: x1 \(5, 4\), x2 \(2, 4\)",
             F.cosine_similarity, x, y[:2])
     _raises(IndexError, "cosine_similarity: dim 2 is out of range", F.cosine_similarity, x, y, dim=2)
-    _raises(ValueError, "pairwise_distance: shapes do not broadcast", F.pairwise_distance, x, y[:2])
-    _raises(ValueError, r"pdist: expected a 2-d input \(N, M\), got shape \(4,\)", F.pdist, x[0])
-    _raises(ValueError, "pdist: p must be non-negative, got -1", F.pdist, x, -1)
-    _raises(ValueError, "cdist: x1 must be at least 2-d", gg.cdist, x[0], y)
-    _raises(ValueError, "cdist: .* same number of columns", gg.cdist, x, y[:, :3])
+    _raises(RuntimeError, "pairwise_distance: shapes do not broadcast", F.pairwise_distance, x, y[:2])
+    _raises(RuntimeError, r"pdist: expected a 2-d input \(N, M\), got shape \(4,\)", F.pdist, x[0])
+    _raises(RuntimeError, "pdist: p must be non-negative, got -1", F.pdist, x, -1)
+    _raises(RuntimeError, "cdist: x1 must be at least 2-d", gg.cdist, x[0], y)
+    _raises(RuntimeError, "cdist: .* same number of columns", gg.cdist, x, y[:, :3])
     _raises(ValueError, "cdist: 'fast' is not a valid compute_mode", gg.cdist, x, y, compute_mode="fast")
     _raises(ValueError, "cdist: None is not a valid compute_mode", gg.cdist, x, y, compute_mode=None)
-    _raises(ValueError, "cdist: shapes do not broadcast", gg.cdist, gg.zeros(2, 3, 4), gg.zeros(5, 2, 4))
-    _raises(TypeError, "normalize: input must be a floating point tensor", F.normalize, gg.tensor([1, 2]))
+    _raises(RuntimeError, "cdist: shapes do not broadcast", gg.cdist, gg.zeros(2, 3, 4), gg.zeros(5, 2, 4))
+    _raises(RuntimeError, "normalize: input must be a floating point tensor", F.normalize, gg.tensor([1, 2]))
     _raises(ValueError, r"kl_div: reduction must be one of 'mean', 'sum', 'none', 'batchmean', got 'avg'",
             F.kl_div, x, y, reduction="avg")
     for fn, args in ((F.soft_margin_loss, (x, y)), (F.poisson_nll_loss, (x, y)), (F.gaussian_nll_loss, (x, y, y * y)),
@@ -257,40 +257,40 @@ def test_errors_name_the_call_and_what_was_expected():
             gg.ones(4))
     _raises(ValueError, "gaussian_nll_loss: var must be non-negative, got -1.0", F.gaussian_nll_loss, x, y, -1.0)
     _raises(ValueError, "gaussian_nll_loss: var must be non-negative", F.gaussian_nll_loss, x, y, -gg.ones(5, 4))
-    _raises(ValueError, r"margin_ranking_loss: input1 \(5, 4\), input2 \(5, 1, 4\) and target \(5, 4\) must have "
+    _raises(RuntimeError, r"margin_ranking_loss: input1 \(5, 4\), input2 \(5, 1, 4\) and target \(5, 4\) must have "
             "the same number of dims", F.margin_ranking_loss, x, y[:, None], y)
-    _raises(ValueError, "margin_ranking_loss: shapes do not broadcast", F.margin_ranking_loss, x, y[:2], y)
-    _raises(ValueError, "hinge_embedding_loss: shapes do not broadcast", F.hinge_embedding_loss, x, y[:2])
-    _raises(ValueError, r"soft_margin_loss: target \(2, 1, 4\) must broadcast to the input.s shape",
+    _raises(RuntimeError, "margin_ranking_loss: shapes do not broadcast", F.margin_ranking_loss, x, y[:2], y)
+    _raises(RuntimeError, "hinge_embedding_loss: shapes do not broadcast", F.hinge_embedding_loss, x, y[:2])
+    _raises(RuntimeError, r"soft_margin_loss: target \(2, 1, 4\) must broadcast to the input.s shape",
             F.soft_margin_loss, x, gg.ones(2, 1, 4))
-    _raises(ValueError, "cosine_embedding_loss: a 1-d target expects 2-d inputs", F.cosine_embedding_loss,
+    _raises(RuntimeError, "cosine_embedding_loss: a 1-d target expects 2-d inputs", F.cosine_embedding_loss,
             x[0], y[0], gg.ones(4))
-    _raises(ValueError, "cosine_embedding_loss: target must be 0-d or 1-d", F.cosine_embedding_loss, x, y, x)
-    _raises(ValueError, "cosine_embedding_loss: shapes do not broadcast", F.cosine_embedding_loss, x, y[:, :3],
+    _raises(RuntimeError, "cosine_embedding_loss: target must be 0-d or 1-d", F.cosine_embedding_loss, x, y, x)
+    _raises(RuntimeError, "cosine_embedding_loss: shapes do not broadcast", F.cosine_embedding_loss, x, y[:, :3],
             gg.ones(5))
     _raises(IndexError, r"multi_margin_loss: target value 4 is out of range for 4 classes \(expected 0 <= target "
             r"< 4\)", F.multi_margin_loss, x, gg.tensor([0, 4, 1, 1, 1]))
     _raises(IndexError, "multi_margin_loss: target value -1 is out of range", F.multi_margin_loss, x,
             gg.tensor([0, -1, 1, 1, 1]))
-    _raises(ValueError, r"multi_margin_loss: target must be 1-d .* expected shape \(5,\)", F.multi_margin_loss, x,
+    _raises(RuntimeError, r"multi_margin_loss: target must be 1-d .* expected shape \(5,\)", F.multi_margin_loss, x,
             t[:2])
     _raises(ValueError, "multi_margin_loss: p must be 1 or 2, got 3", F.multi_margin_loss, x, t, p=3)
-    _raises(ValueError, r"multi_margin_loss: weight must be 1-d .* expected shape \(4,\), got \(3,\)",
+    _raises(RuntimeError, r"multi_margin_loss: weight must be 1-d .* expected shape \(4,\), got \(3,\)",
             F.multi_margin_loss, x, t, weight=gg.ones(3))
-    _raises(ValueError, r"multi_margin_loss: expected a non-empty vector .* got input \(2, 0\)",
+    _raises(RuntimeError, r"multi_margin_loss: expected a non-empty vector .* got input \(2, 0\)",
             F.multi_margin_loss, gg.zeros(2, 0), gg.tensor([0, 0]))
-    _raises(TypeError, "multi_margin_loss: target must hold class indices", F.multi_margin_loss, x, y[:, 0])
+    _raises(RuntimeError, "multi_margin_loss: target must hold class indices", F.multi_margin_loss, x, y[:, 0])
     _raises(IndexError, r"multilabel_margin_loss: target value 5 is out of range for 4 classes \(expected -1 <= "
             r"target < 4; -1 ends", F.multilabel_margin_loss, x, gg.tensor(np.where(LABELS == 3, 5, LABELS)))
     _raises(IndexError, "multilabel_margin_loss: target value -2", F.multilabel_margin_loss, x,
             gg.tensor(np.where(LABELS == 3, -2, LABELS)))
-    _raises(ValueError, r"multilabel_margin_loss: target \(2, 4\) must have the input's shape \(5, 4\)",
+    _raises(RuntimeError, r"multilabel_margin_loss: target \(2, 4\) must have the input's shape \(5, 4\)",
             F.multilabel_margin_loss, x, gg.tensor(LABELS[:2]))
     _raises(ValueError, "triplet_margin_loss: margin must be greater than 0, got 0", F.triplet_margin_loss, x, y, y,
             margin=0)
-    _raises(ValueError, r"triplet_margin_loss: anchor \(5, 4\), positive \(5, 4\) and negative \(4,\) must have the "
+    _raises(RuntimeError, r"triplet_margin_loss: anchor \(5, 4\), positive \(5, 4\) and negative \(4,\) must have the "
             "same number of dims", F.triplet_margin_loss, x, y, y[0])
-    _raises(ValueError, "triplet_margin_with_distance_loss: anchor", F.triplet_margin_with_distance_loss, x, y,
+    _raises(RuntimeError, "triplet_margin_with_distance_loss: anchor", F.triplet_margin_with_distance_loss, x, y,
             y[0])
     _raises(ValueError, "triplet_margin_with_distance_loss: margin must be greater than 0",
             F.triplet_margin_with_distance_loss, x, y, y, margin=-1.0)
@@ -338,3 +338,62 @@ def test_empty_batches():
         np.testing.assert_array_equal(g(gg.tensor(e), gg.tensor(target), reduction="sum").numpy(),
                                       torch.zeros(0, dtype=torch.float64).sum().numpy())
         assert g(gg.tensor(e), gg.tensor(target), reduction="none").shape == (0,)
+
+
+def _bad_calls(L, FF):
+    """(label, call) of bad inputs, written once for either library (L: the top level, FF: its functional)."""
+    x, y, t = L.tensor(X), L.tensor(Y), L.tensor(CLASSES)
+    return [
+        ("cosine_similarity broadcast", lambda: FF.cosine_similarity(x, y[:2])),
+        ("cosine_similarity dim", lambda: FF.cosine_similarity(x, y, dim=2)),
+        ("pairwise_distance broadcast", lambda: FF.pairwise_distance(x, y[:2])),
+        ("pdist 1-d", lambda: FF.pdist(x[0])),
+        ("pdist p < 0", lambda: FF.pdist(x, -1)),
+        ("cdist 1-d", lambda: L.cdist(x[0], y)),
+        ("cdist columns", lambda: L.cdist(x, y[:, :3])),
+        ("cdist compute_mode", lambda: L.cdist(x, y, compute_mode="fast")),
+        ("cdist broadcast", lambda: L.cdist(L.zeros(2, 3, 4), L.zeros(5, 2, 4))),
+        ("normalize int", lambda: FF.normalize(L.tensor([1, 2]))),
+        ("kl_div reduction", lambda: FF.kl_div(x, y, reduction="avg")),
+        ("gaussian_nll var shape", lambda: FF.gaussian_nll_loss(x, y, L.ones(4))),
+        ("gaussian_nll var < 0", lambda: FF.gaussian_nll_loss(x, y, -L.ones(5, 4))),
+        ("margin_ranking dims", lambda: FF.margin_ranking_loss(x, y[:, None], y)),
+        ("margin_ranking broadcast", lambda: FF.margin_ranking_loss(x, y[:2], y)),
+        ("hinge broadcast", lambda: FF.hinge_embedding_loss(x, y[:2])),
+        ("soft_margin target", lambda: FF.soft_margin_loss(x, L.ones(2, 1, 4))),
+        ("multilabel_soft 0-d", lambda: FF.multilabel_soft_margin_loss(x[0, 0], y[0, 0])),
+        ("cosine_embedding 1-d", lambda: FF.cosine_embedding_loss(x[0], y[0], L.ones(4))),
+        ("cosine_embedding 2-d target", lambda: FF.cosine_embedding_loss(x, y, x)),
+        ("cosine_embedding broadcast", lambda: FF.cosine_embedding_loss(x, y[:, :3], L.ones(5))),
+        ("multi_margin target range", lambda: FF.multi_margin_loss(x, L.tensor([0, 4, 1, 1, 1]))),
+        ("multi_margin target shape", lambda: FF.multi_margin_loss(x, t[:2])),
+        ("multi_margin p", lambda: FF.multi_margin_loss(x, t, p=3)),
+        ("multi_margin weight", lambda: FF.multi_margin_loss(x, t, weight=L.ones(3))),
+        ("multi_margin no classes", lambda: FF.multi_margin_loss(L.zeros(2, 0), L.tensor([0, 0]))),
+        ("multi_margin float target", lambda: FF.multi_margin_loss(x, y[:, 0])),
+        ("multilabel_margin range", lambda: FF.multilabel_margin_loss(x, L.tensor(np.where(LABELS == 3, 5, LABELS)))),
+        ("multilabel_margin shape", lambda: FF.multilabel_margin_loss(x, L.tensor(LABELS[:2]))),
+        ("triplet margin", lambda: FF.triplet_margin_loss(x, y, y, margin=0)),
+        ("triplet dims", lambda: FF.triplet_margin_loss(x, y, y[0])),
+        ("triplet_with_distance dims", lambda: FF.triplet_margin_with_distance_loss(x, y, y[0])),
+    ]
+
+
+def _raised(call):
+    try:
+        call()
+    except Exception as e:      # noqa: BLE001 (the class is what is compared)
+        return e
+    return None
+
+
+@pytest.mark.parametrize("i", range(len(_bad_calls(gg, F))))
+def test_errors_are_instances_of_torchs_exception_class(i):
+    """`except RuntimeError` (or whatever PyTorch raises) must catch gpugrad's error for the same bad call."""
+    label, gcall = _bad_calls(gg, F)[i]
+    _, tcall = _bad_calls(torch, TF)[i]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        te, ge = _raised(tcall), _raised(gcall)
+    assert te is not None, f"{label}: PyTorch no longer raises"
+    assert isinstance(ge, type(te)), f"{label}: PyTorch raises {type(te).__name__}, gpugrad {type(ge).__name__}: {ge}"

@@ -86,7 +86,7 @@ def _float_tensor(op, name, x):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
     if x.dtype.kind != "f":
-        raise TypeError(f"{op}: {name} must be a floating point tensor, got dtype {x.dtype}")
+        raise RuntimeError(f"{op}: {name} must be a floating point tensor, got dtype {x.dtype}")
 
 
 def broadcast_shape(op, names, *tensors):
@@ -104,7 +104,7 @@ def broadcast_shape(op, names, *tensors):
         if len(sizes) > 1:
             break
     desc = ", ".join(f"{n} {shape_str(s)}" for n, s in zip(names, shapes))
-    raise ValueError(f"{op}: shapes do not broadcast: {desc} (dim {d - nd}: sizes "
+    raise RuntimeError(f"{op}: shapes do not broadcast: {desc} (dim {d - nd}: sizes "
                      f"{' vs '.join(str(p[d]) for p in padded)}; each must be equal or 1)")
 
 
@@ -208,7 +208,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 def _check_p(op, p):
     if not p >= 0:
-        raise ValueError(f"{op}: p must be non-negative, got {p}")
+        raise RuntimeError(f"{op}: p must be non-negative, got {p}")
 
 
 def pdist(input, p=2):
@@ -229,7 +229,7 @@ def pdist(input, p=2):
     _float_tensor("pdist", "input", input)
     (input,) = _float32_under_autocast(input)
     if input.ndim != 2:
-        raise ValueError(f"pdist: expected a 2-d input (N, M), got shape {shape_str(input.shape)}")
+        raise RuntimeError(f"pdist: expected a 2-d input (N, M), got shape {shape_str(input.shape)}")
     _check_p("pdist", p)
     n, m = input.shape
     xp = input.xp
@@ -270,9 +270,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                          f"{', '.join(repr(k) for k in _MODES)}")
     for name, x in (("x1", x1), ("x2", x2)):
         if x.ndim < 2:
-            raise ValueError(f"cdist: {name} must be at least 2-d (..., rows, M), got shape {shape_str(x.shape)}")
+            raise RuntimeError(f"cdist: {name} must be at least 2-d (..., rows, M), got shape {shape_str(x.shape)}")
     if x1.shape[-1] != x2.shape[-1]:
-        raise ValueError(f"cdist: x1 {shape_str(x1.shape)} and x2 {shape_str(x2.shape)} must have the same number "
+        raise RuntimeError(f"cdist: x1 {shape_str(x1.shape)} and x2 {shape_str(x2.shape)} must have the same number "
                          f"of columns (last dim), got {x1.shape[-1]} and {x2.shape[-1]}")
     _check_p("cdist", p)
     batch = broadcast_shape("cdist", ("x1's batch dims", "x2's batch dims"), _Shaped(x1.shape[:-2]),

@@ -15,6 +15,7 @@ from ..tensor import Tensor
 from ._util import shape_str
 from . import arithmetic as A, reduction as R, shape as S
 from .distance import pairwise_distance
+from .shape import IndexRangeError
 from .losses_more import check_inputs, reduction_of
 from .nn_ops import _float32_under_autocast, _reduce, relu
 
@@ -44,7 +45,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
     input1, input2, target = _float32_under_autocast(input1, input2, target)
     reduction = reduction_of("margin_ranking_loss", size_average, reduce, reduction)
     if not input1.ndim == input2.ndim == target.ndim:
-        raise ValueError(f"margin_ranking_loss: input1 {shape_str(input1.shape)}, input2 {shape_str(input2.shape)} "
+        raise RuntimeError(f"margin_ranking_loss: input1 {shape_str(input1.shape)}, input2 {shape_str(input2.shape)} "
                          f"and target {shape_str(target.shape)} must have the same number of dims")
     loss = A.clamp(-target * (input1 - input2) + margin, min=0.0)
     return _reduce("margin_ranking_loss", loss, reduction)
@@ -105,9 +106,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     reduction = reduction_of(op, size_average, reduce, reduction)
     k = target.ndim
     if k > 1:
-        raise ValueError(f"{op}: target must be 0-d or 1-d (one label per pair), got shape {shape_str(target.shape)}")
+        raise RuntimeError(f"{op}: target must be 0-d or 1-d (one label per pair), got shape {shape_str(target.shape)}")
     if input1.ndim != k + 1 or input2.ndim != k + 1:
-        raise ValueError(f"{op}: a {k}-d target expects {k + 1}-d inputs, got input1 {shape_str(input1.shape)} and "
+        raise RuntimeError(f"{op}: a {k}-d target expects {k + 1}-d inputs, got input1 {shape_str(input1.shape)} and "
                          f"input2 {shape_str(input2.shape)}")
     check_inputs(op, ("input1", "input2"), input1, input2)
     input1, input2, target = _float32_under_autocast(input1, input2, target)
@@ -123,7 +124,7 @@ def _check_range(op, t, lo, hi, what):
     if d.size and d.__class__ is np.ndarray:
         bad = (d < lo) | (d >= hi)
         if bool(bad.any()):
-            raise IndexError(f"{op}: target value {int(d[bad][0])} is out of range for {hi} classes "
+            raise IndexRangeError(f"{op}: target value {int(d[bad][0])} is out of range for {hi} classes "
                              f"(expected {lo} <= target < {hi}{what})")
 
 
@@ -131,13 +132,13 @@ def _int_target(op, target):
     if not isinstance(target, Tensor):
         raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
     if target.dtype.kind not in "iu":
-        raise TypeError(f"{op}: target must hold class indices (an integer tensor), got dtype {target.dtype}")
+        raise RuntimeError(f"{op}: target must hold class indices (an integer tensor), got dtype {target.dtype}")
 
 
 def _rows(op, input):
     """input as (N, C): a vector is one sample, a 0-d tensor one sample of one class; (N, 0) is refused."""
     if input.ndim > 2 or (input.ndim >= 1 and input.shape[-1] == 0):
-        raise ValueError(f"{op}: expected a non-empty vector (C,) or a matrix (N, C) with C > 0, got input "
+        raise RuntimeError(f"{op}: expected a non-empty vector (C,) or a matrix (N, C) with C > 0, got input "
                          f"{shape_str(input.shape)}")
     return S.reshape(input, (-1 if input.ndim == 2 else 1, input.shape[-1] if input.ndim else 1))
 
@@ -181,11 +182,11 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     x = _rows(op, input)
     n, c = x.shape
     if target.ndim > 1 or target.numel() != n:
-        raise ValueError(f"{op}: target must be 1-d with one class index per sample: expected shape ({n},) for "
+        raise RuntimeError(f"{op}: target must be 1-d with one class index per sample: expected shape ({n},) for "
                          f"input {shape_str(input.shape)}, got {shape_str(target.shape)}")
     if weight is not None:
         if not isinstance(weight, Tensor) or weight.ndim != 1 or weight.numel() != c:
-            raise ValueError(f"{op}: weight must be 1-d with one weight per class: expected shape ({c},), got "
+            raise RuntimeError(f"{op}: weight must be 1-d with one weight per class: expected shape ({c},), got "
                              f"{shape_str(getattr(weight, 'shape', ()))}")
     _check_range(op, target, 0, c, "")
     xp = x.xp
@@ -230,7 +231,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     x = _rows(op, input)
     n, c = x.shape
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"{op}: target {shape_str(target.shape)} must have the input's shape "
+        raise RuntimeError(f"{op}: target {shape_str(target.shape)} must have the input's shape "
                          f"{shape_str(input.shape)} (class indices, padded with -1)")
     _check_range(op, target, -1, c, "; -1 ends a sample's labels")
     xp = x.xp
@@ -246,7 +247,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 
 def _triplet_dims(op, anchor, positive, negative):
     if not anchor.ndim == positive.ndim == negative.ndim:
-        raise ValueError(f"{op}: anchor {shape_str(anchor.shape)}, positive "
+        raise RuntimeError(f"{op}: anchor {shape_str(anchor.shape)}, positive "
                          f"{shape_str(positive.shape)} and negative {shape_str(negative.shape)} must have the same "
                          f"number of dims ({anchor.ndim}, {positive.ndim}, {negative.ndim})")
 

@@ -14,6 +14,7 @@ from ..tensor import Tensor
 from ._util import shape_str
 from . import arithmetic as A, elementwise as E, reduction as R, shape as S
 from .distance import ClampMinPassThrough, broadcast_shape
+from .shape import IndexRangeError
 from .nn_ops import _float32_under_autocast, _legacy_reduction, _reduce, _user_stacklevel, softplus
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -35,7 +36,7 @@ def check_inputs(op, names, *tensors, broadcast=True):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: {n} must be a Tensor, got {type(t).__name__}")
         if t.dtype.kind != "f":
-            raise TypeError(f"{op}: {n} must be a floating point tensor, got dtype {t.dtype}")
+            raise RuntimeError(f"{op}: {n} must be a floating point tensor, got dtype {t.dtype}")
     return broadcast_shape(op, names, *tensors) if broadcast else None
 
 
@@ -211,7 +212,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     shape = check_inputs("soft_margin_loss", ("input", "target"), input, target)
     input, target = _float32_under_autocast(input, target)
     if shape != tuple(input.shape):
-        raise ValueError(f"soft_margin_loss: target {shape_str(target.shape)} must broadcast to the input's "
+        raise RuntimeError(f"soft_margin_loss: target {shape_str(target.shape)} must broadcast to the input's "
                          f"shape {shape_str(input.shape)}")
     reduction = reduction_of("soft_margin_loss", size_average, reduce, reduction)
     # the target takes no gradient (PyTorch's soft_margin_loss has no derivative for it)
@@ -242,7 +243,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     input, target = _float32_under_autocast(input, target)
     reduction = reduction_of("multilabel_soft_margin_loss", size_average, reduce, reduction)
     if input.ndim == 0:
-        raise ValueError("multilabel_soft_margin_loss: input must have a class dim (C,) or (N, C), got a 0-d tensor")
+        raise IndexRangeError("multilabel_soft_margin_loss: input must have a class dim (C,) or (N, C), got a 0-d "
+                              "tensor")
     loss = target * _softplus_exact(-input) + (1 - target) * _softplus_exact(input)
     if weight is not None:
         check_inputs("multilabel_soft_margin_loss", ("loss", "weight"), loss, weight)
