@@ -7,10 +7,11 @@
 >>> all(p.grad is not None for p in net.parameters())
 True
 """
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter, Buffer
 from .module import Module, IncompatibleKeys
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
 from . import functional, init, utils, parallel
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys", "functional", "init", "utils", "parallel"] + _modules_all
+__all__ += ["UninitializedParameter", "Buffer"]

@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtype
 from ..backend import Device, device as _parse_device, device_array, is_device_array, to_device
 from ..tensor import DeviceDtypeShorthands, Tensor
-from .parameter import Parameter
+from .parameter import Buffer, Parameter, is_lazy
 
 __all__ = ["Module", "IncompatibleKeys", "RemovableHandle"]
 
@@ -344,6 +344,8 @@ class Module(DeviceDtypeShorthands):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
                                 f"(gpugrad.nn.Module or None expected)")
             d["_modules"][name] = None
+        elif isinstance(value, Buffer):            # nn.Buffer(t, persistent=...): registers itself
+            self.register_buffer(name, value, value.persistent)
         elif d.get("_buffers") is not None and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
@@ -715,8 +717,8 @@ class Module(DeviceDtypeShorthands):
                                               remove_duplicate=False):
             pre = f"{mod_name}." if mod_name else ""
             for k, p in m._parameters.items():
-                if p is not None:
-                    out[pre + k] = p if keep_vars else p.detach()
+                if p is not None:              # (a lazy layer's UninitializedParameter is saved as itself)
+                    out[pre + k] = p if keep_vars or is_lazy(p) else p.detach()
             for k, b in m._buffers.items():
                 if b is not None and k not in m._non_persistent_buffers:
                     out[pre + k] = b if keep_vars else b.detach()
@@ -750,9 +752,17 @@ class Module(DeviceDtypeShorthands):
         for k, dst in own.items():
             if k not in state_dict:
                 continue
+            if is_lazy(state_dict[k]):
+                if not is_lazy(dst):
+                    errors.append(f"for {k}: the checkpoint's value is an uninitialized parameter (a lazy layer "
+                                  f"that was never called), the one in current model has shape {tuple(dst.shape)}")
+                continue                        # uninitialized into uninitialized: nothing to copy
             arr, why = _checkpoint_array(state_dict[k])
             if arr is None:
                 errors.append(f"for {k}: {why}")
+                continue
+            if is_lazy(dst):                    # a lazy layer takes the checkpoint's shape (materialized below)
+                arrays[k] = arr
                 continue
             if tuple(arr.shape) != tuple(dst.shape):
                 errors.append(f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} from "
@@ -769,6 +779,8 @@ class Module(DeviceDtypeShorthands):
                                + "\n\t".join(errors))
         for k, arr in arrays.items():           # nothing is written unless everything fits
             dst = own[k]
+            if is_lazy(dst):
+                dst.materialize(arr.shape)
             dst._data[...] = to_device(arr, dst.device).astype(dst.dtype, copy=False)
             dst._version[0] += 1
         return IncompatibleKeys(missing, unexpected)

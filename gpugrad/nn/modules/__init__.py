@@ -22,3 +22,8 @@ __all__ += ["CosineSimilarity", "PairwiseDistance", "KLDivLoss", "GaussianNLLLos
             "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "SoftMarginLoss",
             "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "MultiMarginLoss", "TripletMarginLoss",
             "TripletMarginWithDistanceLoss"]
+
+# general-purpose layers beyond the basics: parameter containers, more normalization and dropout, lazy layers
+from .container_params import ParameterList, ParameterDict
+
+__all__ += ["ParameterList", "ParameterDict"]
