@@ -131,6 +131,13 @@ def _sync_batch_norm(ns, x, w, b):
     return sync_batch_norm(x, None, None, w, b, 0.1, 1e-5, _Group(LocalBackend(), 60.0))
 
 
+def _seeded(ns, name, *args):
+    """A random op with the same mask on every call (gpugrad only): finite differences see a fixed function."""
+    import gpugrad
+    gpugrad.manual_seed(7)
+    return getattr(ns, name)(*args)
+
+
 CASES = [
     # -- arithmetic ------------------------------------------------------------------------------------------
     Case("add", lambda ns, a, b: ns.add(a, b), BINARY),
@@ -506,6 +513,27 @@ CASES = [
         reduction="none"), [((3, 4), (3, 4), (3, 4))]),
     Case("triplet_margin_with_distance_loss_default", lambda ns, a, p, n: ns.triplet_margin_with_distance_loss(
         a, p, n), [((3, 4), (3, 4), (3, 4))]),
+    Case("rms_norm", lambda ns, x, w: ns.rms_norm(x, (4,), w), [((3, 4), (4,)), (T(3, 4), S(4,)), ((0, 4), (4,)),
+                                                               ((2, 1, 4), (4,))]),
+    Case("rms_norm_two_dims_eps", lambda ns, x: ns.rms_norm(x, (3, 4), eps=1e-3), [((2, 3, 4),), ((1, 3, 4),)]),
+    Case("group_norm", lambda ns, x, w, b: ns.group_norm(x, 2, w, b), [((2, 4, 3), (4,), (4,)), ((3, 4), (4,), (4,)),
+                                                                       ((0, 4, 3), (4,), (4,)), ((1, 2, 2, 3), (2,),
+                                                                                                 (2,))]),
+    Case("group_norm_no_affine", lambda ns, x: ns.group_norm(x, 3, eps=1e-3), [((2, 6, 2),), (T(2, 3, 2),)]),
+    Case("instance_norm", lambda ns, x, w, b: ns.instance_norm(x, weight=w, bias=b), [((2, 3, 4), (3,), (3,))]),
+    Case("instance_norm_running_stats", lambda ns, x: ns.instance_norm(x, ns.const(np.zeros(3)), ns.const(np.ones(3))),
+         [((2, 3, 4),)]),
+    Case("bilinear", lambda ns, a, b, w, c: ns.bilinear(a, b, w, c), [((4, 3), (4, 2), (5, 3, 2), (5,)),
+                                                                       ((2, 2, 3), (2, 2, 2), (1, 3, 2), (1,)),
+                                                                       ((0, 3), (0, 2), (2, 3, 2), (2,)),
+                                                                       (T(4, 3), S(4, 2), (2, 3, 2), (2,))]),
+    Case("bilinear_no_bias", lambda ns, a, b, w: ns.bilinear(a, b, w), [((3,), (2,), (4, 3, 2))]),
+    Case("dropout2d_fixed_seed", lambda ns, a: _seeded(ns, "dropout2d", a, 0.4), [((3, 4, 2, 2),), ((2, 3, 0, 2),)],
+         torch=False),
+    Case("dropout1d_unbatched_fixed_seed", lambda ns, a: _seeded(ns, "dropout1d", a, 0.4), [((4, 3),)], torch=False),
+    Case("alpha_dropout_fixed_seed", lambda ns, a: _seeded(ns, "alpha_dropout", a, 0.3, True), UNARY, torch=False),
+    Case("feature_alpha_dropout_fixed_seed", lambda ns, a: _seeded(ns, "feature_alpha_dropout", a, 0.3, True),
+         [((3, 4, 2),), (T(3, 4),)], torch=False),
     # -- composites that cross families (the lecture example, a two-layer net) ----------------------------------
     Case("lecture_example", lambda ns, x: (x ** 2 + (x ** 2).sin()) * x ** 2, UNARY[:2]),
     Case("mlp", lambda ns, x, w1, w2: ns.log_softmax(ns.relu(x @ w1).matmul(w2), -1),

@@ -226,3 +226,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     mu, var = _moments(x, stat)
     rstd = (1 / input.xp.sqrt(var + eps)).astype(x.dtype, copy=False)
     return Normalize.apply(input, weight, bias, mu.astype(x.dtype, copy=False), rstd, stat, red, shape, eps, True)
+
+
+# more layers' functions, each family in its own module (they build on Normalize and the helpers above)
+from .functional_norm import rms_norm, group_norm, instance_norm  # noqa: E402
+from .functional_bilinear import bilinear  # noqa: E402
+from .functional_dropout import dropout1d, dropout2d, dropout3d, alpha_dropout, feature_alpha_dropout  # noqa: E402
+
+__all__ += ["rms_norm", "group_norm", "instance_norm", "bilinear", "dropout1d", "dropout2d", "dropout3d",
+            "alpha_dropout", "feature_alpha_dropout"]
