@@ -25,5 +25,9 @@ __all__ += ["CosineSimilarity", "PairwiseDistance", "KLDivLoss", "GaussianNLLLos
 
 # general-purpose layers beyond the basics: parameter containers, more normalization and dropout, lazy layers
 from .container_params import ParameterList, ParameterDict
+from .linear_more import Bilinear, LazyLinear, Unflatten
+from .normalization_more import RMSNorm, GroupNorm, InstanceNorm1d
+from .dropout_more import Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
 
-__all__ += ["ParameterList", "ParameterDict"]
+__all__ += ["ParameterList", "ParameterDict", "Bilinear", "LazyLinear", "Unflatten", "RMSNorm", "GroupNorm",
+            "InstanceNorm1d", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]

@@ -25,7 +25,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: probability has to be between 0 and 1, got {p}")
+            raise ValueError(f"{type(self).__name__}: dropout probability has to be between 0 and 1, got {p}")
         self.p = p
         self.inplace = inplace
 

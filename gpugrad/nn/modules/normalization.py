@@ -9,33 +9,9 @@ from ..module import Module
 from ..parameter import Parameter
 
 
-class BatchNorm1d(Module):
-    """Normalizes each of ``num_features`` channels of ``(N, C)`` or ``(N, C, L)`` input by the batch's
-    statistics in training and by running averages in eval, then scales and shifts (``affine``).
-
-    Running stats follow PyTorch: ``running = (1 - momentum) running + momentum batch_stat`` with the batch
-    variance made unbiased (n / (n - 1)); ``momentum=None`` gives the cumulative average over the
-    ``num_batches_tracked`` batches seen. The update happens on the device, with no host sync.
-
-    Args:
-        num_features: C, the number of channels.
-        eps: added to the variance before the square root.
-        momentum: the running averages' update factor (None: cumulative average).
-        affine: learn a per-channel scale ``weight`` and shift ``bias``.
-        track_running_stats: keep running averages (False: batch statistics in eval too).
-        device: where to create parameters and buffers.
-        dtype: their dtype.
-        bias: with ``affine``, learn the shift ``bias`` too (False: scale only, ``bias`` is None).
-
-    Returns:
-        Called on ``(N, C)`` or ``(N, C, L)``, a tensor of that shape.
-
-    >>> import gpugrad as gg
-    >>> bn = gg.nn.BatchNorm1d(3)
-    >>> y = bn(gg.randn(8, 3))
-    >>> [name for name, _ in bn.named_buffers()]
-    ['running_mean', 'running_var', 'num_batches_tracked']
-    """
+class _NormBase(Module):
+    """What BatchNorm1d and InstanceNorm1d share (PyTorch's _NormBase): the per-channel affine parameters, the
+    running statistics buffers, their reset and the repr."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
@@ -96,6 +72,39 @@ class BatchNorm1d(Module):
             if self.bias is not None:
                 init.zeros_(self.bias)
 
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_NormBase):
+    """Normalizes each of ``num_features`` channels of ``(N, C)`` or ``(N, C, L)`` input by the batch's
+    statistics in training and by running averages in eval, then scales and shifts (``affine``).
+
+    Running stats follow PyTorch: ``running = (1 - momentum) running + momentum batch_stat`` with the batch
+    variance made unbiased (n / (n - 1)); ``momentum=None`` gives the cumulative average over the
+    ``num_batches_tracked`` batches seen. The update happens on the device, with no host sync.
+
+    Args:
+        num_features: C, the number of channels.
+        eps: added to the variance before the square root.
+        momentum: the running averages' update factor (None: cumulative average).
+        affine: learn a per-channel scale ``weight`` and shift ``bias``.
+        track_running_stats: keep running averages (False: batch statistics in eval too).
+        device: where to create parameters and buffers.
+        dtype: their dtype.
+        bias: with ``affine``, learn the shift ``bias`` too (False: scale only, ``bias`` is None).
+
+    Returns:
+        Called on ``(N, C)`` or ``(N, C, L)``, a tensor of that shape.
+
+    >>> import gpugrad as gg
+    >>> bn = gg.nn.BatchNorm1d(3)
+    >>> y = bn(gg.randn(8, 3))
+    >>> [name for name, _ in bn.named_buffers()]
+    ['running_mean', 'running_var', 'num_batches_tracked']
+    """
+
     def forward(self, input):
         if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
@@ -117,10 +126,6 @@ class BatchNorm1d(Module):
         # without running stats the batch's own statistics normalize in eval too (as PyTorch)
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                             self.training or not self.track_running_stats, self._momentum(), self.eps)
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class LayerNorm(Module):
