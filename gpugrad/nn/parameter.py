@@ -120,6 +120,15 @@ class UninitializedParameter(Parameter):
 
     @property
     def shape(self):
+        """Not known yet: reading it raises RuntimeError (call the lazy layer, or :meth:`materialize`, first).
+
+        >>> import gpugrad as gg
+        >>> try:
+        ...     gg.nn.UninitializedParameter().shape
+        ... except RuntimeError:
+        ...     print("not materialized")
+        not materialized
+        """
         raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. This error usually "
                            "happens in `load_state_dict` when trying to load an uninitialized parameter into an "
                            "initialized one. Call `forward` to initialize the parameters before accessing their "
