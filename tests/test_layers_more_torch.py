@@ -325,6 +325,10 @@ def test_lazylinear_values_state_dict_and_dtype(device):
     assert m.weight.dtype == gg.float64
     copied = __import__("copy").deepcopy(nn.LazyLinear(2))
     assert type(copied.weight) is nn.UninitializedParameter
+    # PyTorch's optimizer keeps the Parameter object and sees it materialize; gpugrad's flat buffers can't:
+    # building one on a never-called lazy layer is a clear error
+    with pytest.raises(ValueError, match="SGD: parameter 0 is an uninitialized parameter of a lazy layer"):
+        gg.optim.SGD(nn.LazyLinear(2).parameters(), lr=0.1)
 
 
 @pytest.mark.parametrize("shape,dim,sizes", [((4, 6), 1, (2, 3)), ((4, 6, 2), -2, [3, -1]), ((6,), 0, (1, 6, 1)),

@@ -147,6 +147,11 @@ class Optimizer:
             if p._data.dtype.kind != "f":
                 raise TypeError(f"{name}: parameter {i} has dtype {p._data.dtype}; only floating point tensors "
                                 "can be optimized")
+            if _is_lazy(p):
+                # PyTorch's optimizer keeps the object and sees it materialize; a flat buffer cannot
+                raise ValueError(f"{name}: parameter {i} is an uninitialized parameter of a lazy layer (such as "
+                                 "nn.LazyLinear); call the model once on a batch (or load a state dict into it) "
+                                 "before building the optimizer")
         ids = [id(p) for p in params]
         if len(set(ids)) != len(ids):
             raise ValueError(f"{name}: a parameter group contains the same parameter twice")
@@ -578,3 +583,9 @@ def _as_array(v, dev, dtype):
     else:
         arr = np.asarray(arr)        # NumPy arrays, lists, CPU tensors of other libraries
     return to_device(arr, dev).astype(dtype, copy=False)
+
+
+def _is_lazy(p) -> bool:
+    """Whether p is nn's UninitializedParameter (imported here: nn sits beside optim, not below it)."""
+    from ..nn.parameter import is_lazy
+    return is_lazy(p)

@@ -79,7 +79,8 @@ class LazyLinear(Linear):
     ``weight`` and ``bias`` are :class:`UninitializedParameter` (``parameters()`` yields them and
     ``state_dict()`` holds them as they are); the first call materializes and initializes them as Linear does
     and the module becomes a plain Linear. Loading a state dict of a called layer materializes them too. Move or
-    cast the layer (``to``) before the first call: the parameters are created on its device and dtype.
+    cast the layer (``to``) before the first call: the parameters are created on its device and dtype. Build
+    the optimizer after the first call (its flat buffers need the shapes; it refuses uninitialized parameters).
 
     Args:
         out_features: size of each output sample.
