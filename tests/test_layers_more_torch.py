@@ -44,6 +44,11 @@ def both(ours, theirs, inputs, device, rtol=1e-4, atol=1e-5):
     return y, yt
 
 
+def _repr(module):
+    """PyTorch's repr of a container, with dtypes named as gpugrad prints them (gpugrad.float32)."""
+    return repr(module).replace("torch.float", "gpugrad.float")
+
+
 def _raises_like(fn_ours, fn_theirs, ours_match):
     """Both raise the same exception type; ours says ``ours_match``."""
     with pytest.raises(Exception) as theirs:
@@ -57,21 +62,21 @@ def test_parameter_list_registration_repr_and_conversion():
     a = _rand(2, 3)
     ours = nn.ParameterList([gg.tensor(a), nn.Parameter(gg.zeros(4)), "text"])
     theirs = torch.nn.ParameterList([torch.tensor(a), torch.nn.Parameter(torch.zeros(4)), "text"])
-    assert repr(ours) == repr(theirs)
+    assert repr(ours) == _repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["0", "1"]
     assert type(ours[0]) is nn.Parameter and ours[0].requires_grad and ours[2] == "text"
     ours.append(gg.ones(1)).extend([gg.ones(2, 2)])
     theirs.append(torch.ones(1)).extend([torch.ones(2, 2)])
-    assert repr(ours) == repr(theirs) and len(ours) == len(theirs) == 5
+    assert repr(ours) == _repr(theirs) and len(ours) == len(theirs) == 5
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
     assert ours[-1] is ours[4] and [type(p).__name__ for p in ours] == [type(p).__name__ for p in theirs]
     sl, sl_t = ours[1:4:2], theirs[1:4:2]
-    assert type(sl) is nn.ParameterList and sl[0] is ours[1] and repr(sl) == repr(sl_t)
+    assert type(sl) is nn.ParameterList and sl[0] is ours[1] and repr(sl) == _repr(sl_t)
     ours[1] = gg.full((3,), 2.0)
     theirs[1] = torch.full((3,), 2.0)
-    assert type(ours[1]) is nn.Parameter and repr(ours) == repr(theirs)
+    assert type(ours[1]) is nn.Parameter and repr(ours) == _repr(theirs)
     one = nn.ParameterList([gg.ones(2)])
-    assert repr(one) == repr(torch.nn.ParameterList([torch.ones(2)]))
+    assert repr(one) == _repr(torch.nn.ParameterList([torch.ones(2)]))
     assert not any(k.isdigit() for k in dir(ours))
     ours += [gg.ones(1)]
     assert len(ours) == 6 and not hasattr(nn.ParameterList, "insert") and not hasattr(torch.nn.ParameterList,
@@ -172,7 +177,9 @@ def test_buffer_assignment_registers_as_torch():
     assert ours.cache.dtype == gg.float64
     x = gg.ones(2, requires_grad=True)
     b = nn.Buffer(x * 2)
-    assert b.grad_fn is None and b.requires_grad == torch.nn.Buffer(torch.ones(2, requires_grad=True) * 2).requires_grad
+    tb = torch.nn.Buffer(torch.ones(2, requires_grad=True) * 2)
+    assert b.grad_fn is None and b.requires_grad == tb.requires_grad
+    assert repr(nn.Buffer(gg.ones(2))) == repr(torch.nn.Buffer(torch.ones(2))) == "tensor([1., 1.])"
 
 
 # -- RMSNorm, GroupNorm, InstanceNorm1d -------------------------------------------------------------------------

@@ -205,3 +205,8 @@ class Buffer(Tensor):
         self._fw_tangent = None
         self._view = None
         self.persistent = bool(persistent)
+
+    def __repr__(self):           # PyTorch's Buffer is a plain tensor, and prints as one
+        return repr(Tensor._make(self._data, None, self.requires_grad))
+
+    __str__ = __repr__

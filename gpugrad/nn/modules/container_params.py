@@ -20,8 +20,9 @@ def _as_parameter(value):
 
 
 def _entry_repr(key, value, type_name):
-    """One line of the containers' repr, PyTorch's text: ``(0): Parameter containing: [torch.float32 of size
-    2x3]`` (with `` (cuda:0)`` for a GPU tensor), or ``(0): Object of type: str``."""
+    """One line of the containers' repr, PyTorch's text: ``(0): Parameter containing: [gpugrad.float32 of size
+    2x3]`` (with `` (cuda:0)`` for a GPU tensor), or ``(0): Object of type: str``. (As everywhere in gpugrad, a
+    dtype prints as its gpugrad name; ParameterDict prints ``Tensor.type()``, as PyTorch's does.)"""
     if not isinstance(value, Tensor):
         return f"  ({key}): Object of type: {type(value).__name__}"
     size = "x".join(str(n) for n in value._data.shape)
@@ -47,9 +48,9 @@ class ParameterList(Module):
     >>> ps = gg.nn.ParameterList([gg.nn.Parameter(gg.ones(2)), gg.zeros(3)])
     >>> ps.append(gg.ones(1, 4))
     ParameterList(
-        (0): Parameter containing: [torch.float32 of size 2]
-        (1): Parameter containing: [torch.float32 of size 3]
-        (2): Parameter containing: [torch.float32 of size 1x4]
+        (0): Parameter containing: [gpugrad.float32 of size 2]
+        (1): Parameter containing: [gpugrad.float32 of size 3]
+        (2): Parameter containing: [gpugrad.float32 of size 1x4]
     )
     >>> [n for n, _ in ps.named_parameters()], type(ps[1]).__name__
     (['0', '1', '2'], 'Parameter')
@@ -130,7 +131,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(_entry_repr(i, p, lambda t: f"torch.{t.dtype}") for i, p in enumerate(self))
+        return "\n".join(_entry_repr(i, p, lambda t: f"gpugrad.{t.dtype.name}") for i, p in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
