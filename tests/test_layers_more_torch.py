@@ -425,6 +425,7 @@ def test_dropout_modules_as_torch(name):
     assert ours.eval()(x) is x
     ours.train()
     assert ours(x).shape == x.shape
+    assert not isinstance(ours, nn.Dropout) and not isinstance(theirs, torch.nn.Dropout)    # siblings
     _raises_like(lambda: getattr(nn, name)(1.5), lambda: getattr(torch.nn, name)(1.5),
                  "dropout probability has to be between 0 and 1")
 
@@ -434,3 +435,11 @@ def test_identity_ignores_its_arguments_as_torch():
     assert repr(ours) == repr(theirs) == "Identity()"
     x = gg.ones(2)
     assert ours(x) is x and list(ours.state_dict()) == list(theirs.state_dict()) == []
+
+
+def test_dropout_inplace_as_torch():
+    for lib in (gg, torch):
+        x = lib.ones(50, 4)
+        out = lib.nn.Dropout(0.5, inplace=True)(x)
+        assert out is x or out.data_ptr() == x.data_ptr()
+        assert (x == 0).any()                           # written into the input, as PyTorch's

@@ -1,12 +1,12 @@
 """Channel-wise dropout (Dropout1d, Dropout2d, Dropout3d) and alpha dropout (AlphaDropout,
-FeatureAlphaDropout): Dropout's settings and repr, each with its own functional form."""
+FeatureAlphaDropout): the dropout layers' shared settings and repr, each with its own functional form."""
 from __future__ import annotations
 
 from .. import functional as F
-from .dropout import Dropout
+from .dropout import _DropoutNd
 
 
-class Dropout1d(Dropout):
+class Dropout1d(_DropoutNd):
     """Zeroes whole channels of ``(N, C, L)`` or ``(C, L)`` input, each with probability ``p``, in training
     and scales the rest by 1/(1-p) (:func:`gpugrad.nn.functional.dropout1d`); the identity in eval.
 
@@ -26,7 +26,7 @@ class Dropout1d(Dropout):
         return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
-class Dropout2d(Dropout):
+class Dropout2d(_DropoutNd):
     """Zeroes whole channels of ``(N, C, H, W)`` input, each with probability ``p``, in training and scales the
     rest by 1/(1-p) (:func:`gpugrad.nn.functional.dropout2d`, with PyTorch's warnings for other ranks); the
     identity in eval.
@@ -47,7 +47,7 @@ class Dropout2d(Dropout):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
-class Dropout3d(Dropout):
+class Dropout3d(_DropoutNd):
     """Zeroes whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input, each with probability ``p``, in
     training and scales the rest by 1/(1-p) (:func:`gpugrad.nn.functional.dropout3d`); the identity in eval.
 
@@ -67,7 +67,7 @@ class Dropout3d(Dropout):
         return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
-class AlphaDropout(Dropout):
+class AlphaDropout(_DropoutNd):
     """Alpha dropout for self-normalizing (SELU) networks, in training: elements dropped with probability ``p``
     go to SELU's negative saturation value and everything is scaled and shifted to keep a unit Gaussian's mean
     and variance (:func:`gpugrad.nn.functional.alpha_dropout`); the identity in eval. As in PyTorch,
@@ -90,7 +90,7 @@ class AlphaDropout(Dropout):
         return F.alpha_dropout(input, self.p, self.training)
 
 
-class FeatureAlphaDropout(Dropout):
+class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels of ``(N, C, *)`` input, in training
     (:func:`gpugrad.nn.functional.feature_alpha_dropout`); the identity in eval. As in PyTorch, ``inplace`` is
     stored but not used.
