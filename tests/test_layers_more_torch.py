@@ -398,6 +398,14 @@ def test_channel_dropout_rate_and_inplace():
     x = gg.ones(4, 3, 2)
     out = F.dropout1d(x, 0.5, inplace=True)
     assert out is x and set(np.unique(_np(x))) <= {0.0, 2.0}
+    _raises_like(lambda: F.dropout2d(gg.ones(2, 3, 2, 2, requires_grad=True), 0.5, inplace=True),
+                 lambda: TF.dropout2d(torch.ones(2, 3, 2, 2, requires_grad=True), 0.5, inplace=True),
+                 "dropout2d_: a leaf Variable that requires grad")
+    leaf = gg.ones(2, 3, 2, 2, requires_grad=True)
+    h = leaf * 1.0
+    assert F.dropout2d(h, 0.5, inplace=True) is h
+    h.sum().backward()                                 # the gradient is the mask the values were scaled by
+    np.testing.assert_array_equal(_np(leaf.grad), _np(h))
 
 
 @pytest.mark.parametrize("name", ["alpha_dropout", "feature_alpha_dropout"])

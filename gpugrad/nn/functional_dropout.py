@@ -38,7 +38,10 @@ def _masked(input, p, training, inplace, op, channel_dims, alpha):
     if not training or p == 0 or input.numel() == 0:
         return input
     if inplace:
-        return _in_place(input, _masked, p, training, False, op, channel_dims, alpha)
+        def out_of_place(x):
+            return _masked(x, p, training, False, op, channel_dims, alpha)
+        out_of_place.__name__ = op               # in-place errors name the op: "dropout2d_: ..."
+        return _in_place(input, out_of_place)
     if p == 1:
         return input * 0.0
     x = input._data
