@@ -254,6 +254,10 @@ def test_instancenorm1d_input_checks_as_torch():
                  lambda: torch.nn.InstanceNorm1d(3)(torch.ones(2, 3, 4, 5)), "expected 2D or 3D input")
     _raises_like(lambda: nn.InstanceNorm1d(3, affine=True)(gg.ones(2, 4, 5)),
                  lambda: torch.nn.InstanceNorm1d(3, affine=True)(torch.ones(2, 4, 5)), r"num_features \(3\)")
+    _raises_like(lambda: nn.InstanceNorm1d(3)(gg.ones(2, 3, 1)), lambda: torch.nn.InstanceNorm1d(3)(
+        torch.ones(2, 3, 1)), r"instance_norm: expected more than 1 spatial element when training, got input of "
+        r"shape \(2, 3, 1\)")
+    _raises_like(lambda: F.instance_norm(gg.ones(2, 3)), lambda: TF.instance_norm(torch.ones(2, 3)), "at least 3 dims")
     for lib in (gg, torch):
         with pytest.warns(UserWarning, match="does not match num_features"):
             lib.nn.InstanceNorm1d(3)(lib.ones(2, 4, 5))

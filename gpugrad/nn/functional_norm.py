@@ -161,6 +161,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if input.ndim < 3:
         raise ValueError(f"instance_norm: expected input of shape (N, C, L, ...) with at least 3 dims, got "
                          f"{shape_str(input.shape)}")
+    if use_input_stats and math.prod(input.shape[2:]) == 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when training, got input of shape "
+                         f"{shape_str(input.shape)}")
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: running_mean and running_var are required when use_input_stats=False")
