@@ -120,9 +120,18 @@ def save(obj, f) -> None:
         _write_all(f, header, arrays)
 
 
+# nn's UninitializedParameter holds no values (PyTorch pickles it; safetensors can't store it): known by name,
+# since nn sits above this layer
+_UNINITIALIZED = ("gpugrad.nn.parameter", "UninitializedParameter")
+
+
 def _encode(obj, name, tensors, ids, active):
     """The JSON description of obj; registers each tensor under a unique dotted name."""
     if isinstance(obj, Tensor):
+        if (type(obj).__module__, type(obj).__name__) == _UNINITIALIZED:
+            raise ValueError(f"gpugrad.save: {name or 'the object'} is an uninitialized parameter (a lazy layer such "
+                             f"as nn.LazyLinear that was never called, so its shape is unknown); call the model once "
+                             f"on a batch before saving")
         key = ids.get(id(obj))
         if key is None:
             key = _unique(name or "tensor", tensors)

@@ -336,6 +336,10 @@ def test_lazylinear_values_state_dict_and_dtype(device):
     assert m.weight.dtype == gg.float64
     copied = __import__("copy").deepcopy(nn.LazyLinear(2))
     assert type(copied.weight) is nn.UninitializedParameter
+    # PyTorch pickles an UninitializedParameter; safetensors has nothing to store: a clear error, not an empty
+    # tensor that a later load_state_dict would materialize with the wrong shape
+    with pytest.raises(ValueError, match="gpugrad.save: weight is an uninitialized parameter"):
+        gg.save(nn.LazyLinear(2).state_dict(), __import__("io").BytesIO())
     # PyTorch's optimizer keeps the Parameter object and sees it materialize; gpugrad's flat buffers can't:
     # building one on a never-called lazy layer is a clear error
     with pytest.raises(ValueError, match="SGD: parameter 0 is an uninitialized parameter of a lazy layer"):
