@@ -20,7 +20,9 @@ build the optimizer after moving the model.
 
 A subclass sets ``_step_name`` (the stem of its update in ``functional`` and ``kernels.optim``) and writes
 ``_buffer_keys(group)``, ``_update(group, fn, param, grad, bufs, step, first)``, and optionally
-``_buffer_fill``, ``_counts`` and ``_has_step``/``_eager_state``.
+``_buffer_fill``, ``_scalar_state``, ``_counts`` and ``_has_step``/``_eager_state``. An optimizer with no
+fused kernel (Adamax, NAdam, RAdam, Adadelta, ASGD, Rprop) sets ``_reference`` to its update instead: it
+always runs the reference path, whatever ``foreach`` says.
 """
 from __future__ import annotations
 
@@ -69,6 +71,7 @@ class Optimizer:
     _step_name: str = ""
     _has_step = True          # the state has a 'step' count
     _eager_state = False      # the state exists from construction (Adagrad), not from the first step
+    _reference = None         # staticmethod(update) of an optimizer without a fused kernel (reference path only)
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -102,7 +105,8 @@ class Optimizer:
     def _uses_flat(self, group) -> bool:
         # only optimizers with a fused update (_step_name) flatten; a user's subclass that writes its own
         # step() keeps its parameters as they are
-        return bool(self._step_name) and group.get("fused") is not False and group.get("foreach") is not False
+        return bool(self._step_name) and self._reference is None and group.get("fused") is not False \
+            and group.get("foreach") is not False
 
     def add_param_group(self, param_group: dict):
         """Add a group of parameters with its own hyperparameters (a layer unfrozen during fine-tuning, a
@@ -187,6 +191,12 @@ class Optimizer:
     def _buffer_fill(self, group, key) -> float:
         return 0.0
 
+    def _scalar_state(self, group) -> tuple:
+        """``(key, initial value)`` of the per-parameter 0-d state that follows ``'step'`` (NAdam's
+        ``mu_product``, ASGD's ``eta`` and ``mu``): float32 host scalars, as PyTorch keeps them; the update
+        reads and writes them in place through ``bufs``."""
+        return ()
+
     def _counts(self, group) -> bool:
         """Whether a step of this group counts as an update of the state (SGD without momentum has none)."""
         return True
@@ -217,9 +227,7 @@ class Optimizer:
         Parameter containing:
         tensor([0.8000, 1.6000], requires_grad=True)
         """
-        if self._step_pre_hooks:
-            for hook in list(self._step_pre_hooks):
-                hook(self, (), {"closure": closure})
+        self._run_hooks(self._step_pre_hooks, closure)
         loss = None
         if closure is not None:
             with enable_grad():
@@ -234,10 +242,12 @@ class Optimizer:
                         self._step_flat(group, new)
             if loose:
                 self._step_loose(group, loose)
-        if self._step_post_hooks:
-            for hook in list(self._step_post_hooks):
-                hook(self, (), {"closure": closure})
+        self._run_hooks(self._step_post_hooks, closure)
         return loss
+
+    def _run_hooks(self, hooks, closure):
+        for hook in list(hooks):
+            hook(self, (), {"closure": closure})
 
     def register_step_pre_hook(self, hook):
         """Run ``hook(optimizer, args, kwargs)`` before each :meth:`step` (gradient clipping, logging).
@@ -335,15 +345,18 @@ class Optimizer:
 
     def _init_param_state(self, group, p):
         st = {"step": Tensor._make(np.zeros((), np.float32), None)} if self._has_step else {}
+        for k, v in self._scalar_state(group):
+            st[k] = Tensor._make(np.asarray(v, np.float32), None)
         for k in self._buffer_keys(group):
             st[k] = self._new_buffer(group, p, k)
         self.state[p] = st
         return st
 
     def _step_loose(self, group, params):
-        fn = step_function(self._step_name, False)
+        fn = self._reference or step_function(self._step_name, False)
         counting = self._counts(group)
         keys = self._buffer_keys(group)
+        scalars = tuple(k for k, _ in self._scalar_state(group))
         for p in params:
             if p.grad is None:
                 continue
@@ -359,7 +372,7 @@ class Optimizer:
             if counting and self._has_step:
                 st["step"]._data += 1
                 step = int(st["step"]._data)
-            bufs = {k: st[k]._data for k in keys}
+            bufs = {k: st[k]._data for k in keys + scalars}
             self._update(group, fn, p._data, p.grad._data, bufs, step, first)
             p._version[0] += 1
 
@@ -472,8 +485,9 @@ class Optimizer:
             by_param = {id(p): saved_state.get(sid) for p, sid in zip(g["params"], s["params"])}
             for flat in flats:
                 self._load_flat(g, flat, by_param)
+            scalars = {k for k, _ in self._scalar_state(g)}
             for p in loose:
-                self._load_loose(p, by_param[id(p)])
+                self._load_loose(p, by_param[id(p)], scalars)
 
     def _load_flat(self, group, flat: FlatGroup, by_param):
         keys = self._buffer_keys(group)
@@ -502,14 +516,14 @@ class Optimizer:
                     if k not in self.state[p] and v is not None:
                         self.state[p][k] = flat.state_view(k, i)
 
-    def _load_loose(self, p, st):
+    def _load_loose(self, p, st, scalars=()):
         if not st:
             self.state.pop(p, None)
             return
         dev = device_of(p._data)
         out = {}
         for k, v in st.items():
-            if k == "step":
+            if k == "step" or k in scalars:
                 out[k] = Tensor._make(np.asarray(float(_host(v)), np.float32), None)
             elif _is_array(v):
                 out[k] = Tensor._make(_as_array(v, dev, p._data.dtype).reshape(p._data.shape).copy(), None)
@@ -546,6 +560,21 @@ class Optimizer:
         for k, v in values.items():
             if not isinstance(v, numbers.Real) or isinstance(v, bool) or math.isnan(v) or v < 0:
                 raise ValueError(f"{opname}: invalid {k} value: {v!r} (expected a number >= 0)")
+
+    @staticmethod
+    def _require(opname, ok, message):
+        """PyTorch's check of a constructor argument, with PyTorch's message after the optimizer's name."""
+        if not ok:
+            raise ValueError(f"{opname}: {message}")
+
+    @classmethod
+    def _check_adam_args(cls, opname, lr, betas, eps, weight_decay):
+        """PyTorch's checks of the Adam family's (Adamax, NAdam, RAdam) lr, eps, betas and weight_decay."""
+        cls._require(opname, 0.0 <= lr, f"Invalid learning rate: {lr}")
+        cls._require(opname, 0.0 <= eps, f"Invalid epsilon value: {eps}")
+        for i in (0, 1):
+            cls._require(opname, 0.0 <= betas[i] < 1.0, f"Invalid beta parameter at index {i}: {betas[i]}")
+        cls._require(opname, 0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
 
 
 #: PyTorch's optimizer flags that gpugrad accepts only as False, and why
