@@ -2,6 +2,8 @@
 per-parameter path; there is no fused kernel)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .optimizer import Optimizer
 
 __all__ = ["ASGD", "asgd_step"]
@@ -16,8 +18,8 @@ def asgd_step(param, grad, ax, eta, mu, *, step, lr, lambd, alpha, t0, weight_de
         param: the parameter array, updated in place.
         grad: its gradient.
         ax: the averaged parameter (in place).
-        eta: this step's learning rate, a 0-d float32 host array (in place: the next step's).
-        mu: this step's averaging factor, a 0-d float32 host array (in place: the next step's).
+        eta: this step's learning rate, a 0-d host array (in place: the next step's, rounded to float32).
+        mu: this step's averaging factor, a 0-d host array (in place: the next step's, rounded to float32).
         step: the step number t, from 1.
         lr: the initial learning rate.
         lambd: the decay term.
@@ -47,8 +49,9 @@ def asgd_step(param, grad, ax, eta, mu, *, step, lr, lambd, alpha, t0, weight_de
         ax += (param - ax) * mu_value
     else:
         ax[...] = param
-    eta[...] = lr / ((1 + lambd * lr * step) ** alpha)
-    mu[...] = 1 / max(1, step - t0)
+    # torch writes them through float32 tensors (torch.as_tensor of a Python float), whatever their dtype
+    eta[...] = np.float32(lr / ((1 + lambd * lr * step) ** alpha))
+    mu[...] = np.float32(1 / max(1, step - t0))
 
 
 class ASGD(Optimizer):
@@ -73,7 +76,7 @@ class ASGD(Optimizer):
     >>> opt = gg.optim.ASGD([w], lr=0.1, t0=0)
     >>> for _ in range(3):
     ...     opt.zero_grad(); (w * w).sum().backward(); opt.step()
-    >>> w.numpy().round(3), opt.state[w]["ax"].numpy().round(3)    # ax: the mean of the iterates of steps 2, 3
+    >>> w.detach().numpy().round(3), opt.state[w]["ax"].numpy().round(3)    # ax: the mean of the iterates of steps 2, 3
     (array([ 0.512, -1.024], dtype=float32), array([ 0.576, -1.152], dtype=float32))
     """
 

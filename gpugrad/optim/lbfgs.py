@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from ..autograd import enable_grad
 from ..backend import xp_of, device_of
 from ..tensor import Tensor
@@ -134,7 +136,7 @@ def _wrap(v):
     """A state value as PyTorch shows it: arrays (and array scalars) as Tensors, lists element by element."""
     if isinstance(v, list):
         return [_wrap(e) for e in v]
-    if v is None or isinstance(v, (bool, int, float, Tensor)):
+    if v is None or isinstance(v, (bool, int, float, Tensor)) and not isinstance(v, np.generic):
         return v
     return Tensor._make(xp_of(v).asarray(v), None)
 

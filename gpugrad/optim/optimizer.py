@@ -523,8 +523,10 @@ class Optimizer:
         dev = device_of(p._data)
         out = {}
         for k, v in st.items():
-            if k == "step" or k in scalars:
+            if k == "step":
                 out[k] = Tensor._make(np.asarray(float(_host(v)), np.float32), None)
+            elif k in scalars:      # PyTorch's load casts them to the parameter's dtype (they stay on the host)
+                out[k] = Tensor._make(np.asarray(float(_host(v)), p._data.dtype), None)
             elif _is_array(v):
                 out[k] = Tensor._make(_as_array(v, dev, p._data.dtype).reshape(p._data.shape).copy(), None)
             else:

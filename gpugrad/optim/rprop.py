@@ -36,18 +36,17 @@ def rprop_step(param, grad, prev, step_size, *, etaminus, etaplus, step_size_min
     ([0.88, 1.0], [0.12, 0.05], [2.0, 0.0])
     """
     xp = xp_of(param)
-    g = -grad if maximize else grad.copy()
-    sign = xp.sign(g * prev)
-    down = sign < 0
-    sign[sign > 0] = etaplus
-    sign[down] = etaminus
-    sign[sign == 0] = 1
-    step_size *= sign
+    g = -grad if maximize else grad
+    prod = g * prev
+    down = prod < 0
+    # torch: sign(g prev) mapped to etaplus / etaminus / 1 (a NaN stays NaN), in the parameters' dtype;
+    # where() rather than masked assignment, which a 0-d parameter's scalar results would not take
+    factor = xp.where(prod > 0, etaplus, xp.where(down, etaminus, xp.where(prod == 0, 1.0, prod)))
+    step_size *= factor.astype(param.dtype, copy=False)
     xp.clip(step_size, step_size_min, step_size_max, out=step_size)
-    g[down] = 0
+    g = xp.where(down, 0.0, g).astype(param.dtype, copy=False)
     param -= xp.sign(g) * step_size
     prev[...] = g
-
 
 class Rprop(Optimizer):
     """Rprop: each element moves by its own step size against the sign of its gradient; the step size grows
