@@ -198,7 +198,8 @@ def test_state_dict_loads_both_ways_by_value(name, device):
     init, targets = _problem(4)
     kw = CASES[name][-1]
     for src, dst in ((torch, gg), (gg, torch)):
-        sparams, sopt = _run(src, name, kw, init, targets, device if src is gg else None, steps=10)
+        sdev = device if src is gg else None
+        sparams, sopt = _run(src, name, kw, init, targets, sdev, steps=10)
         sd = sopt.state_dict()
         to = (lambda v: torch.tensor(_np(v))) if dst is torch else (lambda v: gg.tensor(_np(v), device=device))
         moved = {"state": {i: {k: to(v) for k, v in st.items()} for i, st in sd["state"].items()},
@@ -211,7 +212,7 @@ def test_state_dict_loads_both_ways_by_value(name, device):
             if v.ndim == 0:
                 want = np.float32 if k == "step" else np.float64
                 assert _np(dopt.state[dparams[0]][k]).dtype == want, (k, dst.__name__)
-        _run(src, name, kw, None, targets, None, steps=10, opt=sopt, params=sparams, start=10)
+        _run(src, name, kw, None, targets, sdev, steps=10, opt=sopt, params=sparams, start=10)
         _run(dst, name, kw, None, targets, dev, steps=10, opt=dopt, params=dparams, start=10)
         for a, b in zip(sparams, dparams):
             np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10, atol=1e-12)

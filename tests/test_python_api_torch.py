@@ -137,7 +137,9 @@ def test_init_generator_reproduces_and_leaves_the_global_generator_alone(name):
 
 # -- optimizers: differentiable / capturable ---------------------------------------------------------------------------
 OPTIMS = {"SGD": {"lr": 0.1, "momentum": 0.9}, "Adam": {"lr": 0.1, "amsgrad": True}, "AdamW": {"lr": 0.1},
-          "RMSprop": {"lr": 0.01, "centered": True}, "Adagrad": {"lr": 0.1}}
+          "RMSprop": {"lr": 0.01, "centered": True}, "Adagrad": {"lr": 0.1}, "Adamax": {"lr": 0.1},
+          "NAdam": {"lr": 0.1, "decoupled_weight_decay": True, "weight_decay": 0.1}, "RAdam": {"lr": 0.1},
+          "Adadelta": {"rho": 0.8}, "ASGD": {"lr": 0.1, "t0": 1}, "Rprop": {"lr": 0.1}}
 
 
 def _flags(lib, name):

@@ -1,15 +1,15 @@
 """gpugrad.optim: PyTorch-shaped optimizers whose step is one fused update per (param group, device, dtype),
 and learning-rate schedulers.
 
-Every optimizer with a fused kernel (SGD, Adam, AdamW, RMSprop, Adagrad) takes ``fused=None|True|False``
-(and ``foreach``). ``None`` (the default) or ``True``: the
-parameters of each (group, device, dtype) are moved into one flat buffer when the optimizer is built (each
-parameter's ``.data`` becomes a view of it; the parameters keep their identity) and a step is one call of
-the fused kernel of :mod:`gpugrad.kernels.optim`. ``False`` (or ``foreach=False``): PyTorch's loop over the
-parameters with the reference update. Build the optimizer after ``model.to(device)`` or a dtype cast:
-moving parameters once the optimizer has state is an error at the next step, as in PyTorch. Adamax, NAdam,
-RAdam, Adadelta, ASGD, Rprop (as in PyTorch, without ``fused``) and LBFGS always take the per-parameter path.
-``swa_utils`` has the stochastic weight averaging tools (AveragedModel, SWALR, update_bn).
+The optimizers with a fused kernel (SGD, Adam, AdamW, RMSprop, Adagrad) take ``fused=None|True|False`` (and
+``foreach``). ``None`` (the default) or ``True``: the parameters of each (group, device, dtype) are moved into
+one flat buffer when the optimizer is built (each parameter's ``.data`` becomes a view of it; the parameters
+keep their identity) and a step is one call of the fused kernel of :mod:`gpugrad.kernels.optim`. ``False``
+(or ``foreach=False``): PyTorch's loop over the parameters with the reference update. Build the optimizer
+after ``model.to(device)`` or a dtype cast: moving parameters once the optimizer has state is an error at the
+next step, as in PyTorch. Adamax, NAdam, RAdam, Adadelta, ASGD and Rprop (without ``fused``, as in PyTorch)
+and LBFGS always run PyTorch's per-parameter loop. ``swa_utils`` holds the weight averaging tools
+(AveragedModel, SWALR, update_bn).
 
 >>> import gpugrad as gg
 >>> w = gg.tensor([3.0], requires_grad=True)
