@@ -218,6 +218,24 @@ def test_state_dict_loads_both_ways_by_value(name, device):
             np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", list(CASES))
+def test_deepcopy_and_pickle_keep_the_trajectory(name):
+    import copy
+    import pickle
+    init, targets = _problem(5)
+    kw = CASES[name][-1]
+    params, opt = _run(gg, name, kw, init, targets, steps=5)
+    theirs, topt = _run(torch, name, kw, init, targets, steps=5)
+    for clone in (copy.deepcopy, lambda o: pickle.loads(pickle.dumps(o))):
+        ps, o = clone((params, opt))
+        assert [v.dtype for v in o.state[ps[0]].values()] == [v.dtype for v in opt.state[params[0]].values()]
+        _run(gg, name, kw, None, targets, steps=5, opt=o, params=ps, start=5)
+        tp, to = copy.deepcopy((theirs, topt))
+        _run(torch, name, kw, None, targets, steps=5, opt=to, params=tp, start=5)
+        for a, b in zip(ps, tp):
+            np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10, atol=1e-12)
+
+
 # -- LBFGS ------------------------------------------------------------------------------------------------------
 def _rosenbrock(lib, x):
     return ((1 - x[:-1]) ** 2).sum() + 100 * ((x[1:] - x[:-1] ** 2) ** 2).sum()
@@ -325,6 +343,54 @@ def test_lbfgs_checks_as_torch():
         with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
             opt.step(lambda: (w * w).sum())
         assert lib.optim.LBFGS([w], max_iter=8).defaults["max_eval"] == 10
+
+
+def test_lbfgs_runs_step_hooks_and_skips_parameters_without_grad():
+    res = []
+    for lib in (gg, torch):
+        w, unused = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([5.0], requires_grad=True)
+        opt = lib.optim.LBFGS([w, unused], max_iter=4)
+        calls = []
+        opt.register_step_pre_hook(lambda o, args, kwargs: calls.append("pre"))
+        opt.register_step_post_hook(lambda o, args, kwargs: calls.append("post"))
+
+        def closure():
+            opt.zero_grad()
+            loss = ((w - 3) ** 2).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        res.append((calls, _np(w), _np(unused), unused.grad))
+    assert res[0][0] == res[1][0] == ["pre", "post"]
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12)
+    assert res[0][2].tolist() == res[1][2].tolist() == [5.0] and res[0][3] is None is res[1][3]
+
+
+def test_lbfgs_state_dict_to_torch_continues_the_same():
+    ours, opt = _run_lbfgs(gg, "logistic", dict(max_iter=4, line_search_fn="strong_wolfe"), np.float64, 2)
+    theirs, topt = _run_lbfgs(torch, "logistic", dict(max_iter=4, line_search_fn="strong_wolfe"), np.float64, 0)
+    for p, a in zip(topt.param_groups[0]["params"], ours[-1][1]):
+        with torch.no_grad():
+            p.copy_(torch.tensor(a))
+
+    def to_torch(v):
+        return [to_torch(e) for e in v] if isinstance(v, list) else torch.tensor(_np(v)) \
+            if isinstance(v, gg.Tensor) else v
+    sd = opt.state_dict()
+    topt.load_state_dict({"state": {i: {k: to_torch(v) for k, v in st.items()} for i, st in sd["state"].items()},
+                          "param_groups": sd["param_groups"]})
+    _, loss_fn, data = _lbfgs_problem("logistic", np.float64, np.random.default_rng(5))
+    for lib, o in ((gg, opt), (torch, topt)):
+        ps, d = o.param_groups[0]["params"], [lib.tensor(x) for x in data]
+
+        def closure(o=o, ps=ps, d=d, lib=lib):
+            o.zero_grad()
+            loss = loss_fn(lib, ps, d)
+            loss.backward()
+            return loss
+        o.step(closure)
+    for a, b in zip(opt.param_groups[0]["params"], topt.param_groups[0]["params"]):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-9, atol=1e-12)
 
 
 def test_lbfgs_state_dict_from_torch_continues_the_same():

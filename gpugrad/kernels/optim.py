@@ -72,6 +72,22 @@ def sgd_step_reference(param, grad, momentum_buf, *, lr, momentum, dampening, ne
     param -= lr * g
 
 
+def _adam_moments(param, grad, exp_avg, exp_avg_sq, *, lr, beta1, beta2, weight_decay, decoupled_weight_decay,
+                  maximize):
+    """What Adam, NAdam and RAdam share, in place: g = +-grad; decoupled decay p <- p (1 - lr wd) or L2
+    g <- g + wd p;  m <- lerp(m, g, 1-b1);  v <- b2 v + (1-b2) g^2. Returns g."""
+    g = -grad if maximize else grad
+    if weight_decay:
+        if decoupled_weight_decay:                     # AdamW: p *= 1 - lr wd
+            param *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * param
+    exp_avg += (1 - beta1) * (g - exp_avg)             # torch's lerp(m, g, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * g * g
+    return g
+
+
 def adam_step_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, beta1, beta2, eps,
                         weight_decay, decoupled_weight_decay, amsgrad, maximize):
     """The reference update, in place on raw arrays (NumPy or CuPy): the specification the fused kernels are tested against.
@@ -104,15 +120,8 @@ def adam_step_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, ste
     0.9
     """
     xp = xp_of(param)
-    g = -grad if maximize else grad
-    if weight_decay:
-        if decoupled_weight_decay:                     # AdamW: p *= 1 - lr wd
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
-    exp_avg += (1 - beta1) * (g - exp_avg)             # torch's lerp(m, g, 1 - beta1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * g * g
+    _adam_moments(param, grad, exp_avg, exp_avg_sq, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay,
+                  decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
     v = exp_avg_sq
     if amsgrad:
         xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)

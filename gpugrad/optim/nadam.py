@@ -3,6 +3,7 @@ optimizer (the per-parameter path; there is no fused kernel)."""
 from __future__ import annotations
 
 from ..backend import xp_of
+from ..kernels.optim import _adam_moments
 from .optimizer import Optimizer
 
 __all__ = ["NAdam", "nadam_step"]
@@ -19,7 +20,7 @@ def nadam_step(param, grad, exp_avg, exp_avg_sq, mu_product, *, step, lr, beta1,
         grad: its gradient.
         exp_avg: the first moment average m (in place).
         exp_avg_sq: the second moment average v (in place).
-        mu_product: P, the product of the momentum coefficients so far: a 0-d float32 host array (in place).
+        mu_product: P, the product of the momentum coefficients so far: a 0-d host array (in place).
         step: the step number t, from 1.
         lr: the learning rate.
         beta1: the decay of m.
@@ -41,20 +42,13 @@ def nadam_step(param, grad, exp_avg, exp_avg_sq, mu_product, *, step, lr, beta1,
     (0.8944, 0.4501)
     """
     xp = xp_of(param)
-    g = -grad if maximize else grad
+    g = _adam_moments(param, grad, exp_avg, exp_avg_sq, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay,
+                      decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
     bias_correction2 = 1 - beta2 ** step
-    if weight_decay:
-        if decoupled_weight_decay:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-    mu_product *= mu                                   # float32, as torch's state
+    mu_product *= mu                                   # as torch's state: float32 until loaded from a checkpoint
     product = float(mu_product)
-    exp_avg += (1 - beta1) * (g - exp_avg)             # torch's lerp(m, g, 1 - beta1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * g * g
     denom = xp.sqrt(exp_avg_sq / bias_correction2) + eps
     param += (-lr * (1.0 - mu) / (1.0 - product)) * g / denom
     param += ((-lr * mu_next) / (1.0 - product * mu_next)) * exp_avg / denom

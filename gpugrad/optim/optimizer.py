@@ -526,7 +526,8 @@ class Optimizer:
             if k == "step":
                 out[k] = Tensor._make(np.asarray(float(_host(v)), np.float32), None)
             elif k in scalars:      # PyTorch's load casts them to the parameter's dtype (they stay on the host)
-                out[k] = Tensor._make(np.asarray(float(_host(v)), p._data.dtype), None)
+                dtype = v._data.dtype if getattr(self, "_copying", False) else p._data.dtype
+                out[k] = Tensor._make(np.asarray(float(_host(v)), dtype), None)
             elif _is_array(v):
                 out[k] = Tensor._make(_as_array(v, dev, p._data.dtype).reshape(p._data.shape).copy(), None)
             else:
@@ -544,7 +545,11 @@ class Optimizer:
         self._step_pre_hooks, self._step_post_hooks = [], []
         for g in state["param_groups"]:
             self.add_param_group(dict(g))
-        self.load_state_dict(state["saved"])
+        self._copying = True           # a copy keeps the scalar state's dtype (load_state_dict casts it)
+        try:
+            self.load_state_dict(state["saved"])
+        finally:
+            del self._copying
 
     # -- printing --------------------------------------------------------------------------------------------
     def __repr__(self):

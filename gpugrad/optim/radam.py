@@ -3,6 +3,7 @@ per-parameter path; there is no fused kernel)."""
 from __future__ import annotations
 
 from ..backend import xp_of
+from ..kernels.optim import _adam_moments
 from .optimizer import Optimizer
 
 __all__ = ["RAdam", "radam_step"]
@@ -41,15 +42,8 @@ def radam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps,
     0.8
     """
     xp = xp_of(param)
-    g = -grad if maximize else grad
-    if weight_decay:
-        if decoupled_weight_decay:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
-    exp_avg += (1 - beta1) * (g - exp_avg)             # torch's lerp(m, g, 1 - beta1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * g * g
+    _adam_moments(param, grad, exp_avg, exp_avg_sq, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay,
+                  decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
     corrected = exp_avg / bias_correction1
