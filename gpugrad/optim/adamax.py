@@ -67,7 +67,7 @@ class Adamax(Optimizer):
     >>> opt = gg.optim.Adamax([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()
     >>> w
-    tensor([ 0.9, -1.9], requires_grad=True)
+    tensor([ 0.9000, -1.9000], requires_grad=True)
     """
 
     _step_name = "adamax_step"

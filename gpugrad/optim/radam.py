@@ -79,7 +79,7 @@ class RAdam(Optimizer):
     >>> opt = gg.optim.RAdam([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()
     >>> w
-    tensor([ 0.8, -1.6], requires_grad=True)
+    tensor([ 0.8000, -1.6000], requires_grad=True)
     """
 
     _step_name = "radam_step"

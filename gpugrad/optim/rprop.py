@@ -68,7 +68,7 @@ class Rprop(Optimizer):
     >>> opt = gg.optim.Rprop([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()
     >>> w
-    tensor([ 0.9, -1.9], requires_grad=True)
+    tensor([ 0.9000, -1.9000], requires_grad=True)
     """
 
     _step_name = "rprop_step"
