@@ -61,17 +61,24 @@ def _assert_same_state(opt, topt, rtol, atol):
             np.testing.assert_allclose(_np(ours), _np(v), rtol=rtol, atol=atol, err_msg=k)
     for g, tg in zip(sd["param_groups"], tsd["param_groups"]):
         assert g.keys() == tg.keys(), set(g) ^ set(tg)
-        assert {k: v for k, v in g.items() if k != "params"} == {k: v for k, v in tg.items() if k != "params"}
+        assert {k: v for k, v in g.items() if k not in ("params", "foreach")} == \
+            {k: v for k, v in tg.items() if k not in ("params", "foreach")}
 
 
+FLAT = ("Adamax", "RAdam", "Adadelta", "Rprop")     # the others' state has per-parameter scalars
+
+
+@pytest.mark.parametrize("foreach", [None, False], ids=["flat", "loop"])
 @pytest.mark.parametrize("name,kw", ALL)
-def test_trajectory_and_state_match_torch(name, kw, device):
-    """20 steps (float64): every parameter after every step, and the final state, as PyTorch's."""
+def test_trajectory_and_state_match_torch(name, kw, foreach, device):
+    """20 steps (float64): every parameter after every step, and the final state, as PyTorch's single-tensor
+    path; gpugrad's update over flat buffers (the default where there is one) and its per-parameter loop."""
     init, targets = _problem()
     params = [gg.tensor(a, device=device, requires_grad=True) for a in init]
     tparams = [torch.tensor(a, requires_grad=True) for a in init]
-    kw = dict(kw, foreach=False)           # PyTorch's single-tensor path, the one gpugrad follows
-    opt, topt = getattr(gg.optim, name)(params, **kw), getattr(torch.optim, name)(tparams, **kw)
+    opt, topt = getattr(gg.optim, name)(params, foreach=foreach, **kw), \
+        getattr(torch.optim, name)(tparams, foreach=False, **kw)
+    assert bool(opt._flats[0]) == (foreach is None and name in FLAT)
     for t in range(STEPS):
         _run(gg, name, kw, init, targets, device, steps=1, opt=opt, params=params, start=t)
         _run(torch, name, kw, init, targets, steps=1, opt=topt, params=tparams, start=t)
@@ -80,11 +87,12 @@ def test_trajectory_and_state_match_torch(name, kw, device):
     _assert_same_state(opt, topt, 1e-10, 1e-12)
 
 
+@pytest.mark.parametrize("foreach", [None, False], ids=["flat", "loop"])
 @pytest.mark.parametrize("name", list(CASES))
-def test_unused_parameters_are_skipped_like_torch(name, device):
+def test_unused_parameters_are_skipped_like_torch(name, foreach, device):
     init, targets = _problem(1)
     kw = CASES[name][-1]
-    ours, opt = _run(gg, name, kw, init, targets, device, skip=True)
+    ours, opt = _run(gg, name, dict(kw, foreach=foreach), init, targets, device, skip=True)
     theirs, topt = _run(torch, name, kw, init, targets, skip=True)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10, atol=1e-12)
@@ -216,6 +224,23 @@ def test_state_dict_loads_both_ways_by_value(name, device):
         _run(dst, name, kw, None, targets, dev, steps=10, opt=dopt, params=dparams, start=10)
         for a, b in zip(sparams, dparams):
             np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", FLAT)
+def test_flat_step_is_one_update_per_group(name, monkeypatch, device):
+    """On the flat path the reference update runs once per (group, device, dtype) and step, over the whole
+    flat buffer, whatever the number of parameters."""
+    calls = []
+    real = getattr(gg.optim, name)._reference
+    monkeypatch.setattr(getattr(gg.optim, name), "_reference",
+                        staticmethod(lambda *a, **k: (calls.append(a[0].shape), real(*a, **k))[1]))
+    ps = [gg.randn(4, 3, device=device, requires_grad=True) for _ in range(6)]
+    opt = getattr(gg.optim, name)(ps, **CASES[name][1])
+    for _ in range(3):
+        opt.zero_grad()
+        sum(((p * p).sum() for p in ps), gg.tensor(0.0, device=device)).backward()
+        opt.step()
+    assert len(calls) == 3 and all(len(shape) == 1 and shape[0] >= 72 for shape in calls)
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -7,9 +7,10 @@ one flat buffer when the optimizer is built (each parameter's ``.data`` becomes 
 keep their identity) and a step is one call of the fused kernel of :mod:`gpugrad.kernels.optim`. ``False``
 (or ``foreach=False``): PyTorch's loop over the parameters with the reference update. Build the optimizer
 after ``model.to(device)`` or a dtype cast: moving parameters once the optimizer has state is an error at the
-next step, as in PyTorch. Adamax, NAdam, RAdam, Adadelta, ASGD and Rprop (without ``fused``, as in PyTorch)
-and LBFGS always run PyTorch's per-parameter loop. ``swa_utils`` holds the weight averaging tools
-(AveragedModel, SWALR, update_bn).
+next step, as in PyTorch. Adamax, RAdam, Adadelta and Rprop (without ``fused``, as in PyTorch) flatten the
+same way unless ``foreach=False``, and run their update in plain ``xp`` once over each flat buffer; NAdam and
+ASGD (whose state has per-parameter scalars) and LBFGS run PyTorch's per-parameter loop. ``swa_utils`` holds
+the weight averaging tools (AveragedModel, SWALR, update_bn).
 
 >>> import gpugrad as gg
 >>> w = gg.tensor([3.0], requires_grad=True)

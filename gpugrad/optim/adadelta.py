@@ -1,5 +1,6 @@
-"""Adadelta, PyTorch's ``Adadelta``: ``adadelta_step`` is its update, the class its optimizer (the
-per-parameter path; there is no fused kernel)."""
+"""Adadelta, PyTorch's ``Adadelta``: ``adadelta_step`` is its update, the class its optimizer (no
+fused kernel: the update in plain xp runs once over each flat buffer, or per parameter with
+``foreach=False``)."""
 from __future__ import annotations
 
 from ..backend import xp_of
@@ -58,7 +59,8 @@ class Adadelta(Optimizer):
         rho: the decay rate of the running averages.
         eps: added inside the square roots.
         weight_decay: L2 penalty added to the gradient.
-        foreach: accepted for PyTorch compatibility (the step is the per-parameter loop either way).
+        foreach: None or True: the update runs once over each flat buffer (see gpugrad.optim); False:
+            PyTorch's per-parameter loop.
         capturable: only False (CUDA graph capture is not supported).
         maximize: ascend the objective instead of descending.
         differentiable: only False (PyTorch's autograd through the step is not supported).

@@ -1,5 +1,6 @@
 """Adamax (Adam with the infinity norm), PyTorch's ``Adamax``: ``adamax_step`` is its update, the class its
-optimizer (the per-parameter path; there is no fused kernel)."""
+optimizer (no fused kernel: the update in plain xp runs once over each flat buffer, or per parameter with
+``foreach=False``)."""
 from __future__ import annotations
 
 from ..backend import xp_of
@@ -57,7 +58,8 @@ class Adamax(Optimizer):
         betas: (b1, b2), the decay rates of the first moment and of the infinity norm.
         eps: added to |g| in the infinity norm.
         weight_decay: L2 penalty added to the gradient.
-        foreach: accepted for PyTorch compatibility (the step is the per-parameter loop either way).
+        foreach: None or True: the update runs once over each flat buffer (see gpugrad.optim); False:
+            PyTorch's per-parameter loop.
         maximize: ascend the objective instead of descending.
         differentiable: only False (PyTorch's autograd through the step is not supported).
         capturable: only False (CUDA graph capture is not supported).

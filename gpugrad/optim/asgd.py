@@ -66,7 +66,8 @@ class ASGD(Optimizer):
         alpha: the power of the eta update.
         t0: the step at which averaging starts.
         weight_decay: L2 penalty added to the gradient.
-        foreach: accepted for PyTorch compatibility (the step is the per-parameter loop either way).
+        foreach: accepted for PyTorch compatibility (the step is the per-parameter loop either way: its
+            scalar state is per parameter).
         maximize: ascend the objective instead of descending.
         differentiable: only False (PyTorch's autograd through the step is not supported).
         capturable: only False (CUDA graph capture is not supported).

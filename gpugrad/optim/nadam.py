@@ -67,7 +67,8 @@ class NAdam(Optimizer):
         weight_decay: L2 penalty added to the gradient (decoupled: see ``decoupled_weight_decay``).
         momentum_decay: the momentum schedule's decay.
         decoupled_weight_decay: shrink the parameters directly, as AdamW (NAdamW).
-        foreach: accepted for PyTorch compatibility (the step is the per-parameter loop either way).
+        foreach: accepted for PyTorch compatibility (the step is the per-parameter loop either way: its
+            scalar state is per parameter).
         maximize: ascend the objective instead of descending.
         capturable: only False (CUDA graph capture is not supported).
         differentiable: only False (PyTorch's autograd through the step is not supported).

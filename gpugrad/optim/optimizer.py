@@ -21,8 +21,10 @@ build the optimizer after moving the model.
 A subclass sets ``_step_name`` (the stem of its update in ``functional`` and ``kernels.optim``) and writes
 ``_buffer_keys(group)``, ``_update(group, fn, param, grad, bufs, step, first)``, and optionally
 ``_buffer_fill``, ``_scalar_state``, ``_counts`` and ``_has_step``/``_eager_state``. An optimizer with no
-fused kernel (Adamax, NAdam, RAdam, Adadelta, ASGD, Rprop) sets ``_reference`` to its update instead: it
-always runs the reference path, whatever ``foreach`` says.
+fused kernel (Adamax, NAdam, RAdam, Adadelta, ASGD, Rprop) sets ``_reference`` to its elementwise update in
+plain ``xp``: the flat path runs it once over each whole flat buffer (a handful of array operations per
+group, not per parameter), the reference path once per parameter. One with per-parameter scalar state
+(NAdam's ``mu_product``, ASGD's ``eta`` and ``mu``) always takes the reference path.
 """
 from __future__ import annotations
 
@@ -71,7 +73,7 @@ class Optimizer:
     _step_name: str = ""
     _has_step = True          # the state has a 'step' count
     _eager_state = False      # the state exists from construction (Adagrad), not from the first step
-    _reference = None         # staticmethod(update) of an optimizer without a fused kernel (reference path only)
+    _reference = None         # staticmethod(update) of an optimizer without a fused kernel
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -103,10 +105,15 @@ class Optimizer:
                 raise NotImplementedError(f"{name}: {flag}=True is not supported ({why}); pass {flag}=False")
 
     def _uses_flat(self, group) -> bool:
-        # only optimizers with a fused update (_step_name) flatten; a user's subclass that writes its own
-        # step() keeps its parameters as they are
-        return bool(self._step_name) and self._reference is None and group.get("fused") is not False \
+        # only optimizers with an update over flat buffers (_step_name) flatten; a user's subclass that writes
+        # its own step() keeps its parameters as they are
+        return bool(self._step_name) and not self._scalar_state(group) and group.get("fused") is not False \
             and group.get("foreach") is not False
+
+    def _flat_update(self):
+        """The update the flat path calls on whole flat buffers: the fused kernel, or the elementwise reference
+        of an optimizer that has none."""
+        return self._reference or step_function(self._step_name, True)
 
     def add_param_group(self, param_group: dict):
         """Add a group of parameters with its own hyperparameters (a layer unfrozen during fine-tuning, a
@@ -301,14 +308,14 @@ class Optimizer:
             if counting:
                 flat.counts += 1
                 step = int(flat.counts[0])
-            fn = step_function(self._step_name, True)
+            fn = self._flat_update()
             self._update(group, fn, flat.param, flat.grad, bufs, step, step == 1)
             if counting:
                 self._show_state(group, flat, range(len(flat.params)) if step == 1 else ())
             return True
         # Some parameters lack a gradient (PyTorch skips them) or have seen different numbers of updates
         # since: one call per run of neighbours that have a gradient and share a step count.
-        fn = step_function(self._step_name, True)
+        fn = self._flat_update()
         fresh = []
         for i0, i1, sl in flat.runs(missing):
             step = None

@@ -1,5 +1,6 @@
-"""RAdam (rectified Adam), PyTorch's ``RAdam``: ``radam_step`` is its update, the class its optimizer (the
-per-parameter path; there is no fused kernel)."""
+"""RAdam (rectified Adam), PyTorch's ``RAdam``: ``radam_step`` is its update, the class its optimizer (no
+fused kernel: the update in plain xp runs once over each flat buffer, or per parameter with
+``foreach=False``)."""
 from __future__ import annotations
 
 from ..backend import xp_of
@@ -69,7 +70,8 @@ class RAdam(Optimizer):
         eps: added to the denominator.
         weight_decay: L2 penalty added to the gradient (decoupled: see ``decoupled_weight_decay``).
         decoupled_weight_decay: shrink the parameters directly, as AdamW.
-        foreach: accepted for PyTorch compatibility (the step is the per-parameter loop either way).
+        foreach: None or True: the update runs once over each flat buffer (see gpugrad.optim); False:
+            PyTorch's per-parameter loop.
         maximize: ascend the objective instead of descending.
         capturable: only False (CUDA graph capture is not supported).
         differentiable: only False (PyTorch's autograd through the step is not supported).

@@ -1,5 +1,6 @@
 """Rprop (resilient backpropagation), PyTorch's ``Rprop``: ``rprop_step`` is its update, the class its
-optimizer (the per-parameter path; there is no fused kernel)."""
+optimizer (no fused kernel: the update in plain xp runs once over each flat buffer, or per parameter with
+``foreach=False``)."""
 from __future__ import annotations
 
 from ..backend import xp_of
@@ -59,7 +60,8 @@ class Rprop(Optimizer):
         etas: (etaminus, etaplus), the multiplicative decrease and increase factors.
         step_sizes: (min, max), the allowed step sizes.
         capturable: only False (CUDA graph capture is not supported).
-        foreach: accepted for PyTorch compatibility (the step is the per-parameter loop either way).
+        foreach: None or True: the update runs once over each flat buffer (see gpugrad.optim); False:
+            PyTorch's per-parameter loop.
         maximize: ascend the objective instead of descending.
         differentiable: only False (PyTorch's autograd through the step is not supported).
 
