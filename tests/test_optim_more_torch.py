@@ -404,7 +404,12 @@ def test_lbfgs_state_dict_to_torch_continues_the_same():
     sd = opt.state_dict()
     topt.load_state_dict({"state": {i: {k: to_torch(v) for k, v in st.items()} for i, st in sd["state"].items()},
                           "param_groups": sd["param_groups"]})
-    _, loss_fn, data = _lbfgs_problem("logistic", np.float64, np.random.default_rng(5))
+    _one_more_step_each("logistic", opt, topt)
+
+
+def _one_more_step_each(kind, opt, topt):
+    """One more step(closure) of the gpugrad and the torch LBFGS on problem ``kind``: the same parameters."""
+    _, loss_fn, data = _lbfgs_problem(kind, np.float64, np.random.default_rng(5))
     for lib, o in ((gg, opt), (torch, topt)):
         ps, d = o.param_groups[0]["params"], [lib.tensor(x) for x in data]
 
@@ -425,19 +430,7 @@ def test_lbfgs_state_dict_from_torch_continues_the_same():
         p.data = gg.tensor(a)
     opt.load_state_dict(topt.state_dict())
     assert isinstance(opt.state[opt.param_groups[0]["params"][0]]["d"], gg.Tensor)
-    params, tparams = opt.param_groups[0]["params"], topt.param_groups[0]["params"]
-    _, loss_fn, data = _lbfgs_problem("least_squares", np.float64, np.random.default_rng(5))
-    for lib, o, ps in ((gg, opt, params), (torch, topt, tparams)):
-        d = [lib.tensor(x) for x in data]
-
-        def closure(o=o, ps=ps, d=d, lib=lib):
-            o.zero_grad()
-            loss = loss_fn(lib, ps, d)
-            loss.backward()
-            return loss
-        o.step(closure)
-    for a, b in zip(params, tparams):
-        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-9, atol=1e-12)
+    _one_more_step_each("least_squares", opt, topt)
 
 
 # -- swa_utils ------------------------------------------------------------------------------------------------

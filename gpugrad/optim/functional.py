@@ -15,6 +15,10 @@ an option does not use may be ``None``; ``step`` is the 1-based count of updates
 * ``adagrad_step``: S <- S + g^2 (S starts at initial_accumulator_value);  p <- p - lr/(1+(t-1)*lr_decay) *
   g/(sqrt(S) + eps)
 
+Adamax, NAdam, RAdam, Adadelta, ASGD and Rprop have no fused kernel: their updates (``adamax_step``,
+``nadam_step``, ``radam_step``, ``adadelta_step``, ``asgd_step``, ``rprop_step``, same conventions) live
+beside each optimizer, in :mod:`gpugrad.optim.adamax` and so on.
+
 >>> import numpy as np
 >>> p, g, buf = np.ones(3), np.full(3, 0.5), np.zeros(3)
 >>> sgd_step(p, g, buf, lr=0.1, momentum=0.9, dampening=0.0, nesterov=False, weight_decay=0.0,
