@@ -200,8 +200,9 @@ class Optimizer:
 
     def _scalar_state(self, group) -> tuple:
         """``(key, initial value)`` of the per-parameter 0-d state that follows ``'step'`` (NAdam's
-        ``mu_product``, ASGD's ``eta`` and ``mu``): float32 host scalars, as PyTorch keeps them; the update
-        reads and writes them in place through ``bufs``."""
+        ``mu_product``, ASGD's ``eta`` and ``mu``): float32 host scalars, as PyTorch keeps them (its
+        load_state_dict casts them to the parameter's dtype, and so does ours); the update reads and writes
+        them in place through ``bufs``."""
         return ()
 
     def _counts(self, group) -> bool:
