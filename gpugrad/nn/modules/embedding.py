@@ -143,7 +143,7 @@ class Embedding(Module):
         >>> import gpugrad as gg
         >>> emb = gg.nn.Embedding.from_pretrained(gg.tensor([[1.0, 2.3], [4.0, 5.1]]))
         >>> emb(gg.tensor([1]))
-        tensor([[4. , 5.1]])
+        tensor([[4.0000, 5.1000]])
         """
         rows, cols = _pretrained("Embedding", embeddings)
         return cls(rows, cols, padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
