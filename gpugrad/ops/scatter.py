@@ -283,7 +283,7 @@ def _scatter_reduce_backward(g, x, src, out, index, d, reduce, include_self, cou
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
     """``input`` with the values of ``src`` reduced in at ``index`` along ``dim``: for dim 0,
-    out[index[i][j]][j] = reduce(out[index[i][j]][j], src[i][j]) over every i, j, as ``torch.scatter_reduce``.
+    ``out[index[i][j]][j] = reduce(out[index[i][j]][j], src[i][j])`` over every i, j, as ``torch.scatter_reduce``.
     Differentiable in input and src (floating point) with PyTorch's gradients: amax/amin share the gradient
     evenly among ties, prod handles zeros, mean divides by the count.
 
