@@ -121,6 +121,13 @@ def _index_put(ns, x, v, key, accumulate):
     return x.index_put(key, v, accumulate=accumulate)      # torch: a tensor method with a tuple key
 
 
+
+def _rrelu_seeded(ns, a):
+    """rrelu in training with the same slopes on every call: finite differences see a fixed function."""
+    import gpugrad
+    gpugrad.manual_seed(7)
+    return ns.rrelu(a, 0.1, 0.3, training=True)
+
 def _sync_batch_norm(ns, x, w, b):
     """SyncBatchNorm's node over a world of one (in PyTorch: batch norm, which it then equals)."""
     if ns.is_torch:
@@ -337,6 +344,29 @@ CASES = [
     Case("softplus", lambda ns, a: ns.softplus(a), UNARY),
     Case("softplus_beta_threshold", lambda ns, a: ns.softplus(a * 3, beta=2.0, threshold=3.0), UNARY[:2],
          domain="kinks"),
+    # the other activations (gpugrad.ops.activation_more), scaled so that the kinks domain keeps off their kinks
+    Case("hardtanh", lambda ns, a: ns.hardtanh(a * 2, -1.0, 1.5), UNARY, domain="kinks"),
+    Case("relu6", lambda ns, a: ns.relu6(a * 4), UNARY, domain="kinks"),
+    Case("hardsigmoid", lambda ns, a: ns.hardsigmoid(a * 2), UNARY, domain="kinks"),
+    Case("hardswish", lambda ns, a: ns.hardswish(a * 2), UNARY, domain="kinks"),
+    Case("mish", lambda ns, a: ns.mish(a * 2), UNARY),
+    Case("selu", lambda ns, a: ns.selu(a), UNARY, domain="kinks"),
+    Case("celu", lambda ns, a, **k: ns.celu(a, **k), UNARY, domain="kinks", kwargs=dict(alpha=0.5)),
+    Case("elu_scaled_inplace", lambda ns, a: ns.elu_(a * 1.0, 1.5, 2.0, 0.5), UNARY[:2], domain="kinks"),
+    Case("logsigmoid", lambda ns, a: ns.logsigmoid(a * 3), UNARY),
+    Case("softsign", lambda ns, a: ns.softsign(a), UNARY, domain="kinks"),
+    Case("tanhshrink", lambda ns, a: ns.tanhshrink(a), UNARY),
+    Case("softshrink", lambda ns, a: ns.softshrink(a, 0.5), UNARY, domain="kinks"),
+    Case("hardshrink", lambda ns, a, **k: ns.hardshrink(a, **k), UNARY, domain="kinks", kwargs=dict(lambd=0.3)),
+    Case("threshold", lambda ns, a: ns.threshold(a, 0.3, -1.0), UNARY, domain="kinks"),
+    Case("softmin", lambda ns, a: ns.softmin(a, 1), [((3, 4),), ((2, 3, 4),), (T(3, 4),), ((1, 1),), ((0, 3),)]),
+    Case("glu", lambda ns, a: ns.glu(a), [((3, 4),), ((1, 2),), ((0, 6),), (T(3, 4),), (S(2, 4),)]),
+    Case("glu_dim0", lambda ns, a: ns.glu(a, 0), [((4, 3),), ((2, 3, 4),)]),
+    Case("prelu", lambda ns, x, w: ns.prelu(x, w), [((2, 3, 4), (3,)), ((3, 4), (1,)), ((), (1,)), ((), ()),
+                                                   ((0, 3), (3,)), ((4,), (1,)), ((1, 5), (5,)), (T(3, 4), S(4,))],
+         domain=("kinks", "real")),
+    Case("rrelu_eval", lambda ns, a: ns.rrelu(a, 0.1, 0.3), UNARY, domain="kinks"),
+    Case("rrelu_train_fixed_seed", lambda ns, a: _rrelu_seeded(ns, a), UNARY, domain="kinks", torch=False),
     Case("softmax", lambda ns, a: ns.softmax(a, -1), [((3, 4),), ((2, 3, 4),), (T(3, 4),), ((1, 1),), ((0, 3),)]),
     Case("softmax_dim0", lambda ns, a: ns.softmax(a * 10, 0), [((3, 4),)]),
     Case("log_softmax", lambda ns, a: ns.log_softmax(a, 1), [((3, 4),), ((2, 3, 4),), (S(3, 4),), ((4, 1),)]),

@@ -16,6 +16,9 @@ from ..ops import pad
 from ..ops._util import shape_str
 from ..ops.torch_more import one_hot
 from ..ops.embedding import embedding, embedding_bag
+from ..ops.activation_api import (relu6, hardtanh, hardtanh_, hardsigmoid, hardswish, mish, selu, selu_, celu, celu_,
+                                  logsigmoid, softsign, softshrink, hardshrink, tanhshrink, threshold, threshold_,
+                                  softmin, glu, prelu, rrelu, rrelu_, relu_, elu_, leaky_relu_)
 from ..ops.nn_ops import (relu, leaky_relu, elu, gelu, silu, softplus, sigmoid, tanh, softmax, log_softmax,
                           linear, dropout, mse_loss, l1_loss, huber_loss, smooth_l1_loss, cross_entropy, nll_loss,
                           binary_cross_entropy, binary_cross_entropy_with_logits)
@@ -35,6 +38,9 @@ __all__ += ["normalize", "cosine_similarity", "pairwise_distance", "pdist", "kl_
             "poisson_nll_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "margin_ranking_loss",
             "hinge_embedding_loss", "cosine_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
             "triplet_margin_loss", "triplet_margin_with_distance_loss"]
+__all__ += ["relu6", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish", "mish", "selu", "selu_", "celu", "celu_",
+            "logsigmoid", "softsign", "softshrink", "hardshrink", "tanhshrink", "threshold", "threshold_", "softmin",
+            "glu", "prelu", "rrelu", "rrelu_", "relu_", "elu_", "leaky_relu_"]
 
 
 class Normalize(Op):
