@@ -40,6 +40,8 @@ from .ops import (sort, argsort, topk, narrow, unbind, square, isclose, var_mean
 from .ops import (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, index_reduce,
                   masked_scatter)
 from .ops.distance import cosine_similarity, pairwise_distance, pdist, cdist
+from .ops.activation_api import (relu_, selu, selu_, celu, celu_, hardshrink, threshold, threshold_, prelu,
+                                 rrelu, rrelu_)
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
 from . import random

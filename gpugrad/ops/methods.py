@@ -17,6 +17,7 @@ from . import (Tensor, abs, add, add_, addmm, allclose, amax, amin, argmax, argm
 from .scatter import scatter_reduce, index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .methods_inplace import INPLACE_METHODS
 from .methods_like import LIKE_METHODS
+from .activation_api import hardshrink, prelu
 
 
 def _r(fn):
@@ -434,6 +435,7 @@ def _extra_methods():
         take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,
         bernoulli_=bernoulli_, divide=div, multiply=mul, subtract=sub, true_divide=div,
         relu=relu, softmax=softmax, log_softmax=log_softmax, **LIKE_METHODS, **INPLACE_METHODS,
+        hardshrink=hardshrink, prelu=prelu,
     )
 
 

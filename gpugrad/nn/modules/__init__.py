@@ -2,6 +2,8 @@
 from .linear import Identity, Linear, Flatten
 from .containers import Sequential, ModuleList, ModuleDict
 from .activation import ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax
+from .activation_more import (ReLU6, Hardtanh, Hardsigmoid, Hardswish, Mish, SELU, CELU, LogSigmoid, Softsign,
+                              Softshrink, Hardshrink, Tanhshrink, Threshold, Softmin, GLU, PReLU, RReLU, Softmax2d)
 from .dropout import Dropout
 from .normalization import BatchNorm1d, LayerNorm
 from .sync_batchnorm import SyncBatchNorm
@@ -31,3 +33,5 @@ from .dropout_more import Dropout1d, Dropout2d, Dropout3d, AlphaDropout, Feature
 
 __all__ += ["ParameterList", "ParameterDict", "Bilinear", "LazyLinear", "Unflatten", "RMSNorm", "GroupNorm",
             "InstanceNorm1d", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
+__all__ += ["ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "SELU", "CELU", "LogSigmoid", "Softsign",
+            "Softshrink", "Hardshrink", "Tanhshrink", "Threshold", "Softmin", "GLU", "PReLU", "RReLU", "Softmax2d"]
