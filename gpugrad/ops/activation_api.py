@@ -20,6 +20,15 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def _unary(fn, op, input, inplace, *args):
+    """``op.apply(input, *args)``, or with ``inplace`` ``fn(input, *args)`` written into the input (after the
+    float check, in the name of ``fn``)."""
+    _need_float(fn.__name__, input)
+    if inplace:
+        return _in_place(input, fn, *args)
+    return op.apply(input, *args)
+
+
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val); the gradient is 1 strictly between the bounds, 0 at and beyond them.
 
@@ -40,9 +49,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val (got min_val={min_val}, "
                          f"max_val={max_val}) for input of shape {shape_str(input.shape)}")
-    if inplace:
-        return _in_place(input, hardtanh, min_val, max_val)
-    return A.Hardtanh.apply(input, min_val, max_val)
+    return _unary(hardtanh, A.Hardtanh, input, inplace, min_val, max_val)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -97,10 +104,7 @@ def hardsigmoid(input, inplace=False):
     >>> gg.nn.functional.hardsigmoid(gg.tensor([-4.0, 0.0, 4.0]))
     tensor([0. , 0.5, 1. ])
     """
-    _need_float("hardsigmoid", input)
-    if inplace:
-        return _in_place(input, hardsigmoid)
-    return A.Hardsigmoid.apply(input)
+    return _unary(hardsigmoid, A.Hardsigmoid, input, inplace)
 
 
 def hardswish(input, inplace=False):
@@ -117,10 +121,7 @@ def hardswish(input, inplace=False):
     >>> gg.nn.functional.hardswish(gg.tensor([-4.0, 0.0, 4.0]))
     tensor([-0.,  0.,  4.])
     """
-    _need_float("hardswish", input)
-    if inplace:
-        return _in_place(input, hardswish)
-    return A.Hardswish.apply(input)
+    return _unary(hardswish, A.Hardswish, input, inplace)
 
 
 def mish(input, inplace=False):
@@ -137,10 +138,7 @@ def mish(input, inplace=False):
     >>> round(gg.nn.functional.mish(gg.tensor(1.0)).item(), 4)
     0.8651
     """
-    _need_float("mish", input)
-    if inplace:
-        return _in_place(input, mish)
-    return A.Mish.apply(input)
+    return _unary(mish, A.Mish, input, inplace)
 
 
 def selu(input, inplace=False):
