@@ -101,7 +101,7 @@ class Hardsigmoid(_Inplace):
 
     >>> import gpugrad as gg
     >>> gg.nn.Hardsigmoid()(gg.tensor([-4.0, 0.0, 4.0]))
-    tensor([0. , 0.5, 1. ])
+    tensor([0.0000, 0.5000, 1.0000])
     """
 
     _fn = F.hardsigmoid
@@ -234,7 +234,7 @@ class Softshrink(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.Softshrink(0.5)(gg.tensor([-2.0, 0.25, 1.5]))
-    tensor([-1.5,  0. ,  1. ])
+    tensor([-1.5000,  0.0000,  1.0000])
     """
 
     def __init__(self, lambd: float = 0.5):
@@ -258,7 +258,7 @@ class Hardshrink(Softshrink):
 
     >>> import gpugrad as gg
     >>> gg.nn.Hardshrink(0.5)(gg.tensor([-2.0, 0.25, 1.5]))
-    tensor([-2. ,  0. ,  1.5])
+    tensor([-2.0000,  0.0000,  1.5000])
     """
 
     def forward(self, input):
@@ -369,7 +369,7 @@ class PReLU(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.PReLU()(gg.tensor([-2.0, 1.0]))
-    tensor([-0.5,  1. ], grad_fn=<PReLUBackward0>)
+    tensor([-0.5000,  1.0000], grad_fn=<PReLUBackward0>)
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
@@ -388,7 +388,7 @@ class PReLU(Module):
         >>> import gpugrad as gg
         >>> m = gg.nn.PReLU(2, init=0.1)
         >>> m.reset_parameters()
-        >>> m.weight.tolist()
+        >>> [round(v, 4) for v in m.weight.tolist()]
         [0.1, 0.1]
         """
         init.constant_(self.weight, self.init)
@@ -413,7 +413,7 @@ class RReLU(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.RReLU(0.1, 0.3).eval()(gg.tensor([-1.0, 2.0]))
-    tensor([-0.2,  2. ])
+    tensor([-0.2000,  2.0000])
     """
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
