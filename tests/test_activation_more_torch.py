@@ -334,3 +334,17 @@ def test_errors_match_torch(what, call, exc, match):
 def test_hardshrink_accepts_a_negative_lambd_as_torch():
     x = np.array([-1.0, 0.0, 2.0])
     np.testing.assert_array_equal(_np(F.hardshrink(gg.tensor(x), -1.0)), TF.hardshrink(torch.tensor(x), -1.0).numpy())
+
+
+def test_masked_ops_keep_their_gradient_when_the_input_changes_in_place_afterwards():
+    """hardtanh and the other piecewise-linear ops save a mask, not the input: their gradient stays the one
+    PyTorch computes without the later write (PyTorch itself refuses that backward)."""
+    x = np.array([-2.0, -0.5, 0.5, 2.0])
+    xg = gg.tensor(x, requires_grad=True)
+    h = xg * 1.0
+    y = F.hardtanh(h)
+    h.mul_(0.0)
+    y.sum().backward()
+    xt = torch.tensor(x, requires_grad=True)
+    TF.hardtanh(xt).sum().backward()
+    np.testing.assert_array_equal(_np(xg.grad), xt.grad.numpy())

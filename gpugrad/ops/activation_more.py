@@ -3,8 +3,13 @@ the shrinks, threshold, prelu, rrelu): their ops, each derivative beside its for
 
 PyTorch's subgradients at the kinks are kept: hardtanh, hardsigmoid, the shrinks and threshold pass no
 gradient at their thresholds, NaN inputs pass none through hardtanh, hardsigmoid and the shrinks and the
-whole gradient through threshold. Piecewise-linear ops keep one bool (or slope) mask from the forward pass
-instead of the input. The user-facing functions are in :mod:`gpugrad.ops.activation_api`.
+whole gradient through threshold. (At NaN PyTorch's CPU kernels answer differently in their vectorized body
+and in their scalar tail, the last few elements; gpugrad follows the vectorized body.)
+
+Piecewise-linear ops keep one bool (or slope) mask from the forward pass instead of the input: a quarter of
+the memory in float32, and an in-place change of the input afterwards leaves the gradient right (PyTorch,
+which saves the input, refuses that backward). The user-facing functions are in
+:mod:`gpugrad.ops.activation_api`.
 """
 from __future__ import annotations
 
