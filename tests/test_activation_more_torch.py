@@ -348,3 +348,33 @@ def test_masked_ops_keep_their_gradient_when_the_input_changes_in_place_afterwar
     xt = torch.tensor(x, requires_grad=True)
     TF.hardtanh(xt).sum().backward()
     np.testing.assert_array_equal(_np(xg.grad), xt.grad.numpy())
+
+
+_INT_ACTS = (("relu", ()), ("relu6", ()), ("hardtanh", ()), ("hardtanh", (-0.5, 2.7)), ("threshold", (-0.5, 9.8)),
+             ("threshold", (1, -3)))
+_FLOAT_ONLY = ("leaky_relu", "elu", "gelu", "silu", "softplus", "selu", "celu", "mish", "hardsigmoid", "hardswish",
+               "hardshrink", "softshrink", "logsigmoid")
+
+
+@pytest.mark.parametrize("name,args", _INT_ACTS)
+@pytest.mark.parametrize("inplace", [False, True])
+def test_integer_inputs_where_torch_takes_them(name, args, inplace):
+    """relu, relu6, hardtanh and threshold compute on integer tensors in their dtype, as PyTorch's do."""
+    data = [0, 1, -1, 5, -7, 9]
+    g, t = gg.tensor(data), torch.tensor(data)
+    gr = getattr(gg.nn.functional, name)(g, *args, inplace=inplace)
+    tr = getattr(torch.nn.functional, name)(t, *args, inplace=inplace)
+    assert str(gr.dtype) == str(tr.dtype).replace("torch.", "")
+    assert gr.tolist() == tr.tolist()
+    assert g.tolist() == t.tolist()          # in place or untouched, as torch
+    assert not gr.requires_grad
+
+
+@pytest.mark.parametrize("name", _FLOAT_ONLY)
+def test_float_only_activations_raise_torchs_class_on_integers(name):
+    with pytest.raises(NotImplementedError):
+        getattr(torch.nn.functional, name)(torch.tensor([1, -2]))
+    with pytest.raises(NotImplementedError, match=f"{name}: expected a floating point tensor, got dtype int64"):
+        getattr(gg.nn.functional, name)(gg.tensor([1, -2]))
+    with pytest.raises(TypeError):           # and still a TypeError, as before
+        getattr(gg.nn.functional, name)(gg.tensor([1, -2]))

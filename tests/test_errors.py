@@ -97,7 +97,7 @@ def test_setitem_shape_mismatch_names_op(device):
      r"matmul: expected both operands to have the same dtype, got float32 and float64"),
     (lambda d: F.linear(gg.ones(2, 2, device=d), gg.ones(2, 2, dtype=gg.float64, device=d)), RuntimeError,
      r"linear: input dtype float32 does not match weight dtype float64"),
-    (lambda d: F.relu(gg.tensor([1], device=d)), TypeError, r"relu: expected a floating point tensor, got dtype int64"),
+    (lambda d: F.gelu(gg.tensor([1], device=d)), TypeError, r"gelu: expected a floating point tensor, got dtype int64"),
     (lambda d: gg.tensor([1, 2], device=d).mean(), RuntimeError, r"mean: expected a floating point tensor, got "
                                                                   r"dtype int64"),
     (lambda d: gg.tensor([1, 2], device=d).var(), RuntimeError, r"var: expected a floating point tensor"),

@@ -12,8 +12,9 @@ import warnings
 
 from . import activation_more as A
 from . import elementwise as E
+from ..tensor import Tensor
 from ._util import shape_str
-from .nn_ops import _need_float, _in_place, _axis, relu, leaky_relu, elu, softmax, ELU, LeakyReLU
+from .nn_ops import _need_float, _on_integers, _in_place, _axis, relu, leaky_relu, elu, softmax, ELU, LeakyReLU
 from .torch_api import _draw
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -45,10 +46,13 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     >>> gg.nn.functional.hardtanh(gg.tensor([-2.0, 0.5, 3.0]))
     tensor([-1.0000,  0.5000,  1.0000])
     """
-    _need_float("hardtanh", input)
-    if min_val > max_val:
+    if isinstance(input, Tensor) and min_val > max_val:
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val (got min_val={min_val}, "
                          f"max_val={max_val}) for input of shape {shape_str(input.shape)}")
+    res = _on_integers(input, inplace, lambda a: input.xp.clip(a, int(min_val), int(max_val)))
+    if res is not None:
+        return res
+    _need_float("hardtanh", input)
     return _unary(hardtanh, A.Hardtanh, input, inplace, min_val, max_val)
 
 
@@ -84,6 +88,9 @@ def relu6(input, inplace=False):
     >>> gg.nn.functional.relu6(gg.tensor([-1.0, 3.0, 8.0]))
     tensor([0., 3., 6.])
     """
+    res = _on_integers(input, inplace, lambda a: input.xp.clip(a, 0, 6))
+    if res is not None:
+        return res
     _need_float("relu6", input)
     if inplace:
         return _in_place(input, relu6)
@@ -325,6 +332,9 @@ def threshold(input, threshold, value, inplace=False):
     >>> gg.nn.functional.threshold(gg.tensor([0.5, 2.0]), 1.0, -1.0)
     tensor([-1.,  2.])
     """
+    res = _on_integers(input, inplace, lambda a: input.xp.where(a > int(threshold), a, int(value)))
+    if res is not None:
+        return res
     _need_float("threshold", input)
     if inplace:
         return _in_place(input, globals()["threshold"], threshold, value)

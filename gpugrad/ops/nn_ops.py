@@ -376,11 +376,27 @@ class CrossEntropyMean(CrossEntropy):
 
 
 # -- functional API -------------------------------------------------------------------------------------------
+class FloatOnlyError(TypeError, NotImplementedError):
+    """A floating-point-only op given an integer or bool tensor. PyTorch raises NotImplementedError ("... not
+    implemented for 'Long'") or RuntimeError, both of which this is, and it stays a TypeError for code that
+    caught gpugrad's earlier error."""
+
+
 def _need_float(op, x):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
     if not _dtype.is_float(x.dtype):
-        raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
+        raise FloatOnlyError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
+
+
+def _on_integers(x, inplace, array_fn):
+    """relu, relu6, hardtanh and threshold on an integer tensor, as PyTorch computes them: ``array_fn`` of the
+    array in its own dtype (PyTorch truncates float bounds toward zero), not recorded: integers carry no
+    gradient. None when ``x`` is not an integer tensor."""
+    if not isinstance(x, Tensor) or x.dtype.kind not in "iu":
+        return None
+    res = Tensor._make(array_fn(x._data).astype(x.dtype, copy=False), None, False)
+    return x.copy_(res) if inplace else res
 
 
 def _in_place(x, fn, *args):
@@ -404,6 +420,9 @@ def relu(input, inplace=False):
         tensor([0., 2.])
     """
     x = input
+    res = _on_integers(x, inplace, lambda a: x.xp.maximum(a, 0))
+    if res is not None:
+        return res
     _need_float("relu", x)
     if inplace:
         return _in_place(x, relu)
