@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import _threads  # noqa: F401  (first: sets Numba's threading layer before anything compiles)
 from . import _malloc  # noqa: F401  (keeps the C heap's pages between training steps: see _malloc)
+from . import _fpwarnings  # noqa: F401  (inf/NaN arise silently, as in PyTorch: see _fpwarnings)
 
 __version__ = "0.1.0"
 

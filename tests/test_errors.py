@@ -251,3 +251,21 @@ def test_inplace_result_that_cannot_be_cast_back_names_the_op(device):
     x = gg.ones(2, device=device)
     x *= gg.tensor([2.0, 3.0], dtype=gg.float64, device=device)   # the same kind narrows, as in PyTorch
     assert x.dtype == gg.float32 and x.tolist() == [2.0, 3.0]
+
+
+def test_inf_and_nan_arise_silently_as_in_pytorch():
+    """x/0, log(0), sqrt(-1) and their gradients give inf/NaN without NumPy's RuntimeWarnings from inside
+    gpugrad (PyTorch is silent); the user's own NumPy calls still warn."""
+    import warnings
+    import numpy as np
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        import gpugrad._fpwarnings as fp
+        fp.install()
+        x = gg.tensor([float("inf"), 0.0, -1.0], requires_grad=True)
+        y = (x / x).sum() + gg.log(x).sum() + gg.sqrt(x).sum()
+        y.backward()
+        ours = [str(w.message) for w in seen]
+        np.log(np.zeros(1))
+    assert ours == []
+    assert any("divide by zero" in str(w.message) for w in seen)
