@@ -47,6 +47,14 @@ from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
 from . import random
 from .random import get_rng_state, set_rng_state, initial_seed, seed
+from ._typeinfo import (finfo, iinfo, promote_types, result_type, can_cast, is_complex, is_nonzero, typename,
+                        is_storage)
+from ._runtime import (set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads,
+                       use_deterministic_algorithms, are_deterministic_algorithms_enabled,
+                       is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+                       get_deterministic_debug_mode, compile, get_default_device)
+from .ops.random_more import bernoulli, multinomial, poisson, randint_like
+from .range_factories import logspace, range  # noqa: A004  (torch.range: PyTorch's deprecated inclusive range)
 
 bool = bool_  # gpugrad.bool, as torch.bool
 from ._generator import Generator  # noqa: E402

@@ -5,8 +5,8 @@ The CPU draws from a NumPy ``Generator`` (PCG64). Each CUDA device draws from it
 the last seed given: the same seed reproduces the same numbers on the same device, but CPU and GPU streams
 differ (as in PyTorch). The strict test device draws from a NumPy generator with the same seed, so its
 numbers equal the CPU's. Every generator answers the NumPy ``Generator`` calls gpugrad uses:
-``random(shape, dtype)``, ``standard_normal(shape, dtype)``, ``integers(low, high, size, dtype)`` and
-``permutation(n)``, and returns arrays on its device.
+``random(shape, dtype)``, ``standard_normal(shape, dtype)``, ``integers(low, high, size, dtype)``,
+``permutation(n)`` and ``poisson(lam)`` (an array of rates on its device), and returns arrays on its device.
 """
 from __future__ import annotations
 
@@ -149,6 +149,10 @@ class _CupyGenerator:
         with self.device:
             return self._next().permutation(n)
 
+    def poisson(self, lam):
+        with self.device:
+            return self._next().poisson(lam, size=lam.shape)
+
 
 class _StrictGenerator:
     """NumPy's generator, seeded like the CPU's, returning arrays of the strict test device."""
@@ -157,6 +161,11 @@ class _StrictGenerator:
         from .strict import StrictDevice
         self.g = np.random.default_rng(_seed[0])
         self.dev = StrictDevice(dev.index or 0)
+
+    def poisson(self, lam):
+        from .strict import wrap, _unwrap_call
+        (lam,), _, _ = _unwrap_call("poisson", (lam,), dev=self.dev)
+        return wrap(self.g.poisson(lam), self.dev)
 
     def __getattr__(self, name):
         from .strict import wrap

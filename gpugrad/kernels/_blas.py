@@ -84,6 +84,25 @@ def busy():
     return _state["busy"]
 
 
+def fix_threads(n):
+    """Always run the BLAS on ``n`` threads from now on, as if gpugrad had started with
+    ``GPUGRAD_BLAS_THREADS=n`` (what :func:`gpugrad.set_num_threads` calls); ``n`` > 0."""
+    if _state["ctl"] is None:
+        _setup()
+    _state["fixed"] = n
+    if _state["ctl"]:
+        _state["ctl"].set_num_threads(n)
+        _state["current"] = n
+
+
+def fixed_threads():
+    """The BLAS threads fixed by ``GPUGRAD_BLAS_THREADS`` or :func:`fix_threads` (None: chosen per matmul;
+    0: the BLAS is left alone)."""
+    if _state["ctl"] is None:
+        _setup()
+    return _state["fixed"]
+
+
 def prepare(m, k, n):
     """Set the BLAS threads for an (m, k) x (k, n) matmul that is about to run (see the module docstring)."""
     ctl = _state["ctl"]

@@ -18,6 +18,8 @@ from .scatter import scatter_reduce, index_add, index_copy, index_fill, index_re
 from .methods_inplace import INPLACE_METHODS
 from .methods_like import LIKE_METHODS
 from .activation_api import hardshrink, prelu
+from .methods_info import INFO_METHODS, INFO_PROPERTIES
+from .random_more import RANDOM_METHODS
 
 
 def _r(fn):
@@ -420,6 +422,11 @@ def _mT(self):
     >>> gg.zeros(5, 2, 3).mT.shape
     (5, 3, 2)
     """
+    if self.ndim < 2:         # (PyTorch returns a 0-d tensor as is)
+        if self.ndim == 0:
+            return self
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D "
+                           f"tensor.")
     return transpose(self, -2, -1)
 
 
@@ -436,6 +443,7 @@ def _extra_methods():
         bernoulli_=bernoulli_, divide=div, multiply=mul, subtract=sub, true_divide=div,
         relu=relu, softmax=softmax, log_softmax=log_softmax, **LIKE_METHODS, **INPLACE_METHODS,
         hardshrink=hardshrink, prelu=prelu,
+        **INFO_METHODS, **RANDOM_METHODS,
     )
 
 
@@ -443,4 +451,6 @@ for _name, _fn in _extra_methods().items():
     setattr(Tensor, _name, _fn)
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
+for _name, _fn in INFO_PROPERTIES.items():
+    setattr(Tensor, _name, property(_fn))
 Tensor.__hash__ = object.__hash__   # identity, in C: tape dicts and sets hash tensors (via weakrefs) often

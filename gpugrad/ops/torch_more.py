@@ -291,20 +291,23 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def _random_like(factory):
-    def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    def like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+             memory_format=None):
         from ..factories import _check_formats
         _check_formats(factory.__name__ + "_like", layout, memory_format)
         return factory(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                       requires_grad=requires_grad)
+                       requires_grad=requires_grad, generator=generator)
     like.__name__ = like.__qualname__ = factory.__name__ + "_like"
     like.__doc__ = f"""Samples from ``{factory.__name__}`` with the shape, dtype and device of ``input``.
 
     Args:
         input: the tensor whose shape (and, by default, dtype and device) to copy.
+        generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from (CPU only).
         dtype: overrides the dtype.
         layout: PyTorch's layout: None or ``gpugrad.strided`` (the only one).
         device: overrides the device.
         requires_grad: record operations on the result.
+        pin_memory: accepted and ignored, as by the other factories.
         memory_format: None, ``preserve_format`` or ``contiguous_format``.
 
     Returns:
