@@ -253,8 +253,9 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
         raise RuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
     if model is None:
         return lambda fn: fn
-    if not callable(model):
-        raise RuntimeError(f"compile: model must be a callable (a module or a function), got {type(model).__name__}")
+    if not callable(model):         # (AssertionError: PyTorch's class for this error)
+        raise AssertionError(f"compile: a callable (a module or a function) is expected, but {type(model)} is "
+                             f"provided.")
     return model
 
 

@@ -229,8 +229,10 @@ def result_type(tensor, other):
         A dtype.
 
     >>> import gpugrad as gg
-    >>> gg.result_type(gg.tensor([1, 2], dtype=gg.int32), 1.0), gg.result_type(gg.tensor([1.0]), gg.tensor(1.0, dtype=gg.float64))
-    (dtype('float32'), dtype('float32'))
+    >>> gg.result_type(gg.tensor([1, 2], dtype=gg.int32), 1.0)
+    dtype('float32')
+    >>> gg.result_type(gg.tensor([1.0]), gg.tensor(1.0, dtype=gg.float64))
+    dtype('float32')
     """
     groups = {"dim": None, "zero": None, "number": None}
     for x in (tensor, other):

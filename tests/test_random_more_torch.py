@@ -136,7 +136,8 @@ def test_geometric_matches_torch_distribution(p, dtype):
 
 @pytest.mark.parametrize("call", [
     lambda L: L.zeros(3).cauchy_(1.0, 0.0), lambda L: L.zeros(3).cauchy_(1.0, -1.0),
-    lambda L: L.zeros(3, dtype=L.int64).cauchy_(), lambda L: L.zeros(3).geometric_(0), lambda L: L.zeros(3).geometric_(1),
+    lambda L: L.zeros(3, dtype=L.int64).cauchy_(), lambda L: L.zeros(3).geometric_(0),
+    lambda L: L.zeros(3).geometric_(1),
     lambda L: L.zeros(3).geometric_(1.5), lambda L: L.zeros(3, dtype=L.bool).geometric_(0.5),
     lambda L: L.zeros(3).log_normal_(1, 0), lambda L: L.zeros(3).log_normal_(1, -1),
     lambda L: L.zeros(3, dtype=L.int64).log_normal_()])
@@ -305,7 +306,8 @@ def test_randint_like_matches_torch(dtype, args):
 
 @pytest.mark.parametrize("call", [
     lambda L: L.randint_like(L.zeros(3), 5, 2), lambda L: L.randint_like(L.zeros(3), 0),
-    lambda L: L.randint_like(L.zeros(3, dtype=L.uint8), 300), lambda L: L.randint_like(L.zeros(3, dtype=L.uint8), -1, 3),
+    lambda L: L.randint_like(L.zeros(3, dtype=L.uint8), 300),
+    lambda L: L.randint_like(L.zeros(3, dtype=L.uint8), -1, 3),
     lambda L: L.randint_like(L.zeros(3), 5, requires_grad=True).requires_grad,
     lambda L: L.randint_like(L.zeros(3, dtype=L.int64), 5, requires_grad=True),
     lambda L: L.randint_like(L.zeros(3), L.tensor(7)).shape])

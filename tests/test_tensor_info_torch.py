@@ -137,7 +137,8 @@ def test_bfloat16_needs_ml_dtypes(monkeypatch):
 @pytest.mark.parametrize("call", [
     lambda L, x: x.new().shape, lambda L, x: x.new(2, 3).shape, lambda L, x: x.new(3).shape,
     lambda L, x: x.new([1, 2]), lambda L, x: x.new((1, 2)), lambda L, x: x.new([[1], [2]]),
-    lambda L, x: x.new(L.Size([2, 3])).shape, lambda L, x: x.new(L.ones(2)), lambda L, x: x.new(2, 3, device="cpu").shape,
+    lambda L, x: x.new(L.Size([2, 3])).shape, lambda L, x: x.new(L.ones(2)),
+    lambda L, x: x.new(2, 3, device="cpu").shape,
     lambda L, x: x.new(2.5), lambda L, x: x.new(L.ones(2, dtype=L.int64)), lambda L, x: x.new(2, 3, dtype=L.int64),
     lambda L, x: x.new(0, 4).shape])
 @pytest.mark.parametrize("dtype", ["float32", "int32"])
@@ -221,7 +222,8 @@ def test_H_is_differentiable_as_torch():
 
 def test_output_nr_matches_torch():
     for f in (lambda L: L.ones(2).output_nr, lambda L: (L.ones(2, requires_grad=True) * 2).output_nr,
-              lambda L: L.ones(2, requires_grad=True).output_nr, lambda L: L.ones(4, requires_grad=True).sort()[0].output_nr):
+              lambda L: L.ones(2, requires_grad=True).output_nr,
+              lambda L: L.ones(4, requires_grad=True).sort()[0].output_nr):
         g, t = _same_outcome(f)
         assert g == t
 

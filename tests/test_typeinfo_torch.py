@@ -124,7 +124,8 @@ def test_result_type_follows_default_dtype_and_complex():
         gg.set_default_dtype(gg.float32)
         torch.set_default_dtype(torch.float32)
     _same_dtype(gg.result_type(gg.ones(2), 1j), torch.result_type(torch.ones(2), 1j))
-    _same_dtype(gg.result_type(gg.ones(2, dtype=gg.float64), 1j), torch.result_type(torch.ones(2, dtype=torch.float64), 1j))
+    _same_dtype(gg.result_type(gg.ones(2, dtype=gg.float64), 1j),
+                torch.result_type(torch.ones(2, dtype=torch.float64), 1j))
     with pytest.raises(TypeError):
         gg.result_type(gg.ones(2), "a")
 
@@ -268,7 +269,7 @@ def test_compile_returns_the_model_unchanged():
 @pytest.mark.parametrize("call", [
     lambda L: L.compile(lambda x: x, mode="bogus"),
     lambda L: L.compile(lambda x: x, mode="default", options={}),
-    lambda L: L.compile(lambda x: x, foo=1),
+    lambda L: L.compile(lambda x: x, foo=1), lambda L: L.compile(5),
     lambda L: L.compile(lambda x: x, mode="max-autotune-no-cudagraphs")(2)])
 def test_compile_argument_errors_match_torch(call):
     _same_outcome(call)

@@ -215,7 +215,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
 
     >>> import gpugrad as gg
     >>> x = gg.empty(10001).cauchy_(2.0, generator=gg.Generator().manual_seed(0))
-    >>> abs(x.median().item() - 2.0) < 0.1
+    >>> abs((x < 2.0).float().mean().item() - 0.5) < 0.02     # half of the samples lie below the median
     True
     """
     if not sigma > 0:
