@@ -37,11 +37,12 @@ def set_num_threads(int):
     Returns:
         None.
 
+    (Skipped as a doctest: it would change the threads of the process running the doctests.)
+
     >>> import gpugrad as gg
-    >>> n = gg.get_num_threads()
-    >>> gg.set_num_threads(1); gg.get_num_threads()
+    >>> gg.set_num_threads(1)       # doctest: +SKIP
+    >>> gg.get_num_threads()        # doctest: +SKIP
     1
-    >>> gg.set_num_threads(n)
     """
     n = _positive("set_num_threads", int)
     from .kernels import _blas
