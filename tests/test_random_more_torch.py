@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import gpugrad as gg
+from torch_oracle import same_outcome
 
 torch = pytest.importorskip("torch")
 
@@ -46,20 +47,6 @@ def _same_mean(g, t):
     assert abs(g.mean() - t.mean()) < 5 * se + 1e-12, (g.mean(), t.mean(), se)
 
 
-def _same_outcome(fn):
-    """fn(lib) on both libraries: both succeed, or both raise the same exception class; returns the results."""
-    out = []
-    for lib in (gg, torch):
-        try:
-            out.append(("ok", fn(lib)))
-        except Exception as e:          # noqa: BLE001  (the class is what is compared)
-            out.append(("err", type(e)))
-    (kg, g), (kt, t) = out
-    assert kg == kt, out
-    if kg == "err":
-        assert issubclass(g, t), out
-    return g, t
-
 
 # -- in-place samplers ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype,args", [
@@ -90,7 +77,7 @@ def test_random_full_int64_range_and_keywords():
     ("float32", (10, 3)), ("float32", (0,)), ("float32", (5, 5)), ("uint8", (-1, 3)), ("int8", (0, 200)),
     ("uint8", (0, 257)), ("int8", (-129, 0)), ("bool", (0, 3)), ("float16", (0, 70000)), ("uint8", (300, None))])
 def test_random_errors_match_torch(dtype, args):
-    _same_outcome(lambda L: L.zeros(3, dtype=getattr(L, dtype)).random_(*args))
+    same_outcome(lambda L: L.zeros(3, dtype=getattr(L, dtype)).random_(*args))
 
 
 def test_random_warns_beyond_exact_float_integers_as_torch():
@@ -104,7 +91,7 @@ def test_random_warns_beyond_exact_float_integers_as_torch():
 
 def test_inplace_samplers_refuse_a_leaf_that_requires_grad_and_bump_the_version():
     for op in (lambda x: x.random_(), lambda x: x.cauchy_(), lambda x: x.log_normal_(), lambda x: x.geometric_(0.5)):
-        _same_outcome(lambda L: op(L.zeros(3, requires_grad=True)))
+        same_outcome(lambda L: op(L.zeros(3, requires_grad=True)))
         x = gg.zeros(3)
         v = x._version[0]
         assert op(x) is x and x._version[0] > v
@@ -142,7 +129,7 @@ def test_geometric_matches_torch_distribution(p, dtype):
     lambda L: L.zeros(3).log_normal_(1, 0), lambda L: L.zeros(3).log_normal_(1, -1),
     lambda L: L.zeros(3, dtype=L.int64).log_normal_()])
 def test_sampler_errors_match_torch(call):
-    _same_outcome(call)
+    same_outcome(call)
 
 
 def test_inplace_samplers_honour_generator():
@@ -209,7 +196,7 @@ def test_bernoulli_and_poisson_of_a_tensor_that_requires_grad():
     lambda L: L.poisson(L.tensor([float("nan")])), lambda L: L.poisson(L.zeros(0)),
     lambda L: L.poisson(L.tensor([0.0, 0.0])).tolist()])
 def test_bernoulli_poisson_outcomes_match_torch(call):
-    g, t = _same_outcome(call)
+    g, t = same_outcome(call)
     if isinstance(t, list):
         assert g == t
 
@@ -277,7 +264,7 @@ def test_multinomial_exhausts_zero_weights_last_and_1d_shapes():
     lambda L: L.multinomial(L.ones(2, 3, dtype=L.float64), 2, out=L.zeros(2, 2, dtype=L.int64)),
     lambda L: L.ones(3).multinomial(2, True, generator=None)])
 def test_multinomial_errors_match_torch(call):
-    _same_outcome(call)
+    same_outcome(call)
 
 
 def test_multinomial_and_bernoulli_honour_generator():
@@ -312,7 +299,7 @@ def test_randint_like_matches_torch(dtype, args):
     lambda L: L.randint_like(L.zeros(3, dtype=L.int64), 5, requires_grad=True),
     lambda L: L.randint_like(L.zeros(3), L.tensor(7)).shape])
 def test_randint_like_outcomes_match_torch(call):
-    g, t = _same_outcome(call)
+    g, t = same_outcome(call)
     if isinstance(t, bool):
         assert g == t
 
@@ -335,8 +322,8 @@ def test_logspace_matches_torch(args, kw):
 def test_logspace_tensor_bounds_and_errors_match_torch():
     np.testing.assert_allclose(_np(gg.logspace(gg.tensor(0), gg.tensor(2.0), 3)),
                                _np(torch.logspace(torch.tensor(0), torch.tensor(2.0), 3)))
-    _same_outcome(lambda L: L.logspace(0, 2, -1))
-    g, t = _same_outcome(lambda L: L.logspace(0, 2, 3, requires_grad=True).requires_grad)
+    same_outcome(lambda L: L.logspace(0, 2, -1))
+    g, t = same_outcome(lambda L: L.logspace(0, 2, 3, requires_grad=True).requires_grad)
     assert g == t
 
 
@@ -357,4 +344,4 @@ def test_range_matches_torch_and_warns(args, kw):
 def test_range_errors_match_torch(call):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _same_outcome(call)
+        same_outcome(call)

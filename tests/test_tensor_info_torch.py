@@ -9,23 +9,10 @@ import numpy as np
 import pytest
 
 import gpugrad as gg
+from torch_oracle import same_outcome
 
 torch = pytest.importorskip("torch")
 
-
-def _same_outcome(fn):
-    """fn(lib) on both libraries: both succeed, or both raise the same exception class; returns the results."""
-    out = []
-    for lib in (gg, torch):
-        try:
-            out.append(("ok", fn(lib)))
-        except Exception as e:          # noqa: BLE001  (the class is what is compared)
-            out.append(("err", type(e)))
-    (kg, g), (kt, t) = out
-    assert kg == kt, out
-    if kg == "err":
-        assert issubclass(g, t), out
-    return g, t
 
 
 def _as_list(x):
@@ -49,7 +36,7 @@ def test_sizes_match_torch(dtype, shape):
 def test_nbytes_of_views_match_torch():
     for f in (lambda L: L.ones(2, 3)[:, 1:].nbytes, lambda L: L.ones(2, 3).expand(4, 2, 3).nbytes,
               lambda L: L.ones(4, 4).t().nbytes):
-        g, t = _same_outcome(f)
+        g, t = same_outcome(f)
         assert g == t
 
 
@@ -74,7 +61,7 @@ def test_pin_memory_without_a_gpu_raises_as_torch():
         assert y.is_pinned() and not x.is_pinned() and y.tolist() == x.tolist()
         assert y.pin_memory() is y
         return
-    _same_outcome(lambda L: L.ones(2).pin_memory())
+    same_outcome(lambda L: L.ones(2).pin_memory())
 
 
 def test_share_memory_is_seen_by_a_forked_child():
@@ -115,9 +102,9 @@ def test_legacy_casts_match_torch(name):
     g, t = getattr(gg.tensor(data), name)(), getattr(torch.tensor(data), name)()
     assert str(g.dtype) == str(t.dtype).replace("torch.", "")
     np.testing.assert_array_equal(np.asarray(g.float().tolist()), np.asarray(t.float().tolist()))
-    g, t = _same_outcome(lambda L: getattr(L.tensor(data, requires_grad=True), name)().requires_grad)
+    g, t = same_outcome(lambda L: getattr(L.tensor(data, requires_grad=True), name)().requires_grad)
     assert g == t
-    _same_outcome(lambda L: getattr(L.ones(2), name)(memory_format=L.preserve_format))
+    same_outcome(lambda L: getattr(L.ones(2), name)(memory_format=L.preserve_format))
 
 
 def test_bfloat16_needs_ml_dtypes(monkeypatch):
@@ -143,7 +130,7 @@ def test_bfloat16_needs_ml_dtypes(monkeypatch):
     lambda L, x: x.new(0, 4).shape])
 @pytest.mark.parametrize("dtype", ["float32", "int32"])
 def test_new_matches_torch(call, dtype):
-    g, t = _same_outcome(lambda L: call(L, L.ones(2, dtype=getattr(L, dtype))))
+    g, t = same_outcome(lambda L: call(L, L.ones(2, dtype=getattr(L, dtype))))
     if hasattr(t, "dtype"):
         assert str(g.dtype) == str(t.dtype).replace("torch.", "")
     assert _as_list(g) == _as_list(t)
@@ -179,7 +166,7 @@ def test_new_from_a_tensor_shares_its_memory_as_torch():
     lambda L: L.ones(3, requires_grad=True).map_(L.ones(3), lambda a, b: a + b),
     lambda L: L.ones(3).map_(L.ones(3), 5)])
 def test_apply_map_match_torch(call):
-    g, t = _same_outcome(call)
+    g, t = same_outcome(call)
     if hasattr(t, "tolist"):
         assert g.tolist() == t.tolist() and str(g.dtype) == str(t.dtype).replace("torch.", "")
 
@@ -201,7 +188,7 @@ def test_transposes_match_torch(prop, shape):
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")          # PyTorch's deprecation warnings for .T and .mT on 0-d
-        g, t = _same_outcome(lambda L: getattr(L.arange(float(np.prod(shape))).reshape(shape), prop))
+        g, t = same_outcome(lambda L: getattr(L.arange(float(np.prod(shape))).reshape(shape), prop))
     if hasattr(t, "tolist"):
         assert g.tolist() == t.tolist()
 
@@ -224,29 +211,21 @@ def test_output_nr_matches_torch():
     for f in (lambda L: L.ones(2).output_nr, lambda L: (L.ones(2, requires_grad=True) * 2).output_nr,
               lambda L: L.ones(2, requires_grad=True).output_nr,
               lambda L: L.ones(4, requires_grad=True).sort()[0].output_nr):
-        g, t = _same_outcome(f)
+        g, t = same_outcome(f)
         assert g == t
 
-    class Two(gg.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2, x * 3
+    def two_outputs(L):
+        class Two(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2, x * 3
 
-        @staticmethod
-        def backward(ctx, a, b):
-            return a * 2 + b * 3
+            @staticmethod
+            def backward(ctx, a, b):
+                return a * 2 + b * 3
+        return Two.apply(L.ones(2, requires_grad=True))
 
-    class TwoT(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2, x * 3
-
-        @staticmethod
-        def backward(ctx, a, b):
-            return a * 2 + b * 3
-
-    g = Two.apply(gg.ones(2, requires_grad=True))
-    t = TwoT.apply(torch.ones(2, requires_grad=True))
+    g, t = two_outputs(gg), two_outputs(torch)
     assert [o.output_nr for o in g] == [o.output_nr for o in t]
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import gpugrad as gg
+from torch_oracle import same_outcome
 
 torch = pytest.importorskip("torch")
 
@@ -24,20 +25,6 @@ def _dt(lib, name):
 def _same_dtype(g, t):
     assert str(g).replace("gpugrad.", "") == str(t).replace("torch.", ""), (g, t)
 
-
-def _same_outcome(fn):
-    """fn(lib) on both libraries: equal results (dtypes compared by name), or the same exception class."""
-    outcome = []
-    for lib in (gg, torch):
-        try:
-            outcome.append(("ok", fn(lib)))
-        except Exception as e:          # noqa: BLE001  (the class is what is compared)
-            outcome.append(("err", type(e)))
-    (kg, g), (kt, t) = outcome
-    assert kg == kt, outcome
-    if kg == "err":
-        assert g is t or issubclass(g, t), outcome
-    return g, t
 
 
 # -- finfo / iinfo -------------------------------------------------------------------------------------------------
@@ -74,15 +61,15 @@ def test_iinfo_matches_torch(name):
     lambda L: L.finfo(L.int32), lambda L: L.finfo(L.bool), lambda L: L.iinfo(L.float32), lambda L: L.iinfo(L.bool),
     lambda L: L.finfo("float32"), lambda L: L.iinfo(), lambda L: L.iinfo("int32")])
 def test_info_errors_match_torch(call):
-    _same_outcome(call)
+    same_outcome(call)
 
 
 # -- promotion -----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("a,b", list(itertools.combinations_with_replacement(ALL, 2)))
 def test_promote_types_matches_torch(a, b):
-    g, t = _same_outcome(lambda L: L.promote_types(_dt(L, a), _dt(L, b)))
+    g, t = same_outcome(lambda L: L.promote_types(_dt(L, a), _dt(L, b)))
     _same_dtype(g, t)
-    g, t = _same_outcome(lambda L: L.promote_types(_dt(L, b), _dt(L, a)))
+    g, t = same_outcome(lambda L: L.promote_types(_dt(L, b), _dt(L, a)))
     _same_dtype(g, t)
 
 
@@ -111,7 +98,7 @@ _RESULT += [(2, 3), (True, 3), (2, 3.0), (True, False), (1.5, 2.5), (("zero", "i
 @pytest.mark.parametrize("a,b", _RESULT, ids=str)
 def test_result_type_matches_torch(a, b):
     for x, y in ((a, b), (b, a)):
-        g, t = _same_outcome(lambda L: L.result_type(_operands(L, x), _operands(L, y)))
+        g, t = same_outcome(lambda L: L.result_type(_operands(L, x), _operands(L, y)))
         _same_dtype(g, t)
 
 
@@ -138,7 +125,7 @@ def test_result_type_follows_default_dtype_and_complex():
     lambda L: L.ones(2).is_complex(), lambda L: L.tensor([3]).is_nonzero(),
     lambda L: L.is_storage(L.ones(2)), lambda L: L.is_storage(3)])
 def test_predicates_match_torch(call):
-    g, t = _same_outcome(call)
+    g, t = same_outcome(call)
     assert g == t
 
 
@@ -214,8 +201,8 @@ def test_set_num_threads_errors_match_torch(bad, thread_state):
         with pytest.raises(RuntimeError):
             gg.set_num_threads(bad)
         return
-    _same_outcome(lambda L: L.set_num_threads(bad))
-    _same_outcome(lambda L: L.set_num_interop_threads(bad))
+    same_outcome(lambda L: L.set_num_threads(bad))
+    same_outcome(lambda L: L.set_num_interop_threads(bad))
 
 
 def test_interop_threads_are_recorded_once(thread_state):
@@ -243,9 +230,9 @@ def test_deterministic_flags_match_torch():
             torch.set_deterministic_debug_mode(m)
             assert gg.get_deterministic_debug_mode() == torch.get_deterministic_debug_mode()
             assert gg.are_deterministic_algorithms_enabled() == torch.are_deterministic_algorithms_enabled()
-        _same_outcome(lambda L: L.use_deterministic_algorithms("x"))
-        _same_outcome(lambda L: L.set_deterministic_debug_mode("bad"))
-        _same_outcome(lambda L: L.set_deterministic_debug_mode(5))
+        same_outcome(lambda L: L.use_deterministic_algorithms("x"))
+        same_outcome(lambda L: L.set_deterministic_debug_mode("bad"))
+        same_outcome(lambda L: L.set_deterministic_debug_mode(5))
     finally:
         gg.use_deterministic_algorithms(False)
         torch.use_deterministic_algorithms(False)
@@ -272,7 +259,7 @@ def test_compile_returns_the_model_unchanged():
     lambda L: L.compile(lambda x: x, foo=1), lambda L: L.compile(5),
     lambda L: L.compile(lambda x: x, mode="max-autotune-no-cudagraphs")(2)])
 def test_compile_argument_errors_match_torch(call):
-    _same_outcome(call)
+    same_outcome(call)
 
 
 def test_compile_keywords_match_torch():

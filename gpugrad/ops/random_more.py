@@ -18,26 +18,20 @@ from .. import _dtype
 from ..tensor import Tensor
 from ..factories import _xp_dev, _finish
 from ..random_factories import _gen
-from ..autograd.op import Op
+from .elementwise import Rounding
 from ._util import write_out
 
 _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
-class Sampled(Op, register=False):
+class Sampled(Rounding, register=False):
     """A sample drawn from ``x``'s distribution (``bernoulli(p)``, ``poisson(rate)``): PyTorch's derivative is
-    zero, and it records one so that the sample requires grad as PyTorch's does. (Not in tests/op_table.py:
-    a random forward has no finite-difference check.)"""
+    zero, as a rounding's (whose backward and jvp it takes), and it records one so that the sample requires
+    grad as PyTorch's does. (Not in tests/op_table.py: a random forward has no finite-difference check.)"""
 
     def forward(self, x, sample):
         self.out = (x.shape, x.dtype)
         return sample
-
-    def backward(self, g):
-        return self.xp.zeros(*self.out)
-
-    def jvp(self, t, *args):
-        return self.xp.zeros(*self.out)
 
 
 def _sampled(input, arr):
