@@ -345,3 +345,34 @@ def test_range_errors_match_torch(call):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         same_outcome(call)
+
+
+# -- normal's overloads ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    lambda L: L.normal(L.zeros(3), -1.0), lambda L: L.normal(0.0, L.tensor([-1.0, 1.0])),
+    lambda L: L.normal(0.0, -1.0, (2,)), lambda L: L.normal(0.0, 1.0, size=(2,), layout=L.strided).shape,
+    lambda L: L.normal(0.0, 1.0, (2,), pin_memory=False).shape, lambda L: L.normal(0.0, 1.0),
+    lambda L: L.normal(L.zeros(2, 3), L.ones(3)).shape, lambda L: L.normal(L.zeros(2), L.ones(3)),
+    lambda L: L.normal(L.zeros(3, dtype=L.float64), 2.0).dtype, lambda L: L.normal(L.zeros(3, dtype=L.int64), 2.0),
+    lambda L: L.normal(L.zeros(3, requires_grad=True), 1.0).requires_grad, lambda L: L.normal(2, 3, (2,)).dtype,
+    lambda L: L.normal(0.0, 1.0, (2,), dtype=L.float64).dtype,
+    lambda L: L.normal(0.0, L.ones(2), generator=L.Generator().manual_seed(1)).shape,
+    lambda L: L.normal(0.0, 1.0, (2,), requires_grad=True).requires_grad])
+def test_normal_overloads_match_torch(call):
+    g, t = same_outcome(call)
+    if not isinstance(t, type):
+        assert str(g).replace("gpugrad.", "") == str(tuple(t) if isinstance(t, torch.Size) else t).replace("torch.", "")
+
+
+def test_normal_matches_torch_distribution_and_has_zero_gradient():
+    m = np.linspace(-1, 1, 4)
+    gm, tm = gg.tensor(np.tile(m, N // 4), requires_grad=True), torch.tensor(np.tile(m, N // 4), requires_grad=True)
+    gs, ts = gg.full((N,), 2.0, dtype=gg.float64, requires_grad=True), torch.full((N,), 2.0, dtype=torch.float64,
+                                                                                   requires_grad=True)
+    g, t = gg.normal(gm, gs), torch.normal(tm, ts)
+    for i in range(4):
+        a, b = _same_distribution(g[i::4], t[i::4])
+        _same_mean(a, b)
+    g.sum().backward()
+    t.sum().backward()
+    assert gm.grad.tolist() == tm.grad.tolist() and gs.grad.tolist() == ts.grad.tolist()

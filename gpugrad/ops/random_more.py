@@ -18,24 +18,31 @@ from .. import _dtype
 from ..tensor import Tensor
 from ..factories import _xp_dev, _finish
 from ..random_factories import _gen
-from .elementwise import Rounding
+from ..autograd.op import Op
 from ._util import write_out
 
 _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
-class Sampled(Rounding, register=False):
-    """A sample drawn from ``x``'s distribution (``bernoulli(p)``, ``poisson(rate)``): PyTorch's derivative is
-    zero, as a rounding's (whose backward and jvp it takes), and it records one so that the sample requires
-    grad as PyTorch's does. (Not in tests/op_table.py: a random forward has no finite-difference check.)"""
+class Sampled(Op, register=False):
+    """A sample drawn from the distributions of ``inputs`` (``bernoulli(p)``, ``poisson(rate)``,
+    ``normal(mean, std)``): PyTorch's derivative is zero, and it records one so that the sample requires grad as
+    PyTorch's does. (Not in tests/op_table.py: a random forward has no finite-difference check.)"""
 
-    def forward(self, x, sample):
-        self.out = (x.shape, x.dtype)
+    def forward(self, sample, *inputs):
+        self.shapes = [(x.shape, x.dtype) for x in inputs]
+        self.out = (sample.shape, sample.dtype)
         return sample
+
+    def backward(self, g):
+        return (None,) + tuple(self.xp.zeros(*s) for s in self.shapes)
+
+    def jvp(self, *tangents):
+        return self.xp.zeros(*self.out)
 
 
 def _sampled(input, arr):
-    return Sampled.apply(input, arr) if input.requires_grad else Tensor._make(arr, None, False)
+    return Sampled.apply(arr, input) if input.requires_grad else Tensor._make(arr, None, False)
 
 
 def _uniform(gen, shape):

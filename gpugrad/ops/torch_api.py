@@ -9,7 +9,7 @@ import numpy as np
 from .. import _dtype
 from .. import backend as _backend
 from ..tensor import Tensor
-from ..factories import _xp_dev, _shape
+from ..factories import _xp_dev, _shape, _finish
 from ..backend import xp_of
 from ._util import write_out, shape_str
 from . import arithmetic as A, shape as S
@@ -189,23 +189,27 @@ def _draw(kind, shape, dtype, device, generator=None, **p):
     return a.astype(dt, copy=False)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False, pin_memory=False):
     """Normal samples, as torch.normal's four forms: ``normal(mean_tensor, std_tensor)``,
     ``normal(mean_tensor, std=1.0)``, ``normal(mean_float, std_tensor)`` (the tensors' broadcast shape) and
     ``normal(mean_float, std_float, size)``.
 
     Args:
-        mean: a tensor or a number.
-        std: a tensor or a number (>= 0).
+        mean: a tensor (floating point) or a number.
+        std: a tensor (floating point) or a number (>= 0).
         size: the shape, when both are numbers.
         generator: a ``gpugrad.Generator`` (or ``numpy.random.Generator``) to draw from (CPU only).
         out: optional tensor to write the result into.
         dtype: the dtype (numbers only; default float).
+        layout: PyTorch's layout: None or ``gpugrad.strided`` (numbers only).
         device: the device (numbers only).
-        requires_grad: make the result a leaf that requires grad.
+        requires_grad: make the result a leaf that requires grad (numbers only).
+        pin_memory: accepted and ignored, as by the other factories.
 
     Returns:
-        A tensor of samples, mean + std * N(0, 1).
+        A tensor of samples, mean + std * N(0, 1). From tensors that require grad, it requires grad too, with
+        zero gradient (PyTorch's derivative of a sample with respect to mean and std).
 
     >>> import gpugrad as gg
     >>> gg.normal(0.0, 1.0, (2, 3)).shape
@@ -215,14 +219,26 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
     if tensors:
         if size is not None:
             raise TypeError("normal: size= is only for a float mean and a float std")
+        for t in tensors:
+            if not _dtype.is_float(t.dtype):
+                raise NotImplementedError(f"normal: mean and std must be floating point tensors, got dtype {t.dtype}")
         like = tensors[0]
-        shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+        try:
+            shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+        except ValueError:
+            raise RuntimeError(f"normal: the shapes of mean {shape_str(getattr(mean, 'shape', ()))} and std "
+                               f"{shape_str(getattr(std, 'shape', ()))} do not broadcast") from None
+        if not isinstance(std, Tensor) and std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         if isinstance(std, Tensor) and std._data.__class__ is np.ndarray and bool((std._data < 0).any()):
             raise RuntimeError("normal: std must be >= 0")
         z = Tensor._make(_draw("normal", shape, like.dtype, like.device, generator), None, False)
-        # samples carry no gradient (PyTorch's normal is not differentiable in mean and std either)
         res = A.add(A.mul(z, std.detach() if isinstance(std, Tensor) else std),
                     mean.detach() if isinstance(mean, Tensor) else mean)
+        needs = [t for t in tensors if t.requires_grad]
+        if needs:                  # a sample's derivative with respect to mean and std is zero, as in PyTorch
+            from .random_more import Sampled
+            res = Sampled.apply(res._data, *needs)
         return write_out(res, out)
     if size is None:
         raise TypeError("normal: with a float mean and a float std, give size (e.g. normal(0.0, 1.0, (2, 3)))")
@@ -231,10 +247,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
     xp, dev = _xp_dev(device)
     arr = _draw("normal", _shape((size,) if isinstance(size, int) else tuple(size)), dtype, dev, generator, mean=mean,
                 std=std)
-    res = Tensor._make(arr, None, False)
-    if requires_grad:
-        res.requires_grad_()
-    return write_out(res, out)
+    return _finish(arr, xp, requires_grad, "normal", out, layout)
 
 
 def _fill_random(t, kind, generator=None, **p):
