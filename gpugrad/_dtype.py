@@ -34,8 +34,8 @@ def as_dtype(d):
             return _NAMES[d]
         except KeyError:
             raise TypeError(f"unknown dtype {d!r}; expected one of {sorted(_NAMES)}") from None
-    if d is builtins_float:
-        return _default_float[0]
+    if d is builtins_float:          # Python's float is a double, whatever the default dtype (as in PyTorch)
+        return float64
     if d is builtins_int:
         return int64
     if d is builtins_bool:

@@ -267,3 +267,20 @@ def test_compile_keywords_match_torch():
     g = inspect.signature(gg.compile).parameters
     t = inspect.signature(torch.compile).parameters
     assert list(g) == list(t)
+
+
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_python_float_as_dtype_is_float64_whatever_the_default(default):
+    """``dtype=float`` means float64 in PyTorch (Python's float is a double), not the default dtype."""
+    tprev, gprev = torch.get_default_dtype(), gg.get_default_dtype()
+    torch.set_default_dtype(getattr(torch, default))
+    gg.set_default_dtype(getattr(gg, default))
+    try:
+        for make in (lambda L: L.zeros(2, dtype=float), lambda L: L.ones(2).to(float),
+                     lambda L: L.tensor([1, 2], dtype=float), lambda L: L.ones(2).new_zeros(1, dtype=float),
+                     lambda L: L.arange(3, dtype=float), lambda L: L.tensor([1, 2], dtype=int),
+                     lambda L: L.tensor([1, 0], dtype=bool)):
+            assert str(make(gg).dtype) == str(make(torch).dtype).replace("torch.", "")
+    finally:
+        torch.set_default_dtype(tprev)
+        gg.set_default_dtype(gprev)
