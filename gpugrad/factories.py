@@ -333,7 +333,7 @@ def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=Fal
     if step == 0:
         raise RuntimeError(f"arange({start}, {end}, {step}): step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError(f"arange({start}, {end}, {step}): upper bound and larger bound inconsistent with step "
+        raise RuntimeError(f"arange({start}, {end}, {step}): upper bound and lower bound inconsistent with step "
                            f"sign")
     xp, dev = _xp_dev(device)
     if dtype is None:

@@ -243,3 +243,26 @@ def test_methods_on_device(device):
             x.apply_(lambda v: v)
         with pytest.raises(RuntimeError):
             x.pin_memory()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_hogwild_optimizer_steps_in_a_forked_child_reach_the_shared_model():
+    """model.share_memory(), then an optimizer built in a forked child (PyTorch's Hogwild pattern): the
+    child's steps must land in the shared parameters, not in a private flat optimizer buffer."""
+    gg.manual_seed(0)
+    net = gg.nn.Linear(3, 1).share_memory()
+    before = net.weight.detach().clone()
+    pid = os.fork()
+    if pid == 0:                                   # the child: train a little, then leave without cleanup
+        try:
+            opt = gg.optim.SGD(net.parameters(), lr=0.1)
+            for _ in range(3):
+                opt.zero_grad()
+                net(gg.ones(4, 3)).sum().backward()
+                opt.step()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert net.weight.is_shared() and net.bias.is_shared()
+    assert not gg.equal(net.weight, before)        # the child's updates are visible here
+    assert gg.allclose(net.weight, before - 0.1 * 3 * 4)

@@ -609,6 +609,22 @@ class Module(DeviceDtypeShorthands):
         """
         return self.train(False)
 
+    def share_memory(self):
+        """Move every parameter and buffer into shared memory (:meth:`gpugrad.Tensor.share_memory_`), so that
+        processes forked afterwards see the same storage.
+
+        Returns:
+            This module.
+
+        >>> import gpugrad as gg
+        >>> net = gg.nn.Linear(2, 1).share_memory()
+        >>> net.weight.is_shared()
+        True
+        """
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.share_memory_()
+        return self
+
     def requires_grad_(self, requires_grad: bool = True):
         """Switch gradient recording of every parameter on or off (freezing layers for fine-tuning).
 

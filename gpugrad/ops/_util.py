@@ -140,3 +140,9 @@ def write_out(result, out, op=None):
         out._data = out.xp.empty(result.shape, out.dtype)
     from . import copy_
     return copy_(out, result)
+
+
+class FloatOnlyError(TypeError, NotImplementedError):
+    """A floating-point-only op given an integer or bool tensor. PyTorch raises NotImplementedError ("... not
+    implemented for 'Long'") or RuntimeError, both of which this is, and it stays a TypeError for code that
+    caught gpugrad's earlier error."""

@@ -17,7 +17,7 @@ from .. import _dtype
 from ..tensor import Tensor
 from ..random_factories import _generator
 from ..backend import special
-from ._util import shape_str
+from ._util import shape_str, FloatOnlyError
 from ..kernels._blas import prepare as _blas_prepare
 from . import arithmetic as A, elementwise as E, reduction as R, shape as S
 
@@ -376,12 +376,6 @@ class CrossEntropyMean(CrossEntropy):
 
 
 # -- functional API -------------------------------------------------------------------------------------------
-class FloatOnlyError(TypeError, NotImplementedError):
-    """A floating-point-only op given an integer or bool tensor. PyTorch raises NotImplementedError ("... not
-    implemented for 'Long'") or RuntimeError, both of which this is, and it stays a TypeError for code that
-    caught gpugrad's earlier error."""
-
-
 def _need_float(op, x):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")

@@ -11,7 +11,7 @@ from .. import backend as _backend
 from ..tensor import Tensor
 from ..factories import _xp_dev, _shape, _finish
 from ..backend import xp_of
-from ._util import write_out, shape_str
+from ._util import write_out, shape_str, FloatOnlyError
 from . import arithmetic as A, shape as S
 
 
@@ -255,7 +255,7 @@ def _fill_random(t, kind, generator=None, **p):
     grad mode is on, as PyTorch's in-place ops are)."""
     from . import copy_
     if t.dtype.kind != "f" and kind != "bernoulli":
-        raise TypeError(f"{kind}_: expected a floating point tensor, got dtype {t.dtype}")
+        raise FloatOnlyError(f"{kind}_: expected a floating point tensor, got dtype {t.dtype}")
     return copy_(t, Tensor._make(_draw(kind, t.shape, t.dtype, t.device, generator, **p), None, False))
 
 

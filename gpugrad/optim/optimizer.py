@@ -106,9 +106,11 @@ class Optimizer:
 
     def _uses_flat(self, group) -> bool:
         # only optimizers with an update over flat buffers (_step_name) flatten; a user's subclass that writes
-        # its own step() keeps its parameters as they are
+        # its own step() keeps its parameters as they are. Parameters in shared memory (share_memory_, for
+        # Hogwild training) stay where they are too: a flat buffer would be this process's private copy.
         return bool(self._step_name) and not self._scalar_state(group) and group.get("fused") is not False \
-            and group.get("foreach") is not False
+            and group.get("foreach") is not False and not any(p.is_shared() for p in group["params"]
+                                                              if p.device.type == "cpu")
 
     def _flat_update(self):
         """The update the flat path calls on whole flat buffers: the fused kernel, or the elementwise reference
