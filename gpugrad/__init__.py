@@ -40,6 +40,13 @@ from .ops import (sort, argsort, topk, narrow, unbind, square, isclose, var_mean
                   t, numel, cumsum, einsum)
 from .ops import (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, index_reduce,
                   masked_scatter)
+from .ops import (diagonal, diagonal_scatter, select, select_scatter, slice_scatter, movedim, moveaxis, unflatten,
+                  ravel, tensor_split, hsplit, vsplit, dsplit, split_with_sizes, narrow_copy, is_same_size, flip,
+                  fliplr, flipud, roll, rot90, tril, triu, tril_indices, triu_indices, diag, diag_embed, diagflat,
+                  tile, repeat_interleave, atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack, column_stack,
+                  row_stack, meshgrid, cartesian_prod, combinations, block_diag, broadcast_shapes, broadcast_tensors,
+                  take, put, masked_fill, masked_select, nonzero, argwhere, unravel_index)
+from .ops.indexing import index_put, index_put_  # noqa: E402  (ops.index_put is the internal key-based one)
 from .ops.distance import cosine_similarity, pairwise_distance, pdist, cdist
 from .ops.activation_api import (relu_, selu, selu_, celu, celu_, hardshrink, threshold, threshold_, prelu,
                                  rrelu, rrelu_)

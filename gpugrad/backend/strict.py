@@ -404,6 +404,8 @@ class _Submodule:
 
     def __getattr__(self, name):
         attr = getattr(self._mod, name)
+        if isinstance(attr, type(np)):          # xp.lib.stride_tricks (CuPy has it too)
+            return _Submodule(attr, f"{self._name}.{name}")
         return _Function(attr, f"{self._name}.{name}") if callable(attr) and not isinstance(attr, type) else attr
 
 

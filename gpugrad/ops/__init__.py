@@ -22,6 +22,13 @@ from .torch_more import (sort, argsort, topk, repeat, narrow, unbind, square, is
                          randn_like, t, numel)
 from .scatter import (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, index_reduce,
                       masked_scatter)
+from .views import (diagonal, diagonal_scatter, select, select_scatter, slice_scatter, movedim, moveaxis, unflatten,
+                    ravel, tensor_split, hsplit, vsplit, dsplit, split_with_sizes, narrow_copy, is_same_size)
+from .shape_build import (flip, fliplr, flipud, roll, rot90, tril, triu, tril_indices, triu_indices, diag, diag_embed,
+                          diagflat, tile, repeat_interleave, atleast_1d, atleast_2d, atleast_3d, hstack, vstack,
+                          dstack, column_stack, row_stack, meshgrid, cartesian_prod, combinations, block_diag,
+                          broadcast_shapes, broadcast_tensors)
+from .indexing import take, put, masked_fill, masked_select, nonzero, argwhere, unravel_index
 
 # PyTorch's other names for the same functions
 divide, multiply, subtract, true_divide, concat = div, mul, sub, div, cat
@@ -463,6 +470,9 @@ def _rebase_views(t):
             rebuilt = Reshape.apply(new, node.shape)
         elif isinstance(node, Permute):
             rebuilt = Permute.apply(new, node.inv)
+        elif hasattr(node, "scatter_back"):    # strided views (diagonal, unfold: ops/views.py)
+            alias = Tensor._make(base._data, base.grad_fn, True, base._version)
+            rebuilt = node.scatter_back(alias, new)
         else:
             raise RuntimeError(f"in-place op on a view made by {node.name}: unsupported")
         base.grad_fn = rebuilt.grad_fn
@@ -484,6 +494,8 @@ def _rebase_tangents(t):
             bt[node.key] = vt
         elif isinstance(node, Reshape):
             bt = vt.reshape(node.shape)
+        elif hasattr(node, "scatter_tangent"):
+            bt = node.scatter_tangent(base.xp.zeros(base.shape, base.dtype) if bt is None else bt.copy(), vt)
         else:
             bt = vt.transpose(node.inv)
         _set_tangent(base, bt)

@@ -20,6 +20,7 @@ from .methods_like import LIKE_METHODS
 from .activation_api import hardshrink, prelu
 from .methods_info import INFO_METHODS, INFO_PROPERTIES
 from .random_more import RANDOM_METHODS
+from .indexing import INDEXING_METHODS
 
 
 def _r(fn):
@@ -199,28 +200,6 @@ def _contiguous(self, memory_format=None):
     return self if self._data.flags.c_contiguous else clone(self)     # a copy is C-ordered
 
 
-def _flip(self, *dims_, dims=None):
-    """The elements in reverse order along the given dims.
-
-    Args:
-        *dims_: the dims, as ints or one tuple.
-        dims: the dims, by PyTorch's keyword.
-
-    Returns:
-        A tensor of the same shape.
-
-    >>> import gpugrad as gg
-    >>> gg.tensor([[1, 2], [3, 4]]).flip(dims=(1,))
-    tensor([[2, 1],
-            [4, 3]])
-    """
-    import builtins
-    from .shape import _shape_args
-    from ._util import dims as _dims
-    ds = _dims("flip", self.ndim, _shape_args(dims_) if dims is None else dims)
-    return getitem(self, tuple(builtins.slice(None, None, -1) if i in ds else builtins.slice(None)
-                               for i in range(self.ndim)))
-
 
 _REDUCE_BOOL_DOC = '''Whether {which} element is true (nonzero), over all elements or along ``dim``.
 
@@ -314,26 +293,6 @@ def _is_contiguous(self, memory_format=None):
         check_memory_format("is_contiguous", memory_format)
     return bool(self._data.flags.c_contiguous)
 
-
-def _masked_fill(self, mask, value):
-    """A copy of this tensor with ``value`` where ``mask`` is true (out of place; ``masked_fill_`` is PyTorch's
-    in-place form).
-
-    Args:
-        mask: a bool tensor broadcastable to this tensor's shape.
-        value: a number or a 0-d tensor.
-
-    Returns:
-        A tensor of this tensor's shape; its gradient flows back to self where mask is false (and to value, if a
-        tensor, where it is true).
-
-    >>> import gpugrad as gg
-    >>> x = gg.tensor([[1.0, -2.0], [-3.0, 4.0]])
-    >>> x.masked_fill(x < 0, 0.0)
-    tensor([[1., 0.],
-            [0., 4.]])
-    """
-    return where(mask, value, self)
 
 
 def _where(self, condition, other):
@@ -432,8 +391,8 @@ def _mT(self):
 
 def _extra_methods():
     return dict(
-        contiguous=_contiguous, is_contiguous=_is_contiguous, flip=_flip, all=_all, any=_any,
-        masked_fill=_masked_fill, where=_where, square=square, reciprocal=_reciprocal, sort=sort, argsort=argsort,
+        contiguous=_contiguous, is_contiguous=_is_contiguous, all=_all, any=_any, where=_where,
+        square=square, reciprocal=_reciprocal, sort=sort, argsort=argsort,
         topk=topk, repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose, cumsum=cumsum, scatter=scatter,
         scatter_add=scatter_add, clamp_min=_clamp_min, clamp_max=_clamp_max,
         scatter_reduce=scatter_reduce, index_add=index_add, index_copy=index_copy, index_fill=index_fill,
@@ -443,7 +402,7 @@ def _extra_methods():
         bernoulli_=bernoulli_, divide=div, multiply=mul, subtract=sub, true_divide=div,
         relu=relu, softmax=softmax, log_softmax=log_softmax, **LIKE_METHODS, **INPLACE_METHODS,
         hardshrink=hardshrink, prelu=prelu,
-        **INFO_METHODS, **RANDOM_METHODS,
+        **INFO_METHODS, **RANDOM_METHODS, **INDEXING_METHODS,
     )
 
 
