@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from ._util import shape_str
-from .shape import reshape, getitem, expand, index_put as _index_put, _check_index_range
+from .shape import reshape, getitem, expand, index_put as _key_put, _check_index_range
 from .shape_build import flip, tril, triu, broadcast_shapes, roll, rot90, fliplr, flipud, tile, \
     repeat_interleave, diag, diag_embed, diagflat
 from .views import VIEW_METHODS
@@ -59,11 +59,11 @@ def put(input, index, source, accumulate=False):
     """
     idx = _long_index("put", index)._data
     if source.numel() != idx.size:
-        raise RuntimeError(f"put_(): Expected source and index to have the same number of elements, but got "
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
                            f"source.numel() = {source.numel()}, index.numel() = {idx.size}")
     flat = reshape(input, (-1,))
     _check_index_range("put", idx, 0, flat.shape[0], negative=True)
-    out = _index_put(flat, (Tensor._make(idx.reshape(-1), None, False),), reshape(source, (-1,)),
+    out = _key_put(flat, (Tensor._make(idx.reshape(-1), None, False),), reshape(source, (-1,)),
                      accumulate=accumulate)
     return reshape(out, input.shape)
 
@@ -99,7 +99,7 @@ def index_put(input, indices, values, accumulate=False):
                            f"the destination and {values.dtype} for the source.")
     key = tuple(indices)
     try:
-        return _index_put(input, key, values, accumulate=accumulate)
+        return _key_put(input, key, values, accumulate=accumulate)
     except ValueError as e:
         raise RuntimeError(f"shape mismatch: value tensor of shape {shape_str(values.shape)} cannot be broadcast "
                            f"to indexing result of shape {shape_str(getitem(input, key).shape)} ({e})") from None
@@ -232,7 +232,7 @@ def unravel_index(indices, shape):
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     for s in shape:
         if s < 0:
-            raise RuntimeError(f"'shape' cannot have negative values, but got {shape}")
+            raise ValueError(f"'shape' cannot have negative values, but got {shape}")
     n = 1
     for s in shape:
         n *= s
@@ -286,7 +286,7 @@ def _repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
     return repeat_interleave(self, repeats, dim, output_size=output_size)
 
 
-def _index_put(self, indices, values, accumulate=False):
+def _index_put_method(self, indices, values, accumulate=False):
     """:func:`gpugrad.index_put` of this tensor (out of place).
 
     Args:
@@ -331,7 +331,7 @@ index_put_ = _inplace_of(index_put, "gg.zeros(3).index_put_((gg.tensor([2]),), g
 INDEXING_METHODS = dict(
     flip=_flip, fliplr=fliplr, flipud=flipud, roll=roll, rot90=rot90, tril=tril, triu=triu, diag=diag,
     diag_embed=diag_embed, diagflat=diagflat, tile=tile, repeat_interleave=_repeat_interleave, take=take,
-    put=put, index_put=_index_put, masked_fill=masked_fill, masked_select=masked_select, nonzero=nonzero,
+    put=put, index_put=_index_put_method, masked_fill=masked_fill, masked_select=masked_select, nonzero=nonzero,
     argwhere=argwhere,
     tril_=_inplace_of(tril, "gg.ones(2, 2).tril_()", "tensor([[1., 0.],\n            [1., 1.]])"),
     triu_=_inplace_of(triu, "gg.ones(2, 2).triu_(1)", "tensor([[0., 1.],\n            [0., 0.]])"),

@@ -409,8 +409,13 @@ def _torch_name(dt):
 def _storage_offset(a):
     """The byte offset of ``a``'s first element from the start of the array it views (0 for an owner)."""
     root = a
-    while getattr(root, "base", None) is not None and hasattr(root.base, "dtype"):
-        root = root.base
+    while True:
+        b = getattr(root, "base", None)
+        if b is not None and not hasattr(b, "dtype"):   # as_strided's holder of the array interface (unfold)
+            b = getattr(b, "base", None)
+        if b is None or not hasattr(b, "dtype"):
+            break
+        root = b
     if root is a:
         return 0
     if isinstance(a, np.ndarray):

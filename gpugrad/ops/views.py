@@ -336,6 +336,9 @@ def movedim(input, source, destination):
     (3, 4, 2)
     """
     x = input
+    if isinstance(source, int) != isinstance(destination, int):
+        raise TypeError(f"movedim() received an invalid combination of arguments: source {source!r} and "
+                        f"destination {destination!r} must both be ints or both be tuples of ints")
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     if len(src) != len(dst):
@@ -383,6 +386,7 @@ def unflatten(input, dim, sizes):
     if (-1 not in sizes and known != n) or (-1 in sizes and (known == 0 or n % known)):
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
                            f"({n}) in the input tensor")
+    sizes = tuple(n // known if s == -1 else s for s in sizes)
     return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
 
 
