@@ -227,14 +227,15 @@ def test_in_place_variants_match_torch(device):
     for name, args, kw in cases:
         outs = []
         for L in (gg, torch):
-            a = args if name != "masked_fill_" else (L.tensor(B34),) + args[1:]
+            mask = torch.tensor(B34) if L is torch else gg.tensor(B34, device=device)
+            a = args if name != "masked_fill_" else (mask,) + args[1:]
             outs.append(run(L, name, *a, **kw))
         _same(outs[0], outs[1])
     for L in (gg, torch):
         x = L.zeros(5) if L is torch else gg.zeros(5, device=device)
-        idx = L.tensor([1, 1, -1])
-        x.put_(idx, L.tensor([1.0, 2.0, 3.0]), accumulate=True)
-        x.index_put_((L.tensor([0]),), L.tensor(4.0))
+        dev = {} if L is torch else {"device": device}
+        x.put_(L.tensor([1, 1, -1], **dev), L.tensor([1.0, 2.0, 3.0], **dev), accumulate=True)
+        x.index_put_((L.tensor([0], **dev),), L.tensor(4.0, **dev))
         outs.append(x)
     _same(outs[-2], outs[-1])
 

@@ -130,6 +130,8 @@ def masked_fill(input, mask, value):
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value.ndim} dimension(s).")
         v = value if value.dtype == input.dtype else value.to(input.dtype)
+        if v.device != input.device:         # a 0-d CPU value serves a tensor on any device, as in PyTorch
+            v = v.to(input.device)
     else:
         v = Tensor._make(input.xp.asarray(value).astype(input.dtype), None, False)
     return where(mask, v, input)

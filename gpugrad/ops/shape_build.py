@@ -269,7 +269,7 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None, pi
     return _tri_indices("triu_indices", row, col, offset, dtype, device, False)
 
 
-def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+def diag_embed(input, offset=0, dim1=-2, dim2=-1, *, out=None):
     """Matrices (in dims ``dim1``, ``dim2`` of the result) whose ``offset`` diagonal holds the last dim of
     ``input``, zeros elsewhere.
 
@@ -278,6 +278,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
         offset: which diagonal (0 main, > 0 above, < 0 below).
         dim1: the result's rows' dim.
         dim2: the result's columns' dim.
+        out: an optional tensor the result is written into (returned).
 
     Returns:
         A new tensor with one dim more.
@@ -300,7 +301,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     for d in sorted((d1, d2)):
         shape.insert(d, n)
     z = zeros(tuple(shape), dtype=x.dtype, device=x.device)
-    return DiagonalScatter.apply(z, x, offset, d1, d2)
+    return write_out(DiagonalScatter.apply(z, x, offset, d1, d2), out, "diag_embed")
 
 
 def diag(input, diagonal=0, *, out=None):

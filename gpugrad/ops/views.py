@@ -411,15 +411,17 @@ def _pieces(x, d, bounds):
     return tuple(getitem(x, (_ALL,) * d + (builtins.slice(s, e),)) for s, e in bounds)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, sections=None, dim=0, indices=None, tensor_indices_or_sections=None):
     """Split into ``sections`` nearly equal pieces (the first ``n % sections`` one longer), or at the given
     indices, along ``dim`` (NumPy's ``array_split``).
 
     Args:
         input: a tensor of at least 1 dim.
-        indices_or_sections: an int (the number of pieces), a sequence of indices, or a 0-d / 1-d integer
-            tensor of either.
+        sections: an int (the number of pieces), a sequence of indices, or a 0-d / 1-d integer tensor of
+            either (PyTorch's overloads name it ``sections``, ``indices`` or ``tensor_indices_or_sections``).
         dim: the dim to split.
+        indices: the indices to split at, by keyword.
+        tensor_indices_or_sections: a 0-d (sections) or 1-d (indices) integer tensor, by keyword.
 
     Returns:
         A tuple of views.
@@ -435,7 +437,7 @@ def tensor_split(input, indices_or_sections, dim=0):
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = dims("tensor_split", x.ndim, dim)[0]
     n = x.shape[d]
-    ios = indices_or_sections
+    ios = _overload("tensor_split", sections, indices, tensor_indices_or_sections)
     if isinstance(ios, Tensor):
         if ios.dtype.kind not in "iu" or ios.ndim > 1:
             raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
@@ -454,7 +456,17 @@ def tensor_split(input, indices_or_sections, dim=0):
     return _pieces(x, d, [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)])
 
 
-def _directional_split(op, need, d, x, ios):
+def _overload(op, *args):
+    """The one argument given among an overloaded function's alternative names (sections / indices...)."""
+    given = [a for a in args if a is not None]
+    if len(given) != 1:
+        raise TypeError(f"{op}() takes exactly one of sections, indices (or tensor_indices_or_sections), got "
+                        f"{len(given)}")
+    return given[0]
+
+
+def _directional_split(op, need, d, x, sections, indices):
+    ios = _overload(op, sections, indices)
     if x.ndim < need:
         raise RuntimeError(f"torch.{op} requires a tensor with at least {need} dimension, but got a tensor with "
                            f"{x.ndim} dimensions!")
@@ -466,12 +478,13 @@ def _directional_split(op, need, d, x, ios):
     return tensor_split(x, ios, d)
 
 
-def hsplit(input, indices_or_sections):
+def hsplit(input, sections=None, indices=None):
     """``tensor_split`` along dim 1 (dim 0 of a 1-D tensor); an int must divide the dim evenly.
 
     Args:
         input: a tensor of at least 1 dim.
-        indices_or_sections: the number of equal pieces, or the indices to split at.
+        sections: the number of equal pieces, or the indices to split at.
+        indices: the indices to split at, by PyTorch's keyword.
 
     Returns:
         A tuple of views.
@@ -480,15 +493,16 @@ def hsplit(input, indices_or_sections):
     >>> [t.shape for t in gg.hsplit(gg.zeros(2, 4), 2)]
     [(2, 2), (2, 2)]
     """
-    return _directional_split("hsplit", 1, 1 if input.ndim > 1 else 0, input, indices_or_sections)
+    return _directional_split("hsplit", 1, 1 if input.ndim > 1 else 0, input, sections, indices)
 
 
-def vsplit(input, indices_or_sections):
+def vsplit(input, sections=None, indices=None):
     """``tensor_split`` along dim 0 of a tensor of at least 2 dims; an int must divide the dim evenly.
 
     Args:
         input: a tensor of at least 2 dims.
-        indices_or_sections: the number of equal pieces, or the indices to split at.
+        sections: the number of equal pieces, or the indices to split at.
+        indices: the indices to split at, by PyTorch's keyword.
 
     Returns:
         A tuple of views.
@@ -497,15 +511,16 @@ def vsplit(input, indices_or_sections):
     >>> [t.shape for t in gg.vsplit(gg.zeros(4, 2), [1])]
     [(1, 2), (3, 2)]
     """
-    return _directional_split("vsplit", 2, 0, input, indices_or_sections)
+    return _directional_split("vsplit", 2, 0, input, sections, indices)
 
 
-def dsplit(input, indices_or_sections):
+def dsplit(input, sections=None, indices=None):
     """``tensor_split`` along dim 2 of a tensor of at least 3 dims; an int must divide the dim evenly.
 
     Args:
         input: a tensor of at least 3 dims.
-        indices_or_sections: the number of equal pieces, or the indices to split at.
+        sections: the number of equal pieces, or the indices to split at.
+        indices: the indices to split at, by PyTorch's keyword.
 
     Returns:
         A tuple of views.
@@ -514,7 +529,7 @@ def dsplit(input, indices_or_sections):
     >>> [t.shape for t in gg.dsplit(gg.zeros(1, 2, 4), 2)]
     [(1, 2, 2), (1, 2, 2)]
     """
-    return _directional_split("dsplit", 3, 2, input, indices_or_sections)
+    return _directional_split("dsplit", 3, 2, input, sections, indices)
 
 
 def split_with_sizes(input, split_sizes, dim=0):
