@@ -137,7 +137,7 @@ def test_non_differentiable_constructors_match_torch():
         _same(gg.triu_indices(*args), torch.triu_indices(*args))
     _same(gg.tril_indices(3, 3, dtype=gg.int32), torch.tril_indices(3, 3, dtype=torch.int32))
     _same(gg.broadcast_shapes((2, 1), (3,), 1, ()), torch.broadcast_shapes((2, 1), (3,), 1, ()))
-    for idx, shape in [([4, 1, 0], (2, 3)), (5, (6,)), ([-1, 7], (2, 4)), ([[3], [1]], (2, 2, 1))]:
+    for idx, shape in [([4, 1, 0], (2, 3)), (5, (6,)), ([-1, 7], (2, 4)), ([[3], [1]], (2, 2, 1)), ([6, -7], (2, 3))]:
         _same(gg.unravel_index(gg.tensor(idx), shape), torch.unravel_index(torch.tensor(idx), shape))
     _same(gg.repeat_interleave(gg.tensor([2, 0, 1])), torch.repeat_interleave(torch.tensor([2, 0, 1])))
     _same(gg.repeat_interleave(gg.tensor([1, 2]), gg.tensor([1, 2]), 0, output_size=3),
@@ -308,6 +308,11 @@ ERRORS = {
     "masked_select_mask": lambda L: L.masked_select(L.zeros(3), L.tensor([1, 0, 1])),
     "unravel_float": lambda L: L.unravel_index(L.tensor([1.0]), (2,)),
     "unravel_negative_shape": lambda L: L.unravel_index(L.tensor([1]), (2, -1)),
+    "roll_0d": lambda L: L.roll(L.tensor(1.0), 1, 0),
+    "diag_embed_0d": lambda L: L.diag_embed(L.tensor(2.0)),
+    "broadcast_shapes_negative": lambda L: L.broadcast_shapes((2, -1)),
+    "flip_repeated": lambda L: L.flip(L.zeros(2, 2), (0, 0)),
+    "diagonal_leaf_inplace": lambda L: L.zeros(2, 2, requires_grad=True).diagonal().mul_(2),
     "squeeze__leaf": lambda L: L.zeros(1, 2, requires_grad=True).squeeze_(),
     "tril__leaf": lambda L: L.zeros(2, 2, requires_grad=True).tril_(),
 }
@@ -320,3 +325,13 @@ def test_errors_match_torch_classes(name):
     with pytest.raises(Exception) as got:
         ERRORS[name](gg)
     assert isinstance(got.value, type(want.value)), (type(got.value), type(want.value), str(want.value))
+
+
+@pytest.mark.parametrize("fn", ["cat", "stack", "hstack", "vstack", "block_diag"])
+def test_joining_promotes_dtypes_as_torch(fn):
+    """PyTorch's promotion (int64 with float32 is float32; bool with int8 is int8), not NumPy's."""
+    for dts in [("int64", "float32"), ("bool", "int8"), ("float64", "float32"), ("int32", "int64")]:
+        def run(L):
+            ts = [L.tensor([1, 0]).to(getattr(L, d)) for d in dts]
+            return getattr(L, fn)(ts) if fn != "block_diag" else L.block_diag(*ts)
+        _same(run(gg), run(torch))

@@ -146,3 +146,12 @@ class FloatOnlyError(TypeError, NotImplementedError):
     """A floating-point-only op given an integer or bool tensor. PyTorch raises NotImplementedError ("... not
     implemented for 'Long'") or RuntimeError, both of which this is, and it stays a TypeError for code that
     caught gpugrad's earlier error."""
+
+
+def promote_types(a, b):
+    """PyTorch's promotion of two tensors' dtypes (both with dims): bool < integers < floats, the higher
+    category wins (int64 with float32 is float32, where NumPy gives float64); within a category, NumPy's."""
+    ka, kb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ka != kb:
+        return a if ka > kb else b
+    return _np.promote_types(a, b)

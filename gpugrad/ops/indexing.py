@@ -225,7 +225,6 @@ def unravel_index(indices, shape):
     >>> gg.unravel_index(gg.tensor([4, 1]), (2, 3))
     (tensor([1, 0]), tensor([1, 1]))
     """
-    from ..factories import _xp_dev  # noqa: F401  (the device is the indices')
     if not isinstance(indices, Tensor):
         from ..tensor import tensor
         indices = tensor(indices)
@@ -239,10 +238,7 @@ def unravel_index(indices, shape):
     for s in shape:
         n *= s
     idx = indices._data.astype("int64")
-    if idx.__class__.__module__.startswith("numpy") and idx.size and (idx.min() < -n or idx.max() >= n):
-        raise RuntimeError(f"index {int(idx.min() if idx.min() < -n else idx.max())} is out of bounds for shape "
-                           f"{shape}" if n else "unravel_index: 'shape' has a zero-sized dimension")
-    idx = idx % n if n else idx
+    idx = idx % n if n else idx          # as PyTorch: out-of-range and negative indices wrap around
     out = []
     for s in reversed(shape):
         out.append(idx % s)

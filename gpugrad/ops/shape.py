@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ..backend import scatter_add
-from ._util import unbroadcast, dims, shape_str, write_out
+from ._util import unbroadcast, dims, shape_str, write_out, promote_types
 
 
 class Reshape(Op):
@@ -605,6 +605,15 @@ def _check_same(op, xs, axis, stacking):
                                f"{shape_str(ref.shape)}" + ("" if stacking else f" along dims other than {axis}"))
 
 
+def _promoted(tensors):
+    """The tensors cast to one dtype by PyTorch's promotion (int64 with float32 is float32, not NumPy's
+    float64)."""
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = dt if t.dtype == dt else promote_types(dt, t.dtype)
+    return [t if t.dtype == dt else t.to(dt) for t in tensors]
+
+
 def cat(tensors, dim=0, *, axis=None, out=None):
     """Join tensors along an existing dim (``concatenate`` is an alias).
 
@@ -627,7 +636,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     _check_same("cat", tensors, None, False)
     ax = dims("cat", tensors[0].ndim, dim if axis is None else axis)[0]
     _check_same("cat", tensors, ax, False)
-    res = Cat.apply(*tensors, axis=ax)
+    res = Cat.apply(*_promoted(tensors), axis=ax)
     return res if out is None else write_out(res, out, "cat")
 
 
@@ -656,7 +665,7 @@ def stack(tensors, dim=0, *, axis=None, out=None):
     d = dim if axis is None else axis
     if not -nd <= d < nd:
         raise IndexError(f"stack: dim {d} out of range for {nd - 1}-d tensors")
-    res = Stack.apply(*tensors, axis=d % nd)
+    res = Stack.apply(*_promoted(tensors), axis=d % nd)
     return res if out is None else write_out(res, out, "stack")
 
 

@@ -7,7 +7,7 @@ import itertools
 import warnings
 
 from ..tensor import Tensor
-from ._util import dims, shape_str, write_out
+from ._util import dims, write_out, promote_types
 from .shape import reshape, getitem, cat, stack, expand, pad, index_select, flatten, transpose
 from .views import diagonal, DiagonalScatter
 
@@ -106,6 +106,8 @@ def roll(input, shifts, dims=None):
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
         return reshape(roll(flatten(x), sh[0], 0), x.shape)
     ds = _dims_arg(dims)
+    if x.ndim == 0:
+        raise IndexError(f"Dimension specified as {ds[0]} but tensor has no dimensions")
     if len(sh) != len(ds):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
     ds = _norm_dims("roll", x.ndim, ds)
@@ -290,8 +292,6 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1, *, out=None):
     """
     from ..factories import zeros
     x = input
-    if x.ndim == 0:
-        x = reshape(x, (1,))
     nd = x.ndim + 1
     d1, d2 = dims("diag_embed", nd, (dim1, dim2))
     if d1 == d2:
@@ -708,7 +708,7 @@ def block_diag(*tensors):
         return zeros((1, 0))
     dt = mats[0].dtype
     for m in mats[1:]:
-        dt = _promote(dt, m.dtype)
+        dt = promote_types(dt, m.dtype)
     mats = [m if m.dtype == dt else m.to(dt) for m in mats]
     width = builtins.sum(m.shape[1] for m in mats)
     rows, left = [], 0
@@ -717,17 +717,6 @@ def block_diag(*tensors):
         left += m.shape[1]
     return cat(rows, 0)
 
-
-def _promote(a, b):
-    """PyTorch's promotion of two tensor dtypes: bool < integers < floats; within a category, NumPy's."""
-    import numpy as np
-    if a.kind == "b" and b.kind != "b":
-        return b
-    if b.kind == "b" and a.kind != "b":
-        return a
-    if (a.kind == "f") != (b.kind == "f"):
-        return a if a.kind == "f" else b
-    return np.promote_types(a, b)
 
 
 def broadcast_shapes(*shapes):
@@ -750,7 +739,7 @@ def broadcast_shapes(*shapes):
         for i, n in enumerate(s):
             j = nd - len(s) + i
             if n < 0:
-                raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(s)}")
+                raise ValueError(f"Attempting to broadcast a dimension with negative length! (shape {list(s)})")
             if n != 1 and out[j] != 1 and n != out[j]:
                 raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is at "
                                    f"dim {j - nd}")
