@@ -218,11 +218,13 @@ def _tri_indices(op, row, col, offset, dtype, device, lower):
     if row < 0 or col < 0:
         raise RuntimeError(f"{op}: row must be non-negative, got {row}" if row < 0 else
                            f"{op}: col must be non-negative, got {col}")
+    from ..backend import device_context
     xp, dev = _xp_dev(device)
-    mask = xp.tri(row, col, offset, dtype=bool) if lower else ~xp.tri(row, col, offset - 1, dtype=bool)
-    ij = xp.stack(xp.nonzero(mask)) if row and col else xp.zeros((2, 0), "int64")
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.as_dtype("int64")
-    return Tensor._make(ij.astype(dt), None, False)
+    with device_context(dev):
+        mask = xp.tri(row, col, offset, dtype=bool) if lower else ~xp.tri(row, col, offset - 1, dtype=bool)
+        ij = xp.stack(xp.nonzero(mask)) if row and col else xp.zeros((2, 0), "int64")
+        return Tensor._make(ij.astype(dt), None, False)
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None, pin_memory=False):

@@ -21,7 +21,7 @@ def _diag_view(a, offset, d1, d2):
     """The writable diagonal view of the array ``a`` (NumPy marks diagonals read-only; CuPy's are writable)."""
     v = a.diagonal(offset, d1, d2)
     flags = getattr(v, "flags", None)
-    if flags is not None and not flags.writeable:
+    if not getattr(flags, "writeable", True):                 # (CuPy's flags have no writeable)
         try:
             flags.writeable = True           # allowed where a is writable (not for a broadcast input)
         except (AttributeError, ValueError):
