@@ -23,11 +23,12 @@ from .torch_more import (sort, argsort, topk, repeat, narrow, unbind, square, is
 from .scatter import (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, index_reduce,
                       masked_scatter)
 from .views import (diagonal, diagonal_scatter, select, select_scatter, slice_scatter, movedim, moveaxis, unflatten,
-                    ravel, tensor_split, hsplit, vsplit, dsplit, split_with_sizes, narrow_copy, is_same_size)
+                    ravel, is_same_size)
+from .splits import tensor_split, hsplit, vsplit, dsplit, split_with_sizes, narrow_copy
 from .shape_build import (flip, fliplr, flipud, roll, rot90, tril, triu, tril_indices, triu_indices, diag, diag_embed,
-                          diagflat, tile, repeat_interleave, atleast_1d, atleast_2d, atleast_3d, hstack, vstack,
-                          dstack, column_stack, row_stack, meshgrid, cartesian_prod, combinations, block_diag,
-                          broadcast_shapes, broadcast_tensors)
+                          diagflat, tile, repeat_interleave)
+from .stacking import (atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack, column_stack, row_stack, meshgrid,
+                       cartesian_prod, combinations, block_diag, broadcast_shapes, broadcast_tensors)
 from .indexing import take, put, masked_fill, masked_select, nonzero, argwhere, unravel_index
 
 # PyTorch's other names for the same functions

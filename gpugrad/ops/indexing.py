@@ -1,12 +1,14 @@
 """PyTorch's indexing functions beyond ``x[key]``: take/put on the flattened tensor, index_put with a tuple of
 index tensors, masked_fill/masked_select, nonzero/argwhere, unravel_index; and the Tensor methods of this
-family and of :mod:`.shape_build` / :mod:`.views` (``VIEW_METHODS`` merged in, attached by ops.methods)."""
+family and of :mod:`.shape_build` / :mod:`.views` / :mod:`.splits` (``VIEW_METHODS`` merged in, attached by
+ops.methods)."""
 from __future__ import annotations
 
 from ..tensor import Tensor
 from ._util import shape_str
 from .shape import reshape, getitem, expand, index_put as _key_put, _check_index_range
-from .shape_build import flip, tril, triu, broadcast_shapes, roll, rot90, fliplr, flipud, tile, \
+from .stacking import broadcast_shapes
+from .shape_build import flip, tril, triu, roll, rot90, fliplr, flipud, tile, \
     repeat_interleave, diag, diag_embed, diagflat
 from .views import VIEW_METHODS
 

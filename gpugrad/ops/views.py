@@ -1,6 +1,6 @@
 """PyTorch's view ops beyond reshape/permute/getitem: ``diagonal`` and ``unfold`` (strided views), ``select``,
-``movedim``, ``unflatten``, ``tensor_split`` and the splits, their out-of-place ``*_scatter`` twins, and the
-in-place shape methods (``squeeze_``, ``t_``...). A view shares its base's memory and version counter, and
+``movedim``, ``unflatten``, their out-of-place ``*_scatter`` twins, the view introspection (``stride``,
+``storage_offset``) and the in-place shape methods (``squeeze_``, ``t_``...). A view shares its base's memory and version counter, and
 records itself (``_view``) so that an in-place op through it updates the base's graph (ops._rebase_views asks
 the view's node for ``scatter_back``)."""
 from __future__ import annotations
@@ -10,7 +10,8 @@ import builtins
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ..backend import scatter_add
-from ._util import dims, shape_str
+from ._util import dims
+from .splits import tensor_split, hsplit, vsplit, dsplit, split_with_sizes, narrow_copy
 from .shape import (getitem, reshape, permute, squeeze, unsqueeze, transpose, SetItem,
                     _storage_offset, _index_backward_tensor)
 
@@ -404,179 +405,6 @@ def ravel(input):
     tensor([1, 2, 3, 4])
     """
     return reshape(input, (-1,))
-
-
-def _pieces(x, d, bounds):
-    """x cut along d at the (start, end) pairs (views)."""
-    return tuple(getitem(x, (_ALL,) * d + (builtins.slice(s, e),)) for s, e in bounds)
-
-
-def tensor_split(input, sections=None, dim=0, indices=None, tensor_indices_or_sections=None):
-    """Split into ``sections`` nearly equal pieces (the first ``n % sections`` one longer), or at the given
-    indices, along ``dim`` (NumPy's ``array_split``).
-
-    Args:
-        input: a tensor of at least 1 dim.
-        sections: an int (the number of pieces), a sequence of indices, or a 0-d / 1-d integer tensor of
-            either (PyTorch's overloads name it ``sections``, ``indices`` or ``tensor_indices_or_sections``).
-        dim: the dim to split.
-        indices: the indices to split at, by keyword.
-        tensor_indices_or_sections: a 0-d (sections) or 1-d (indices) integer tensor, by keyword.
-
-    Returns:
-        A tuple of views.
-
-    >>> import gpugrad as gg
-    >>> gg.tensor_split(gg.arange(5), 3)
-    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
-    >>> gg.tensor_split(gg.arange(5), [1, 4])
-    (tensor([0]), tensor([1, 2, 3]), tensor([4]))
-    """
-    x = input
-    if x.ndim == 0:
-        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
-    d = dims("tensor_split", x.ndim, dim)[0]
-    n = x.shape[d]
-    ios = _overload("tensor_split", sections, indices, tensor_indices_or_sections)
-    if isinstance(ios, Tensor):
-        if ios.dtype.kind not in "iu" or ios.ndim > 1:
-            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
-                               f"one-dimensional tensor of integers, but got a tensor with {ios.ndim} dims and "
-                               f"dtype {ios.dtype}")
-        ios = ios.tolist()                  # sizes decide the output's structure: a host read, as in PyTorch
-    if isinstance(ios, int):
-        if ios <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
-        q, r = divmod(n, ios)
-        sizes = [q + 1] * r + [q] * (ios - r)
-        starts = [builtins.sum(sizes[:i]) for i in range(ios)]
-        return _pieces(x, d, [(s, s + k) for s, k in zip(starts, sizes)])
-    idx = [int(i) for i in ios]
-    edges = [0] + idx + [n]
-    return _pieces(x, d, [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)])
-
-
-def _overload(op, *args):
-    """The one argument given among an overloaded function's alternative names (sections / indices...)."""
-    given = [a for a in args if a is not None]
-    if len(given) != 1:
-        raise TypeError(f"{op}() takes exactly one of sections, indices (or tensor_indices_or_sections), got "
-                        f"{len(given)}")
-    return given[0]
-
-
-def _directional_split(op, need, d, x, sections, indices):
-    ios = _overload(op, sections, indices)
-    if x.ndim < need:
-        raise RuntimeError(f"torch.{op} requires a tensor with at least {need} dimension, but got a tensor with "
-                           f"{x.ndim} dimensions!")
-    if isinstance(ios, int) and ios and x.shape[d] % ios:
-        raise RuntimeError(f"torch.{op} attempted to split along dimension {d}, but the size of the dimension "
-                           f"{x.shape[d]} is not divisible by the split_size {ios}!")
-    if isinstance(ios, int) and ios == 0:
-        raise RuntimeError("number of sections must be larger than 0, got 0")
-    return tensor_split(x, ios, d)
-
-
-def hsplit(input, sections=None, indices=None):
-    """``tensor_split`` along dim 1 (dim 0 of a 1-D tensor); an int must divide the dim evenly.
-
-    Args:
-        input: a tensor of at least 1 dim.
-        sections: the number of equal pieces, or the indices to split at.
-        indices: the indices to split at, by PyTorch's keyword.
-
-    Returns:
-        A tuple of views.
-
-    >>> import gpugrad as gg
-    >>> [t.shape for t in gg.hsplit(gg.zeros(2, 4), 2)]
-    [(2, 2), (2, 2)]
-    """
-    return _directional_split("hsplit", 1, 1 if input.ndim > 1 else 0, input, sections, indices)
-
-
-def vsplit(input, sections=None, indices=None):
-    """``tensor_split`` along dim 0 of a tensor of at least 2 dims; an int must divide the dim evenly.
-
-    Args:
-        input: a tensor of at least 2 dims.
-        sections: the number of equal pieces, or the indices to split at.
-        indices: the indices to split at, by PyTorch's keyword.
-
-    Returns:
-        A tuple of views.
-
-    >>> import gpugrad as gg
-    >>> [t.shape for t in gg.vsplit(gg.zeros(4, 2), [1])]
-    [(1, 2), (3, 2)]
-    """
-    return _directional_split("vsplit", 2, 0, input, sections, indices)
-
-
-def dsplit(input, sections=None, indices=None):
-    """``tensor_split`` along dim 2 of a tensor of at least 3 dims; an int must divide the dim evenly.
-
-    Args:
-        input: a tensor of at least 3 dims.
-        sections: the number of equal pieces, or the indices to split at.
-        indices: the indices to split at, by PyTorch's keyword.
-
-    Returns:
-        A tuple of views.
-
-    >>> import gpugrad as gg
-    >>> [t.shape for t in gg.dsplit(gg.zeros(1, 2, 4), 2)]
-    [(1, 2, 2), (1, 2, 2)]
-    """
-    return _directional_split("dsplit", 3, 2, input, sections, indices)
-
-
-def split_with_sizes(input, split_sizes, dim=0):
-    """Split into pieces of the listed sizes along ``dim`` (they must add up to the dim's size).
-
-    Args:
-        input: the tensor.
-        split_sizes: the pieces' sizes.
-        dim: the dim to split.
-
-    Returns:
-        A tuple of views.
-
-    >>> import gpugrad as gg
-    >>> gg.split_with_sizes(gg.arange(5), [2, 3])
-    (tensor([0, 1]), tensor([2, 3, 4]))
-    """
-    x = input
-    d = dims("split_with_sizes", x.ndim, dim)[0]
-    sizes = [int(s) for s in split_sizes]
-    n = x.shape[d] if x.ndim else 1
-    if builtins.sum(sizes) != n or builtins.any(s < 0 for s in sizes):
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
-                           f"dimension {d}), but got split_sizes={sizes}")
-    starts = [builtins.sum(sizes[:i]) for i in range(len(sizes))]
-    return _pieces(x, d, [(s, s + k) for s, k in zip(starts, sizes)])
-
-
-def narrow_copy(input, dim, start, length):
-    """A copy of ``narrow(input, dim, start, length)`` (not a view).
-
-    Args:
-        input: the tensor.
-        dim: the dim to narrow.
-        start: the first index (negative counts from the end).
-        length: how many elements.
-
-    Returns:
-        A new tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.narrow_copy(gg.arange(5), 0, 1, 2)
-    tensor([1, 2])
-    """
-    from .torch_more import narrow
-    from .arithmetic import clone
-    return clone(narrow(input, dim, start, length))
 
 
 # -- view introspection --------------------------------------------------------------------------------------
