@@ -5,6 +5,7 @@ import numpy as _np
 
 from ..tensor import Tensor, tensor as _tensor
 from .. import _dtype
+from .._typeinfo import promote_types  # noqa: F401  (PyTorch's table, for cat/stack)
 
 _PY_SCALARS = (int, float, bool)
 
@@ -146,12 +147,3 @@ class FloatOnlyError(TypeError, NotImplementedError):
     """A floating-point-only op given an integer or bool tensor. PyTorch raises NotImplementedError ("... not
     implemented for 'Long'") or RuntimeError, both of which this is, and it stays a TypeError for code that
     caught gpugrad's earlier error."""
-
-
-def promote_types(a, b):
-    """PyTorch's promotion of two tensors' dtypes (both with dims): bool < integers < floats, the higher
-    category wins (int64 with float32 is float32, where NumPy gives float64); within a category, NumPy's."""
-    ka, kb = _CATEGORY[a.kind], _CATEGORY[b.kind]
-    if ka != kb:
-        return a if ka > kb else b
-    return _np.promote_types(a, b)
