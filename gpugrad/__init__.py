@@ -141,7 +141,7 @@ def __getattr__(name):
     # the heavier subpackages load on first use, so `import gpugrad` stays fast
     import importlib
     if name in ("nn", "optim", "data", "utils", "train", "kernels", "cli", "serialization", "backends",
-                "distributed", "amp"):
+                "distributed", "amp", "distributions"):
         return importlib.import_module(f".{name}", __name__)
     if name == "autocast":
         from .amp import autocast

@@ -1,0 +1,32 @@
+"""Probability distributions for sampling, log-densities and KL divergences, as ``torch.distributions``:
+VAEs (``Normal(...).rsample()``, ``kl_divergence``), policy gradients (``Categorical(logits=...)``,
+``log_prob``, ``entropy``) and Bayesian layers.
+
+Random numbers come from gpugrad's generators of the parameters' device (``gpugrad.manual_seed`` makes them
+reproducible). Parameters and values are validated by default (``Distribution.set_default_validate_args``).
+
+>>> import gpugrad as gg
+>>> from gpugrad.distributions import Normal, kl_divergence
+>>> q = Normal(gg.tensor([0.5]), gg.tensor([1.0]))
+>>> kl_divergence(q, Normal(0.0, 1.0))
+tensor([0.1250])
+"""
+from __future__ import annotations
+
+from . import constraints
+from .distribution import Distribution, ExponentialFamily
+from .bernoulli import Bernoulli
+from .categorical import Categorical, OneHotCategorical
+from .dirichlet import Beta, Dirichlet
+from .exponential import Exponential
+from .gamma import Gamma
+from .independent import Independent
+from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal
+from .normal import LogNormal, Normal
+from .uniform import Uniform
+from .kl import kl_divergence, register_kl
+
+__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "ExponentialFamily",
+           "Gamma", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical",
+           "Uniform", "constraints", "kl_divergence", "register_kl"]

@@ -1,0 +1,177 @@
+"""Private recorded special functions the distributions need: lgamma, digamma (and trigamma for digamma's
+derivative), erfinv, and the implicit reparameterization gradient of a standard Gamma sample.
+
+Written against ``xp`` only (NumPy or CuPy, no SciPy), evaluated in float64 and cast back. They stand in
+until ``gpugrad.special`` has them; then these ops should be replaced by the public ones.
+
+Method: shift the argument up by N = 10 with the recurrences
+    lgamma(x) = lgamma(x + N) - sum_k log(x + k),   psi(x) = psi(x + N) - sum_k 1/(x + k),
+    psi'(x) = psi'(x + N) + sum_k 1/(x + k)^2       (k = 0..N-1)
+and use the asymptotic (Stirling) series at x + N >= 10, where the truncation error is below 1e-15; for
+x < 0.5 the reflection formulas
+    lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x),   psi(x) = psi(1 - x) - pi / tan(pi x),
+    psi'(x) = pi^2 / sin^2(pi x) - psi'(1 - x).
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd.op import Op
+from ..backend import special as _bspecial
+from ..tensor import Tensor
+
+_N = 10
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _f64(xp, x):
+    return x.astype(xp.float64) if x.dtype != xp.float64 else x
+
+
+def _lgamma_pos(xp, x):
+    z = x + _N
+    acc = xp.zeros_like(x)
+    for k in range(_N):
+        acc = acc + xp.log(x + k)
+    zi = 1.0 / z
+    zi2 = zi * zi
+    series = zi * (1 / 12 - zi2 * (1 / 360 - zi2 * (1 / 1260 - zi2 * (1 / 1680 - zi2 / 1188))))
+    return (z - 0.5) * xp.log(z) - z + _HALF_LOG_2PI + series - acc
+
+
+def _digamma_pos(xp, x):
+    z = x + _N
+    acc = xp.zeros_like(x)
+    for k in range(_N):
+        acc = acc + 1.0 / (x + k)
+    zi2 = 1.0 / (z * z)
+    series = zi2 * (1 / 12 - zi2 * (1 / 120 - zi2 * (1 / 252 - zi2 * (1 / 240 - zi2 / 132))))
+    return xp.log(z) - 0.5 / z - series - acc
+
+
+def _trigamma_pos(xp, x):
+    z = x + _N
+    acc = xp.zeros_like(x)
+    for k in range(_N):
+        acc = acc + 1.0 / ((x + k) * (x + k))
+    zi = 1.0 / z
+    zi2 = zi * zi
+    series = zi + 0.5 * zi2 + zi * zi2 * (1 / 6 - zi2 * (1 / 30 - zi2 * (1 / 42 - zi2 / 30)))
+    return series + acc
+
+
+def _with_reflection(xp, x, pos, reflect):
+    x64 = _f64(xp, x)
+    small = x64 < 0.5
+    safe = xp.where(small, 1.0 - x64, x64)          # >= 0.5 everywhere: the series' domain
+    y = pos(xp, safe)
+    out = xp.where(small, reflect(x64, y), y)
+    return out.astype(x.dtype, copy=False)
+
+
+def lgamma_array(xp, x):
+    """log |Gamma(x)| elementwise (a raw array in, one out)."""
+    return _with_reflection(xp, x, _lgamma_pos,
+                            lambda x, y: xp.log(math.pi / xp.abs(xp.sin(math.pi * x))) - y)
+
+
+def digamma_array(xp, x):
+    """psi(x) = d/dx lgamma(x) elementwise; -inf at 0 as PyTorch, NaN at the negative integers."""
+    out = _with_reflection(xp, x, _digamma_pos, lambda x, y: y - math.pi / xp.tan(math.pi * x))
+    return xp.where(x == 0, -xp.inf, out).astype(x.dtype, copy=False)
+
+
+def trigamma_array(xp, x):
+    """psi'(x) elementwise."""
+    return _with_reflection(xp, x, _trigamma_pos,
+                            lambda x, y: (math.pi / xp.sin(math.pi * x)) ** 2 - y)
+
+
+class Lgamma(Op):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return lgamma_array(self.xp, x)
+
+    def backward(self, g):          # lgamma'(x) = digamma(x)
+        (x,) = self.saved
+        return g * (Digamma.apply(x) if isinstance(x, Tensor) else digamma_array(self.xp, x))
+
+    def jvp(self, t):
+        return self.backward(t)
+
+
+class Digamma(Op):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return digamma_array(self.xp, x)
+
+    def backward(self, g):          # digamma'(x) = trigamma(x) (no further derivative)
+        (x,) = self.saved
+        if isinstance(x, Tensor):
+            return g * Tensor._make(trigamma_array(_xp(x), x._data), None)
+        return g * trigamma_array(self.xp, x)
+
+    def jvp(self, t):
+        return self.backward(t)
+
+
+def _xp(t):
+    from ..backend import xp_of
+    return xp_of(t._data)
+
+
+def _erfinv_array(xp, y):
+    """erf^-1(y): Giles' single-precision approximation, then two Newton steps on erf (float64)."""
+    y64 = _f64(xp, y)
+    w = -xp.log((1.0 - y64) * (1.0 + y64))
+    w1 = w - 2.5
+    p1 = 2.81022636e-08
+    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503, -0.00417768164,
+              0.246640727, 1.50140941):
+        p1 = c + p1 * w1
+    w2 = xp.sqrt(xp.maximum(w, 5.0)) - 3.0
+    p2 = -0.000200214257
+    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047,
+              1.00167406, 2.83297682):
+        p2 = c + p2 * w2
+    x = xp.where(w < 5.0, p1, p2) * y64
+    for _ in range(2):           # Newton: x -= (erf(x) - y) / erf'(x)
+        x = x - (_bspecial.erf(xp, x) - y64) / (2 / math.sqrt(math.pi) * xp.exp(-x * x))
+    x = xp.where(xp.abs(y64) == 1, xp.copysign(xp.inf, y64), x)
+    return x.astype(y.dtype, copy=False)
+
+
+class Erfinv(Op):
+    def forward(self, y):
+        x = _erfinv_array(self.xp, y)
+        self.save_for_backward(x)
+        return x
+
+    def backward(self, g):          # (erf^-1)'(y) = sqrt(pi)/2 e^(x^2), x = erf^-1(y)
+        (x,) = self.saved
+        return g * (math.sqrt(math.pi) / 2) * self.xp.exp(x * x)
+
+    def jvp(self, t):
+        return self.backward(t)
+
+
+def _float(x):
+    if x._data.dtype.kind in "iub":
+        from .. import _dtype
+        return x.to(_dtype.get_default_dtype())
+    return x
+
+
+def lgamma(x):
+    """log |Gamma(x)| (recorded)."""
+    return Lgamma.apply(_float(x))
+
+
+def digamma(x):
+    """psi(x), the derivative of lgamma (recorded; its own derivative is trigamma, not recorded further)."""
+    return Digamma.apply(_float(x))
+
+
+def erfinv(x):
+    """The inverse error function (recorded)."""
+    return Erfinv.apply(_float(x))
