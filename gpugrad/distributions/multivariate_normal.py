@@ -122,7 +122,7 @@ class MultivariateNormal(Distribution):
                 [0.0000, 0.2500]])
         """
         L = self._unbroadcasted_scale_tril
-        linv = solve(L, eye_like(L, L.shape[-1]), lower=True)
+        linv = solve(L, eye_like(L, L.shape[-1]))     # (PyTorch's cholesky_inverse: a full-matrix gradient)
         return (linv.swapaxes(-1, -2) @ linv).expand(self._matrix_shape())
 
     @property
