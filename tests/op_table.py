@@ -145,6 +145,31 @@ def _seeded(ns, name, *args):
     return getattr(ns, name)(*args)
 
 
+def _dist(ns, name, *args, **kwargs):
+    """gpugrad.distributions' private recorded special functions and linear algebra (until gpugrad.special and
+    gpugrad.linalg have them), against PyTorch's."""
+    if ns.is_torch:
+        import torch
+        return {"lgamma": torch.lgamma, "digamma": torch.digamma, "polygamma": lambda x, n: torch.polygamma(n, x),
+                "erfinv": torch.erfinv, "cholesky": torch.linalg.cholesky, "solve": torch.linalg.solve,
+                "solve_tril": lambda a, b: torch.linalg.solve_triangular(a, b, upper=False)}[name](*args, **kwargs)
+    from gpugrad.distributions import _special, _linalg
+    return {"lgamma": _special.lgamma, "digamma": _special.digamma, "polygamma": lambda x, n: _special.polygamma(n, x),
+            "erfinv": _special.erfinv, "cholesky": _linalg.cholesky, "solve": _linalg.solve,
+            "solve_tril": lambda a, b: _linalg.solve(a, b, lower=True)}[name](*args, **kwargs)
+
+
+def _spd3(ns, a):
+    """A symmetric positive-definite matrix from any square one: a a^T + 3 I."""
+    return a @ a.swapaxes(-1, -2) + ns.const(3.0 * np.eye(a.shape[-1]))
+
+
+def _tril3(ns, a):
+    """A well-conditioned lower-triangular matrix: tril(a) + 3 I."""
+    n = a.shape[-1]
+    return a * ns.const(np.tril(np.ones((n, n)))) + ns.const(3.0 * np.eye(n))
+
+
 CASES = [
     # -- arithmetic ------------------------------------------------------------------------------------------
     Case("add", lambda ns, a, b: ns.add(a, b), BINARY),
@@ -617,6 +642,18 @@ CASES = [
     Case("lecture_example", lambda ns, x: (x ** 2 + (x ** 2).sin()) * x ** 2, UNARY[:2]),
     Case("mlp", lambda ns, x, w1, w2: ns.log_softmax(ns.relu(x @ w1).matmul(w2), -1),
          [((4, 3), (3, 5), (5, 2))], domain="kinks"),
+    # -- gpugrad.distributions' private ops (tests/test_distributions_torch.py has the distributions) -------------
+    Case("dist_lgamma", lambda ns, a: _dist(ns, "lgamma", a), UNARY, domain="positive"),
+    Case("dist_lgamma_small", lambda ns, a: _dist(ns, "lgamma", a * 0.2), UNARY[:2], domain="positive"),
+    Case("dist_digamma", lambda ns, a: _dist(ns, "digamma", a), UNARY, domain="positive"),
+    Case("dist_polygamma", lambda ns, a: _dist(ns, "polygamma", a, n=2), UNARY[:3], domain="positive"),
+    Case("dist_erfinv", lambda ns, a: _dist(ns, "erfinv", a), UNARY, domain="small"),
+    Case("dist_cholesky", lambda ns, a: _dist(ns, "cholesky", _spd3(ns, a)), [((3, 3),), ((2, 3, 3),), (T(3, 3),),
+                                                                              ((0, 2, 2),), ((1, 1),)]),
+    Case("dist_solve", lambda ns, a, b: _dist(ns, "solve", _spd3(ns, a), b),
+         [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1)), ((2, 3, 3), (3, 2)), (T(3, 3), S(3, 2)), ((0, 2, 2), (0, 2, 1))]),
+    Case("dist_solve_tril", lambda ns, a, b: _dist(ns, "solve_tril", _tril3(ns, a), b),
+         [((3, 3), (3, 2)), ((2, 3, 3), (1, 3, 2))]),
 ]
 
 

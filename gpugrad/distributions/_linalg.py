@@ -14,54 +14,70 @@ def _mT(a):
     return a.swapaxes(-1, -2)
 
 
-def _need_arrays(g, op):
-    if isinstance(g, Tensor):
-        raise NotImplementedError(f"{op}: double backward (create_graph=True) is not supported by "
-                                  f"gpugrad.distributions' private {op}")
+# The backward formulas run on raw arrays (first order) or on Tensors (create_graph=True: recorded ops, so that
+# gradients of gradients exist). These helpers serve both.
+def _tril(a, k=0):
+    if isinstance(a, Tensor):
+        import numpy as np
+        from ..tensor import tensor
+        n, m = a.shape[-2:]
+        return a * tensor(np.tril(np.ones((n, m)), k), dtype=a.dtype, device=a.device)
+    from ..backend import xp_of
+    return xp_of(a).tril(a, k)
+
+
+def _solve_raw(xp, a, b):
+    """xp.linalg.solve, in float32 for float16 (the LAPACK/cuSOLVER routines have no half precision)."""
+    if a.dtype == xp.float16:
+        return xp.linalg.solve(a.astype(xp.float32), b.astype(xp.float32)).astype(xp.float16)
+    return xp.linalg.solve(a, b)
+
+
+def _solve_any(xp, a, b):
+    return Solve.apply(a, b) if isinstance(a, Tensor) else _solve_raw(xp, a, b)
 
 
 class Cholesky(Op):
     def forward(self, a):
         xp = self.xp
+        work = a.astype(xp.float32) if a.dtype == xp.float16 else a
         try:
-            L = xp.linalg.cholesky(a)
+            L = xp.linalg.cholesky(work)
         except xp.linalg.LinAlgError as e:
             raise ValueError(f"cholesky: the input of shape {tuple(a.shape)} is not positive-definite") from e
-        if xp.isnan(L).any():   # CuPy reports failure with NaNs
+        if L.size and bool(xp.isnan(L).any()):   # CuPy reports failure with NaNs
             raise ValueError(f"cholesky: the input of shape {tuple(a.shape)} is not positive-definite")
+        L = L.astype(a.dtype, copy=False)
         self.save_for_backward(L)
         return L
 
     def backward(self, gL):
-        # A = L L^T. With P = tril(L^T gL) whose diagonal is halved, then symmetrised,
-        # gA = L^-T P L^-1 (Murray 2016, PyTorch's cholesky_backward).
-        _need_arrays(gL, "cholesky")
+        # A = L L^T. With P = tril(L^T tril(gL)), its diagonal halved and mirrored to a symmetric matrix,
+        # gA = L^-T P L^-1 (Murray 2016; PyTorch's cholesky_backward).
         xp = self.xp
         (L,) = self.saved
-        phi = xp.tril(_mT(L) @ xp.tril(gL))
-        phi = 0.5 * (phi + _mT(xp.tril(phi, -1)))
-        s = xp.linalg.solve(_mT(L), phi)                 # L^-T P
-        return _mT(xp.linalg.solve(_mT(L), _mT(s)))      # (L^-T (L^-T P)^T)^T = L^-T P L^-1
+        phi = _tril(_mT(L) @ _tril(gL))
+        phi = 0.5 * (phi + _mT(_tril(phi, -1)))
+        s = _solve_any(xp, _mT(L), phi)                  # L^-T P
+        return _mT(_solve_any(xp, _mT(L), _mT(s)))       # (L^-T (L^-T P)^T)^T = L^-T P L^-1
 
 
 class Solve(Op):
     def forward(self, a, b, lower=False):
-        x = self.xp.linalg.solve(a, b)
+        x = _solve_raw(self.xp, a, b)
         self.lower = lower
         self.save_for_backward(a, x)
         return x
 
     def backward(self, g):
         # A X = B: gB = A^-T g, gA = -gB X^T (only the lower triangle for a triangular A, as PyTorch)
-        _need_arrays(g, "solve")
-        xp = self.xp
         a, x = self.saved
-        gb = xp.linalg.solve(_mT(a), g)
+        gb = _solve_any(self.xp, _mT(a), g)
         ga = None
         if self.needs_input_grad[0]:
             ga = -gb @ _mT(x)
             if self.lower:
-                ga = xp.tril(ga)
+                ga = _tril(ga)
         return ga, gb
 
 
@@ -91,11 +107,7 @@ def eye_like(a, n):
 
 def tril(a):
     """The lower triangle (recorded, as a product with a 0/1 mask)."""
-    import numpy as np
-    n, m = a.shape[-2], a.shape[-1]
-    mask = np.tril(np.ones((n, m), dtype=bool))
-    from ..tensor import tensor
-    return a * tensor(mask, device=a.device).to(a.dtype)
+    return _tril(a)
 
 
 def diagonal(a):

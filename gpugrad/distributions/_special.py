@@ -1,8 +1,10 @@
-"""Private recorded special functions the distributions need: lgamma, digamma (and trigamma for digamma's
+"""Private recorded special functions the distributions need: lgamma, digamma, polygamma (digamma's
 derivative), erfinv, and the implicit reparameterization gradient of a standard Gamma sample.
 
 Written against ``xp`` only (NumPy or CuPy, no SciPy), evaluated in float64 and cast back. They stand in
 until ``gpugrad.special`` has them; then these ops should be replaced by the public ones.
+
+polygamma(n, x) for n >= 1 (x > 0), by the same shift and its own asymptotic series.
 
 Method: shift the argument up by N = 10 with the recurrences
     lgamma(x) = lgamma(x + N) - sum_k log(x + k),   psi(x) = psi(x + N) - sum_k 1/(x + k),
@@ -49,15 +51,25 @@ def _digamma_pos(xp, x):
     return xp.log(z) - 0.5 / z - series - acc
 
 
-def _trigamma_pos(xp, x):
-    z = x + _N
-    acc = xp.zeros_like(x)
-    for k in range(_N):
-        acc = acc + 1.0 / ((x + k) * (x + k))
-    zi = 1.0 / z
-    zi2 = zi * zi
-    series = zi + 0.5 * zi2 + zi * zi2 * (1 / 6 - zi2 * (1 / 30 - zi2 * (1 / 42 - zi2 / 30)))
-    return series + acc
+# B_2k / (2k)! ... as the Bernoulli numbers B_2, B_4, ..., B_14 of the asymptotic series of polygamma
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+
+
+def polygamma_array(xp, n, x):
+    """psi^(n)(x) for n >= 1, elementwise (x > 0; computed in float64):
+    psi^(n)(x) = psi^(n)(x + N) + (-1)^(n+1) n! sum_{k<N} (x + k)^-(n+1), and at z = x + N
+    psi^(n)(z) ~ (-1)^(n+1) [(n-1)!/z^n + n!/(2 z^(n+1)) + sum_k B_2k (2k+n-1)! / ((2k)! z^(2k+n))]."""
+    x64 = _f64(xp, x)
+    big = _N + 2 * n
+    z = x64 + big
+    acc = xp.zeros_like(x64)
+    for k in range(big):
+        acc = acc + (x64 + k) ** -(n + 1)
+    series = math.factorial(n - 1) / z ** n + math.factorial(n) / (2 * z ** (n + 1))
+    for k, b in enumerate(_BERNOULLI, start=1):
+        series = series + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) / z ** (2 * k + n)
+    out = (-1) ** (n + 1) * (series + math.factorial(n) * acc)
+    return out.astype(x.dtype, copy=False)
 
 
 def _with_reflection(xp, x, pos, reflect):
@@ -81,12 +93,6 @@ def digamma_array(xp, x):
     return xp.where(x == 0, -xp.inf, out).astype(x.dtype, copy=False)
 
 
-def trigamma_array(xp, x):
-    """psi'(x) elementwise."""
-    return _with_reflection(xp, x, _trigamma_pos,
-                            lambda x, y: (math.pi / xp.sin(math.pi * x)) ** 2 - y)
-
-
 class Lgamma(Op):
     def forward(self, x):
         self.save_for_backward(x)
@@ -105,19 +111,27 @@ class Digamma(Op):
         self.save_for_backward(x)
         return digamma_array(self.xp, x)
 
-    def backward(self, g):          # digamma'(x) = trigamma(x) (no further derivative)
+    def backward(self, g):          # digamma'(x) = polygamma(1, x)
         (x,) = self.saved
-        if isinstance(x, Tensor):
-            return g * Tensor._make(trigamma_array(_xp(x), x._data), None)
-        return g * trigamma_array(self.xp, x)
+        return g * (Polygamma.apply(x, n=1) if isinstance(x, Tensor) else polygamma_array(self.xp, 1, x))
 
     def jvp(self, t):
         return self.backward(t)
 
 
-def _xp(t):
-    from ..backend import xp_of
-    return xp_of(t._data)
+class Polygamma(Op):
+    def forward(self, x, n):
+        self.n = n
+        self.save_for_backward(x)
+        return polygamma_array(self.xp, n, x)
+
+    def backward(self, g):          # d/dx polygamma(n, x) = polygamma(n + 1, x)
+        (x,) = self.saved
+        n = self.n + 1
+        return g * (Polygamma.apply(x, n=n) if isinstance(x, Tensor) else polygamma_array(self.xp, n, x))
+
+    def jvp(self, t):
+        return self.backward(t)
 
 
 def _erfinv_array(xp, y):
@@ -168,8 +182,13 @@ def lgamma(x):
 
 
 def digamma(x):
-    """psi(x), the derivative of lgamma (recorded; its own derivative is trigamma, not recorded further)."""
+    """psi(x), the derivative of lgamma (recorded)."""
     return Digamma.apply(_float(x))
+
+
+def polygamma(n, x):
+    """The n-th derivative of digamma, n >= 1 (recorded)."""
+    return Polygamma.apply(_float(x), n=n)
 
 
 def erfinv(x):
