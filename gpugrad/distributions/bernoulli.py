@@ -64,6 +64,9 @@ class Bernoulli(ExponentialFamily):
     def logits(self):
         """The log-odds, log(p) - log(1 - p) (computed from ``probs`` when those were given).
 
+        Returns:
+            A Tensor.
+
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import Bernoulli
         >>> Bernoulli(gg.tensor([0.5])).logits
@@ -74,6 +77,9 @@ class Bernoulli(ExponentialFamily):
     @lazy_property
     def probs(self):
         """The probability of 1 (computed from ``logits`` when those were given).
+
+        Returns:
+            A Tensor.
 
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import Bernoulli

@@ -65,6 +65,9 @@ class Categorical(Distribution):
     def logits(self):
         """The normalised log-probabilities (computed from ``probs`` when those were given).
 
+        Returns:
+            A Tensor.
+
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import Categorical
         >>> Categorical(logits=gg.tensor([0.0, 0.0])).logits
@@ -75,6 +78,9 @@ class Categorical(Distribution):
     @lazy_property
     def probs(self):
         """The normalised probabilities (computed from ``logits`` when those were given).
+
+        Returns:
+            A Tensor.
 
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import Categorical

@@ -53,12 +53,24 @@ class _Dependent(Constraint):
 
     @property
     def is_discrete(self):
+        """Whether the constrained values are discrete (an error when not given).
+
+        >>> from gpugrad.distributions import constraints
+        >>> constraints.dependent_property(is_discrete=True, event_dim=0).is_discrete
+        True
+        """
         if self._is_discrete is NotImplemented:
             raise NotImplementedError(".is_discrete cannot be determined statically")
         return self._is_discrete
 
     @property
     def event_dim(self):
+        """How many rightmost dims form one event (an error when not given).
+
+        >>> from gpugrad.distributions import constraints
+        >>> constraints.dependent_property(is_discrete=False, event_dim=1).event_dim
+        1
+        """
         if self._event_dim is NotImplemented:
             raise NotImplementedError(".event_dim cannot be determined statically")
         return self._event_dim
@@ -88,7 +100,22 @@ def is_dependent(constraint):
 
 
 class _DependentProperty(property, _Dependent):
-    """A property that is also a dependent constraint (``Uniform.support`` depends on ``low`` and ``high``)."""
+    """A property that is also a dependent constraint (``Uniform.support`` depends on ``low`` and ``high``): use
+    it as a decorator, with or without arguments.
+
+    Args:
+        fn: the getter.
+        is_discrete: whether the values are discrete.
+        event_dim: how many rightmost dims form one event.
+
+    >>> from gpugrad.distributions import constraints
+    >>> class D:
+    ...     @constraints.dependent_property(is_discrete=False, event_dim=0)
+    ...     def support(self):
+    ...         return constraints.interval(0.0, 1.0)
+    >>> D().support, constraints.is_dependent(D.support)
+    (Interval(lower_bound=0.0, upper_bound=1.0), True)
+    """
 
     def __init__(self, fn=None, *, is_discrete=NotImplemented, event_dim=NotImplemented):
         property.__init__(self, fn)
@@ -115,6 +142,17 @@ class _OneHot(Constraint):
 
 
 class _IntegerInterval(Constraint):
+    """A constraint: an integer interval [lower_bound, upper_bound].
+
+    Args:
+        lower_bound: the smallest value.
+        upper_bound: the largest value.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.integer_interval(0, 2).check(gg.tensor([0.0, 3.0]))
+    tensor([ True, False])
+    """
     is_discrete = True
 
     def __init__(self, lower_bound, upper_bound):
@@ -146,6 +184,16 @@ class _Real(Constraint):
 
 
 class _GreaterThan(Constraint):
+    """A constraint: values above lower_bound.
+
+    Args:
+        lower_bound: the bound (excluded).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.greater_than(1.0).check(gg.tensor([1.0, 2.0]))
+    tensor([False,  True])
+    """
     def __init__(self, lower_bound):
         self.lower_bound = lower_bound
 
@@ -157,6 +205,16 @@ class _GreaterThan(Constraint):
 
 
 class _GreaterThanEq(_GreaterThan):
+    """A constraint: values at or above lower_bound.
+
+    Args:
+        lower_bound: the bound (included).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.greater_than_eq(1.0).check(gg.tensor([1.0, 0.0]))
+    tensor([ True, False])
+    """
     def check(self, value):
         return self.lower_bound <= value
 
@@ -165,6 +223,16 @@ class _GreaterThanEq(_GreaterThan):
 
 
 class _LessThan(Constraint):
+    """A constraint: values below upper_bound.
+
+    Args:
+        upper_bound: the bound (excluded).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.less_than(1.0).check(gg.tensor([1.0, 0.0]))
+    tensor([False,  True])
+    """
     def __init__(self, upper_bound):
         self.upper_bound = upper_bound
 
@@ -176,6 +244,17 @@ class _LessThan(Constraint):
 
 
 class _Interval(Constraint):
+    """A constraint: the closed interval [lower_bound, upper_bound].
+
+    Args:
+        lower_bound: the smallest value.
+        upper_bound: the largest value.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.interval(0.0, 1.0).check(gg.tensor([1.0, 2.0]))
+    tensor([ True, False])
+    """
     def __init__(self, lower_bound, upper_bound):
         self.lower_bound, self.upper_bound = lower_bound, upper_bound
 
@@ -187,6 +266,17 @@ class _Interval(Constraint):
 
 
 class _HalfOpenInterval(_Interval):
+    """A constraint: the half-open interval [lower_bound, upper_bound).
+
+    Args:
+        lower_bound: the smallest value.
+        upper_bound: the bound (excluded).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.half_open_interval(0.0, 1.0).check(gg.tensor([0.0, 1.0]))
+    tensor([ True, False])
+    """
     def check(self, value):
         return (self.lower_bound <= value) & (value < self.upper_bound)
 
@@ -219,7 +309,17 @@ class _PositiveDefinite(Constraint):
 
 
 class _IndependentConstraint(Constraint):
-    """``base_constraint`` over ``reinterpreted_batch_ndims`` more rightmost dims (all must hold)."""
+    """``base_constraint`` over ``reinterpreted_batch_ndims`` more rightmost dims (all must hold).
+
+    Args:
+        base_constraint: the elementwise constraint.
+        reinterpreted_batch_ndims: how many more rightmost dims one check covers.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.independent(constraints.positive, 1).check(gg.tensor([[1.0, 2.0], [1.0, -1.0]]))
+    tensor([ True, False])
+    """
 
     def __init__(self, base_constraint, reinterpreted_batch_ndims):
         self.base_constraint = base_constraint
@@ -227,10 +327,22 @@ class _IndependentConstraint(Constraint):
 
     @property
     def is_discrete(self):
+        """Whether the base constraint's values are discrete.
+
+        >>> from gpugrad.distributions import constraints
+        >>> constraints.independent(constraints.boolean, 1).is_discrete
+        True
+        """
         return self.base_constraint.is_discrete
 
     @property
     def event_dim(self):
+        """The base constraint's event dims plus the reinterpreted ones.
+
+        >>> from gpugrad.distributions import constraints
+        >>> constraints.independent(constraints.real, 2).event_dim
+        2
+        """
         return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
 
     def check(self, value):

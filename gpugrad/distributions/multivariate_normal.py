@@ -90,6 +90,9 @@ class MultivariateNormal(Distribution):
     def scale_tril(self):
         """The lower Cholesky factor L of the covariance (covariance = L L^T).
 
+        Returns:
+            A Tensor.
+
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import MultivariateNormal
         >>> MultivariateNormal(gg.zeros(2), 4 * gg.eye(2)).scale_tril
@@ -101,6 +104,9 @@ class MultivariateNormal(Distribution):
     @lazy_property
     def covariance_matrix(self):
         """The covariance matrix.
+
+        Returns:
+            A Tensor.
 
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import MultivariateNormal
@@ -114,6 +120,9 @@ class MultivariateNormal(Distribution):
     @lazy_property
     def precision_matrix(self):
         """The precision matrix (the inverse of the covariance).
+
+        Returns:
+            A Tensor.
 
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import MultivariateNormal
