@@ -406,6 +406,32 @@ class Distribution:
         return f"{self.__class__.__name__}({args})"
 
 
+class _LocIsMeanAndMode:
+    """For the families whose ``loc`` is both the mean and the mode (Normal, Laplace, MultivariateNormal)."""
+
+    @property
+    def mean(self):
+        """The mean: ``loc``.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Laplace
+        >>> Laplace(gg.tensor([1.0]), 2.0).mean
+        tensor([1.])
+        """
+        return self.loc
+
+    @property
+    def mode(self):
+        """The mode: ``loc``.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Laplace
+        >>> Laplace(gg.tensor([1.0]), 2.0).mode
+        tensor([1.])
+        """
+        return self.loc
+
+
 class ExponentialFamily(Distribution):
     """Marks distributions of the exponential family (PyTorch's class; its Bregman-divergence entropy is not
     used here: each family writes its entropy).

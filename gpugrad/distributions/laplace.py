@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution
+from .distribution import Distribution, _LocIsMeanAndMode
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(_LocIsMeanAndMode, Distribution):
     """The Laplace (double exponential) distribution: density exp(-|x - loc| / scale) / (2 scale).
 
     Args:
@@ -32,14 +32,6 @@ class Laplace(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Laplace, batch_shape, _instance, "loc", "scale")
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

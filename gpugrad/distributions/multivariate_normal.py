@@ -9,7 +9,7 @@ import numpy as np
 
 from . import constraints
 from ._linalg import cholesky, diagonal, eye_like, solve
-from .distribution import Distribution
+from .distribution import Distribution, _LocIsMeanAndMode
 from .utils import lazy_property
 
 __all__ = ["MultivariateNormal"]
@@ -25,7 +25,7 @@ def _half_log_det(L):
     return diagonal(L).log().sum(-1)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(_LocIsMeanAndMode, Distribution):
     """The multivariate normal distribution N(loc, covariance_matrix).
 
     Args:
@@ -133,14 +133,6 @@ class MultivariateNormal(Distribution):
         L = self._unbroadcasted_scale_tril
         linv = solve(L, eye_like(L, L.shape[-1]))     # (PyTorch's cholesky_inverse: a full-matrix gradient)
         return (linv.swapaxes(-1, -2) @ linv).expand(self._matrix_shape())
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from . import constraints
-from .distribution import Distribution, ExponentialFamily
+from .distribution import Distribution, ExponentialFamily, _LocIsMeanAndMode
 from ._special import erfinv
 
 __all__ = ["Normal", "LogNormal"]
@@ -16,7 +16,7 @@ def _log(x):
     return x.log() if hasattr(x, "log") else math.log(x)
 
 
-class Normal(ExponentialFamily):
+class Normal(_LocIsMeanAndMode, ExponentialFamily):
     """The normal (Gaussian) distribution N(loc, scale^2).
 
     Args:
@@ -40,14 +40,6 @@ class Normal(ExponentialFamily):
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Normal, batch_shape, _instance, "loc", "scale")
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def stddev(self):
