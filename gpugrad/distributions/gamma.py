@@ -5,7 +5,7 @@ import numpy as np
 
 from . import constraints
 from .distribution import ExponentialFamily
-from ._special import digamma, digamma_array, lgamma
+from ._special import digamma, digamma_array, gammainc, lgamma
 from ..autograd.op import Op
 
 __all__ = ["Gamma"]
@@ -134,6 +134,11 @@ class Gamma(ExponentialFamily):
             self._validate_sample(value)
         return (_xlogy(self.concentration, self.rate) + _xlogy(self.concentration - 1, value)
                 - self.rate * value - lgamma(self.concentration))
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
 
     def entropy(self):
         c = self.concentration
