@@ -507,3 +507,34 @@ def test_repr_and_constraints():
     assert repr(GD.Uniform(0.0, 1.0).support) == repr(TD.Uniform(0.0, 1.0).support)
     assert repr(GD.Independent(GD.Normal(gg.zeros(2), 1.0), 1).support) == repr(
         TD.Independent(TD.Normal(torch.zeros(2), 1.0), 1).support)
+
+
+def test_as_torch_namespace_policy_gradient_and_vae_step():
+    """``import gpugrad as torch`` scripts: a REINFORCE loss on sampled actions and a VAE's reparameterized
+    KL + reconstruction term give PyTorch's gradients (float32, the actions and noise shared)."""
+    import gpugrad as gtorch
+    logits = rng.standard_normal((4, 3)).astype(np.float32)
+    adv = rng.standard_normal(4).astype(np.float32)
+    gl, tl = gtorch.tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    actions = gtorch.distributions.Categorical(logits=gl).sample()
+    assert str(actions.dtype) == "int64" and tuple(actions.shape) == (4,)
+    gd, td = gtorch.distributions.Categorical(logits=gl), TD.Categorical(logits=tl)
+    (-(gd.log_prob(actions) * gtorch.tensor(adv)).mean() - 0.01 * gd.entropy().mean()).backward()
+    (-(td.log_prob(torch.tensor(_np(actions))) * torch.tensor(adv)).mean() - 0.01 * td.entropy().mean()).backward()
+    np.testing.assert_allclose(_np(gl.grad), tl.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+    mu, logvar = rng.standard_normal((4, 2)).astype(np.float32), rng.standard_normal((4, 2)).astype(np.float32)
+    eps = rng.standard_normal((4, 2)).astype(np.float32)
+    gm, gv = gtorch.tensor(mu, requires_grad=True), gtorch.tensor(logvar, requires_grad=True)
+    tm, tv = torch.tensor(mu, requires_grad=True), torch.tensor(logvar, requires_grad=True)
+    gq = gtorch.distributions.Normal(gm, (0.5 * gv).exp())
+    tq = TD.Normal(tm, (0.5 * tv).exp())
+    gz = gm + (0.5 * gv).exp() * gtorch.tensor(eps)
+    tz = tm + (0.5 * tv).exp() * torch.tensor(eps)
+    gloss = gtorch.distributions.kl_divergence(gq, gtorch.distributions.Normal(0.0, 1.0)).sum() + (gz ** 2).sum()
+    tloss = TD.kl_divergence(tq, TD.Normal(0.0, 1.0)).sum() + (tz ** 2).sum()
+    gloss.backward()
+    tloss.backward()
+    np.testing.assert_allclose(_np(gloss), tloss.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(_np(gm.grad), tm.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(_np(gv.grad), tv.grad.numpy(), rtol=1e-5, atol=1e-6)
