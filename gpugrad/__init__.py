@@ -47,11 +47,20 @@ from .ops import (diagonal, diagonal_scatter, select, select_scatter, slice_scat
                   row_stack, meshgrid, cartesian_prod, combinations, block_diag, broadcast_shapes, broadcast_tensors,
                   take, put, masked_fill, masked_select, nonzero, argwhere, unravel_index)
 from .ops.indexing import index_put, index_put_  # noqa: E402  (ops.index_put is the internal key-based one)
+from .ops import (acos, arccos, acosh, arccosh, asin, arcsin, asinh, arcsinh, atan, arctan, atanh, arctanh, cosh,
+                  sinh, erfc, erfinv, exp2, log2, log10, lgamma, digamma, polygamma, mvlgamma, i0, sinc, logit,
+                  reciprocal, sgn, signbit, frac, trunc, fix, positive, negative, deg2rad, rad2deg, nan_to_num,
+                  isinf, isneginf, isposinf, isreal, atan2, arctan2, hypot, copysign, fmod, fmax, fmin, float_power,
+                  logaddexp, logaddexp2, xlogy, heaviside, nextafter, ldexp, frexp, gcd, lcm, lerp, addcmul,
+                  addcdiv, clamp_min, clamp_max, bitwise_left_shift, bitwise_right_shift, not_equal, greater,
+                  greater_equal, less, less_equal, absolute, logical_xor, bitwise_and, bitwise_or, bitwise_xor,
+                  bitwise_not)
 from .ops.distance import cosine_similarity, pairwise_distance, pdist, cdist
 from .ops.activation_api import (relu_, selu, selu_, celu, celu_, hardshrink, threshold, threshold_, prelu,
                                  rrelu, rrelu_)
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
+from . import special
 from . import random
 from .random import get_rng_state, set_rng_state, initial_seed, seed
 from ._typeinfo import (finfo, iinfo, promote_types, result_type, can_cast, is_complex, is_nonzero, typename,

@@ -662,6 +662,69 @@ CASES = [
 ]
 
 
+# -- elementwise math (gpugrad/ops/umath_unary.py, umath_binary.py) ------------------------------------------------
+def _sp(ns, name):
+    """``special.<name>`` of the namespace's library (gpugrad's namespace has backend.special under that name)."""
+    import gpugrad.special
+    return getattr(ns.special if ns.is_torch else gpugrad.special, name)
+
+
+CASES += [
+    Case("acos", lambda ns, a: ns.acos(a), UNARY, domain="small"),
+    Case("asin", lambda ns, a: ns.arcsin(a), UNARY, domain="small"),
+    Case("atan", lambda ns, a: ns.atan(a), UNARY),
+    Case("acosh", lambda ns, a: ns.acosh(a + 1.0), UNARY, domain="positive"),
+    Case("asinh", lambda ns, a: ns.asinh(a), UNARY),
+    Case("atanh", lambda ns, a: ns.arctanh(a), UNARY, domain="small"),
+    Case("cosh", lambda ns, a: ns.cosh(a), UNARY),
+    Case("sinh", lambda ns, a: ns.sinh(a), UNARY),
+    Case("log2", lambda ns, a: ns.log2(a), UNARY, domain="positive"),
+    Case("log10", lambda ns, a: ns.log10(a), UNARY, domain="positive"),
+    Case("exp2", lambda ns, a: ns.exp2(a), UNARY),
+    Case("erfc", lambda ns, a: ns.erfc(a), UNARY),
+    Case("erfinv", lambda ns, a: ns.erfinv(a), UNARY, domain="small"),
+    Case("lgamma", lambda ns, a: ns.lgamma(a * 3.0 - 3.1), UNARY, domain="unit"),
+    Case("digamma", lambda ns, a: ns.digamma(a), UNARY, domain="positive"),
+    Case("digamma_negative", lambda ns, a: ns.digamma(a - 2.0), UNARY[:2], domain="unit"),
+    Case("polygamma_2", lambda ns, a: ns.polygamma(2, a), UNARY, domain="positive"),
+    Case("mvlgamma_3", lambda ns, a: ns.mvlgamma(a + 1.0, 3), UNARY, domain="positive"),
+    Case("i0", lambda ns, a: ns.i0(a), UNARY),
+    Case("special_i0e", lambda ns, a: _sp(ns, "i0e")(a * 20.0), UNARY),
+    Case("special_i1", lambda ns, a: _sp(ns, "i1")(a), UNARY),
+    Case("special_i1e", lambda ns, a: _sp(ns, "i1e")(a * 20.0), UNARY),
+    Case("special_erfcx", lambda ns, a: _sp(ns, "erfcx")(a * 5.0), UNARY),
+    Case("special_log_ndtr", lambda ns, a: _sp(ns, "log_ndtr")(a * 10.0), UNARY),
+    Case("special_ndtri", lambda ns, a: _sp(ns, "ndtri")(a), UNARY, domain="unit"),
+    Case("special_ndtr", lambda ns, a: _sp(ns, "ndtr")(a), UNARY),
+    Case("special_entr", lambda ns, a: _sp(ns, "entr")(a), UNARY, domain="positive"),
+    Case("sinc", lambda ns, a: ns.sinc(a), UNARY),
+    Case("logit", lambda ns, a: ns.logit(a), UNARY, domain="unit"),
+    Case("logit_eps", lambda ns, a: ns.logit(a, 0.2), UNARY, domain="kinks"),
+    Case("nan_to_num", lambda ns, a: ns.nan_to_num(ns.log(a), posinf=3.0), UNARY, domain="real"),
+    Case("frac_trunc", lambda ns, a: ns.frac(a * 3.0) + ns.trunc(a * 3.0), UNARY, domain="kinks"),
+    Case("reciprocal", lambda ns, a: ns.reciprocal(a), UNARY, domain="positive"),
+    Case("deg2rad_rad2deg", lambda ns, a: ns.deg2rad(a) * ns.rad2deg(a), UNARY),
+    Case("atan2", lambda ns, a, b: ns.atan2(a, b), BINARY),
+    Case("hypot", lambda ns, a, b: ns.hypot(a, b), BINARY),
+    Case("copysign", lambda ns, a, b: ns.copysign(a, b), BINARY, domain="kinks"),
+    Case("copysign_scalar", lambda ns, a: ns.copysign(a, -1.0), UNARY, domain="kinks"),
+    Case("fmod", lambda ns, a, b: ns.fmod(a, b), [((3, 4), (3, 4)), ((3, 1), (4,)), (T(3, 4), ())], domain="positive"),
+    Case("fmod_negative", lambda ns, a, b: ns.fmod(-a, b), [((3, 4), (3, 4))], domain="positive"),
+    Case("fmax", lambda ns, a, b: ns.fmax(a, b), BINARY, domain="kinks"),
+    Case("fmin", lambda ns, a, b: ns.fmin(a, b), BINARY, domain="kinks"),
+    Case("logaddexp", lambda ns, a, b: ns.logaddexp(a, b), BINARY),
+    Case("logaddexp2", lambda ns, a, b: ns.logaddexp2(a, b), BINARY),
+    Case("xlogy", lambda ns, a, b: ns.xlogy(a, b), BINARY, domain="positive"),
+    Case("special_xlog1py", lambda ns, a, b: _sp(ns, "xlog1py")(a, b), BINARY, domain="positive"),
+    Case("lerp_scalar", lambda ns, a, b: ns.lerp(a, b, 0.7), BINARY),
+    Case("lerp_tensor", lambda ns, a, b, w: ns.lerp(a, b, w), [((3, 4), (3, 4), (3, 4)), ((3, 1), (4,), (1, 4)),
+                                                                ((), (2, 3), ())]),
+    Case("addcmul", lambda ns, a, b, c: ns.addcmul(a, b, c, value=0.5), [((3, 4), (3, 1), (4,))]),
+    Case("addcdiv", lambda ns, a, b, c: ns.addcdiv(a, b, c, value=2), [((3, 4), (3, 1), (4,))], domain="positive"),
+    Case("float_power", lambda ns, a, b: ns.float_power(a, b).to(a.dtype), BINARY[:2], domain="positive"),
+    Case("ldexp", lambda ns, a, b: ns.ldexp(a, b), BINARY[:2]),
+]
+
 def signatures():
     """(case, signature) pairs with readable ids, for pytest's parametrization."""
     for case in CASES:

@@ -966,4 +966,16 @@ import numpy as _np  # noqa: E402
 tensor_namespace = tensor_namespace_for(_np)
 
 
+# the elementwise math families (they use _TensorNamespace, _rounded and _out above)
+from .umath_unary import (acos, arccos, acosh, arccosh, asin, arcsin, asinh, arcsinh, atan, arctan,  # noqa: E402
+                          atanh, arctanh, cosh, sinh, erfc, erfinv, exp2, log2, log10, lgamma, digamma, polygamma,
+                          mvlgamma, i0, i0e, i1, i1e, erfcx, log_ndtr, ndtri, ndtr, entr, sinc, logit, reciprocal, sgn, signbit,
+                          frac, trunc, fix, positive, negative, deg2rad, rad2deg, nan_to_num, isinf, isneginf,
+                          isposinf, isreal)
+from .umath_binary import (atan2, arctan2, hypot, copysign, fmod, fmax, fmin, float_power, logaddexp,  # noqa: E402
+                           logaddexp2, xlogy, xlog1py, heaviside, nextafter, ldexp, frexp, gcd, lcm, lerp, addcmul,
+                           addcdiv, clamp_min, clamp_max, bitwise_left_shift, bitwise_right_shift)
+not_equal, greater, greater_equal, less, less_equal = ne, gt, ge, lt, le
+absolute = abs
+
 from . import methods as _methods  # noqa: E402,F401  (attaches the Tensor methods and operators)

@@ -142,7 +142,7 @@ class Sigmoid(_SavesOutput):
 
 
 class Rounding(Op):
-    """floor, ceil or round (to ``decimals`` places): piecewise constant, so the derivative is 0 wherever it
+    """floor, ceil, trunc or round (to ``decimals`` places): piecewise constant, so the derivative is 0 wherever it
     exists, and PyTorch gives zeros (not None) to the input."""
 
     def forward(self, x, kind, decimals=0):
@@ -151,6 +151,8 @@ class Rounding(Op):
             r = xp.floor(x)
         elif kind == "ceil":
             r = xp.ceil(x)
+        elif kind == "trunc":
+            r = xp.trunc(x)
         else:
             r = xp.round(x) if decimals == 0 else xp.round(x * 10.0 ** decimals) / 10.0 ** decimals
         r = r.astype(x.dtype, copy=False)

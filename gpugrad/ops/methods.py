@@ -21,6 +21,7 @@ from .activation_api import hardshrink, prelu
 from .methods_info import INFO_METHODS, INFO_PROPERTIES
 from .random_more import RANDOM_METHODS
 from .indexing import INDEXING_METHODS
+from .umath_methods import UMATH_METHODS
 
 
 def _r(fn):
@@ -403,6 +404,7 @@ def _extra_methods():
         relu=relu, softmax=softmax, log_softmax=log_softmax, **LIKE_METHODS, **INPLACE_METHODS,
         hardshrink=hardshrink, prelu=prelu,
         **INFO_METHODS, **RANDOM_METHODS, **INDEXING_METHODS,
+        **UMATH_METHODS,
     )
 
 
