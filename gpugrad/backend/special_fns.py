@@ -258,11 +258,13 @@ def _build():
 
     @jit
     def i1_s(x):
-        return math.copysign(bessel_i_s(1, x, False), x)
+        v = bessel_i_s(1, x, False)
+        return -v if x < 0.0 else v      # odd, with I1(-0.0) = +0.0 as PyTorch gives
 
     @jit
     def i1e_s(x):
-        return math.copysign(bessel_i_s(1, x, True), x)
+        v = bessel_i_s(1, x, True)
+        return -v if x < 0.0 else v
 
     _kernels.update(
         lgamma=vec1(lgamma_s), digamma=vec1(digamma_s), polygamma=vec2(polygamma_s), erfc=vec1(erfc_s),

@@ -26,7 +26,12 @@ def _grads(self, g, ga, gb):
 class _Binary(Op, register=False):
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
-        y = self.f(self.xp, a, b)
+        xp = self.xp
+        if not hasattr(a, "dtype"):          # a Python number: the array's dtype (log(3) would be a float64)
+            a = xp.asarray(a, dtype=b.dtype)
+        elif not hasattr(b, "dtype"):
+            b = xp.asarray(b, dtype=a.dtype)
+        y = self.f(xp, a, b)
         self.save_for_backward(a, b, y)
         return y
 
@@ -47,8 +52,9 @@ class Atan2(_Binary):
     f = staticmethod(lambda xp, a, b: xp.arctan2(a, b))
 
     @staticmethod
-    def partials(xp, a, b, y):      # d atan2(a, b) = (b da - a db) / (a^2 + b^2)
-        r = 1 / (a * a + b * b)
+    def partials(xp, a, b, y):      # d atan2(a, b) = (b da - a db) / (a^2 + b^2); 0 at the origin (PyTorch)
+        d = a * a + b * b
+        r = xp.where(d == 0, 0, 1 / xp.where(d == 0, 1, d))
         return b * r, -a * r
 
 
@@ -536,7 +542,8 @@ def _integer_op(name, f, what, example, y):
     def op(input, other, *, out=None):
         for t in (input, other):
             if isinstance(t, Tensor) and t.dtype.kind not in "iub" or isinstance(t, float):
-                raise RuntimeError(f"{name}: expected integer tensors, got {getattr(t, 'dtype', type(t).__name__)}")
+                raise NotImplementedError(f"{name}: expected integer tensors, got "
+                                          f"{getattr(t, 'dtype', type(t).__name__)}")
         a, b = (input, other) if isinstance(input, Tensor) else (other, input)
         r = _raw(name, f, a, b) if a is input else _raw(name, lambda xp, x, y: f(xp, y, x), a, b)
         return _out(r, out, name)
