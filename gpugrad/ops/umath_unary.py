@@ -267,7 +267,8 @@ class NanToNum(Op):
 # -- graph-mode backward: the tensor namespace's twins of the NumPy functions the formulas above call -------------
 def _register_namespace():
     for np_name, fn in dict(arccos=acos, arcsin=asin, arctan=atan, arccosh=acosh, arcsinh=asinh, arctanh=atanh,
-                            cosh=cosh, sinh=sinh, exp2=exp2, log2=log2, log10=log10, sinc=sinc).items():
+                            cosh=cosh, sinh=sinh, exp2=exp2, log2=log2, log10=log10, sinc=sinc,
+                            trunc=trunc).items():
         setattr(_TensorNamespace, np_name, staticmethod(fn))
 
 
