@@ -69,6 +69,8 @@ def _first_is_tensor(schema):
         return False
     a = schema.arguments[0]
     t = str(a.type)
+    if a.name == "n" and len(schema.arguments) > 1 and str(schema.arguments[1].type) == "Tensor":
+        return True                   # polygamma(int n, Tensor self): the order first (the overrides lambda swaps them)
     return t.startswith("Tensor") or t.startswith("Optional[Tensor]") or (a.name == "tensors" and "Tensor" in t)
 
 

@@ -977,5 +977,39 @@ from .umath_binary import (atan2, arctan2, hypot, copysign, fmod, fmax, fmin, fl
                            addcdiv, clamp_min, clamp_max, bitwise_left_shift, bitwise_right_shift)
 not_equal, greater, greater_equal, less, less_equal = ne, gt, ge, lt, le
 absolute = abs
+_LOGIC_DOC = """{what}, elementwise with broadcasting{how}. No gradient.
+
+Args:
+    input: a tensor.
+    other: a tensor or a number.
+    out: an optional tensor the result is written into (returned).
+
+Returns:
+    A {result} tensor of the broadcast shape.
+
+>>> import gpugrad as gg
+>>> gg.{name}(gg.tensor([12, 10, 0]), gg.tensor([9, 12, 3]))
+{y}
+"""
+for _fn, _what, _how, _res, _y in (
+        (bitwise_and, "a & b", " (integer or bool tensors)", "integer or bool", "tensor([8, 8, 0])"),
+        (bitwise_or, "a | b", " (integer or bool tensors)", "integer or bool", "tensor([13, 14,  3])"),
+        (bitwise_xor, "a ^ b", " (integer or bool tensors)", "integer or bool", "tensor([ 5,  6,  3])"),
+        (logical_xor, "(a != 0) xor (b != 0)", " (any dtype: nonzero counts as true)", "bool",
+         "tensor([False, False,  True])")):
+    _fn.__doc__ = _LOGIC_DOC.format(what=_what, how=_how, result=_res, name=_fn.__name__, y=_y)
+bitwise_not.__doc__ = """~a, elementwise (integer or bool tensors; for bool, logical not). No gradient.
+
+Args:
+    input: an integer or bool tensor.
+    out: an optional tensor the result is written into (returned).
+
+Returns:
+    A tensor of ``input``'s shape and dtype.
+
+>>> import gpugrad as gg
+>>> gg.bitwise_not(gg.tensor([0, 5]))
+tensor([-1, -6])
+"""
 
 from . import methods as _methods  # noqa: E402,F401  (attaches the Tensor methods and operators)

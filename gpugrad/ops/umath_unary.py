@@ -600,9 +600,13 @@ def rad2deg(input, *, out=None):
     return _out(mul(_as_float(input), 180 / math.pi), out, "rad2deg")
 
 
-def _predicate(name, f, doc):
-    def op(input):
-        return Tensor._make(f(input.xp, input._data), None, False)
+def _predicate(name, f, doc, out_arg=True):
+    if out_arg:
+        def op(input, *, out=None):
+            return _out(Tensor._make(f(input.xp, input._data), None, False), out, name)
+    else:
+        def op(input):
+            return Tensor._make(f(input.xp, input._data), None, False)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -615,7 +619,7 @@ def _flt(xp, x, f):
 _PRED = """Whether each element {what} (no gradient).
 
 Args:
-    input: the input tensor.
+    input: the input tensor.{out}
 
 Returns:
     A bool tensor of ``input``'s shape.
@@ -624,18 +628,19 @@ Returns:
 >>> gg.{name}(gg.tensor([float("-inf"), -1.0, 0.0, float("inf")]))
 {y}
 """
+_OUT = "\n    out: an optional bool tensor the result is written into (returned)."
 isinf = _predicate("isinf", lambda xp, x: _flt(xp, x, xp.isinf), _PRED.format(
-    what="is +inf or -inf", name="isinf", y="tensor([ True, False, False,  True])"))
+    what="is +inf or -inf", name="isinf", y="tensor([ True, False, False,  True])", out=""), out_arg=False)
 isposinf = _predicate("isposinf", lambda xp, x: _flt(xp, x, lambda a: a == math.inf), _PRED.format(
-    what="is +inf", name="isposinf", y="tensor([False, False, False,  True])"))
+    what="is +inf", name="isposinf", y="tensor([False, False, False,  True])", out=_OUT))
 isneginf = _predicate("isneginf", lambda xp, x: _flt(xp, x, lambda a: a == -math.inf), _PRED.format(
-    what="is -inf", name="isneginf", y="tensor([ True, False, False, False])"))
+    what="is -inf", name="isneginf", y="tensor([ True, False, False, False])", out=_OUT))
 isreal = _predicate("isreal", lambda xp, x: x.imag == 0 if x.dtype.kind == "c" else xp.ones(x.shape, bool),
                     _PRED.format(what="is real (imaginary part 0; always true for real dtypes)", name="isreal",
-                                 y="tensor([True, True, True, True])"))
+                                 y="tensor([True, True, True, True])", out=""), out_arg=False)
 signbit = _predicate("signbit", lambda xp, x: xp.signbit(x) if x.dtype.kind == "f" else x < 0, _PRED.format(
     what="has its sign bit set (negative, -0.0 and -inf included)", name="signbit",
-    y="tensor([ True,  True, False, False])"))
+    y="tensor([ True,  True, False, False])", out=_OUT))
 
 
 _register_namespace()
