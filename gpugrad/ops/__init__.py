@@ -994,7 +994,7 @@ Returns:
 for _fn, _what, _how, _res, _y in (
         (bitwise_and, "a & b", " (integer or bool tensors)", "integer or bool", "tensor([8, 8, 0])"),
         (bitwise_or, "a | b", " (integer or bool tensors)", "integer or bool", "tensor([13, 14,  3])"),
-        (bitwise_xor, "a ^ b", " (integer or bool tensors)", "integer or bool", "tensor([ 5,  6,  3])"),
+        (bitwise_xor, "a ^ b", " (integer or bool tensors)", "integer or bool", "tensor([5, 6, 3])"),
         (logical_xor, "(a != 0) xor (b != 0)", " (any dtype: nonzero counts as true)", "bool",
          "tensor([False, False,  True])")):
     _fn.__doc__ = _LOGIC_DOC.format(what=_what, how=_how, result=_res, name=_fn.__name__, y=_y)
