@@ -232,8 +232,6 @@ xlog1py = _floating("xlog1py", Xlog1py, "xlog1py", _doc(
     "gg.tensor([0.0, 2.0]), gg.tensor([-1.0, 1.0])", "tensor([0.0000, 1.3863])",
     num_in=" or a number", num_other=" or a number"))
 _fmod = _binary("fmod", Fmod)
-_fmax = _binary("fmax", Fmax)
-_fmin = _binary("fmin", Fmin)
 
 
 def fmod(input, other, *, out=None):
@@ -257,42 +255,25 @@ def fmod(input, other, *, out=None):
     return _fmod(input, other, out=out)
 
 
-def fmax(input, other, *, out=None):
-    """The larger of each pair, elementwise with broadcasting, ignoring nan (nan only where both are nan);
-    at a tie the whole gradient goes to ``input``, as in PyTorch.
+_FMAXMIN = """The {which} of each pair, elementwise with broadcasting, ignoring nan (nan only where both are nan);
+at a tie the whole gradient goes to ``input``, as in PyTorch.
 
-    Args:
-        input: a tensor.
-        other: a tensor.
-        out: an optional tensor the result is written into (returned).
+Args:
+    input: a tensor.
+    other: a tensor.
+    out: an optional tensor the result is written into (returned).
 
-    Returns:
-        A tensor of the broadcast shape.
+Returns:
+    A tensor of the broadcast shape.
 
-    >>> import gpugrad as gg
-    >>> gg.fmax(gg.tensor([1.0, float("nan")]), gg.tensor([float("nan"), 2.0]))
-    tensor([1., 2.])
-    """
-    return _fmax(input, other, out=out)
-
-
-def fmin(input, other, *, out=None):
-    """The smaller of each pair, elementwise with broadcasting, ignoring nan (nan only where both are nan);
-    at a tie the whole gradient goes to ``input``, as in PyTorch.
-
-    Args:
-        input: a tensor.
-        other: a tensor.
-        out: an optional tensor the result is written into (returned).
-
-    Returns:
-        A tensor of the broadcast shape.
-
-    >>> import gpugrad as gg
-    >>> gg.fmin(gg.tensor([1.0, float("nan")]), gg.tensor([float("nan"), 2.0]))
-    tensor([1., 2.])
-    """
-    return _fmin(input, other, out=out)
+>>> import gpugrad as gg
+>>> gg.{name}(gg.tensor([1.0, float("nan")]), gg.tensor([float("nan"), 2.0]))
+tensor([1., 2.])
+"""
+fmax, fmin = _binary("fmax", Fmax), _binary("fmin", Fmin)
+fmax.__module__ = fmin.__module__ = __name__
+fmax.__doc__ = _FMAXMIN.format(which="larger", name="fmax")
+fmin.__doc__ = _FMAXMIN.format(which="smaller", name="fmin")
 
 
 def lerp(input, end, weight, *, out=None):
