@@ -204,6 +204,7 @@ CASES = [
     Case("floor", lambda ns, a: ns.floor(a * 3.0), UNARY),
     Case("ceil", lambda ns, a: ns.ceil(a * 3.0), UNARY),
     Case("round", lambda ns, a: ns.round(a * 3.0), UNARY),
+    Case("sign", lambda ns, a: ns.sign(a * 3.0), UNARY),
     Case("round_decimals", lambda ns, a: ns.round(a, decimals=1), UNARY[:2]),
     Case("abs", lambda ns, a: ns.abs(a), UNARY, domain="kinks"),
     Case("clamp_scalar", lambda ns, a, **k: ns.clamp(a, **k), UNARY, domain="kinks", kwargs=dict(min=-0.5, max=1.0)),

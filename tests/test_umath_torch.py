@@ -478,3 +478,19 @@ def test_positive_returns_the_input_and_bool_frac_lerp_on_integers_refuse():
             call(torch)
         with pytest.raises(NotImplementedError):
             call(gg)
+
+
+def test_sign_as_torch_on_nan_bool_int_and_its_zero_gradient():
+    """sign(nan) is 0, a bool tensor is its own sign, integers keep their dtype, and a float input that
+    requires grad gives a recorded result whose gradient is zero (PyTorch's SignBackward)."""
+    import torch
+    vals = [float("nan"), -2.0, -0.0, 0.0, 3.0, float("inf"), -float("inf")]
+    g, t = gg.tensor(vals, requires_grad=True), torch.tensor(vals, requires_grad=True)
+    gs, ts = gg.sign(g), torch.sign(t)
+    assert gs.tolist() == ts.tolist() and gs.requires_grad and ts.requires_grad
+    gs.sum().backward()
+    ts.sum().backward()
+    assert g.grad.tolist() == t.grad.tolist()
+    for data in ([True, False], [3, -1, 0]):
+        assert gg.sign(gg.tensor(data)).tolist() == torch.sign(torch.tensor(data)).tolist()
+        assert str(gg.sign(gg.tensor(data)).dtype) == str(torch.sign(torch.tensor(data)).dtype).split(".")[1]

@@ -708,20 +708,29 @@ def abs(input, *, out=None):
 
 
 def sign(input, *, out=None):
-    """-1, 0 or 1 by the sign of each element (zero gradient).
+    """-1, 0 or 1 by the sign of each element, 0 for NaN, as PyTorch; recorded with a zero derivative for a
+    float input, and a bool tensor is its own sign.
 
     Args:
         input: the input tensor.
         out: an optional tensor the result is written into (returned).
 
     Returns:
-        A tensor of ``a``'s shape and dtype.
+        A tensor of ``input``'s shape and dtype.
 
     >>> import gpugrad as gg
-    >>> gg.sign(gg.tensor([-3.0, 0.0, 2.0]))
-    tensor([-1.,  0.,  1.])
+    >>> gg.sign(gg.tensor([-3.0, 0.0, 2.0, float("nan")]))
+    tensor([-1.,  0.,  1.,  0.])
     """
-    return write_out(Tensor._make(input.xp.sign(input._data), None, False), out, "sign")
+    a = input._data
+    if a.dtype.kind == "b":
+        res = Tensor._make(a.copy(), None, False)
+    elif a.dtype.kind in "iu":
+        res = Tensor._make(input.xp.sign(a), None, False)
+    else:
+        from .elementwise import Rounding
+        res = Rounding.apply(input, "sign")
+    return write_out(res, out, "sign")
 
 
 def clamp(input, min=None, max=None, *, out=None):

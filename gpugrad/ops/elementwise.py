@@ -142,8 +142,8 @@ class Sigmoid(_SavesOutput):
 
 
 class Rounding(Op):
-    """floor, ceil, trunc or round (to ``decimals`` places): piecewise constant, so the derivative is 0 wherever it
-    exists, and PyTorch gives zeros (not None) to the input."""
+    """floor, ceil, trunc, round (to ``decimals`` places) or sign: piecewise constant, so the derivative is 0
+    wherever it exists, and PyTorch gives zeros (not None) to the input."""
 
     def forward(self, x, kind, decimals=0):
         xp = self.xp
@@ -153,6 +153,8 @@ class Rounding(Op):
             r = xp.ceil(x)
         elif kind == "trunc":
             r = xp.trunc(x)
+        elif kind == "sign":                     # sign(nan) is 0, as in PyTorch (NumPy gives nan)
+            r = xp.where(xp.isnan(x), x.dtype.type(0), xp.sign(x))
         else:
             r = xp.round(x) if decimals == 0 else xp.round(x * 10.0 ** decimals) / 10.0 ** decimals
         r = r.astype(x.dtype, copy=False)
