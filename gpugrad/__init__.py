@@ -58,6 +58,9 @@ from .ops import (acos, arccos, acosh, arccosh, asin, arcsin, asinh, arcsinh, at
 from .ops.distance import cosine_similarity, pairwise_distance, pdist, cdist
 from .ops.activation_api import (relu_, selu, selu_, celu, celu_, hardshrink, threshold, threshold_, prelu,
                                  rrelu, rrelu_)
+from .ops.linalg_torch import (addmv, addr, addbmm, baddbmm, chain_matmul, kron, tensordot, det, logdet, slogdet,
+                               inverse, pinverse, matrix_power, matrix_exp, cholesky, cholesky_solve,
+                               cholesky_inverse, svd, qr, triangular_solve, cross)
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
 from . import special
@@ -150,7 +153,7 @@ def __getattr__(name):
     # the heavier subpackages load on first use, so `import gpugrad` stays fast
     import importlib
     if name in ("nn", "optim", "data", "utils", "train", "kernels", "cli", "serialization", "backends",
-                "distributed", "amp", "distributions"):
+                "distributed", "amp", "distributions", "linalg"):
         return importlib.import_module(f".{name}", __name__)
     if name == "autocast":
         from .amp import autocast

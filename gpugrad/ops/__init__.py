@@ -1011,5 +1011,9 @@ Returns:
 >>> gg.bitwise_not(gg.tensor([0, 5]))
 tensor([-1, -6])
 """
+# linear algebra's top-level functions (gpugrad.linalg holds torch.linalg's)
+from .linalg_torch import (addmv, addr, addbmm, baddbmm, chain_matmul, kron, tensordot, det, logdet,  # noqa: E402
+                           slogdet, inverse, pinverse, matrix_power, matrix_exp, cholesky, cholesky_solve,
+                           cholesky_inverse, svd, qr, triangular_solve, cross)
 
 from . import methods as _methods  # noqa: E402,F401  (attaches the Tensor methods and operators)

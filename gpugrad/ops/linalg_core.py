@@ -82,6 +82,16 @@ def _raw_solve(xp, op, a, b, what):
     return x
 
 
+def _cast_grads(backward):
+    """Cast the incoming gradients to the dtype of the op's input (an upstream op may hand float64 gradients
+    to a float32 output, e.g. MaxMin's g / count with an int64 count), so that matmuls see one dtype."""
+    def wrapped(ctx, *grads):
+        dt = ctx.dtype
+        return backward(ctx, *(g if g is None or g.dtype == dt else g.to(dt) for g in grads))
+    wrapped.__name__, wrapped.__doc__ = backward.__name__, backward.__doc__
+    return wrapped
+
+
 # -- solve ---------------------------------------------------------------------------------------------------------
 class Solve(Function):
     """X = A^{-1} B for A (..., n, n) and B (..., n, k) of equal batch dims.
@@ -89,11 +99,13 @@ class Solve(Function):
 
     @staticmethod
     def forward(ctx, a, b, op="linalg.solve", what="The solver failed because the input matrix is singular."):
+        ctx.dtype = a.dtype
         x = _const(_raw_solve(a.xp, op, a._data, b._data, what))
         ctx.save_for_backward(a, x)
         return x
 
     @staticmethod
+    @_cast_grads
     def backward(ctx, g):
         a, x = ctx.saved_tensors
         gb = Solve.apply(mT(a), g)
@@ -114,6 +126,7 @@ class SolveTriangular(Function):
 
     @staticmethod
     def forward(ctx, a, b, upper, unitriangular):
+        ctx.dtype = a.dtype
         xp = a.xp
         n = a.shape[-1]
         t = (xp.triu if upper else xp.tril)(a._data, ((1 if upper else -1) if unitriangular else 0))
@@ -129,6 +142,7 @@ class SolveTriangular(Function):
         return x
 
     @staticmethod
+    @_cast_grads
     def backward(ctx, g):
         a, x = ctx.saved_tensors
         gb = SolveTriangular.apply(mT(a), g, not ctx.upper, ctx.unit)
@@ -172,11 +186,13 @@ class Det(Function):
 
     @staticmethod
     def forward(ctx, a):
+        ctx.dtype = a.dtype
         d = _const(a.xp.asarray(a.xp.linalg.det(a._data)))
         ctx.save_for_backward(a, d)
         return d
 
     @staticmethod
+    @_cast_grads
     def backward(ctx, g):
         a, d = ctx.saved_tensors
         if a.shape[-1] == 0:
@@ -197,6 +213,7 @@ class Slogdet(Function):
 
     @staticmethod
     def forward(ctx, a):
+        ctx.dtype = a.dtype
         sign, logabs = (_const(a.xp.asarray(v)) for v in a.xp.linalg.slogdet(a._data))
         ctx.mark_non_differentiable(sign)
         ctx.set_materialize_grads(False)
@@ -204,6 +221,7 @@ class Slogdet(Function):
         return sign, logabs
 
     @staticmethod
+    @_cast_grads
     def backward(ctx, g_sign, g):
         if g is None:
             return None
@@ -229,6 +247,7 @@ class Cholesky(Function):
 
     @staticmethod
     def forward(ctx, a, op="linalg.cholesky"):
+        ctx.dtype = a.dtype
         xp = a.xp
         try:
             low = xp.linalg.cholesky(a._data)
@@ -241,6 +260,7 @@ class Cholesky(Function):
         return out
 
     @staticmethod
+    @_cast_grads
     def backward(ctx, g, _=None):
         (low,) = ctx.saved_tensors
         ga = tri(mT(low) @ g)
@@ -268,12 +288,14 @@ class Eigh(Function):
 
     @staticmethod
     def forward(ctx, a, uplo="L"):
+        ctx.dtype = a.dtype
         w, v = (_const(r) for r in a.xp.linalg.eigh(a._data, UPLO=uplo))
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(w, v)
         return w, v
 
     @staticmethod
+    @_cast_grads
     def backward(ctx, gw, gv):
         w, v = ctx.saved_tensors
         if gv is None:
@@ -300,6 +322,7 @@ class Svd(Function):
 
     @staticmethod
     def forward(ctx, a, full_matrices=False):
+        ctx.dtype = a.dtype
         u, s, vh = (_const(r) for r in a.xp.linalg.svd(a._data, full_matrices=full_matrices))
         ctx.full = full_matrices
         ctx.set_materialize_grads(False)
@@ -315,6 +338,7 @@ class Svd(Function):
         return u, s, vh
 
     @staticmethod
+    @_cast_grads
     def backward(ctx, gu, gs, gvh):
         u, s, vh = Svd._reduced(ctx)
         k = s.shape[-1]
@@ -385,6 +409,7 @@ class Qr(Function):
 
     @staticmethod
     def forward(ctx, a, mode="reduced"):
+        ctx.dtype = a.dtype
         xp = a.xp
         q, r = xp.linalg.qr(a._data, mode="complete" if mode == "complete" else "reduced")
         ctx.mode = mode
@@ -406,6 +431,7 @@ class Qr(Function):
         return q, r
 
     @staticmethod
+    @_cast_grads
     def backward(ctx, gq, gr):
         q, r = Qr._check(ctx)
         if gq is None and gr is None:
@@ -474,10 +500,12 @@ class MatrixExp(Function):
 
     @staticmethod
     def forward(ctx, a):
+        ctx.dtype = a.dtype
         ctx.save_for_backward(a)
         return _const(expm(a.xp, a._data))
 
     @staticmethod
+    @_cast_grads
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         n = a.shape[-1]

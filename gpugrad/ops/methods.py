@@ -22,6 +22,7 @@ from .methods_info import INFO_METHODS, INFO_PROPERTIES
 from .random_more import RANDOM_METHODS
 from .indexing import INDEXING_METHODS
 from .umath_methods import UMATH_METHODS
+from .linalg_torch import LINALG_METHODS
 
 
 def _r(fn):
@@ -405,6 +406,7 @@ def _extra_methods():
         hardshrink=hardshrink, prelu=prelu,
         **INFO_METHODS, **RANDOM_METHODS, **INDEXING_METHODS,
         **UMATH_METHODS,
+        **LINALG_METHODS,
     )
 
 
