@@ -61,6 +61,7 @@ from .ops.activation_api import (relu_, selu, selu_, celu, celu_, hardshrink, th
 from .ops.linalg_torch import (addmv, addr, addbmm, baddbmm, chain_matmul, kron, tensordot, det, logdet, slogdet,
                                inverse, pinverse, matrix_power, matrix_exp, cholesky, cholesky_solve,
                                cholesky_inverse, svd, qr, triangular_solve, cross)
+from . import linalg  # noqa: E402  (torch.linalg; its modules are the op library's, already imported)
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
 from . import special

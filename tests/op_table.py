@@ -170,6 +170,32 @@ def _tril3(ns, a):
     """A well-conditioned lower-triangular matrix: tril(a) + 3 I."""
     n = a.shape[-1]
     return a * ns.const(np.tril(np.ones((n, n)))) + ns.const(3.0 * np.eye(n))
+def _spd(ns, a):
+    """A well-conditioned symmetric positive-definite matrix built from any square input (linalg entries)."""
+    n = a.shape[-1]
+    return a @ a.mT + n * ns.eye(n, dtype=a.dtype, device=a.device)
+
+
+def _well(ns, a):
+    """A well-conditioned (diagonally dominant) square matrix built from any square input."""
+    n = a.shape[-1]
+    return a + 2 * n * ns.eye(n, dtype=a.dtype, device=a.device)
+
+
+def _eigh_invariants(ns, a, uplo="L"):
+    """Eigenvalues and sign-free functions of the eigenvectors (LAPACKs may pick other signs)."""
+    w, v = ns.linalg.eigh(a + a.mT, UPLO=uplo)
+    return w, v * v, v[..., :1, :] * v
+
+
+def _svd_invariants(ns, a, full=False):
+    u, s, vh = ns.linalg.svd(a, full_matrices=full)
+    k = s.shape[-1]
+    u, vh = u[..., :k], vh[..., :k, :]
+    return s, u @ vh, u * u, vh * vh
+
+
+SQUARE = [((3, 3),), ((2, 3, 3),), (T(3, 3),), (S(3, 3),), ((0, 2, 2),), ((1, 1),)]
 
 
 CASES = [
@@ -660,6 +686,33 @@ CASES = [
          [((3, 4),), ((4,),), ((3, 1),), ((1, 0),)], domain="positive", torch=False),
     Case("dist_solve_tril", lambda ns, a, b: _dist(ns, "solve_tril", _tril3(ns, a), b),
          [((3, 3), (3, 2)), ((2, 3, 3), (1, 3, 2))]),
+    # -- linear algebra (inputs built well conditioned: _spd, _well; eigen/singular vectors sign-free) ----------------
+    Case("linalg_det", lambda ns, a: ns.linalg.det(_well(ns, a)), SQUARE),
+    Case("linalg_slogdet", lambda ns, a: ns.linalg.slogdet(a), SQUARE[:4]),
+    Case("linalg_solve", lambda ns, a, b: ns.linalg.solve(_well(ns, a), b),
+         [((3, 3), (3, 2)), ((2, 3, 3), (3,)), ((2, 1, 3, 3), (4, 3, 1)), (T(3, 3), S(3, 2)), ((0, 3, 3), (0, 3))]),
+    Case("linalg_solve_triangular", lambda ns, a, b: ns.linalg.solve_triangular(_well(ns, a), b, upper=True),
+         [((3, 3), (3, 2)), ((2, 3, 3), (1, 3, 1)), (T(3, 3), S(3, 2))]),
+    Case("linalg_solve_triangular_unit_right", lambda ns, a, b: ns.linalg.solve_triangular(
+        a, b, upper=False, left=False, unitriangular=True), [((3, 3), (2, 3))]),
+    Case("linalg_cholesky", lambda ns, a: ns.linalg.cholesky(_spd(ns, a)), SQUARE),
+    Case("linalg_eigh", lambda ns, a: _eigh_invariants(ns, a), SQUARE[:4]),
+    Case("linalg_eigh_upper", lambda ns, a: _eigh_invariants(ns, a, "U"), [((3, 3),)]),
+    Case("linalg_svd", lambda ns, a: _svd_invariants(ns, a), [((3, 3),), ((2, 4, 3),), ((3, 5),), (T(3, 4),),
+                                                             ((1, 2),)]),
+    Case("linalg_svd_full", lambda ns, a: _svd_invariants(ns, a, True), [((4, 3),), ((2, 3, 5),)]),
+    Case("linalg_qr", lambda ns, a: ns.linalg.qr(a), [((4, 3),), ((3, 3),), ((2, 3, 5),), (T(4, 3),), ((1, 1),)]),
+    Case("linalg_matrix_exp", lambda ns, a: ns.linalg.matrix_exp(a), SQUARE[:5]),
+    Case("linalg_matrix_exp_scaled", lambda ns, a: ns.linalg.matrix_exp(3 * a), [((3, 3),)]),
+    Case("linalg_inv", lambda ns, a: ns.linalg.inv(_well(ns, a)), SQUARE[:3]),
+    Case("linalg_pinv", lambda ns, a: ns.linalg.pinv(a), [((4, 3),), ((2, 3, 4),)]),
+    Case("linalg_matrix_norm_nuc", lambda ns, a: ns.linalg.matrix_norm(a, "nuc"), [((3, 4),)]),
+    Case("linalg_cholesky_solve", lambda ns, a, b: ns.cholesky_solve(b, ns.linalg.cholesky(_spd(ns, a))),
+         [((3, 3), (3, 2))]),
+    Case("kron", lambda ns, a, b: ns.kron(a, b), [((2, 3), (3, 2)), ((2,), (2, 1, 3)), ((0, 2), (2, 2))]),
+    Case("tensordot", lambda ns, a, b: ns.tensordot(a, b, dims=([0, 2], [2, 0])), [((2, 3, 4), (4, 5, 2))]),
+    Case("baddbmm", lambda ns, x, a, b: ns.baddbmm(x, a, b, beta=0.5, alpha=2), [((2, 3, 4), (2, 3, 5), (2, 5, 4)),
+                                                                              ((4,), (2, 3, 5), (2, 5, 4))]),
 ]
 
 

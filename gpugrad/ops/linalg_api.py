@@ -13,7 +13,7 @@ from ..tensor import Tensor
 from ..autograd import grad_mode
 from . import shape as S, arithmetic as Ar, reduction as R
 from ._util import write_out
-from .linalg_core import (LinAlgError, Solve, Det, Slogdet, Cholesky, Eigh, Svd, Qr, MatrixExp, mT, eye_like,
+from .linalg_core import (LinAlgError, lapack, Solve, Det, Slogdet, Cholesky, Eigh, Svd, Qr, MatrixExp, mT, eye_like,
                           solve_tri, broadcast_batch, _const)
 
 SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
@@ -143,7 +143,7 @@ def inv_ex(A, *, check_errors=False, out=None):
         with _np.errstate(divide="ignore", invalid="ignore"):
             bad = xp.broadcast_to((info != 0)[..., None, None], A.shape)
             safe = xp.where(bad, xp.eye(A.shape[-1], dtype=A.dtype), A._data)
-            res = xp.where(bad, xp.asarray(xp.inf, A.dtype), xp.linalg.inv(safe))
+            res = xp.where(bad, xp.asarray(xp.inf, A.dtype), lapack(xp, "inv", safe))
     return write_out(InvExResult(_const(res), _const(info)), out, "linalg.inv_ex")
 
 
@@ -287,7 +287,7 @@ def _cholesky_info(xp, a):
     n = a.shape[-1]
     info = xp.zeros(a.shape[:-2], dtype=xp.int32)
     for k in range(n, 0, -1):
-        bad = xp.linalg.det(a[..., :k, :k]) <= 0
+        bad = lapack(xp, "det", a[..., :k, :k]) <= 0
         info = xp.where(bad, k, info).astype(xp.int32)
     return info
 
@@ -316,7 +316,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
         return write_out(CholeskyExResult(cholesky(A, upper=upper), _const(info)), out, "linalg.cholesky_ex")
     bad = (info != 0)[..., None, None]
     safe = xp.where(bad, xp.eye(A.shape[-1], dtype=A.dtype), A._data)
-    low = xp.where(bad, xp.asarray(xp.nan, A.dtype), xp.linalg.cholesky(safe))
+    low = xp.where(bad, xp.asarray(xp.nan, A.dtype), lapack(xp, "cholesky", safe))
     low = _const(xp.swapaxes(low, -1, -2) if upper else low)
     return write_out(CholeskyExResult(low, _const(info)), out, "linalg.cholesky_ex")
 
@@ -431,7 +431,7 @@ def eigvalsh(A, UPLO="L", *, out=None):
     """
     check_matrix("linalg.eigvalsh", A)
     uplo = _uplo("linalg.eigvalsh", UPLO)
-    w = Eigh.apply(A, uplo)[0] if _wants_grad(A) else _const(A.xp.linalg.eigvalsh(A._data, UPLO=uplo))
+    w = Eigh.apply(A, uplo)[0] if _wants_grad(A) else _const(lapack(A.xp, "eigvalsh", A._data, UPLO=uplo))
     return write_out(w, out, "linalg.eigvalsh")
 
 
@@ -473,7 +473,7 @@ def svdvals(A, *, driver=None, out=None):
     tensor([2., 1.])
     """
     check_matrix("linalg.svdvals", A, square=False)
-    s = Svd.apply(A, False)[1] if _wants_grad(A) else _const(A.xp.linalg.svd(A._data, compute_uv=False))
+    s = Svd.apply(A, False)[1] if _wants_grad(A) else _const(lapack(A.xp, "svd", A._data, compute_uv=False))
     return write_out(s, out, "linalg.svdvals")
 
 

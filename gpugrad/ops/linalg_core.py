@@ -70,11 +70,26 @@ def diag_embed(v):
     return S.unsqueeze(v, -1) * eye_like(v, v.shape[-1])
 
 
+def lapack(xp, name, *arrays, **kwargs):
+    """``xp.linalg.<name>(*arrays, **kwargs)``; float16 (and bfloat16) inputs, which LAPACK and cuSOLVER don't
+    take, run in float32 and the results come back in the input's dtype (no upcast seen outside)."""
+    dt = arrays[0].dtype
+    low = dt.kind in "fV" and dt.itemsize < 4
+    if low:
+        arrays = tuple(a.astype(_np.float32) for a in arrays)
+    res = getattr(xp.linalg, name)(*arrays, **kwargs)
+    if not low:
+        return res
+    if isinstance(res, tuple):
+        return tuple(r.astype(dt) if r.dtype.kind == "f" else r for r in res)
+    return res.astype(dt) if res.dtype.kind == "f" else res
+
+
 def _raw_solve(xp, op, a, b, what):
     """xp.linalg.solve(a, b) for a (..., n, n) and b (..., n, k) of equal batch dims; LinAlgError on a
     singular a (NumPy raises; CuPy returns non-finite values, checked here with one sync)."""
     try:
-        x = xp.linalg.solve(a, b)
+        x = lapack(xp, "solve", a, b)
     except _np.linalg.LinAlgError:
         raise LinAlgError(f"{op}: {what}") from None
     if xp is not _np and x.size and not bool(xp.isfinite(x).all()) and bool(xp.isfinite(a).all()):
@@ -133,7 +148,7 @@ class SolveTriangular(Function):
         if unitriangular:
             t = t + xp.eye(n, dtype=t.dtype)
         try:
-            x = xp.linalg.solve(t, b._data) if b._data.size else xp.zeros(b.shape, b.dtype)
+            x = lapack(xp, "solve", t, b._data) if b._data.size else xp.zeros(b.shape, b.dtype)
         except _np.linalg.LinAlgError:
             x = xp.full(b.shape, xp.nan, b.dtype)
         x = _const(x)
@@ -187,7 +202,7 @@ class Det(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.dtype = a.dtype
-        d = _const(a.xp.asarray(a.xp.linalg.det(a._data)))
+        d = _const(a.xp.asarray(lapack(a.xp, "det", a._data)))
         ctx.save_for_backward(a, d)
         return d
 
@@ -214,7 +229,7 @@ class Slogdet(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.dtype = a.dtype
-        sign, logabs = (_const(a.xp.asarray(v)) for v in a.xp.linalg.slogdet(a._data))
+        sign, logabs = (_const(a.xp.asarray(v)) for v in lapack(a.xp, "slogdet", a._data))
         ctx.mark_non_differentiable(sign)
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(a)
@@ -250,7 +265,7 @@ class Cholesky(Function):
         ctx.dtype = a.dtype
         xp = a.xp
         try:
-            low = xp.linalg.cholesky(a._data)
+            low = lapack(xp, "cholesky", a._data)
         except _np.linalg.LinAlgError:
             raise _not_pd(op) from None
         if xp is not _np and low.size and not bool(xp.isfinite(low).all()):
@@ -289,7 +304,7 @@ class Eigh(Function):
     @staticmethod
     def forward(ctx, a, uplo="L"):
         ctx.dtype = a.dtype
-        w, v = (_const(r) for r in a.xp.linalg.eigh(a._data, UPLO=uplo))
+        w, v = (_const(r) for r in lapack(a.xp, "eigh", a._data, UPLO=uplo))
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(w, v)
         return w, v
@@ -323,7 +338,7 @@ class Svd(Function):
     @staticmethod
     def forward(ctx, a, full_matrices=False):
         ctx.dtype = a.dtype
-        u, s, vh = (_const(r) for r in a.xp.linalg.svd(a._data, full_matrices=full_matrices))
+        u, s, vh = (_const(r) for r in lapack(a.xp, "svd", a._data, full_matrices=full_matrices))
         ctx.full = full_matrices
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(u, s, vh)
@@ -411,7 +426,7 @@ class Qr(Function):
     def forward(ctx, a, mode="reduced"):
         ctx.dtype = a.dtype
         xp = a.xp
-        q, r = xp.linalg.qr(a._data, mode="complete" if mode == "complete" else "reduced")
+        q, r = lapack(xp, "qr", a._data, mode="complete" if mode == "complete" else "reduced")
         ctx.mode = mode
         ctx.set_materialize_grads(False)
         q, r = _const(q), _const(r)
@@ -472,6 +487,8 @@ def expm(xp, a):
     n = a.shape[-1]
     if a.size == 0:
         return a.copy()
+    if a.dtype.itemsize < 4:          # float16/bfloat16: the Pade coefficients overflow them; run in float32
+        return expm(xp, a.astype(_np.float32)).astype(a.dtype)
     norm = float(xp.abs(a).sum(axis=-2).max())
     s = max(0, int(_np.ceil(_np.log2(norm / _THETA13)))) if norm > 0 and _np.isfinite(norm) else 0
     a = a / a.dtype.type(2.0 ** s)
@@ -482,7 +499,7 @@ def expm(xp, a):
     a6 = a4 @ a2
     u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
     v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
-    r = xp.linalg.solve(v - u, v + u)
+    r = lapack(xp, "solve", v - u, v + u)
     for _ in range(s):
         r = r @ r
     return r
