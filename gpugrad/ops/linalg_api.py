@@ -410,7 +410,8 @@ def eigh(A, UPLO="L", *, out=None):
 
 
 def _wants_grad(a):
-    return a.requires_grad and grad_mode._state.enabled
+    """Whether a derivative of the values may be asked for (reverse mode, or a forward-AD tangent)."""
+    return (a.requires_grad and grad_mode._state.enabled) or a._fw_tangent is not None
 
 
 def eigvalsh(A, UPLO="L", *, out=None):

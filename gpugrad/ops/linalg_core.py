@@ -41,6 +41,12 @@ def _const(arr):
     return Tensor._make(arr, None, False)
 
 
+def _plain(ts):
+    """Saved Tensors as constants without tangents: a jvp rule calls these primitives again, which must not
+    see the forward-AD tangents of the inputs (that would recurse)."""
+    return tuple(None if t is None else _const(t._data) for t in ts)
+
+
 def mT(x):
     """The transpose of each matrix of a batch."""
     return S.transpose(x, -2, -1)
@@ -128,7 +134,7 @@ class Solve(Function):
 
     @staticmethod
     def jvp(ctx, ta, tb, *_):
-        a, x = ctx.saved_tensors
+        a, x = _plain(ctx.saved_tensors)
         rhs = -(ta @ x) if tb is None else tb if ta is None else tb - ta @ x
         return Solve.apply(a, rhs)
 
@@ -168,7 +174,7 @@ class SolveTriangular(Function):
 
     @staticmethod
     def jvp(ctx, ta, tb, *_):
-        a, x = ctx.saved_tensors
+        a, x = _plain(ctx.saved_tensors)
         rhs = tb
         if ta is not None:
             dax = tri(ta, lower=not ctx.upper, k=(1 if ctx.upper else -1) if ctx.unit else 0) @ x
@@ -219,7 +225,7 @@ class Det(Function):
 
     @staticmethod
     def jvp(ctx, ta):
-        a, d = ctx.saved_tensors
+        a, d = _plain(ctx.saved_tensors)
         return d * diag(Solve.apply(a, ta)).sum(-1)
 
 
@@ -245,7 +251,7 @@ class Slogdet(Function):
 
     @staticmethod
     def jvp(ctx, ta):
-        (a,) = ctx.saved_tensors
+        (a,) = _plain(ctx.saved_tensors)
         return None, diag(Solve.apply(a, ta)).sum(-1)
 
 
@@ -268,7 +274,9 @@ class Cholesky(Function):
             low = lapack(xp, "cholesky", a._data)
         except _np.linalg.LinAlgError:
             raise _not_pd(op) from None
-        if xp is not _np and low.size and not bool(xp.isfinite(low).all()):
+        # CuPy does not raise: cuSOLVER's potrf stops at the first pivot <= 0 (or NaN) and leaves it on the
+        # diagonal, so a diagonal that is not all positive is the failure (one sync, as PyTorch's check)
+        if xp is not _np and low.size and not bool((xp.diagonal(low, axis1=-2, axis2=-1) > 0).all()):
             raise _not_pd(op)
         out = _const(low)
         ctx.save_for_backward(out)
@@ -285,7 +293,7 @@ class Cholesky(Function):
 
     @staticmethod
     def jvp(ctx, ta, _=None):
-        (low,) = ctx.saved_tensors
+        (low,) = _plain(ctx.saved_tensors)
         c = solve_tri(low, mT(solve_tri(low, mT(ta), upper=False)), upper=False)    # L^{-1} dA L^{-T}
         phi = tri(c, k=-1) + 0.5 * diag_embed(diag(c))
         return low @ phi
@@ -323,7 +331,7 @@ class Eigh(Function):
 
     @staticmethod
     def jvp(ctx, ta, _=None):
-        w, v = ctx.saved_tensors
+        w, v = _plain(ctx.saved_tensors)
         t = mT(v) @ (ta @ v)
         dw = diag(t)
         off = 1 - eye_like(t)
@@ -394,7 +402,7 @@ class Svd(Function):
 
     @staticmethod
     def jvp(ctx, ta, _=None):
-        u, s, vh = Svd._reduced(ctx)
+        u, s, vh = _plain(Svd._reduced(ctx))
         m, n, k = u.shape[-2], vh.shape[-1], s.shape[-1]
         v = mT(vh)
         dp = mT(u) @ (ta @ v)
@@ -464,7 +472,7 @@ class Qr(Function):
 
     @staticmethod
     def jvp(ctx, ta, _=None):
-        q, r = Qr._check(ctx)
+        q, r = _plain(Qr._check(ctx))
         dar = solve_tri(r, ta, upper=True, left=False)            # dA R^{-1}
         c = mT(q) @ dar
         low = tri(c, k=-1)
@@ -531,7 +539,7 @@ class MatrixExp(Function):
 
     @staticmethod
     def jvp(ctx, ta):
-        (a,) = ctx.saved_tensors
+        (a,) = _plain(ctx.saved_tensors)
         n = a.shape[-1]
         a, ta = broadcast_batch(a, ta)
         return MatrixExp.apply(_block(a, ta))[..., :n, n:]
