@@ -19,7 +19,7 @@ import numpy as _np
 
 from ..tensor import Tensor
 from ..autograd.function import Function
-from . import shape as S, arithmetic as A, reduction as R
+from . import shape as S, arithmetic as A
 from .einsum import einsum
 
 

@@ -10,7 +10,7 @@ from collections import namedtuple
 import numpy as _np
 
 from ..tensor import Tensor
-from . import _inplace, shape as S, arithmetic as Ar
+from . import shape as S, arithmetic as Ar
 from ._util import write_out, shape_str
 from .linalg_core import SolveTriangular, Solve, mT, tri, broadcast_batch, _const
 from . import linalg_api as LA, linalg_more as M
@@ -295,11 +295,11 @@ def matrix_power(input, n, *, out=None):
     return M.matrix_power(input, n, out=out)
 
 
-def matrix_exp(A):
+def matrix_exp(input):
     """exp(A) of each square matrix, as ``torch.matrix_exp`` (see :func:`gpugrad.linalg.matrix_exp`).
 
     Args:
-        A: a (*, n, n) floating tensor.
+        input: a (*, n, n) floating tensor.
 
     Returns:
         A (*, n, n) tensor.
@@ -308,7 +308,7 @@ def matrix_exp(A):
     >>> gg.matrix_exp(gg.zeros(1, 1))
     tensor([[1.]])
     """
-    return LA.matrix_exp(A)
+    return LA.matrix_exp(input)
 
 
 def logdet(input):
@@ -386,13 +386,13 @@ def _triangle_as_read(f, upper):
     return f - rest.detach()
 
 
-def cholesky_solve(B, L, upper=False, *, out=None):
+def cholesky_solve(input, input2, upper=False, *, out=None):
     """The solution X of A X = B given A's Cholesky factor (A = L L^T, or U^T U with ``upper``), as
     ``torch.cholesky_solve`` (batch dims broadcast).
 
     Args:
-        B: a (*, n, k) tensor.
-        L: a (*, n, n) triangular tensor (only its triangle read).
+        input: B, a (*, n, k) tensor.
+        input2: L, a (*, n, n) triangular tensor (only its triangle read).
         upper: L is the upper factor.
         out: an optional tensor the result is written into.
 
@@ -403,6 +403,7 @@ def cholesky_solve(B, L, upper=False, *, out=None):
     >>> gg.cholesky_solve(gg.tensor([[4.0]]), gg.tensor([[2.0]]))
     tensor([[1.]])
     """
+    B, L = input, input2
     LA.check_matrix("cholesky_solve", L)
     f = _triangle_as_read(L, upper)
     low = mT(f) if upper else f
@@ -411,12 +412,12 @@ def cholesky_solve(B, L, upper=False, *, out=None):
     return write_out(Solve.apply(mT(a), y, "cholesky_solve", "singular"), out, "cholesky_solve")
 
 
-def cholesky_inverse(L, upper=False, *, out=None):
+def cholesky_inverse(input, upper=False, *, out=None):
     """The inverse of A from its Cholesky factor (A = L L^T, or U^T U with ``upper``), as
     ``torch.cholesky_inverse``.
 
     Args:
-        L: a (*, n, n) triangular tensor (only its triangle read).
+        input: L, a (*, n, n) triangular tensor (only its triangle read).
         upper: L is the upper factor.
         out: an optional tensor the result is written into.
 
@@ -427,16 +428,16 @@ def cholesky_inverse(L, upper=False, *, out=None):
     >>> gg.cholesky_inverse(gg.tensor([[2.0]]))
     tensor([[0.2500]])
     """
-    eye = S.expand(_const(L.xp.eye(L.shape[-1], dtype=L.dtype)), L.shape)
-    return cholesky_solve(eye, L, upper, out=out)
+    eye = S.expand(_const(input.xp.eye(input.shape[-1], dtype=input.dtype)), input.shape)
+    return cholesky_solve(eye, input, upper, out=out)
 
 
-def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """The solution of A X = b (A^T X = b with ``transpose``) for a triangular A, and a copy of A, as the
     deprecated ``torch.triangular_solve`` (see :func:`gpugrad.linalg.solve_triangular`).
 
     Args:
-        b: a (*, n, k) tensor.
+        input: b, a (*, n, k) tensor.
         A: a (*, n, n) triangular tensor.
         upper: A is upper triangular.
         transpose: solve with A^T.
@@ -452,7 +453,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
     """
     LA.check_matrix("triangular_solve", A)
     a = mT(A) if transpose else A
-    a, bb = broadcast_batch(a, b)
+    a, bb = broadcast_batch(a, input)
     x = SolveTriangular.apply(a, bb, upper != transpose, unitriangular)
     return write_out(TriangularSolveResult(x, A.clone()), out, "triangular_solve")
 
@@ -529,100 +530,3 @@ def cross(input, other, dim=None, *, out=None):
         if dim is None:
             raise RuntimeError(f"no dimension of size 3 in input")
     return M.cross(input, other, dim=dim, out=out)
-
-
-# -- Tensor methods --------------------------------------------------------------------------------------------------
-def _inplace_variant(fn):
-    def method(self, a, b, *, beta=1, alpha=1):
-        def op(t, a, b):
-            return fn(t, a, b, beta=beta, alpha=alpha)
-        op.__name__ = fn.__name__ + "_"
-        return _inplace(self, op, a, b)
-    method.__name__ = fn.__name__ + "_"
-    method.__doc__ = f"""In place: :func:`gpugrad.{fn.__name__}` with this tensor as ``input``; returns it.
-
-    Args:
-        a: the first factor of the product.
-        b: the second factor.
-        beta: the scale of this tensor.
-        alpha: the scale of the product.
-
-    Returns:
-        This tensor, changed in place.
-
-    >>> import gpugrad as gg
-    >>> gg.zeros(2, 2).addmm_(gg.eye(2), gg.eye(2))
-    tensor([[1., 0.],
-            [0., 1.]])
-    """
-    return method
-
-
-def _method_cholesky_solve(self, input2, upper=False):
-    """:func:`gpugrad.cholesky_solve` with this tensor as B.
-
-    Args:
-        input2: the Cholesky factor.
-        upper: the factor is upper triangular.
-
-    Returns:
-        The solution.
-
-    >>> import gpugrad as gg
-    >>> gg.tensor([[4.0]]).cholesky_solve(gg.tensor([[2.0]]))
-    tensor([[1.]])
-    """
-    return cholesky_solve(self, input2, upper)
-
-
-def _method_triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
-    """:func:`gpugrad.triangular_solve` with this tensor as b.
-
-    Args:
-        A: the triangular matrix.
-        upper: A is upper triangular.
-        transpose: solve with A^T.
-        unitriangular: take A's diagonal as ones.
-
-    Returns:
-        A named tuple ``(solution, cloned_coefficient)``.
-
-    >>> import gpugrad as gg
-    >>> gg.tensor([[2.0]]).triangular_solve(gg.tensor([[4.0]])).solution
-    tensor([[0.5000]])
-    """
-    return triangular_solve(self, A, upper, transpose, unitriangular)
-
-
-def _method_cross(self, other, dim=None):
-    """:func:`gpugrad.cross` with this tensor first.
-
-    Args:
-        other: the other tensor.
-        dim: the dim holding the vectors.
-
-    Returns:
-        The cross products.
-
-    >>> import gpugrad as gg
-    >>> gg.tensor([1.0, 0.0, 0.0]).cross(gg.tensor([0.0, 1.0, 0.0]), dim=0)
-    tensor([0., 0., 1.])
-    """
-    return cross(self, other, dim)
-
-
-def _methods():
-    from .torch_api import addmm
-    out = dict(addmv=addmv, addr=addr, addbmm=addbmm, baddbmm=baddbmm, kron=kron, det=det, logdet=logdet,
-               slogdet=slogdet, inverse=inverse, pinverse=pinverse, matrix_power=matrix_power,
-               matrix_exp=matrix_exp, cholesky=cholesky, cholesky_solve=_method_cholesky_solve,
-               cholesky_inverse=cholesky_inverse, svd=svd, qr=qr, triangular_solve=_method_triangular_solve,
-               cross=_method_cross)
-    for fn in (addmv, addr, addbmm, baddbmm):
-        out[fn.__name__ + "_"] = _inplace_variant(fn)
-    if not hasattr(Tensor, "addmm_"):
-        out["addmm_"] = _inplace_variant(addmm)
-    return out
-
-
-LINALG_METHODS = _methods()

@@ -22,7 +22,7 @@ from .methods_info import INFO_METHODS, INFO_PROPERTIES
 from .random_more import RANDOM_METHODS
 from .indexing import INDEXING_METHODS
 from .umath_methods import UMATH_METHODS
-from .linalg_torch import LINALG_METHODS
+from .linalg_methods import LINALG_METHODS
 
 
 def _r(fn):
