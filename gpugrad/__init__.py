@@ -62,6 +62,12 @@ from .ops.linalg_torch import (addmv, addr, addbmm, baddbmm, chain_matmul, kron,
                                inverse, pinverse, matrix_power, matrix_exp, cholesky, cholesky_solve,
                                cholesky_inverse, svd, qr, triangular_solve, cross)
 from . import linalg  # noqa: E402  (torch.linalg; its modules are the op library's, already imported)
+from .ops.reduce_more import all, any  # noqa: A004  (PyTorch's names; they shadow the builtins here)
+from .ops import (aminmax, count_nonzero, nansum, nanmean, dist, renorm, cumprod, cummax, cummin, logcumsumexp, diff,
+                  trapezoid, trapz, cumulative_trapezoid, median, nanmedian, kthvalue, mode, quantile, nanquantile,
+                  msort, searchsorted, bucketize, bincount, histc, histogram, unique, unique_consecutive, cov,
+                  corrcoef)
+from . import return_types
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
 from . import special

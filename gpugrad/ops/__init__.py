@@ -30,6 +30,11 @@ from .shape_build import (flip, fliplr, flipud, roll, rot90, tril, triu, tril_in
 from .stacking import (atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack, column_stack, row_stack, meshgrid,
                        cartesian_prod, combinations, block_diag, broadcast_shapes, broadcast_tensors)
 from .indexing import take, put, masked_fill, masked_select, nonzero, argwhere, unravel_index
+from .reduce_more import aminmax, count_nonzero, nansum, nanmean, dist, renorm   # (all/any: gpugrad.all, any)
+from .scan_more import cumprod, cummax, cummin, logcumsumexp, diff, trapezoid, trapz, cumulative_trapezoid
+from .order_stats import median, nanmedian, kthvalue, mode, quantile, nanquantile, msort
+from .search import searchsorted, bucketize, bincount, histc, histogram, unique, unique_consecutive
+from .stats import cov, corrcoef
 
 # PyTorch's other names for the same functions
 divide, multiply, subtract, true_divide, concat = div, mul, sub, div, cat

@@ -23,6 +23,7 @@ from .random_more import RANDOM_METHODS
 from .indexing import INDEXING_METHODS
 from .umath_methods import UMATH_METHODS
 from .linalg_methods import LINALG_METHODS
+from .methods_reduce import REDUCE_METHODS
 
 
 def _r(fn):
@@ -203,38 +204,6 @@ def _contiguous(self, memory_format=None):
 
 
 
-_REDUCE_BOOL_DOC = '''Whether {which} element is true (nonzero), over all elements or along ``dim``.
-
-    Args:
-        dim: a dim or a tuple of dims to reduce (None: all).
-        keepdim: keep the reduced dims with size 1.
-
-    Returns:
-        A bool tensor (0-d without dim); not differentiable.
-
-    >>> import gpugrad as gg
-    >>> x = gg.tensor([[1, 0], [{x}]])
-    >>> x.{kind}(), x.{kind}(dim=1)
-    ({out})
-    '''
-
-
-def _reduce_bool(kind, which, x, out):
-    """The method ``all`` or ``any`` (``kind``), with a docstring that shows it on ``[[1, 0], x]`` (repr ``out``)."""
-    def op(self, dim=None, keepdim=False):
-        from ._util import dims as _dims
-        d = _dims(kind, self.ndim, dim)
-        r = getattr(self._data, kind)(axis=d, keepdims=keepdim)
-        return Tensor._make(self.xp.asarray(r), None, False)
-    op.__name__, op.__qualname__ = kind, f"Tensor.{kind}"
-    op.__doc__ = _REDUCE_BOOL_DOC.format(which=which, kind=kind, x=x, out=out)
-    return op
-
-
-_all = _reduce_bool("all", "every", "1, 1", "tensor(False), tensor([False,  True])")
-_any = _reduce_bool("any", "any", "0, 0", "tensor(True), tensor([ True, False])")
-
-
 def _check_ndim(op, want, *ts):
     for t in ts:
         if t.ndim != want:
@@ -393,7 +362,7 @@ def _mT(self):
 
 def _extra_methods():
     return dict(
-        contiguous=_contiguous, is_contiguous=_is_contiguous, all=_all, any=_any, where=_where,
+        contiguous=_contiguous, is_contiguous=_is_contiguous, where=_where,
         square=square, reciprocal=_reciprocal, sort=sort, argsort=argsort,
         topk=topk, repeat=repeat, narrow=narrow, unbind=unbind, isclose=isclose, cumsum=cumsum, scatter=scatter,
         scatter_add=scatter_add, clamp_min=_clamp_min, clamp_max=_clamp_max,
@@ -407,6 +376,7 @@ def _extra_methods():
         **INFO_METHODS, **RANDOM_METHODS, **INDEXING_METHODS,
         **UMATH_METHODS,
         **LINALG_METHODS,
+        **REDUCE_METHODS,
     )
 
 

@@ -1,0 +1,181 @@
+"""Which of several equal elements PyTorch's CPU kernels pick, replayed on host lists: ``mode`` sorts
+(value, index) pairs with libstdc++'s ``std::sort`` comparing values only (introsort: median-of-three
+partitions, heapsort past the depth limit, a final insertion sort), ``kthvalue`` runs ATen's quickselect
+(``quick_select_template`` in SortingUtils.h, NaN counted as the largest). Neither is stable, so the index they
+return among ties is a product of the exact steps, which these functions repeat. Used only for the rows of a
+CPU tensor where ties make the choice matter; everywhere else the vectorized stable sort gives the same index."""
+from __future__ import annotations
+
+
+_THRESHOLD = 16
+
+
+def _less(a, b):
+    return a[0] < b[0]
+
+
+def std_sort(items):
+    """``items`` (a list of (value, index) pairs) sorted in place by value, step for step as libstdc++'s
+    std::sort(first, last, [](a, b) { return a.first < b.first; })."""
+    n = len(items)
+    if n > 1:
+        _introsort_loop(items, 0, n, 2 * (n.bit_length() - 1))
+        if n > _THRESHOLD:
+            _insertion_sort(items, 0, _THRESHOLD)
+            for i in range(_THRESHOLD, n):
+                _unguarded_linear_insert(items, i)
+        else:
+            _insertion_sort(items, 0, n)
+    return items
+
+
+def _introsort_loop(a, first, last, depth):
+    while last - first > _THRESHOLD:
+        if depth == 0:
+            _heap_sort(a, first, last)
+            return
+        depth -= 1
+        cut = _unguarded_partition_pivot(a, first, last)
+        _introsort_loop(a, cut, last, depth)
+        last = cut
+
+
+def _swap(a, i, j):
+    a[i], a[j] = a[j], a[i]
+
+
+def _unguarded_partition_pivot(a, first, last):
+    mid = first + (last - first) // 2
+    x, y, z = first + 1, mid, last - 1            # __move_median_to_first(first, first + 1, mid, last - 1)
+    if _less(a[x], a[y]):
+        if _less(a[y], a[z]):
+            _swap(a, first, y)
+        elif _less(a[x], a[z]):
+            _swap(a, first, z)
+        else:
+            _swap(a, first, x)
+    elif _less(a[x], a[z]):
+        _swap(a, first, x)
+    elif _less(a[y], a[z]):
+        _swap(a, first, z)
+    else:
+        _swap(a, first, y)
+    lo, hi, pivot = first + 1, last, a[first]     # __unguarded_partition(first + 1, last, first)
+    while True:
+        while _less(a[lo], pivot):
+            lo += 1
+        hi -= 1
+        while _less(pivot, a[hi]):
+            hi -= 1
+        if not lo < hi:
+            return lo
+        _swap(a, lo, hi)
+        lo += 1
+
+
+def _insertion_sort(a, first, last):
+    for i in range(first + 1, last):
+        if _less(a[i], a[first]):
+            v = a[i]
+            a[first + 1:i + 1] = a[first:i]
+            a[first] = v
+        else:
+            _unguarded_linear_insert(a, i)
+
+
+def _unguarded_linear_insert(a, last):
+    v = a[last]
+    nxt = last - 1
+    while _less(v, a[nxt]):
+        a[last] = a[nxt]
+        last = nxt
+        nxt -= 1
+    a[last] = v
+
+
+def _push_heap(a, base, hole, top, value):
+    parent = (hole - 1) // 2
+    while hole > top and _less(a[base + parent], value):
+        a[base + hole] = a[base + parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    a[base + hole] = value
+
+
+def _adjust_heap(a, base, hole, length, value):
+    top, child = hole, hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if _less(a[base + child], a[base + child - 1]):
+            child -= 1
+        a[base + hole] = a[base + child]
+        hole = child
+    if length % 2 == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        a[base + hole] = a[base + child - 1]
+        hole = child - 1
+    _push_heap(a, base, hole, top, value)
+
+
+def _heap_sort(a, first, last):
+    """std::__partial_sort(first, last, last): make_heap, then sort_heap."""
+    n = last - first
+    if n >= 2:
+        parent = (n - 2) // 2
+        while True:
+            _adjust_heap(a, first, parent, n, a[first + parent])
+            if parent == 0:
+                break
+            parent -= 1
+    while last - first > 1:
+        last -= 1
+        v = a[last]
+        a[last] = a[first]
+        _adjust_heap(a, first, 0, last - first, v)
+
+
+def quick_select(values, k):
+    """The original index of the element that ATen's CPU kthvalue returns for 0-based rank ``k`` of ``values``
+    (a list of floats or ints)."""
+    arr = list(values)
+    idx = list(range(len(arr)))
+
+    def gt(x, y):           # gt_or_nan: NaN is the largest
+        return (x != x and y == y) or x > y
+
+    def swap(i, j):
+        arr[i], arr[j] = arr[j], arr[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    lo, hi = 0, len(arr) - 1
+    while True:
+        if hi <= lo:
+            return idx[k]
+        if hi == lo + 1:
+            if gt(arr[lo], arr[hi]):
+                swap(lo, hi)
+            return idx[k]
+        p = lo + (hi - lo) // 2
+        swap(p, lo + 1)
+        if gt(arr[lo + 1], arr[hi]):
+            swap(lo + 1, hi)
+        if gt(arr[lo], arr[hi]):
+            swap(lo, hi)
+        if gt(arr[lo + 1], arr[lo]):
+            swap(lo + 1, lo)
+        i, j, piv = lo + 1, hi, arr[lo]
+        while True:
+            i += 1
+            while gt(piv, arr[i]):
+                i += 1
+            j -= 1
+            while gt(arr[j], piv):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
