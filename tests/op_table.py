@@ -106,6 +106,8 @@ _WEIGHT_5 = _rng.uniform(0.5, 2.0, 5)
 _SCATTER_I = np.array([[0, 2, 2, 1], [0, 0, 2, 1]])
 _SIGN_34 = np.where(_rng.uniform(size=(3, 4)) > 0.5, 1.0, -1.0)
 _SIGN_3 = np.array([1.0, -1.0, 1.0])
+_ZEROS_35 = np.array([[1.0, 0.0, 1.0, 1.0, 1.0], [1.0, 1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 1.0, 1.0, 0.0]])
+_NAN_34 = np.full((3, 4), np.nan)
 _MULTILABEL_34 = np.array([[3, 0, -1, 1], [1, 1, 2, -1], [-1, 0, 0, 0]])
 
 
@@ -667,6 +669,62 @@ CASES = [
     Case("masked_fill_tensor_value", lambda ns, a, v: (a * 1.0).masked_fill_(ns.const(_MASK_34), v),
          [((3, 4), ())]),
     Case("masked_select", lambda ns, a: ns.masked_select(a, ns.const(_MASK_3).reshape(3, 1)), [((3, 4),), ((4,),)]),
+    # -- more reductions, scans, order statistics and statistics (reduce_more, scan_more, order_stats, stats) -----
+    Case("cumprod", lambda ns, a: ns.cumprod(a, 1), [((2, 3, 4),), (T(3, 4),), ((3, 0),), ((3, 1),)]),
+    Case("cumprod_0d_method", lambda ns, a: a.cumprod(0), [((),), (S(5,),)]),
+    Case("cumprod_with_zeros", lambda ns, a: ns.cumprod(a * ns.const(_ZEROS_35), -1), [((3, 5),)]),
+    Case("cumprod_inplace", lambda ns, a: (a * 1.0).cumprod_(0), [((3, 2),)]),
+    Case("cumsum_inplace", lambda ns, a: (a * 1.0).cumsum_(-1), [((3, 2),)]),
+    Case("logcumsumexp", lambda ns, a: ns.logcumsumexp(a, 1), [((2, 3, 4),), (T(3, 4),), ((3, 0),), ((1, 5),)]),
+    Case("logcumsumexp_large", lambda ns, a: (a * 300).logcumsumexp(0), [((4, 2),), ((),)]),
+    Case("cummax", lambda ns, a: ns.cummax(a, 1).values, [((2, 3, 4),), (T(3, 4),), ((3, 0),)], domain="kinks"),
+    Case("cummax_0d", lambda ns, a: ns.cummax(a, -1).values, [((),)]),
+    Case("cummin", lambda ns, a: a.cummin(-1)[0], [((2, 5),), (S(3, 4),)], domain="kinks"),
+    Case("median_all", lambda ns, a: ns.median(a), REDUCE + [((),)], domain="kinks"),
+    Case("median_dim", lambda ns, a: ns.median(a, 1).values, [((2, 3, 4),), (T(4, 3),), ((3, 1),)], domain="kinks"),
+    Case("median_dim_keepdim", lambda ns, a: a.median(-1, keepdim=True)[0], [((2, 4),)], domain="kinks"),
+    Case("nanmedian", lambda ns, a: ns.nanmedian(ns.where(ns.const(_MASK_34), ns.const(_NAN_34), a), 1).values
+         + ns.nanmedian(ns.where(ns.const(_MASK_34), ns.const(_NAN_34), a)), [((3, 4),)], domain="kinks"),
+    Case("kthvalue", lambda ns, a: ns.kthvalue(a, 2, 1).values, [((2, 3, 4),), (T(3, 4),)], domain="kinks"),
+    Case("kthvalue_keepdim", lambda ns, a: a.kthvalue(1, 0, keepdim=True).values, [((3, 2),), ((),)],
+         domain="kinks"),
+    Case("mode", lambda ns, a: ns.mode(a[:, [0, 1, 0, 2, 1, 0]], -1).values, [((2, 3),)]),
+    Case("mode_distinct", lambda ns, a: a.mode(0).values, [((4, 3),), (T(3, 4),)], domain="kinks"),
+    Case("quantile_linear", lambda ns, a: ns.quantile(a, 0.3, 1), [((2, 3, 4),), (T(3, 4),), ((3, 1),)],
+         domain="kinks"),
+    Case("quantile_all_q_tensor", lambda ns, a: ns.quantile(a, ns.const(np.array([0.1, 0.5, 0.9]))),
+         [((3, 4),), ((),)], domain="kinks"),
+    Case("quantile_modes", lambda ns, a: sum(ns.quantile(a, 0.4, 0, keepdim=True, interpolation=m) * (i + 1)
+                                            for i, m in enumerate(["lower", "higher", "nearest", "midpoint"])),
+         [((5, 2),)], domain="kinks"),
+    Case("nanquantile", lambda ns, a: ns.nanquantile(ns.where(ns.const(_MASK_34), ns.const(_NAN_34), a),
+                                                     ns.const(np.array([0.25, 0.75])), 1, keepdim=True),
+         [((3, 4),)], domain="kinks"),
+    Case("msort", lambda ns, a: ns.msort(a), [((4, 3),), ((),)], domain="kinks"),
+    Case("aminmax", lambda ns, a: (lambda r: r.min + 2 * r.max)(ns.aminmax(a, dim=1)), [((2, 3, 4),), (T(3, 4),)],
+         domain="kinks"),
+    Case("aminmax_all", lambda ns, a: (lambda r: r[0] * r[1])(a.aminmax()), [((3, 4),), ((),)], domain="kinks"),
+    Case("nansum_nanmean", lambda ns, a: ns.nansum(ns.where(ns.const(_MASK_34), ns.const(_NAN_34), a), 1)
+         + ns.nanmean(ns.where(ns.const(_MASK_34), ns.const(_NAN_34), a), 1), [((3, 4),)]),
+    Case("nansum_dims", lambda ns, a: a.nansum((0, 2), keepdim=True) + ns.nanmean(a), [((2, 3, 4),), ((0, 3, 2),)]),
+    Case("dist", lambda ns, a, b, **k: ns.dist(a, b, **k), [((3, 4), (3, 4)), ((3, 1), (4,)), ((), ())]),
+    Case("dist_p", lambda ns, a, b: ns.dist(a, b, 3) + a.dist(b, 1) + ns.dist(a, b, float("inf")),
+         [((3, 4), (4,))], domain="kinks"),
+    Case("renorm", lambda ns, a: ns.renorm(a, 2, 0, 1.5), [((3, 4),), (T(3, 4),), ((1, 4),)], domain="kinks"),
+    Case("renorm_p1_method", lambda ns, a: a.renorm(1, 1, 2.0) + (a * 1.0).renorm_(3, -1, 1.0), [((2, 3, 2),)],
+         domain="kinks"),
+    Case("diff", lambda ns, a: ns.diff(a), [((3, 4),), (T(3, 4),), ((3, 0),), ((1,),)]),
+    Case("diff_n_prepend_append", lambda ns, a, p, q: ns.diff(a, n=2, dim=0, prepend=p, append=q),
+         [((3, 4), (1, 4), (2, 4))]),
+    Case("trapezoid_dx", lambda ns, a: ns.trapezoid(a, dx=0.5) + ns.trapz(a, dim=0).sum(), [((3, 4),), ((3, 1),)]),
+    Case("trapezoid_x", lambda ns, y, x: ns.trapezoid(y, x, dim=0), [((4, 3), (4,)), ((4, 3), (4, 3)), ((4, 3), (4, 1))]),
+    Case("trapezoid_empty", lambda ns, a: ns.trapezoid(a, dim=0), [((0, 3),)]),
+    Case("cumulative_trapezoid", lambda ns, a, x: ns.cumulative_trapezoid(a, x) + ns.cumulative_trapezoid(a, dx=2.0),
+         [((3, 4), (4,)), ((2, 3), (2, 3))]),
+    Case("cov", lambda ns, a: ns.cov(a), [((3, 5),), ((5,),), (T(3, 4),)]),
+    Case("cov_weights", lambda ns, a, w: ns.cov(a, correction=2, fweights=ns.const(np.array([1, 2, 1, 3, 1])),
+                                                aweights=w), [((3, 5), (5,))], domain=("real", "positive")),
+    Case("corrcoef", lambda ns, a: ns.corrcoef(a), [((3, 5),), ((4,),)]),
     # -- composites that cross families (the lecture example, a two-layer net) ----------------------------------
     Case("lecture_example", lambda ns, x: (x ** 2 + (x ** 2).sin()) * x ** 2, UNARY[:2]),
     Case("mlp", lambda ns, x, w1, w2: ns.log_softmax(ns.relu(x @ w1).matmul(w2), -1),

@@ -66,8 +66,8 @@ def _renorm_(self, p, dim, maxnorm):
     tensor([[0.6000, 0.8000],
             [0.3000, 0.4000]])
     """
-    def renorm_(t):
-        return renorm(t, p, dim, maxnorm)
+    def renorm_(t):               # (a copy: the norm's node keeps the old values, which the write replaces)
+        return renorm(t.clone(), p, dim, maxnorm)
     return _inplace(self, renorm_)
 
 

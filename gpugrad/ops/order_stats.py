@@ -258,7 +258,7 @@ def _q_array(op, x, q):
 
 
 def _quantile(op, x, q, dim, keepdim, interpolation, ignore_nan):
-    if not _dtype.is_float(x.dtype) or x.dtype == "float16":
+    if not _dtype.is_float(x.dtype):     # (float16 is accepted, where PyTorch's CPU kernel refuses it)
         raise RuntimeError(f"{op}() input tensor must be either float or double dtype, got {x.dtype}")
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{op}() interpolation must be one of linear, lower, higher, midpoint or nearest, but "

@@ -189,7 +189,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     (PyTorch's factor ``maxnorm / (norm + 1e-7)``); the others unchanged. Differentiable through the norm.
 
     Args:
-        input: a floating point tensor of at least one dim.
+        input: a floating point tensor of at least two dims.
         p: the norm's order (positive).
         dim: the dim whose slices are renormalized.
         maxnorm: the largest norm a slice keeps.
@@ -205,14 +205,14 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     """
     x = input
     R._need_float("renorm", x)
-    if x.ndim == 0:
-        raise RuntimeError("renorm: input needs at least 1 dimension, got a 0-d tensor")
+    if x.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
     if float(p) <= 0:
         raise RuntimeError(f"renorm: non-positive norm not supported, got p={p}")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     d = dims("renorm", x.ndim, dim)[0]
     others = tuple(i for i in range(x.ndim) if i != d)
-    norm = R.Norm.apply(x, float(p), others, True) if others else A.abs(x)
+    norm = R.Norm.apply(x, float(p), others, True)
     factor = A.where(norm > maxnorm, A.div(maxnorm, A.add(norm, 1e-7)), 1.0)
     return write_out(A.mul(x, factor), out, "renorm")

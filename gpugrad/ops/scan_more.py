@@ -90,6 +90,17 @@ class LogCumSumExp(Op):
             return xp.exp(xp.flip(_logcumsumexp(xp.flip(lg, a), a), a) + x)
         return part(g > 0) - part(g < 0)
 
+    def jvp(self, t, taxis):
+        """dy_i = sum_{j <= i} t_j exp(x_j - y_i), in log space with t's signs apart, as backward."""
+        x, y = self.saved
+        xp, a = self.xp, self.axis
+        lowest = xp.finfo(x.dtype).min
+        log_abs = xp.log(xp.where(t != 0, xp.abs(t), 1))
+
+        def part(mask):
+            return xp.exp(self._scan(xp.where(mask, log_abs, lowest) + x, a) - y)
+        return part(t > 0) - part(t < 0)
+
 
 def cumprod(input, dim, *, dtype=None, out=None):
     """The running product along ``dim``: element i is the product of elements 0..i (exact gradients with zeros).
