@@ -14,29 +14,35 @@ def _less(a, b):
     return a[0] < b[0]
 
 
-def std_sort(items):
+def less_nan_last(a, b):
+    """ATen's KeyValueCompAsc (sort's comparator): NaN after every number."""
+    return (a[0] == a[0] and b[0] != b[0]) or a[0] < b[0]
+
+
+def std_sort(items, less=None):
     """``items`` (a list of (value, index) pairs) sorted in place by value, step for step as libstdc++'s
-    std::sort(first, last, [](a, b) { return a.first < b.first; })."""
+    std::sort(first, last, comp) with comp ``less`` (default: ``a.first < b.first``, mode's comparator)."""
+    less = less or _less
     n = len(items)
     if n > 1:
-        _introsort_loop(items, 0, n, 2 * (n.bit_length() - 1))
+        _introsort_loop(items, 0, n, 2 * (n.bit_length() - 1), less)
         if n > _THRESHOLD:
-            _insertion_sort(items, 0, _THRESHOLD)
+            _insertion_sort(items, 0, _THRESHOLD, less)
             for i in range(_THRESHOLD, n):
-                _unguarded_linear_insert(items, i)
+                _unguarded_linear_insert(items, i, less)
         else:
-            _insertion_sort(items, 0, n)
+            _insertion_sort(items, 0, n, less)
     return items
 
 
-def _introsort_loop(a, first, last, depth):
+def _introsort_loop(a, first, last, depth, less):
     while last - first > _THRESHOLD:
         if depth == 0:
-            _heap_sort(a, first, last)
+            _heap_sort(a, first, last, less)
             return
         depth -= 1
-        cut = _unguarded_partition_pivot(a, first, last)
-        _introsort_loop(a, cut, last, depth)
+        cut = _unguarded_partition_pivot(a, first, last, less)
+        _introsort_loop(a, cut, last, depth, less)
         last = cut
 
 
@@ -44,28 +50,28 @@ def _swap(a, i, j):
     a[i], a[j] = a[j], a[i]
 
 
-def _unguarded_partition_pivot(a, first, last):
+def _unguarded_partition_pivot(a, first, last, less):
     mid = first + (last - first) // 2
     x, y, z = first + 1, mid, last - 1            # __move_median_to_first(first, first + 1, mid, last - 1)
-    if _less(a[x], a[y]):
-        if _less(a[y], a[z]):
+    if less(a[x], a[y]):
+        if less(a[y], a[z]):
             _swap(a, first, y)
-        elif _less(a[x], a[z]):
+        elif less(a[x], a[z]):
             _swap(a, first, z)
         else:
             _swap(a, first, x)
-    elif _less(a[x], a[z]):
+    elif less(a[x], a[z]):
         _swap(a, first, x)
-    elif _less(a[y], a[z]):
+    elif less(a[y], a[z]):
         _swap(a, first, z)
     else:
         _swap(a, first, y)
     lo, hi, pivot = first + 1, last, a[first]     # __unguarded_partition(first + 1, last, first)
     while True:
-        while _less(a[lo], pivot):
+        while less(a[lo], pivot):
             lo += 1
         hi -= 1
-        while _less(pivot, a[hi]):
+        while less(pivot, a[hi]):
             hi -= 1
         if not lo < hi:
             return lo
@@ -73,40 +79,40 @@ def _unguarded_partition_pivot(a, first, last):
         lo += 1
 
 
-def _insertion_sort(a, first, last):
+def _insertion_sort(a, first, last, less):
     for i in range(first + 1, last):
-        if _less(a[i], a[first]):
+        if less(a[i], a[first]):
             v = a[i]
             a[first + 1:i + 1] = a[first:i]
             a[first] = v
         else:
-            _unguarded_linear_insert(a, i)
+            _unguarded_linear_insert(a, i, less)
 
 
-def _unguarded_linear_insert(a, last):
+def _unguarded_linear_insert(a, last, less):
     v = a[last]
     nxt = last - 1
-    while _less(v, a[nxt]):
+    while less(v, a[nxt]):
         a[last] = a[nxt]
         last = nxt
         nxt -= 1
     a[last] = v
 
 
-def _push_heap(a, base, hole, top, value):
+def _push_heap(a, base, hole, top, value, less):
     parent = (hole - 1) // 2
-    while hole > top and _less(a[base + parent], value):
+    while hole > top and less(a[base + parent], value):
         a[base + hole] = a[base + parent]
         hole = parent
         parent = (hole - 1) // 2
     a[base + hole] = value
 
 
-def _adjust_heap(a, base, hole, length, value):
+def _adjust_heap(a, base, hole, length, value, less):
     top, child = hole, hole
     while child < (length - 1) // 2:
         child = 2 * (child + 1)
-        if _less(a[base + child], a[base + child - 1]):
+        if less(a[base + child], a[base + child - 1]):
             child -= 1
         a[base + hole] = a[base + child]
         hole = child
@@ -114,16 +120,16 @@ def _adjust_heap(a, base, hole, length, value):
         child = 2 * (child + 1)
         a[base + hole] = a[base + child - 1]
         hole = child - 1
-    _push_heap(a, base, hole, top, value)
+    _push_heap(a, base, hole, top, value, less)
 
 
-def _heap_sort(a, first, last):
+def _heap_sort(a, first, last, less):
     """std::__partial_sort(first, last, last): make_heap, then sort_heap."""
     n = last - first
     if n >= 2:
         parent = (n - 2) // 2
         while True:
-            _adjust_heap(a, first, parent, n, a[first + parent])
+            _adjust_heap(a, first, parent, n, a[first + parent], less)
             if parent == 0:
                 break
             parent -= 1
@@ -131,7 +137,7 @@ def _heap_sort(a, first, last):
         last -= 1
         v = a[last]
         a[last] = a[first]
-        _adjust_heap(a, first, 0, last - first, v)
+        _adjust_heap(a, first, 0, last - first, v, less)
 
 
 def quick_select(values, k):
@@ -179,3 +185,23 @@ def quick_select(values, k):
             lo = i
         if j >= k:
             hi = j - 1
+
+
+def nth_element_first_of_equals(n):
+    """The index that libstdc++'s std::nth_element(first, first, last) leaves at the front when no element
+    compares less than another (PyTorch's nanmedian of an all-NaN row): introselect's median-of-three moves the
+    middle element to the front, and its partitions only swap pairs from the two ends."""
+    idx = list(range(n))
+    first, last = 0, n
+    while last - first > 3:
+        mid = first + (last - first) // 2
+        idx[first], idx[mid] = idx[mid], idx[first]
+        lo, hi = first + 1, last
+        while True:
+            hi -= 1
+            if not lo < hi:
+                break
+            idx[lo], idx[hi] = idx[hi], idx[lo]
+            lo += 1
+        last = lo                   # the cut lies past the front, where the nth (0th) element is
+    return idx[0] if n else 0

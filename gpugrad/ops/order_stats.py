@@ -12,7 +12,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ._util import dims, write_out
 from . import arithmetic as A, shape as S
-from ._cpu_select import quick_select, std_sort
+from ._cpu_select import less_nan_last, nth_element_first_of_equals, quick_select, std_sort
 from .scan_more import _scan
 from .torch_more import sort
 
@@ -77,8 +77,9 @@ def _median(op, x, dim, keepdim, ignore_nan):
     d, a, order = _rows(op, x, dim)
     n = a.shape[-1]
     if isf and ignore_nan:
-        k = xp.maximum((n - xp.isnan(a).sum(-1, keepdims=True) - 1) // 2, 0)
-        idx = xp.take_along_axis(order, k, -1)
+        nans = xp.isnan(a).sum(-1, keepdims=True)
+        idx = xp.take_along_axis(order, xp.maximum((n - nans - 1) // 2, 0), -1)
+        idx = xp.where(nans == n, nth_element_first_of_equals(n), idx)     # an all-NaN row
     else:
         idx = order[..., (n - 1) // 2:(n - 1) // 2 + 1]
         if isf:                           # median: the first NaN, if any
@@ -159,7 +160,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
         kv = _np.take_along_axis(a, idx, -1)
         same = (a == kv) | (_np.isnan(a) & _np.isnan(kv)) if a.dtype.kind == "f" else a == kv
         idx = idx.copy()
-        for r in zip(*_np.nonzero(same.sum(-1) > 1)):
+        for r in map(tuple, _np.argwhere(same.sum(-1) > 1)):
             idx[r + (0,)] = quick_select(a[r].tolist(), k - 1)
     return write_out(_index_result(return_types.kthvalue, x, idx, d, keepdim), out, "kthvalue")
 
@@ -213,7 +214,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
         if a.dtype.kind == "f":
             redo |= _np.isnan(a).any(-1)
         idx = idx.copy()
-        for r in zip(*_np.nonzero(redo)):
+        for r in map(tuple, _np.argwhere(redo)):
             idx[r + (0,)] = _std_sort_mode(a[r])
     return write_out(_index_result(return_types.mode, x, idx, d, keepdim), out, "mode")
 
@@ -234,6 +235,21 @@ def msort(input, *, out=None):
             [3., 4.]])
     """
     return write_out(sort(input, 0).values, out, "msort")
+
+
+def _torch_sort_order(xp, a):
+    """The argsort along the last axis that PyTorch's sort(stable=False) gives: on the CPU, std::sort, replayed
+    for the rows longer than 16 with equal elements (shorter ones get an insertion sort, which is stable)."""
+    order = xp.argsort(a, axis=-1, kind="stable")
+    if xp is _np and a.shape[-1] > 16:
+        s = _np.take_along_axis(a, order, -1)
+        same = s[..., 1:] == s[..., :-1]
+        if s.dtype.kind == "f":
+            same |= _np.isnan(s[..., 1:]) & _np.isnan(s[..., :-1])
+        for r in map(tuple, _np.argwhere(same.any(-1))):
+            items = std_sort([(v, i) for i, v in enumerate(a[r].tolist())], less_nan_last)
+            order[r] = [i for _, i in items]
+    return order
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -272,7 +288,8 @@ def _quantile(op, x, q, dim, keepdim, interpolation, ignore_nan):
     else:
         d = dims(op, x.ndim, dim)[0]
         xm = S.permute(x, tuple(i for i in range(x.ndim) if i != d) + (d,)) if x.ndim else S.reshape(x, (1,))
-    srt = sort(xm, -1, stable=True).values
+    # sorted as PyTorch sorts (which of equal elements takes which rank decides where the gradient goes)
+    srt = S.gather(xm, -1, Tensor._make(_torch_sort_order(xp, xm._data), None, False))
     raw = srt._data
     n = raw.shape[-1]
     nan = xp.isnan(raw)

@@ -10,9 +10,7 @@ from . import arithmetic as A, reduction as R
 
 
 def _bool_reduce(kind, input, dim, keepdim, out):
-    d = dims(kind, input.ndim, dim)
-    if input.ndim == 0 or d == ():                         # an empty tuple means every dim, as in PyTorch
-        d = None
+    d = None if input.ndim == 0 else dims(kind, input.ndim, dim)     # (an empty tuple reduces no dim)
     a = input._data
     r = input.xp.asarray(getattr(a, kind)(axis=d, keepdims=bool(keepdim)))
     if a.dtype == "uint8":                                 # PyTorch keeps uint8 for all/any of uint8
@@ -177,8 +175,8 @@ def dist(input, other, p=2):
     diff = A.sub(input, other)
     R._need_float("dist", diff)
     p = float(p)
-    if p == 0:                                   # a count: its gradient is zero, as in PyTorch
-        return A.mul(A.where(diff == 0, 0.0, 1.0).sum(), diff.sum() * 0)
+    if p == 0:                  # a count of the nonzero differences, with a zero gradient as in PyTorch
+        return R.sum(A.where(diff != 0, 1.0, A.mul(diff, 0.0)))
     if p < 0:
         raise RuntimeError(f"dist: p must be non-negative, got {p}")
     return R.Norm.apply(diff, p, None, False)

@@ -248,7 +248,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
         if x.shape[d] == 0:
             break
         right, left = _slices(x, d)
-        x = A.ne(right, left) if x.dtype == "bool" else A.sub(right, left)
+        x = (right != left) if x.dtype == "bool" else A.sub(right, left)
     return write_out(x, out, "diff")
 
 

@@ -6,6 +6,8 @@ distinct). Sizes that depend on the data (unique, bincount, a histogram range ta
 device once, as PyTorch does."""
 from __future__ import annotations
 
+import math
+
 from .. import _dtype, return_types
 from ..tensor import Tensor
 from ._util import dims, write_out
@@ -132,6 +134,8 @@ def bincount(input, weights=None, minlength=0):
     tensor([1, 0, 2, 1])
     """
     x = input
+    if x._data.dtype.kind == "f":
+        raise NotImplementedError(f'"bincount" not implemented for {x.dtype} (integer input expected)')
     if x.ndim != 1 or x._data.dtype.kind not in "iu":
         raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs (got shape "
                            f"{tuple(x.shape)}, dtype {x.dtype})")
@@ -168,11 +172,11 @@ def _count_bins(xp, pos, keep, nbins, weights, dtype):
     return xp.bincount(p, w, minlength=nbins + 1)[:nbins].astype(dtype)
 
 
-def _data_range(xp, a, lo, hi, widen):
-    """PyTorch's outer bin edges: the given range, or the data's (0, 0 when empty), widened by ``widen`` on
-    each side when the two are equal."""
-    if lo == hi:
-        lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+def _outer_edges(a, lo, hi, widen):
+    """PyTorch's outer bin edges: (lo, hi), the data's range where those are None (0 and 1 for no data),
+    widened by ``widen`` on each side when the two are equal."""
+    if lo is None:
+        lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 1.0)
     if lo == hi:
         lo, hi = lo - widen, hi + widen
     if not (abs(lo) != float("inf") and abs(hi) != float("inf") and lo == lo and hi == hi):
@@ -205,7 +209,8 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     if min > max:
         raise RuntimeError(f"torch.histc: max must be larger than min (got min {min}, max {max})")
     xp, a = x.xp, x._data
-    lo, hi = _data_range(xp, a, float(min), float(max), 1.0)
+    lo, hi = (None, None) if min == max and a.size else (float(min), float(max))
+    lo, hi = _outer_edges(a, lo, hi, 1.0)
     t = a.dtype.type
     lo_t, hi_t = t(lo), t(hi)
     keep = (a >= lo_t) & (a <= hi_t)
@@ -261,10 +266,10 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     else:
         if bins <= 0:
             raise RuntimeError(f"histogram: bins must be > 0, but got {bins}")
-        lo, hi = (0.0, 0.0) if range is None else (float(range[0]), float(range[1]))
-        if lo > hi:
+        lo, hi = (None, None) if range is None else (float(range[0]), float(range[1]))
+        if lo is not None and lo > hi:
             raise RuntimeError(f"histogram: min should not exceed max, got min {lo} max {hi}")
-        lo, hi = _data_range(xp, a, lo, hi, 0.5)
+        lo, hi = _outer_edges(a, lo, hi, 0.5)
         edges = _linspace_like_torch(xp, lo, hi, bins + 1, a.dtype)
     nb = edges.shape[0] - 1
     keep = (a >= edges[0]) & (a <= edges[-1])
@@ -304,7 +309,7 @@ def _unique(op, x, consecutive, return_inverse, return_counts, dim):
         if m.size == 0 and m.shape[0] != 0:
             raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be "
                                "applied")
-        rows, shape_back = m.reshape(m.shape[0], -1), (d, m.shape[1:])
+        rows, shape_back = m.reshape(m.shape[0], math.prod(m.shape[1:])), (d, m.shape[1:])
     order, srt, new = _unique_rows(xp, rows, consecutive)
     starts = xp.nonzero(new)[0]                                 # a sync: the output size depends on the data
     vals = srt[starts]

@@ -94,8 +94,8 @@ def corrcoef(input):
 
     >>> import gpugrad as gg
     >>> gg.corrcoef(gg.tensor([[0.0, 1.0, 2.0], [2.0, 1.5, 0.0]]))
-    tensor([[ 1.0000, -0.9820],
-            [-0.9820,  1.0000]])
+    tensor([[ 1.0000, -0.9608],
+            [-0.9608,  1.0000]])
     """
     if input.ndim > 2:
         raise RuntimeError(f"corrcoef(): expected input to have two or fewer dimensions but got an input with "
