@@ -6,12 +6,9 @@ from collections import namedtuple
 
 _DOC = """The result of :func:`gpugrad.{name}`: a named pair that unpacks as a tuple.
 
-    Args:
+    Attributes:
         {a}: {a_doc}
         {b}: {b_doc}
-
-    Returns:
-        The pair.
 
     >>> import gpugrad as gg
     >>> {example}
