@@ -82,6 +82,15 @@ def test_median_kthvalue_mode_pick_torchs_index_among_ties(n):
         check(lambda ns, a: a.kthvalue(k, -1, True), _ties((3, n), n + 1, high=2))
 
 
+@pytest.mark.parametrize("n", [5, 17, 64, 333])
+def test_the_std_sort_replay_gives_torchs_unstable_sort_order(n):
+    """quantile's ranks (and so its gradient among ties) come from this order: PyTorch's sort(stable=False)."""
+    from gpugrad.ops.order_stats import _torch_sort_order
+    x = _ties((4, n), n, high=4)
+    x[0, ::3] = NAN
+    np.testing.assert_array_equal(_torch_sort_order(np, x.numpy()), torch.sort(x).indices.numpy())
+
+
 @pytest.mark.parametrize("high", [2, 5, 1000])
 def test_mode_and_kthvalue_on_long_rows(high):
     x = _ties((3, 300), high, high=high)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import _dtype, return_types
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._util import dims, write_out
@@ -237,11 +238,12 @@ def msort(input, *, out=None):
     return write_out(sort(input, 0).values, out, "msort")
 
 
-def _torch_sort_order(xp, a):
-    """The argsort along the last axis that PyTorch's sort(stable=False) gives: on the CPU, std::sort, replayed
-    for the rows longer than 16 with equal elements (shorter ones get an insertion sort, which is stable)."""
+def _torch_sort_order(xp, a, replay=True):
+    """The argsort along the last axis that PyTorch's sort(stable=False) gives: on the CPU (with ``replay``),
+    std::sort, replayed for the rows longer than 16 with equal elements (shorter ones get an insertion sort, which
+    is stable)."""
     order = xp.argsort(a, axis=-1, kind="stable")
-    if xp is _np and a.shape[-1] > 16:
+    if replay and xp is _np and a.shape[-1] > 16:
         s = _np.take_along_axis(a, order, -1)
         same = s[..., 1:] == s[..., :-1]
         if s.dtype.kind == "f":
@@ -288,8 +290,10 @@ def _quantile(op, x, q, dim, keepdim, interpolation, ignore_nan):
     else:
         d = dims(op, x.ndim, dim)[0]
         xm = S.permute(x, tuple(i for i in range(x.ndim) if i != d) + (d,)) if x.ndim else S.reshape(x, (1,))
-    # sorted as PyTorch sorts (which of equal elements takes which rank decides where the gradient goes)
-    srt = S.gather(xm, -1, Tensor._make(_torch_sort_order(xp, xm._data), None, False))
+    # sorted as PyTorch sorts: which of equal elements takes which rank decides where the gradient goes (so
+    # without a gradient to send, the stable order does)
+    order = _torch_sort_order(xp, xm._data, replay=xm.requires_grad and is_grad_enabled())
+    srt = S.gather(xm, -1, Tensor._make(order, None, False))
     raw = srt._data
     n = raw.shape[-1]
     nan = xp.isnan(raw)
