@@ -216,6 +216,8 @@ def test_searchsorted_and_bucketize_match_torch():
     check(lambda ns, s, p, a: ns.searchsorted(s, a, sorter=p), torch.tensor([3.0, 1.0, 5.0, 2.0, 0.0]), perm,
           torch.tensor([2.5, 0.0, 9.0]))
     check(lambda ns, s, a: ns.searchsorted(s, a), torch.tensor([1, 3, 5]), torch.tensor([[2, 3], [9, 0]]))
+    check(lambda ns, s: (ns.searchsorted(s, 2.5), ns.searchsorted(s, 3, right=True), ns.bucketize(2.5, s)),
+          torch.tensor([1, 3, 5]))
     check(lambda ns, s, a: ns.searchsorted(s, a), torch.zeros(0), torch.tensor([1.0]))
 
 

@@ -83,7 +83,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError(f"torch.searchsorted(): boundary and sorter must have the same size, but got "
                                f"boundary tensor {list(seq.shape)} and sorter tensor {list(sorter.shape)}")
         s = xp.take_along_axis(s, sorter._data.astype("int64"), -1)
-    common = xp.result_type(s, v) if not scalar else s.dtype
+    common = xp.result_type(s, input if scalar else v)      # (a Python number: a weak type, as in NumPy 2)
     s, v = s.astype(common, copy=False), v.astype(common, copy=False)
     if seq.ndim == 1:
         res = _binary_search(xp, s[None], v.reshape(1, -1), right).reshape(v.shape)
