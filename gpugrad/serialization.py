@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import secrets
 import zlib
 
@@ -92,10 +93,19 @@ class CheckpointError(ValueError):
 # ---------------------------------------------------------------------------------------------------------
 # save
 # ---------------------------------------------------------------------------------------------------------
-def save(obj, f) -> None:
+def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False) -> None:
     """Write ``obj`` (a Tensor, or nested dicts/lists/tuples of Tensors, ints, floats, strings, bools and
     None, such as a ``state_dict()``; NumPy scalars are stored as the equal Python number) in the safetensors format to ``f``: a path (written atomically) or a
     binary file object such as ``io.BytesIO`` (written at its position).
+
+    Args:
+        obj: what to save.
+        f: a path or a binary file object.
+        pickle_module: PyTorch's; only ``pickle`` or None (nothing is pickled), else ValueError.
+        pickle_protocol: PyTorch's; accepted and ignored (nothing is pickled).
+        _use_new_zipfile_serialization: PyTorch's; accepted and ignored (the format is safetensors).
+        _disable_byteorder_record: PyTorch's; accepted and ignored (safetensors is little-endian).
 
     Returns:
         None. The previous file at ``f``, if any, is replaced only once the new one is complete.
@@ -106,6 +116,7 @@ def save(obj, f) -> None:
     >>> gg.load(path)["epoch"]
     3
     """
+    _no_pickle("save", pickle_module)
     is_path = isinstance(f, (str, os.PathLike))
     if not is_path and not hasattr(f, "write"):
         raise TypeError(f"gpugrad.save: expected a file path (str or os.PathLike) or a binary file object, got "
@@ -262,7 +273,14 @@ def _atomic_write(path, head, arrays):
 # ---------------------------------------------------------------------------------------------------------
 # load
 # ---------------------------------------------------------------------------------------------------------
-def load(f, map_location=None):
+def _no_pickle(fn, pickle_module):
+    # PyTorch's pickle_module= exists so that pickle can be swapped (dill, ...); gpugrad never pickles
+    if pickle_module is not None and getattr(pickle_module, "__name__", None) != "pickle":
+        raise ValueError(f"gpugrad.{fn}: pickle_module={getattr(pickle_module, '__name__', pickle_module)!r} is "
+                         f"not supported: gpugrad writes safetensors and never pickles")
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Read a checkpoint written by :func:`save` (or any safetensors file: then a flat dict of tensors).
 
     ``map_location``: None puts each tensor back on the device it was saved from; a device ('cpu',
@@ -273,6 +291,10 @@ def load(f, map_location=None):
     Args:
         f: a path (or a binary file object).
         map_location: where to put the tensors: a device, a string, a dict old -> new device or a function; default: the devices they were saved from (CPU where CUDA is missing is an error naming map_location).
+        pickle_module: PyTorch's; only None or ``pickle`` (nothing is unpickled), else ValueError.
+        weights_only: PyTorch's; True or False give the same result: loading never runs code from the file.
+        mmap: PyTorch's; accepted and ignored (the file is read into memory).
+        pickle_load_args: PyTorch's extra unpickler arguments (``encoding=``); accepted and ignored.
 
     Returns:
         What was saved: the same nesting of dicts, lists and tuples, with Tensors on their devices (a flat
@@ -284,6 +306,7 @@ def load(f, map_location=None):
     >>> gg.load(path, map_location="cpu")["w"]
     tensor([1., 1.])
     """
+    _no_pickle("load", pickle_module)
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         with open(path, "rb") as fh:           # read piece by piece: one copy of each tensor in memory

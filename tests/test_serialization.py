@@ -315,3 +315,20 @@ def test_file_objects(tmp_path):
         gg.load(cut)
     with pytest.raises(TypeError, match="binary file object"):
         gg.save({"x": gg.ones(1)}, 42)
+
+
+def test_pytorch_keywords(tmp_path):
+    """PyTorch's save/load keywords: the checkpoint idioms torch.load(path, weights_only=True) and
+    map_location= work; pickle arguments are accepted where they change nothing; another pickle_module is
+    refused (nothing here is pickled)."""
+    path = tmp_path / "checkpoint.pt"
+    gg.save(small_checkpoint(), path, pickle_protocol=4, _use_new_zipfile_serialization=True)
+    for kwargs in ({"weights_only": True}, {"weights_only": False}, {"map_location": "cpu", "mmap": True},
+                   {"pickle_module": pickle, "encoding": "latin1"}):
+        back = gg.load(path, **kwargs)
+        assert back["step"] == 12 and back["model"]["w"].tolist() == [[1.0, 2.0], [3.0, 4.0]], kwargs
+    fake = type(sys)("dill")
+    with pytest.raises(ValueError, match="pickle_module='dill' is not supported"):
+        gg.load(path, pickle_module=fake)
+    with pytest.raises(ValueError, match="pickle_module='dill' is not supported"):
+        gg.save({}, path, pickle_module=fake)

@@ -228,7 +228,7 @@ def test_the_allowlist_is_not_stale():
         assert not set(params) & set(have), (scope, name, set(params) & set(have))
 
 
-# -- Python-level API: nn module constructors, nn.init, optimizers, autograd, from_dlpack, set_default_device ------
+# -- Python-level API: nn module constructors, nn.init, optimizers, autograd, from_dlpack, set_default_device, save/load
 # These are plain Python in PyTorch, so inspect.signature gives their exact signature: every parameter PyTorch
 # has must be accepted by name, PyTorch's positional parameters must come first in its order, and the defaults
 # must be PyTorch's. (label) -> {parameter: reason} for the deliberate differences.
@@ -263,7 +263,7 @@ def _py_pairs():
             pairs.append((f"nn.utils.{name}", g, t, False))
     for name in ("grad", "backward"):
         pairs.append((f"autograd.{name}", getattr(gg.autograd, name), getattr(torch.autograd, name), False))
-    for name in ("from_dlpack", "set_default_device"):
+    for name in ("from_dlpack", "set_default_device", "save", "load"):
         pairs.append((name, getattr(gg, name), getattr(torch, name), False))
     return pairs
 
