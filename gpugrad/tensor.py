@@ -574,11 +574,18 @@ class Tensor(DeviceDtypeShorthands):
             raise ValueError("__array__: a CUDA tensor cannot be viewed as a NumPy array without a copy")
         return a.copy() if copy else a
 
+    def _scalar(self):
+        # PyTorch's int()/float() of a tensor raise ValueError where item() raises RuntimeError
+        if self._data.size != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars, got shape "
+                             f"{tuple(self.shape)}")
+        return self.item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -587,8 +594,8 @@ class Tensor(DeviceDtypeShorthands):
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
-                               f"(shape {tuple(self.shape)})")
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous (shape {tuple(self.shape)})")
         return bool(self.item())
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None):

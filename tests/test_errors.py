@@ -144,6 +144,12 @@ def test_item_needs_one_element(device):
             lambda: gg.ones(2, 3, device=device).item())
     _raises(RuntimeError, r"Boolean value of Tensor with more than one value is ambiguous \(shape \(2,\)\)",
             lambda: bool(gg.ones(2, device=device)))
+    _raises(RuntimeError, r"Boolean value of Tensor with no values is ambiguous",
+            lambda: bool(gg.ones(0, device=device)))
+    for convert in (int, float):            # PyTorch's __int__/__float__ raise ValueError, item() RuntimeError
+        for shape in ((2,), (0,)):
+            _raises(ValueError, rf"only one element tensors can be converted to Python scalars, got shape "
+                                rf"{re.escape(str(shape))}", lambda: convert(gg.ones(*shape, device=device)))
 
 
 def test_backward_needs_scalar_or_gradient(device):
