@@ -230,3 +230,28 @@ def test_clip_grad_norm_0_norm_matches_torch(device):
         assert tg.device == device and tg.item() == tt.item() == 2.0
         for p, q in zip(ours, theirs):
             np.testing.assert_allclose(p.grad.cpu().numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_regression_losses_broadcast_target_with_warning_as_torch(device, name, reduction):
+    """An (N, 1) output with an (N,) target: PyTorch warns and broadcasts to (N, N); so do we (same values and
+    gradient); shapes that don't broadcast are a RuntimeError."""
+    import warnings
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((4, 1)), rng.standard_normal(4)
+    xg = gg.tensor(x, device=device, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    with pytest.warns(UserWarning, match=r"Using a target size .* different to the input size") as got:
+        yg = getattr(gg.nn.functional, name)(xg, gg.tensor(t, device=device), reduction=reduction)
+    assert got[0].filename == __file__                      # points at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yt = getattr(torch.nn.functional, name)(xt, torch.tensor(t), reduction=reduction)
+    np.testing.assert_allclose(yg.detach().cpu().numpy(), yt.detach().numpy(), rtol=1e-12)
+    yg.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(xg.grad.cpu().numpy(), xt.grad.numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match=rf"{name if name != 'smooth_l1_loss' else 'huber_loss'}: shapes "
+                                           r"\(2, 3\) and \(3, 2\) cannot be broadcast"):
+        getattr(gg.nn.functional, name)(gg.ones(2, 3, device=device), gg.ones(3, 2, device=device))

@@ -17,7 +17,7 @@ from .. import _dtype
 from ..tensor import Tensor
 from ..random_factories import _generator
 from ..backend import special
-from ._util import shape_str, FloatOnlyError
+from ._util import broadcast_error, shape_str, FloatOnlyError
 from ..kernels._blas import prepare as _blas_prepare
 from . import arithmetic as A, elementwise as E, reduction as R, shape as S
 
@@ -776,6 +776,22 @@ def _same_shape(op, input, target):
                          f"{shape_str(target.shape)} differ; reshape one of them")
 
 
+def _broadcast_target(op, input, target):
+    """mse/l1/huber: as PyTorch, a target of another shape is broadcast against the input, with PyTorch's
+    warning (it is usually a (N,) target for an (N, 1) output, silently averaging an (N, N) table)."""
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
+    if input.shape != target.shape:
+        err = broadcast_error(op, input, target)
+        if err is not None:
+            raise err
+        import warnings
+        warnings.warn(f"Using a target size ({shape_str(target.shape)}) that is different to the input size "
+                      f"({shape_str(input.shape)}). This will likely lead to incorrect results due to "
+                      f"broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=_user_stacklevel())
+
+
 def _float32_under_autocast(*tensors):
     """Losses run in float32 inside an autocast region (PyTorch's autocast lists name them)."""
     if _function._autocast is None:
@@ -789,7 +805,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
         Args:
             input: the input tensor (floating point).
-            target: a tensor of the same shape.
+            target: a tensor of the same shape (another shape is broadcast, with PyTorch's warning).
             size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
             reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
@@ -802,7 +818,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         >>> gg.nn.functional.mse_loss(gg.tensor([1.0, 3.0]), gg.zeros(2))
         tensor(5.)
     """
-    _same_shape("mse_loss", input, target)
+    _broadcast_target("mse_loss", input, target)
     input, target = _float32_under_autocast(input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
@@ -815,7 +831,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
         Args:
             input: the input tensor (floating point).
-            target: a tensor of the same shape.
+            target: a tensor of the same shape (another shape is broadcast, with PyTorch's warning).
             size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
             reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
@@ -828,7 +844,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
         >>> gg.nn.functional.l1_loss(gg.tensor([1.0, -3.0]), gg.zeros(2))
         tensor(2.)
     """
-    _same_shape("l1_loss", input, target)
+    _broadcast_target("l1_loss", input, target)
     input, target = _float32_under_autocast(input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
@@ -840,7 +856,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
         Args:
             input: the input tensor (floating point).
-            target: a tensor of the same shape.
+            target: a tensor of the same shape (another shape is broadcast, with PyTorch's warning).
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
             delta: where the quadratic part ends.
             weight: optional per-element weights of the input's shape (the mean is over the elements, as in
@@ -853,7 +869,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         >>> gg.nn.functional.huber_loss(gg.tensor([0.5, 3.0]), gg.zeros(2))
         tensor(1.3125)
     """
-    _same_shape("huber_loss", input, target)
+    _broadcast_target("huber_loss", input, target)
     input, target = _float32_under_autocast(input, target)
     d = input - target
     a = A.abs(d)
@@ -866,7 +882,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
         Args:
             input: the input tensor (floating point).
-            target: a tensor of the same shape.
+            target: a tensor of the same shape (another shape is broadcast, with PyTorch's warning).
             size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
             reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
             reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
