@@ -947,9 +947,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if target.dtype.kind == "f":                 # class probabilities
-        if target.shape != input.shape:
-            raise ValueError(f"cross_entropy: probability targets {shape_str(target.shape)} must match the "
-                             f"input {shape_str(input.shape)}")
+        if target.shape != input.shape:         # PyTorch reads it as class indices of the wrong dtype
+            raise RuntimeError(f"cross_entropy: probability targets {shape_str(target.shape)} must match the "
+                               f"input {shape_str(input.shape)}; class-index targets must be integers, got "
+                               f"dtype {target.dtype}")
         x, q = _class_last("cross_entropy", input, target)
         c = x.shape[1]
         if label_smoothing:
@@ -962,8 +963,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             return S.reshape(loss, (input.shape[0],) + tuple(input.shape[2:])) if input.ndim > 1 else loss[0]
         return _reduce("cross_entropy", loss, reduction)
     if target.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: target must hold class indices (int64) or probabilities (float), "
-                        f"got dtype {target.dtype}")
+        raise RuntimeError(f"cross_entropy: target must hold class indices (int64) or probabilities (float), "
+                           f"got dtype {target.dtype}")
     expect = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim > 1 else ()
     if tuple(target.shape) != expect:
         raise ValueError(f"cross_entropy: expected target shape {shape_str(expect)} for input "
@@ -1055,7 +1056,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         reduction = _legacy_reduction(size_average, reduce)
     _need_float("nll_loss", input)
     if target.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: target must be an integer tensor of class indices, got dtype {target.dtype}")
+        raise RuntimeError(f"nll_loss: target must be an integer tensor of class indices, got dtype "
+                           f"{target.dtype}")
     x, t = _class_last("nll_loss", input, target)
     c = x.shape[1]
     _check_classes("nll_loss", t, c, ignore_index)
