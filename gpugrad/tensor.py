@@ -145,17 +145,24 @@ class DeviceDtypeShorthands:
 class Tensor(DeviceDtypeShorthands):
     """A multi-dimensional array that can record the ops applied to it and backpropagate through them.
 
+    ``Tensor(...)`` itself is PyTorch's legacy constructor: ``Tensor(2, 3)`` or ``Tensor(size)`` an uninitialized
+    tensor of that shape, ``Tensor([1, 2])`` (or a NumPy array) the data in the default float dtype,
+    ``Tensor(t)`` the same data as ``t``, ``Tensor()`` an empty one; :func:`gpugrad.tensor` is the everyday
+    factory.
+
     Args:
-        data: the values (anything :func:`gpugrad.tensor` accepts).
-        dtype: the dtype.
+        args: sizes, a Size, a sequence of values, a Tensor, or nothing.
         device: where to put it.
-        requires_grad: record operations on it.
+        dtype: the dtype (a gpugrad extension; PyTorch's constructor always gives the default float dtype).
+        requires_grad: record operations on it (a gpugrad extension).
 
     >>> import gpugrad as gg
     >>> x = gg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> (x * x).sum().backward()
     >>> x.grad
     tensor([2., 4., 6.])
+    >>> gg.Tensor(2, 3).shape, gg.Tensor([1, 2]).dtype
+    ((2, 3), dtype('float32'))
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "_grad_buffer",
@@ -163,8 +170,8 @@ class Tensor(DeviceDtypeShorthands):
     # _post_hooks is left unset (no cost per op) until register_post_accumulate_grad_hook
     __array_priority__ = 1000  # so that ndarray OP Tensor defers to Tensor's reflected operator
 
-    def __init__(self, data, dtype=None, device=None, requires_grad=False):
-        t = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+    def __init__(self, *args, device=None, dtype=None, requires_grad=False):
+        t = _legacy_new(args, dtype, device, requires_grad)
         self._data = t._data
         self.requires_grad = t.requires_grad
         self.grad = None
@@ -772,6 +779,29 @@ class _HookHandle:
 # ---------------------------------------------------------------------------------------------------------
 # creation
 # ---------------------------------------------------------------------------------------------------------
+def _legacy_new(args, dtype, device, requires_grad):
+    """PyTorch's ``torch.Tensor(*args)``: sizes (ints or one Size) give an uninitialized tensor, one sequence
+    or array its values in the default float dtype, one Tensor the same data."""
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        t = args[0]
+        if (dtype is None or _dtype.as_dtype(dtype) == t.dtype) and (device is None or _parse_device(device) == t.device):
+            return Tensor._make(t._data, None, requires_grad, t._version)    # shares the data, as PyTorch
+        return tensor(t, dtype=dtype, device=device, requires_grad=requires_grad)
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args) or (
+            len(args) == 1 and isinstance(args[0], Size)):
+        from .factories import empty            # factories builds on this module
+        return empty(*args if args else (0,), dtype=dtype, device=device, requires_grad=requires_grad)
+    if len(args) != 1:
+        raise TypeError(f"Tensor(): expected sizes (ints), a Size, one sequence of values or one Tensor, got "
+                        f"{tuple(type(a).__name__ for a in args)}")
+    data = args[0]
+    if not (isinstance(data, (list, tuple)) or hasattr(data, "__array__") or hasattr(data, "__cuda_array_interface__")) \
+            or getattr(data, "ndim", 1) == 0:
+        raise TypeError(f"Tensor(): data must be a sequence (got {type(data).__name__})")
+    return tensor(data, dtype=_dtype.get_default_dtype() if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
+
+
 def _check_requires_grad(arr, requires_grad, op):
     if requires_grad and arr.dtype.kind not in "fc":
         raise RuntimeError(f"{op}: only floating point tensors can require gradients, got dtype {arr.dtype}")

@@ -498,3 +498,31 @@ def test_new_full_takes_fill_value_by_keyword_as_in_torch():
             for a, b in zip(ours, got):
                 assert tuple(a.shape) == tuple(b.shape) and str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
                 np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("args", [(), (2, 3), ("size",), ([1, 2],), (np.array([1, 2]),), ([[1, 2], [3, 4]],),
+                                  ((2, 3),), (5.0,), (True,), (np.float32(2),), (2, [1]), ("int_tensor",),
+                                  ("float_tensor",)])
+def test_legacy_tensor_constructor(args):
+    """torch.Tensor(*args), as in hand-written layers (nn.Parameter(torch.Tensor(out, in))): sizes give an
+    uninitialized default-float tensor, data is converted to the default float dtype, a Tensor is shared."""
+    def build(lib):
+        real = {"size": lib.Size([2, 3]) if lib is torch else gg.Size((2, 3)),
+                "int_tensor": lib.tensor([1, 2]), "float_tensor": lib.tensor([1.0, 2.0])}
+        concrete = [real.get(a, a) if isinstance(a, str) else a for a in args]
+        try:
+            t = lib.Tensor(*concrete)
+        except Exception as e:                                       # noqa: BLE001
+            return type(e).__name__
+        return str(t.dtype).removeprefix("torch."), tuple(t.shape), t.requires_grad, t.dtype.is_floating_point \
+            if lib is torch else t.dtype.kind == "f"
+    assert build(gg) == build(torch)
+
+
+def test_legacy_tensor_constructor_shares_a_tensors_data():
+    x = gg.tensor([1.0, 2.0])
+    y = gg.Tensor(x)
+    y[0] = 5
+    assert x[0].item() == 5 == torch.Tensor(torch.tensor([5.0, 2.0]))[0].item()
+    p = nn.Parameter(gg.Tensor(4))
+    assert p.shape == (4,) and p.dtype == gg.float32 and p.requires_grad
