@@ -83,6 +83,8 @@ from .ops.random_more import bernoulli, multinomial, poisson, randint_like
 from .range_factories import logspace, range  # noqa: A004  (torch.range: PyTorch's deprecated inclusive range)
 
 bool = bool_  # gpugrad.bool, as torch.bool
+import math as _math  # noqa: E402
+inf, nan, pi, e, newaxis = _math.inf, _math.nan, _math.pi, _math.e, None   # torch.inf, ..., torch.newaxis
 from ._generator import Generator  # noqa: E402
 from ._formats import (strided, sparse_coo, contiguous_format, preserve_format, channels_last,  # noqa: E402
                        channels_last_3d)
@@ -172,6 +174,9 @@ def __getattr__(name):
             raise AttributeError("gpugrad.bfloat16 needs the ml_dtypes package (pip install ml_dtypes)") from None
         import numpy as _np
         return _np.dtype(ml_dtypes.bfloat16)
+    if name in ("set_float32_matmul_precision", "get_float32_matmul_precision"):
+        from . import backends
+        return getattr(backends, name)
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)

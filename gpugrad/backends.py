@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .backend import cuda_state as _state
 
-__all__ = ["cuda", "set_float32_matmul_precision", "get_float32_matmul_precision"]
+__all__ = ["cuda", "cudnn", "mps", "set_float32_matmul_precision", "get_float32_matmul_precision"]
 
 
 class _Matmul:
@@ -51,6 +51,92 @@ class _Cuda:
 
 
 cuda = _Cuda()
+
+
+class _Cudnn:
+    """``gpugrad.backends.cudnn``: gpugrad calls no cuDNN (an MLP's ops are cuBLAS matmuls and its own
+    kernels), so ``is_available()`` is False; the flags that seed-setting code writes (``deterministic``,
+    ``benchmark``, ``enabled``, ``allow_tf32``) are kept and read back, as PyTorch's, and change nothing.
+
+    >>> import gpugrad as gg
+    >>> gg.backends.cudnn.deterministic = True
+    >>> gg.backends.cudnn.benchmark, gg.backends.cudnn.is_available()
+    (False, False)
+    >>> gg.backends.cudnn.deterministic = False
+    """
+
+    def __init__(self):
+        self.enabled, self.benchmark, self.deterministic, self.allow_tf32 = True, False, False, True
+
+    @staticmethod
+    def is_available() -> bool:
+        """False: gpugrad does not use cuDNN.
+
+        Returns:
+            bool.
+
+        >>> import gpugrad as gg
+        >>> gg.backends.cudnn.is_available()
+        False
+        """
+        return False
+
+    @staticmethod
+    def version():
+        """None: gpugrad does not use cuDNN.
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> gg.backends.cudnn.version() is None
+        True
+        """
+        return None
+
+
+cudnn = _Cudnn()
+
+
+class _Mps:
+    """``gpugrad.backends.mps``: Apple's Metal backend is not one of gpugrad's devices, so the device-selection
+    idiom ``"mps" if torch.backends.mps.is_available() else "cpu"`` picks the CPU.
+
+    >>> import gpugrad as gg
+    >>> gg.backends.mps.is_available()
+    False
+    """
+
+    __slots__ = ()
+
+    @staticmethod
+    def is_available() -> bool:
+        """False: no MPS device in gpugrad.
+
+        Returns:
+            bool.
+
+        >>> import gpugrad as gg
+        >>> gg.backends.mps.is_available()
+        False
+        """
+        return False
+
+    @staticmethod
+    def is_built() -> bool:
+        """False: gpugrad is not built for MPS.
+
+        Returns:
+            bool.
+
+        >>> import gpugrad as gg
+        >>> gg.backends.mps.is_built()
+        False
+        """
+        return False
+
+
+mps = _Mps()
 
 
 def set_float32_matmul_precision(precision: str) -> None:

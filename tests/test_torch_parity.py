@@ -526,3 +526,50 @@ def test_legacy_tensor_constructor_shares_a_tensors_data():
     assert x[0].item() == 5 == torch.Tensor(torch.tensor([5.0, 2.0]))[0].item()
     p = nn.Parameter(gg.Tensor(4))
     assert p.shape == (4,) and p.dtype == gg.float32 and p.requires_grad
+
+
+def test_constants_as_torch():
+    """torch.inf / pi / e / newaxis / nan."""
+    assert (gg.inf, gg.pi, gg.e, gg.newaxis) == (torch.inf, torch.pi, torch.e, torch.newaxis)
+    assert gg.nan != gg.nan and np.isnan(torch.nan)
+
+
+@pytest.mark.parametrize("kind", ["all", "any"])
+def test_top_level_all_any_as_torch(kind):
+    x = np.array([[1, 0, 2], [3, 4, 5]])
+    for kwargs in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}, {"dim": (0, 1)}):
+        got = getattr(gg, kind)(gg.tensor(x), **kwargs)
+        want = getattr(torch, kind)(torch.tensor(x), **kwargs)
+        assert got.tolist() == want.tolist() and got.shape == tuple(want.shape), kwargs
+        assert got.dtype == gg.bool_
+
+
+def test_variable_is_a_detached_tensor_as_torch():
+    from gpugrad.autograd import Variable
+    t = gg.ones(2)
+    v = Variable(t, requires_grad=True)
+    tv = torch.autograd.Variable(torch.ones(2), requires_grad=True)
+    assert (v is t, v.requires_grad, t.requires_grad, v.is_leaf) == (False, True, False, True) == \
+        (False, tv.requires_grad, False, tv.is_leaf)
+    v.data[0] = 3                                                   # shares t's data
+    assert t[0].item() == 3
+    u = gg.ones(2, requires_grad=True) * 2
+    assert Variable(u).grad_fn is None and not Variable(u).requires_grad
+    assert isinstance(t, Variable) and isinstance(torch.ones(1), torch.autograd.Variable)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        Variable([1.0])
+
+
+def test_set_up_switches_as_torch():
+    """What seed-setting and device-selection code writes: cudnn flags, mps, float32 matmul precision at top
+    level (the thread and determinism switches are main's _runtime, tested there)."""
+    gg.backends.cudnn.deterministic, gg.backends.cudnn.benchmark = True, False
+    try:
+        assert (gg.backends.cudnn.deterministic, gg.backends.cudnn.benchmark) == (True, False)
+        assert not gg.backends.mps.is_available() and not gg.backends.mps.is_built()
+        gg.set_float32_matmul_precision("high")
+        assert gg.get_float32_matmul_precision() == "high"
+    finally:
+        gg.backends.cudnn.deterministic = False
+        gg.set_float32_matmul_precision("highest")
+    assert gg.get_float32_matmul_precision() == torch.get_float32_matmul_precision() == "highest"

@@ -179,10 +179,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
 from . import forward_ad, functional, function  # noqa: E402
+from .variable import Variable  # noqa: E402
 from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,  # noqa: E402
                            is_anomaly_check_nan_enabled, set_anomaly_enabled)
 
 __all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "gradcheck", "gradgradcheck", "GradcheckError", "forward_ad", "functional", "function",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
-           "set_anomaly_enabled"]
+           "set_anomaly_enabled", "Variable"]
