@@ -3,7 +3,8 @@
     python tests/ported/run.py torch|gpugrad SCRIPT.py [...]
 
 Each script is an ordinary PyTorch program (``import torch``, ``from torch.utils.data import ...``) that
-leaves its figures in a global ``results`` dict. With ``gpugrad``, an import hook answers every ``torch`` or
+leaves its figures in a global ``results`` dict: numbers, booleans, strings, dtypes, shapes and lists of them
+(a dtype is written as its name without ``torch.``, a shape as a list). With ``gpugrad``, an import hook answers every ``torch`` or
 ``torch.X`` import with ``gpugrad`` or ``gpugrad.X`` (the only change a user makes: ``import gpugrad as
 torch``). Prints one JSON object: script -> results, or the error's traceback.
 """
@@ -31,6 +32,16 @@ class TorchIsGpugrad(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+def plain(value):
+    """``value`` as JSON: Python scalars and strings as they are, shapes and sequences as lists, a dtype (or
+    another object) as its string without a leading ``torch.``, the two libraries' spellings of it."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return str(value).removeprefix("torch.")
+
+
 def main(argv):
     which, scripts = argv[0], argv[1:]
     if which == "gpugrad":
@@ -39,7 +50,8 @@ def main(argv):
     for path in scripts:
         try:
             g = runpy.run_path(path, run_name="__main__")
-            out[path] = {"results": {k: float(v) for k, v in g["results"].items()}}
+            out[path] = {"results": {k: plain(v) for k, v in g["results"].items()},
+                         "tolerances": g.get("tolerances", {})}
         except Exception:
             out[path] = {"error": traceback.format_exc()}
     print(json.dumps(out))
