@@ -4,9 +4,10 @@
 
 Each script is an ordinary PyTorch program (``import torch``, ``from torch.utils.data import ...``) that
 leaves its figures in a global ``results`` dict: numbers, booleans, strings, dtypes, shapes and lists of them
-(a dtype is written as its name without ``torch.``, a shape as a list). With ``gpugrad``, an import hook answers every ``torch`` or
-``torch.X`` import with ``gpugrad`` or ``gpugrad.X`` (the only change a user makes: ``import gpugrad as
-torch``). Prints one JSON object: script -> results, or the error's traceback.
+(a dtype is written as its name without ``torch.`` or ``gpugrad.``, a shape as a list). With ``gpugrad``, an
+import hook answers every ``torch`` or ``torch.X`` import with ``gpugrad`` or ``gpugrad.X`` (the only change a
+user makes: ``import gpugrad as torch``). Prints one JSON object: script -> results (and the script's
+``tolerances``), or the error's traceback.
 """
 import importlib
 import importlib.abc
@@ -34,12 +35,12 @@ class TorchIsGpugrad(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def plain(value):
     """``value`` as JSON: Python scalars and strings as they are, shapes and sequences as lists, a dtype (or
-    another object) as its string without a leading ``torch.``, the two libraries' spellings of it."""
+    another object) as its string without a leading ``torch.``/``gpugrad.``: the libraries' spellings of it."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    return str(value).removeprefix("torch.")
+    return str(value).removeprefix("torch.").removeprefix("gpugrad.")
 
 
 def main(argv):
