@@ -84,6 +84,8 @@ results["mean_keepdim"] = list(logits.mean(dim=1, keepdim=True).shape)
 results["std"] = logits.std().item()
 results["var_dim"] = logits.var(0, unbiased=False).tolist()
 results["norm"] = torch.norm(logits, dim=1).tolist()
+results["lin_norm"] = torch.linalg.norm(logits).item()
+results["unit_rows"] = F.normalize(logits, dim=1).norm(dim=1).tolist()
 results["cumsum"] = labels.cumsum(0).tolist()
 results["cumsum_dtype"] = labels.cumsum(0).dtype
 results["any_all"] = [bool(mask.any()), bool(mask.all()), mask.any(dim=1).tolist()]
