@@ -95,7 +95,7 @@ class RemovableHandle:
         if hooks is None:
             return
         hooks[self.kind].pop(self.id, None)
-        if not hooks["pre"] and not hooks["post"]:
+        if not any(hooks.values()):
             del d["_forward_hooks"]               # back to the hook-free fast path
 
     def __enter__(self):
@@ -201,9 +201,46 @@ class Module(DeviceDtypeShorthands):
         """
         return self._add_hook("post", hook)
 
+    def register_full_backward_hook(self, hook):
+        """Run ``hook(module, grad_input, grad_output)`` when the gradients with respect to the module's
+        positional tensor inputs are computed (``grad_output``: those of its outputs); it may return new
+        ``grad_input``. See :mod:`gpugrad.nn.backward_hooks`.
+
+        Args:
+            hook: the function.
+
+        Returns:
+            a :class:`RemovableHandle`.
+
+        >>> import gpugrad as gg
+        >>> m, seen = gg.nn.Linear(3, 2), []
+        >>> h = m.register_full_backward_hook(lambda mod, gin, gout: seen.append(gout[0].shape))
+        >>> m(gg.ones(4, 3, requires_grad=True)).sum().backward(); seen
+        [(4, 2)]
+        """
+        return self._add_hook("backward", hook)
+
+    def register_full_backward_pre_hook(self, hook):
+        """Run ``hook(module, grad_output)`` when the gradients with respect to the module's outputs are known;
+        it may return new ones.
+
+        Args:
+            hook: the function.
+
+        Returns:
+            a :class:`RemovableHandle`.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Linear(3, 2)
+        >>> h = m.register_full_backward_pre_hook(lambda mod, gout: (gout[0] * 0,))
+        >>> m(gg.ones(1, 3)).sum().backward(); m.bias.grad.tolist()
+        [0.0, 0.0]
+        """
+        return self._add_hook("backward_pre", hook)
+
     def _add_hook(self, kind, hook):
         d = self.__dict__
-        hooks = d.setdefault("_forward_hooks", {"pre": {}, "post": {}})
+        hooks = d.setdefault("_forward_hooks", {"pre": {}, "post": {}, "backward": {}, "backward_pre": {}})
         handle = RemovableHandle(self, kind)
         hooks[kind][handle.id] = hook
         return handle
@@ -214,7 +251,12 @@ class Module(DeviceDtypeShorthands):
             new = hook(self, args)
             if new is not None:
                 args = new if isinstance(new, tuple) else (new,)
-        out = self.forward(*args, **kwargs)
+        if hooks["backward"] or hooks["backward_pre"]:
+            from .backward_hooks import call_with_backward_hooks
+            out = call_with_backward_hooks(self, lambda *a: self.forward(*a, **kwargs), args, hooks["backward"],
+                                           hooks["backward_pre"])
+        else:
+            out = self.forward(*args, **kwargs)
         for hook in list(hooks["post"].values()):
             new = hook(self, args, out)
             if new is not None:
