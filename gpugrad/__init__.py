@@ -164,9 +164,9 @@ def __getattr__(name):
     if name in ("nn", "optim", "data", "utils", "train", "kernels", "cli", "serialization", "backends",
                 "distributed", "amp", "distributions", "linalg"):
         return importlib.import_module(f".{name}", __name__)
-    if name == "autocast":
-        from .amp import autocast
-        return autocast
+    if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):
+        from . import amp
+        return getattr(amp, name)
     if name == "bfloat16":             # NumPy holds bfloat16 through the optional ml_dtypes package
         try:
             import ml_dtypes

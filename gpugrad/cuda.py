@@ -373,3 +373,27 @@ def manual_seed_all(seed) -> None:
     >>> gg.cuda.manual_seed_all(0)
     """
     manual_seed(seed)
+
+
+def _legacy_amp_module():
+    """``gpugrad.cuda.amp`` (PyTorch's deprecated ``torch.cuda.amp``): a module registered in ``sys.modules``
+    so that ``import gpugrad.cuda.amp`` works, whose names load :mod:`gpugrad.amp.cuda_legacy` on first use
+    (importing gpugrad stays light)."""
+    import sys
+    import types
+    mod = types.ModuleType(__name__ + ".amp", "torch.cuda.amp's deprecated GradScaler and autocast.")
+
+    def __getattr__(name):
+        from .amp import cuda_legacy
+        try:
+            return getattr(cuda_legacy, name)
+        except AttributeError:
+            raise AttributeError(f"module 'gpugrad.cuda.amp' has no attribute {name!r}") from None
+
+    mod.__getattr__ = __getattr__
+    mod.__all__ = ["GradScaler", "autocast"]
+    sys.modules[mod.__name__] = mod
+    return mod
+
+
+amp = _legacy_amp_module()

@@ -573,3 +573,23 @@ def test_set_up_switches_as_torch():
         gg.backends.cudnn.deterministic = False
         gg.set_float32_matmul_precision("highest")
     assert gg.get_float32_matmul_precision() == torch.get_float32_matmul_precision() == "highest"
+
+
+def test_legacy_cuda_amp_and_top_level_autocast_queries():
+    """import torch.cuda.amp / torch.cuda.amp.GradScaler(enabled=...) / torch.is_autocast_enabled()."""
+    import importlib
+    mod = importlib.import_module("gpugrad.cuda.amp")
+    with pytest.warns(FutureWarning, match=r"torch.cuda.amp.GradScaler\(args...\)` is deprecated"):
+        s = mod.GradScaler(init_scale=8.0, enabled=False)
+    assert not s.is_enabled() and isinstance(s, gg.amp.GradScaler)
+    with pytest.warns(FutureWarning, match=r"torch.cuda.amp.autocast\(args...\)` is deprecated"):
+        a = gg.cuda.amp.autocast(enabled=False)
+    with a:
+        assert not gg.is_autocast_enabled()
+    with gg.autocast("cpu", dtype=gg.float16):
+        assert gg.is_autocast_enabled("cpu") and not gg.is_autocast_enabled()
+        assert gg.get_autocast_dtype("cpu") == gg.float16
+    with torch.autocast("cpu", dtype=torch.float16):
+        assert torch.is_autocast_enabled("cpu") and not torch.is_autocast_enabled()
+    with pytest.raises(AttributeError):
+        gg.cuda.amp.nonexistent
