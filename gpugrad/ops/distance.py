@@ -122,10 +122,11 @@ def _dim(op, ndim, dim):
 def vector_norm(x, p, dim, keepdim=False, split_ties=True):
     """The p-norm of x over ``dim`` with PyTorch's conventions (p = 0: the number of nonzeros, no gradient)."""
     p = float(p)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     if p == 0:
-        return Tensor._make((x._data != 0).sum(axis=None if x.ndim == 0 else dim, keepdims=keepdim)
+        return Tensor._make((x._data != 0).sum(axis=None if x.ndim == 0 else dims, keepdims=keepdim)
                             .astype(x.dtype), None, False)
-    return Norm.apply(x, p, None if x.ndim == 0 else (dim,), keepdim, split_ties)
+    return Norm.apply(x, p, None if x.ndim == 0 else dims, keepdim, split_ties)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -134,7 +135,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     Args:
         input: a floating point tensor.
         p: the norm's order.
-        dim: the dim to normalize along.
+        dim: the dim (or a tuple of dims) to normalize along.
         eps: the smallest norm divided by (zero vectors stay zero).
         out: an optional tensor the result is written into (returned).
 
@@ -146,7 +147,9 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     tensor([[0.6000, 0.8000]])
     """
     _float_tensor("normalize", "input", input)
-    d = _dim("normalize", input.ndim, dim)
+    # dim may be a tuple of dims, as PyTorch's (the norm then runs over all of them)
+    d = tuple(_dim("normalize", input.ndim, i) for i in dim) if isinstance(dim, (tuple, list)) else \
+        _dim("normalize", input.ndim, dim)
     res = input / A.clamp(vector_norm(input, p, d, keepdim=True), min=eps)
     if out is None:
         return res
