@@ -38,3 +38,6 @@ class Variable(metaclass=_VariableMeta):
             warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` instead.",
                           UserWarning, stacklevel=2)
         return data.detach().requires_grad_(requires_grad)
+
+    def __init__(self, data, requires_grad=False, volatile=False):   # (never runs: __new__ returns a Tensor)
+        pass
