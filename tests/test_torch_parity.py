@@ -593,3 +593,21 @@ def test_legacy_cuda_amp_and_top_level_autocast_queries():
         assert torch.is_autocast_enabled("cpu") and not torch.is_autocast_enabled()
     with pytest.raises(AttributeError):
         gg.cuda.amp.nonexistent
+
+
+@pytest.mark.parametrize("build", [
+    lambda lib: lib.cat([lib.tensor([]), lib.tensor([1, 2])]),
+    lambda lib: lib.cat([lib.tensor([]), lib.ones(2, 3)], dim=1),
+    lambda lib: lib.cat([lib.zeros(0, dtype=lib.long), lib.ones(2, 3)]),
+    lambda lib: lib.cat([lib.tensor([]), lib.tensor([])]),
+    lambda lib: lib.cat([lib.ones(1, 2), lib.tensor([]), lib.ones(1, 2) * 2]),
+    lambda lib: lib.cat([lib.tensor([], dtype=lib.float64), lib.ones(1, 2)]),
+])
+def test_cat_skips_legacy_empty_tensors(build):
+    """all_preds = torch.cat([all_preds, preds]) from all_preds = torch.tensor([]): PyTorch skips 1-D empty
+    tensors beside tensors of other ranks (their dtype still counts)."""
+    g, t = build(gg), build(torch)
+    assert (str(g.dtype).removeprefix("gpugrad."), tuple(g.shape), g.tolist()) == (
+        str(t.dtype).removeprefix("torch."), tuple(t.shape), t.tolist())
+    with pytest.raises(RuntimeError):
+        gg.cat([gg.zeros(0, 3), gg.ones(2, 4)])

@@ -618,7 +618,8 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     """Join tensors along an existing dim (``concatenate`` is an alias).
 
     Args:
-        tensors: a sequence of tensors with the same shape except along ``dim``.
+        tensors: a sequence of tensors with the same shape except along ``dim`` (1-D empty ones, such as an
+            accumulator started as ``tensor([])``, are skipped, as in PyTorch).
         dim: the dim to join along.
         axis: NumPy's name for ``dim``.
         out: an optional tensor the result is written into (returned).
@@ -633,6 +634,14 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     tensor([1., 2., 3.])
     """
     tensors = list(tensors)
+    if builtins.any(isinstance(t, Tensor) and t.ndim != 1 for t in tensors):
+        # PyTorch's legacy rule: 1-D empty tensors (an accumulator started as tensor([])) are skipped, though
+        # their dtype still takes part in the result's
+        if builtins.any(isinstance(t, Tensor) and t.shape == (0,) for t in tensors) and \
+                builtins.all(isinstance(t, Tensor) for t in tensors):
+            kept = [t for t in _promoted(tensors) if t.shape != (0,)]
+            if kept:
+                return cat(kept, dim, axis=axis, out=out)
     _check_same("cat", tensors, None, False)
     ax = dims("cat", tensors[0].ndim, dim if axis is None else axis)[0]
     _check_same("cat", tensors, ax, False)
