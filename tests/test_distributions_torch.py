@@ -538,3 +538,27 @@ def test_as_torch_namespace_policy_gradient_and_vae_step():
     np.testing.assert_allclose(_np(gloss), tloss.detach().numpy(), rtol=1e-5)
     np.testing.assert_allclose(_np(gm.grad), tm.grad.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(_np(gv.grad), tv.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+_HIGHER = {    # closed forms through lgamma/digamma/erfinv, whose second and third derivatives need polygamma
+    "gamma_entropy_kl": lambda D, a, b: D.Gamma(a, b).entropy() + D.kl_divergence(D.Gamma(a, b), D.Gamma(b, a)),
+    "beta_entropy_kl": lambda D, a, b: D.Beta(a, b).entropy() + D.kl_divergence(D.Beta(a, b), D.Beta(b, a)),
+    "dirichlet_entropy_kl": lambda D, a, b: (D.Dirichlet(a * b).entropy()
+                                             + D.kl_divergence(D.Dirichlet(a), D.Dirichlet(b))),
+    "normal_icdf": lambda D, a, b: D.Normal(b, a).icdf(a / 3.0) * b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HIGHER))
+def test_second_and_third_derivatives_match_torch(name):
+    def derivs(lib, D):
+        a = lib.tensor(np.array([0.7, 1.3, 2.5]), requires_grad=True)
+        b = lib.tensor(np.array([1.1, 0.4, 3.0]), requires_grad=True)
+        (g,) = lib.autograd.grad(_HIGHER[name](D, a, b).sum(), a, create_graph=True)
+        (gb,) = lib.autograd.grad((g * g).sum(), b, retain_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), a, create_graph=True)
+        (t,) = lib.autograd.grad(h.sum(), a)
+        return [x.detach().numpy() for x in (g, gb, h, t)]
+
+    for ours, want in zip(derivs(gg, GD), derivs(torch, TD)):
+        np.testing.assert_allclose(ours, want, rtol=1e-9, atol=1e-10)

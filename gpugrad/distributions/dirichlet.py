@@ -6,7 +6,7 @@ import numbers
 from . import constraints
 from .distribution import Distribution, ExponentialFamily
 from .gamma import _xlogy, standard_gamma
-from ._special import digamma, lgamma
+from ..ops.umath_unary import digamma, lgamma
 from .utils import broadcast_all
 
 __all__ = ["Beta", "Dirichlet"]

@@ -20,7 +20,7 @@ from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_l
 from .normal import LogNormal, Normal
 from .uniform import Uniform
 from ._linalg import solve
-from ._special import digamma, lgamma
+from ..ops.umath_unary import digamma, lgamma
 
 __all__ = ["kl_divergence", "register_kl"]
 

@@ -5,7 +5,7 @@ import math
 
 from . import constraints
 from .distribution import Distribution, ExponentialFamily, _LocIsMeanAndMode
-from ._special import erfinv
+from ..ops.umath_unary import erfinv
 
 __all__ = ["Normal", "LogNormal"]
 
