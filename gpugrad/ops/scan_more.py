@@ -56,6 +56,21 @@ class Cumprod(Op):
         part2 = xp.where(first, shifted * _rev_cumsum(xp, gm * cp), 0)
         return xp.moveaxis(part1 + part2, -1, a)
 
+    def jvp(self, t, taxis):
+        """dy_i = dy_{i-1} x_i + y_{i-1} t_i (the product rule along the scan): y cumsum(t / x) without zeros,
+        else the recurrence step by step, exact at the zeros."""
+        x, y = self.saved
+        xp, a = self.xp, self.axis
+        if x.shape[a] == 0:
+            return t * 0
+        if not bool((x == 0).any()):
+            return y * xp.cumsum(t / x, axis=a)
+        xm, ym, tm = (xp.moveaxis(v, a, 0) for v in (x, y, t))
+        steps = [tm[0]]
+        for i in range(1, xm.shape[0]):
+            steps.append(steps[-1] * xm[i] + ym[i - 1] * tm[i])
+        return xp.moveaxis(xp.stack(steps), 0, a)
+
 
 def _logcumsumexp(v, axis):
     return LogCumSumExp.apply(v, axis) if isinstance(v, Tensor) else LogCumSumExp._scan(v, axis)
