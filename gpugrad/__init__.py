@@ -181,3 +181,4 @@ def __getattr__(name):
         from . import serialization
         return getattr(serialization, name)
     raise AttributeError(f"module 'gpugrad' has no attribute {name!r}")
+from .ops.products import dot, vdot, inner, outer, ger, mv, trace  # noqa: E402

@@ -830,6 +830,24 @@ CASES += [
     Case("ldexp", lambda ns, a, b: ns.ldexp(a, b), BINARY[:2]),
 ]
 
+# vector products and trace (gpugrad/ops/products.py): function and method forms
+_VECS = [((3,), (3,)), ((0,), (0,)), ((1,), (1,)), (S(3), S(3))]
+CASES += [
+    Case("dot", lambda ns, a, b: ns.dot(a, b) + a.dot(b), _VECS),
+    Case("vdot", lambda ns, a, b: ns.vdot(a, b) * b.vdot(a), _VECS),
+    Case("inner", lambda ns, a, b: ns.inner(a, b),
+         [((3,), (3,)), ((2, 3), (4, 3)), ((2, 1, 3), T(2, 3)), ((), (2, 3)), ((2, 3), ()), ((0, 3), (2, 3)),
+          ((2, 0), (3, 0)), ((1, 1), (1,))]),
+    Case("inner_method", lambda ns, a, b: a.inner(b), [((2, 3), (3,))]),
+    Case("outer", lambda ns, a, b: ns.outer(a, b) + a.outer(b),
+         [((3,), (4,)), ((0,), (2,)), ((1,), (1,)), (S(3), (2,))]),
+    Case("ger", lambda ns, a, b: ns.ger(a, b) * a.ger(b), [((3,), (4,)), ((1,), (0,))]),
+    Case("mv", lambda ns, m, v: ns.mv(m, v) + m.mv(v),
+         [((2, 3), (3,)), (T(2, 3), S(3)), ((0, 3), (3,)), ((2, 0), (0,)), ((1, 1), (1,))]),
+    Case("trace", lambda ns, a: ns.trace(a) * a.trace(),
+         [((3, 3),), ((2, 4),), ((4, 2),), (T(3, 4),), (S(3, 3),), ((0, 3),), ((1, 1),)]),
+]
+
 def signatures():
     """(case, signature) pairs with readable ids, for pytest's parametrization."""
     for case in CASES:

@@ -1020,5 +1020,6 @@ tensor([-1, -6])
 from .linalg_torch import (addmv, addr, addbmm, baddbmm, chain_matmul, kron, tensordot, det, logdet,  # noqa: E402
                            slogdet, inverse, pinverse, matrix_power, matrix_exp, cholesky, cholesky_solve,
                            cholesky_inverse, svd, qr, triangular_solve, cross)
+from .products import dot, vdot, inner, outer, ger, mv, trace  # noqa: E402
 
 from . import methods as _methods  # noqa: E402,F401  (attaches the Tensor methods and operators)

@@ -24,6 +24,7 @@ from .indexing import INDEXING_METHODS
 from .umath_methods import UMATH_METHODS
 from .linalg_methods import LINALG_METHODS
 from .methods_reduce import REDUCE_METHODS
+from .products import PRODUCT_METHODS
 
 
 def _r(fn):
@@ -204,48 +205,6 @@ def _contiguous(self, memory_format=None):
 
 
 
-def _check_ndim(op, want, *ts):
-    for t in ts:
-        if t.ndim != want:
-            raise RuntimeError(f"{op}: expected {want}-D tensors, got shapes "
-                               + " and ".join(str(tuple(u.shape)) for u in ts))
-
-
-def _dot(self, tensor):
-    """The dot product of two 1-D tensors.
-
-    Args:
-        tensor: a 1-D tensor of the same length.
-
-    Returns:
-        A 0-d tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.tensor([1.0, 2.0]).dot(gg.tensor([3.0, 4.0]))
-    tensor(11.)
-    """
-    _check_ndim("dot", 1, self, tensor)
-    return matmul(self, tensor)
-
-
-def _outer(self, vec2):
-    """The outer product of two 1-D tensors.
-
-    Args:
-        vec2: a 1-D tensor.
-
-    Returns:
-        A 2-D tensor of shape ``(len(self), len(vec2))``.
-
-    >>> import gpugrad as gg
-    >>> gg.tensor([1.0, 2.0]).outer(gg.tensor([1.0, 10.0]))
-    tensor([[ 1., 10.],
-            [ 2., 20.]])
-    """
-    _check_ndim("outer", 1, self, vec2)
-    return mul(reshape(self, (-1, 1)), vec2)
-
-
 def _is_contiguous(self, memory_format=None):
     """Whether the elements are laid out in C order.
 
@@ -368,7 +327,7 @@ def _extra_methods():
         scatter_add=scatter_add, clamp_min=_clamp_min, clamp_max=_clamp_max,
         scatter_reduce=scatter_reduce, index_add=index_add, index_copy=index_copy, index_fill=index_fill,
         index_reduce=index_reduce, masked_scatter=masked_scatter,
-        mm=mm, bmm=bmm, dot=_dot, outer=_outer, addmm=addmm, swapaxes=swapaxes, swapdims=swapdims,
+        mm=mm, bmm=bmm, addmm=addmm, swapaxes=swapaxes, swapdims=swapdims,
         take_along_dim=take_along_dim, normal_=normal_, uniform_=uniform_, exponential_=exponential_,
         bernoulli_=bernoulli_, divide=div, multiply=mul, subtract=sub, true_divide=div,
         relu=relu, softmax=softmax, log_softmax=log_softmax, **LIKE_METHODS, **INPLACE_METHODS,
@@ -377,6 +336,7 @@ def _extra_methods():
         **UMATH_METHODS,
         **LINALG_METHODS,
         **REDUCE_METHODS,
+        **PRODUCT_METHODS,
     )
 
 
