@@ -5,6 +5,7 @@ promote, outer does), and the bool dtype where PyTorch has no kernel."""
 from __future__ import annotations
 
 import math as _math
+import warnings
 
 from ..tensor import Tensor
 from ._util import write_out, shape_str
@@ -146,7 +147,8 @@ def outer(input, vec2, *, out=None):
 
 
 def ger(input, vec2, *, out=None):
-    """The outer product of two 1-D tensors: PyTorch's old name of :func:`outer`.
+    """The outer product of two 1-D tensors: PyTorch's old name of :func:`outer` (deprecated there: it warns, as
+    PyTorch does).
 
     Args:
         input: a 1-D tensor of length n.
@@ -156,11 +158,15 @@ def ger(input, vec2, *, out=None):
     Returns:
         An (n, m) tensor.
 
-    >>> import gpugrad as gg
-    >>> gg.ger(gg.tensor([1, 2]), gg.tensor([3, 4]))
+    >>> import gpugrad as gg, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     gg.ger(gg.tensor([1, 2]), gg.tensor([3, 4]))
     tensor([[3, 4],
             [6, 8]])
     """
+    warnings.warn("torch.ger is deprecated and will be removed in a future PyTorch release. Use torch.outer "
+                  "instead.", UserWarning, stacklevel=2)
     return outer(input, vec2, out=out)
 
 
