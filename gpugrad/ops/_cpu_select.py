@@ -1,10 +1,13 @@
 """Which of several equal elements PyTorch's CPU kernels pick, replayed on host lists: ``mode`` sorts
 (value, index) pairs with libstdc++'s ``std::sort`` comparing values only (introsort: median-of-three
 partitions, heapsort past the depth limit, a final insertion sort), ``kthvalue`` runs ATen's quickselect
-(``quick_select_template`` in SortingUtils.h, NaN counted as the largest). Neither is stable, so the index they
+(``quick_select_template`` in SortingUtils.h, NaN counted as the largest), ``sort(stable=False)`` runs std::sort
+and ``topk`` std::partial_sort or std::nth_element (TopKImpl.h). None is stable, so the index they
 return among ties is a product of the exact steps, which these functions repeat. Used only for the rows of a
 CPU tensor where ties make the choice matter; everywhere else the vectorized stable sort gives the same index."""
 from __future__ import annotations
+
+import numpy as _np
 
 
 _THRESHOLD = 16
@@ -123,9 +126,10 @@ def _adjust_heap(a, base, hole, length, value, less):
     _push_heap(a, base, hole, top, value, less)
 
 
-def _heap_sort(a, first, last, less):
-    """std::__partial_sort(first, last, last): make_heap, then sort_heap."""
-    n = last - first
+def _heap_select(a, first, middle, last, less):
+    """std::__heap_select: make_heap(first, middle), then each later element smaller than the heap's top
+    replaces it (pop_heap)."""
+    n = middle - first
     if n >= 2:
         parent = (n - 2) // 2
         while True:
@@ -133,11 +137,46 @@ def _heap_sort(a, first, last, less):
             if parent == 0:
                 break
             parent -= 1
-    while last - first > 1:
-        last -= 1
-        v = a[last]
-        a[last] = a[first]
-        _adjust_heap(a, first, 0, last - first, v, less)
+    for i in range(middle, last):
+        if less(a[i], a[first]):
+            v = a[i]
+            a[i] = a[first]
+            _adjust_heap(a, first, 0, n, v, less)
+
+
+def _partial_sort(a, first, middle, last, less):
+    """std::__partial_sort(first, middle, last): heap-select the smallest into [first, middle), then sort_heap."""
+    _heap_select(a, first, middle, last, less)
+    while middle - first > 1:
+        middle -= 1
+        v = a[middle]
+        a[middle] = a[first]
+        _adjust_heap(a, first, 0, middle - first, v, less)
+
+
+def _heap_sort(a, first, last, less):
+    """std::__partial_sort(first, last, last): make_heap, then sort_heap."""
+    _partial_sort(a, first, last, last, less)
+
+
+def _nth_element(a, nth, less):
+    """std::nth_element(begin, begin + nth, end, comp) on the list ``a``: libstdc++'s introselect."""
+    first, last = 0, len(a)
+    if nth >= last:
+        return
+    depth = 2 * (last.bit_length() - 1)
+    while last - first > 3:
+        if depth == 0:
+            _heap_select(a, first, nth + 1, last, less)
+            a[first], a[nth] = a[nth], a[first]
+            return
+        depth -= 1
+        cut = _unguarded_partition_pivot(a, first, last, less)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    _insertion_sort(a, first, last, less)
 
 
 def quick_select(values, k):
@@ -205,3 +244,55 @@ def nth_element_first_of_equals(n):
             lo += 1
         last = lo                   # the cut lies past the front, where the nth (0th) element is
     return idx[0] if n else 0
+
+
+# -- PyTorch's CPU sort and topk on NumPy arrays (the sorted axis last) -------------------------------------------
+def greater_nan_first(a, b):
+    """ATen's KeyValueCompDesc (sort descending) and topk's largest comparator: NaN before every number."""
+    return (a[0] != a[0] and b[0] == b[0]) or a[0] > b[0]
+
+
+def _tied_rows(s):
+    """The index tuples of the rows of ``s`` (sorted along its last axis) where two neighbours are equal."""
+    same = s[..., 1:] == s[..., :-1]
+    if s.dtype.kind == "f":
+        same |= _np.isnan(s[..., 1:]) & _np.isnan(s[..., :-1])
+    return map(tuple, _np.argwhere(same.any(-1)))
+
+
+def _pairs(row):
+    return [(v, i) for i, v in enumerate(row.tolist())]
+
+
+def torch_sort_order(a, order, descending=False):
+    """``order``, a stable argsort of ``a`` along the last axis (NaN last, or first when ``descending``), with
+    each row longer than 16 that holds equal elements replaced by the order of PyTorch's CPU
+    ``sort(stable=False)``: std::sort, replayed (shorter rows get its insertion sort, which is stable)."""
+    if a.shape[-1] <= _THRESHOLD:
+        return order
+    less = greater_nan_first if descending else less_nan_last
+    for r in _tied_rows(_np.take_along_axis(a, order, -1)):
+        order[r] = [i for _, i in std_sort(_pairs(a[r]), less)]
+    return order
+
+
+def torch_topk_order(a, order, k, largest, sorted):
+    """The first ``k`` of ``order`` (a stable argsort of ``a`` along the last axis, largest first when
+    ``largest``, NaN counted largest), with each row whose ties reach the first k + 1 elements replaced by
+    PyTorch's CPU topk: std::partial_sort when ``k * 64 <= n``, else std::nth_element and (when ``sorted``)
+    std::sort of the first k - 1, replayed."""
+    top = order[..., :k].copy()
+    n = a.shape[-1]
+    if k == 0:
+        return top
+    less = greater_nan_first if largest else less_nan_last
+    for r in _tied_rows(_np.take_along_axis(a, order[..., :k + 1], -1)):
+        q = _pairs(a[r])
+        if k * 64 <= n:
+            _partial_sort(q, 0, k, n, less)
+        else:
+            _nth_element(q, k - 1, less)
+            if sorted:
+                q[:k - 1] = std_sort(q[:k - 1], less)
+        top[r] = [i for _, i in q[:k]]
+    return top

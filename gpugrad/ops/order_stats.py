@@ -13,7 +13,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ._util import dims, write_out
 from . import arithmetic as A, shape as S
-from ._cpu_select import less_nan_last, nth_element_first_of_equals, quick_select, std_sort
+from ._cpu_select import nth_element_first_of_equals, quick_select, std_sort, torch_sort_order
 from .scan_more import _scan
 from .torch_more import sort
 
@@ -240,18 +240,9 @@ def msort(input, *, out=None):
 
 def _torch_sort_order(xp, a, replay=True):
     """The argsort along the last axis that PyTorch's sort(stable=False) gives: on the CPU (with ``replay``),
-    std::sort, replayed for the rows longer than 16 with equal elements (shorter ones get an insertion sort, which
-    is stable)."""
+    std::sort's order on the rows with equal elements (see torch_sort_order)."""
     order = xp.argsort(a, axis=-1, kind="stable")
-    if replay and xp is _np and a.shape[-1] > 16:
-        s = _np.take_along_axis(a, order, -1)
-        same = s[..., 1:] == s[..., :-1]
-        if s.dtype.kind == "f":
-            same |= _np.isnan(s[..., 1:]) & _np.isnan(s[..., :-1])
-        for r in map(tuple, _np.argwhere(same.any(-1))):
-            items = std_sort([(v, i) for i, v in enumerate(a[r].tolist())], less_nan_last)
-            order[r] = [i for _, i in items]
-    return order
+    return torch_sort_order(a, order) if replay and xp is _np else order
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")

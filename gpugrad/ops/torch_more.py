@@ -12,21 +12,40 @@ from ..tensor import Tensor
 
 from ..random_factories import rand, randn
 from ._util import dims, write_out, shape_str
+from ._cpu_select import torch_sort_order, torch_topk_order
 from . import arithmetic as A, shape as S, reduction as R
 
 SortResult = namedtuple("SortResult", ["values", "indices"])
 
 
-def _sorted_indices(op, x, dim, descending, stable):
-    d = dims(op, x.ndim, dim)[0] if x.ndim else 0
-    a = x._data
-    if x.ndim == 0:
-        return d, x.xp.zeros((), "int64")
+# PyTorch's CPU sort of a 1-D integer tensor this long is fbgemm's radix sort: stable, ascending
+_RADIX_MIN = 32768
+
+
+def _stable_order(x, d, descending, stable=True):
+    """The argsort of x's data along d in PyTorch's order (NaN last, or first when descending): stable, unless
+    ``stable`` is False for an ascending sort of rows longer than 16 (whose ties the caller replays on the CPU)."""
+    a, xp = x._data, x.xp
     # a stable sort of -x gives the descending order with ties in their original order, as PyTorch's stable one
     # (~x for integers and bools: order-reversing too, without -x's overflow of unsigned ints)
     key = (-a if a.dtype.kind == "f" else ~a) if descending else a
-    kind = "stable" if stable or descending else None
-    return d, x.xp.argsort(key, axis=d, kind=kind).astype("int64")
+    order = xp.argsort(key, axis=d, kind="stable" if stable or descending or a.shape[d] <= 16 else None)
+    if descending and a.dtype.kind == "f":          # NaN (last in the key's order) first, in its original order
+        nan = xp.isnan(xp.take_along_axis(a, order, d))
+        order = xp.take_along_axis(order, xp.argsort(~nan, axis=d, kind="stable"), d)
+    return order.astype("int64", copy=False)
+
+
+def _sorted_indices(op, x, dim, descending, stable):
+    d = dims(op, x.ndim, dim)[0] if x.ndim else 0
+    if x.ndim == 0:
+        return d, x.xp.zeros((), "int64")
+    a = x._data
+    radix = x.ndim == 1 and a.dtype.kind in "iu" and not descending and a.size >= _RADIX_MIN
+    order = _stable_order(x, d, descending, stable or radix)
+    if not stable and x.xp is np and not radix:       # ties on the CPU: the indices of PyTorch's std::sort
+        torch_sort_order(np.moveaxis(a, d, -1), np.moveaxis(order, d, -1), descending)
+    return d, order
 
 
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
@@ -81,7 +100,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         k: how many.
         dim: the dim to search along.
         largest: the largest (True) or the smallest (False).
-        sorted: return them in sorted order (they always are here).
+        sorted: return them in sorted order (unsorted, the order is unspecified, as in PyTorch: here sorted, except
+            on CPU rows with ties, which take PyTorch's order).
         out: an optional pair of tensors ``(values, indices)`` the result is written into.
 
     Returns:
@@ -95,12 +115,18 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     n = x.shape[dims("topk", x.ndim, dim)[0]] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dim {dim} of size {n} (shape {shape_str(x.shape)})")
-    values, indices = sort(x, dim, descending=largest, stable=True)
-    if x.ndim:
+    if x.ndim == 0:
+        res = SortResult(*sort(x))                  # (k = 0 too, as PyTorch)
+    else:
         d = dims("topk", x.ndim, dim)[0]
-        key = (slice(None),) * d + (slice(0, k),)
-        values, indices = values[key], indices[key]
-    res = SortResult(values, indices)
+        order = _stable_order(x, d, largest)
+        if x.xp is np:          # ties on the CPU: the indices of PyTorch's partial_sort / nth_element
+            top = np.moveaxis(torch_topk_order(x._data if d == x.ndim - 1 else np.moveaxis(x._data, d, -1),
+                                               np.moveaxis(order, d, -1), k, largest, sorted), -1, d)
+        else:
+            top = order[(slice(None),) * d + (slice(0, k),)]
+        idx = Tensor._make(top, None, False)
+        res = SortResult(S.gather(x, d, idx), idx)
     return res if out is None else write_out(res, out, "topk")
 
 
