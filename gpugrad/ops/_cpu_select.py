@@ -252,12 +252,19 @@ def greater_nan_first(a, b):
     return (a[0] != a[0] and b[0] == b[0]) or a[0] > b[0]
 
 
-def _tied_rows(s):
-    """The index tuples of the rows of ``s`` (sorted along its last axis) where two neighbours are equal."""
+#: the most elements (summed over the tied rows) whose order is replayed in Python, about 2.7 us each: beyond
+#: it a call keeps the stable order, where PyTorch documents the order of equal elements as unspecified
+REPLAY_BUDGET = 1 << 14
+
+
+def _tied_rows(s, n):
+    """The index tuples of the rows of ``s`` (sorted along its last axis) where two neighbours are equal; none
+    when replaying rows of ``n`` elements each would exceed :data:`REPLAY_BUDGET`."""
     same = s[..., 1:] == s[..., :-1]
     if s.dtype.kind == "f":
         same |= _np.isnan(s[..., 1:]) & _np.isnan(s[..., :-1])
-    return map(tuple, _np.argwhere(same.any(-1)))
+    rows = _np.argwhere(same.any(-1))
+    return [] if len(rows) * n > REPLAY_BUDGET else [tuple(r) for r in rows]
 
 
 def _pairs(row):
@@ -267,11 +274,12 @@ def _pairs(row):
 def torch_sort_order(a, order, descending=False):
     """``order``, a stable argsort of ``a`` along the last axis (NaN last, or first when ``descending``), with
     each row longer than 16 that holds equal elements replaced by the order of PyTorch's CPU
-    ``sort(stable=False)``: std::sort, replayed (shorter rows get its insertion sort, which is stable)."""
+    ``sort(stable=False)``: std::sort, replayed (shorter rows get its insertion sort, which is stable), within
+    :data:`REPLAY_BUDGET`."""
     if a.shape[-1] <= _THRESHOLD:
         return order
     less = greater_nan_first if descending else less_nan_last
-    for r in _tied_rows(_np.take_along_axis(a, order, -1)):
+    for r in _tied_rows(_np.take_along_axis(a, order, -1), a.shape[-1]):
         order[r] = [i for _, i in std_sort(_pairs(a[r]), less)]
     return order
 
@@ -286,7 +294,7 @@ def torch_topk_order(a, order, k, largest, sorted):
     if k == 0:
         return top
     less = greater_nan_first if largest else less_nan_last
-    for r in _tied_rows(_np.take_along_axis(a, order[..., :k + 1], -1)):
+    for r in _tied_rows(_np.take_along_axis(a, order[..., :k + 1], -1), n):
         q = _pairs(a[r])
         if k * 64 <= n:
             _partial_sort(q, 0, k, n, less)
