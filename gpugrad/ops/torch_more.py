@@ -23,13 +23,13 @@ _RADIX_MIN = 32768
 
 
 def _stable_order(x, d, descending, stable=True):
-    """The argsort of x's data along d in PyTorch's order (NaN last, or first when descending): stable, unless
-    ``stable`` is False for an ascending sort of rows longer than 16 (whose ties the caller replays on the CPU)."""
+    """The stable argsort of x's data along d in PyTorch's order (NaN last, or first when descending); the
+    caller replays PyTorch's order among ties on the CPU when it can (``stable`` is kept for the callers)."""
     a, xp = x._data, x.xp
     # a stable sort of -x gives the descending order with ties in their original order, as PyTorch's stable one
     # (~x for integers and bools: order-reversing too, without -x's overflow of unsigned ints)
     key = (-a if a.dtype.kind == "f" else ~a) if descending else a
-    order = xp.argsort(key, axis=d, kind="stable" if stable or descending or a.shape[d] <= 16 else None)
+    order = xp.argsort(key, axis=d, kind="stable")
     if descending and a.dtype.kind == "f":          # NaN (last in the key's order) first, in its original order
         nan = xp.isnan(xp.take_along_axis(a, order, d))
         order = xp.take_along_axis(order, xp.argsort(~nan, axis=d, kind="stable"), d)
