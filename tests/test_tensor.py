@@ -488,7 +488,7 @@ def test_tensor_method_helpers(device):
     assert x.new_tensor([1, 2]).dtype == gg.float64 and x.new_empty(4).shape == (4,)
     with pytest.raises(RuntimeError, match=r"mm: expected 2-D tensors, got shapes \(2, 3\) and \(3,\)"):
         x.mm(x[0])
-    with pytest.raises(RuntimeError, match=r"dot: expected 1-D tensors"):
+    with pytest.raises(RuntimeError, match=r"dot: 1D tensors expected, but got 2D and 2D tensors"):
         x.dot(x)
     with pytest.raises(RuntimeError, match="bmm: batch sizes differ"):
         gg.ones(2, 2, 3, device=device).bmm(gg.ones(3, 3, 2, device=device))
