@@ -414,10 +414,11 @@ def relu(input, inplace=False):
         tensor([0., 2.])
     """
     x = input
-    res = _on_integers(x, inplace, lambda a: x.xp.maximum(a, 0))
-    if res is not None:
-        return res
-    _need_float("relu", x)
+    if x.__class__ is not Tensor or x._data.dtype.kind != "f":     # (the float path pays one check)
+        res = _on_integers(x, inplace, lambda a: x.xp.maximum(a, 0))
+        if res is not None:
+            return res
+        _need_float("relu", x)
     if inplace:
         return _in_place(x, relu)
     return ReLU.apply(x)
