@@ -37,7 +37,8 @@ def test_fused_kernels_match_float64_references(kind, shape):
 
 
 @pytest.mark.parametrize("kind", ["relu", "gelu", "tanh"])
-def test_two_thread_split_equals_one_pass(kind):
+def test_two_thread_split_equals_one_pass(kind, monkeypatch):
+    monkeypatch.setattr(K, "crowded", lambda: False)      # split even on a busy machine
     rng = np.random.default_rng(1)
     rows = PARALLEL_MIN // 256 + 3
     x = rng.standard_normal((rows, 256)).astype(np.float32)
@@ -54,9 +55,10 @@ def test_two_thread_split_equals_one_pass(kind):
 
 
 @pytest.mark.parametrize("kind", A.ACTIVATIONS)
-def test_flat_two_thread_split_equals_one_pass(kind):
+def test_flat_two_thread_split_equals_one_pass(kind, monkeypatch):
     """Plain activations (no bias) run the flat kernels, split in two halves from PARALLEL_MIN elements (an odd
     size: the split point is rounded to 16 elements)."""
+    monkeypatch.setattr(K, "crowded", lambda: False)
     rng = np.random.default_rng(2)
     a, b = (np.float32(v) for v in PARAMS.get(kind, (0.0, 0.0)))
     x = (rng.standard_normal(PARALLEL_MIN + 37) * 3).astype(np.float32)
@@ -91,3 +93,44 @@ def test_special_values_as_pytorch(kind):
     ok = ~np.isnan(want)
     # PyTorch flushes subnormal results to 0 (sigmoid(-100) = 3.8e-44, silu(-100) = -3.8e-42): atol covers them
     np.testing.assert_allclose(got[ok], want[ok], rtol=2e-6, atol=1e-41)
+
+
+@pytest.mark.parametrize("crowded", [False, True])
+def test_split_only_when_the_second_core_is_free(crowded, monkeypatch):
+    """Large kernels use the second thread unless :func:`_blas.crowded` says a BLAS worker or another process holds
+    the other core; the results are the same either way."""
+    submitted = []
+
+    class Spy:
+        def submit(self, fn, *args):
+            submitted.append(fn)
+            fn(*args)
+            return type("Done", (), {"result": lambda self: None})()
+    monkeypatch.setattr(K, "crowded", lambda: crowded)
+    monkeypatch.setattr(K, "_pool", lambda: Spy())
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((PARALLEL_MIN // 256 + 1, 256)).astype(np.float32)
+    bias = rng.standard_normal(256).astype(np.float32)
+    y, s = A.act_forward(x, "silu", bias=bias, impl="numba")
+    dx, db = A.act_backward(x, s, "silu", bias=bias, bias_grad=True, impl="numba")
+    flat = A.act_forward(x.reshape(-1), "tanh", impl="numba")[0]
+    assert len(submitted) == (0 if crowded else 3)
+    yr, dxr = _ref(x, x, "silu", bias)
+    np.testing.assert_allclose(y, yr, rtol=3e-6, atol=1e-6)
+    np.testing.assert_allclose(dx, dxr, rtol=3e-5, atol=1e-6)
+    np.testing.assert_allclose(flat, np.tanh(x.reshape(-1).astype(np.float64)), rtol=3e-6, atol=1e-6)
+
+
+def test_crowded_while_a_blas_worker_spins(monkeypatch):
+    """A threaded matmul marks the other core as taken for SPIN_S seconds; a one-thread matmul does not."""
+    from gpugrad.kernels import _blas
+    monkeypatch.setattr(_blas, "busy", lambda: False)
+    monkeypatch.setitem(_blas._state, "threaded_at", -1.0)
+    monkeypatch.setitem(_blas._state, "fixed", 1)
+    _blas.prepare(1024, 1024, 1024)
+    assert not _blas.crowded()
+    monkeypatch.setitem(_blas._state, "fixed", 2)
+    _blas.prepare(1024, 1024, 1024)
+    assert _blas.crowded()
+    monkeypatch.setitem(_blas._state, "threaded_at", _blas._state["threaded_at"] - _blas.SPIN_S)
+    assert not _blas.crowded()

@@ -7,7 +7,9 @@ activation.py keep libm). Same math as the references in activation.py, one pass
 ``s`` is what the forward saved (the input, or the output for relu/tanh/sigmoid); give a bias of -0.0 where
 nothing is to be added (x + -0.0 is x, -0 included; :func:`neg_zeros`). ``db`` is overwritten. Arrays of
 any shape go through :func:`flat_fwd` / :func:`flat_bwd` (the flat kernels: no bias). From
-:data:`PARALLEL_MIN` elements the rows are split between two Python threads (the kernels release the GIL).
+:data:`PARALLEL_MIN` elements the rows are split between two Python threads (the kernels release the GIL),
+unless the second core is taken (:func:`._blas.crowded`: a BLAS worker still spinning after a matmul, or
+other processes).
 
 One kernel pair per activation, each a plain loop over one activation's straight-line math, so that every
 loop vectorizes and Numba compiles (once, cached on disk) only the activations that are used: one kernel
@@ -26,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
+from ._blas import crowded
 from ._fastmath import FASTMATH, PARALLEL_MIN, exp32, expm132, log1p32, tanh32, sigmoid32, erf32, erf32_given
 
 _f = np.float32
@@ -444,7 +447,7 @@ def _pool():
 def act_fwd(x, bias, y, kind, a, b):
     """y = f(x + bias) over the rows of 2-D C-contiguous float32 ``x``, ``y``; ``a``, ``b`` float32."""
     fwd = KERNELS[kind][0]
-    if x.size >= PARALLEL_MIN and x.shape[0] > 1:     # the second half on a second thread
+    if x.size >= PARALLEL_MIN and x.shape[0] > 1 and not crowded():     # the second half on a second thread
         h = x.shape[0] // 2
         job = _pool().submit(fwd, x[h:], bias, y[h:], a, b)
         fwd(x[:h], bias, y[:h], a, b)
@@ -456,7 +459,7 @@ def act_fwd(x, bias, y, kind, a, b):
 def act_bwd(g, s, bias, dx, db, kind, a, b):
     """dx = g f'(s + bias) and ``db`` = dx summed over the rows (2-D C-contiguous float32)."""
     bwd = KERNELS[kind][1]
-    if g.size >= PARALLEL_MIN and g.shape[0] > 1:
+    if g.size >= PARALLEL_MIN and g.shape[0] > 1 and not crowded():
         h = g.shape[0] // 2
         db2 = np.empty_like(db)
         job = _pool().submit(bwd, g[h:], s[h:], bias, dx[h:], db2, a, b)
@@ -469,8 +472,8 @@ def act_bwd(g, s, bias, dx, db, kind, a, b):
 
 def _split(kernel, n, arrays, a, b):
     """``kernel(*arrays, a, b)`` over 1-D arrays of ``n`` elements: from :data:`PARALLEL_MIN` elements the
-    second half runs on a second thread (the kernels release the GIL)."""
-    if n >= PARALLEL_MIN:
+    second half runs on a second thread (the kernels release the GIL) unless the machine is crowded."""
+    if n >= PARALLEL_MIN and not crowded():
         h = (n // 2) & ~15                       # (a multiple of 16: both halves start on a 64-byte line)
         job = _pool().submit(kernel, *[v[h:] for v in arrays], a, b)
         kernel(*[v[:h] for v in arrays], a, b)

@@ -29,7 +29,12 @@ SMALL_MACS = 1 << 22
 #: elements of the (k, n) operand from which a matmul with few rows gets the BLAS's threads
 SMALL_OPERAND = 1 << 18
 
-_state = {"ctl": None, "default": None, "current": None, "busy": False, "checked": -1.0, "fixed": None}
+#: seconds an OpenBLAS worker keeps spinning after a threaded call (its default timeout, 2^28 cycles: a measured
+#: 105 ms of CPU during a 200 ms sleep after one matmul on the dev machine)
+SPIN_S = 0.12
+
+_state = {"ctl": None, "default": None, "current": None, "busy": False, "checked": -1.0, "fixed": None,
+          "threaded_at": -1.0}
 
 
 def _setup():
@@ -110,9 +115,22 @@ def prepare(m, k, n):
         _setup()
         ctl = _state["ctl"]
     if not ctl or _state["fixed"] is not None:
+        if _state["fixed"] != 1:
+            _state["threaded_at"] = time.monotonic()
         return
     small = m * k * n < SMALL_MACS and k * n < SMALL_OPERAND
     want = 1 if small or busy() else _state["default"]
     if want != _state["current"]:
         ctl.set_num_threads(want)
         _state["current"] = want
+    if want > 1:
+        _state["threaded_at"] = time.monotonic()
+
+
+def crowded():
+    """True when a second kernel thread would not find a core to itself: while a BLAS worker still spins after
+    a threaded matmul that gpugrad ran (:data:`SPIN_S`), or while other processes keep the machine busy
+    (:func:`busy`). Then the CPU kernels that split their work over two threads run on the caller's thread:
+    after a matmul, a bias + SiLU forward on (1024, 512) measured 0.38 ms on one thread against 0.60 ms on
+    two (BENCHMARKS.md, "Kernels after a matmul")."""
+    return time.monotonic() - _state["threaded_at"] < SPIN_S or busy()

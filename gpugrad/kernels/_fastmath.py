@@ -31,6 +31,8 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
+from ._blas import crowded
+
 __all__ = ["unary", "exp32", "expm132", "log32", "log1p32", "tanh32", "sigmoid32", "erf32", "FASTMATH"]
 
 #: the fast-math flags the kernels compile with: FMA contraction only. The full ``fastmath=True`` lets LLVM
@@ -316,6 +318,6 @@ def unary(name, x, out=None):
     """
     if out is None:
         out = np.empty_like(x)
-    kernel = _unary_parallel if x.size >= PARALLEL_MIN else _unary_serial
+    kernel = _unary_parallel if x.size >= PARALLEL_MIN and not crowded() else _unary_serial
     kernel(x.reshape(-1), out.reshape(-1), UNARY[name])
     return out
