@@ -103,3 +103,21 @@ def test_breakdown_worker_times_every_phase_and_the_matmuls_alone():
     assert all(v > 0 for v in out.values())
     parts = sum(out[f"batch 4: {k}"] for k in mlp.PHASES[:-1])
     assert parts <= out["batch 4: whole step"] * 1.5      # medians of parts roughly add up to the whole
+
+
+def test_turns_alternate_who_goes_first_and_pair_every_case():
+    """bench.turns: both children answer every case each round; the first library alternates per round and case
+    (each child reports the wall clock of its burst, so the order is visible)."""
+    import sys
+    from gpugrad.bench.turns import alternate
+    code = ("import time; from gpugrad.bench import turns; turns.time.perf_counter = time.time; "
+            "turns.statistics.median = lambda ts: time.time() / 1e3; "
+            "turns.serve({'a': lambda: None, 'b': lambda: None}, lambda: None, warmup=0, min_calls=1)")
+    runs = alternate({"g": [sys.executable, "-c", code], "t": [sys.executable, "-c", code]},
+                     rounds=3, burst_s=0.0, gap_s=0.0)
+    assert list(runs) == ["a", "b"]
+    for i, name in enumerate(runs):
+        g, t = runs[name]["g"], runs[name]["t"]
+        assert len(g) == len(t) == 3
+        firsts = ["g" if g[r] < t[r] else "t" for r in range(3)]
+        assert firsts == [("g" if (r + i) % 2 == 0 else "t") for r in range(3)]

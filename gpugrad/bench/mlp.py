@@ -7,15 +7,17 @@ batch size, activation forward + backward at 1M and 16M elements, softmax + cros
 * Activations: ``F.<act>(x)`` forward and its autograd backward (``y.backward(g)``) on 1M and 16M float32.
 * Softmax + cross-entropy forward and backward at (1024, 10) and (256, 1000).
 
-Each measurement is one child process (``python -m gpugrad.bench.mlp --worker ...``) that warms up and prints
-the median time of its calls; gpugrad's and PyTorch's children alternate, ``pairs`` times, and the table
-shows the medians and the median of the per-pair ratios (below 1: gpugrad is faster). Separate processes,
-because two libraries' thread pools in one process fight over the cores.
+gpugrad and PyTorch each run in a child process (``python -m gpugrad.bench.mlp --worker ...``) that builds its
+cases once; the two take turns (:mod:`gpugrad.bench.turns`): a burst of about 0.5 s of one case in one
+library, then the same case in the other (who goes first alternates), so that the two halves of each ratio
+are measured a second apart on a shared machine. The table shows the medians of the bursts and the median of
+the per-pair ratios (below 1: gpugrad is faster) over 10 pairs: 5 rounds in each of 2 pairs of processes.
+Separate processes, because two libraries' thread pools in one process fight over the cores.
 
     gpugrad bench mlp                          # the whole table (a few minutes)
     gpugrad bench mlp --quick                  # ReLU and GELU at batch 32, 2 pairs: a smoke run
     python -m gpugrad.bench.mlp --breakdown    # where the ReLU step's time goes, phase by phase
-    python -m gpugrad.bench.mlp --pairs 7      # more pairs
+    python -m gpugrad.bench.mlp --pairs 20     # more pairs
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ import sys
 import time
 
 import numpy as np
+
+from .turns import alternate, serve
 
 ACTIVATIONS = ("ReLU", "GELU", "Tanh", "Sigmoid", "SiLU")
 BATCHES = (32, 128, 1024)
@@ -114,19 +118,20 @@ def _setup(T, lib, dev, act, batch, rng):
     return model, opt, x, y
 
 
-def _worker_mlp(lib, act, batches, device, budget_s):
+def _cases_mlp(lib, act, batches, device):
+    """{batch: one training step} for ``act`` at every batch size, and the device's sync."""
     T, dev, sync = _lib(lib, device)
     rng = np.random.default_rng(0)
-    out = {}
+    cases = {}
     for batch in batches:
         model, opt, x, y = _setup(T, lib, dev, act, batch, rng)
 
-        def step():
+        def step(model=model, opt=opt, x=x, y=y):
             opt.zero_grad()
             T.nn.functional.cross_entropy(model(x), y).backward()
             opt.step()
-        out[str(batch)] = _median_ms(step, sync, budget_s)
-    return out
+        cases[f"MLP 784-512-512-10 step, {act}, batch {batch}"] = step
+    return cases, sync
 
 
 PHASES = ("zero_grad", "forward", "loss", "backward", "optimizer step", "whole step")
@@ -185,11 +190,12 @@ def _matmuls_alone(batch, rng, budget_s):
     return _median_ms(matmuls, lambda: None, budget_s)
 
 
-def _worker_kernels(lib, device, budget_s):
+def _cases_kernels(lib, device):
+    """{row label: one forward + backward} of every activation at 1M and 16M elements and of softmax-CE."""
     T, dev, sync = _lib(lib, device)
     F = T.nn.functional
     rng = np.random.default_rng(1)
-    out = {}
+    cases = {}
     fns = {"ReLU": F.relu, "GELU": F.gelu, "Tanh": T.tanh, "Sigmoid": T.sigmoid, "SiLU": F.silu}
     for n in ACT_SIZES:
         xa = rng.standard_normal(n, dtype=np.float32)
@@ -197,35 +203,58 @@ def _worker_kernels(lib, device, budget_s):
         for act, fn in fns.items():
             x = T.tensor(xa, device=dev, requires_grad=True)
 
-            def fwd_bwd():
+            def fwd_bwd(x=x, fn=fn, g=g):
                 x.grad = None
                 fn(x).backward(g)
-            out[f"{act} fwd+bwd, {n >> 20}M"] = _median_ms(fwd_bwd, sync, budget_s)
+            cases[f"{act} fwd+bwd, {n >> 20}M"] = fwd_bwd
     for n, c in CE_SHAPES:
         x = T.tensor(rng.standard_normal((n, c), dtype=np.float32), device=dev, requires_grad=True)
         t = T.tensor(rng.integers(0, c, n), device=dev)
 
-        def ce():
+        def ce(x=x, t=t):
             x.grad = None
             F.cross_entropy(x, t).backward()
-        out[f"softmax-CE fwd+bwd, ({n}, {c})"] = _median_ms(ce, sync, budget_s)
-    return out
+        cases[f"softmax-CE fwd+bwd, ({n}, {c})"] = ce
+    return cases, sync
 
 
 def _child(args):
-    if args.what in ("mlp", "phases"):
-        worker = _worker_mlp if args.what == "mlp" else _worker_phases
-        res = worker(args.lib, args.act, [int(b) for b in args.batches.split(",")], args.device, args.budget)
+    if args.what == "phases":
+        res = _worker_phases(args.lib, args.act, [int(b) for b in args.batches.split(",")], args.device, args.budget)
+        print(json.dumps(res))
+        return
+    if args.what == "mlp":
+        cases, sync = _cases_mlp(args.lib, args.act, [int(b) for b in args.batches.split(",")], args.device)
     else:
-        res = _worker_kernels(args.lib, args.device, args.budget)
-    print(json.dumps(res))
+        cases, sync = _cases_kernels(args.lib, args.device)
+    serve(cases, sync)
 
 
-def _spawn(lib, what, device, budget, act=None, batches=()):
+def _command(lib, what, device, budget=1.0, act=None, batches=()):
     cmd = [sys.executable, "-m", "gpugrad.bench.mlp", "--worker", lib, "--what", what, "--device", device,
            "--budget", str(budget)]
     if act:
         cmd += ["--act", act, "--batches", ",".join(map(str, batches))]
+    return cmd
+
+
+def _turns(what, device, procs, rounds, burst_s, act=None, batches=()):
+    """{label: ([gpugrad ms], [torch ms])}: ``procs`` pairs of children, one after the other, each pair taking
+    ``rounds`` alternating bursts per case (:func:`gpugrad.bench.turns.alternate`)."""
+    runs = {}
+    for i in range(procs):
+        libs = ("gpugrad", "torch") if i % 2 == 0 else ("torch", "gpugrad")
+        got = alternate({lib: _command(lib, what, device, act=act, batches=batches) for lib in libs},
+                        rounds=rounds, burst_s=burst_s)
+        for key, per in got.items():
+            g, t = runs.setdefault(key, ([], []))
+            g += per["gpugrad"]
+            t += per["torch"]
+    return runs
+
+
+def _spawn(lib, what, device, budget, act=None, batches=()):
+    cmd = _command(lib, what, device, budget, act, batches)
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode:
         raise RuntimeError(f"bench mlp: the {lib} child ({' '.join(cmd[3:])}) failed:\n{res.stderr[-2000:]}")
@@ -253,9 +282,10 @@ def _row(bench, g, t):
             "pairs": len(ratios)}
 
 
-def run(quick=False, device="cpu", pairs=None, activations=ACTIVATIONS, batches=BATCHES, kernels=True):
-    """The table rows (see the module docstring); needs PyTorch. ``quick``: ReLU and GELU at batch 32 only,
-    2 pairs, no kernel rows."""
+def run(quick=False, device="cpu", pairs=None, activations=ACTIVATIONS, batches=BATCHES, kernels=True, procs=None):
+    """The table rows (see the module docstring); needs PyTorch. ``pairs``: paired bursts per cell (default 10),
+    spread over ``procs`` pairs of child processes (default 2). ``quick``: ReLU and GELU at batch 32 only,
+    2 pairs in one pair of processes, no kernel rows."""
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -264,17 +294,19 @@ def run(quick=False, device="cpu", pairs=None, activations=ACTIVATIONS, batches=
         device = "cuda" if device == "auto" else device
     if quick:
         activations, batches, kernels = ("ReLU", "GELU"), (32,), False
-    pairs = pairs or (2 if quick else 5)
-    budget = 0.3 if quick else 1.0
+    pairs = pairs or (2 if quick else 10)
+    procs = min(procs or (1 if quick else 2), pairs)
+    rounds = -(-pairs // procs)
+    burst = 0.2 if quick else 0.5
     info = machine()
     print(f"machine: {info['cores']} cores, {info['simd']}, BLAS {info['blas']}, load average {info['load average']}"
           f"; device {device}", flush=True)
     rows = []
     for act in activations:
-        for key, (g, t) in _pairs("mlp", device, pairs, budget, act, batches).items():
-            rows.append(_row(f"MLP 784-512-512-10 step, {act}, batch {key}", g, t))
+        for key, (g, t) in _turns("mlp", device, procs, rounds, burst, act, batches).items():
+            rows.append(_row(key, g, t))
     if kernels:
-        for key, (g, t) in _pairs("kernels", device, pairs, budget).items():
+        for key, (g, t) in _turns("kernels", device, procs, rounds, burst).items():
             rows.append(_row(key, g, t))
     return rows
 
