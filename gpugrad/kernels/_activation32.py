@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit
 
 from ._blas import crowded
-from ._fastmath import FASTMATH, PARALLEL_MIN, exp32, expm132, log1p32, tanh32, sigmoid32, erf32, erf32_given
+from ._fastmath import FASTMATH, PARALLEL_MIN, exp_nonpos32, expm132, log1p32, tanh32, sigmoid32, erf32, erf32_given
 
 _f = np.float32
 _Z, _HALF, _ONE = _f(0), _f(0.5), _f(1)
@@ -71,7 +71,7 @@ def _elu(v, a, b):                       # a (e^x - 1) below 0
 
 @njit(**_EL)
 def _elu_d(g, v, a, b):
-    e = g * a * exp32(min(v, _Z))
+    e = g * a * exp_nonpos32(min(v, _Z))
     return g if v > _Z else e
 
 
@@ -82,7 +82,7 @@ def _gelu(v, a, b):                      # x Phi(x)
 
 @njit(**_EL)
 def _gelu_d(g, v, a, b):                 # Phi(x) + x phi(x)
-    e = exp32(-_HALF * v * v)             # e^(-v^2/2): the density's, and erf's at v / sqrt(2) (one exp)
+    e = exp_nonpos32(-_HALF * v * v)      # e^(-v^2/2): the density's, and erf's at v / sqrt(2) (one exp)
     return g * (_HALF * (_ONE + erf32_given(v * _SQRT1_2, e)) + v * _INV_SQRT_2PI * e)
 
 
@@ -131,7 +131,7 @@ def _sigmoid_d(g, v, a, b):              # y (1 - y)
 @njit(**_EL)
 def _softplus(v, a, b):                  # beta a, threshold b
     bx = a * v
-    sp = (max(bx, _Z) + log1p32(exp32(-abs(bx)))) / a
+    sp = (max(bx, _Z) + log1p32(exp_nonpos32(-abs(bx)))) / a
     return v if bx > b else sp
 
 

@@ -33,7 +33,7 @@ from numba.extending import intrinsic
 
 from ._blas import crowded
 
-__all__ = ["unary", "exp32", "expm132", "log32", "log1p32", "tanh32", "sigmoid32", "erf32", "FASTMATH"]
+__all__ = ["unary", "exp32", "exp_nonpos32", "expm132", "log32", "log1p32", "tanh32", "sigmoid32", "erf32", "FASTMATH"]
 
 #: the fast-math flags the kernels compile with: FMA contraction only. The full ``fastmath=True`` lets LLVM
 #: assume there is no NaN or inf, which would break NaN propagation and the overflow edges.
@@ -76,6 +76,7 @@ _R1, _R2, _R3, _R4, _R5, _R6, _R7 = (_f(1 / 1), _f(1 / 2), _f(1 / 6), _f(1 / 24)
                                      _f(1 / 5040))
 _R8 = _f(1 / 40320)
 _I1, _I23, _I127, _IMANT, _IONE = _i(1), _i(23), _i(127), _i(0x7FFFFF), _i(0x3F800000)
+_I64, _TWO_M64 = _i(64), _f(2.0 ** -64)
 
 
 @njit(inline="always", fastmath=FASTMATH, error_model="numpy")
@@ -93,20 +94,36 @@ def _pow2(n):
 
 
 @njit(inline="always", fastmath=FASTMATH, error_model="numpy")
-def exp32(x):
-    """e^x in float32. Overflows to inf above 88.72, gives subnormals down to -103.97 and 0 below."""
-    xc = min(max(x, _EXP_LO), _EXP_HI)
-    n, r = _reduce(xc)
+def _exp_poly(r):
+    """e^r for |r| <= ln2 / 2 = 0.347: Taylor to r^7, error < 6e-9."""
     p = _R7 * r + _R6
     p = p * r + _R5
     p = p * r + _R4
     p = p * r + _R3
     p = p * r + _R2
     p = p * r + _R1
-    p = p * r + _ONE                              # e^r, |r| <= 0.347: Taylor to r^7, error < 6e-9
+    return p * r + _ONE
+
+
+@njit(inline="always", fastmath=FASTMATH, error_model="numpy")
+def exp32(x):
+    """e^x in float32. Overflows to inf above 88.72, gives subnormals down to -103.97 and 0 below."""
+    xc = min(max(x, _EXP_LO), _EXP_HI)
+    n, r = _reduce(xc)
+    p = _exp_poly(r)
     n1 = np.int32(n >> _I1)                       # 2^n = 2^n1 2^(n - n1): both factors normal for n in
     y = (p * _pow2(n1)) * _pow2(np.int32(n - n1))  # [-150, 128], so subnormal results round once
     return y if x == x else x                     # NaN stays NaN (min/max would clamp it)
+
+
+@njit(inline="always", fastmath=FASTMATH, error_model="numpy")
+def exp_nonpos32(x):
+    """e^x in float32 for x <= 0 (and -inf, NaN): :func:`exp32` with less work, for the callers whose argument
+    cannot be positive (sigmoid's e^-|x|, erf's e^-x^2, a softmax's e^(x - max)). No upper clamp, and one power
+    of two: p 2^(n + 64) is exact for n in [-152, 0], and the constant 2^-64 rounds a subnormal result once. A
+    NaN passes through the polynomial (max keeps a NaN first argument). Positive x gives wrong values."""
+    n, r = _reduce(max(x, _EXP_LO))
+    return (_exp_poly(r) * _pow2(np.int32(n + _I64))) * _TWO_M64
 
 
 @njit(inline="always", fastmath=FASTMATH, error_model="numpy")
@@ -209,10 +226,11 @@ def tanh32(x):
 
 @njit(inline="always", fastmath=FASTMATH, error_model="numpy")
 def sigmoid32(x):
-    """1 / (1 + e^-x) in float32, as e^x / (1 + e^x) for x < 0 so that tiny results keep their precision."""
-    e = exp32(-abs(x))
+    """1 / (1 + e^-x) in float32, as e^x / (1 + e^x) for x < 0 so that tiny results keep their precision. A NaN
+    goes through e and comes out NaN on both sides of the select."""
+    e = exp_nonpos32(-abs(x))
     d = _ONE / (_ONE + e)
-    return d if x >= _ZERO else e * d if x < _ZERO else x     # (the last: NaN)
+    return d if x >= _ZERO else e * d
 
 
 _E0 = _f(1.1283791670955126)        # 2 / sqrt(pi)
@@ -230,7 +248,7 @@ def erf32(x):
     """erf in float32: 2/sqrt(pi) x + x^3 P(x^2) for |x| < 1; else sign(x) (1 - e^(-x^2) R(t)) with
     t = 1 / (1 + |x| / 2) (R fits erfc(x) e^(x^2) on [1, 4]); +-1 from |x| >= 4 (float32 erf(3.92) = 1)."""
     ac = min(abs(x), _f(4.0))
-    return erf32_given(x, exp32(-(ac * ac)))
+    return erf32_given(x, exp_nonpos32(-(ac * ac)))
 
 
 @njit(inline="always", fastmath=FASTMATH, error_model="numpy")

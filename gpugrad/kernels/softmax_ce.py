@@ -123,7 +123,7 @@ def _ce_fwd32(x, t, loss, row_max, row_ls, ignore_index, eps):
         zsum = _f32(0)
         for j in range(c):
             zj = x[r, j] - m
-            s += _fm.exp32(zj)
+            s += _fm.exp_nonpos32(zj)         # (zj <= 0, or NaN)
             zsum += zj
         ls = _fm.log32(s)
         row_max[r] = m
@@ -151,7 +151,7 @@ def _ce_bwd32(x, t, row_max, row_ls, g, dx, ignore_index, eps):
             gr = g[r]
             m, ls = row_max[r], row_ls[r]          # (x - m) - ls: m + ls would round ls away at m = 3e38
             for j in range(c):
-                dx[r, j] = gr * (_fm.exp32((x[r, j] - m) - ls) - base)
+                dx[r, j] = gr * (_fm.exp_nonpos32((x[r, j] - m) - ls) - base)
             dx[r, t[r]] -= gr * (_f32(1) - eps)
 
 
