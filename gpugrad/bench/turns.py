@@ -124,8 +124,11 @@ def alternate(commands, rounds=5, burst_s=0.5, gap_s=0.15):
                     if name not in names[lib]:
                         continue
                     time.sleep(gap_s)
-                    procs[lib].stdin.write(json.dumps([name, burst_s]) + "\n")
-                    procs[lib].stdin.flush()
+                    try:
+                        procs[lib].stdin.write(json.dumps([name, burst_s]) + "\n")
+                        procs[lib].stdin.flush()
+                    except OSError:         # it has exited: _read reports its stderr
+                        pass
                     got = _read(lib, procs[lib], commands[lib])
                     runs[name][lib].append(got["ms"])
         return runs
