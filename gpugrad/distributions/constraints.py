@@ -295,17 +295,20 @@ class _LowerCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        from ._linalg import tril, diagonal
-        lower = (tril(value) == value).reshape(value.shape[:-2] + (-1,)).min(-1)[0]
-        return lower & (diagonal(value) > 0).min(-1)[0]
+        lower = (value.tril() == value).reshape(value.shape[:-2] + (-1,)).min(-1)[0]
+        return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
 
 
 class _PositiveDefinite(Constraint):
     event_dim = 2
 
     def check(self, value):
-        from ._linalg import is_positive_definite
-        return is_positive_definite(value)
+        # symmetric (to 1e-6) and a Cholesky factorization exists, as PyTorch
+        from .. import linalg
+        symmetric = value.isclose(value.swapaxes(-1, -2), atol=1e-6).all(-1).all(-1)
+        if not bool(symmetric.all()):
+            return symmetric
+        return linalg.cholesky_ex(value).info == 0
 
 
 class _IndependentConstraint(Constraint):

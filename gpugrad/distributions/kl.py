@@ -7,8 +7,6 @@ import math
 import warnings
 from functools import total_ordering
 
-import numpy as np
-
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
 from .dirichlet import Beta, Dirichlet
@@ -19,7 +17,7 @@ from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
 from .normal import LogNormal, Normal
 from .uniform import Uniform
-from ._linalg import solve
+from .. import linalg
 from ..ops.umath_unary import digamma, lgamma
 
 __all__ = ["kl_divergence", "register_kl"]
@@ -212,8 +210,7 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     pL, qL = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     half_term1 = _half_log_det(qL) - _half_log_det(pL)
     n = p.event_shape[0]
-    batch = tuple(np.broadcast_shapes(tuple(qL.shape[:-2]), tuple(pL.shape[:-2])))
-    x = solve(qL.expand(batch + (n, n)), pL.expand(batch + (n, n)), lower=True)
+    x = linalg.solve_triangular(qL, pL, upper=False)      # batch dims broadcast
     term2 = (x * x).sum((-2, -1))
     term3 = _batch_mahalanobis(qL, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - n)

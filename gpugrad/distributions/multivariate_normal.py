@@ -1,6 +1,6 @@
 """The MultivariateNormal distribution, given by a covariance matrix, a precision matrix or the Cholesky factor
-of the covariance (``scale_tril``). Its linear algebra (cholesky, triangular solves) uses the recorded private
-ops of ``_linalg`` until ``gpugrad.linalg`` is available."""
+of the covariance (``scale_tril``). Its linear algebra (cholesky, triangular solves) is ``gpugrad.linalg``'s,
+recorded and differentiable."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,9 @@ import math
 import numpy as np
 
 from . import constraints
-from ._linalg import cholesky, diagonal, eye_like, solve
+from .. import linalg
+from ..factories import eye
+from ..ops.linalg_torch import cholesky_inverse
 from .distribution import Distribution, _LocIsMeanAndMode
 from .utils import lazy_property
 
@@ -17,12 +19,25 @@ __all__ = ["MultivariateNormal"]
 
 def _batch_mahalanobis(L, x):
     """|L^-1 x|^2 over the last dim, batch dims of L and x broadcast."""
-    y = solve(L, x.unsqueeze(-1), lower=True)
+    y = linalg.solve_triangular(L, x.unsqueeze(-1), upper=False)
     return (y * y).sum((-2, -1))
 
 
 def _half_log_det(L):
-    return diagonal(L).log().sum(-1)
+    return L.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+
+
+def _eye_like(a):
+    """The identity matrix of ``a``'s last dim, dtype and device."""
+    return eye(a.shape[-1], dtype=a.dtype, device=a.device)
+
+
+def _precision_to_scale_tril(P):
+    """The lower Cholesky factor of P^-1, as PyTorch: with Lf the Cholesky factor of P flipped in both dims,
+    P^-1 = L L^T for L = (flip(Lf)^T)^-1 (lower triangular), so no full inverse of P is formed."""
+    Lf = linalg.cholesky(P.flip((-2, -1)))
+    L_inv = Lf.flip((-2, -1)).swapaxes(-1, -2)
+    return linalg.solve_triangular(L_inv, _eye_like(P), upper=False)
 
 
 class MultivariateNormal(_LocIsMeanAndMode, Distribution):
@@ -66,9 +81,9 @@ class MultivariateNormal(_LocIsMeanAndMode, Distribution):
         if name == "scale_tril":
             self._unbroadcasted_scale_tril = matrix
         elif name == "covariance_matrix":
-            self._unbroadcasted_scale_tril = cholesky(matrix)
-        else:        # the Cholesky factor of the inverse of the precision
-            self._unbroadcasted_scale_tril = cholesky(solve(matrix, eye_like(matrix, matrix.shape[-1])))
+            self._unbroadcasted_scale_tril = linalg.cholesky(matrix)
+        else:
+            self._unbroadcasted_scale_tril = _precision_to_scale_tril(matrix)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(MultivariateNormal, _instance)
@@ -131,8 +146,7 @@ class MultivariateNormal(_LocIsMeanAndMode, Distribution):
                 [0.0000, 0.2500]])
         """
         L = self._unbroadcasted_scale_tril
-        linv = solve(L, eye_like(L, L.shape[-1]))     # (PyTorch's cholesky_inverse: a full-matrix gradient)
-        return (linv.swapaxes(-1, -2) @ linv).expand(self._matrix_shape())
+        return cholesky_inverse(L).expand(self._matrix_shape())
 
     @property
     def variance(self):
