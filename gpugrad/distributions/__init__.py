@@ -13,7 +13,7 @@ tensor([0.1250])
 """
 from __future__ import annotations
 
-from . import constraints
+from . import constraints, transforms
 from .distribution import Distribution, ExponentialFamily
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
@@ -25,8 +25,14 @@ from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal
 from .normal import LogNormal, Normal
 from .uniform import Uniform
+from .transformed_distribution import TransformedDistribution
 from .kl import kl_divergence, register_kl
+# torch.distributions exports the transforms too
+from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform, IndependentTransform,
+                         PowerTransform, SigmoidTransform, SoftmaxTransform, SoftplusTransform, StickBreakingTransform,
+                         TanhTransform, Transform, identity_transform)
 
 __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "ExponentialFamily",
            "Gamma", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical",
-           "Uniform", "constraints", "kl_divergence", "register_kl"]
+           "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]
+__all__ += transforms.__all__

@@ -15,7 +15,8 @@ from .gamma import Gamma
 from .independent import Independent, _sum_rightmost
 from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
-from .normal import LogNormal, Normal
+from .normal import Normal
+from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
 from .. import linalg
 from ..ops.umath_unary import digamma, lgamma
@@ -223,9 +224,12 @@ def _kl_normal_normal(p, q):
     return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
 
 
-@register_kl(LogNormal, LogNormal)
-def _kl_lognormal_lognormal(p, q):
-    return _kl_normal_normal(p.base_dist, q.base_dist)
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    # (LogNormal's KL among them) the same bijections on both sides leave the KL of the bases unchanged
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError
+    return kl_divergence(p.base_dist, q.base_dist)
 
 
 @register_kl(Uniform, Uniform)

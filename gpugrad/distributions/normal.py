@@ -4,7 +4,9 @@ from __future__ import annotations
 import math
 
 from . import constraints
-from .distribution import Distribution, ExponentialFamily, _LocIsMeanAndMode
+from .distribution import ExponentialFamily, _LocIsMeanAndMode
+from .transformed_distribution import TransformedDistribution
+from .transforms import ExpTransform
 from ..ops.umath_unary import erfinv
 
 __all__ = ["Normal", "LogNormal"]
@@ -71,8 +73,9 @@ class Normal(_LocIsMeanAndMode, ExponentialFamily):
         return 0.5 + _HALF_LOG_2PI + self.scale.log()
 
 
-class LogNormal(Distribution):
-    """exp(X) for X ~ N(loc, scale^2).
+class LogNormal(TransformedDistribution):
+    """exp(X) for X ~ N(loc, scale^2): a :class:`TransformedDistribution` of a Normal by ``ExpTransform``, as
+    PyTorch's.
 
     Args:
         loc: the mean of log(X).
@@ -90,15 +93,10 @@ class LogNormal(Distribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        self.base_dist = Normal(loc, scale, validate_args=validate_args)
-        Distribution.__init__(self, self.base_dist.batch_shape, validate_args=validate_args)
+        super().__init__(Normal(loc, scale, validate_args=validate_args), ExpTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogNormal, _instance)
-        new.base_dist = self.base_dist.expand(batch_shape)
-        Distribution.__init__(new, new.base_dist.batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return super().expand(batch_shape, _instance=self._get_checked_instance(LogNormal, _instance))
 
     @property
     def loc(self):
@@ -133,25 +131,5 @@ class LogNormal(Distribution):
         scale_sq = self.scale.pow(2)
         return scale_sq.expm1() * (2 * self.loc + scale_sq).exp()
 
-    def rsample(self, sample_shape=()):
-        return self.base_dist.rsample(sample_shape).exp()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        y = value.log()
-        return self.base_dist.log_prob(y) - y
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return self.base_dist.cdf(value.log())
-
-    def icdf(self, value):
-        return self.base_dist.icdf(value).exp()
-
     def entropy(self):
         return self.base_dist.entropy() + self.loc
-
-    def __repr__(self):
-        return "LogNormal()"
