@@ -48,16 +48,37 @@ class Bernoulli(ExponentialFamily):
 
     @property
     def mean(self):
+        """The mean: ``probs``.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Bernoulli
+        >>> Bernoulli(gg.tensor([0.3, 0.8])).mean
+        tensor([0.3000, 0.8000])
+        """
         return self.probs
 
     @property
     def mode(self):
+        """The mode: 1 where ``probs`` > 0.5, 0 where below, NaN at exactly 0.5.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Bernoulli
+        >>> Bernoulli(gg.tensor([0.3, 0.8])).mode
+        tensor([0., 1.])
+        """
         from ..ops import where
         mode = (self.probs >= 0.5).to(self.probs.dtype)
         return where(self.probs == 0.5, float("nan"), mode)
 
     @property
     def variance(self):
+        """The variance: probs (1 - probs).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Bernoulli
+        >>> Bernoulli(gg.tensor([0.3, 0.8])).variance
+        tensor([0.2100, 0.1600])
+        """
         return self.probs * (1 - self.probs)
 
     @lazy_property

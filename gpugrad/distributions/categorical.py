@@ -59,6 +59,13 @@ class Categorical(Distribution):
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
+        """The integers 0 to K - 1 (K the number of categories).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Categorical
+        >>> Categorical(gg.tensor([0.2, 0.5, 0.3])).support
+        IntegerInterval(lower_bound=0, upper_bound=2)
+        """
         return constraints.integer_interval(0, self._num_events - 1)
 
     @lazy_property
@@ -106,14 +113,35 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
+        """NaN (a category has no mean), as PyTorch.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Categorical
+        >>> Categorical(gg.tensor([0.2, 0.5, 0.3])).mean
+        tensor(nan)
+        """
         return self._nan()
 
     @property
     def mode(self):
+        """The most probable category.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Categorical
+        >>> Categorical(gg.tensor([0.2, 0.5, 0.3])).mode
+        tensor(1)
+        """
         return self.probs.argmax(dim=-1)
 
     @property
     def variance(self):
+        """NaN (a category has no variance), as PyTorch.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Categorical
+        >>> Categorical(gg.tensor([0.2, 0.5, 0.3])).variance
+        tensor(nan)
+        """
         return self._nan()
 
     def sample(self, sample_shape=()):
@@ -224,14 +252,35 @@ class OneHotCategorical(Distribution):
 
     @property
     def mean(self):
+        """The mean: the probabilities.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import OneHotCategorical
+        >>> OneHotCategorical(gg.tensor([0.2, 0.5, 0.3])).mean
+        tensor([0.2000, 0.5000, 0.3000])
+        """
         return self._categorical.probs
 
     @property
     def mode(self):
+        """The one-hot vector of the most probable category.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import OneHotCategorical
+        >>> OneHotCategorical(gg.tensor([0.2, 0.5, 0.3])).mode
+        tensor([0., 1., 0.])
+        """
         return self._one_hot(self._categorical.probs.argmax(dim=-1))
 
     @property
     def variance(self):
+        """The variance of each coordinate: p (1 - p).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import OneHotCategorical
+        >>> OneHotCategorical(gg.tensor([0.2, 0.5, 0.3])).variance
+        tensor([0.1600, 0.2500, 0.2100])
+        """
         return self._categorical.probs * (1 - self._categorical.probs)
 
     def _one_hot(self, index):

@@ -60,10 +60,25 @@ class Dirichlet(ExponentialFamily):
 
     @property
     def mean(self):
+        """The mean: the concentrations normalised to sum to one.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Dirichlet
+        >>> Dirichlet(gg.tensor([2.0, 3.0, 5.0])).mean
+        tensor([0.2000, 0.3000, 0.5000])
+        """
         return self.concentration / self.concentration.sum(-1, True)
 
     @property
     def mode(self):
+        """The mode: (alpha - 1) / sum(alpha - 1), the concentrations below one clamped at 0 (the corner of the
+        largest concentration when all are below one).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Dirichlet
+        >>> Dirichlet(gg.tensor([2.0, 3.0, 5.0])).mode
+        tensor([0.1429, 0.2857, 0.5714])
+        """
         from ..ops import where
         from ..ops.torch_more import one_hot
         cm1 = (self.concentration - 1).clamp(min=0.0)
@@ -74,6 +89,13 @@ class Dirichlet(ExponentialFamily):
 
     @property
     def variance(self):
+        """The variance of each coordinate: alpha (alpha_0 - alpha) / (alpha_0^2 (alpha_0 + 1)), alpha_0 the sum.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Dirichlet
+        >>> Dirichlet(gg.tensor([2.0, 3.0, 5.0])).variance
+        tensor([0.0145, 0.0191, 0.0227])
+        """
         con0 = self.concentration.sum(-1, True)
         return self.concentration * (con0 - self.concentration) / (con0.pow(2) * (con0 + 1))
 
@@ -143,14 +165,35 @@ class Beta(ExponentialFamily):
 
     @property
     def mean(self):
+        """The mean: alpha / (alpha + beta).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Beta
+        >>> Beta(gg.tensor([2.0]), gg.tensor([3.0])).mean
+        tensor([0.4000])
+        """
         return self.concentration1 / (self.concentration1 + self.concentration0)
 
     @property
     def mode(self):
+        """The mode: (alpha - 1) / (alpha + beta - 2) (clamped as :class:`Dirichlet`'s).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Beta
+        >>> Beta(gg.tensor([2.0]), gg.tensor([3.0])).mode
+        tensor([0.3333])
+        """
         return self._dirichlet.mode[..., 0]
 
     @property
     def variance(self):
+        """The variance: alpha beta / ((alpha + beta)^2 (alpha + beta + 1)).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Beta
+        >>> Beta(gg.tensor([2.0]), gg.tensor([3.0])).variance
+        tensor([0.0400])
+        """
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
 

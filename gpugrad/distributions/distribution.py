@@ -42,21 +42,6 @@ class Distribution:
     has_enumerate_support = False
     _validate_args = __debug__
 
-    def __init_subclass__(cls, **kwargs):
-        # A property a subclass overrides without a docstring keeps the base's (as methods do through
-        # inspect.getdoc): ``mean``, ``variance``, ``support``... are documented once, here.
-        super().__init_subclass__(**kwargs)
-        for name, attr in list(vars(cls).items()):
-            if isinstance(attr, property) and not attr.__doc__:
-                doc = next((getattr(b.__dict__.get(name), "__doc__", None) for b in cls.__mro__[1:]
-                            if isinstance(b.__dict__.get(name), property) and b.__dict__[name].__doc__), None)
-                if doc is None:
-                    continue
-                if type(attr) is property:
-                    setattr(cls, name, property(attr.fget, attr.fset, attr.fdel, doc))
-                else:
-                    attr.__doc__ = doc
-
     @staticmethod
     def set_default_validate_args(value):
         """Turn argument validation on or off for every distribution built afterwards without an explicit

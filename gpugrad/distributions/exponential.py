@@ -32,19 +32,47 @@ class Exponential(ExponentialFamily):
 
     @property
     def mean(self):
+        """The mean: 1 / rate.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Exponential
+        >>> Exponential(gg.tensor([2.0])).mean
+        tensor([0.5000])
+        """
         return self.rate.reciprocal()
 
     @property
     def mode(self):
+        """The mode: 0.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Exponential
+        >>> Exponential(gg.tensor([2.0])).mode
+        tensor([0.])
+        """
         from ..factories import zeros_like
         return zeros_like(self.rate)
 
     @property
     def stddev(self):
+        """The standard deviation: 1 / rate.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Exponential
+        >>> Exponential(gg.tensor([2.0])).stddev
+        tensor([0.5000])
+        """
         return self.rate.reciprocal()
 
     @property
     def variance(self):
+        """The variance: 1 / rate^2.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Exponential
+        >>> Exponential(gg.tensor([2.0])).variance
+        tensor([0.2500])
+        """
         return self.rate.pow(-2)
 
     def rsample(self, sample_shape=()):

@@ -114,14 +114,35 @@ class Gamma(ExponentialFamily):
 
     @property
     def mean(self):
+        """The mean: concentration / rate.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Gamma
+        >>> Gamma(gg.tensor([3.0]), gg.tensor([2.0])).mean
+        tensor([1.5000])
+        """
         return self.concentration / self.rate
 
     @property
     def mode(self):
+        """The mode: (concentration - 1) / rate, clamped at 0.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Gamma
+        >>> Gamma(gg.tensor([3.0]), gg.tensor([2.0])).mode
+        tensor([1.])
+        """
         return ((self.concentration - 1) / self.rate).clamp(min=0)
 
     @property
     def variance(self):
+        """The variance: concentration / rate^2.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Gamma
+        >>> Gamma(gg.tensor([3.0]), gg.tensor([2.0])).variance
+        tensor([0.7500])
+        """
         return self.concentration / self.rate.pow(2)
 
     def rsample(self, sample_shape=()):

@@ -78,6 +78,13 @@ class Independent(Distribution):
 
     @constraints.dependent_property
     def support(self):
+        """The base distribution's support over the reinterpreted dims too.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Independent, Normal
+        >>> Independent(Normal(gg.tensor([[0.0, 1.0]]), 2.0), 1).support
+        IndependentConstraint(Real(), 1)
+        """
         result = self.base_dist.support
         if self.reinterpreted_batch_ndims:
             result = constraints.independent(result, self.reinterpreted_batch_ndims)
@@ -85,14 +92,35 @@ class Independent(Distribution):
 
     @property
     def mean(self):
+        """The base distribution's mean.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Independent, Normal
+        >>> Independent(Normal(gg.tensor([[0.0, 1.0]]), 2.0), 1).mean
+        tensor([[0., 1.]])
+        """
         return self.base_dist.mean
 
     @property
     def mode(self):
+        """The base distribution's mode.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Independent, Normal
+        >>> Independent(Normal(gg.tensor([[0.0, 1.0]]), 2.0), 1).mode
+        tensor([[0., 1.]])
+        """
         return self.base_dist.mode
 
     @property
     def variance(self):
+        """The base distribution's variance.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Independent, Normal
+        >>> Independent(Normal(gg.tensor([[0.0, 1.0]]), 2.0), 1).variance
+        tensor([[4., 4.]])
+        """
         return self.base_dist.variance
 
     def sample(self, sample_shape=()):

@@ -35,10 +35,24 @@ class Laplace(_LocIsMeanAndMode, Distribution):
 
     @property
     def variance(self):
+        """The variance: 2 scale^2.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Laplace
+        >>> Laplace(0.0, gg.tensor([2.0])).variance
+        tensor([8.])
+        """
         return 2 * self.scale.pow(2)
 
     @property
     def stddev(self):
+        """The standard deviation: sqrt(2) scale.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Laplace
+        >>> Laplace(0.0, gg.tensor([2.0])).stddev
+        tensor([2.8284])
+        """
         return (2 ** 0.5) * self.scale
 
     def rsample(self, sample_shape=()):

@@ -150,6 +150,13 @@ class MultivariateNormal(_LocIsMeanAndMode, Distribution):
 
     @property
     def variance(self):
+        """The variance of each coordinate: the covariance's diagonal.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import MultivariateNormal
+        >>> MultivariateNormal(gg.zeros(2), scale_tril=gg.tensor([[1.0, 0.0], [1.0, 2.0]])).variance
+        tensor([1., 5.])
+        """
         return self._unbroadcasted_scale_tril.pow(2).sum(-1).expand(tuple(self._batch_shape) +
                                                                     tuple(self._event_shape))
 

@@ -45,10 +45,24 @@ class Normal(_LocIsMeanAndMode, ExponentialFamily):
 
     @property
     def stddev(self):
+        """The standard deviation: ``scale``.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Normal
+        >>> Normal(0.0, gg.tensor([2.0])).stddev
+        tensor([2.])
+        """
         return self.scale
 
     @property
     def variance(self):
+        """The variance: scale^2.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Normal
+        >>> Normal(0.0, gg.tensor([2.0])).variance
+        tensor([4.])
+        """
         return self.stddev.pow(2)
 
     def rsample(self, sample_shape=()):
@@ -120,14 +134,35 @@ class LogNormal(TransformedDistribution):
 
     @property
     def mean(self):
+        """The mean: exp(loc + scale^2 / 2).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import LogNormal
+        >>> LogNormal(gg.tensor([0.0]), gg.tensor([0.5])).mean
+        tensor([1.1331])
+        """
         return (self.loc + self.scale.pow(2) / 2).exp()
 
     @property
     def mode(self):
+        """The mode: exp(loc - scale^2).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import LogNormal
+        >>> LogNormal(gg.tensor([0.0]), gg.tensor([0.5])).mode
+        tensor([0.7788])
+        """
         return (self.loc - self.scale.square()).exp()
 
     @property
     def variance(self):
+        """The variance: (exp(scale^2) - 1) exp(2 loc + scale^2).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import LogNormal
+        >>> LogNormal(gg.tensor([0.0]), gg.tensor([0.5])).variance
+        tensor([0.3647])
+        """
         scale_sq = self.scale.pow(2)
         return scale_sq.expm1() * (2 * self.loc + scale_sq).exp()
 

@@ -25,6 +25,13 @@ class Uniform(Distribution):
 
     @property
     def arg_constraints(self):
+        """``low`` < ``high``: each constraint depends on the other parameter.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Uniform
+        >>> Uniform(gg.tensor([0.0]), gg.tensor([2.0])).arg_constraints["low"]
+        LessThan(upper_bound=tensor([2.]))
+        """
         return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
 
     def __init__(self, low, high, validate_args=None):
@@ -35,23 +42,58 @@ class Uniform(Distribution):
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):
+        """The interval from ``low`` to ``high``.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Uniform
+        >>> Uniform(gg.tensor([0.0]), gg.tensor([2.0])).support
+        Interval(lower_bound=tensor([0.]), upper_bound=tensor([2.]))
+        """
         return constraints.interval(self.low, self.high)
 
     @property
     def mean(self):
+        """The mean: (low + high) / 2.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Uniform
+        >>> Uniform(gg.tensor([0.0]), gg.tensor([2.0])).mean
+        tensor([1.])
+        """
         return (self.high + self.low) / 2
 
     @property
     def mode(self):
+        """NaN (every point of the interval is a mode), as PyTorch.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Uniform
+        >>> Uniform(gg.tensor([0.0]), gg.tensor([2.0])).mode
+        tensor([nan])
+        """
         from ..factories import full_like
         return full_like(self.high, float("nan"))
 
     @property
     def stddev(self):
+        """The standard deviation: (high - low) / sqrt(12).
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Uniform
+        >>> Uniform(gg.tensor([0.0]), gg.tensor([2.0])).stddev
+        tensor([0.5774])
+        """
         return (self.high - self.low) / 12 ** 0.5
 
     @property
     def variance(self):
+        """The variance: (high - low)^2 / 12.
+
+        >>> import gpugrad as gg
+        >>> from gpugrad.distributions import Uniform
+        >>> Uniform(gg.tensor([0.0]), gg.tensor([2.0])).variance
+        tensor([0.3333])
+        """
         return (self.high - self.low).pow(2) / 12
 
     def rsample(self, sample_shape=()):
