@@ -713,7 +713,7 @@ CASES = [
     Case("lecture_example", lambda ns, x: (x ** 2 + (x ** 2).sin()) * x ** 2, UNARY[:2]),
     Case("mlp", lambda ns, x, w1, w2: ns.log_softmax(ns.relu(x @ w1).matmul(w2), -1),
          [((4, 3), (3, 5), (5, 2))], domain="kinks"),
-    # -- gpugrad.distributions' private gammainc (tests/test_distributions_torch.py has the distributions) 
+    # -- gpugrad.distributions' private gammainc (tests/test_distributions_torch.py has the distributions) -------------
     # PyTorch's gammainc is accurate to ~4e-10 only (SciPy agrees with gpugrad's to 1e-14): gradcheck alone
     Case("dist_gammainc", lambda ns, x: _dist(ns, "gammainc", ns.const(np.array([[0.4], [1.5], [7.0]])), x * 3.0),
          [((3, 4),), ((4,),), ((3, 1),), ((1, 0),)], domain="positive", torch=False),

@@ -171,7 +171,9 @@ def test_caching_identity_and_equality():
     assert repr(GT.ExpTransform().inv) == repr(TT.ExpTransform().inv)
     assert repr(GT.ComposeTransform([GT.ExpTransform(), GT.TanhTransform()])) == repr(
         TT.ComposeTransform([TT.ExpTransform(), TT.TanhTransform()]))
-    assert {GT.ExpTransform(): 1}        # hashable, as PyTorch's
+    for t in (GT.ExpTransform(), TT.ExpTransform(), GT.ExpTransform().inv, TT.ExpTransform().inv):
+        with pytest.raises(TypeError):     # __eq__ without __hash__: unhashable, as PyTorch's
+            hash(t)
 
 
 def test_gradcheck_float64():

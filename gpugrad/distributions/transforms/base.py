@@ -104,7 +104,6 @@ class Transform:
     def __ne__(self, other):
         return not self.__eq__(other)
 
-    __hash__ = object.__hash__
 
     def __call__(self, x):
         if self._cache_size == 0:
@@ -218,7 +217,6 @@ class _InverseTransform(Transform):
     def __eq__(self, other):
         return isinstance(other, _InverseTransform) and self._inv == other._inv
 
-    __hash__ = Transform.__hash__
 
     def __repr__(self):
         return f"{self.__class__.__name__}({self._inv!r})"
@@ -268,7 +266,6 @@ class ComposeTransform(Transform):
     def __eq__(self, other):
         return isinstance(other, ComposeTransform) and self.parts == other.parts
 
-    __hash__ = Transform.__hash__
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):

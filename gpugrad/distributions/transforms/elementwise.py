@@ -23,8 +23,6 @@ class _Stateless(Transform):
     def __eq__(self, other):
         return isinstance(other, type(self))
 
-    __hash__ = Transform.__hash__
-
 
 class ExpTransform(_Stateless):
     """y = exp(x).
@@ -97,7 +95,6 @@ class PowerTransform(Transform):
     def __eq__(self, other):
         return isinstance(other, PowerTransform) and bool(self.exponent.eq(other.exponent).all().item())
 
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.pow(self._power)
@@ -301,7 +298,6 @@ class AffineTransform(Transform):
     def __eq__(self, other):
         return isinstance(other, AffineTransform) and _same(self.loc, other.loc) and _same(self.scale, other.scale)
 
-    __hash__ = Transform.__hash__
 
     @property
     def sign(self):
