@@ -123,7 +123,7 @@ class Op:
                     first = a._data
                 elif type(a._data) is not type(first) or (type(first) is not _ndarray and
                                                           a._data.device != first.device):
-                    _device_mismatch(cls, args)
+                    return cls.apply(*_cpu_scalars_moved(cls, args), **kwargs)
                 arrays.append(a._data)
                 requires = requires or a.requires_grad
                 if a._view is not None:
@@ -354,11 +354,18 @@ def _check_view(t):
         link = base._view
 
 
-def _device_mismatch(cls, args):
-    from .. import Tensor as _T
-    devs = [f"{device_of(a._data)} {tuple(a.shape)}" for a in args if isinstance(a, _T)]
-    raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors on the same device, got "
-                       + " and ".join(devs) + "; move them with .to(device) first")
+def _cpu_scalars_moved(cls, args):
+    """``args`` with their 0-d CPU tensors moved (recorded, so gradients flow back) to the one device their other
+    tensors are on: PyTorch lets a CPU scalar tensor meet CUDA tensors. Any other mix of devices is an error."""
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    devices = {str(a.device) for a in tensors if type(a._data) is not _ndarray}
+    if len(devices) != 1 or any(type(a._data) is _ndarray and a.ndim for a in tensors):
+        devs = [f"{device_of(a._data)} {tuple(a.shape)}" for a in tensors]
+        raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors on the same device, got "
+                           + " and ".join(devs) + "; move them with .to(device) first (only 0-d CPU tensors "
+                           "mix with tensors on another device)")
+    (dev,) = devices
+    return [a.to(dev) if isinstance(a, Tensor) and type(a._data) is _ndarray else a for a in args]
 
 
 import numpy as _np  # noqa: E402
