@@ -117,16 +117,22 @@ def test_standardizer_state_dict_saves_and_restores(tmp_path):
     np.testing.assert_array_equal(back.transform(x).numpy(), sc.transform(x).numpy())
 
 
-def test_string_fields_batch_into_lists_and_stay_on_the_host(device):
-    class Named(Dataset):
-        def __len__(self):
-            return 3
+def test_string_fields_batch_as_torch_and_stay_on_the_host(device):
+    import torch
+    import torch.utils.data as tdata
 
-        def __getitem__(self, i):
-            return gg.tensor([float(i)]), f"img{i}.png"
+    def named(m, d):
+        class Named(d.Dataset):
+            def __len__(self):
+                return 3
 
-    xb, names = next(iter(DataLoader(Named(), batch_size=3, device=device)))
-    assert names == ["img0.png", "img1.png", "img2.png"] and xb.device == gg.device(device)
+            def __getitem__(self, i):
+                return m.tensor([float(i)]), f"img{i}.png"
+        return Named()
+
+    xb, names = next(iter(DataLoader(named(gg, gg.data), batch_size=3, device=device)))
+    _, want = next(iter(tdata.DataLoader(named(torch, tdata), batch_size=3)))
+    assert names == want and type(names) is type(want) and xb.device == gg.device(device)   # a tuple, as torch
 
 
 @pytest.mark.parametrize("kwargs,msg", [(dict(batch_size=0), "batch_size"), (dict(batch_size=2.5), "batch_size"),

@@ -15,18 +15,20 @@ target device in one transfer per tensor: no per-sample Python. Other datasets f
 from __future__ import annotations
 
 import collections
+import collections.abc
 import concurrent.futures
 import itertools
 import threading
 
 import numpy as np
 
-from ..backend import device as _parse_device, device_of, to_device, xp_of
+from ..backend import device as _parse_device, device_of, to_device
 from ..tensor import Tensor
+from .collate import _rebuild_mapping, default_collate, default_convert
 from .dataset import IterableDataset, Subset, TensorDataset, as_generator
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader", "default_collate", "get_worker_info", "WorkerInfo"]
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info", "WorkerInfo"]
 
 
 def _tensor_source(dataset):
@@ -44,45 +46,19 @@ def _tensor_source(dataset):
     return None
 
 
-def default_collate(samples):
-    """Stack a list of samples into a batch: tuples field by field, tensors/arrays/numbers along a new first
-    dimension, strings into a list.
-
-    Args:
-        samples: a list of samples (tuples, tensors, arrays, numbers or strings).
-
-    Returns:
-        The batch, with the samples' structure.
-
-    >>> import gpugrad as gg
-    >>> xb, yb = gg.data.default_collate([(gg.tensor([1.0, 2.0]), 0), (gg.tensor([3.0, 4.0]), 1)])
-    >>> xb.shape, yb.tolist()
-    ((2, 2), [0, 1])
-    """
-    first = samples[0]
-    if isinstance(first, (tuple, list)):
-        return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
-    if isinstance(first, Tensor):
-        arrays = [s._data for s in samples]
-        return Tensor._make(xp_of(arrays[0]).stack(arrays), None, False)
-    if isinstance(first, dict):
-        return {k: default_collate([s[k] for s in samples]) for k in first}
-    if isinstance(first, (str, bytes)):
-        return list(samples)           # names, paths: kept as a list (as PyTorch), never a tensor of strings
-    try:
-        arr = np.stack([np.asarray(s) for s in samples])
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}: {e}") from None
-    return Tensor._make(arr, None, False)
-
-
 def _move(batch, dev):
+    """``batch`` with its tensors on ``dev`` (the same containers: lists, tuples, namedtuples, mappings)."""
+    if dev is None:
+        return batch
     if isinstance(batch, Tensor):
-        return batch if dev is None or batch.device == dev else Tensor._make(to_device(batch._data, dev), None, False)
+        return batch if batch.device == dev else Tensor._make(to_device(batch._data, dev), None, False)
+    if isinstance(batch, list):
+        return [_move(b, dev) for b in batch]
     if isinstance(batch, tuple):
-        return tuple(_move(b, dev) for b in batch)
-    if isinstance(batch, dict):
-        return {k: _move(v, dev) for k, v in batch.items()}
+        moved = (_move(b, dev) for b in batch)
+        return type(batch)(*moved) if hasattr(batch, "_fields") else tuple(moved)
+    if isinstance(batch, collections.abc.Mapping):
+        return _rebuild_mapping(batch, {k: _move(v, dev) for k, v in batch.items()})
     return batch
 
 
@@ -100,7 +76,8 @@ class DataLoader:
             processes: datasets need not be picklable and nothing is copied), each up to
             ``prefetch_factor`` batches ahead, delivered in order. Threads overlap I/O and NumPy work that
             releases the GIL, not pure-Python ``__getitem__`` code.
-        collate_fn: how a list of samples becomes a batch (default: :func:`default_collate`).
+        collate_fn: how a list of samples becomes a batch (default: :func:`default_collate`; without batching,
+            ``batch_size=None``, it is applied to each sample, by default :func:`default_convert`).
         pin_memory: accepted for compatibility; batches are delivered with ``device=`` (one transfer per
             tensor per batch), so there is no pinned staging buffer.
         pin_memory_device: accepted for compatibility (see pin_memory).
@@ -172,7 +149,8 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.generator = as_generator(generator, seed)
         self.device = None if device is None else _parse_device(device)
-        self.collate_fn = collate_fn or default_collate
+        self.collate_fn = collate_fn if collate_fn is not None else (
+            default_collate if batch_size is not None or batch_sampler is not None else default_convert)
         self.num_workers = int(num_workers)
         self.pin_memory, self.pin_memory_device = bool(pin_memory), pin_memory_device
         self.timeout = timeout
@@ -255,7 +233,7 @@ class DataLoader:
         dev = self.device
         if dev is not None and dev != src_dev:
             parts = [to_device(p, dev) for p in parts]
-        return tuple(Tensor._make(p, None, False) for p in parts)
+        return [Tensor._make(p, None, False) for p in parts]   # a list, as default_collate makes of a tuple
 
     def __iter__(self):
         if self._iterable:
@@ -263,7 +241,7 @@ class DataLoader:
             return
         if self.batch_size is None and not self._auto_batches and self.batch_sampler is None:
             for i in self.sampler:             # no automatic batching: each sample as it is
-                yield _move(self.dataset[int(i)], self.device)
+                yield _move(self.collate_fn(self.dataset[int(i)]), self.device)
             return
         batches = self._index_batches()
         if self.num_workers == 0:
@@ -276,7 +254,7 @@ class DataLoader:
         b = self.batch_size
         if b is None:
             for sample in self.dataset:
-                yield _move(sample, self.device)
+                yield _move(self.collate_fn(sample), self.device)
             return
         batch = []
         for sample in self.dataset:
