@@ -1,5 +1,7 @@
 """Mixed precision: autocast's op lists (dtypes of outputs, float32 parameters and gradients), and a
 GradScaler whose scales and skipped steps equal torch.amp.GradScaler's for the same gradients."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -197,3 +199,74 @@ def test_train_amp_option(tmp_path, capsys):
     assert rc == 0 and "amp float16" in out.splitlines()[0]
     ck = gg.load(tmp_path / "checkpoint.safetensors")
     assert ck["scaler"]["scale"] > 0 and all(t.dtype == gg.float32 for t in ck["model"].values())
+
+
+def _scaler_run(m, scaler, w0):
+    """One scaled step with ``scaler`` of module ``m``: what every disabled/enabled method answers."""
+    w = m.tensor(w0, requires_grad=True)
+    opt = m.optim.SGD([w], lr=0.5)
+    loss = (w * w).sum()
+    scaled = scaler.scale(loss)
+    scaled.backward()
+    grad_before = w.grad.clone()
+    scaler.unscale_(opt)
+    ret = scaler.step(opt)
+    scaler.update()
+    return dict(scale_is_input=scaled is loss, enabled=scaler.is_enabled(), get_scale=scaler.get_scale(),
+                state_dict=scaler.state_dict(), step_returned=ret, grad=w.grad.tolist(),
+                unscaled=w.grad.tolist() != grad_before.tolist(), w=w.detach().tolist())
+
+
+@pytest.mark.skipif(gg.cuda.is_available(), reason="the CUDA device type is available here: nothing disables")
+@pytest.mark.parametrize("legacy", [False, True], ids=["amp", "cuda_amp"])
+def test_grad_scaler_for_cuda_without_cuda_warns_and_disables_like_torch(legacy):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("torch sees a GPU: it would not disable")
+    w0 = [1.0, -2.0]
+    made = {}
+    for m in (gg, torch):
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            made[m] = m.cuda.amp.GradScaler(init_scale=8.0) if legacy else m.amp.GradScaler(init_scale=8.0)
+        user = [r for r in rec if r.category is UserWarning]
+        assert [r.category for r in rec] == [FutureWarning] * legacy + [UserWarning]
+        assert "CUDA is not available.  Disabling" in str(user[0].message)
+        assert m is torch or user[0].filename == __file__          # gpugrad's names the caller's line
+    assert _scaler_run(gg, made[gg], w0) == _scaler_run(torch, made[torch], w0)
+    # a disabled scaler also takes a closure, loads nothing and skips the argument checks
+    for m in (gg, torch):
+        s = made[m]
+        w = m.tensor(w0, requires_grad=True)
+        opt = m.optim.SGD([w], lr=0.5)
+        calls = []
+        s.step(opt, closure=lambda: calls.append(1) or m.tensor(0.0))
+        s.load_state_dict({})
+        with pytest.warns(UserWarning):
+            m.amp.GradScaler("cuda", growth_factor=0.5, backoff_factor=2.0)
+        assert calls == [1] and s.get_scale() == 1.0
+
+
+@pytest.mark.filterwarnings("error::UserWarning")
+def test_grad_scaler_on_the_cpu_and_named_devices_stay_enabled_like_torch():
+    torch = pytest.importorskip("torch")
+    for dev in ("cpu", "cuda:0"):        # PyTorch disables only the exact "cuda"
+        assert GradScaler(dev).is_enabled() == torch.amp.GradScaler(dev).is_enabled()
+    assert _scaler_run(gg, GradScaler("cpu", init_scale=8.0), [1.0, -2.0]) == \
+        _scaler_run(torch, torch.amp.GradScaler("cpu", init_scale=8.0), [1.0, -2.0])
+    off = dict(init_scale=8.0, enabled=False)
+    assert _scaler_run(gg, GradScaler("cpu", **off), [3.0]) == _scaler_run(torch, torch.amp.GradScaler("cpu", **off),
+                                                                           [3.0])
+
+
+@pytest.mark.parametrize("kw", [dict(growth_factor=1.0), dict(backoff_factor=1.0), dict(backoff_factor=1.5)])
+def test_grad_scaler_bad_factors_raise_assertion_error_like_torch(kw):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(AssertionError):
+        torch.amp.GradScaler("cpu", **kw)
+    with pytest.raises(AssertionError, match="factor"):
+        GradScaler("cpu", **kw)
+    with pytest.raises(ValueError):
+        GradScaler("cpu", **kw)
+    GradScaler("cpu", enabled=False, **kw)
+    torch.amp.GradScaler("cpu", enabled=False, **kw)

@@ -24,9 +24,32 @@ parameter.
 """
 from __future__ import annotations
 
+import sys
+import warnings
+
 import numpy as np
 
 __all__ = ["GradScaler", "OptState"]
+
+
+class ScalerArgumentError(AssertionError, ValueError):
+    """A bad GradScaler argument: PyTorch raises AssertionError (growth factor <= 1, backoff factor >= 1);
+    this is also a ValueError, as it is one."""
+
+
+def _cuda_available():
+    from ..backend import cuda_available
+    return cuda_available()
+
+
+def _caller_level():
+    """The stacklevel that names the user's line, past ``__init__``s of GradScaler subclasses (the
+    ``torch.cuda.amp`` spelling)."""
+    level, frame = 2, sys._getframe(2)
+    while frame is not None and frame.f_code.co_name == "__init__" and isinstance(frame.f_locals.get("self"),
+                                                                                   GradScaler):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 class OptState:
@@ -38,12 +61,19 @@ class GradScaler:
     """Dynamic loss scaling with PyTorch's signature, defaults and state dict.
 
     Args:
-        device: where the scale lives ("cuda" or "cpu"); set from the loss on the first :meth:`scale`.
+        device: the device type the scaler is for ("cuda", the default, or "cpu"); the scale lives where the
+            loss of the first :meth:`scale` is. ``"cuda"`` without a GPU warns (UserWarning) and disables the
+            scaler, as in PyTorch.
         init_scale: the first scale.
         growth_factor: the factor the scale grows by after ``growth_interval`` steps without inf/NaN.
         backoff_factor: the factor the scale shrinks by after a step with an inf/NaN gradient.
         growth_interval: how many clean steps in a row grow the scale.
-        enabled: ``False`` makes every method a pass-through (``scale`` returns its argument, ``step`` steps).
+        enabled: ``False`` makes every method a pass-through (``scale`` returns its argument, ``step`` steps,
+            ``get_scale`` is 1.0, ``state_dict`` is empty).
+
+    Raises:
+        AssertionError: (also a ValueError) growth_factor <= 1 or backoff_factor >= 1, as PyTorch; gpugrad also
+            refuses backoff_factor <= 0 and a growth_interval that is not a positive integer.
 
     >>> import gpugrad as gg
     >>> model = gg.nn.Linear(3, 1)
@@ -65,13 +95,20 @@ class GradScaler:
 
     def __init__(self, device="cuda", init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
                  growth_interval=2000, enabled=True):
+        if enabled and device == "cuda" and not _cuda_available():
+            # as PyTorch: the default device without a GPU warns and turns the scaler into a pass-through
+            warnings.warn("gpugrad.amp.GradScaler('cuda') is enabled, but CUDA is not available.  Disabling "
+                          "(scale() returns its input, step() steps unscaled; GradScaler('cpu') scales on the "
+                          "CPU).", UserWarning, stacklevel=_caller_level())
+            enabled = False
         if enabled:
             if growth_factor <= 1.0:
-                raise ValueError(f"GradScaler: growth_factor must be > 1, got {growth_factor}")
+                raise ScalerArgumentError(f"GradScaler: the growth factor must be > 1.0, got {growth_factor}")
             if not 0.0 < backoff_factor < 1.0:
-                raise ValueError(f"GradScaler: backoff_factor must be in (0, 1), got {backoff_factor}")
+                raise ScalerArgumentError(f"GradScaler: the backoff factor must be in (0, 1), got {backoff_factor}")
             if int(growth_interval) != growth_interval or growth_interval <= 0:
-                raise ValueError(f"GradScaler: growth_interval must be a positive integer, got {growth_interval}")
+                raise ScalerArgumentError(f"GradScaler: growth_interval must be a positive integer, got "
+                                          f"{growth_interval}")
         self._device = str(device)
         self._enabled = bool(enabled)
         self._init_scale, self._growth_factor = float(init_scale), float(growth_factor)
