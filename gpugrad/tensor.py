@@ -165,8 +165,10 @@ class Tensor(DeviceDtypeShorthands):
     ((2, 3), dtype('float32'))
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "_grad_buffer",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_vc", "_hooks", "_grad_buffer",
                  "_retains_grad", "_fw_tangent", "_view", "_post_hooks", "__weakref__")
+    # _vc: the version counter, a one-element list shared by a tensor and its views (an in-place change of
+    # either bumps ``_vc[0]``); ``_version`` reads it as PyTorch's int. Internal code uses ``_vc`` directly.
     # _post_hooks is left unset (no cost per op) until register_post_accumulate_grad_hook
     __array_priority__ = 1000  # so that ndarray OP Tensor defers to Tensor's reflected operator
 
@@ -176,7 +178,7 @@ class Tensor(DeviceDtypeShorthands):
         self.requires_grad = t.requires_grad
         self.grad = None
         self.grad_fn = None
-        self._version = [0]
+        self._vc = [0]
         self._hooks = None
         self._grad_buffer = None
         self._retains_grad = False
@@ -193,7 +195,7 @@ class Tensor(DeviceDtypeShorthands):
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None if requires_grad is None else requires_grad
         t.grad = None
-        t._version = [0] if version is None else version
+        t._vc = [0] if version is None else version
         t._hooks = None
         t._grad_buffer = None
         t._retains_grad = False
@@ -318,6 +320,22 @@ class Tensor(DeviceDtypeShorthands):
         'numpy'
         """
         return xp_of(self._data)
+
+    @property
+    def _version(self):
+        """The version counter as an int, as PyTorch's ``Tensor._version``: bumped by every in-place change of
+        this tensor or of one sharing its memory as a view (read-only).
+
+        Returns:
+            int.
+
+        >>> import gpugrad as gg
+        >>> x = gg.zeros(3)
+        >>> _ = x[1:].add_(1.0)
+        >>> x._version
+        1
+        """
+        return self._vc[0]
 
     @property
     def is_leaf(self):
@@ -505,7 +523,7 @@ class Tensor(DeviceDtypeShorthands):
         >>> y.detach()
         tensor([2., 2.])
         """
-        return Tensor._make(self._data, None, False, self._version)
+        return Tensor._make(self._data, None, False, self._vc)
 
     def detach_(self):
         """Cut this tensor from the graph in place: it becomes a leaf that does not require grad.
@@ -785,7 +803,7 @@ def _legacy_new(args, dtype, device, requires_grad):
     if len(args) == 1 and isinstance(args[0], Tensor):
         t = args[0]
         if (dtype is None or _dtype.as_dtype(dtype) == t.dtype) and (device is None or _parse_device(device) == t.device):
-            return Tensor._make(t._data, None, requires_grad, t._version)    # shares the data, as PyTorch
+            return Tensor._make(t._data, None, requires_grad, t._vc)    # shares the data, as PyTorch
         return tensor(t, dtype=dtype, device=device, requires_grad=requires_grad)
     if all(isinstance(a, int) and not isinstance(a, bool) for a in args) or (
             len(args) == 1 and isinstance(args[0], Size)):

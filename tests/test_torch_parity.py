@@ -60,7 +60,7 @@ def test_data_is_a_detached_tensor_sharing_storage():
     assert isinstance(d, gg.Tensor) and not d.requires_grad and d.grad_fn is None
     d[0] = 10.0                                      # shares storage
     assert w.tolist() == [10.0, 2.0, 3.0]
-    assert w._version[0] == 0                        # and changes through .data are not tracked
+    assert w._version == 0                        # and changes through .data are not tracked
     np.testing.assert_array_equal(w.data.numpy(), [10.0, 2.0, 3.0])
 
 

@@ -205,7 +205,7 @@ class GradScaler:
             found = bad if found is None else (found | bad)
             a *= a.dtype.type(inv) if a.dtype.kind == "f" else inv
         for g in grads:
-            g._version[0] += 1
+            g._vc[0] += 1
         st["found_inf"] = found if found is not None else False
         st["stage"] = OptState.UNSCALED
 

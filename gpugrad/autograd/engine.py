@@ -225,7 +225,7 @@ def _store_grad(t, g, create_graph, steal=False):
         t.grad = cur + Tensor._make(g, None)
     else:
         cur._data += g
-        cur._version[0] += 1
+        cur._vc[0] += 1
 
 
 def _graph_saved(node, saved, constants=False):

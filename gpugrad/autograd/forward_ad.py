@@ -140,7 +140,7 @@ def make_dual(tensor, tangent, *, level=None):
         # a recorded view: reverse mode flows to tensor, and in-place ops on it follow the view rules
         out = _view_of(Reshape.apply(tensor, tensor.shape), tensor)
     else:
-        out = Tensor._make(tensor._data.view(), None, False, tensor._version)
+        out = Tensor._make(tensor._data.view(), None, False, tensor._vc)
     _attach_tangent(out, t)
     return out
 
@@ -167,5 +167,5 @@ def unpack_dual(tensor, *, level=None):
     t = tensor._fw_tangent
     if t is None:
         return UnpackedDualTensor(tensor, None)
-    primal = Tensor._make(tensor._data, tensor.grad_fn, tensor.requires_grad, tensor._version)
+    primal = Tensor._make(tensor._data, tensor.grad_fn, tensor.requires_grad, tensor._vc)
     return UnpackedDualTensor(primal, Tensor._make(t, None, False))

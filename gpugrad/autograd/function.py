@@ -452,7 +452,7 @@ def _fresh_output(o, args, ctx):
     """An output that is an input, not marked dirty, is returned as a new Tensor on the same data (PyTorch
     returns a view): the caller's input keeps its identity and history."""
     if isinstance(o, Tensor) and any(o is a for a in args) and not any(o is d for d in ctx._dirty):
-        return Tensor._make(o._data, None, False, o._version)
+        return Tensor._make(o._data, None, False, o._vc)
     return o
 
 
@@ -497,7 +497,7 @@ def _record(cls, ctx, args, outs):
             o.requires_grad = fn is not None
             t = o
         elif any(o is a for a in args) or o.grad_fn is not None or o.requires_grad:
-            t = Tensor._make(o._data, fn, fn is not None, o._version)
+            t = Tensor._make(o._data, fn, fn is not None, o._vc)
         else:                         # made inside forward: keep the object (it may be saved by identity)
             o.grad_fn = fn
             o.requires_grad = fn is not None
@@ -528,7 +528,7 @@ def _record(cls, ctx, args, outs):
         saved.append(s._data)
         sources.append(src)
         if src is not None and src is not _OUTPUT:
-            versions.append((args[src]._version, args[src]._version[0], src))
+            versions.append((args[src]._vc, args[src]._vc[0], src))
     node.saved = tuple(saved)
     node._sources = tuple(sources)
     node._versions = versions or None

@@ -168,12 +168,12 @@ class Op:
                 src = None
                 if s is out:
                     src = _OUTPUT
-                    versions.append((result._version, 0, "its output"))
+                    versions.append((result._vc, 0, "its output"))
                 else:
                     for i, a in enumerate(arrays):
                         if s is a and isinstance(args[i], Tensor):
                             src = i
-                            versions.append((args[i]._version, args[i]._version[0], i))   # i: "input i"
+                            versions.append((args[i]._vc, args[i]._vc[0], i))   # i: "input i"
                             break
                 sources.append(src)
             node.saved = to_save
@@ -345,10 +345,10 @@ def _check_view(t):
         base, node = link
         if base.grad_fn is None:
             return
-        if base._version[0] != node._base_version:
+        if base._vc[0] != node._base_version:
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: the tensor this view was taken from of {node.name} is at version {base._version[0]}; "
+                f"operation: the tensor this view was taken from of {node.name} is at version {base._vc[0]}; "
                 f"expected version {node._base_version}. Take the view again after the in-place change "
                 f"(or .clone() the view before it).")
         link = base._view

@@ -130,7 +130,7 @@ def _reduce_op(what, op, dtype):
 def _wrote(t, arr):
     if arr is not t._data:
         t._data[...] = arr
-    t._version[0] += 1
+    t._vc[0] += 1
 
 
 def reduce_array(g, arr, op, what):

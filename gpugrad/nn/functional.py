@@ -187,8 +187,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             rm += (momentum * mu.reshape(c)).astype(rm.dtype, copy=False)
             rv *= 1 - momentum
             rv += (momentum * (n / (n - 1)) * var.reshape(c)).astype(rv.dtype, copy=False)
-            running_mean._version[0] += 1
-            running_var._version[0] += 1
+            running_mean._vc[0] += 1
+            running_var._vc[0] += 1
         from_x = True
     else:
         if running_mean is None or running_var is None:

@@ -180,7 +180,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     y = batch_norm(input.reshape((1, n * c) + tuple(input.shape[2:])), rm, rv, None, None, True, momentum, eps)
     for run, rep in ((running_mean, rm), (running_var, rv)):
         run._data[...] = rep._data.reshape(n, c).mean(axis=0).astype(run._data.dtype, copy=False)
-        run._version[0] += 1
+        run._vc[0] += 1
     y = y.reshape(input.shape)
     pshape = (1, c) + (1,) * (input.ndim - 2)
     if weight is not None:

@@ -82,7 +82,7 @@ def _draw(tensor, kind, generator, op):
 def _write(tensor, arr):
     """Store arr into tensor's array in place (no tape), bumping its version like any in-place op."""
     tensor._data[...] = arr
-    tensor._version[0] += 1
+    tensor._vc[0] += 1
     return tensor
 
 
@@ -144,7 +144,7 @@ def constant_(tensor, val: float):
     """
     _check("constant_", tensor)
     tensor._data.fill(val)
-    tensor._version[0] += 1
+    tensor._vc[0] += 1
     return tensor
 
 

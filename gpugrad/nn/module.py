@@ -840,7 +840,7 @@ class Module(DeviceDtypeShorthands):
             if is_lazy(dst):
                 dst.materialize(arr.shape)
             dst._data[...] = to_device(arr, dst.device).astype(dst.dtype, copy=False)
-            dst._version[0] += 1
+            dst._vc[0] += 1
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing -------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ class Parameter(Tensor):
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self.grad_fn = None                    # always a leaf, even when built from a computed tensor
-        self._version = src._version if isinstance(data, Tensor) else [0]
+        self._vc = src._vc if isinstance(data, Tensor) else [0]
         self._hooks = None
         self._grad_buffer = None
         self._retains_grad = False
@@ -115,7 +115,7 @@ class UninitializedParameter(Parameter):
         src = self._data
         self._data = _empty(tuple(shape), device=self.device if device is None else device,
                             dtype=src.dtype if dtype is None else dtype)._data
-        self._version[0] += 1
+        self._vc[0] += 1
         self.__class__ = self.cls_to_become
 
     @property
@@ -198,7 +198,7 @@ class Buffer(Tensor):
         self.requires_grad = src.requires_grad
         self.grad = None
         self.grad_fn = None
-        self._version = src._version
+        self._vc = src._vc
         self._hooks = None
         self._grad_buffer = None
         self._retains_grad = False

@@ -78,7 +78,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
         d = device_of(arr)
         arr *= (scale if d == dev else to_device(scale, d)).astype(arr.dtype)
     for g in grads:
-        g._version[0] += 1
+        g._vc[0] += 1
     return Tensor._make(total.astype(first.dtype), None, False)
 
 
@@ -134,7 +134,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
         g = p.grad
         if g is not None:
             g.xp.clip(g._data, -clip_value, clip_value, out=g._data)
-            g._version[0] += 1
+            g._vc[0] += 1
 
 
 def parameters_to_vector(parameters) -> Tensor:
@@ -188,7 +188,7 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
         for p in params:
             n = p.numel()
             p._data[...] = vec._data[off:off + n].reshape(p.shape).astype(p.dtype, copy=False)
-            p._version[0] += 1
+            p._vc[0] += 1
             off += n
 
 

@@ -383,7 +383,7 @@ def _inplace(t, fn, *args):
     if recording:
         if t._view is not None:
             _check_view(t)
-        alias = Tensor._make(t._data, t.grad_fn, t.requires_grad, t._version)
+        alias = Tensor._make(t._data, t.grad_fn, t.requires_grad, t._vc)
         alias._fw_tangent = t._fw_tangent
         new = fn(alias, *args)
         if new.grad_fn is None and t.requires_grad:
@@ -411,7 +411,7 @@ def _inplace(t, fn, *args):
         _write(t, new._data, fn)
     if new._fw_tangent is not None or t._fw_tangent is not None:    # forward AD: t takes the new tangent
         _set_tangent(t, new._fw_tangent)
-    t._version[0] += 1
+    t._vc[0] += 1
     if recording and t._view is not None:
         _expect_own_write(t)
         if t._fw_tangent is not None:
@@ -441,14 +441,14 @@ def _keep_old_value(node, t):
     node.saved = tuple(old if s is arr else s for s in node.saved)
     root = arr.base if arr.base is not None else arr
     if node._versions and not any(getattr(s, "base", None) is root for s in node.saved):
-        node._versions = [v for v in node._versions if v[0] is not t._version]
+        node._versions = [v for v in node._versions if v[0] is not t._vc]
 
 
 def _expect_own_write(t):
     """A recorded write through the view t (its bases' graphs were just rebuilt): t and the views it was
     taken from accept the new version; other views of the same memory still see a stale version and are
     refused as inputs (autograd.op._check_view)."""
-    v, link = t._version, t._view
+    v, link = t._vc, t._view
     while link is not None:
         base, node = link
         node._base_version = v[0]
@@ -468,16 +468,16 @@ def _rebase_views(t):
         base, node = view._view
         if base.grad_fn is None:       # a leaf: no graph to update (leaves requiring grad were refused)
             break
-        new = Tensor._make(view._data, view.grad_fn, view.requires_grad, view._version)
+        new = Tensor._make(view._data, view.grad_fn, view.requires_grad, view._vc)
         if isinstance(node, GetItem):
-            alias = Tensor._make(base._data, base.grad_fn, True, base._version)
+            alias = Tensor._make(base._data, base.grad_fn, True, base._vc)
             rebuilt = SetItem.apply(alias, new, node.key)
         elif isinstance(node, Reshape):
             rebuilt = Reshape.apply(new, node.shape)
         elif isinstance(node, Permute):
             rebuilt = Permute.apply(new, node.inv)
         elif hasattr(node, "scatter_back"):    # strided views (diagonal, unfold: ops/views.py)
-            alias = Tensor._make(base._data, base.grad_fn, True, base._version)
+            alias = Tensor._make(base._data, base.grad_fn, True, base._vc)
             rebuilt = node.scatter_back(alias, new)
         else:
             raise RuntimeError(f"in-place op on a view made by {node.name}: unsupported")
@@ -771,7 +771,7 @@ def fill_(t, value):
     if t.grad_fn is not None:
         t.grad_fn = None
         t.requires_grad = False
-    t._version[0] += 1
+    t._vc[0] += 1
     return t
 
 
@@ -800,7 +800,7 @@ def _setitem(t, key, value):
         dual = t._fw_tangent is not None or getattr(value, "_fw_tangent", None) is not None
         if (_state.enabled is False or not t.requires_grad) and not dual:
             put(t._data, _setitem_key(key, t), value._data if isinstance(value, Tensor) else value)
-            t._version[0] += 1
+            t._vc[0] += 1
             return
     _inplace(t, _setitem_op, value, key)
 

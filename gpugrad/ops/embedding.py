@@ -85,7 +85,7 @@ def _renorm_(weight, index, max_norm, norm_type):
     norm = _pnorm(xp, r.astype(np.float64) if r.dtype.itemsize < 4 else r, norm_type)
     scale = xp.where(norm > max_norm, max_norm / (norm + 1e-7), 1.0)
     w[rows] = (r * scale[:, None]).astype(w.dtype)
-    weight._version[0] += 1
+    weight._vc[0] += 1
 
 
 # -- embedding -----------------------------------------------------------------------------------------------------

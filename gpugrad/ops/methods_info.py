@@ -385,7 +385,7 @@ def _write_values(self, values):
         if isinstance(v, (str, bytes)) or v is None:      # (int("3") would pass: PyTorch refuses strings)
             raise TypeError(f"the callable must return a number, got {type(v).__name__}")
     self._data[...] = np.array([conv(v) for v in values], dtype=self.dtype).reshape(self._data.shape)
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 

@@ -276,11 +276,11 @@ def _view_of(out, x):
     usable."""
     base = x._data.base if x._data.base is not None else x._data
     if out._data.base is base:
-        out._version = x._version
+        out._vc = x._vc
         node = out.grad_fn
         if node is not None:
             out._view = (x, node)
-            node._base_version = x._version[0]
+            node._base_version = x._vc[0]
     return out
 
 
@@ -395,7 +395,7 @@ def view_dtype(input, dtype):
             for i, st in enumerate(strides[:-1]):
                 if st % r:
                     raise RuntimeError(f"view: self.stride({i}) must be divisible by {r} {what}, but got {st}")
-    return Tensor._make(a.view(dt), None, False, input._version)
+    return Tensor._make(a.view(dt), None, False, input._vc)
 
 
 def _torch_name(dt):
@@ -928,7 +928,7 @@ def getitem(x, key):
         out = _index(x._data, key)
         base = x._data.base if x._data.base is not None else x._data
         # a view shares x's version counter; a copy (advanced indexing) has its own
-        return Tensor._make(out, None, False, x._version if out.base is base else None)
+        return Tensor._make(out, None, False, x._vc if out.base is base else None)
     except IndexError as e:
         raise IndexError(f"getitem: index {key!r} is invalid for a tensor of shape {shape_str(x.shape)}: {e}") \
             from None

@@ -141,11 +141,11 @@ def _as_view(out, x):
     """Link the strided view ``out`` to its base x: one version counter, and (when recorded) the view link
     that in-place ops through it follow (see shape._view_of, which recognises views by their ``.base``; a
     strided view's base may be a helper object)."""
-    out._version = x._version
+    out._vc = x._vc
     node = out.grad_fn
     if node is not None:
         out._view = (x, node)
-        node._base_version = x._version[0]
+        node._base_version = x._vc[0]
     return out
 
 
@@ -473,7 +473,7 @@ def _inplace_shape(t, fn, name, *args):
     t._data = new._data
     if new.grad_fn is not None:
         t.grad_fn = new.grad_fn
-    t._version[0] += 1
+    t._vc[0] += 1
     return t
 
 

@@ -149,7 +149,7 @@ class FlatGroup:
                     raise RuntimeError(f"{opname}.step: parameter {i} of shape {self.shapes[i]} has a .grad of "
                                        f"shape {tuple(g._data.shape)}")
                 self.grad_views[i][...] = g._data
-            p._version[0] += 1
+            p._vc[0] += 1
         return missing
 
     def runs(self, missing):
@@ -200,4 +200,4 @@ def _zero_grad_tensor(p):
         p.grad = Tensor._make(g.xp.zeros_like(g._data), None)
     else:
         g._data[...] = 0
-        g._version[0] += 1
+        g._vc[0] += 1

@@ -201,13 +201,13 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p._data.size
             p._data += step_size * update[offset:offset + n].reshape(p._data.shape)
-            p._version[0] += 1
+            p._vc[0] += 1
             offset += n
 
     def _set_param(self, params_data):
         for p, data in zip(self._params, params_data):
             p._data[...] = data
-            p._version[0] += 1
+            p._vc[0] += 1
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)

@@ -384,7 +384,7 @@ class Optimizer:
                 step = int(st["step"]._data)
             bufs = {k: st[k]._data for k in keys + scalars}
             self._update(group, fn, p._data, p.grad._data, bufs, step, first)
-            p._version[0] += 1
+            p._vc[0] += 1
 
     # -- gradients ------------------------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True):

@@ -39,7 +39,7 @@ def _lerp_(start, end, weight):
         s += weight * diff
     else:
         s[...] = end._data - diff * (1 - weight)
-    start._version[0] += 1
+    start._vc[0] += 1
 
 
 def _check_decay(decay):
@@ -244,7 +244,7 @@ class AveragedModel(Module):
                 for b_swa, b_model in zip(self.module.buffers(), model.buffers()):
                     b_swa.detach().copy_(b_model.detach().to(b_swa.device))
         self.n_averaged._data += 1
-        self.n_averaged._version[0] += 1
+        self.n_averaged._vc[0] += 1
 
 
 def _by_device_and_dtype(averaged, current):

@@ -112,7 +112,7 @@ def interpolate(model, loss_fn, start, loaders, end=None, alphas=None, metrics=(
                 for k, p in own.items():
                     if p.dtype.kind == "f":
                         p._data[...] = (1 - a) * start[k] + a * end[k]
-                        p._version[0] += 1
+                        p._vc[0] += 1
             for label, loader in loaders.items():
                 res = evaluate(model, loss_fn, loader, metrics)
                 losses[label].append(res.pop("loss"))

@@ -76,7 +76,7 @@ def restore(model, snap) -> None:
     own = model.state_dict(keep_vars=True)
     for k, arr in snap.items():
         own[k]._data[...] = arr
-        own[k]._version[0] += 1
+        own[k]._vc[0] += 1
 
 
 @dataclass

@@ -117,7 +117,7 @@ class BatchNorm1d(_NormBase):
         if self.training and self.track_running_stats:
             nbt = self.num_batches_tracked
             nbt._data += 1                     # stays on the device
-            nbt._version[0] += 1
+            nbt._vc[0] += 1
             if self.momentum is None:         # cumulative moving average: factor 1 / batches seen
                 momentum = 1.0 / nbt._data
         return momentum

@@ -68,8 +68,8 @@ def sync_batch_norm(input, running_mean, running_var, weight, bias, momentum, ep
         rm += (momentum * mu).astype(rm.dtype, copy=False)
         rv *= 1 - momentum
         rv += (momentum * (n_total / (n_total - 1)) * var).astype(rv.dtype, copy=False)
-        running_mean._version[0] += 1
-        running_var._version[0] += 1
+        running_mean._vc[0] += 1
+        running_var._vc[0] += 1
     rstd = (1 / xp.sqrt(var + eps)).astype(x.dtype, copy=False).reshape(pshape)
     return _SyncNormalize.apply(input, weight, bias, mu.astype(x.dtype, copy=False).reshape(pshape), rstd, axes,
                                 pshape, eps, n_total, group)

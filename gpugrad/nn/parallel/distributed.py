@@ -180,7 +180,7 @@ class DistributedDataParallel(Module):
                 broadcast_arrays(g, [p._data for p in module.parameters()] + [b._data for b in module.buffers()], 0,
                                  f"{what} (rank 0's parameters and buffers)")
             for t in list(module.parameters()) + list(module.buffers()):
-                t._version[0] += 1
+                t._vc[0] += 1
         self._world = g.world_size
         self._index = {id(p): i for i, p in enumerate(self._params)}
         self._buckets, self._bucket_of, self._layout = [], [], None
@@ -342,7 +342,7 @@ class DistributedDataParallel(Module):
                     n = p._data.size
                     if packed:
                         p.grad._data[...] = arr[off:off + n].reshape(p.grad.shape)
-                    p.grad._version[0] += 1
+                    p.grad._vc[0] += 1
                     off += n
         finally:
             self._reset()
