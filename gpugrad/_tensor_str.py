@@ -289,8 +289,11 @@ def tensor_repr(t) -> str:
         suffixes.append(f"grad_fn=<{t.grad_fn.name}{t.grad_fn._overload}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    if t._fw_tangent is not None:
-        suffixes.append(f"tangent={tensor_repr(t._make(t._fw_tangent, None, False))}")
+    if t._fw_tangent is not None or t._view is not None or getattr(t, "_fw_view", None) is not None:
+        from .autograd.forward_views import tangent_of
+        tangent = tangent_of(t)          # a view's: the same view of its base's tangent
+        if tangent is not None:
+            suffixes.append(f"tangent={tensor_repr(t._make(tangent, None, False))}")
     text = _with_suffixes(prefix + body, suffixes, indent)
     if not plain and _PARAMETER in names:
         text = f"Parameter({text})"

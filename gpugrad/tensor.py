@@ -166,10 +166,11 @@ class Tensor(DeviceDtypeShorthands):
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_vc", "_hooks", "_grad_buffer",
-                 "_retains_grad", "_fw_tangent", "_view", "_post_hooks", "__weakref__")
+                 "_retains_grad", "_fw_tangent", "_view", "_post_hooks", "_fw_view", "__weakref__")
     # _vc: the version counter, a one-element list shared by a tensor and its views (an in-place change of
     # either bumps ``_vc[0]``); ``_version`` reads it as PyTorch's int. Internal code uses ``_vc`` directly.
     # _post_hooks is left unset (no cost per op) until register_post_accumulate_grad_hook
+    # _fw_view is left unset unless a forward-AD dual level links a view to its base (autograd.forward_views)
     __array_priority__ = 1000  # so that ndarray OP Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args, device=None, dtype=None, requires_grad=False):

@@ -22,6 +22,7 @@ from collections import namedtuple
 
 from ..tensor import Tensor
 from . import op as _function
+from .forward_views import tangent_of
 from .op import _attach_tangent
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
@@ -139,6 +140,7 @@ def make_dual(tensor, tangent, *, level=None):
         from ..ops.shape import Reshape, _view_of
         # a recorded view: reverse mode flows to tensor, and in-place ops on it follow the view rules
         out = _view_of(Reshape.apply(tensor, tensor.shape), tensor)
+        out._fw_view = False      # for forward AD a new family: its tangent is its own, not tensor's
     else:
         out = Tensor._make(tensor._data.view(), None, False, tensor._vc)
     _attach_tangent(out, t)
@@ -164,7 +166,7 @@ def unpack_dual(tensor, *, level=None):
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"unpack_dual: expected a Tensor, got {type(tensor).__name__}")
-    t = tensor._fw_tangent
+    t = tangent_of(tensor)
     if t is None:
         return UnpackedDualTensor(tensor, None)
     primal = Tensor._make(tensor._data, tensor.grad_fn, tensor.requires_grad, tensor._vc)

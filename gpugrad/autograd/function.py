@@ -35,6 +35,7 @@ import weakref
 
 from . import grad_mode
 from . import op as _op
+from .forward_views import tangent_of
 from .op import Op, _OUTPUT, _NodeName
 from ..tensor import Tensor
 from ..backend import device_context, module_for
@@ -426,7 +427,7 @@ class Function:
                 out = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
-        tangent_in = _op._fw_level and any(isinstance(a, Tensor) and a._fw_tangent is not None for a in args)
+        tangent_in = _op._fw_level and any(isinstance(a, Tensor) and tangent_of(a) is not None for a in args)
         if not requires:
             outs = tuple(_fresh_output(o, args, ctx) for o in outs)
         else:
@@ -688,8 +689,8 @@ def _expandable(shape, target):
 
 def _forward_mode(cls, ctx, args, outs):
     """Forward AD through a Function: its ``jvp`` gives the outputs' tangents from the inputs'."""
-    tangents = [Tensor._make(a._fw_tangent, None) if isinstance(a, Tensor) and a._fw_tangent is not None
-                else None for a in args]
+    tangents = [tangent_of(a) if isinstance(a, Tensor) else None for a in args]
+    tangents = [None if t is None else Tensor._make(t, None) for t in tangents]
     with grad_mode.no_grad():
         res = cls.jvp(ctx, *tangents)
     res = res if isinstance(res, tuple) else (res,)

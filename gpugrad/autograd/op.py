@@ -24,6 +24,7 @@ from __future__ import annotations
 import weakref
 
 from . import grad_mode
+from .forward_views import tangent_of
 from ..backend import xp_of, device_of
 
 _state = grad_mode._state
@@ -287,7 +288,7 @@ def _attach_tangent(t, tangent):
 
 def _forward_tangent(node, args, out):
     """The output tangent of ``node`` (a raw array), or None when no input carries a tangent."""
-    tangents = [a._fw_tangent if isinstance(a, Tensor) else None for a in args]
+    tangents = [tangent_of(a) if isinstance(a, Tensor) else None for a in args]
     for t in tangents:
         if t is not None:
             break

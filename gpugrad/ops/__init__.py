@@ -4,6 +4,8 @@ from __future__ import annotations
 from ..tensor import Tensor
 from ..backend import device_context
 from ..autograd import grad_mode as _gm
+from ..autograd import op as _op
+from ..autograd.forward_views import tangent_of as _tangent_of, write_through as _write_through
 from ..autograd.op import _check_view
 from .arithmetic import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, maximum, minimum, where,
                          cast, clone, to_device, remainder, floor_divide)
@@ -384,7 +386,7 @@ def _inplace(t, fn, *args):
         if t._view is not None:
             _check_view(t)
         alias = Tensor._make(t._data, t.grad_fn, t.requires_grad, t._vc)
-        alias._fw_tangent = t._fw_tangent
+        alias._fw_tangent = _tangent_of(t) if _op._fw_level else t._fw_tangent
         new = fn(alias, *args)
         if new.grad_fn is None and t.requires_grad:
             # a constant overwrote t (copy_ of a constant, fill_, zero_): t still requires grad, its old value
@@ -406,16 +408,15 @@ def _inplace(t, fn, *args):
     else:
         with _gm.no_grad():
             alias = Tensor._make(t._data, None, False)
-            alias._fw_tangent = t._fw_tangent
+            alias._fw_tangent = _tangent_of(t) if _op._fw_level else t._fw_tangent
             new = fn(alias, *args)
         _write(t, new._data, fn)
-    if new._fw_tangent is not None or t._fw_tangent is not None:    # forward AD: t takes the new tangent
+    if _op._fw_level:            # forward AD: t takes the new tangent, and so does the memory it views
         _set_tangent(t, new._fw_tangent)
+        _write_through(t, new._fw_tangent)
     t._vc[0] += 1
     if recording and t._view is not None:
         _expect_own_write(t)
-        if t._fw_tangent is not None:
-            _rebase_tangents(t)
     return t
 
 
@@ -482,29 +483,6 @@ def _rebase_views(t):
         else:
             raise RuntimeError(f"in-place op on a view made by {node.name}: unsupported")
         base.grad_fn = rebuilt.grad_fn
-        view = base
-
-
-def _rebase_tangents(t):
-    """Forward AD after an in-place op on the view t: each base's tangent takes the view's new tangent in
-    the view's region (the tangent twin of _rebase_views)."""
-    from .shape import GetItem, Reshape, Permute
-    view = t
-    while view._view is not None:
-        base, node = view._view
-        if base.grad_fn is None:
-            break
-        vt, bt = view._fw_tangent, base._fw_tangent
-        if isinstance(node, GetItem):
-            bt = base.xp.zeros(base.shape, base.dtype) if bt is None else bt.copy()
-            bt[node.key] = vt
-        elif isinstance(node, Reshape):
-            bt = vt.reshape(node.shape)
-        elif hasattr(node, "scatter_tangent"):
-            bt = node.scatter_tangent(base.xp.zeros(base.shape, base.dtype) if bt is None else bt.copy(), vt)
-        else:
-            bt = vt.transpose(node.inv)
-        _set_tangent(base, bt)
         view = base
 
 
@@ -768,6 +746,8 @@ def fill_(t, value):
         return _inplace(t, _fill, value)
     t._data.fill(value)
     t._fw_tangent = None
+    if _op._fw_level:
+        _write_through(t, None)         # the memory it views takes a zero tangent there too
     if t.grad_fn is not None:
         t.grad_fn = None
         t.requires_grad = False
@@ -797,8 +777,7 @@ def setitem(t, key, value):
 def _setitem(t, key, value):
     if not _state.enabled or not (t.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
         from .shape import _setitem_key, put
-        dual = t._fw_tangent is not None or getattr(value, "_fw_tangent", None) is not None
-        if (_state.enabled is False or not t.requires_grad) and not dual:
+        if (_state.enabled is False or not t.requires_grad) and not _op._fw_level:   # (tangents: _inplace)
             put(t._data, _setitem_key(key, t), value._data if isinstance(value, Tensor) else value)
             t._vc[0] += 1
             return

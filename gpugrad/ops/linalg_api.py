@@ -11,6 +11,7 @@ import numpy as _np
 from .. import _dtype
 from ..tensor import Tensor
 from ..autograd import grad_mode
+from ..autograd.forward_views import tangent_of
 from . import shape as S, arithmetic as Ar, reduction as R
 from ._util import write_out
 from .linalg_core import (LinAlgError, lapack, Solve, Det, Slogdet, Cholesky, Eigh, Svd, Qr, MatrixExp, mT, eye_like,
@@ -411,7 +412,7 @@ def eigh(A, UPLO="L", *, out=None):
 
 def _wants_grad(a):
     """Whether a derivative of the values may be asked for (reverse mode, or a forward-AD tangent)."""
-    return (a.requires_grad and grad_mode._state.enabled) or a._fw_tangent is not None
+    return (a.requires_grad and grad_mode._state.enabled) or tangent_of(a) is not None
 
 
 def eigvalsh(A, UPLO="L", *, out=None):

@@ -6,6 +6,8 @@ import builtins
 
 import numpy as np
 
+from ..autograd import op as _op
+from ..autograd.forward_views import link_view
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ..backend import scatter_add
@@ -275,12 +277,14 @@ def _view_of(out, x):
     base's graph never changes (in-place updates of a leaf run under no_grad), so views of parameters stay
     usable."""
     base = x._data.base if x._data.base is not None else x._data
-    if out._data.base is base:
+    if out._data.base is base or out._data.base is x._data:    # (the latter: a view of unfold's strided view)
         out._vc = x._vc
         node = out.grad_fn
         if node is not None:
             out._view = (x, node)
             node._base_version = x._vc[0]
+        elif _op._fw_level:
+            link_view(out, x)            # forward AD: tangents follow writes between out and x
     return out
 
 
@@ -923,12 +927,12 @@ def getitem(x, key):
     if split is not None:
         return getitem(getitem(x, split[0]), split[1])
     try:
-        if x.requires_grad or x._fw_tangent is not None:     # recorded, or a forward-AD tangent to carry
+        if x.requires_grad or _op._fw_level:     # recorded, or inside a dual level (tangents, view links)
             return _view_of(GetItem.apply(x, key), x)
         out = _index(x._data, key)
         base = x._data.base if x._data.base is not None else x._data
         # a view shares x's version counter; a copy (advanced indexing) has its own
-        return Tensor._make(out, None, False, x._vc if out.base is base else None)
+        return Tensor._make(out, None, False, x._vc if out.base is base or out.base is x._data else None)
     except IndexError as e:
         raise IndexError(f"getitem: index {key!r} is invalid for a tensor of shape {shape_str(x.shape)}: {e}") \
             from None

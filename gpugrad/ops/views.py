@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import builtins
 
+from ..autograd import op as _op
+from ..autograd.forward_views import link_view
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ..backend import scatter_add
@@ -146,6 +148,8 @@ def _as_view(out, x):
     if node is not None:
         out._view = (x, node)
         node._base_version = x._vc[0]
+    elif _op._fw_level:
+        link_view(out, x)                # forward AD: tangents follow writes between out and x
     return out
 
 
