@@ -13,6 +13,10 @@ dim), then replayed on the root's tangent with ``as_strided``. This serves every
 transpose, diagonal, unfold, unsqueeze) alike. A layout that does not decompose (a dtype-reinterpreting
 view, negative strides) keeps the view's own tangent.
 
+Views taken outside a dual level are not linked (view ops pay nothing for forward AD there), unless recorded
+for reverse mode: a write inside the level through an older unrecorded view reaches the view's tangent only.
+A link holds its base, as PyTorch's ``_base`` does, for as long as the view lives.
+
 >>> import gpugrad as gg
 >>> import gpugrad.autograd.forward_ad as fwAD
 >>> with fwAD.dual_level():
