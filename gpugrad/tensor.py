@@ -867,8 +867,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
             raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {e}") from None
         if arr.dtype == object:
             raise TypeError(f"tensor: data of type {type(data).__name__} is not numeric or is ragged")
-        if src_is_py and arr.dtype == np.float64 and dtype is None:
-            arr = arr.astype(_dtype.get_default_dtype())
+        if src_is_py and dtype is None and arr.dtype in (np.float64, np.complex128) and not _holds_numpy(data, arr.dtype):
+            # Python floats (complex numbers) take the default float (complex) dtype; NumPy float64 values
+            # among them keep float64, as in PyTorch
+            default = _dtype.get_default_dtype()
+            arr = arr.astype(default if arr.dtype == np.float64 else np.result_type(default, np.complex64))
         if dev is None:
             dev = default_device()
     else:
@@ -880,6 +883,15 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     arr = to_device(arr, dev)
     _check_requires_grad(arr, requires_grad, "tensor")
     return Tensor._make(arr, None, bool(requires_grad))
+
+
+def _holds_numpy(data, dt):
+    """Whether nested lists/tuples ``data`` hold a NumPy scalar or array of dtype ``dt``."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data.dtype == dt
+    if isinstance(data, (list, tuple)):
+        return any(_holds_numpy(d, dt) for d in data)
+    return False
 
 
 def _flat_first(data):
