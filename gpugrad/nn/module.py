@@ -2,29 +2,25 @@
 
 Assigning a :class:`Parameter`, a :class:`Module` or (after ``register_buffer``) a buffer Tensor to an
 attribute registers it; ``parameters()``, ``state_dict()``, ``to()`` and friends then walk the tree.
+
+This file holds the registration (attributes, ``register_*``), the modes, moving and printing; the rest of
+Module's methods come from private bases, one concept each: the tree walk (:mod:`.module_tree`), the hooks
+(:mod:`.module_hooks`) and the state dict (:mod:`.module_state`). ``gpugrad.nn.Module`` is the one public class.
 """
 from __future__ import annotations
 
 import sys
-from collections import OrderedDict, namedtuple
-
-import numpy as np
+from collections import OrderedDict
 
 from .. import _dtype
-from ..backend import Device, device as _parse_device, device_array, is_device_array, to_device
+from ..backend import Device, device as _parse_device, to_device
 from ..tensor import DeviceDtypeShorthands, Tensor
-from .parameter import Buffer, Parameter, is_lazy
+from .module_hooks import RemovableHandle, _ModuleHooks
+from .module_state import IncompatibleKeys, _ModuleState
+from .module_tree import _ModuleTree
+from .parameter import Buffer, Parameter
 
 __all__ = ["Module", "IncompatibleKeys", "RemovableHandle"]
-
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-IncompatibleKeys.__doc__ = """What ``Module.load_state_dict`` returns: the keys the state dict lacked (``missing_keys``) and those
-the module does not have (``unexpected_keys``); with ``strict=True`` (the default) either is an error.
-
->>> import gpugrad as gg
->>> gg.nn.Linear(2, 1).load_state_dict({"weight": gg.zeros(1, 2)}, strict=False)
-IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
-"""
 
 
 class _Registry(OrderedDict):
@@ -79,33 +75,7 @@ def _rebuild_registry(owner, items):
     return r
 
 
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook."""
-
-    _next_id = [0]
-
-    def __init__(self, module, kind):
-        self.module, self.kind = module, kind
-        self.id = RemovableHandle._next_id[0]
-        RemovableHandle._next_id[0] += 1
-
-    def remove(self):
-        d = self.module.__dict__
-        hooks = d.get("_forward_hooks")
-        if hooks is None:
-            return
-        hooks[self.kind].pop(self.id, None)
-        if not any(hooks.values()):
-            del d["_forward_hooks"]               # back to the hook-free fast path
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-class Module(DeviceDtypeShorthands):
+class Module(_ModuleTree, _ModuleHooks, _ModuleState, DeviceDtypeShorthands):
     """Base class of every layer: subclass it, assign sub-modules and Parameters in ``__init__`` (after
     ``super().__init__()``) and write ``forward``.
 
@@ -160,108 +130,6 @@ class Module(DeviceDtypeShorthands):
         if "_forward_hooks" in self.__dict__:        # only modules that were given hooks pay for them
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
-
-    # -- forward hooks ------------------------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook):
-        """Run ``hook(module, args)`` before every ``forward`` call.
-
-        Args:
-            hook: called with the module and the tuple of positional inputs; may return new inputs (a tuple,
-                or a single value), or None to keep them.
-
-        Returns:
-            a :class:`RemovableHandle`; its ``remove()`` (or leaving a ``with`` block) takes the hook off.
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Identity()
-        >>> h = m.register_forward_pre_hook(lambda mod, args: (args[0] * 2,))
-        >>> m(gg.ones(2))
-        tensor([2., 2.])
-        >>> h.remove()
-        """
-        return self._add_hook("pre", hook)
-
-    def register_forward_hook(self, hook):
-        """Run ``hook(module, args, output)`` after every ``forward`` call (activation statistics, feature
-        extraction).
-
-        Args:
-            hook: called with the module, the tuple of positional inputs and the output; may return a new
-                output, or None to keep it.
-
-        Returns:
-            a :class:`RemovableHandle`; its ``remove()`` (or leaving a ``with`` block) takes the hook off.
-
-        >>> import gpugrad as gg
-        >>> m, shapes = gg.nn.Linear(3, 2), []
-        >>> with m.register_forward_hook(lambda mod, args, out: shapes.append(out.shape)):
-        ...     _ = m(gg.ones(4, 3))
-        >>> shapes
-        [(4, 2)]
-        """
-        return self._add_hook("post", hook)
-
-    def register_full_backward_hook(self, hook):
-        """Run ``hook(module, grad_input, grad_output)`` when the gradients with respect to the module's
-        positional tensor inputs are computed (``grad_output``: those of its outputs); it may return new
-        ``grad_input``. See :mod:`gpugrad.nn.backward_hooks`.
-
-        Args:
-            hook: the function.
-
-        Returns:
-            a :class:`RemovableHandle`.
-
-        >>> import gpugrad as gg
-        >>> m, seen = gg.nn.Linear(3, 2), []
-        >>> h = m.register_full_backward_hook(lambda mod, gin, gout: seen.append(gout[0].shape))
-        >>> m(gg.ones(4, 3, requires_grad=True)).sum().backward(); seen
-        [(4, 2)]
-        """
-        return self._add_hook("backward", hook)
-
-    def register_full_backward_pre_hook(self, hook):
-        """Run ``hook(module, grad_output)`` when the gradients with respect to the module's outputs are known;
-        it may return new ones.
-
-        Args:
-            hook: the function.
-
-        Returns:
-            a :class:`RemovableHandle`.
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Linear(3, 2)
-        >>> h = m.register_full_backward_pre_hook(lambda mod, gout: (gout[0] * 0,))
-        >>> m(gg.ones(1, 3)).sum().backward(); m.bias.grad.tolist()
-        [0.0, 0.0]
-        """
-        return self._add_hook("backward_pre", hook)
-
-    def _add_hook(self, kind, hook):
-        d = self.__dict__
-        hooks = d.setdefault("_forward_hooks", {"pre": {}, "post": {}, "backward": {}, "backward_pre": {}})
-        handle = RemovableHandle(self, kind)
-        hooks[kind][handle.id] = hook
-        return handle
-
-    def _call_with_hooks(self, args, kwargs):
-        hooks = self.__dict__["_forward_hooks"]
-        for hook in list(hooks["pre"].values()):
-            new = hook(self, args)
-            if new is not None:
-                args = new if isinstance(new, tuple) else (new,)
-        if hooks["backward"] or hooks["backward_pre"]:
-            from .backward_hooks import call_with_backward_hooks
-            out = call_with_backward_hooks(self, lambda *a: self.forward(*a, **kwargs), args, hooks["backward"],
-                                           hooks["backward_pre"])
-        else:
-            out = self.forward(*args, **kwargs)
-        for hook in list(hooks["post"].values()):
-            new = hook(self, args, out)
-            if new is not None:
-                out = new
-        return out
 
     # -- registration ------------------------------------------------------------------------------------
     def _check_init(self, what):
@@ -416,205 +284,6 @@ class Module(DeviceDtypeShorthands):
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
-    # -- traversal ----------------------------------------------------------------------------------------
-    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
-        """Iterate over this module and every descendant, depth first, with their dotted names.
-
-        Args:
-            memo: a set of ``id()`` of modules to skip (filled as the walk goes); internal, as in PyTorch.
-            prefix: put before every name (``prefix.child``); this module's own name.
-            remove_duplicate: yield a module reachable by several paths once (default), or once per path.
-
-        Returns:
-            an iterator of ``(name, module)``; this module comes first, named ``prefix`` (``""``).
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU())
-        >>> [(name, type(mod).__name__) for name, mod in m.named_modules()]
-        [('', 'Sequential'), ('0', 'Linear'), ('1', 'ReLU')]
-        """
-        if memo is None:
-            memo = set()
-        stack = [(prefix, self)]
-        while stack:
-            name, m = stack.pop()
-            if remove_duplicate:
-                if id(m) in memo:
-                    continue
-                memo.add(id(m))
-            yield name, m
-            children = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items() if c is not None]
-            stack.extend(reversed(children))
-
-    def modules(self):
-        """Iterate over this module and every descendant, depth first, each once.
-
-        Returns:
-            an iterator of modules, ``self`` first.
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU())
-        >>> [type(mod).__name__ for mod in m.modules()]
-        ['Sequential', 'Linear', 'ReLU']
-        """
-        for _, m in self.named_modules():
-            yield m
-
-    def named_children(self):
-        """Iterate over the direct children (not their descendants), each once.
-
-        Returns:
-            an iterator of ``(name, module)``.
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU())
-        >>> [name for name, _ in m.named_children()]
-        ['0', '1']
-        """
-        seen = set()
-        for name, m in self._modules.items():
-            if m is not None and id(m) not in seen:
-                seen.add(id(m))
-                yield name, m
-
-    def children(self):
-        """Iterate over the direct children (not their descendants), each once.
-
-        Returns:
-            an iterator of modules.
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU())
-        >>> [type(c).__name__ for c in m.children()]
-        ['Linear', 'ReLU']
-        """
-        for _, m in self.named_children():
-            yield m
-
-    def _named_members(self, store, prefix, recurse, remove_duplicate=True):
-        seen = set()
-        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
-            else [(prefix, self)]
-        for mod_name, m in mods:
-            for k, v in getattr(m, store).items():
-                if v is None or (remove_duplicate and id(v) in seen):
-                    continue
-                seen.add(id(v))
-                yield (f"{mod_name}.{k}" if mod_name else k), v
-
-    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
-        """Iterate over the parameters with their dotted names (``layer.sub.weight``), in registration order.
-
-        Args:
-            prefix: put before every name.
-            recurse: include the descendants' parameters (default), or only this module's own.
-            remove_duplicate: yield a parameter shared by several layers (tied weights) once (default).
-
-        Returns:
-            an iterator of ``(name, Parameter)``.
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU(), gg.nn.Linear(3, 1))
-        >>> [(name, tuple(p.shape)) for name, p in m.named_parameters()]
-        [('0.weight', (3, 2)), ('0.bias', (3,)), ('2.weight', (1, 3)), ('2.bias', (1,))]
-        """
-        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
-
-    def parameters(self, recurse: bool = True):
-        """Iterate over the parameters (what an optimizer is given), each once.
-
-        Args:
-            recurse: include the descendants' parameters (default), or only this module's own.
-
-        Returns:
-            an iterator of :class:`Parameter`.
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Linear(3, 2)
-        >>> sum(p.numel() for p in m.parameters())      # 3*2 weights + 2 biases
-        8
-        """
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
-
-    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
-        """Iterate over the buffers (see :meth:`register_buffer`) with their dotted names.
-
-        Args:
-            prefix: put before every name.
-            recurse: include the descendants' buffers (default), or only this module's own.
-            remove_duplicate: yield a buffer shared by several modules once (default).
-
-        Returns:
-            an iterator of ``(name, Tensor)``.
-
-        >>> import gpugrad as gg
-        >>> [name for name, _ in gg.nn.BatchNorm1d(3).named_buffers()]
-        ['running_mean', 'running_var', 'num_batches_tracked']
-        """
-        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse: bool = True):
-        """Iterate over the buffers (see :meth:`register_buffer`), each once.
-
-        Args:
-            recurse: include the descendants' buffers (default), or only this module's own.
-
-        Returns:
-            an iterator of Tensors.
-
-        >>> import gpugrad as gg
-        >>> [tuple(b.shape) for b in gg.nn.BatchNorm1d(3).buffers()]
-        [(3,), (3,), ()]
-        """
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
-
-    def get_submodule(self, target: str) -> Module:
-        """The descendant at a dotted path, as :meth:`named_modules` names it.
-
-        Args:
-            target: the path (``"encoder.0"``); ``""`` is this module.
-
-        Returns:
-            the module; a missing part raises AttributeError naming it.
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Sequential(gg.nn.Sequential(gg.nn.Linear(2, 3)))
-        >>> m.get_submodule("0.0")
-        Linear(in_features=2, out_features=3, bias=True)
-        """
-        m = self
-        for part in target.split(".") if target else []:
-            if part not in m._modules:
-                raise AttributeError(f"get_submodule: {type(m).__name__} has no submodule {part!r} "
-                                     f"(looking up {target!r})")
-            m = m._modules[part]
-        return m
-
-    def apply(self, fn):
-        """Call ``fn`` on every descendant, then on this module (PyTorch's order): custom initialization.
-
-        Args:
-            fn: called with each module; its return value is ignored.
-
-        Returns:
-            ``self``.
-
-        >>> import gpugrad as gg
-        >>> def init(m):
-        ...     if isinstance(m, gg.nn.Linear):
-        ...         gg.nn.init.zeros_(m.bias)
-        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU()).apply(init)
-        >>> m[0].bias
-        Parameter containing:
-        tensor([0., 0., 0.], requires_grad=True)
-        """
-        for m in self.children():
-            m.apply(fn)
-        fn(self)
-        return self
-
     # -- modes ------------------------------------------------------------------------------------------
     def train(self, mode: bool = True):
         """Set training mode on this module and every descendant: Dropout drops and BatchNorm uses and
@@ -752,97 +421,6 @@ class Module(DeviceDtypeShorthands):
             _move_in_place(t, dev, dt)
         return self
 
-    # -- state --------------------------------------------------------------------------------------------
-    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
-        """The module's state to save: parameters and persistent buffers by dotted name. The tensors share
-        storage with the module (a later training step changes them): save them with ``gpugrad.save``.
-
-        Args:
-            destination: a dict to add the entries to (default: a new OrderedDict).
-            prefix: put before every name.
-            keep_vars: the Parameters themselves, rather than detached tensors.
-
-        Returns:
-            an OrderedDict of name -> Tensor.
-
-        >>> import gpugrad as gg
-        >>> sd = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.BatchNorm1d(3)).state_dict()
-        >>> list(sd)[:3], sd["0.weight"].shape
-        (['0.weight', '0.bias', '1.weight'], (3, 2))
-        """
-        out = OrderedDict() if destination is None else destination
-        for mod_name, m in self.named_modules(prefix=prefix.rstrip(".") if prefix else "",
-                                              remove_duplicate=False):
-            pre = f"{mod_name}." if mod_name else ""
-            for k, p in m._parameters.items():
-                if p is not None:              # (a lazy layer's UninitializedParameter is saved as itself)
-                    out[pre + k] = p if keep_vars or is_lazy(p) else p.detach()
-            for k, b in m._buffers.items():
-                if b is not None and k not in m._non_persistent_buffers:
-                    out[pre + k] = b if keep_vars else b.detach()
-        return out
-
-    def load_state_dict(self, state_dict, strict: bool = True):
-        """Copy tensors from ``state_dict`` into this module's parameters and persistent buffers, in place
-        (cast to each one's dtype, moved to its device). Nothing is written if any entry does not fit.
-
-        Args:
-            state_dict: name -> Tensor or array (NumPy, CuPy, a PyTorch tensor), as :meth:`state_dict` or
-                ``gpugrad.load`` returns.
-            strict: raise on missing and unexpected keys (mis-shaped entries always raise).
-
-        Returns:
-            :class:`IncompatibleKeys` ``(missing_keys, unexpected_keys)``.
-
-        >>> import gpugrad as gg
-        >>> a, b = gg.nn.Linear(2, 1), gg.nn.Linear(2, 1)
-        >>> b.load_state_dict(a.state_dict())
-        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
-        >>> bool((a.weight == b.weight).all())
-        True
-        """
-        if not hasattr(state_dict, "items"):
-            raise TypeError(f"load_state_dict: expected a dict of name -> Tensor, got {type(state_dict).__name__}")
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors, arrays = [], {}
-        for k, dst in own.items():
-            if k not in state_dict:
-                continue
-            if is_lazy(state_dict[k]):
-                if not is_lazy(dst):
-                    errors.append(f"for {k}: the checkpoint's value is an uninitialized parameter (a lazy layer "
-                                  f"that was never called), the one in current model has shape {tuple(dst.shape)}")
-                continue                        # uninitialized into uninitialized: nothing to copy
-            arr, why = _checkpoint_array(state_dict[k])
-            if arr is None:
-                errors.append(f"for {k}: {why}")
-                continue
-            if is_lazy(dst):                    # a lazy layer takes the checkpoint's shape (materialized below)
-                arrays[k] = arr
-                continue
-            if tuple(arr.shape) != tuple(dst.shape):
-                errors.append(f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} from "
-                              f"checkpoint, the shape in current model is {tuple(dst.shape)}.")
-            arrays[k] = arr
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
-                              + ".")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
-        for k, arr in arrays.items():           # nothing is written unless everything fits
-            dst = own[k]
-            if is_lazy(dst):
-                dst.materialize(arr.shape)
-            dst._data[...] = to_device(arr, dst.device).astype(dst.dtype, copy=False)
-            dst._vc[0] += 1
-        return IncompatibleKeys(missing, unexpected)
-
     # -- printing -------------------------------------------------------------------------------------------
     def extra_repr(self) -> str:
         """The text inside this module's parentheses in its ``repr``; layers override it to show their
@@ -867,24 +445,6 @@ class Module(DeviceDtypeShorthands):
         if len(lines) <= 1 and not self._modules:
             return f"{self._get_name()}({extra})"
         return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
-
-
-def _checkpoint_array(src):
-    """(array, None) for a state_dict entry: a Tensor, a NumPy or device array (CuPy, a CUDA tensor of
-    PyTorch), or a host array of another library (a PyTorch CPU tensor); (None, why) for anything else."""
-    if isinstance(src, Tensor):
-        return src._data, None
-    if isinstance(src, np.ndarray):
-        return src, None
-    kind = f"{type(src).__module__}.{type(src).__qualname__}"
-    try:
-        if is_device_array(src):
-            return device_array(src), None
-        if hasattr(src, "__array__") and hasattr(src, "shape"):
-            return np.asarray(src), None
-    except (TypeError, ValueError, RuntimeError) as e:
-        return None, f"cannot read the {kind} as an array ({e})"
-    return None, f"expected a Tensor or an array, got {kind}"
 
 
 def _names_device(spec) -> bool:
