@@ -36,8 +36,11 @@ class _ModuleTree:
             children = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items() if c is not None]
             stack.extend(reversed(children))
 
-    def modules(self):
-        """Iterate over this module and every descendant, depth first, each once.
+    def modules(self, remove_duplicate: bool = True):
+        """Iterate over this module and every descendant, depth first.
+
+        Args:
+            remove_duplicate: yield a module reachable by several paths once (default), or once per path.
 
         Returns:
             an iterator of modules, ``self`` first.
@@ -47,7 +50,7 @@ class _ModuleTree:
         >>> [type(mod).__name__ for mod in m.modules()]
         ['Sequential', 'Linear', 'ReLU']
         """
-        for _, m in self.named_modules():
+        for _, m in self.named_modules(remove_duplicate=remove_duplicate):
             yield m
 
     def named_children(self):
@@ -176,11 +179,91 @@ class _ModuleTree:
         """
         m = self
         for part in target.split(".") if target else []:
-            if part not in m._modules:
+            if m._modules.get(part) is None:
                 raise AttributeError(f"get_submodule: {type(m).__name__} has no submodule {part!r} "
                                      f"(looking up {target!r})")
             m = m._modules[part]
         return m
+
+    def set_submodule(self, target: str, module, strict: bool = False) -> None:
+        """Put ``module`` at a dotted path: replace the descendant there, or add it as a new child of the
+        module the path's head names (model surgery: swapping a layer).
+
+        Args:
+            target: the path (``"encoder.0"``), not empty.
+            module: the new :class:`gpugrad.nn.Module`.
+            strict: only replace an existing child; a new name raises AttributeError.
+
+        Returns:
+            None. A missing parent, or a name that holds something other than a module, raises AttributeError.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.ReLU())
+        >>> m.set_submodule("1", gg.nn.Tanh()); m
+        Sequential(
+          (0): Linear(in_features=2, out_features=3, bias=True)
+          (1): Tanh()
+        )
+        """
+        if target == "":
+            raise ValueError("set_submodule: cannot set the submodule without a target name")
+        if not isinstance(module, _ModuleTree):          # (every Module is one)
+            raise ValueError(f"set_submodule: `module` is not an nn.Module, found {type(module)}")
+        head, _, name = target.rpartition(".")
+        parent = self.get_submodule(head)
+        if hasattr(parent, name):
+            if not isinstance(getattr(parent, name), _ModuleTree):
+                raise AttributeError(f"set_submodule: `{name}` of {parent._get_name()} is not an nn.Module")
+        elif strict:
+            raise AttributeError(f"set_submodule: {parent._get_name()} has no attribute `{name}` (strict=True "
+                                 f"only replaces an existing submodule)")
+        setattr(parent, name, module)
+
+    def get_parameter(self, target: str):
+        """The parameter at a dotted path, as :meth:`named_parameters` names it.
+
+        Args:
+            target: the path (``"0.weight"``).
+
+        Returns:
+            the :class:`gpugrad.nn.Parameter`; a missing module or a name that is not a parameter raises
+            AttributeError.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3))
+        >>> m.get_parameter("0.bias") is m[0].bias
+        True
+        """
+        head, _, name = target.rpartition(".")
+        mod = self.get_submodule(head)
+        if not hasattr(mod, name):
+            raise AttributeError(f"get_parameter: {mod._get_name()} has no attribute `{name}`")
+        if mod._parameters.get(name) is None:
+            raise AttributeError(f"get_parameter: `{name}` is not an nn.Parameter")
+        return mod._parameters[name]
+
+    def get_buffer(self, target: str):
+        """The buffer at a dotted path, as :meth:`named_buffers` names it.
+
+        Args:
+            target: the path (``"1.running_mean"``).
+
+        Returns:
+            the Tensor (None for a buffer slot registered as None); a missing module or a name that is not a
+            buffer raises AttributeError.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.BatchNorm1d(3))
+        >>> m.get_buffer("1.running_var")
+        tensor([1., 1., 1.])
+        """
+        head, _, name = target.rpartition(".")
+        mod = self.get_submodule(head)
+        if not hasattr(mod, name):
+            raise AttributeError(f"get_buffer: {mod._get_name()} has no attribute `{name}`")
+        if name not in mod._buffers:
+            raise AttributeError(f"get_buffer: `{name}` is not a buffer")
+        return mod._buffers[name]
 
     def apply(self, fn):
         """Call ``fn`` on every descendant, then on this module (PyTorch's order): custom initialization.
