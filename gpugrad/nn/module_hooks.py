@@ -2,9 +2,15 @@
 :mod:`gpugrad.nn.backward_hooks` wires into the tape), as a base class of :class:`gpugrad.nn.Module`.
 
 A module's hooks live in ``module.__dict__["_forward_hooks"]`` (all four kinds), which exists only while the
-module has a hook: ``Module.__call__`` tests for that key and otherwise calls ``forward`` directly.
+module has a hook: ``Module.__call__`` tests for that key and otherwise calls ``forward`` directly. Its
+entries: one dict ``id -> hook`` per kind (in calling order) and the sets of ids registered ``with_kwargs``
+or ``always_call``.
 """
 from __future__ import annotations
+
+import warnings
+
+_KINDS = ("pre", "post", "backward", "backward_pre")
 
 __all__ = ["RemovableHandle"]
 
@@ -20,12 +26,25 @@ class RemovableHandle:
         RemovableHandle._next_id[0] += 1
 
     def remove(self):
+        """Take the hook off (again: nothing happens).
+
+        Returns:
+            None.
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Identity()
+        >>> h = m.register_forward_hook(lambda mod, args, out: out * 0)
+        >>> h.remove(); m(gg.ones(1))
+        tensor([1.])
+        """
         d = self.module.__dict__
         hooks = d.get("_forward_hooks")
         if hooks is None:
             return
         hooks[self.kind].pop(self.id, None)
-        if not any(hooks.values()):
+        hooks["with_kwargs"].discard(self.id)
+        hooks["always_call"].discard(self.id)
+        if not any(hooks[k] for k in _KINDS):
             del d["_forward_hooks"]               # back to the hook-free fast path
 
     def __enter__(self):
@@ -38,12 +57,14 @@ class RemovableHandle:
 class _ModuleHooks:
     """The hooks of :class:`gpugrad.nn.Module` (a private base: Module is the public class)."""
 
-    def register_forward_pre_hook(self, hook):
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
         """Run ``hook(module, args)`` before every ``forward`` call.
 
         Args:
             hook: called with the module and the tuple of positional inputs; may return new inputs (a tuple,
                 or a single value), or None to keep them.
+            prepend: run it before the pre-hooks registered so far (default: after them).
+            with_kwargs: call ``hook(module, args, kwargs)`` instead; it returns None or ``(args, kwargs)``.
 
         Returns:
             a :class:`RemovableHandle`; its ``remove()`` (or leaving a ``with`` block) takes the hook off.
@@ -55,15 +76,20 @@ class _ModuleHooks:
         tensor([2., 2.])
         >>> h.remove()
         """
-        return self._add_hook("pre", hook)
+        return self._add_hook("pre", hook, prepend, with_kwargs)
 
-    def register_forward_hook(self, hook):
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False):
         """Run ``hook(module, args, output)`` after every ``forward`` call (activation statistics, feature
         extraction).
 
         Args:
             hook: called with the module, the tuple of positional inputs and the output; may return a new
                 output, or None to keep it.
+            prepend: run it before the hooks registered so far (default: after them).
+            with_kwargs: call ``hook(module, args, kwargs, output)`` instead.
+            always_call: run it also when the call raises (with the output None, as far as it got), before
+                the error propagates; an error of the hook itself is then a warning.
 
         Returns:
             a :class:`RemovableHandle`; its ``remove()`` (or leaving a ``with`` block) takes the hook off.
@@ -75,15 +101,16 @@ class _ModuleHooks:
         >>> shapes
         [(4, 2)]
         """
-        return self._add_hook("post", hook)
+        return self._add_hook("post", hook, prepend, with_kwargs, always_call)
 
-    def register_full_backward_hook(self, hook):
+    def register_full_backward_hook(self, hook, prepend: bool = False):
         """Run ``hook(module, grad_input, grad_output)`` when the gradients with respect to the module's
         positional tensor inputs are computed (``grad_output``: those of its outputs); it may return new
         ``grad_input``. See :mod:`gpugrad.nn.backward_hooks`.
 
         Args:
             hook: the function.
+            prepend: run it before the hooks of this kind registered so far (default: after them).
 
         Returns:
             a :class:`RemovableHandle`.
@@ -94,14 +121,15 @@ class _ModuleHooks:
         >>> m(gg.ones(4, 3, requires_grad=True)).sum().backward(); seen
         [(4, 2)]
         """
-        return self._add_hook("backward", hook)
+        return self._add_hook("backward", hook, prepend)
 
-    def register_full_backward_pre_hook(self, hook):
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
         """Run ``hook(module, grad_output)`` when the gradients with respect to the module's outputs are known;
         it may return new ones.
 
         Args:
             hook: the function.
+            prepend: run it before the hooks of this kind registered so far (default: after them).
 
         Returns:
             a :class:`RemovableHandle`.
@@ -112,29 +140,69 @@ class _ModuleHooks:
         >>> m(gg.ones(1, 3)).sum().backward(); m.bias.grad.tolist()
         [0.0, 0.0]
         """
-        return self._add_hook("backward_pre", hook)
+        return self._add_hook("backward_pre", hook, prepend)
 
-    def _add_hook(self, kind, hook):
+    def _add_hook(self, kind, hook, prepend=False, with_kwargs=False, always_call=False):
         d = self.__dict__
-        hooks = d.setdefault("_forward_hooks", {"pre": {}, "post": {}, "backward": {}, "backward_pre": {}})
+        hooks = d.get("_forward_hooks")
+        if hooks is None:
+            hooks = d["_forward_hooks"] = {k: {} for k in _KINDS}
+            hooks["with_kwargs"], hooks["always_call"] = set(), set()
         handle = RemovableHandle(self, kind)
-        hooks[kind][handle.id] = hook
+        table = hooks[kind]
+        if prepend:                               # in place: a call in flight holds this dict
+            rest = list(table.items())
+            table.clear()
+            table[handle.id] = hook
+            table.update(rest)
+        else:
+            table[handle.id] = hook
+        if with_kwargs:
+            hooks["with_kwargs"].add(handle.id)
+        if always_call:
+            hooks["always_call"].add(handle.id)
         return handle
 
     def _call_with_hooks(self, args, kwargs):
+        # PyTorch's Module._call_impl, less its global hooks and tracing
         hooks = self.__dict__["_forward_hooks"]
-        for hook in list(hooks["pre"].values()):
-            new = hook(self, args)
-            if new is not None:
-                args = new if isinstance(new, tuple) else (new,)
-        if hooks["backward"] or hooks["backward_pre"]:
-            from .backward_hooks import call_with_backward_hooks
-            out = call_with_backward_hooks(self, lambda *a: self.forward(*a, **kwargs), args, hooks["backward"],
-                                           hooks["backward_pre"])
-        else:
-            out = self.forward(*args, **kwargs)
-        for hook in list(hooks["post"].values()):
-            new = hook(self, args, out)
-            if new is not None:
-                out = new
-        return out
+        with_kwargs, always = hooks["with_kwargs"], hooks["always_call"]
+        out, called = None, set()
+        try:
+            for hook_id, hook in list(hooks["pre"].items()):
+                if hook_id in with_kwargs:
+                    new = hook(self, args, kwargs)
+                    if new is not None:
+                        if not (isinstance(new, tuple) and len(new) == 2):
+                            raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, "
+                                               f"new_kwargs), but got {new}.")
+                        args, kwargs = new
+                else:
+                    new = hook(self, args)
+                    if new is not None:
+                        args = new if isinstance(new, tuple) else (new,)
+            if hooks["backward"] or hooks["backward_pre"]:
+                from .backward_hooks import call_with_backward_hooks
+                out = call_with_backward_hooks(self, lambda *a: self.forward(*a, **kwargs), args,
+                                               hooks["backward"], hooks["backward_pre"])
+            else:
+                out = self.forward(*args, **kwargs)
+            for hook_id, hook in list(hooks["post"].items()):
+                if hook_id in always:
+                    called.add(hook_id)
+                new = hook(self, args, kwargs, out) if hook_id in with_kwargs else hook(self, args, out)
+                if new is not None:
+                    out = new
+            return out
+        except Exception:
+            for hook_id, hook in list(hooks["post"].items()):
+                if hook_id not in always or hook_id in called:
+                    continue
+                try:
+                    new = hook(self, args, kwargs, out) if hook_id in with_kwargs else hook(self, args, out)
+                    if new is not None:
+                        out = new
+                except Exception as e:
+                    warnings.warn(f"module forward hook with ``always_call=True`` raised an exception that was "
+                                  f"silenced as another error was raised in forward: {e}", stacklevel=3)
+            raise
