@@ -7,10 +7,12 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..backend import device_array, is_device_array, to_device
-from ..tensor import Tensor
-from .parameter import is_lazy
+from ..tensor import Tensor, as_tensor
+from .parameter import Parameter, is_lazy
 
 __all__ = ["IncompatibleKeys"]
+
+_EXTRA_STATE = "_extra_state"         # PyTorch's key of get_extra_state's entry (torch.nn.modules.module)
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 IncompatibleKeys.__doc__ = """What ``Module.load_state_dict`` returns: the keys the state dict lacked (``missing_keys``) and those
@@ -43,18 +45,71 @@ class _ModuleState:
         (['0.weight', '0.bias', '1.weight'], (3, 2))
         """
         out = OrderedDict() if destination is None else destination
-        for mod_name, m in self.named_modules(prefix=prefix.rstrip(".") if prefix else "",
-                                              remove_duplicate=False):
-            pre = f"{mod_name}." if mod_name else ""
-            for k, p in m._parameters.items():
-                if p is not None:              # (a lazy layer's UninitializedParameter is saved as itself)
-                    out[pre + k] = p if keep_vars or is_lazy(p) else p.detach()
-            for k, b in m._buffers.items():
-                if b is not None and k not in m._non_persistent_buffers:
-                    out[pre + k] = b if keep_vars else b.detach()
+        for key, m, name, kind, v in self._state_items(prefix):
+            if kind == "extra":
+                out[key] = m.get_extra_state()
+            else:                              # (a lazy layer's UninitializedParameter is saved as itself)
+                out[key] = v if keep_vars or is_lazy(v) else v.detach()
         return out
 
-    def load_state_dict(self, state_dict, strict: bool = True):
+    def _state_items(self, prefix=""):
+        """``(key, module, name, kind, tensor)`` of every state dict entry, in PyTorch's order: per module its
+        parameters, persistent buffers and extra state (kind "extra", tensor None), then its children's."""
+        for mod_name, m in self.named_modules(prefix=prefix.rstrip(".") if prefix else "", remove_duplicate=False):
+            pre = f"{mod_name}." if mod_name else ""
+            for k, p in m._parameters.items():
+                if p is not None:
+                    yield pre + k, m, k, "param", p
+            for k, b in m._buffers.items():
+                if b is not None and k not in m._non_persistent_buffers:
+                    yield pre + k, m, k, "buffer", b
+            if type(m).get_extra_state is not _ModuleState.get_extra_state:
+                yield pre + _EXTRA_STATE, m, _EXTRA_STATE, "extra", None
+
+    def get_extra_state(self):
+        """State beyond parameters and buffers to save in :meth:`state_dict`, under ``<prefix>_extra_state``:
+        a module that has such state overrides this and :meth:`set_extra_state` (the base class has none, and
+        its ``state_dict`` no such entry).
+
+        Returns:
+            any picklable object (the override's); the base method raises RuntimeError.
+
+        >>> import gpugrad as gg
+        >>> class Counter(gg.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.steps = 0
+        ...     def get_extra_state(self):
+        ...         return {"steps": self.steps}
+        ...     def set_extra_state(self, state):
+        ...         self.steps = state["steps"]
+        >>> a, b = Counter(), Counter()
+        >>> a.steps = 7
+        >>> dict(a.state_dict())
+        {'_extra_state': {'steps': 7}}
+        >>> _ = b.load_state_dict(a.state_dict()); b.steps
+        7
+        """
+        raise RuntimeError("Module.get_extra_state was called on a module that does not override it")
+
+    def set_extra_state(self, state) -> None:
+        """Take back what :meth:`get_extra_state` saved; :meth:`load_state_dict` calls it with the entry
+        ``<prefix>_extra_state`` (see :meth:`get_extra_state` for an example).
+
+        Args:
+            state: the saved object.
+
+        Returns:
+            None; the base method raises RuntimeError.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.Module().set_extra_state({})
+        Traceback (most recent call last):
+        RuntimeError: Module.set_extra_state was called on a module that does not override it
+        """
+        raise RuntimeError("Module.set_extra_state was called on a module that does not override it")
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy tensors from ``state_dict`` into this module's parameters and persistent buffers, in place
         (cast to each one's dtype, moved to its device). Nothing is written if any entry does not fit.
 
@@ -62,6 +117,9 @@ class _ModuleState:
             state_dict: name -> Tensor or array (NumPy, CuPy, a PyTorch tensor), as :meth:`state_dict` or
                 ``gpugrad.load`` returns.
             strict: raise on missing and unexpected keys (mis-shaped entries always raise).
+            assign: put the state dict's tensors themselves in the module (their dtype and device; a
+                parameter stays a Parameter with its ``requires_grad``) instead of copying into the existing
+                ones. An optimizer built on the old parameters no longer sees the module's.
 
         Returns:
             :class:`IncompatibleKeys` ``(missing_keys, unexpected_keys)``.
@@ -75,12 +133,12 @@ class _ModuleState:
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict of name -> Tensor, got {type(state_dict).__name__}")
-        own = self.state_dict(keep_vars=True)
+        own = {key: (m, name, kind, dst) for key, m, name, kind, dst in self._state_items()}
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors, arrays = [], {}
-        for k, dst in own.items():
-            if k not in state_dict:
+        for k, (_, _, kind, dst) in own.items():
+            if k not in state_dict or kind == "extra":
                 continue
             if is_lazy(state_dict[k]):
                 if not is_lazy(dst):
@@ -91,10 +149,7 @@ class _ModuleState:
             if arr is None:
                 errors.append(f"for {k}: {why}")
                 continue
-            if is_lazy(dst):                    # a lazy layer takes the checkpoint's shape (materialized below)
-                arrays[k] = arr
-                continue
-            if tuple(arr.shape) != tuple(dst.shape):
+            if not is_lazy(dst) and tuple(arr.shape) != tuple(dst.shape):   # (a lazy layer takes any shape)
                 errors.append(f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} from "
                               f"checkpoint, the shape in current model is {tuple(dst.shape)}.")
             arrays[k] = arr
@@ -107,13 +162,33 @@ class _ModuleState:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
-        for k, arr in arrays.items():           # nothing is written unless everything fits
-            dst = own[k]
-            if is_lazy(dst):
-                dst.materialize(arr.shape)
-            dst._data[...] = to_device(arr, dst.device).astype(dst.dtype, copy=False)
-            dst._vc[0] += 1
+        for k, (m, name, kind, dst) in own.items():     # nothing is written unless everything fits
+            if kind == "extra":
+                if k in state_dict:
+                    m.set_extra_state(state_dict[k])
+            elif k not in arrays:
+                continue
+            elif assign:
+                _assign(m, name, kind, dst, state_dict[k], arrays[k])
+            else:
+                arr = arrays[k]
+                if is_lazy(dst):
+                    dst.materialize(arr.shape)
+                dst._data[...] = to_device(arr, dst.device).astype(dst.dtype, copy=False)
+                dst._vc[0] += 1
         return IncompatibleKeys(missing, unexpected)
+
+
+def _assign(module, name, kind, dst, src, arr):
+    """``load_state_dict(assign=True)`` of one entry: the checkpoint's tensor (or a Tensor over its array)
+    takes ``dst``'s place in ``module``; a parameter stays a Parameter with ``dst``'s ``requires_grad``."""
+    t = src if isinstance(src, Tensor) else as_tensor(arr)
+    if kind == "param":
+        if isinstance(t, Parameter):
+            t.requires_grad_(dst.requires_grad)
+        else:
+            t = Parameter(t.detach(), requires_grad=dst.requires_grad)
+    setattr(module, name, t)
 
 
 def _checkpoint_array(src):
