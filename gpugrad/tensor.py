@@ -46,6 +46,18 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bool": "BoolTensor"}
 
 
+def legacy_type_dtype(spec):
+    """The dtype that ``type(spec)`` casts to (Tensor.type, Module.type): a dtype, a legacy tensor type
+    (``gpugrad.DoubleTensor``, which carries ``.dtype``) or its name (``"torch.cuda.DoubleTensor"``)."""
+    if isinstance(spec, str) and spec.startswith("torch."):
+        kind = spec.split(".")[-1]
+        names = {v: k for k, v in _TYPE_NAMES.items()}
+        if kind not in names:
+            raise TypeError(f"type: unknown tensor type {spec!r}")
+        return names[kind]
+    return getattr(spec, "dtype", spec)
+
+
 class DeviceDtypeShorthands:
     """``cpu()``, ``cuda()``, ``float()``, ``double()``, ``half()`` as calls of ``self.to``: shared by
     Tensor and nn.Module, as in PyTorch."""
@@ -742,13 +754,7 @@ class Tensor(DeviceDtypeShorthands):
         if dtype is None:
             name = _TYPE_NAMES.get(str(self.dtype), str(self.dtype))
             return f"torch.{'cuda.' if self.device.type == 'cuda' else ''}{name}"
-        if isinstance(dtype, str) and dtype.startswith("torch."):
-            kind = dtype.split(".")[-1]
-            names = {v: k for k, v in _TYPE_NAMES.items()}
-            if kind not in names:
-                raise TypeError(f"type: unknown tensor type {dtype!r}")
-            dtype = names[kind]
-        return self.to(getattr(dtype, "dtype", dtype))
+        return self.to(legacy_type_dtype(dtype))
 
     # -- printing ------------------------------------------------------------------------------------------
     def __repr__(self):

@@ -3,19 +3,19 @@
 Assigning a :class:`Parameter`, a :class:`Module` or (after ``register_buffer``) a buffer Tensor to an
 attribute registers it; ``parameters()``, ``state_dict()``, ``to()`` and friends then walk the tree.
 
-This file holds the registration (attributes, ``register_*``), the modes, moving and printing; the rest of
+This file holds the registration (attributes, ``register_*``), the call, the modes and printing; the rest of
 Module's methods come from private bases, one concept each: the tree walk (:mod:`.module_tree`), the hooks
-(:mod:`.module_hooks`) and the state dict (:mod:`.module_state`). ``gpugrad.nn.Module`` is the one public class.
+(:mod:`.module_hooks`), the state dict (:mod:`.module_state`) and moving the storage (:mod:`.module_move`).
+``gpugrad.nn.Module`` is the one public class.
 """
 from __future__ import annotations
 
 import sys
 from collections import OrderedDict
 
-from .. import _dtype
-from ..backend import Device, device as _parse_device, to_device
 from ..tensor import DeviceDtypeShorthands, Tensor
 from .module_hooks import RemovableHandle, _ModuleHooks
+from .module_move import _ModuleMove
 from .module_state import IncompatibleKeys, _ModuleState
 from .module_tree import _ModuleTree
 from .parameter import Buffer, Parameter
@@ -75,7 +75,7 @@ def _rebuild_registry(owner, items):
     return r
 
 
-class Module(_ModuleTree, _ModuleHooks, _ModuleState, DeviceDtypeShorthands):
+class Module(_ModuleTree, _ModuleHooks, _ModuleState, _ModuleMove, DeviceDtypeShorthands):
     """Base class of every layer: subclass it, assign sub-modules and Parameters in ``__init__`` (after
     ``super().__init__()``) and write ``forward``.
 
@@ -320,22 +320,6 @@ class Module(_ModuleTree, _ModuleHooks, _ModuleState, DeviceDtypeShorthands):
         """
         return self.train(False)
 
-    def share_memory(self):
-        """Move every parameter and buffer into shared memory (:meth:`gpugrad.Tensor.share_memory_`), so that
-        processes forked afterwards see the same storage.
-
-        Returns:
-            This module.
-
-        >>> import gpugrad as gg
-        >>> net = gg.nn.Linear(2, 1).share_memory()
-        >>> net.weight.is_shared()
-        True
-        """
-        for t in list(self.parameters()) + list(self.buffers()):
-            t.share_memory_()
-        return self
-
     def requires_grad_(self, requires_grad: bool = True):
         """Switch gradient recording of every parameter on or off (freezing layers for fine-tuning).
 
@@ -385,42 +369,6 @@ class Module(_ModuleTree, _ModuleHooks, _ModuleState, DeviceDtypeShorthands):
                     p.grad = p.grad.detach()
                 p.grad._data.fill(0)
 
-    # -- moving -----------------------------------------------------------------------------------------
-    def to(self, *args, device=None, dtype=None):
-        """Move and/or cast the parameters and buffers IN PLACE: the same Parameter objects (an optimizer
-        built on them keeps working) get new storage. ``to(device)``, ``to(dtype)``, ``to(device, dtype)``
-        or ``to(tensor)``; a dtype applies to floating point tensors only, as in PyTorch.
-
-        Args:
-            *args: a device (``"cuda"``, ``"cpu"``, an index, a :class:`gpugrad.Device`), a floating point
-                dtype, or a tensor whose device and dtype to take.
-            device: the device, by keyword.
-            dtype: the dtype, by keyword.
-
-        Returns:
-            ``self``.
-
-        >>> import gpugrad as gg
-        >>> m = gg.nn.Linear(2, 1)
-        >>> w = m.weight
-        >>> m.to(gg.float64).weight is w, w.dtype
-        (True, dtype('float64'))
-        """
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, (str, int, Device)) and not isinstance(a, bool) and _names_device(a):
-                device = a
-            else:
-                dtype = a
-        dev = _parse_device(device) if device is not None else None
-        dt = _dtype.as_dtype(dtype) if dtype is not None else None
-        if dt is not None and dt.kind != "f":
-            raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dt}")
-        for t in list(self.parameters()) + list(self.buffers()):
-            _move_in_place(t, dev, dt)
-        return self
-
     # -- printing -------------------------------------------------------------------------------------------
     def extra_repr(self) -> str:
         """The text inside this module's parentheses in its ``repr``; layers override it to show their
@@ -445,31 +393,3 @@ class Module(_ModuleTree, _ModuleHooks, _ModuleState, DeviceDtypeShorthands):
         if len(lines) <= 1 and not self._modules:
             return f"{self._get_name()}({extra})"
         return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
-
-
-def _names_device(spec) -> bool:
-    """Whether ``spec`` ('cpu', 'cuda:1', 0, a Device) names a device rather than a dtype ('float64')."""
-    try:
-        _parse_device(spec)
-        return True
-    except ValueError:
-        return False
-
-
-def _move_in_place(t: Tensor, dev, dt) -> None:
-    """Replace t's storage by a copy on ``dev`` / in ``dt``, keeping the Tensor object (and its .grad's)."""
-    arr = t._data
-    changed = False
-    if dt is not None and arr.dtype.kind == "f" and arr.dtype != dt:
-        arr = arr.astype(dt)
-        changed = True
-    if dev is not None and t.device != dev:
-        arr = to_device(arr, dev)
-        changed = True
-    if not changed:
-        return
-    t._data = arr
-    t._grad_buffer = None            # a flat gradient buffer on the old device/dtype can't receive grads
-    g = t.grad
-    if g is not None:
-        _move_in_place(g, dev, dt)
