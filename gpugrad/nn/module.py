@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections import OrderedDict
 
+from .._runtime import compile as _compile
 from ..tensor import DeviceDtypeShorthands, Tensor
 from .module_hooks import RemovableHandle, _ModuleHooks
 from .module_move import _ModuleMove
@@ -130,6 +131,25 @@ class Module(_ModuleTree, _ModuleHooks, _ModuleState, _ModuleMove, DeviceDtypeSh
         if "_forward_hooks" in self.__dict__:        # only modules that were given hooks pay for them
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def compile(self, *args, **kwargs) -> None:
+        """PyTorch's in-place ``module.compile()``, which compiles nothing here: gpugrad runs eagerly (its speed
+        comes from fused kernels, not graph capture), so the module is left as it is. The arguments are
+        :func:`gpugrad.compile`'s (``torch.compile``'s), checked as it checks them.
+
+        Args:
+            *args: ``torch.compile``'s positional arguments after the model.
+            **kwargs: its keyword arguments (``mode``, ``fullgraph``, ``backend``...).
+
+        Returns:
+            None (PyTorch's returns None too: the module compiles itself in place).
+
+        >>> import gpugrad as gg
+        >>> m = gg.nn.Linear(2, 1)
+        >>> m.compile(mode="max-autotune"); m(gg.ones(1, 2)).shape
+        (1, 1)
+        """
+        _compile(self, *args, **kwargs)
 
     # -- registration ------------------------------------------------------------------------------------
     def _check_init(self, what):
