@@ -298,3 +298,106 @@ def test_module_methods_take_torchs_parameters():
             elif p.name in gps and p.default is not p.empty and gps[p.name].default != p.default:
                 problems.append(f"{name}: {p.name}={gps[p.name].default!r}, PyTorch's {p.default!r}")
     assert not problems, problems
+
+
+def _tree(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)), nn.Linear(2, 1))
+
+
+def _save_hooks_story(lib):
+    net, log = _tree(lib), []
+    for m in (net, net[0], net[0][1], net[1]):
+        m.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: log.append(
+            ("pre", type(mod).__name__, prefix, keep_vars)))
+        m.register_state_dict_post_hook(lambda mod, sd, prefix, md: log.append(
+            ("post", type(mod).__name__, prefix, len(sd))))
+    h = net[1].register_state_dict_post_hook(lambda mod, sd, prefix, md: sd.pop(prefix + "bias") and None)
+    keys = list(net.state_dict(keep_vars=True))
+    h.remove()
+    keys2 = list(net.state_dict(prefix="net."))
+    net[1].register_state_dict_post_hook(lambda mod, sd, prefix, md: sd)
+    try:
+        net.state_dict()
+        err = None
+    except RuntimeError:
+        err = "RuntimeError"
+    return log[:8], keys, keys2, err
+
+
+def test_state_dict_hooks_and_prefix_as_torch():
+    assert _save_hooks_story(gg) == _save_hooks_story(torch)
+
+
+def _load_hooks_story(lib):
+    net, log = _tree(lib), []
+    src = {k: v.clone() for k, v in _tree(lib).state_dict().items()}
+    old = {k.replace("0.0.weight", "0.0.w"): v for k, v in src.items() if k != "1.bias"}
+
+    def rename(mod, sd, prefix, md, strict, missing, unexpected, errors):
+        log.append(("pre", type(mod).__name__, prefix, sorted(k for k in sd if k.startswith(prefix))[:2]))
+        if prefix + "w" in sd:
+            sd[prefix + "weight"] = sd.pop(prefix + "w")
+
+    for m in (net, net[0], net[0][0], net[0][1], net[1]):
+        m.register_load_state_dict_pre_hook(rename)
+        m.register_load_state_dict_post_hook(lambda mod, keys: log.append(
+            ("post", type(mod).__name__, list(keys.missing_keys))))
+    try:
+        net.load_state_dict(old)
+        err = None
+    except RuntimeError as e:
+        err = [line.split(":")[0] for line in str(e).split("\n")[1:]]
+    forgive = net[1].register_load_state_dict_post_hook(lambda mod, keys: keys.missing_keys.clear())
+    r = net.load_state_dict(old)
+    forgive.remove()
+    return log, err, tuple(map(list, r)), net[0][0].weight.tolist() == src["0.0.weight"].tolist(), \
+        "w" in "".join(old)
+
+
+def test_load_state_dict_hooks_as_torch():
+    assert _load_hooks_story(gg) == _load_hooks_story(torch)
+
+
+def _protocol_story(lib):
+    class Legacy(lib.nn.Linear):
+        """Saves its weight as 'kernel' and reads either name, through PyTorch's per-module protocol."""
+
+        def _save_to_state_dict(self, destination, prefix, keep_vars):
+            super()._save_to_state_dict(destination, prefix, keep_vars)
+            destination[prefix + "kernel"] = destination.pop(prefix + "weight")
+
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
+            if prefix + "kernel" in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(prefix + "kernel")
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing, unexpected, errors)
+
+    a = lib.nn.Sequential(Legacy(2, 2), lib.nn.ReLU())
+    b = lib.nn.Sequential(Legacy(2, 2), lib.nn.ReLU())
+    sd = a.state_dict()
+    r = b.load_state_dict(sd)
+    plain = lib.nn.Sequential(lib.nn.Linear(2, 2))
+    r2 = plain.load_state_dict(sd, strict=False)
+    return list(sd), tuple(map(list, r)), b[0].weight.tolist() == a[0].weight.tolist(), tuple(map(list, r2))
+
+
+def test_save_and_load_protocol_overrides_as_torch():
+    assert _protocol_story(gg) == _protocol_story(torch)
+
+
+def test_a_failed_load_writes_nothing_unless_a_post_hook_asks_for_torchs_order():
+    # gpugrad's difference (module_state's docstring): PyTorch copies the entries that fit before raising
+    net = _tree(gg)
+    before = net[1].weight.tolist()
+    sd = {k: v + 1 for k, v in _tree(gg).state_dict().items()}
+    sd["0.0.weight"] = gg.zeros(3, 3)
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        net.load_state_dict(sd)
+    del sd["0.0.weight"]
+    with pytest.raises(RuntimeError, match="Missing key"):
+        net.load_state_dict(sd)
+    assert net[1].weight.tolist() == before
+    net.register_load_state_dict_post_hook(lambda mod, keys: None)
+    with pytest.raises(RuntimeError, match="Missing key"):
+        net.load_state_dict(sd)
+    assert net[1].weight.tolist() == sd["1.weight"].tolist()        # as PyTorch, with a post-hook

@@ -11,17 +11,18 @@ from __future__ import annotations
 import warnings
 
 _KINDS = ("pre", "post", "backward", "backward_pre")
-
 __all__ = ["RemovableHandle"]
 
 
 class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook."""
+    """What the ``register_*_hook`` methods return: ``handle.remove()`` unregisters the hook. ``store`` is the
+    module ``__dict__`` entry that holds the hook (``_forward_hooks``, or ``_state_hooks`` for the state dict
+    hooks), ``kind`` its table there."""
 
     _next_id = [0]
 
-    def __init__(self, module, kind):
-        self.module, self.kind = module, kind
+    def __init__(self, module, kind, store="_forward_hooks"):
+        self.module, self.kind, self.store = module, kind, store
         self.id = RemovableHandle._next_id[0]
         RemovableHandle._next_id[0] += 1
 
@@ -38,14 +39,15 @@ class RemovableHandle:
         tensor([1.])
         """
         d = self.module.__dict__
-        hooks = d.get("_forward_hooks")
+        hooks = d.get(self.store)
         if hooks is None:
             return
         hooks[self.kind].pop(self.id, None)
-        hooks["with_kwargs"].discard(self.id)
-        hooks["always_call"].discard(self.id)
-        if not any(hooks[k] for k in _KINDS):
-            del d["_forward_hooks"]               # back to the hook-free fast path
+        for flags in ("with_kwargs", "always_call"):
+            if flags in hooks:
+                hooks[flags].discard(self.id)
+        if not any(table for table in hooks.values() if isinstance(table, dict)):
+            del d[self.store]                     # back to the hook-free fast path
 
     def __enter__(self):
         return self
