@@ -401,3 +401,36 @@ def test_a_failed_load_writes_nothing_unless_a_post_hook_asks_for_torchs_order()
     with pytest.raises(RuntimeError, match="Missing key"):
         net.load_state_dict(sd)
     assert net[1].weight.tolist() == sd["1.weight"].tolist()        # as PyTorch, with a post-hook
+
+
+def _apply_story(lib):
+    net = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+    net(lib.ones(3, 2)).sum().backward()
+    w, rm, seen = net[0].weight, net[1].running_mean, []
+    net._apply(lambda t: seen.append(tuple(t.shape)) or t.double())
+    own = lib.nn.Linear(2, 2)
+    own.sub = lib.nn.Linear(2, 2)
+    own._apply(lambda t: t.double(), recurse=False)
+    name = lambda t: str(t.dtype).split(".")[-1]
+    return (seen, net[0].weight is w, name(w), name(w.grad), net[1].running_mean is rm, name(net[1].running_mean),
+            name(net[1].num_batches_tracked), name(own.weight), name(own.sub.weight))
+
+
+def test_apply_as_torch():
+    assert _apply_story(gg) == _apply_story(torch)
+
+
+def _private_hooks_story(lib):
+    net, log = _tree(lib), []
+    net._register_state_dict_hook(lambda mod, sd, prefix, md: {k: v for k, v in sd.items() if "bias" not in k})
+    net[1]._register_state_dict_hook(lambda mod, sd, prefix, md: {})          # a child's return is dropped
+    keys = list(net.state_dict())
+    net[1]._register_load_state_dict_pre_hook(lambda sd, prefix, *rest: log.append(("plain", prefix)))
+    net[1]._register_load_state_dict_pre_hook(lambda mod, sd, prefix, *rest: log.append(
+        (type(mod).__name__, prefix)), with_module=True)
+    net.load_state_dict(_tree(lib).state_dict())
+    return keys, log, type(net)._version
+
+
+def test_private_state_dict_hooks_as_torch():
+    assert _private_hooks_story(gg) == _private_hooks_story(torch)

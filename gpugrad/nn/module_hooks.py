@@ -43,9 +43,9 @@ class RemovableHandle:
         if hooks is None:
             return
         hooks[self.kind].pop(self.id, None)
-        for flags in ("with_kwargs", "always_call"):
-            if flags in hooks:
-                hooks[flags].discard(self.id)
+        for flags in hooks.values():               # (the sets of ids registered with an option)
+            if isinstance(flags, set):
+                flags.discard(self.id)
         if not any(table for table in hooks.values() if isinstance(table, dict)):
             del d[self.store]                     # back to the hook-free fast path
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import _dtype
 from .._formats import check_memory_format
 from ..backend import Device, device as _parse_device, device_context, module_for, to_device
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, legacy_type_dtype
 
 
@@ -136,6 +137,25 @@ class _ModuleMove:
         """
         for t in self._own_tensors():
             t.share_memory_()
+        return self
+
+    def _apply(self, fn, recurse=True):
+        # PyTorch's hook for a conversion of every tensor (``fn``: Tensor -> Tensor), children first: a
+        # parameter (and its grad) keeps its object and takes the result's storage; a buffer is replaced
+        if recurse:
+            for child in self.children():
+                child._apply(fn)
+        with no_grad():
+            for p in self._parameters.values():
+                if p is not None:
+                    for t in (p, p.grad) if p.grad is not None else (p,):
+                        new = fn(t)
+                        if new._data is not t._data:
+                            t._data = new._data
+                            t._grad_buffer = None
+            for key, b in self._buffers.items():
+                if b is not None:
+                    self._buffers[key] = fn(b)
         return self
 
     def _own_tensors(self, recurse=True):

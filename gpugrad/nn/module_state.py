@@ -39,6 +39,8 @@ IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
 class _ModuleState:
     """The state dict of :class:`gpugrad.nn.Module` (a private base: Module is the public class)."""
 
+    _version = 1        # PyTorch's class attribute: the state dict format's version, in the hooks' metadata
+
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
         """The module's state to save: parameters and persistent buffers by dotted name. The tensors share
         storage with the module (a later training step changes them): save them with ``gpugrad.save``.
@@ -66,9 +68,13 @@ class _ModuleState:
             if child is not None:
                 child.state_dict(destination=out, prefix=f"{prefix}{name}.", keep_vars=keep_vars)
         if hooks:
-            for hook in list(hooks["save_post"].values()):
-                if hook(self, out, prefix, {"version": getattr(self, "_version", 1)}) is not None:
+            for hook_id, hook in list(hooks["save_post"].items()):
+                result = hook(self, out, prefix, {"version": self._version})
+                if result is None:
+                    continue
+                if hook_id not in hooks["returns_dict"]:
                     raise RuntimeError("state_dict post-hook must return None")
+                out = result                       # (_register_state_dict_hook's: kept at the root only)
         return out
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -320,11 +326,24 @@ class _ModuleState:
         """
         return self._add_state_hook("load_post", hook)
 
+    def _register_state_dict_hook(self, hook):
+        # PyTorch's private form of register_state_dict_post_hook, which libraries use: the hook may return a
+        # new state dict, which state_dict returns when called on this module itself
+        handle = self._add_state_hook("save_post", hook)
+        self._state_hooks["returns_dict"].add(handle.id)
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        # PyTorch's private form of register_load_state_dict_pre_hook: without ``with_module`` the hook is
+        # called without the module, as hook(state_dict, prefix, local_metadata, strict, missing_keys, ...)
+        return self._add_state_hook("load_pre", hook if with_module else lambda module, *rest: hook(*rest))
+
     def _add_state_hook(self, kind, hook):
         d = self.__dict__
         hooks = d.get("_state_hooks")
         if hooks is None:
             hooks = d["_state_hooks"] = {k: {} for k in _HOOK_KINDS}
+            hooks["returns_dict"] = set()
         handle = RemovableHandle(self, kind, "_state_hooks")
         hooks[kind][handle.id] = hook
         return handle
