@@ -434,3 +434,43 @@ def _private_hooks_story(lib):
 
 def test_private_state_dict_hooks_as_torch():
     assert _private_hooks_story(gg) == _private_hooks_story(torch)
+
+
+def _global_hooks_story(lib):
+    mm = lib.nn.modules.module
+    net = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.ReLU(), lib.nn.Linear(3, 1))   # (a fusable pair)
+    log = []
+    net[0].register_forward_hook(lambda mod, args, out: log.append(("own-post", type(mod).__name__)))
+    handles = [
+        mm.register_module_forward_pre_hook(lambda mod, args: log.append(("pre", type(mod).__name__))),
+        mm.register_module_forward_hook(lambda mod, args, out: log.append(("post", type(mod).__name__))),
+        mm.register_module_forward_hook(lambda mod, args, kwargs, out: log.append(("kw", sorted(kwargs))),
+                                        with_kwargs=True),
+        mm.register_module_full_backward_pre_hook(lambda mod, gout: log.append(("bwpre", type(mod).__name__))),
+        mm.register_module_full_backward_hook(lambda mod, gin, gout: log.append(("bw", type(mod).__name__))),
+    ]
+    try:
+        net(lib.ones(4, 2, requires_grad=True)).sum().backward()
+    finally:
+        for h in handles:
+            h.remove()
+    n = len(log)
+    net(lib.ones(4, 2))
+    return log, log[n:] == [("own-post", "Linear")]
+
+
+def test_global_module_hooks_as_torch():
+    assert _global_hooks_story(gg) == _global_hooks_story(torch)
+
+
+def test_global_hooks_cost_nothing_once_removed():
+    from gpugrad.nn.module_hooks import _call, _call_global
+    assert gg.nn.Linear.__call__ is _call
+    h = gg.nn.modules.module.register_module_forward_hook(lambda mod, args, out: None)
+    h2 = gg.nn.modules.module.register_module_full_backward_hook(lambda mod, gin, gout: None)
+    assert gg.nn.Linear.__call__ is _call_global
+    h.remove()
+    assert gg.nn.Linear.__call__ is _call_global         # one global hook is left
+    h2.remove()
+    h2.remove()
+    assert gg.nn.Linear.__call__ is _call

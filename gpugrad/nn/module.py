@@ -127,10 +127,7 @@ class Module(_ModuleTree, _ModuleHooks, _ModuleState, _ModuleMove, DeviceDtypeSh
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, ...) in the "
                                   f"subclass")
 
-    def __call__(self, *args, **kwargs):
-        if "_forward_hooks" in self.__dict__:        # only modules that were given hooks pay for them
-            return self._call_with_hooks(args, kwargs)
-        return self.forward(*args, **kwargs)
+    # (module(x) is _ModuleHooks.__call__: forward, and the hooks of modules that have any)
 
     def compile(self, *args, **kwargs) -> None:
         """PyTorch's in-place ``module.compile()``, which compiles nothing here: gpugrad runs eagerly (its speed

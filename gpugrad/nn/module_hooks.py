@@ -5,13 +5,22 @@ A module's hooks live in ``module.__dict__["_forward_hooks"]`` (all four kinds),
 module has a hook: ``Module.__call__`` tests for that key and otherwise calls ``forward`` directly. Its
 entries: one dict ``id -> hook`` per kind (in calling order) and the sets of ids registered ``with_kwargs``
 or ``always_call``.
+
+The global hooks (PyTorch's ``torch.nn.modules.module.register_module_*_hook``, for every module) are kept
+the same way in ``_GLOBAL.__dict__``; while there are any, ``Module.__call__`` is the variant that always
+looks, so that without them a call pays nothing for their existence.
 """
 from __future__ import annotations
 
+import types
 import warnings
 
 _KINDS = ("pre", "post", "backward", "backward_pre")
-__all__ = ["RemovableHandle"]
+__all__ = ["RemovableHandle", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_pre_hook", "register_module_full_backward_hook"]
+
+_GLOBAL = types.SimpleNamespace()       # holds "_forward_hooks" (as a module's __dict__ does) while it has any
+_NO_HOOKS = {**{k: {} for k in _KINDS}, "with_kwargs": frozenset(), "always_call": frozenset()}
 
 
 class RemovableHandle:
@@ -48,6 +57,8 @@ class RemovableHandle:
                 flags.discard(self.id)
         if not any(table for table in hooks.values() if isinstance(table, dict)):
             del d[self.store]                     # back to the hook-free fast path
+            if self.module is _GLOBAL:
+                _sync_call()
 
     def __enter__(self):
         return self
@@ -56,8 +67,30 @@ class RemovableHandle:
         self.remove()
 
 
+def _call(self, *args, **kwargs):
+    if "_forward_hooks" in self.__dict__:        # only modules that were given hooks pay for them
+        return self._call_with_hooks(args, kwargs)
+    return self.forward(*args, **kwargs)
+
+
+def _call_global(self, *args, **kwargs):         # Module.__call__ while there are global hooks
+    return self._call_with_hooks(args, kwargs)
+
+
+def _sync_call():
+    _ModuleHooks.__call__ = _call_global if "_forward_hooks" in _GLOBAL.__dict__ else _call
+
+
+def has_forward_hooks(module) -> bool:
+    """Whether calling ``module`` runs hooks (its own or global ones): a fused path that skips the call of a
+    sub-module must not skip them."""
+    return "_forward_hooks" in module.__dict__ or "_forward_hooks" in _GLOBAL.__dict__
+
+
 class _ModuleHooks:
     """The hooks of :class:`gpugrad.nn.Module` (a private base: Module is the public class)."""
+
+    __call__ = _call
 
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
         """Run ``hook(module, args)`` before every ``forward`` call.
@@ -166,8 +199,13 @@ class _ModuleHooks:
         return handle
 
     def _call_with_hooks(self, args, kwargs):
-        # PyTorch's Module._call_impl, less its global hooks and tracing
-        hooks = self.__dict__["_forward_hooks"]
+        # PyTorch's Module._call_impl, less its tracing: the global hooks run before the module's own
+        hooks = self.__dict__.get("_forward_hooks", _NO_HOOKS)
+        glob = _GLOBAL.__dict__.get("_forward_hooks")
+        if glob is not None:
+            hooks = {**{k: {**glob[k], **hooks[k]} for k in _KINDS},
+                     "with_kwargs": glob["with_kwargs"] | hooks["with_kwargs"],
+                     "always_call": glob["always_call"] | hooks["always_call"]}
         with_kwargs, always = hooks["with_kwargs"], hooks["always_call"]
         out, called = None, set()
         try:
@@ -208,3 +246,97 @@ class _ModuleHooks:
                     warnings.warn(f"module forward hook with ``always_call=True`` raised an exception that was "
                                   f"silenced as another error was raised in forward: {e}", stacklevel=3)
             raise
+
+
+def register_module_forward_pre_hook(hook):
+    """Run ``hook(module, args)`` before the ``forward`` of every module (PyTorch's
+    ``torch.nn.modules.module.register_module_forward_pre_hook``); it runs before the module's own pre-hooks
+    and may return new inputs, as those do (:meth:`gpugrad.nn.Module.register_forward_pre_hook`).
+
+    Args:
+        hook: the function.
+
+    Returns:
+        a :class:`RemovableHandle`; while any global hook is registered, every module call goes through the
+        hook machinery (slower), so remove it when done.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.nn.modules.module import register_module_forward_pre_hook
+    >>> seen = []
+    >>> with register_module_forward_pre_hook(lambda mod, args: seen.append(type(mod).__name__)):
+    ...     _ = gg.nn.Sequential(gg.nn.Linear(2, 2), gg.nn.ReLU())(gg.ones(1, 2))
+    >>> seen
+    ['Sequential', 'Linear', 'ReLU']
+    """
+    return _add_global("pre", hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs: bool = False, always_call: bool = False):
+    """Run ``hook(module, args, output)`` after the ``forward`` of every module (PyTorch's
+    ``torch.nn.modules.module.register_module_forward_hook``), before the module's own forward hooks.
+
+    Args:
+        hook: the function; it may return a new output.
+        with_kwargs: call ``hook(module, args, kwargs, output)`` instead.
+        always_call: run it also when the call raises.
+
+    Returns:
+        a :class:`RemovableHandle` (see :func:`register_module_forward_pre_hook`).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.nn.modules.module import register_module_forward_hook
+    >>> shapes = []
+    >>> with register_module_forward_hook(lambda mod, args, out: shapes.append(tuple(out.shape))):
+    ...     _ = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.Linear(3, 1))(gg.ones(4, 2))
+    >>> shapes
+    [(4, 3), (4, 1), (4, 1)]
+    """
+    return _add_global("post", hook, with_kwargs, always_call)
+
+
+def register_module_full_backward_pre_hook(hook):
+    """Run ``hook(module, grad_output)`` for every module once the gradients of its outputs are known
+    (PyTorch's ``torch.nn.modules.module.register_module_full_backward_pre_hook``), before its own.
+
+    Args:
+        hook: the function; it may return new gradients.
+
+    Returns:
+        a :class:`RemovableHandle` (see :func:`register_module_forward_pre_hook`).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.nn.modules.module import register_module_full_backward_pre_hook
+    >>> m, seen = gg.nn.Linear(2, 1), []
+    >>> with register_module_full_backward_pre_hook(lambda mod, gout: seen.append(gout[0].shape)):
+    ...     m(gg.ones(3, 2)).sum().backward()
+    >>> seen
+    [(3, 1)]
+    """
+    return _add_global("backward_pre", hook)
+
+
+def register_module_full_backward_hook(hook):
+    """Run ``hook(module, grad_input, grad_output)`` for every module once the gradients of its inputs are
+    known (PyTorch's ``torch.nn.modules.module.register_module_full_backward_hook``), before its own.
+
+    Args:
+        hook: the function; it may return new ``grad_input``.
+
+    Returns:
+        a :class:`RemovableHandle` (see :func:`register_module_forward_pre_hook`).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.nn.modules.module import register_module_full_backward_hook
+    >>> m, seen = gg.nn.Linear(2, 1), []
+    >>> with register_module_full_backward_hook(lambda mod, gin, gout: seen.append(gin[0].shape)):
+    ...     m(gg.ones(3, 2, requires_grad=True)).sum().backward()
+    >>> seen
+    [(3, 2)]
+    """
+    return _add_global("backward", hook)
+
+
+def _add_global(kind, hook, with_kwargs=False, always_call=False):
+    handle = _ModuleHooks._add_hook(_GLOBAL, kind, hook, False, with_kwargs, always_call)
+    _sync_call()
+    return handle

@@ -35,3 +35,5 @@ __all__ += ["ParameterList", "ParameterDict", "Bilinear", "LazyLinear", "Unflatt
             "InstanceNorm1d", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 __all__ += ["ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "SELU", "CELU", "LogSigmoid", "Softsign",
             "Softshrink", "Hardshrink", "Tanhshrink", "Threshold", "Softmin", "GLU", "PReLU", "RReLU", "Softmax2d"]
+
+from . import module  # noqa: E402,F401  (PyTorch's torch.nn.modules.module path: Module and the global hooks)

@@ -5,6 +5,7 @@ import operator
 from collections import OrderedDict
 
 from ..module import Module
+from ..module_hooks import has_forward_hooks
 
 
 class _Indexed(Module):
@@ -146,7 +147,7 @@ def _fused_activation(linear, act):
     """(name, params) when ``act`` can be fused with ``linear``: a known activation and no hooks on either
     module (a hook must see the Linear's own output)."""
     spec = _FUSABLE.get(type(act))
-    if spec is None or "_forward_hooks" in linear.__dict__ or "_forward_hooks" in act.__dict__:
+    if spec is None or has_forward_hooks(linear) or has_forward_hooks(act):
         return None
     name, attrs = spec
     return name, {k: getattr(act, a) for k, a in attrs.items()}
