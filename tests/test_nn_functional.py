@@ -151,3 +151,18 @@ def test_parameters_vector_round_trip(device):
     np.testing.assert_allclose(params[0].grad.cpu().numpy(), 2 * params[0].detach().cpu().numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="holds|hold"):
         nn.utils.vector_to_parameters(gg.zeros(5, device=device), params)
+
+
+@pytest.mark.parametrize("name", ["batch_norm", "layer_norm", "group_norm", "instance_norm"])
+def test_norms_take_bfloat16_as_pytorch(name):
+    """bfloat16 (NumPy kind "V") is a floating dtype for the norms, as PyTorch's CPU norms accept it."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("ml_dtypes")
+    call = {"batch_norm": lambda F, x: F.batch_norm(x, None, None, training=True),
+            "layer_norm": lambda F, x: F.layer_norm(x, (3,)), "group_norm": lambda F, x: F.group_norm(x, 1),
+            "instance_norm": lambda F, x: F.instance_norm(x.reshape(1, 4, 3))}[name]
+    xn = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    got = call(gg.nn.functional, gg.tensor(xn).to(gg.bfloat16))
+    want = call(torch.nn.functional, torch.tensor(xn).bfloat16())
+    assert str(got.dtype) == "bfloat16" and want.dtype == torch.bfloat16
+    np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), atol=1.6e-2)

@@ -11,6 +11,7 @@ tensor([1.0000, 0.0000, 0.5000])
 """
 from __future__ import annotations
 
+from .. import _dtype
 from ..autograd.op import Op
 from ..ops import pad
 from ..ops._util import shape_str
@@ -134,7 +135,7 @@ def _check_param(op, name, t, shape, x):
 def _float_input(op, x):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
+    if not _dtype.is_float(x.dtype):
         raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
 
 
