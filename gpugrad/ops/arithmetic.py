@@ -1,6 +1,8 @@
 """Arithmetic: + - * / ** @, abs, sign, clamp, maximum, minimum, where, casts and copies."""
 from __future__ import annotations
 
+import math
+
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._util import unbroadcast, as_operand, promote_scalar, promote_pair, broadcast_error, shape_str, write_out
@@ -195,15 +197,22 @@ class Pow(Op):
         if n[0]:   # d(a^b)/da = b a^(b-1), 0 where b == 0 (a^0 = 1 is constant, also at a = 0: 0 * inf)
             ga = unbroadcast(g * _dpow_da(xp, a, b), _shape(a))
         if n[1]:   # d(a^b)/db = a^b log a   (taken as 0 where a == 0)
-            safe = xp.where(a > 0, a, 1)
-            gb = unbroadcast(g * y * xp.log(safe), _shape(b))
+            gb = unbroadcast(g * y * _log_base(xp, a), _shape(b))
         return ga, gb
 
     def jvp(self, ta, tb):          # d(a^b) = b a^(b-1) da + a^b log(a) db
         a, b, y = self.saved
         xp = self.xp
         return _sum_tangents(None if ta is None else ta * _dpow_da(xp, a, b),
-                             None if tb is None else tb * y * xp.log(xp.where(a > 0, a, 1)))
+                             None if tb is None else tb * y * _log_base(xp, a))
+
+
+def _log_base(xp, a):
+    """log a, taken as 0 where a <= 0; a Python float for a Python number base (a 0-d float64 array from
+    ``xp.where`` would upcast a float32 gradient)."""
+    if not hasattr(a, "shape"):
+        return math.log(a) if a > 0 else 0.0
+    return xp.log(xp.where(a > 0, a, 1))
 
 
 def _dpow_da(xp, a, b):

@@ -29,7 +29,7 @@ class EvenSplit(Op):
         return xp.asarray(value, x.dtype)
 
     def backward(self, g):
-        return self.xp.where(self.mask, g / self.count, 0)
+        return self.xp.where(self.mask, g / self.count.astype(g.dtype), 0)    # (int64 / float32 is float64)
 
     def jvp(self, t, tvalue):
         return (self.xp.where(self.mask, t, 0).sum() / self.count).astype(t.dtype)

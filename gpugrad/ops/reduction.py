@@ -139,7 +139,7 @@ class MaxMin(Op):
         yk = _expand_back(y, x.shape, self.axes, self.keepdim, xp)
         gk = _expand_back(g, x.shape, self.axes, self.keepdim, xp)
         mask = (x == yk)
-        count = mask.sum(axis=self.axes, keepdims=True)
+        count = mask.sum(axis=self.axes, keepdims=True, dtype=gk.dtype)   # (an int64 count would upcast)
         return xp.where(mask, gk / count, gk.dtype.type(0))    # select: NaN upstream stays put
 
     def jvp(self, t, *args):
@@ -257,7 +257,7 @@ class Norm(Op):
             mask = a == y
             if not self.split_ties:
                 return g * xp.sign(x) * mask
-            return g * xp.sign(x) * mask / mask.sum(axis=self.axes, keepdims=True)
+            return g * xp.sign(x) * mask / mask.sum(axis=self.axes, keepdims=True, dtype=x.dtype)   # (not int64)
         a = xp.abs(x)
         if p < 1:                    # |x|^(p-1) is infinite at 0: PyTorch takes 0 there
             zero = x == 0
