@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from ..autograd.op import Op
+from ..autograd.op import Op, _NodeName
 from ..tensor import Tensor
 from .arithmetic import _binary, _shape, cast
 from ._util import unbroadcast, as_operand, broadcast_error
@@ -443,11 +443,47 @@ def clamp_max(input, max, *, out=None):
 
 
 # -- not differentiable ----------------------------------------------------------------------------------------
-def _raw(name, f, a, b):
-    """``f(xp, a, b)`` on the raw data of a tensor and a tensor or number (broadcast), as a constant tensor."""
+class NoDerivative(Op, register=False):
+    """The node PyTorch records for an op it gives no derivative (its grad_fn prints ``<NotImplemented>``): the
+    result requires grad like any other, and a backward (or forward-mode) pass through it raises. Not in the
+    gradient-check table (register=False): there is no gradient to check."""
+
+    _overload = ""
+
+    def forward(self, a, b, f, op):
+        self.op = op
+        return f(self.xp, a, b)
+
+    def backward(self, g):
+        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+    def jvp(self, *tangents):
+        raise NotImplementedError(f"Trying to use forward AD with aten::{self.op} that does not support it.")
+
+    @property
+    def name(self):
+        """"NotImplemented" in reprs, as PyTorch prints it; called, PyTorch's full C++ name."""
+        n = _NodeName("NotImplemented", "")
+        n._full = "torch::autograd::NotImplemented"
+        return n
+
+    @property
+    def next_functions(self):
+        """Only the inputs that require grad, as PyTorch lists them for this node."""
+        return tuple(e for e in Op.next_functions.fget(self) if e[0] is not None)
+
+
+NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"    # PyTorch's class name
+
+
+def _raw(name, f, a, b, record=False):
+    """``f(xp, a, b)`` on the raw data of a tensor and a tensor or number (broadcast), as a constant tensor
+    (with ``record``, through a :class:`NoDerivative` node when an operand requires grad, as PyTorch does)."""
     b = as_operand(b, a) if isinstance(a, Tensor) else b
     bd = b._data if isinstance(b, Tensor) else b
     try:
+        if record:
+            return NoDerivative.apply(a, b, f=f, op=name)
         return Tensor._make(f(a.xp, a._data, bd), None, False)
     except ValueError:
         err = broadcast_error(name, a._data, bd)
@@ -475,7 +511,8 @@ def heaviside(input, values, *, out=None):
     if isinstance(values, Tensor) and values.dtype != input.dtype:
         raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes ({input.dtype} and "
                            f"{values.dtype})")
-    r = _raw("heaviside", lambda xp, a, v: xp.where(a == 0, v, a > 0).astype(a.dtype, copy=False), input, values)
+    r = _raw("heaviside", lambda xp, a, v: xp.where(a == 0, v, a > 0).astype(a.dtype, copy=False), input, values,
+             record=out is None)     # (PyTorch records it even with out=; gpugrad's out= takes no graph)
     return _out(r, out, "heaviside")
 
 
