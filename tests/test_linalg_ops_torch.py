@@ -305,6 +305,29 @@ def test_matrix_power_zero_is_the_identity():
                                   torch.linalg.matrix_power(torch.tensor(a), 0).numpy())
 
 
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3), (0, 2, 2), (1, 1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("call", [lambda ns, a: ns.linalg.matrix_power(a, 0), lambda ns, a: a.matrix_power(0),
+                                  lambda ns, a: ns.matrix_power(a * 2, 0)], ids=["linalg", "method", "torch_fn"])
+def test_matrix_power_zero_requires_grad_with_a_zero_gradient_as_torch(call, dtype, shape, device):
+    """A^0 is the identity, recorded (PyTorch's A.clone().copy_(I)): it requires grad when A does, and A's
+    gradient is zeros of A's dtype, not None, even where A holds NaN."""
+    a = rng.standard_normal(shape).astype(dtype)
+    a.reshape(-1)[:1] = np.nan
+    x, t = gg.tensor(a, device=device, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = call(gg, x), call(torch, t)
+    assert (y.requires_grad, y.is_leaf, str(y.dtype)) == (ty.requires_grad, ty.is_leaf, str(ty.dtype)[6:])
+    np.testing.assert_array_equal(y.detach().cpu().numpy(), ty.detach().numpy())
+    w = rng.standard_normal(shape).astype(dtype)
+    (y * gg.tensor(w, device=device)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    assert x.grad is not None and str(x.grad.dtype) == str(t.grad.dtype)[6:]
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), t.grad.numpy())
+    with gg.no_grad(), torch.no_grad():
+        assert call(gg, x).requires_grad == call(torch, t).requires_grad
+    assert call(gg, x.detach()).requires_grad == call(torch, t.detach()).requires_grad
+
+
 def test_integer_products_match_torch():
     a, m, v = np.arange(3), np.arange(12).reshape(3, 4), np.arange(4)
     assert gg.addmv(gg.tensor(a), gg.tensor(m), gg.tensor(v), beta=2).tolist() == \

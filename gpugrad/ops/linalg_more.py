@@ -203,7 +203,7 @@ def cond(A, p=None, *, out=None):
 
 def matrix_power(A, n, *, out=None):
     """A^n for each square matrix by repeated squaring, as ``torch.linalg.matrix_power``: n = 0 gives the
-    identity (a constant), n < 0 the power of the inverse.
+    identity (with a zero gradient for A, as PyTorch), n < 0 the power of the inverse.
 
     Args:
         A: a (*, m, m) tensor.
@@ -223,9 +223,9 @@ def matrix_power(A, n, *, out=None):
                            f"{shape_str(A.shape) if isinstance(A, Tensor) else type(A).__name__}")
     if not isinstance(n, int) or isinstance(n, bool):
         raise TypeError(f"linalg.matrix_power(): argument 'n' must be int, not {type(n).__name__}")
-    if n == 0:
-        return write_out(_const(A.xp.broadcast_to(A.xp.eye(A.shape[-1], dtype=A.dtype), A.shape).copy()), out,
-                         "linalg.matrix_power")
+    if n == 0:     # PyTorch's A.clone().copy_(I): the identity, recorded, and a zero gradient (not None) for A
+        eye = _const(A.xp.broadcast_to(A.xp.eye(A.shape[-1], dtype=A.dtype), A.shape))
+        return write_out(A.clone().copy_(eye), out, "linalg.matrix_power")
     if n < 0:
         A, n = inv(A), -n
     result, z = None, A
