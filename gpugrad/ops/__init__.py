@@ -10,7 +10,7 @@ from ..autograd.op import _check_view
 from .arithmetic import (add, sub, mul, div, neg, pow, matmul, abs, sign, clamp, clip, maximum, minimum, where,
                          cast, clone, to_device, remainder, floor_divide)
 from .elementwise import exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf
-from . import elementwise as E  # noqa: E402  (Rounding, for floor/ceil/round)
+from . import elementwise as E  # noqa: E402  (ROUNDING, for floor/ceil/round)
 from .reduction import (sum, mean, var, std, max, min, amax, amin, argmax, argmin, logsumexp, prod, norm)
 from .shape import (reshape, view, view_dtype, flatten, permute, transpose, squeeze, unsqueeze, expand, broadcast_to, cat,
                     concatenate, stack, split, chunk, gather, index_select, pad, getitem, index_put, SetItem)
@@ -310,11 +310,11 @@ def round(input, *, decimals=0, out=None):
 
 
 def _rounded(x, kind, decimals=0):
-    """floor/ceil/round of ``x``: recorded with a zero derivative for a float input (integers round to
+    """floor/ceil/round/trunc/frac/sign of ``x``, recorded for a float input (integers round to
     themselves, and take no gradient)."""
     if x._data.dtype.kind in "iub":
         return Tensor._make(x._data.copy(), None, False)
-    return E.Rounding.apply(x, kind, decimals)
+    return E.ROUNDING[kind].apply(x, kind, decimals)
 
 
 def _out(res, out, op):

@@ -737,8 +737,8 @@ def sign(input, *, out=None):
     elif a.dtype.kind in "iu":
         res = Tensor._make(input.xp.sign(a), None, False)
     else:
-        from .elementwise import Rounding
-        res = Rounding.apply(input, "sign")
+        from .elementwise import Sign
+        res = Sign.apply(input, "sign")
     return write_out(res, out, "sign")
 
 

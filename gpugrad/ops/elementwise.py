@@ -141,9 +141,11 @@ class Sigmoid(_SavesOutput):
 
 
 
-class Rounding(Op):
-    """floor, ceil, trunc, round (to ``decimals`` places) or sign: piecewise constant, so the derivative is 0
-    wherever it exists, and PyTorch gives zeros (not None) to the input."""
+class Rounding(Op, register=False):
+    """floor, ceil, trunc, round (to ``decimals`` places), sign and frac: the first five piecewise constant, so
+    the derivative is 0 wherever it exists, and PyTorch gives zeros (not None) to the input; frac = x - trunc(x)
+    passes the gradient through. One subclass per op, so that each node is named as PyTorch's
+    (FloorBackward0 ... RoundBackward1 for decimals); :data:`ROUNDING` maps the kind to its class."""
 
     def forward(self, x, kind, decimals=0):
         xp = self.xp
@@ -153,10 +155,14 @@ class Rounding(Op):
             r = xp.ceil(x)
         elif kind == "trunc":
             r = xp.trunc(x)
+        elif kind == "frac":
+            r = x - xp.trunc(x)
         elif kind == "sign":                     # sign(nan) is 0, as in PyTorch (NumPy gives nan)
             r = xp.where(xp.isnan(x), x.dtype.type(0), xp.sign(x))
         else:
             r = xp.round(x) if decimals == 0 else xp.round(x * 10.0 ** decimals) / 10.0 ** decimals
+            if decimals:
+                self._overload = "1"             # PyTorch's round.decimals overload: RoundBackward1
         r = r.astype(x.dtype, copy=False)
         self.out = (r.shape, r.dtype)
         return r
@@ -166,6 +172,40 @@ class Rounding(Op):
 
     def jvp(self, t, *args):
         return self.xp.zeros(*self.out)
+
+
+class Floor(Rounding):
+    pass
+
+
+class Ceil(Rounding):
+    pass
+
+
+class Round(Rounding):
+    pass
+
+
+class Trunc(Rounding):
+    pass
+
+
+class Sign(Rounding):
+    pass
+
+
+class Frac(Rounding):
+    """frac(x) = x - trunc(x): the gradient passes through unchanged (PyTorch's FracBackward0)."""
+
+    def backward(self, g):
+        return g
+
+    def jvp(self, t, *args):
+        return t
+
+
+ROUNDING = {"floor": Floor, "ceil": Ceil, "round": Round, "trunc": Trunc, "sign": Sign, "frac": Frac}
+
 
 class Erf(_SavesInput):
     def f(self, x):

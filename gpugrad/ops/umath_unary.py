@@ -11,7 +11,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from ..backend import special_fns
 from .elementwise import _unary
-from . import _TensorNamespace, sign, neg, mul, sub, div, where, isnan, _rounded, _out
+from . import _TensorNamespace, sign, neg, mul, div, where, isnan, _rounded, _out
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -503,7 +503,7 @@ def frac(input, *, out=None):
     """
     if input.dtype.kind != "f":
         raise NotImplementedError(f'"frac_cpu" not implemented for {input.dtype} (frac takes floating tensors)')
-    return _out(sub(input, trunc(input)), out, "frac")
+    return _out(_rounded(input, "frac"), out, "frac")
 
 
 def sgn(input, *, out=None):
