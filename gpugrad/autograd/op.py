@@ -95,7 +95,7 @@ class Op:
     @property
     def name(self) -> str:
         """"AddBackward": in messages as a string; called, ``name()`` is PyTorch's "AddBackward0"."""
-        return _NodeName(type(self).__name__ + "Backward", self._overload)
+        return _NodeName((self._node_name or type(self).__name__) + "Backward", self._overload)
 
     @property
     def next_functions(self):
@@ -189,8 +189,11 @@ class Op:
             _attach_tangent(result, tangent)
         return result
 
-    #: PyTorch's built-in node classes carry an overload number (AddBackward0); user Functions' do not
+    #: PyTorch's built-in node classes carry an overload number (AddBackward0); user Functions' do not. An op
+    #: sets its own (per class or per node) where PyTorch's differs for the call (SumBackward1 with a dim)
     _overload = "0"
+    #: the stem of the node's name where PyTorch's differs from the class name (Log1P for Log1p), else None
+    _node_name = None
 
     def __repr__(self):
         return f"<{self.name}{self._overload} object at {id(self):#x}>"

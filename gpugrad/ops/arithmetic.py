@@ -100,6 +100,8 @@ class _RoundedDiv(Op, register=False):
     """a / b rounded (``div(..., rounding_mode=)``): piecewise constant, so its derivative is 0 wherever it
     exists, and PyTorch gives zeros (not None) to both operands; the subclasses fix the rounding."""
 
+    _node_name, _overload = "Div", "2"      # PyTorch's div.Tensor_mode node: DivBackward2
+
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
         q = self._round(self.xp, a, b)
@@ -157,6 +159,8 @@ class Remainder(Op):
         xp = self.xp
         self.shapes = (_shape(a), _shape(b))
         self.save_for_backward(xp.floor_divide(a, b))
+        if hasattr(a, "shape") and hasattr(b, "shape"):
+            self._overload = "1"        # remainder.Tensor: RemainderBackward1
         return xp.remainder(a, b)
 
     def backward(self, g):
@@ -187,6 +191,10 @@ class Pow(Op):
     def forward(self, a, b):
         y = a ** b
         self.save_for_backward(a, b, y)
+        if not hasattr(a, "shape"):
+            self._overload = "2"        # pow.Scalar (number ** tensor): PowBackward2
+        elif hasattr(b, "shape"):
+            self._overload = "1"        # pow.Tensor_Tensor: PowBackward1
         return y
 
     def backward(self, g):
@@ -280,6 +288,8 @@ class Clamp(Op):
         if y is x:
             y = x.copy()
         self.save_for_backward(x, lo, hi)
+        if not hasattr(lo, "shape") and not hasattr(hi, "shape"):
+            self._overload = "1"        # clamp with numbers: ClampBackward1 (tensor bounds: ClampBackward0)
         return y
 
     def backward(self, g):

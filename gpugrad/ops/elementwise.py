@@ -56,6 +56,8 @@ class Log(_SavesInput):
 
 
 class Log1p(_SavesInput):
+    _node_name = "Log1P"      # PyTorch's spelling of the node
+
     def f(self, x):
         return self.xp.log1p(x)
 

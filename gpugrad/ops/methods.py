@@ -16,6 +16,7 @@ from . import (Tensor, abs, add, add_, addmm, allclose, amax, amin, argmax, argm
                 uniform_, unsqueeze, var, view, view_dtype, where, zero_, t)
 from .scatter import scatter_reduce, index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .methods_inplace import INPLACE_METHODS
+from .umath_binary import clamp_min as umath_clamp_min, clamp_max as umath_clamp_max
 from .methods_like import LIKE_METHODS
 from .activation_api import hardshrink, prelu
 from .methods_info import INFO_METHODS, INFO_PROPERTIES
@@ -270,7 +271,7 @@ def _clamp_min(self, min):
     >>> gg.tensor([-1.0, 0.5, 2.0]).clamp_min(0.0)
     tensor([0.0000, 0.5000, 2.0000])
     """
-    return clamp(self, min=min)
+    return umath_clamp_min(self, min)
 
 
 def _clamp_max(self, max):
@@ -286,7 +287,7 @@ def _clamp_max(self, max):
     >>> gg.tensor([-1.0, 0.5, 2.0]).clamp_max(1.0)
     tensor([-1.0000,  0.5000,  1.0000])
     """
-    return clamp(self, max=max)
+    return umath_clamp_max(self, max)
 
 
 def _T(self):

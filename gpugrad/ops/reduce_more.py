@@ -82,7 +82,8 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
                            f"identity (input of shape {tuple(x.shape)}, dim={dim})")
     axes = None if d is None or x.ndim == 0 else d
     k = bool(keepdim) and d is not None
-    res = return_types.aminmax(R.MaxMin.apply(x, axes, k, "min"), R.MaxMin.apply(x, axes, k, "max"))
+    res = return_types.aminmax(R._named(R.MaxMin.apply(x, axes, k, "min"), "Aminmax"),
+                               R._named(R.MaxMin.apply(x, axes, k, "max"), "Aminmax"))
     return write_out(res, out, "aminmax")
 
 

@@ -149,6 +149,8 @@ class MaxMin(Op):
 class LogSumExp(Op):
     """y = m + log(sum(exp(x - m))) with m = max(x): stable for any magnitude; dy/dx = exp(x - y)."""
 
+    _node_name = "Logsumexp"      # PyTorch's spelling of the node
+
     def forward(self, x, axes, keepdim):
         xp = self.xp
         self.axes, self.keepdim = axes, keepdim
@@ -310,7 +312,21 @@ def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False
     elif x._data.dtype.kind in "iub":
         x = x.to("int64")
     res = Sum.apply(x, axes, bool(keepdim or keepdims))
+    if dim is not None or axis is not None:
+        _named(res, overload="1")          # sum.dim_IntList: SumBackward1
     return res if out is None else write_out(res, out, "sum")
+
+
+def _named(res, stem=None, overload=None):
+    """``res``, its node (if recorded) named as PyTorch names its own for this call: ``stem`` and ``overload``
+    of the ``<stem>Backward<overload>`` name (MaxMin's node is MaxBackward1 for max(), AmaxBackward0 for amax)."""
+    node = res.grad_fn
+    if node is not None:
+        if stem is not None:
+            node._node_name = stem
+        if overload is not None:
+            node._overload = overload
+    return res
 
 
 def _need_float(op, x):
@@ -351,6 +367,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=Fals
     x = input if dtype is None else _as_float("mean", input, dtype)
     _need_float("mean", x)
     res = Mean.apply(x, _rdims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
+    if dim is not None or axis is not None:
+        _named(res, overload="1")          # mean.dim: MeanBackward1
     return res if out is None else write_out(res, out, "mean")
 
 
@@ -421,11 +439,12 @@ def _extreme(kind, x, dim, keepdim, axis, keepdims):
     if x.numel() == 0:
         raise RuntimeError(f"{kind}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
     if dim is None and axis is None:
-        return MaxMin.apply(x, None, False, kind)
+        return _named(MaxMin.apply(x, None, False, kind), kind.capitalize(), "1")
     axes = dims(kind, x.ndim, dim, axis)
     k = keep(keepdim, keepdims)
     if x.ndim == 0:                      # dim 0 or -1 of a 0-d tensor: the value itself, at index 0
-        return MaxResult(MaxMin.apply(x, None, False, kind), Tensor._make(x.xp.zeros((), "int64"), None, False))
+        return MaxResult(_named(MaxMin.apply(x, None, False, kind), kind.capitalize()),
+                         Tensor._make(x.xp.zeros((), "int64"), None, False))
     if len(axes) != 1:
         return MaxMin.apply(x, axes, k, kind)
     d = axes[0]
@@ -516,7 +535,7 @@ def amax(input, dim=None, keepdim=False, *, out=None):
     tensor([3., 5.])
     """
     x = input
-    res = MaxMin.apply(x, _rdims("amax", x.ndim, dim), keepdim, "max")
+    res = _named(MaxMin.apply(x, _rdims("amax", x.ndim, dim), keepdim, "max"), "Amax")
     return res if out is None else write_out(res, out, "amax")
 
 
@@ -537,7 +556,7 @@ def amin(input, dim=None, keepdim=False, *, out=None):
     tensor([1., 4.])
     """
     x = input
-    res = MaxMin.apply(x, _rdims("amin", x.ndim, dim), keepdim, "min")
+    res = _named(MaxMin.apply(x, _rdims("amin", x.ndim, dim), keepdim, "min"), "Amin")
     return res if out is None else write_out(res, out, "amin")
 
 
@@ -647,6 +666,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=Fals
     if d is not None and len(d) != 1:
         raise ValueError("prod: reduce over one dimension at a time")
     res = Prod.apply(x, None if d is None or x.ndim == 0 else d[0], keep(keepdim, keepdims))
+    if d is not None:
+        _named(res, overload="1")          # prod.dim_int: ProdBackward1
     return res if out is None else write_out(res, out, "prod")
 
 

@@ -81,6 +81,8 @@ class LogCumSumExp(Op):
     sum_{i >= j} g_i exp(x_j - y_i), computed as PyTorch does in log space, positive and negative parts of g
     apart: exp(x_j + rlcse(log g+ - y)_j) - exp(x_j + rlcse(log g- - y)_j), rlcse the reversed logcumsumexp."""
 
+    _node_name = "Logcumsumexp"      # PyTorch's spelling of the node
+
     @staticmethod
     def _scan(x, axis):
         from ..backend import xp_of

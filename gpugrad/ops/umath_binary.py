@@ -24,9 +24,14 @@ def _grads(self, g, ga, gb):
 
 
 class _Binary(Op, register=False):
+    #: PyTorch's overload numbers of the node for a tensor and for a Python number ``b`` (None: always 0)
+    overloads = None
+
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
         xp = self.xp
+        if self.overloads is not None:
+            self._overload = self.overloads[not hasattr(b, "dtype")]
         if not hasattr(a, "dtype"):          # a Python number: the array's dtype (log(3) would be a float64)
             a = xp.asarray(a, dtype=b.dtype)
         elif not hasattr(b, "dtype"):
@@ -68,6 +73,7 @@ class Hypot(_Binary):
 
 class Copysign(_Binary):
     f = staticmethod(lambda xp, a, b: xp.copysign(a, b))
+    overloads = ("0", "1")          # CopysignBackward1 for copysign(x, -1.0)
 
     @staticmethod
     def partials(xp, a, b, y):      # d/da = y/a (+-1), 0 at a = 0 (PyTorch); b takes zeros
@@ -76,6 +82,7 @@ class Copysign(_Binary):
 
 class Fmod(_Binary):
     f = staticmethod(lambda xp, a, b: xp.fmod(a, b))
+    overloads = ("1", "0")          # fmod.Tensor: FmodBackward1, fmod.Scalar: FmodBackward0
 
     @staticmethod
     def partials(xp, a, b, y):      # a - b trunc(a/b): d/da = 1, d/db = -trunc(a/b)
@@ -132,6 +139,7 @@ class Xlogy(_Binary):
 
 class Xlog1py(Xlogy):
     shift = 1
+    _node_name = "SpecialXlog1Py"      # torch.special's node
 
 
 class Lerp(Op):
@@ -141,6 +149,8 @@ class Lerp(Op):
         xp = self.xp
         self.shapes = (_shape(a), _shape(b), _shape(w))
         self.save_for_backward(a, b, w)
+        if hasattr(w, "shape"):
+            self._overload = "1"        # lerp.Tensor: LerpBackward1
         d = b - a
         return xp.where(xp.abs(w) < 0.5, a + w * d, b - d * (1 - w)).astype(
             (a + w * d).dtype, copy=False)
@@ -421,7 +431,8 @@ def clamp_min(input, min, *, out=None):
     >>> gg.clamp_min(gg.tensor([-1.0, 2.0]), 0.0)
     tensor([0., 2.])
     """
-    return clamp(input, min=min, out=out)
+    res = clamp(input, min=min)
+    return _out(_clamp_named(res, "ClampMin", min), out, "clamp_min")
 
 
 def clamp_max(input, max, *, out=None):
@@ -439,7 +450,15 @@ def clamp_max(input, max, *, out=None):
     >>> gg.clamp_max(gg.tensor([-1.0, 2.0]), 0.0)
     tensor([-1.,  0.])
     """
-    return clamp(input, max=max, out=out)
+    res = clamp(input, max=max)
+    return _out(_clamp_named(res, "ClampMax", max), out, "clamp_max")
+
+
+def _clamp_named(res, stem, bound):
+    """clamp_min/clamp_max's node named as PyTorch's: ClampMinBackward0 for a number, ...Backward1 a tensor."""
+    if res.grad_fn is not None:
+        res.grad_fn._node_name, res.grad_fn._overload = stem, "1" if isinstance(bound, Tensor) else "0"
+    return res
 
 
 # -- not differentiable ----------------------------------------------------------------------------------------

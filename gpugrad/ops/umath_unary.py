@@ -138,11 +138,13 @@ class I0(_Unary):
 
 
 class I0e(_Unary):
+    _node_name = "SpecialI0E"      # torch.special's node
     f = staticmethod(lambda xp, x: _sf("i0e", xp, x))
     df = staticmethod(lambda xp, x: _sf("i1e", xp, x) - xp.sign(x) * _sf("i0e", xp, x))  # (e^-|x| I0)'
 
 
 class I1(_Unary):
+    _node_name = "SpecialI1"      # torch.special's node
     f = staticmethod(lambda xp, x: _sf("i1", xp, x))
 
     @staticmethod
@@ -151,6 +153,7 @@ class I1(_Unary):
 
 
 class I1e(_Unary):
+    _node_name = "SpecialI1E"      # torch.special's node
     f = staticmethod(lambda xp, x: _sf("i1e", xp, x))
 
     @staticmethod
@@ -160,11 +163,13 @@ class I1e(_Unary):
 
 
 class Erfcx(_Unary):
+    _node_name = "SpecialErfcx"      # torch.special's node
     f = staticmethod(lambda xp, x: _sf("erfcx", xp, x))
     df = staticmethod(lambda xp, x: 2 * x * _sf("erfcx", xp, x) - 2 / _SQRT_PI)  # (e^x^2 erfc x)' = 2x y - 2/sqrt(pi)
 
 
 class LogNdtr(_Unary):
+    _node_name = "SpecialLogNdtr"      # torch.special's node
     f = staticmethod(lambda xp, x: _sf("log_ndtr", xp, x))
     # (log Phi)' = phi/Phi = e^(-x^2/2 - log Phi) / sqrt(2 pi)
     df = staticmethod(lambda xp, x: xp.exp(-(_sf("log_ndtr", xp, x) + x * x / 2)) / math.sqrt(2 * math.pi))
@@ -206,11 +211,13 @@ class Erfinv(_SavesOut):
 
 
 class Ndtri(_SavesOut):
+    _node_name = "SpecialNdtri"      # torch.special's node
     f = staticmethod(lambda xp, x: _sf("ndtri", xp, x))
     df = staticmethod(lambda xp, y: math.sqrt(2 * math.pi) * xp.exp(y * y / 2))   # 1/phi(y)
 
 
 class Entr(_Unary):
+    _node_name = "SpecialEntr"      # torch.special's node
     @staticmethod
     def f(xp, x):                   # -x log x; 0 at x = 0, -inf for x < 0 (PyTorch)
         pos = xp.where(x > 0, x, 1)
