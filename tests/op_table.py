@@ -808,6 +808,9 @@ CASES += [
     Case("addcdiv", lambda ns, a, b, c: ns.addcdiv(a, b, c, value=2), [((3, 4), (3, 1), (4,))], domain="positive"),
     Case("float_power", lambda ns, a, b: ns.float_power(a, b).to(a.dtype), BINARY[:2], domain="positive"),
     Case("ldexp", lambda ns, a, b: ns.ldexp(a, b), BINARY[:2]),
+    # nextafter: one ulp from a, differentiated as a itself (zeros for b); frexp's mantissa: x 2^-exponent
+    Case("nextafter", lambda ns, a, b: ns.nextafter(a, b), [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((), (2, 3))]),
+    Case("frexp_mantissa", lambda ns, a: ns.frexp(a * 3.0).mantissa, UNARY),
 ]
 
 # vector products and trace (gpugrad/ops/products.py): function and method forms

@@ -1,7 +1,7 @@
 """PyTorch's binary elementwise math: atan2, hypot, copysign, fmod, fmax/fmin, logaddexp(2), xlogy/xlog1py,
 lerp (differentiable, each derivative beside its forward, with PyTorch's conventions at zeros and ties), the
-compositions float_power, ldexp, addcmul, addcdiv, and the non-differentiable heaviside, nextafter, frexp,
-gcd, lcm and bit shifts."""
+compositions float_power, ldexp, addcmul, addcdiv, nextafter and frexp (with PyTorch's derivatives), heaviside
+(recorded with none, as PyTorch does), and the integer gcd, lcm and bit shifts."""
 from __future__ import annotations
 
 from collections import namedtuple
@@ -495,14 +495,46 @@ class NoDerivative(Op, register=False):
 NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"    # PyTorch's class name
 
 
-def _raw(name, f, a, b, record=False):
-    """``f(xp, a, b)`` on the raw data of a tensor and a tensor or number (broadcast), as a constant tensor
-    (with ``record``, through a :class:`NoDerivative` node when an operand requires grad, as PyTorch does)."""
+class Nextafter(Op):
+    """nextafter(a, b), one ulp from a toward b: PyTorch's derivative takes it as a itself (the gradient
+    passes to a unchanged, b gets zeros)."""
+
+    def forward(self, a, b, f, op):
+        self.shapes = (_shape(a), _shape(b))
+        return f(self.xp, a, b)
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        sa, sb = self.shapes
+        return unbroadcast(g, sa) if n[0] else None, self.xp.zeros(sb, g.dtype) if n[1] else None
+
+    def jvp(self, ta, tb):
+        return ta
+
+
+class Frexp(Op):
+    """frexp's mantissa m = x 2^-e (e, the exponent, a constant): dm/dx = 2^-e, PyTorch's FrexpBackward0."""
+
+    def forward(self, x, m, e):
+        self.scale = self.xp.ldexp(self.xp.ones_like(m), -e)     # 2^-e exactly, in m's dtype
+        return m
+
+    def backward(self, g):
+        return g * self.scale
+
+    def jvp(self, t, *args):
+        return t * self.scale
+
+
+def _raw(name, f, a, b, record=None):
+    """``f(xp, a, b)`` on the raw data of a tensor and a tensor or number (broadcast), as a constant tensor;
+    with ``record`` (an Op class: :class:`NoDerivative`, :class:`Nextafter`), through its node when an operand
+    requires grad, as PyTorch does."""
     b = as_operand(b, a) if isinstance(a, Tensor) else b
     bd = b._data if isinstance(b, Tensor) else b
     try:
-        if record:
-            return NoDerivative.apply(a, b, f=f, op=name)
+        if record is not None:
+            return record.apply(a, b, f=f, op=name)
         return Tensor._make(f(a.xp, a._data, bd), None, False)
     except ValueError:
         err = broadcast_error(name, a._data, bd)
@@ -531,12 +563,13 @@ def heaviside(input, values, *, out=None):
         raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes ({input.dtype} and "
                            f"{values.dtype})")
     r = _raw("heaviside", lambda xp, a, v: xp.where(a == 0, v, a > 0).astype(a.dtype, copy=False), input, values,
-             record=out is None)     # (PyTorch records it even with out=; gpugrad's out= takes no graph)
+             record=NoDerivative if out is None else None)   # (PyTorch records it with out= too; gpugrad: no graph)
     return _out(r, out, "heaviside")
 
 
 def nextafter(input, other, *, out=None):
-    """The next floating-point value after ``input`` toward ``other``, elementwise (no gradient).
+    """The next floating-point value after ``input`` toward ``other``, elementwise (PyTorch's gradient: that
+    of ``input`` itself, zeros for ``other``).
 
     Args:
         input: a floating tensor.
@@ -550,12 +583,12 @@ def nextafter(input, other, *, out=None):
     >>> (gg.nextafter(gg.tensor([1.0]), gg.tensor([2.0])) - 1.0).item() > 0
     True
     """
-    return _out(_raw("nextafter", lambda xp, a, b: xp.nextafter(a, b), input, other), out, "nextafter")
+    return _out(_raw("nextafter", lambda xp, a, b: xp.nextafter(a, b), input, other, Nextafter), out, "nextafter")
 
 
 def frexp(input, *, out=None):
     """Each element split into a mantissa in [0.5, 1) (in magnitude) and a power of two:
-    ``input = mantissa * 2 ** exponent`` (no gradient).
+    ``input = mantissa * 2 ** exponent`` (the mantissa's gradient is 2 ** -exponent, as PyTorch's).
 
     Args:
         input: a floating tensor.
@@ -571,7 +604,8 @@ def frexp(input, *, out=None):
     if input.dtype.kind != "f":
         raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got {input.dtype}")
     m, e = input.xp.frexp(input._data)
-    res = FrexpResult(Tensor._make(m, None, False), Tensor._make(e.astype("int32", copy=False), None, False))
+    e = e.astype("int32", copy=False)
+    res = FrexpResult(Frexp.apply(input, m, e), Tensor._make(e, None, False))
     return res if out is None else FrexpResult(*(_out(r, o, "frexp") for r, o in zip(res, out)))
 
 
