@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from ..autograd.op import Op, _NodeName
+from ..autograd.op import Op
 from ..tensor import Tensor
 from .arithmetic import _binary, _shape, cast
 from ._util import unbroadcast, as_operand, broadcast_error
 from . import _out, mul, div, add, pow, clamp
+from .umath_bits import NoDerivative, Nextafter, Frexp
 
 FrexpResult = namedtuple("FrexpResult", ["mantissa", "exponent"])
 
@@ -461,71 +462,7 @@ def _clamp_named(res, stem, bound):
     return res
 
 
-# -- not differentiable ----------------------------------------------------------------------------------------
-class NoDerivative(Op, register=False):
-    """The node PyTorch records for an op it gives no derivative (its grad_fn prints ``<NotImplemented>``): the
-    result requires grad like any other, and a backward (or forward-mode) pass through it raises. Not in the
-    gradient-check table (register=False): there is no gradient to check."""
-
-    _overload = ""
-
-    def forward(self, a, b, f, op):
-        self.op = op
-        return f(self.xp, a, b)
-
-    def backward(self, g):
-        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
-
-    def jvp(self, *tangents):
-        raise NotImplementedError(f"Trying to use forward AD with aten::{self.op} that does not support it.")
-
-    @property
-    def name(self):
-        """"NotImplemented" in reprs, as PyTorch prints it; called, PyTorch's full C++ name."""
-        n = _NodeName("NotImplemented", "")
-        n._full = "torch::autograd::NotImplemented"
-        return n
-
-    @property
-    def next_functions(self):
-        """Only the inputs that require grad, as PyTorch lists them for this node."""
-        return tuple(e for e in Op.next_functions.fget(self) if e[0] is not None)
-
-
-NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"    # PyTorch's class name
-
-
-class Nextafter(Op):
-    """nextafter(a, b), one ulp from a toward b: PyTorch's derivative takes it as a itself (the gradient
-    passes to a unchanged, b gets zeros)."""
-
-    def forward(self, a, b, f, op):
-        self.shapes = (_shape(a), _shape(b))
-        return f(self.xp, a, b)
-
-    def backward(self, g):
-        n = self.needs_input_grad
-        sa, sb = self.shapes
-        return unbroadcast(g, sa) if n[0] else None, self.xp.zeros(sb, g.dtype) if n[1] else None
-
-    def jvp(self, ta, tb):
-        return ta
-
-
-class Frexp(Op):
-    """frexp's mantissa m = x 2^-e (e, the exponent, a constant): dm/dx = 2^-e, PyTorch's FrexpBackward0."""
-
-    def forward(self, x, m, e):
-        self.scale = self.xp.ldexp(self.xp.ones_like(m), -e)     # 2^-e exactly, in m's dtype
-        return m
-
-    def backward(self, g):
-        return g * self.scale
-
-    def jvp(self, t, *args):
-        return t * self.scale
-
-
+# -- heaviside, nextafter, frexp (their nodes: umath_bits.py) and the integer ops --------------------------------
 def _raw(name, f, a, b, record=None):
     """``f(xp, a, b)`` on the raw data of a tensor and a tensor or number (broadcast), as a constant tensor;
     with ``record`` (an Op class: :class:`NoDerivative`, :class:`Nextafter`), through its node when an operand
