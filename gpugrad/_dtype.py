@@ -25,6 +25,11 @@ def is_float(dt) -> bool:
     return dt.kind == "f" or (dt.kind == "V" and dt.name.startswith(("bfloat16", "float8")))
 
 
+def is_float_or_complex(dt) -> bool:
+    """Whether tensors of ``dt`` can require gradients: floating (bfloat16 and float8 included) or complex."""
+    return dt.kind in "fc" or is_float(dt)
+
+
 def as_dtype(d):
     """Accept a NumPy dtype, a NumPy scalar type, a Python type or a name; return a NumPy dtype."""
     if d is None:

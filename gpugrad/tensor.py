@@ -432,7 +432,7 @@ class Tensor(DeviceDtypeShorthands):
         >>> gg.zeros(2).requires_grad_()
         tensor([0., 0.], requires_grad=True)
         """
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and not _dtype.is_float_or_complex(self._data.dtype):
             raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, "
                                f"got dtype {self._data.dtype}")
         if not requires_grad and self.grad_fn is not None:
@@ -828,7 +828,7 @@ def _legacy_new(args, dtype, device, requires_grad):
 
 
 def _check_requires_grad(arr, requires_grad, op):
-    if requires_grad and arr.dtype.kind not in "fc":
+    if requires_grad and not _dtype.is_float_or_complex(arr.dtype):
         raise RuntimeError(f"{op}: only floating point tensors can require gradients, got dtype {arr.dtype}")
 
 

@@ -1,6 +1,7 @@
 """Parameter: a leaf Tensor that a Module registers as one of its trainable weights."""
 from __future__ import annotations
 
+from .. import _dtype
 from ..tensor import Tensor, tensor as _tensor
 
 from ..factories import empty as _empty
@@ -31,7 +32,7 @@ class Parameter(Tensor):
             src = data
         else:
             src = _tensor(data)
-        if requires_grad and src._data.dtype.kind not in "fc":
+        if requires_grad and not _dtype.is_float_or_complex(src._data.dtype):
             raise RuntimeError(f"Parameter: only floating point tensors can require gradients, got dtype "
                                f"{src._data.dtype}; pass requires_grad=False for integer data")
         self._data = src._data
