@@ -15,6 +15,8 @@ import numpy as np
 _seed = [None]                     # None: fresh entropy from the OS, until manual_seed is called
 _cpu = [np.random.default_rng()]
 _per_device: dict = {}             # Device -> generator, created lazily
+#: a message while random draws are forbidden (``torch.func.vmap(..., randomness="error")``), else None
+forbid = [None]
 
 
 def manual_seed(seed: int) -> int:
@@ -27,6 +29,8 @@ def manual_seed(seed: int) -> int:
 
 
 def cpu_generator() -> np.random.Generator:
+    if forbid[0] is not None:
+        raise RuntimeError(forbid[0])
     return _cpu[0]
 
 
@@ -90,6 +94,8 @@ def set_state(dev, state) -> None:
 
 def generator(dev):
     """The generator that draws random arrays on ``dev`` (a :class:`gpugrad.backend.Device`)."""
+    if forbid[0] is not None:
+        raise RuntimeError(forbid[0])
     if dev.type == "cpu":
         return _cpu[0]
     g = _per_device.get(dev)
