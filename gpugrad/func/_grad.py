@@ -178,7 +178,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         func: a function of Tensors returning Tensors (or nested tuples/lists/dicts of them).
         primals: a tuple: the point.
         tangents: a tuple shaped like ``primals``: the direction v.
-        strict: accepted for compatibility; torch raises NotImplementedError for True, and so does this.
+        strict: accepted for compatibility and ignored, as torch.func does.
         has_aux: ``func`` returns ``(output, aux)``.
 
     Returns:
@@ -189,8 +189,6 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     (tensor([1., 4.]), tensor([2., 4.]))
     """
     op = "jvp(f, primals, tangents)"
-    if strict:
-        raise NotImplementedError("jvp(f, primals, tangents): strict=True is not supported, as in torch.func")
     for name, v in (("primals", primals), ("tangents", tangents)):
         if not isinstance(v, tuple):
             raise RuntimeError(f"{op}: Expected {name} to be a tuple. E.g. it should be valid to call f(*{name}).")
