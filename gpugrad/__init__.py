@@ -182,3 +182,5 @@ def __getattr__(name):
         return getattr(serialization, name)
     raise AttributeError(f"module 'gpugrad' has no attribute {name!r}")
 from .ops.products import dot, vdot, inner, outer, ger, mv, trace  # noqa: E402
+from .ops.numeric_more import isin, gradient, vander, adjoint  # noqa: E402
+from .array_factories import asarray, frombuffer, empty_strided  # noqa: E402

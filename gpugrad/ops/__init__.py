@@ -1000,5 +1000,6 @@ from .linalg_torch import (addmv, addr, addbmm, baddbmm, chain_matmul, kron, ten
                            slogdet, inverse, pinverse, matrix_power, matrix_exp, cholesky, cholesky_solve,
                            cholesky_inverse, svd, qr, triangular_solve, cross)
 from .products import dot, vdot, inner, outer, ger, mv, trace  # noqa: E402
+from .numeric_more import isin, gradient, vander, adjoint  # noqa: E402
 
 from . import methods as _methods  # noqa: E402,F401  (attaches the Tensor methods and operators)

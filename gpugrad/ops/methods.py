@@ -17,6 +17,7 @@ from . import (Tensor, abs, add, add_, addmm, allclose, amax, amin, argmax, argm
 from .scatter import scatter_reduce, index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .methods_inplace import INPLACE_METHODS
 from .umath_binary import clamp_min as umath_clamp_min, clamp_max as umath_clamp_max
+from .numeric_more import NUMERIC_MORE_METHODS
 from .methods_like import LIKE_METHODS
 from .activation_api import hardshrink, prelu
 from .methods_info import INFO_METHODS, INFO_PROPERTIES
@@ -338,6 +339,7 @@ def _extra_methods():
         **LINALG_METHODS,
         **REDUCE_METHODS,
         **PRODUCT_METHODS,
+        **NUMERIC_MORE_METHODS,
     )
 
 
