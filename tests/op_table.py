@@ -829,6 +829,20 @@ CASES += [
          [((2, 3), (3,)), (T(2, 3), S(3)), ((0, 3), (3,)), ((2, 0), (0,)), ((1, 1), (1,))]),
     Case("trace", lambda ns, a: ns.trace(a) * a.trace(),
          [((3, 3),), ((2, 4),), ((4, 2),), (T(3, 4),), (S(3, 3),), ((0, 3),), ((1, 1),)]),
+    # -- top-level numeric helpers (gpugrad/ops/numeric_more.py) --
+    Case("gradient", lambda ns, a: ns.gradient(a)[0] + ns.gradient(a)[1] * 2, [((3, 4),), (T(3, 4),), (S(3, 4),)]),
+    Case("gradient_1d", lambda ns, a: ns.gradient(a)[0] * ns.gradient(a, edge_order=2)[0], [((5,),), ((3,),)]),
+    Case("gradient_spacing", lambda ns, a: ns.gradient(a, spacing=2.0, dim=1, edge_order=2)[0]
+         + ns.gradient(a, spacing=[0.5], dim=[-1])[0], [((2, 3),), ((0, 3),), (S(2, 4),)]),
+    Case("gradient_coords", lambda ns, a: ns.gradient(a, spacing=[ns.const(np.array([0.0, 1.0, 3.0, 3.5]))],
+                                                      dim=1)[0]
+         + ns.gradient(a, spacing=[ns.const(np.array([0.0, 1.0, 3.0, 3.5]))], dim=1, edge_order=2)[0],
+         [((3, 4),), ((1, 4),), (T(2, 4),)]),
+    # torch=False: torch 2.13's own vander backward fails (an in-place write on a saved tensor); its values are
+    # compared in tests/test_toplevel_torch.py, the gradient here against finite differences
+    Case("vander", lambda ns, a: ns.vander(a, N=4) + ns.vander(a, N=4, increasing=True),
+         [((3,),), ((0,),), ((1,),), (S(3),)], torch=False),
+    Case("adjoint", lambda ns, a: ns.adjoint(a) * 2 + a.adjoint(), [((3, 4),), ((2, 3, 4),), (T(3, 4),), ((0, 3),)]),
 ]
 
 def signatures():
