@@ -73,6 +73,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     if copy is False:
         raise ValueError("can't alias arbitrary sequence into a tensor.")
     t = tensor(obj, dtype=dtype, device=dev)
+    if not (t.dtype.kind in "biuf" or _dtype.is_float(t.dtype)):
+        raise TypeError(f"new(): invalid data type '{type(obj).__name__}'")
     return _set_requires_grad(t, requires_grad)
 
 

@@ -60,12 +60,19 @@ def _spacings(spacing, x, dims):
                                f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
                                f"arguments to have the same length, but got a spacing argument of length "
                                f"{len(spacing)} and a dim argument of length {len(dims)}.")
+        kinds = [isinstance(s, Tensor) for s in spacing]
+        if any(kinds) and not all(kinds):
+            i = kinds.index(False)
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(spacing[i]).__name__}")
         out = []
         for s, d in zip(spacing, dims):
-            if isinstance(s, Tensor) and s.dim() == 1 and s.shape[0] != x.shape[d]:
+            if isinstance(s, Tensor) and s.dim() != 1:
+                raise RuntimeError(f"torch.gradient expected each element of spacing to have one dimension, but got "
+                                   f"an element with {s.dim()} dimensions!")
+            if isinstance(s, Tensor) and s.shape[0] != x.shape[d]:
                 raise RuntimeError(f"torch.gradient expected each tensor to be on the same device and of the same "
                                    f"size as the input along dim {d}, got {s.shape[0]} and {x.shape[d]}")
-            out.append(s.item() if isinstance(s, Tensor) and s.dim() == 0 else s)
+            out.append(s)
         return out
     if isinstance(spacing, Tensor):
         spacing = spacing.item()
@@ -155,7 +162,7 @@ def vander(x, N=None, increasing=False):
         increasing: powers grow from left to right.
 
     Returns:
-        A (len(x), N) tensor (bool inputs give int64).
+        A (len(x), N) tensor (integer and bool inputs give int64).
 
     >>> import gpugrad as gg
     >>> gg.vander(gg.tensor([1, 2, 3]), N=3)
@@ -170,7 +177,7 @@ def vander(x, N=None, increasing=False):
     N = x.shape[0] if N is None else N
     if N < 0:
         raise RuntimeError("N must be non-negative.")
-    if x.dtype == _dtype.bool_:
+    if x.dtype.kind in "biu":        # torch computes integer (and bool) powers in int64
         x = x.to(_dtype.int64)
     if N <= 1:
         return Tensor._make(x.xp.ones((x.shape[0], N), x.dtype), None, False)
