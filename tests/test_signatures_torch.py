@@ -52,7 +52,8 @@ _KEYWORD_STYLE = {"out", "dtype", "layout", "device", "requires_grad", "pin_memo
 # told apart by type the same way), and other= by keyword; scatter(input, dim, index, value): a number in src's
 # place is the value overload
 _KEYWORD_STYLE_IN = {"add": {"alpha"}, "sub": {"alpha"}, "subtract": {"alpha"}, "max": {"other"}, "min": {"other"},
-                     "scatter": {"value"}, "scatter_": {"value"}}
+                     "scatter": {"value"}, "scatter_": {"value"},
+                     "isin": {"test_element", "element"}}     # (isin's scalar overloads)
 
 
 def _allowed(scope, name, param):

@@ -51,6 +51,8 @@ CASES = [
     ("isin_2d_test", lambda L: L.isin(L.tensor([1, 5]), L.tensor([[5, 6], [7, 8]]))),
     ("isin_empty", lambda L: L.isin(L.tensor([1, 2]), L.tensor([], dtype=L.int64))),
     ("isin_kw", lambda L: L.isin(elements=L.tensor([1, 2]), test_elements=L.tensor([2]))),
+    ("isin_kw_scalar", lambda L: L.isin(elements=L.tensor([1, 2]), test_element=2)),
+    ("isin_kw_element", lambda L: L.isin(element=2, test_elements=L.tensor([1, 2]))),
     ("isin_bool", lambda L: L.isin(L.tensor([True]), L.tensor([1]))),
     ("isin_two_scalars", lambda L: L.isin(2, 3)),
     # gradient

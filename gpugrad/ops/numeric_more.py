@@ -8,7 +8,7 @@ from ..tensor import Tensor, tensor
 __all__ = ["isin", "gradient", "vander", "adjoint"]
 
 
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
+def isin(elements=None, test_elements=None, *, assume_unique=False, invert=False, element=None, test_element=None):
     """Whether each of ``elements`` occurs in ``test_elements``, as ``torch.isin`` (NaN occurs nowhere).
 
     Args:
@@ -16,6 +16,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         test_elements: a Tensor or a scalar (one of the two must be a Tensor).
         assume_unique: accepted for compatibility (both inputs hold no repeats; the result is the same).
         invert: return "does not occur" instead.
+        element: torch's keyword for a scalar ``elements``.
+        test_element: torch's keyword for a scalar ``test_elements``.
 
     Returns:
         A bool Tensor shaped like ``elements`` (0-d for a scalar).
@@ -25,6 +27,10 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     tensor([[False,  True],
             [ True, False]])
     """
+    elements = element if elements is None else elements
+    test_elements = test_element if test_elements is None else test_elements
+    if elements is None or test_elements is None:
+        raise TypeError("isin() missing required argument 'elements' or 'test_elements'")
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
         raise TypeError(f"isin() received an invalid combination of arguments - got ({type(elements).__name__}, "
                         f"{type(test_elements).__name__}), but expected at least one Tensor")
