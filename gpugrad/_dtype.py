@@ -10,13 +10,14 @@ uint8 = np.dtype(np.uint8)
 int16 = np.dtype(np.int16)
 int32 = np.dtype(np.int32)
 int64 = long = np.dtype(np.int64)
+uint16, uint32, uint64 = np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64)   # torch's "limited support" ones
 bool_ = np.dtype(np.bool_)
 
 _default_float = [float32]
 
 _NAMES = {"float16": float16, "half": float16, "float32": float32, "float": float32, "float64": float64,
           "double": float64, "int8": int8, "uint8": uint8, "int16": int16, "int32": int32, "int64": int64,
-          "long": int64, "bool": bool_}
+          "long": int64, "bool": bool_, "uint16": uint16, "uint32": uint32, "uint64": uint64}
 
 
 def is_float(dt) -> bool:

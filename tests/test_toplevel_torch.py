@@ -132,6 +132,18 @@ CASES = [
     ("asarray_alias_np_dtype", lambda L: L.asarray(np.ones(2), copy=False, dtype=L.float32)),
     ("asarray_grad_int", lambda L: L.asarray([1, 2], requires_grad=True)),
     ("asarray_grad", lambda L: L.asarray([1.0, 2.0], requires_grad=True) * 2),
+    # uint16/32/64: torch 2.13's limited support (creation, conversion, comparison, sort, sum)
+    ("uint16", lambda L: L.tensor([1, 65535], dtype=L.uint16)),
+    ("uint32_zeros", lambda L: L.zeros(2, 3, dtype=L.uint32)),
+    ("uint64_to", lambda L: L.tensor([1, 2], dtype=L.uint64).to(L.int64)),
+    ("uint32_from", lambda L: L.tensor([1, 2]).to(L.uint32)),
+    ("uint16_name", lambda L: L.ones(2, dtype="uint16") if L is gg else L.ones(2, dtype=L.uint16)),
+    ("uint32_eq", lambda L: L.tensor([3, 1], dtype=L.uint32) == L.tensor([3, 2], dtype=L.uint32)),
+    ("uint32_sort", lambda L: L.tensor([3, 1, 2], dtype=L.uint32).sort().values),
+    ("uint16_sum", lambda L: L.tensor([3, 1], dtype=L.uint16).sum()),
+    ("uint16_mul_scalar", lambda L: L.tensor([3, 1], dtype=L.uint16) * 2),
+    ("uint64_iinfo", lambda L: L.tensor([L.iinfo(L.uint64).bits, L.iinfo(L.uint32).max])),
+    ("uint_asarray", lambda L: L.asarray(np.arange(3, dtype=np.uint32))),
 ]
 
 
