@@ -15,16 +15,21 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.op import _wref
 
 _depth = [0]         # how many function transforms are running (nested ones see > 1)
+_outer = [True]      # the grad mode the caller had when each running transform started (the transforms
+                     # themselves run under enable_grad, as torch.func ignores an outer no_grad)
 
 
 class nested:
-    """``with nested():`` counts one more running transform."""
+    """``with nested():`` counts one more running transform and remembers the caller's grad mode (enter it
+    before ``enable_grad``)."""
 
     def __enter__(self):
         _depth[0] += 1
+        _outer.append(is_grad_enabled())
 
     def __exit__(self, *exc):
         _depth[0] -= 1
+        _outer.pop()
 
 
 def fresh(t, op):
@@ -34,7 +39,7 @@ def fresh(t, op):
         raise RuntimeError(f"{op}: expected the differentiated inputs to be Tensors, got {type(t).__name__}")
     if not (t.dtype.kind == "f" or t.dtype.kind == "c"):
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
-    if t.requires_grad and is_grad_enabled():
+    if t.requires_grad and _outer[-1]:
         from ..ops.shape import Reshape
         return Reshape.apply(t, t.shape)
     return t.detach().requires_grad_(True)
@@ -43,7 +48,7 @@ def fresh(t, op):
 def keep_graph(outputs, inputs):
     """Whether gradients of ``outputs`` with respect to ``inputs`` (the fresh stand-ins) must be recorded: inside
     another transform, or when some output's graph reaches a tensor requiring grad that is not an input."""
-    if not is_grad_enabled():
+    if not _outer[-1]:
         return False
     if _depth[0] > 1:
         return True
