@@ -36,9 +36,8 @@ def flatten(tree):
 def _flatten(x, leaves):
     if isinstance(x, tuple) and hasattr(x, "_fields"):
         return Spec("namedtuple", type(x), [_flatten(v, leaves) for v in x])
-    if isinstance(x, (tuple, list)):
-        return Spec(type(x).__name__, None, [_flatten(v, leaves) for v in x]) if type(x) in (tuple, list) \
-            else Spec("tuple" if isinstance(x, tuple) else "list", None, [_flatten(v, leaves) for v in x])
+    if isinstance(x, (tuple, list)):           # (a Size is a tuple)
+        return Spec("tuple" if isinstance(x, tuple) else "list", None, [_flatten(v, leaves) for v in x])
     if isinstance(x, dict):
         keys = tuple(x.keys())
         return Spec("odict" if isinstance(x, OrderedDict) else "dict", keys, [_flatten(x[k], leaves) for k in keys])

@@ -22,8 +22,8 @@ def _name(func):
     return getattr(func, "__name__", repr(func))
 
 
-def _check_dims(dims, what):
-    """``in_dims``/``out_dims``: an int, None, or a (nested) tuple/list/dict of them."""
+def _check_dims(dims):
+    """Whether ``dims`` (in_dims or out_dims) is an int, None, or a (nested) tuple/list/dict of them."""
     leaves, _ = flatten(dims)
     return all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in leaves)
 
@@ -54,10 +54,10 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
-    if not (isinstance(in_dims, (int, tuple)) or in_dims is None) or not _check_dims(in_dims, "in_dims"):
+    if not (isinstance(in_dims, (int, tuple)) or in_dims is None) or not _check_dims(in_dims):
         raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...): expected `in_dims` to be int or a "
                          f"(potentially nested) tuple matching the structure of inputs, got: {type(in_dims)}.")
-    if not _check_dims(out_dims, "out_dims"):
+    if not _check_dims(out_dims):
         raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims}): `out_dims` must be an int, None or a "
                          f"python collection of ints representing where in the outputs the vmapped dimension "
                          f"should appear.")
@@ -72,7 +72,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         if isinstance(in_dims, tuple) and len(in_dims) != len(args):
             raise ValueError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible with the "
                              f"structure of `inputs`: {len(in_dims)} entries for {len(args)} inputs")
-        dims = broadcast_prefix(in_dims if isinstance(in_dims, tuple) else in_dims, args,
+        dims = broadcast_prefix(in_dims, args,
                                 f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible with "
                                 f"the structure of `inputs`")
         size = _batch_size(name, in_dims, leaves, dims)
