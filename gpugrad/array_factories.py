@@ -65,7 +65,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     if _buffer_like(obj):
         t = frombuffer(obj, dtype=dtype or _dtype.get_default_dtype())
         return _from_tensor(t, None, dev, copy, requires_grad)
-    if isinstance(obj, (np.ndarray, np.generic)) or hasattr(obj, "__dlpack__") or hasattr(obj, "__cuda_array_interface__"):
+    if isinstance(obj, (np.ndarray, np.generic)) or hasattr(obj, "__dlpack__") \
+            or hasattr(obj, "__cuda_array_interface__"):
         from . import from_dlpack
         t = (Tensor._make(np.asarray(obj), None, False) if isinstance(obj, (np.ndarray, np.generic))
              else from_dlpack(obj))

@@ -76,6 +76,11 @@ CASES = [
     ("jvp_aux", lambda lib, fn, x, y: fn.jvp(lambda a: (a.exp(), a * 3), (x,), (y,), has_aux=True)),
     ("jvp_const", lambda lib, fn, x, y: fn.jvp(lambda a: y * 1, (x,), (y,))),
     ("jvp_strict", lambda lib, fn, x, y: fn.jvp(lambda a: a.tanh(), (x,), (y,), strict=True)),
+    ("linearize", lambda lib, fn, x, y: fn.linearize(lambda a, b: _vec(lib, a, b), x, y)[1](y, x)),
+    ("linearize_out", lambda lib, fn, x, y: fn.linearize(lambda a: (a.sin(), a.sum()), x)[0]),
+    ("linearize_twice", lambda lib, fn, x, y: [fn.linearize(lambda a: (a.sin(), a * y), x)[1](v) for v in (x, y)]),
+    ("vmap_linearize", lambda lib, fn, x, y: fn.vmap(fn.linearize(lambda a: a.exp() * a.sum(), x)[1])(
+        x.outer(y))),
     ("jacrev", lambda lib, fn, x, y: fn.jacrev(lambda a: _vec(lib, a, y))(x)),
     ("jacrev_argnums", lambda lib, fn, x, y: fn.jacrev(lambda a, b: _vec(lib, a, b), argnums=(0, 1))(x, y)),
     ("jacrev_tuple_out", lambda lib, fn, x, y: fn.jacrev(lambda a: (a.sum(), a.outer(a)))(x)),
@@ -213,6 +218,49 @@ def test_per_sample_gradients_tutorial():
         np.testing.assert_allclose(g_ft[k], g_manual[k], rtol=1e-10, atol=1e-12)
 
 
+def _ensemble(L):
+    """torch's model-ensembling tutorial: stack_module_state, then vmap over functional_call."""
+    rng = np.random.default_rng(5)
+
+    class MLP(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = L.nn.Linear(6, 8)
+            self.fc2 = L.nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.fc2(L.nn.functional.relu(self.fc1(x)))
+
+    models = [MLP().double() for _ in range(4)]
+    with L.no_grad():
+        for m in models:
+            for p in m.parameters():
+                p.copy_(L.tensor(rng.standard_normal(tuple(p.shape)) * 0.5, dtype=L.float64))
+    minibatches = L.tensor(rng.standard_normal((4, 5, 6)), dtype=L.float64)
+    params, buffers = L.func.stack_module_state(models)
+    base = models[0]
+
+    def fmodel(params, buffers, x):
+        return L.func.functional_call(base, (params, buffers), (x,))
+
+    same = L.func.vmap(fmodel, in_dims=(0, 0, None))(params, buffers, minibatches[0])
+    different = L.func.vmap(fmodel)(params, buffers, minibatches)
+    different.square().sum().backward()
+    loop = L.stack([m(minibatches[i]) for i, m in enumerate(models)])
+    return (same.detach().numpy(), different.detach().numpy(), loop.detach().numpy(),
+            {k: v.grad.numpy() for k, v in params.items()}, params["fc1.weight"].requires_grad)
+
+
+def test_model_ensembling_tutorial():
+    g, t = _ensemble(gg), _ensemble(torch)
+    for a, b in zip(g[:3], t[:3]):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+    np.testing.assert_allclose(g[1], g[2], rtol=1e-12)
+    for k in t[3]:
+        np.testing.assert_allclose(g[3][k], t[3][k], rtol=1e-10)
+    assert g[4] is t[4] is True
+
+
 def _tied(L):
     class Tied(L.nn.Module):
         def __init__(self):
@@ -286,6 +334,12 @@ ERRORS = [
     ("vmap_chunk_bad", lambda L: L.func.vmap(lambda a: a, chunk_size=0)(L.ones(2))),
     ("vmap_list_in_dims", lambda L: L.func.vmap(lambda a: a, in_dims=[0])(L.ones(2))),
     ("vmap_out_dims_range", lambda L: L.func.vmap(lambda a: a, out_dims=3)(L.ones(2, 2))),
+    ("stack_empty", lambda L: L.func.stack_module_state([])),
+    ("stack_modes", lambda L: L.func.stack_module_state([L.nn.Linear(2, 2), L.nn.Linear(2, 2).eval()])),
+    ("stack_classes", lambda L: L.func.stack_module_state([L.nn.Linear(2, 2), L.nn.Identity()])),
+    ("stack_grad_mix", lambda L: L.func.stack_module_state([L.nn.Linear(2, 2),
+                                                             L.nn.Linear(2, 2).requires_grad_(False)])),
+    ("linearize_bad_tangent", lambda L: L.func.linearize(lambda a: a * 2, L.ones(2))[1](L.ones(3))),
     ("vmap_no_inputs", lambda L: L.func.vmap(lambda: L.ones(2))()),
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "stack_module_state"]
 
 
 def _merge(parameter_and_buffer_dicts):
@@ -124,3 +124,42 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     finally:
         for u in reversed(undo):
             u()
+
+
+def stack_module_state(models):
+    """The parameters and buffers of several models of one class, stacked along a new first dim, as
+    ``torch.func.stack_module_state``: with ``vmap`` over :func:`functional_call` they run an ensemble.
+
+    Args:
+        models: a sequence (or ModuleList) of modules of the same class and training mode.
+
+    Returns:
+        ``(params, buffers)``: dicts from names to stacked tensors; stacked parameters are new leaves
+        (requiring grad where the models' do), unrelated to the models' own.
+
+    >>> import gpugrad as gg
+    >>> params, buffers = gg.func.stack_module_state([gg.nn.Linear(3, 2) for _ in range(4)])
+    >>> params["weight"].shape, params["weight"].requires_grad, buffers
+    ((4, 2, 3), True, {})
+    """
+    from ..ops import stack
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if len({m.training for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
+    if any(type(m) is not type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+
+    def stacked(per_model):
+        out = {}
+        for k in per_model[0]:
+            ts = [d[k] for d in per_model]
+            grads = {t.requires_grad for t in ts}
+            if len(grads) > 1:
+                raise RuntimeError(f"Expected {k} from each model to have the same .requires_grad")
+            out[k] = stack(ts).detach().requires_grad_() if grads == {True} else stack(ts)
+        return out
+
+    return (stacked([dict(m.named_parameters()) for m in models]),
+            stacked([dict(m.named_buffers()) for m in models]))

@@ -15,7 +15,7 @@ from ..autograd.grad_mode import enable_grad
 from ._core import nested, fresh, keep_graph, argnums_tuple, zeros_for, _depth
 from ._tree import flatten, unflatten
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian"]
 
 
 def _detach_tree(tree):
@@ -192,6 +192,17 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     for name, v in (("primals", primals), ("tangents", tangents)):
         if not isinstance(v, tuple):
             raise RuntimeError(f"{op}: Expected {name} to be a tuple. E.g. it should be valid to call f(*{name}).")
+    t_leaves = _check_tangents(op, primals, tangents)
+    out, aux, outs, out_spec, keep, us, gs = _transposed(op, func, primals, has_aux)
+    keep = keep or any(t.requires_grad for t in t_leaves)
+    with nested(), enable_grad():
+        jv = unflatten(_jvp_from_transposed(gs, us, outs, t_leaves, keep), out_spec)
+    out = out if keep else _detach_tree(out)
+    return (out, jv, aux if keep else _detach_tree(aux)) if has_aux else (out, jv)
+
+
+def _check_tangents(op, primals, tangents):
+    """The leaves of ``tangents``, checked to mirror ``primals`` (structure and shapes)."""
     p_leaves, p_spec = flatten(primals)
     t_leaves, t_spec = flatten(tangents)
     if p_spec != t_spec:
@@ -204,23 +215,59 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         if tuple(p.shape) != tuple(t.shape):
             raise RuntimeError(f"{op}: Expected primals and tangents to have the same shape, got {tuple(p.shape)} "
                                f"and {tuple(t.shape)}")
+    return t_leaves
+
+
+def _transposed(op, func, primals, has_aux):
+    """Run ``func`` at ``primals`` and record u -> J^T u for outputs-shaped leaves u (zeros: only the graph
+    matters), the first half of the double-backward trick."""
     with nested(), enable_grad():
-        new, xs, spec = _replace_args(primals, tuple(range(len(primals))), op)
+        new, xs, _ = _replace_args(primals, tuple(range(len(primals))), op)
         out, aux = _split_aux(func(*new), has_aux, op)
         outs, out_spec = _out_tensors(out, op)
-        keep = keep_graph(outs, xs) or any(t.requires_grad for t in t_leaves)
+        keep = keep_graph(outs, xs)
         us = [Tensor._make(o.xp.zeros(o.shape, o.dtype), None, True) for o in outs]
         gs = _grads(outs, xs, us, True)
-        pairs = [(g, t) for g, t in zip(gs, t_leaves) if g.requires_grad]
-        if pairs:
-            jv = _autograd_grad([g for g, _ in pairs], us, grad_outputs=[t for _, t in pairs], create_graph=keep,
-                                allow_unused=True)
-        else:
-            jv = (None,) * len(us)
-        jv = [zeros_for(o) if j is None else j for j, o in zip(jv, outs)]
-    out = out if keep else _detach_tree(out)
-    jv = unflatten(jv, out_spec)
-    return (out, jv, aux if keep else _detach_tree(aux)) if has_aux else (out, jv)
+    return out, aux, outs, out_spec, keep, us, gs
+
+
+def _jvp_from_transposed(gs, us, outs, t_leaves, keep):
+    """J v = d<J^T u, v>/du: the second half of the double-backward trick (the graph is kept for more calls)."""
+    pairs = [(g, t) for g, t in zip(gs, t_leaves) if g.requires_grad]
+    if pairs:
+        jv = _autograd_grad([g for g, _ in pairs], us, grad_outputs=[t for _, t in pairs], retain_graph=True,
+                            create_graph=keep, allow_unused=True)
+    else:
+        jv = (None,) * len(us)
+    return [zeros_for(o) if j is None else j for j, o in zip(jv, outs)]
+
+
+def linearize(func, *primals):
+    """``func(*primals)`` and a function computing Jacobian-vector products there, as ``torch.func.linearize``:
+    ``func`` runs once; each call of the returned function is one reverse pass through the recorded J^T u.
+
+    Args:
+        func: a function of Tensors returning Tensors (or nested tuples/lists/dicts of them).
+        *primals: the point.
+
+    Returns:
+        ``(output, jvp_fn)``; ``jvp_fn(*tangents)`` (shaped like ``primals``) returns J v shaped like the output.
+
+    >>> import gpugrad as gg
+    >>> out, jvp_fn = gg.func.linearize(lambda x: x.sin(), gg.tensor([0.0, 1.0]))
+    >>> jvp_fn(gg.ones(2))
+    tensor([1.0000, 0.5403])
+    """
+    op = "linearize(func, *primals)"
+    out, _, outs, out_spec, keep, us, gs = _transposed(op, func, primals, False)
+
+    def jvp_fn(*tangents):
+        t_leaves = _check_tangents(op, primals, tangents)
+        with nested(), enable_grad():
+            cg = keep or _depth[0] > 1 or any(t.requires_grad for t in t_leaves)
+            return unflatten(_jvp_from_transposed(gs, us, outs, t_leaves, cg), out_spec)
+
+    return (out if keep else _detach_tree(out)), jvp_fn
 
 
 def _jacobian(op, func, argnums, has_aux):

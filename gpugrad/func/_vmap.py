@@ -142,7 +142,8 @@ def _stack(name, results, out_dims):
 def _empty_batch(func, name, leaves, dims, spec, kwargs, out_dims):
     """A batch of zero elements: run ``func`` once on zeros shaped like one element to learn the output
     shapes, then return empty outputs with the mapped dimension of size 0."""
-    item = [x if d is None else Tensor._make(x.xp.zeros(tuple(s for k, s in enumerate(x.shape) if k != d), x.dtype), None, False)
+    item = [x if d is None else
+            Tensor._make(x.xp.zeros(tuple(s for k, s in enumerate(x.shape) if k != d), x.dtype), None, False)
             for x, d in zip(leaves, dims)]
     with no_grad():
         probe = func(*unflatten(item, spec), **kwargs)
