@@ -8,6 +8,8 @@
   writes dx): the traffic of the fused pair, so the figures compare as throughput.
 * ``--mlp``: one training step of a 784-512-512-10 ReLU MLP (cross-entropy, Adam), fused kernels on and off,
   and PyTorch, at batch 32, 128 and 1024.
+* ``--after-matmul``: a bias + activation kernel right after a threaded matmul and 0.12 s later, on one thread
+  and on two (why the kernels stay on one thread while the BLAS's workers spin: ``kernels._blas.crowded``).
 * ``--crossover``: the reference/Numba time ratio per size, from which ``activation.NUMBA_SIZES``,
   ``softmax_ce.NUMBA_MIN_ELEMENTS`` and ``optim.NUMBA_MIN_SIZE`` were set.
 
@@ -16,6 +18,7 @@ Every figure is a best-of-N (see :func:`gpugrad.bench.overhead.time_us`).
     python -m gpugrad.bench.kernels                 # the tables (add --device cuda on a GPU)
     python -m gpugrad.bench.kernels --quick         # smaller sizes, for a smoke run
     python -m gpugrad.bench.kernels --crossover
+    python -m gpugrad.bench.kernels --after-matmul
     python -m gpugrad.bench.kernels --mlp           # the 784-512-512-10 MLP training step, batch 32/128/1024
 """
 from __future__ import annotations
@@ -26,7 +29,7 @@ import numpy as np
 
 from .overhead import time_us, blas_threads
 
-__all__ = ["run", "adam_rows", "activation_rows", "mlp_rows", "crossover_rows", "main"]
+__all__ = ["run", "adam_rows", "activation_rows", "mlp_rows", "crossover_rows", "after_matmul_rows", "main"]
 
 ADAM_BYTES = 28        # per parameter: p, g, m, v read (16) + p, m, v written (12)
 ACT_BYTES = 20         # per element: x read, y written; g and saved read, dx written (float32)
@@ -226,6 +229,59 @@ def crossover_rows(repeat=5):
     return rows
 
 
+def after_matmul_rows(kinds=("silu", "gelu"), rounds=40, rows=1024, cols=512):
+    """A bias + activation kernel pair on (``rows``, ``cols``) float32 right after a threaded matmul (as inside
+    a training step) and 0.12 s later, on one thread and split over two: the figures behind
+    :func:`gpugrad.kernels._blas.crowded`. Medians of ``rounds`` alternating calls, in ms (CPU only).
+
+    >>> r = after_matmul_rows(kinds=("relu",), rounds=1, rows=4, cols=8)
+    >>> sorted(r[0])[:3]
+    ['kernel', 'one thread, 0.12 s later', 'one thread, right after']
+    """
+    import statistics
+    import time
+    from ..kernels import _activation32 as K
+    from ..kernels.activation import SPEC
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((rows, cols), dtype=np.float32)
+    g = rng.standard_normal((rows, cols), dtype=np.float32)
+    b = rng.standard_normal(cols, dtype=np.float32)
+    y, dx, db = np.empty_like(x), np.empty_like(x), np.empty(cols, np.float32)
+    a_, w_ = rng.random((1024, 784), dtype=np.float32), rng.random((512, 784), dtype=np.float32)
+    p0, p1 = np.float32(0.01), np.float32(20.0)
+    out = []
+    for kind in kinds:
+        code = SPEC[kind][1]
+        fwd, bwd = K.KERNELS[code]
+        calls = {("forward", "one thread"): lambda: fwd(x, b, y, p0, p1),
+                 ("forward", "two threads"): lambda: K.act_fwd(x, b, y, code, p0, p1),
+                 ("backward", "one thread"): lambda: bwd(g, x, b, dx, db, p0, p1),
+                 ("backward", "two threads"): lambda: K.act_bwd(g, x, b, dx, db, code, p0, p1)}
+        times = {(k, when): [] for k in calls for when in ("right after", "0.12 s later")}
+        crowded = K.crowded
+        K.crowded = lambda: False              # act_fwd / act_bwd split whenever asked to
+        try:
+            for _ in range(rounds):
+                for key, fn in calls.items():
+                    a_ @ w_.T
+                    t0 = time.perf_counter()
+                    fn()
+                    times[(key, "right after")].append(time.perf_counter() - t0)
+                    time.sleep(0.12)
+                    t0 = time.perf_counter()
+                    fn()
+                    times[(key, "0.12 s later")].append(time.perf_counter() - t0)
+        finally:
+            K.crowded = crowded
+        for step in ("forward", "backward"):
+            row = {"kernel": f"bias + {kind} {step}, ({rows}, {cols})"}
+            for threads in ("one thread", "two threads"):
+                for when in ("right after", "0.12 s later"):
+                    row[f"{threads}, {when}"] = statistics.median(times[((step, threads), when)]) * 1e3
+            out.append(row)
+    return out
+
+
 def run(quick=False, device="cpu", mlp=False):
     """The table rows: Adam/AdamW steps, then the activations (or, with ``mlp``, the MLP training step)."""
     if mlp:
@@ -253,8 +309,12 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     ap.add_argument("--crossover", action="store_true", help="reference/Numba ratios per size (CPU)")
     ap.add_argument("--mlp", action="store_true", help="the MLP training step instead of the kernel tables")
+    ap.add_argument("--after-matmul", action="store_true",
+                    help="activation kernels on one and two threads right after a matmul (CPU)")
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     args = ap.parse_args(argv)
+    if args.after_matmul:
+        return _print(after_matmul_rows())
     _print(crossover_rows() if args.crossover else run(quick=args.quick, device=args.device, mlp=args.mlp))
 
 
