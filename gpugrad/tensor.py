@@ -869,10 +869,17 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         src_is_py = not isinstance(arr, (np.ndarray, np.generic))
         try:
             arr = np.array(arr, copy=True)
-        except (ValueError, TypeError) as e:
+        except ValueError as e:              # ragged nesting: PyTorch raises ValueError too
+            raise ValueError(f"tensor: expected nested sequences of equal lengths, got ragged "
+                             f"{type(data).__name__} ({e})") from None
+        except TypeError as e:
             raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {e}") from None
+        if arr.dtype.kind in "USa":
+            raise TypeError(f"tensor: invalid data type {'str' if arr.dtype.kind == 'U' else 'bytes'!r}: "
+                            f"tensors hold numbers and bools")
         if arr.dtype == object:
-            raise TypeError(f"tensor: data of type {type(data).__name__} is not numeric or is ragged")
+            bad = next((type(v).__name__ for v in _leaves(data)), type(data).__name__)
+            raise RuntimeError(f"tensor: could not infer dtype of {bad} (data of type {type(data).__name__})")
         if src_is_py and dtype is None and arr.dtype in (np.float64, np.complex128) and not _holds_numpy(data, arr.dtype):
             # Python floats (complex numbers) take the default float (complex) dtype; NumPy float64 values
             # among them keep float64, as in PyTorch
@@ -889,6 +896,15 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     arr = to_device(arr, dev)
     _check_requires_grad(arr, requires_grad, "tensor")
     return Tensor._make(arr, None, bool(requires_grad))
+
+
+def _leaves(data):
+    """The elements of nested lists/tuples ``data`` that are not numbers (what NumPy keeps as objects)."""
+    if isinstance(data, (list, tuple)):
+        for d in data:
+            yield from _leaves(d)
+    elif not isinstance(data, (int, float, complex, bool, np.generic, np.ndarray)):
+        yield data
 
 
 def _holds_numpy(data, dt):

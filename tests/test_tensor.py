@@ -35,10 +35,21 @@ def test_tensor_copies_and_from_numpy_shares():
 
 
 def test_tensor_rejects_ragged_and_non_numeric():
-    with pytest.raises(TypeError, match="tensor"):
+    """The exception classes are PyTorch's: ValueError for ragged nesting, TypeError for strings and bytes,
+    RuntimeError for objects it cannot infer a dtype from."""
+    with pytest.raises(ValueError, match="tensor: expected nested sequences of equal lengths"):
         gg.tensor([[1, 2], [3]])
-    with pytest.raises(TypeError, match="tensor"):
-        gg.tensor({"a": 1})
+    for data in ("a", [1, "a"], b"ab"):
+        with pytest.raises(TypeError, match="tensor: invalid data type"):
+            gg.tensor(data)
+    for data, name in (({"a": 1}, "dict"), (None, "NoneType"), ([1, None], "NoneType")):
+        with pytest.raises(RuntimeError, match=f"tensor: could not infer dtype of {name}"):
+            gg.tensor(data)
+    torch = pytest.importorskip("torch")
+    for data, cls in (([[1, 2], [3]], ValueError), ("a", TypeError), ([1, "a"], TypeError), ({"a": 1}, RuntimeError),
+                      (None, RuntimeError)):
+        with pytest.raises(cls):
+            torch.tensor(data)
 
 
 def test_python_scalars_do_not_upcast(device):
