@@ -151,9 +151,21 @@ def _unsigned_wide(dt):
     return dt.kind == "u" and dt.itemsize > 1
 
 
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
+
+
 def _refuse_unsigned(a, b):
-    raise RuntimeError(f"promote_types: promotion of uint16, uint32 and uint64 with other integer or bool dtypes is "
-                       f"not supported (as in PyTorch); got {a} and {b}")
+    """PyTorch's error for promoting uint16/uint32/uint64 with another integer or bool dtype."""
+    raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                       f"{_TORCH_NAMES.get(str(a), a)} and {_TORCH_NAMES.get(str(b), b)}")
+
+
+def check_unsigned(a, b):
+    """Raise PyTorch's RuntimeError when two different integer/bool dtypes ``a`` and ``b`` include uint16,
+    uint32 or uint64 (PyTorch refuses to promote them); anything else passes."""
+    if a != b and (_unsigned_wide(a) or _unsigned_wide(b)) and a.kind in "biu" and b.kind in "biu":
+        _refuse_unsigned(a, b)
 
 
 def promote_types(type1, type2):

@@ -58,6 +58,9 @@ def _compare(name, f=None):
         if bd.__class__ is not a._data.__class__ and hasattr(bd, "__len__"):   # a host array or list: onto
             from ..tensor import tensor                                         # a's device (CuPy refuses
             bd = tensor(bd, device=a.device)._data                              # host arrays)
+        elif isinstance(b, Tensor) and bd.dtype is not a._data.dtype:          # uint16/32/64 beside another
+            from ._util import check_unsigned_pair                              # integer: PyTorch refuses
+            check_unsigned_pair(a._data, bd)
         try:
             return Tensor._make(f(a._data, bd), None, False)
         except TypeError:   # NumPy's "ufunc 'bitwise_and' not supported for the input types"

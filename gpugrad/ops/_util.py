@@ -5,7 +5,7 @@ import numpy as _np
 
 from ..tensor import Tensor, tensor as _tensor
 from .. import _dtype
-from .._typeinfo import promote_types  # noqa: F401  (PyTorch's table, for cat/stack)
+from .._typeinfo import promote_types, check_unsigned  # noqa: F401  (PyTorch's table, for cat/stack)
 
 _PY_SCALARS = (int, float, bool)
 
@@ -77,11 +77,22 @@ def shape_str(s):
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
+def check_unsigned_pair(x, y):
+    """PyTorch's refusal of uint16/uint32/uint64 beside another integer or bool dtype, for two arrays of
+    different dtypes: a 0-d one beside a dimensioned one takes part only when the dimensioned one is bool."""
+    if (x.ndim == 0) is (y.ndim == 0):
+        check_unsigned(x.dtype, y.dtype)
+    elif (y if x.ndim == 0 else x).dtype.kind == "b":
+        check_unsigned(*((y.dtype, x.dtype) if x.ndim == 0 else (x.dtype, y.dtype)))
+
+
 def promote_pair(a: Tensor, b: Tensor):
     """PyTorch's rules, called only when the dtypes differ. A 0-d tensor beside a dimensioned one counts as
     a scalar: it sets the dtype only when its category (bool < integer < floating) is higher, so
     ``float32 * tensor(2.0, float64)`` stays float32. Otherwise, for a floating tensor with an integer or
-    bool one, the floating dtype wins (NumPy would widen int64 with float32 to float64)."""
+    bool one, the floating dtype wins (NumPy would widen int64 with float32 to float64); uint16/32/64 with
+    another integer or bool dtype is PyTorch's RuntimeError."""
+    check_unsigned_pair(a._data, b._data)
     if (a._data.ndim == 0) is not (b._data.ndim == 0):
         zero, dim = (a, b) if a._data.ndim == 0 else (b, a)
         dz, dd = zero._data.dtype, dim._data.dtype
