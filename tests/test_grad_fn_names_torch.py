@@ -45,7 +45,7 @@ KNOWN_MISMATCHES = {
         pdist_p1 pdist_inf cdist cdist_p1 cdist_inf cdist_p_half dist renorm group_norm group_norm_no_affine glu
         glu_dim0 diag_embed diag diagflat flip roll roll_flat rot90 tril triu block_diag masked_fill_fn
         masked_fill_tensor_value masked_scatter index_add cov cov_weights trapezoid_x reciprocal rdiv_scalar
-        rsub_scalar addcmul addcdiv ldexp mvlgamma_3 baddbmm special_ndtr bilinear_no_bias linalg_pinv
+        addcmul addcdiv ldexp mvlgamma_3 baddbmm special_ndtr bilinear_no_bias linalg_pinv
         linalg_solve_triangular_unit_right""",
     # gpugrad's own (often fused) node, named for itself: Linear, BiasAct, CrossEntropyMean, Normalize,
     # RMSNormalize, EuclideanDist, Einsum, Pad, MatMul (PyTorch: Mm, Dot, Addmm), Norm (LinalgVectorNorm),
@@ -123,6 +123,8 @@ CALLS = {
     "special_entr": lambda ns, x, y: ns.special.entr(x.abs()),
     "special_xlog1py": lambda ns, x, y: ns.special.xlog1py(x, y.abs()),
     "heaviside": lambda ns, x, y: ns.heaviside(x, y),
+    "rsub_number": lambda ns, x, y: 1 - x, "sub_number_first": lambda ns, x, y: ns.sub(1.5, x),
+    "sub_0d_tensor_first": lambda ns, x, y: ns.tensor(1.0) - x,
 }
 
 

@@ -35,6 +35,15 @@ def _r(fn):
     return rop
 
 
+def _rsub(self, other):
+    """``other - self`` for the reflected ``-`` (a Python number minus a tensor): PyTorch records its rsub
+    node, RsubBackward1, there."""
+    res = sub(other, self)
+    if res.grad_fn is not None and not isinstance(other, Tensor):
+        res.grad_fn._node_name, res.grad_fn._overload = "Rsub", "1"
+    return res
+
+
 def _method_sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
     """The sum over ``dim`` (all elements by default); see :func:`gpugrad.sum`.
 
@@ -160,7 +169,7 @@ def _astype(self, dtype):
 
 
 _methods = dict(
-    __add__=add, __radd__=add, __sub__=sub, __rsub__=_r(sub), __mul__=mul, __rmul__=mul,
+    __add__=add, __radd__=add, __sub__=sub, __rsub__=_rsub, __mul__=mul, __rmul__=mul,
     __truediv__=div, __rtruediv__=_r(div), __pow__=pow, __rpow__=_r(pow), __matmul__=matmul,
     __floordiv__=floor_divide, __rfloordiv__=_r(floor_divide), __mod__=remainder, __rmod__=_r(remainder),
     __ipow__=pow_, remainder=remainder, floor_divide=floor_divide,
