@@ -596,17 +596,32 @@ def broadcast_to(input, size):
     return expand(input, tuple(size))
 
 
-def _check_same(op, xs, axis, stacking):
+def _check_same(op, xs, axis, stacking, ndims=False):
+    """PyTorch's checks (and messages) that ``xs`` are tensors that can be stacked (one shape), or
+    concatenated: no 0-d one, and with ``ndims`` (after the dim was checked, as PyTorch does) the same number
+    of dims and sizes except along ``axis``."""
     if not xs:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
     ref = xs[0]
     for i, t in enumerate(xs):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: element {i} is {type(t).__name__}, expected a Tensor")
-        if t.ndim != ref.ndim or builtins.any(a != b for d, (a, b) in enumerate(zip(t.shape, ref.shape))
-                                              if stacking or (axis is not None and d != axis)):
-            raise RuntimeError(f"{op}: tensor {i} has shape {shape_str(t.shape)}, incompatible with tensor 0's "
-                               f"{shape_str(ref.shape)}" + ("" if stacking else f" along dims other than {axis}"))
+    if stacking:
+        for i, t in enumerate(xs):
+            if t.shape != ref.shape:
+                raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref.shape)} at entry 0 "
+                                   f"and {list(t.shape)} at entry {i}")
+        return
+    for i, t in enumerate(xs):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    for i, t in enumerate(xs if ndims else ()):
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for d, (a, b) in enumerate(zip(ref.shape, t.shape)):
+            if d != axis and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size {a} but "
+                                   f"got size {b} for tensor number {i} in the list.")
 
 
 def _promoted(tensors):
@@ -648,7 +663,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
                 return cat(kept, dim, axis=axis, out=out)
     _check_same("cat", tensors, None, False)
     ax = dims("cat", tensors[0].ndim, dim if axis is None else axis)[0]
-    _check_same("cat", tensors, ax, False)
+    _check_same("cat", tensors, ax, False, ndims=True)
     res = Cat.apply(*_promoted(tensors), axis=ax)
     return res if out is None else write_out(res, out, "cat")
 
@@ -673,11 +688,13 @@ def stack(tensors, dim=0, *, axis=None, out=None):
     (3, 2)
     """
     tensors = list(tensors)
-    _check_same("stack", tensors, None, True)
-    nd = tensors[0].ndim + 1
+    if not tensors:
+        _check_same("stack", tensors, None, True)
+    nd = getattr(tensors[0], "ndim", 0) + 1
     d = dim if axis is None else axis
     if not -nd <= d < nd:
         raise IndexError(f"stack: dim {d} out of range for {nd - 1}-d tensors")
+    _check_same("stack", tensors, None, True)
     res = Stack.apply(*_promoted(tensors), axis=d % nd)
     return res if out is None else write_out(res, out, "stack")
 
