@@ -40,7 +40,7 @@ KNOWN_MISMATCHES = {
         binary_cross_entropy_soft_weight bce_with_logits bce_with_logits_pos_weight bce_with_logits_target_grad
         soft_margin_loss soft_margin_loss_sum multi_margin_loss multi_margin_loss_p2_weight
         multi_margin_loss_vector multilabel_margin_loss multilabel_margin_loss_vector_none
-        margin_ranking_loss_sign_none triplet_margin_with_distance_loss cosine_similarity pairwise_distance
+        margin_ranking_loss_sign_none triplet_margin_with_distance_loss pairwise_distance
         pairwise_distance_keepdim_p3 pairwise_distance_p1 pairwise_distance_p_half pairwise_distance_inf pdist
         pdist_p1 pdist_inf cdist cdist_p1 cdist_inf cdist_p_half dist renorm group_norm group_norm_no_affine glu
         glu_dim0 diag_embed diag diagflat flip roll roll_flat rot90 tril triu block_diag masked_fill_fn
@@ -125,6 +125,9 @@ CALLS = {
     "heaviside": lambda ns, x, y: ns.heaviside(x, y),
     "rsub_number": lambda ns, x, y: 1 - x, "sub_number_first": lambda ns, x, y: ns.sub(1.5, x),
     "sub_0d_tensor_first": lambda ns, x, y: ns.tensor(1.0) - x,
+    "sum_dim_none": lambda ns, x, y: x.sum(dim=None), "sum_none_fn": lambda ns, x, y: ns.sum(x, None, keepdim=True),
+    "sum_dtype": lambda ns, x, y: x.sum(dtype=ns.float64), "mean": lambda ns, x, y: ns.mean(x),
+    "mean_dim_none": lambda ns, x, y: x.mean(None),
 }
 
 

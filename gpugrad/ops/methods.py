@@ -16,6 +16,7 @@ from . import (Tensor, abs, add, add_, addmm, allclose, amax, amin, argmax, argm
                 uniform_, unsqueeze, var, view, view_dtype, where, zero_, t)
 from .scatter import scatter_reduce, index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .methods_inplace import INPLACE_METHODS
+from .reduction import NO_DIM
 from .umath_binary import clamp_min as umath_clamp_min, clamp_max as umath_clamp_max
 from .numeric_more import NUMERIC_MORE_METHODS
 from .methods_like import LIKE_METHODS
@@ -44,7 +45,7 @@ def _rsub(self, other):
     return res
 
 
-def _method_sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False):
+def _method_sum(self, dim=NO_DIM, keepdim=False, dtype=None, *, axis=None, keepdims=False):
     """The sum over ``dim`` (all elements by default); see :func:`gpugrad.sum`.
 
     Args:

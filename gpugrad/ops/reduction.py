@@ -281,7 +281,19 @@ def _rdims(op, ndim, dim=None, axis=None):
     return None if d == () or ndim == 0 else d
 
 
-def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False, out=None):
+class _NoDim:
+    """The default of sum's and mean's ``dim``, told apart from ``dim=None`` given explicitly, which PyTorch
+    records as its dim overload (SumBackward1, not SumBackward0). Shown as None in signatures."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "None"
+
+
+NO_DIM = _NoDim()
+
+
+def sum(input, dim=NO_DIM, keepdim=False, dtype=None, *, axis=None, keepdims=False, out=None):
     """The sum over ``dim`` (all elements by default).
 
     Args:
@@ -306,14 +318,15 @@ def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False
     (2, 1)
     """
     x = input
+    given, dim = dim is not NO_DIM, (None if dim is NO_DIM else dim)
     axes = None if dim is None and axis is None else _rdims("sum", x.ndim, dim, axis)
     if dtype is not None:
         x = x.to(dtype)
     elif x._data.dtype.kind in "iub":
         x = x.to("int64")
     res = Sum.apply(x, axes, bool(keepdim or keepdims))
-    if dim is not None or axis is not None:
-        _named(res, overload="1")          # sum.dim_IntList: SumBackward1
+    if given or axis is not None:
+        _named(res, overload="1")          # sum.dim_IntList (a dim, None included): SumBackward1
     return res if out is None else write_out(res, out, "sum")
 
 
@@ -342,7 +355,7 @@ def _as_float(op, x, dtype):
     return x.to(dt)
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False, out=None):
+def mean(input, dim=NO_DIM, keepdim=False, *, dtype=None, axis=None, keepdims=False, out=None):
     """The mean over ``dim`` (all elements by default).
 
     Args:
@@ -366,9 +379,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=Fals
     """
     x = input if dtype is None else _as_float("mean", input, dtype)
     _need_float("mean", x)
+    given, dim = dim is not NO_DIM, (None if dim is NO_DIM else dim)
     res = Mean.apply(x, _rdims("mean", x.ndim, dim, axis), keep(keepdim, keepdims))
-    if dim is not None or axis is not None:
-        _named(res, overload="1")          # mean.dim: MeanBackward1
+    if given or axis is not None:
+        _named(res, overload="1")          # mean.dim (a dim, None included): MeanBackward1
     return res if out is None else write_out(res, out, "mean")
 
 
