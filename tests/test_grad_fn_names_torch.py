@@ -128,6 +128,8 @@ CALLS = {
     "sum_dim_none": lambda ns, x, y: x.sum(dim=None), "sum_none_fn": lambda ns, x, y: ns.sum(x, None, keepdim=True),
     "sum_dtype": lambda ns, x, y: x.sum(dtype=ns.float64), "mean": lambda ns, x, y: ns.mean(x),
     "mean_dim_none": lambda ns, x, y: x.mean(None),
+    "heaviside_out": lambda ns, x, y: ns.heaviside(x, y, out=ns.empty(2, 3, dtype=x.dtype)),
+    "heaviside_out_empty": lambda ns, x, y: ns.heaviside(x, y, out=ns.empty(0, dtype=x.dtype)),
 }
 
 

@@ -363,6 +363,25 @@ def test_heaviside_records_a_node_whose_backward_raises_as_torchs(grads):
     assert res[0] == res[1]
 
 
+@pytest.mark.parametrize("out", ["same", "empty", "float32", "requires_grad"])
+def test_heaviside_out_as_torch(out):
+    """out= records the NotImplemented node on out (as PyTorch), out of another dtype is an error, and an
+    out that requires grad is refused."""
+    res = []
+    for lib in (gg, torch):
+        x = lib.tensor([-1.5, 0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        o = {"same": lambda: lib.zeros(3, dtype=lib.float64), "empty": lambda: lib.empty(0, dtype=lib.float64),
+             "float32": lambda: lib.zeros(3),
+             "requires_grad": lambda: lib.zeros(3, dtype=lib.float64, requires_grad=True)}[out]()
+        try:
+            r = lib.heaviside(x, lib.tensor([0.5], dtype=lib.float64), out=o)
+        except RuntimeError as e:
+            res.append(("error", str(e).split(" (")[0].replace("aten::", "").rstrip(".")))
+            continue
+        res.append((r is o, o.tolist(), o.requires_grad, o.is_leaf, o.grad_fn.name(), o._version > 0))
+    assert res[0] == res[1]
+
+
 def test_heaviside_in_place_and_forward_mode_as_torch():
     res = []
     for lib in (gg, torch):

@@ -496,12 +496,22 @@ def heaviside(input, values, *, out=None):
     >>> gg.heaviside(gg.tensor([-1.5, 0.0, 2.0]), gg.tensor([0.5]))
     tensor([0.0000, 0.5000, 1.0000])
     """
-    if isinstance(values, Tensor) and values.dtype != input.dtype:
-        raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes ({input.dtype} and "
-                           f"{values.dtype})")
+    for other in (values, out):
+        if isinstance(other, Tensor) and other.dtype != input.dtype:
+            raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes ({input.dtype} "
+                               f"and {other.dtype})")
     r = _raw("heaviside", lambda xp, a, v: xp.where(a == 0, v, a > 0).astype(a.dtype, copy=False), input, values,
-             record=NoDerivative if out is None else None)   # (PyTorch records it with out= too; gpugrad: no graph)
-    return _out(r, out, "heaviside")
+             record=NoDerivative)
+    if out is None or r.grad_fn is None or out.requires_grad or out.shape not in (r.shape, (0,)):
+        return _out(r, out, "heaviside")
+    # PyTorch records its NotImplemented node on out= as well: out takes the node, as an in-place op's result
+    from . import _inplace
+    if out.shape != r.shape:
+        out._data = out.xp.empty(r.shape, out.dtype)
+
+    def heaviside(o, res):
+        return res
+    return _inplace(out, heaviside, r)
 
 
 def nextafter(input, other, *, out=None):
