@@ -62,6 +62,25 @@ def as_operand(x, like: Tensor):
     return _tensor(x, device=like.device, dtype=like.dtype if like.dtype.kind == "f" else None)
 
 
+_INT_RANGES = {}
+
+
+def wrapped_int(v: int, dtype):
+    """Python int ``v`` as PyTorch reads it beside an integer tensor of ``dtype``: wrapped modulo 2^bits into
+    the dtype's range (``uint8 * -1`` is ``* 255``); beyond 64 bits an OverflowError, as PyTorch's."""
+    rng = _INT_RANGES.get(dtype)
+    if rng is None:
+        info = _np.iinfo(dtype)
+        rng = _INT_RANGES[dtype] = (int(info.min), int(info.max))
+    lo, hi = rng
+    if lo <= v <= hi:
+        return v
+    if not -(1 << 63) <= v < (1 << 64):
+        raise OverflowError(f"int too big to convert: {v} does not fit in 64 bits (beside a tensor of dtype "
+                            f"{_np.dtype(dtype)})")
+    return (v - lo) % (hi - lo + 1) + lo
+
+
 def promote_scalar(a: Tensor, b):
     """Python scalars don't upcast float32; a float scalar with an integer tensor gives the default float."""
     if type(b) is float and a._data.dtype.kind in "iub":

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd.op import Op
 from ..tensor import Tensor
-from ._util import unbroadcast, as_operand, promote_scalar, promote_pair, broadcast_error, shape_str, write_out
+from ._util import unbroadcast, as_operand, promote_scalar, promote_pair, broadcast_error, shape_str, write_out, wrapped_int
 
 
 def _shape(a):
@@ -103,6 +105,7 @@ class _RoundedDiv(Op, register=False):
     _node_name, _overload = "Div", "2"      # PyTorch's div.Tensor_mode node: DivBackward2
 
     def forward(self, a, b):
+        check_int_divisor(self.xp, a, b)
         self.shapes = (_shape(a), _shape(b))
         q = self._round(self.xp, a, b)
         self.out = (q.shape, q.dtype)
@@ -138,12 +141,20 @@ def _integral(v):
     return v.dtype.kind in "iub" if hasattr(v, "dtype") else isinstance(v, int)
 
 
+def check_int_divisor(xp, a, b):
+    """PyTorch's CPU error for an integer division (//, %, fmod, rounded div) by zero; NumPy would give 0 with a
+    warning. On a GPU PyTorch does not check (it would need a device sync), and neither does gpugrad."""
+    if xp is np and _integral(a) and _integral(b) and (b == 0 if b.__class__ is int else (b == 0).any()):
+        raise RuntimeError("ZeroDivisionError")
+
+
 class FloorDivide(Op, register=False):
     """a // b (``floor_divide``, the ``//`` operator). As in PyTorch its output takes part in the graph but has
     no derivative: backward through it is an error (``div(..., rounding_mode='floor')`` has a zero one).
     (Unregistered: there is no derivative for the gradient-check table to check.)"""
 
     def forward(self, a, b):
+        check_int_divisor(self.xp, a, b)
         return self.xp.floor_divide(a, b)
 
     def backward(self, g):
@@ -157,6 +168,7 @@ class Remainder(Op):
 
     def forward(self, a, b):
         xp = self.xp
+        check_int_divisor(xp, a, b)
         self.shapes = (_shape(a), _shape(b))
         self.save_for_backward(xp.floor_divide(a, b))
         if hasattr(a, "shape") and hasattr(b, "shape"):
@@ -446,6 +458,13 @@ def _binary(fn, cls, alpha=False):
             if err is None:
                 raise
             raise err from None
+        except OverflowError:       # a Python int outside an integer tensor's range: PyTorch wraps it
+            if b.__class__ is int and isinstance(a, Tensor) and a._data.dtype.kind in "iu":
+                res = cls.apply(a, wrapped_int(b, a._data.dtype))
+            elif a.__class__ is int and isinstance(b, Tensor) and b._data.dtype.kind in "iu":
+                res = cls.apply(wrapped_int(a, b._data.dtype), b)
+            else:
+                raise
         return res if out is None else write_out(res, out)
 
     if alpha:                      # add/sub: PyTorch's ``alpha`` scales ``other`` first

@@ -8,7 +8,7 @@ from collections import namedtuple
 
 from ..autograd.op import Op
 from ..tensor import Tensor
-from .arithmetic import _binary, _shape, cast
+from .arithmetic import _binary, _shape, cast, check_int_divisor
 from ._util import unbroadcast, as_operand, broadcast_error
 from . import _out, mul, div, add, pow, clamp
 from .umath_bits import NoDerivative, Nextafter, Frexp
@@ -81,8 +81,13 @@ class Copysign(_Binary):
         return xp.where(a == 0, 0, y / xp.where(a == 0, 1, a)), xp.zeros_like(y)
 
 
+def _fmod(xp, a, b):
+    check_int_divisor(xp, a, b)
+    return xp.fmod(a, b)
+
+
 class Fmod(_Binary):
-    f = staticmethod(lambda xp, a, b: xp.fmod(a, b))
+    f = staticmethod(_fmod)
     overloads = ("1", "0")          # fmod.Tensor: FmodBackward1, fmod.Scalar: FmodBackward0
 
     @staticmethod
