@@ -44,6 +44,9 @@ divide, multiply, subtract, true_divide, concat = div, mul, sub, div, cat
 _state = _gm._state
 
 
+from ._util import wrapped_int as _wrapped_int  # noqa: E402
+
+
 # -- comparisons and logic (no gradient) ---------------------------------------------------------------------
 def _compare(name, f=None):
     import operator
@@ -61,9 +64,8 @@ def _compare(name, f=None):
         elif isinstance(b, Tensor) and bd.dtype is not a._data.dtype:          # uint16/32/64 beside another
             from ._util import check_unsigned_pair                              # integer: PyTorch refuses
             check_unsigned_pair(a._data, bd)
-        elif bd.__class__ is int and a._data.dtype.kind in "iu":               # wrapped into a's dtype, as
-            from ._util import wrapped_int                                      # PyTorch compares them
-            bd = wrapped_int(bd, a._data.dtype)
+        elif bd.__class__ is int and (bd > 127 or bd < 0) and a._data.dtype.kind in "iu":
+            bd = _wrapped_int(bd, a._data.dtype)     # wrapped into a's dtype, as PyTorch compares them
         try:
             return Tensor._make(f(a._data, bd), None, False)
         except TypeError:   # NumPy's "ufunc 'bitwise_and' not supported for the input types"

@@ -144,7 +144,11 @@ def _integral(v):
 def check_int_divisor(xp, a, b):
     """PyTorch's CPU error for an integer division (//, %, fmod, rounded div) by zero; NumPy would give 0 with a
     warning. On a GPU PyTorch does not check (it would need a device sync), and neither does gpugrad."""
-    if xp is np and _integral(a) and _integral(b) and (b == 0 if b.__class__ is int else (b == 0).any()):
+    cls = b.__class__
+    if cls is int:
+        if b == 0 and xp is np and _integral(a):
+            raise RuntimeError("ZeroDivisionError")
+    elif cls is not float and cls is not bool and xp is np and b.dtype.kind in "iub" and _integral(a) and not b.all():
         raise RuntimeError("ZeroDivisionError")
 
 
