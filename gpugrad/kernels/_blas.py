@@ -131,6 +131,7 @@ def crowded():
     """True when a second kernel thread would not find a core to itself: while a BLAS worker still spins after
     a threaded matmul that gpugrad ran (:data:`SPIN_S`), or while other processes keep the machine busy
     (:func:`busy`). Then the CPU kernels that split their work over two threads run on the caller's thread:
-    after a matmul, a bias + SiLU forward on (1024, 512) measured 0.38 ms on one thread against 0.60 ms on
-    two (BENCHMARKS.md, "Kernels after a matmul")."""
+    after a matmul, a bias + SiLU forward on (1024, 512) measured 0.32 ms on one thread against 0.53-0.62 ms on
+    two (BENCHMARKS.md, "Turns, one-thread kernels after a matmul, a cheaper e^x";
+    ``python -m gpugrad.bench.kernels --after-matmul``)."""
     return time.monotonic() - _state["threaded_at"] < SPIN_S or busy()
