@@ -13,8 +13,9 @@ from .ops.linalg_api import (det, slogdet, inv, inv_ex, solve, solve_ex, solve_t
                              qr, eigh, eigvalsh, svd, svdvals, pinv, matrix_rank, lstsq, matrix_exp)
 from .ops.linalg_more import (vector_norm, matrix_norm, norm, cond, matrix_power, multi_dot, cross, vecdot,
                               diagonal, vander)
+from .ops.linalg_lu import lu_factor, lu_factor_ex, lu, lu_solve
 
 __all__ = ["LinAlgError", "det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky",
            "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "matrix_exp",
            "vector_norm", "matrix_norm", "norm", "cond", "matrix_power", "multi_dot", "cross", "vecdot", "diagonal",
-           "vander"]
+           "vander", "lu_factor", "lu_factor_ex", "lu", "lu_solve"]

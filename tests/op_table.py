@@ -850,3 +850,22 @@ def signatures():
     for case in CASES:
         for sig in case.inputs:
             yield case, tuple(sig), f"{case.name}[{','.join(spec_id(s) for s in sig)}]"
+
+
+# -- the LU family (gpugrad/ops/linalg_lu.py): random inputs pivot (no ties); lu_solve on well-conditioned ones ----
+def _lu_solve(ns, a, b, **kw):
+    return ns.linalg.lu_solve(*ns.linalg.lu_factor(a), b, **kw)
+
+
+CASES += [
+    Case("linalg_lu_factor", lambda ns, a: ns.linalg.lu_factor(a).LU,
+         SQUARE + [((4, 3),), ((2, 3, 5),), (T(4, 3),), ((0, 0),), ((1, 3),), ((3, 1),)]),
+    Case("linalg_lu", lambda ns, a: ns.linalg.lu(a)[1:], [((3, 3),), ((2, 4, 3),), ((3, 5),), ((1, 1),)]),
+    Case("lu_unpack", lambda ns, a: ns.lu_unpack(*ns.linalg.lu_factor(a))[1:], [((3, 3),), ((2, 3, 4),)]),
+    Case("linalg_lu_solve", lambda ns, a, b: _lu_solve(ns, a, b),
+         [((3, 3), (3, 2)), ((2, 3, 3), (1, 3, 1)), ((3, 3), (2, 3, 2)), ((1, 1), (1, 1)), ((0, 0), (0, 2))]),
+    Case("linalg_lu_solve_adjoint", lambda ns, a, b: _lu_solve(ns, a, b, adjoint=True), [((3, 3), (3, 2))]),
+    Case("linalg_lu_solve_right", lambda ns, a, b: _lu_solve(ns, a, b, left=False), [((2, 3, 3), (2, 2, 3))]),
+    Case("linalg_lu_solve_right_adjoint", lambda ns, a, b: _lu_solve(ns, a, b, left=False, adjoint=True),
+         [((3, 3), (4, 3))]),
+]

@@ -63,7 +63,9 @@ KNOWN_MISMATCHES = {
     # nodes of gpugrad.autograd.Function subclasses: "DetBackward", no Linalg prefix and no overload number
     "linear algebra Functions": """linalg_det linalg_slogdet linalg_solve
         linalg_solve_triangular linalg_cholesky linalg_eigh linalg_eigh_upper linalg_svd linalg_svd_full
-        linalg_qr linalg_matrix_exp linalg_matrix_exp_scaled linalg_inv linalg_cholesky_solve""",
+        linalg_qr linalg_matrix_exp linalg_matrix_exp_scaled linalg_inv linalg_cholesky_solve linalg_lu_factor
+        linalg_lu lu_unpack linalg_lu_solve linalg_lu_solve_adjoint linalg_lu_solve_right
+        linalg_lu_solve_right_adjoint""",
 }
 _KNOWN = {name: reason for reason, names in KNOWN_MISMATCHES.items() for name in names.split()}
 _TORCH_CASES = [c for c in CASES if c.torch]
