@@ -143,12 +143,13 @@ def _factor(op, A, pivot):
     if not isinstance(A, Tensor):
         raise TypeError(f"{op}(): argument 'A' must be a Tensor, not {type(A).__name__}")
     if A.ndim < 2:
-        raise RuntimeError(f"torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: "
+        raise RuntimeError(f"{'linalg.lu' if op == 'linalg.lu' else 'torch.lu_factor'}: Expected tensor with 2 or "
+                           f"more dimensions. Got size: "
                            f"[{', '.join(map(str, A.shape))}] instead")
     if A.dtype.kind not in "fV":
         raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_dtype_name(A)}'")
     if not pivot and A.device.type == "cpu":
-        raise RuntimeError(f"{op}: LU without pivoting is not implemented on the CPU")
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     if not pivot:
         raise NotImplementedError(f"{op}: pivot=False is not implemented by gpugrad")
     lu, piv, info = getrf(A.xp, A._data)

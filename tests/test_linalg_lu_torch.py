@@ -1,0 +1,134 @@
+"""The LU family (gpugrad/ops/linalg_lu.py) against torch: values, pivots and info of lu_factor(_ex), lu,
+lu_unpack's flags, lu_solve's options, float32, singular inputs, out=, the deprecated torch.lu_solve and
+PyTorch's exception classes for bad calls. Gradients are checked through tests/op_table.py."""
+import warnings
+
+import numpy as np
+import pytest
+
+import gpugrad as gg
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(7)
+SHAPES = [(3, 3), (2, 4, 3), (3, 5), (1, 1), (0, 0), (2, 0, 3), (6, 6), (2, 1, 4, 4), (0, 3, 3)]
+
+
+def _np(t):
+    return t.detach().cpu().numpy() if isinstance(t, gg.Tensor) else t.detach().numpy()
+
+
+def _same(g, t, tol=1e-10):
+    assert tuple(g.shape) == tuple(t.shape)
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (g.dtype, t.dtype)
+    np.testing.assert_allclose(_np(g), _np(t), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_factor_values_pivots_and_info(device, shape, dtype):
+    a = RNG.standard_normal(shape).astype(dtype)
+    tol = 1e-10 if dtype == "float64" else 1e-4
+    for g, t in zip(gg.linalg.lu_factor_ex(gg.tensor(a, device=device)), torch.linalg.lu_factor_ex(torch.tensor(a))):
+        _same(g, t, tol)
+    for g, t in zip(gg.linalg.lu_factor(gg.tensor(a, device=device)), torch.linalg.lu_factor(torch.tensor(a))):
+        _same(g, t, tol)
+    P, L, U = gg.linalg.lu(gg.tensor(a, device=device))
+    for g, t in zip((P, L, U), torch.linalg.lu(torch.tensor(a))):
+        _same(g, t, tol)
+    np.testing.assert_allclose(_np(P @ L @ U), a, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("a", [[[0.0, 1.0], [0.0, 2.0]], [[1.0, 1.0], [1.0, 1.0]], [[[2.0, 1.0], [1.0, 3.0]],
+                                                                                      [[0.0, 0.0], [0.0, 0.0]]]])
+def test_singular(device, a):
+    for g, t in zip(gg.linalg.lu_factor_ex(gg.tensor(a, device=device)), torch.linalg.lu_factor_ex(torch.tensor(a))):
+        _same(g, t)
+    for g, t in zip(gg.linalg.lu(gg.tensor(a, device=device)), torch.linalg.lu(torch.tensor(a))):
+        _same(g, t)
+    with pytest.raises(RuntimeError) as te:
+        torch.linalg.lu_factor(torch.tensor(a))
+    with pytest.raises(RuntimeError) as ge:
+        gg.linalg.lu_factor(gg.tensor(a, device=device))
+    assert str(ge.value) == str(te.value)
+    with pytest.raises(type(te.value)):
+        gg.linalg.lu_factor_ex(gg.tensor(a, device=device), check_errors=True)
+    with pytest.raises(RuntimeError):
+        torch.linalg.lu_factor_ex(torch.tensor(a), check_errors=True)
+
+
+@pytest.mark.parametrize("data,piv", [(True, True), (False, True), (True, False), (False, False)])
+def test_unpack_flags(device, data, piv):
+    a = RNG.standard_normal((2, 3, 4))
+    gres = gg.lu_unpack(*gg.linalg.lu_factor(gg.tensor(a, device=device)), unpack_data=data, unpack_pivots=piv)
+    tres = torch.lu_unpack(*torch.linalg.lu_factor(torch.tensor(a)), unpack_data=data, unpack_pivots=piv)
+    for g, t in zip(gres, tres):
+        _same(g, t)
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("adjoint", [True, False])
+@pytest.mark.parametrize("ash,bsh", [((3, 3), (3, 2)), ((2, 1, 4, 4), (3, 4, 4)), ((3, 3), (2, 3, 3))])
+def test_lu_solve(device, left, adjoint, ash, bsh):
+    a, b = RNG.standard_normal(ash), RNG.standard_normal(bsh)
+    if not left:
+        b = np.swapaxes(b, -1, -2)
+    g = gg.linalg.lu_solve(*gg.linalg.lu_factor(gg.tensor(a, device=device)), gg.tensor(b, device=device),
+                           left=left, adjoint=adjoint)
+    t = torch.linalg.lu_solve(*torch.linalg.lu_factor(torch.tensor(a)), torch.tensor(b), left=left, adjoint=adjoint)
+    _same(g, t, 1e-9)
+
+
+def test_deprecated_lu_solve_and_out(device):
+    a, b = RNG.standard_normal((3, 3)), RNG.standard_normal((3, 2))
+    LU, piv = gg.linalg.lu_factor(gg.tensor(a, device=device))
+    tLU, tpiv = torch.linalg.lu_factor(torch.tensor(a))
+    with pytest.warns(UserWarning, match="deprecated"):
+        g = gg.lu_solve(gg.tensor(b, device=device), LU, piv)
+    with warnings.catch_warnings():             # torch warns once per process
+        warnings.simplefilter("ignore")
+        t = torch.lu_solve(torch.tensor(b), tLU, tpiv)
+    _same(g, t)
+    out = (gg.empty(0, dtype=gg.float64, device=device), gg.empty(0, dtype=gg.int32, device=device))
+    res = gg.linalg.lu_factor(gg.tensor(a, device=device), out=out)
+    assert res[0] is out[0] and res[1] is out[1]
+    _same(out[0], tLU)
+    _same(out[1], tpiv)
+
+
+def _raises_like(gfn, tfn):
+    with pytest.raises(Exception) as te:
+        tfn()
+    with pytest.raises(type(te.value)) as ge:
+        gfn()
+    assert type(ge.value) is type(te.value), (ge.value, te.value)
+    return ge.value, te.value
+
+
+M = np.arange(9.0).reshape(3, 3) + np.eye(3) * 5
+
+
+@pytest.mark.parametrize("call", [
+    lambda ns: ns.linalg.lu_factor(ns.zeros(3)),
+    lambda ns: ns.linalg.lu_factor(ns.zeros(3, 3, dtype=ns.int64)),
+    lambda ns: ns.linalg.lu(ns.zeros(3)),
+    lambda ns: ns.linalg.lu(ns.zeros(2, 2, dtype=ns.int32)),
+    lambda ns: ns.linalg.lu_factor_ex(ns.zeros(4)),
+    lambda ns: ns.linalg.lu_factor(ns.tensor(M), pivot=False),
+    lambda ns: ns.linalg.lu(ns.tensor(M), pivot=False),
+    lambda ns: ns.linalg.lu_solve(*ns.linalg.lu_factor(ns.tensor(M)), ns.zeros(4, 2, dtype=ns.float64)),
+    lambda ns: ns.linalg.lu_solve(*ns.linalg.lu_factor(ns.tensor(M)), ns.zeros(3, dtype=ns.float64)),
+    lambda ns: ns.linalg.lu_solve(*ns.linalg.lu_factor(ns.tensor(M)), ns.zeros(3, 2)),
+    lambda ns: ns.linalg.lu_solve(ns.linalg.lu_factor(ns.tensor(M))[0], ns.linalg.lu_factor(ns.tensor(M))[1].long(),
+                                  ns.zeros(3, 2, dtype=ns.float64)),
+    lambda ns: ns.linalg.lu_solve(ns.linalg.lu_factor(ns.tensor(M))[0], ns.linalg.lu_factor(ns.tensor(M))[1][:2],
+                                  ns.zeros(3, 2, dtype=ns.float64)),
+    lambda ns: ns.linalg.lu_solve(ns.linalg.lu_factor(ns.tensor(M))[0][:, :2], ns.linalg.lu_factor(ns.tensor(M))[1],
+                                  ns.zeros(3, 2, dtype=ns.float64)),
+    lambda ns: ns.linalg.lu_solve(*ns.linalg.lu_factor(ns.tensor(M)), ns.zeros(2, 4, dtype=ns.float64), left=False),
+    lambda ns: ns.lu_unpack(ns.zeros(3), ns.zeros(3, dtype=ns.int32)),
+    lambda ns: ns.lu_unpack(ns.linalg.lu_factor(ns.tensor(M))[0], ns.linalg.lu_factor(ns.tensor(M))[1].long()),
+])
+def test_errors_match_torch(call):
+    g, t = _raises_like(lambda: call(gg), lambda: call(torch))
+    assert str(g).split(":")[0] == str(t).split(":")[0] or str(g) == str(t), (str(g), str(t))
