@@ -331,12 +331,12 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     return write_out(x, out, op)
 
 
-def lu_solve_deprecated(b, LU_data, LU_pivots, *, out=None):
+def lu_solve_deprecated(input, LU_data, LU_pivots, *, out=None):
     """The deprecated ``torch.lu_solve(b, LU_data, LU_pivots)``: :func:`gpugrad.linalg.lu_solve` with the
     arguments reversed (warns, as PyTorch does).
 
     Args:
-        b: the (*, n, k) right-hand side.
+        input: the (*, n, k) right-hand side b.
         LU_data: a (*, n, n) packed factor from :func:`gpugrad.linalg.lu_factor`.
         LU_pivots: its (*, n) int32 pivots.
         out: an optional tensor the result is written into.
@@ -355,4 +355,4 @@ def lu_solve_deprecated(b, LU_data, LU_pivots, *, out=None):
                   "PyTorch release. Note that torch.linalg.lu_solve has its arguments reversed: "
                   "X = torch.lu_solve(B, LU, pivots) should be replaced with X = torch.linalg.lu_solve(LU, pivots, B)",
                   UserWarning, stacklevel=2)
-    return lu_solve(LU_data, LU_pivots, b, out=out)
+    return lu_solve(LU_data, LU_pivots, input, out=out)
