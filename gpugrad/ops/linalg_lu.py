@@ -209,11 +209,12 @@ def lu_factor(A, *, pivot=True, out=None):
         (*, min(m, n)) are the 1-based int32 row swaps.
 
     >>> import gpugrad as gg
-    >>> gg.linalg.lu_factor(gg.tensor([[1.0, 2.0], [3.0, 4.0]]))
-    torch.return_types.linalg_lu_factor(
-    LU=tensor([[3.0000, 4.0000],
-            [0.3333, 0.6667]]),
-    pivots=tensor([2, 2], dtype=gpugrad.int32))
+    >>> LU, pivots = gg.linalg.lu_factor(gg.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    >>> LU
+    tensor([[3.0000, 4.0000],
+            [0.3333, 0.6667]])
+    >>> pivots
+    tensor([2, 2], dtype=gpugrad.int32)
     """
     lu, piv, info = _factor("linalg.lu_factor", A, pivot)
     _raise_singular("torch.linalg.lu_factor", info)
@@ -297,8 +298,8 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     >>> import gpugrad as gg
     >>> A = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
     >>> gg.linalg.lu_solve(*gg.linalg.lu_factor(A), gg.tensor([[5.0], [11.0]]))
-    tensor([[1.0000],
-            [2.0000]])
+    tensor([[1.],
+            [2.]])
     """
     op = "linalg.lu_solve"
     check_matrix("torch." + op, LU)
