@@ -132,3 +132,15 @@ M = np.arange(9.0).reshape(3, 3) + np.eye(3) * 5
 def test_errors_match_torch(call):
     g, t = _raises_like(lambda: call(gg), lambda: call(torch))
     assert str(g).split(":")[0] == str(t).split(":")[0] or str(g) == str(t), (str(g), str(t))
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 0), (0, 0), (3, 3), (2, 3, 3)], ids=str)
+def test_inv_ex_info_shares_the_factorization(device, shape):
+    """inv_ex/solve_ex's info comes from the same getrf (it failed on (..., 0, 0) inputs before)."""
+    a = RNG.standard_normal(shape)
+    if a.size:
+        a[..., 1, :] = a[..., 0, :]                        # singular: info = index of the zero pivot
+    for g, t in zip(gg.linalg.inv_ex(gg.tensor(a, device=device)), torch.linalg.inv_ex(torch.tensor(a))):
+        assert tuple(g.shape) == tuple(t.shape)
+        if g.dtype == gg.int32:
+            _same(g, t)

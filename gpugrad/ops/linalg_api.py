@@ -99,22 +99,9 @@ def slogdet(A, *, out=None):
 # -- solvers -------------------------------------------------------------------------------------------------------
 def _lu_info(xp, a):
     """LAPACK getrf's ``info`` for each matrix (0, or the 1-based index of the first exactly zero pivot of
-    the LU factorization with partial pivoting): what PyTorch's ``*_ex`` functions report. Unblocked, in xp."""
-    batch, n = a.shape[:-2], a.shape[-1]
-    a = a.reshape((-1, n, n)).copy()
-    rows = xp.arange(a.shape[0])
-    info = xp.zeros(a.shape[0], dtype=xp.int32)
-    for k in range(n):
-        p = xp.argmax(xp.abs(a[:, k:, k]), axis=-1) + k
-        rk, rp = a[rows, k].copy(), a[rows, p].copy()
-        a[rows, k], a[rows, p] = rp, rk
-        piv = a[:, k, k]
-        zero = piv == 0
-        info = xp.where((info == 0) & zero, k + 1, info).astype(xp.int32)
-        low = a[:, k + 1:, k] / xp.where(zero, 1, piv)[:, None]
-        a[:, k + 1:, k + 1:] -= low[:, :, None] * a[:, k, None, k + 1:]
-        a[:, k + 1:, k] = low
-    return info.reshape(batch)
+    the LU factorization with partial pivoting): what PyTorch's ``*_ex`` functions report."""
+    from .linalg_lu import getrf          # (linalg_lu builds on this module)
+    return getrf(xp, a)[2]
 
 
 def inv_ex(A, *, check_errors=False, out=None):
