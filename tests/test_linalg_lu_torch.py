@@ -144,3 +144,24 @@ def test_inv_ex_info_shares_the_factorization(device, shape):
         assert tuple(g.shape) == tuple(t.shape)
         if g.dtype == gg.int32:
             _same(g, t)
+
+
+def test_no_pivoting_off_the_cpu(device):
+    """pivot=False (a GPU feature in PyTorch): on a diagonally dominant matrix partial pivoting swaps no rows,
+    so torch's pivoted factors are the oracle; P is empty. On the CPU both libraries raise (checked above)."""
+    a = RNG.standard_normal((2, 4, 3)) + 8 * np.eye(4, 3)
+    x = gg.tensor(a, device=device)
+    tLU, tpiv = torch.linalg.lu_factor(torch.tensor(a))
+    if x.device.type == "cpu":                 # the factorization itself, below the CPU check
+        from gpugrad.ops.linalg_lu import getrf
+        lu, piv, info = getrf(x.xp, x._data, pivot=False)
+        np.testing.assert_allclose(_np(gg.tensor(lu)), _np(tLU), rtol=1e-10, atol=1e-10)
+        np.testing.assert_array_equal(_np(gg.tensor(piv)), _np(tpiv))
+        return
+    LU, piv = gg.linalg.lu_factor(x, pivot=False)
+    _same(LU, tLU)
+    _same(piv, tpiv)
+    P, L, U = gg.linalg.lu(x, pivot=False)
+    assert tuple(P.shape) == (0,)
+    for g, t in zip((L, U), torch.linalg.lu(torch.tensor(a))[1:]):
+        _same(g, t)

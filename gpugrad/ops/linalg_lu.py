@@ -29,10 +29,11 @@ LUUnpackResult = namedtuple("lu_unpack", ["P", "L", "U"])
 
 
 # -- the raw factorization (xp arrays) ---------------------------------------------------------------------------
-def getrf(xp, a):
+def getrf(xp, a, pivot=True):
     """LAPACK getrf on a (..., m, n) array: the packed factor (L's strict lower part with U), the 1-based
     int32 pivots (..., k) and ``info`` (..., ): 0, or the 1-based index of the first exactly zero pivot, after
-    which the factorization goes on, as LAPACK's does. Ties in |pivot| pick the first row (idamax)."""
+    which the factorization goes on, as LAPACK's does. Ties in |pivot| pick the first row (idamax). Without
+    ``pivot`` no rows are swapped (pivots 1..k) and a zero pivot divides by zero, as cuSOLVER's does."""
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
     k = min(m, n)
     lu = a.reshape((int(_np.prod(batch)), m, n)).copy()
@@ -40,14 +41,15 @@ def getrf(xp, a):
     piv = xp.empty((lu.shape[0], k), dtype=xp.int32)
     info = xp.zeros(lu.shape[0], dtype=xp.int32)
     for j in range(k):
-        p = xp.argmax(xp.abs(lu[:, j:, j]), axis=-1) + j
+        p = xp.argmax(xp.abs(lu[:, j:, j]), axis=-1) + j if pivot else xp.full(lu.shape[0], j)
         piv[:, j] = p + 1
         rj, rp = lu[rows, j].copy(), lu[rows, p].copy()
         lu[rows, j], lu[rows, p] = rp, rj
         d = lu[:, j, j]
         zero = d == 0
         info = xp.where((info == 0) & zero, j + 1, info).astype(xp.int32)
-        low = lu[:, j + 1:, j] / xp.where(zero, 1, d)[:, None]    # a zero pivot has a zero column below it
+        # with pivoting, a zero pivot has a zero column below it: left as it is
+        low = lu[:, j + 1:, j] / (xp.where(zero, 1, d) if pivot else d)[:, None]
         lu[:, j + 1:, j + 1:] -= low[:, :, None] * lu[:, j, None, j + 1:]
         lu[:, j + 1:, j] = low
     return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
@@ -150,9 +152,7 @@ def _factor(op, A, pivot):
         raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_dtype_name(A)}'")
     if not pivot and A.device.type == "cpu":
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    if not pivot:
-        raise NotImplementedError(f"{op}: pivot=False is not implemented by gpugrad")
-    lu, piv, info = getrf(A.xp, A._data)
+    lu, piv, info = getrf(A.xp, A._data, pivot)
     return LUFactor.apply(A, lu, piv), _const(piv), info
 
 
@@ -166,7 +166,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
 
     Args:
         A: a (*, m, n) floating tensor.
-        pivot: must be True (PyTorch has no LU without pivoting on the CPU either).
+        pivot: False for no row swaps (A = L U), on a GPU only (as PyTorch).
         check_errors: raise for a matrix with a zero pivot.
         out: an optional triple of tensors the results are written into.
 
@@ -201,7 +201,7 @@ def lu_factor(A, *, pivot=True, out=None):
 
     Args:
         A: a (*, m, n) floating tensor.
-        pivot: must be True (PyTorch has no LU without pivoting on the CPU either).
+        pivot: False for no row swaps (A = L U), on a GPU only (as PyTorch).
         out: an optional pair of tensors the results are written into.
 
     Returns:
@@ -227,7 +227,7 @@ def lu(A, *, pivot=True, out=None):
 
     Args:
         A: a (*, m, n) floating tensor.
-        pivot: must be True (PyTorch has no LU without pivoting on the CPU either).
+        pivot: False for no row swaps (A = L U), on a GPU only (as PyTorch).
         out: an optional triple of tensors the results are written into.
 
     Returns:
@@ -240,7 +240,7 @@ def lu(A, *, pivot=True, out=None):
             [0.3333, 1.0000]])
     """
     packed, piv, _ = _factor("linalg.lu", A, pivot)
-    p, low, up = lu_unpack(packed, piv)
+    p, low, up = lu_unpack(packed, piv, unpack_pivots=pivot)         # P is empty without pivoting
     return write_out(LUResult(p, low, up), out, "linalg.lu")
 
 
