@@ -1,6 +1,6 @@
 """``gpugrad.linalg``: PyTorch's ``torch.linalg`` (real dtypes; gpugrad has no complex ones). The functions live
 by family in :mod:`gpugrad.ops.linalg_core` (the primitives with their own derivatives), ``linalg_api`` (solvers
-and decompositions) and ``linalg_more`` (norms and matrix helpers) and ``linalg_lu`` (the LU family).
+and decompositions), ``linalg_more`` (norms and matrix helpers) and ``linalg_lu`` (the LU family).
 
 On a GPU every function runs through ``cupy.linalg``; where CuPy has no routine (a triangular solver, the
 matrix exponential) it is built from ones it has, in plain ``xp`` (see those modules). NumPy's and CuPy's

@@ -148,8 +148,9 @@ def _factor(op, A, pivot):
         raise RuntimeError(f"{'linalg.lu' if op == 'linalg.lu' else 'torch.lu_factor'}: Expected tensor with 2 or "
                            f"more dimensions. Got size: "
                            f"[{', '.join(map(str, A.shape))}] instead")
-    if A.dtype.kind not in "fV":
-        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_dtype_name(A)}'")
+    if A.dtype not in (_np.float32, _np.float64):       # LAPACK/cuSOLVER types only, as PyTorch
+        kernel = "lu_cpu" if A.device.type == "cpu" else "lu_cuda"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype_name(A)}'")
     if not pivot and A.device.type == "cpu":
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     lu, piv, info = getrf(A.xp, A._data, pivot)
@@ -157,7 +158,7 @@ def _factor(op, A, pivot):
 
 
 def _dtype_name(t):
-    return _NAMES.get(str(t.dtype), str(t.dtype))
+    return _NAMES.get(str(t.dtype), "BFloat16" if "bfloat16" in str(t.dtype) else str(t.dtype))
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
