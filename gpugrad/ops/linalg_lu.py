@@ -148,12 +148,14 @@ def _factor(op, A, pivot):
         raise RuntimeError(f"{'linalg.lu' if op == 'linalg.lu' else 'torch.lu_factor'}: Expected tensor with 2 or "
                            f"more dimensions. Got size: "
                            f"[{', '.join(map(str, A.shape))}] instead")
-    if A.dtype not in (_np.float32, _np.float64):       # LAPACK/cuSOLVER types only, as PyTorch
+    if A.dtype.kind not in "fV":     # float16/bfloat16 run in float32, as the rest of gpugrad.linalg
         kernel = "lu_cpu" if A.device.type == "cpu" else "lu_cuda"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype_name(A)}'")
     if not pivot and A.device.type == "cpu":
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    lu, piv, info = getrf(A.xp, A._data, pivot)
+    low = A.dtype.itemsize < 4
+    lu, piv, info = getrf(A.xp, A._data.astype(_np.float32) if low else A._data, pivot)
+    lu = lu.astype(A.dtype) if low else lu
     return LUFactor.apply(A, lu, piv), _const(piv), info
 
 
