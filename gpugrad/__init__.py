@@ -186,3 +186,4 @@ from .ops.numeric_more import isin, gradient, vander, adjoint  # noqa: E402
 from .array_factories import asarray, frombuffer, empty_strided  # noqa: E402
 from ._dtype import uint16, uint32, uint64  # noqa: E402
 from .ops.linalg_lu import lu_unpack, lu_solve_deprecated as lu_solve  # noqa: E402
+from .ops.linalg_lu import lu_deprecated as lu  # noqa: E402

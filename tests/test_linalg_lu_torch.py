@@ -168,3 +168,27 @@ def test_no_pivoting_off_the_cpu(device):
     assert tuple(P.shape) == (0,)
     for g, t in zip((L, U), torch.linalg.lu(torch.tensor(a))[1:]):
         _same(g, t)
+
+
+@pytest.mark.parametrize("get_infos", [False, True])
+def test_deprecated_lu_and_methods(device, get_infos):
+    a = RNG.standard_normal((2, 3, 3))
+    a[1, 1] = a[1, 0]                                      # singular: no error, info reported
+    b = RNG.standard_normal((2, 3, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tres = torch.lu(torch.tensor(a), get_infos=get_infos)
+        tmeth = torch.tensor(a).lu(get_infos=get_infos)
+        tsol = torch.tensor(b[:1]).lu_solve(*torch.lu(torch.tensor(a[:1])))
+    with pytest.warns(UserWarning, match="deprecated"):
+        gres = gg.lu(gg.tensor(a, device=device), get_infos=get_infos)
+    with pytest.warns(UserWarning, match="deprecated"):
+        gmeth = gg.tensor(a, device=device).lu(get_infos=get_infos)
+    assert len(gres) == len(tres) == len(gmeth)
+    for g, m, t in zip(gres, gmeth, tres):
+        _same(g, t)
+        _same(m, t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gsol = gg.tensor(b[:1], device=device).lu_solve(*gg.lu(gg.tensor(a[:1], device=device)))
+    _same(gsol, tsol)

@@ -1012,3 +1012,4 @@ from .numeric_more import isin, gradient, vander, adjoint  # noqa: E402
 
 from . import methods as _methods  # noqa: E402,F401  (attaches the Tensor methods and operators)
 from .linalg_lu import lu_unpack, lu_solve_deprecated as lu_solve  # noqa: E402
+from .linalg_lu import lu_deprecated as lu  # noqa: E402

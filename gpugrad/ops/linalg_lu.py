@@ -360,3 +360,52 @@ def lu_solve_deprecated(input, LU_data, LU_pivots, *, out=None):
                   "X = torch.lu_solve(B, LU, pivots) should be replaced with X = torch.linalg.lu_solve(LU, pivots, B)",
                   UserWarning, stacklevel=2)
     return lu_solve(LU_data, LU_pivots, input, out=out)
+
+
+def lu_deprecated(A, pivot=True, get_infos=False, out=None):
+    """The deprecated ``torch.lu``: :func:`gpugrad.linalg.lu_factor_ex` without the error check (warns, as
+    PyTorch does), returning the infos only when asked.
+
+    Args:
+        A: a (*, m, n) floating tensor.
+        pivot: must be True on the CPU.
+        get_infos: also return LAPACK's info per matrix.
+        out: an optional tuple of tensors the results are written into.
+
+    Returns:
+        ``(LU, pivots)``, or ``(LU, pivots, infos)`` with ``get_infos``.
+
+    >>> import gpugrad as gg, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     LU, pivots = gg.lu(gg.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    >>> pivots
+    tensor([2, 2], dtype=gpugrad.int32)
+    """
+    warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will "
+                  "be removed in a future PyTorch release.", UserWarning, stacklevel=2)
+    res = lu_factor_ex(A, pivot=pivot)
+    return write_out(res if get_infos else LUFactorResult(res.LU, res.pivots), out, "lu")
+
+
+def _method_lu_solve(self, LU_data, LU_pivots):
+    """The deprecated ``Tensor.lu_solve``: :func:`gpugrad.lu_solve` with this tensor as b.
+
+    Args:
+        LU_data: a (*, n, n) packed factor from :func:`gpugrad.linalg.lu_factor`.
+        LU_pivots: its (*, n) int32 pivots.
+
+    Returns:
+        X with A X = b.
+
+    >>> import gpugrad as gg, warnings
+    >>> LU, piv = gg.linalg.lu_factor(gg.tensor([[2.0]]))
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     gg.tensor([[4.0]]).lu_solve(LU, piv)
+    tensor([[2.]])
+    """
+    return lu_solve_deprecated(self, LU_data, LU_pivots)
+
+
+LU_METHODS = dict(lu=lu_deprecated, lu_solve=_method_lu_solve)

@@ -26,6 +26,7 @@ from .random_more import RANDOM_METHODS
 from .indexing import INDEXING_METHODS
 from .umath_methods import UMATH_METHODS
 from .linalg_methods import LINALG_METHODS
+from .linalg_lu import LU_METHODS
 from .methods_reduce import REDUCE_METHODS
 from .products import PRODUCT_METHODS
 
@@ -346,7 +347,7 @@ def _extra_methods():
         hardshrink=hardshrink, prelu=prelu,
         **INFO_METHODS, **RANDOM_METHODS, **INDEXING_METHODS,
         **UMATH_METHODS,
-        **LINALG_METHODS,
+        **LINALG_METHODS, **LU_METHODS,
         **REDUCE_METHODS,
         **PRODUCT_METHODS,
         **NUMERIC_MORE_METHODS,
