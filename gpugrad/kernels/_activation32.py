@@ -444,10 +444,13 @@ def _pool():
     return _POOL[0]
 
 
-def act_fwd(x, bias, y, kind, a, b):
-    """y = f(x + bias) over the rows of 2-D C-contiguous float32 ``x``, ``y``; ``a``, ``b`` float32."""
+def act_fwd(x, bias, y, kind, a, b, split=None):
+    """y = f(x + bias) over the rows of 2-D C-contiguous float32 ``x``, ``y``; ``a``, ``b`` float32. ``split``:
+    rows over two threads (None: from :data:`PARALLEL_MIN` elements unless :func:`crowded`)."""
     fwd = KERNELS[kind][0]
-    if x.size >= PARALLEL_MIN and x.shape[0] > 1 and not crowded():     # the second half on a second thread
+    if split is None:
+        split = x.size >= PARALLEL_MIN and not crowded()
+    if split and x.shape[0] > 1:                       # the second half on a second thread
         h = x.shape[0] // 2
         job = _pool().submit(fwd, x[h:], bias, y[h:], a, b)
         fwd(x[:h], bias, y[:h], a, b)
@@ -456,10 +459,13 @@ def act_fwd(x, bias, y, kind, a, b):
         fwd(x, bias, y, a, b)
 
 
-def act_bwd(g, s, bias, dx, db, kind, a, b):
-    """dx = g f'(s + bias) and ``db`` = dx summed over the rows (2-D C-contiguous float32)."""
+def act_bwd(g, s, bias, dx, db, kind, a, b, split=None):
+    """dx = g f'(s + bias) and ``db`` = dx summed over the rows (2-D C-contiguous float32); ``split`` as in
+    :func:`act_fwd`."""
     bwd = KERNELS[kind][1]
-    if g.size >= PARALLEL_MIN and g.shape[0] > 1 and not crowded():
+    if split is None:
+        split = g.size >= PARALLEL_MIN and not crowded()
+    if split and g.shape[0] > 1:
         h = g.shape[0] // 2
         db2 = np.empty_like(db)
         job = _pool().submit(bwd, g[h:], s[h:], bias, dx[h:], db2, a, b)
