@@ -70,6 +70,7 @@ from .ops import (aminmax, count_nonzero, nansum, nanmean, dist, renorm, cumprod
 from . import return_types
 from .autograd.inference_mode import inference_mode, is_inference_mode_enabled
 from . import cuda
+from . import accelerator
 from . import special
 from . import random
 from .random import get_rng_state, set_rng_state, initial_seed, seed
