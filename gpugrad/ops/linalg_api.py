@@ -4,11 +4,10 @@ shapes of PyTorch's functions around the primitives of :mod:`.linalg_core`, and 
 they are made of; values run on the inputs' device through ``xp.linalg`` (NumPy or CuPy)."""
 from __future__ import annotations
 
-from collections import namedtuple
 
 import numpy as _np
 
-from .. import _dtype
+from .. import _dtype, return_types
 from ..tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.forward_views import tangent_of
@@ -17,14 +16,14 @@ from ._util import write_out
 from .linalg_core import (LinAlgError, lapack, Solve, Det, Slogdet, Cholesky, Eigh, Svd, Qr, MatrixExp, mT, eye_like,
                           solve_tri, broadcast_batch, _const)
 
-SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-SvdResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
-QrResult = namedtuple("linalg_qr", ["Q", "R"])
-InvExResult = namedtuple("linalg_inv_ex", ["inverse", "info"])
-SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
-CholeskyExResult = namedtuple("linalg_cholesky_ex", ["L", "info"])
-LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+SlogdetResult = return_types.linalg_slogdet
+EighResult = return_types.linalg_eigh
+SvdResult = return_types.linalg_svd
+QrResult = return_types.linalg_qr
+InvExResult = return_types.linalg_inv_ex
+SolveExResult = return_types.linalg_solve_ex
+CholeskyExResult = return_types.linalg_cholesky_ex
+LstsqResult = return_types.linalg_lstsq
 
 _NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
           "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}

@@ -11,7 +11,6 @@ triangular solves, so their gradients follow.
 from __future__ import annotations
 
 import warnings
-from collections import namedtuple
 
 import numpy as _np
 
@@ -21,11 +20,12 @@ from . import shape as S
 from ._util import write_out
 from .linalg_core import mT, tri, solve_tri, _const, _plain, _cast_grads
 from .linalg_api import check_matrix, _NAMES
+from .. import return_types
 
-LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
-LUFactorExResult = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
-LUResult = namedtuple("linalg_lu", ["P", "L", "U"])
-LUUnpackResult = namedtuple("lu_unpack", ["P", "L", "U"])
+LUFactorResult = return_types.linalg_lu_factor
+LUFactorExResult = return_types.linalg_lu_factor_ex
+LUResult = return_types.linalg_lu
+LUUnpackResult = return_types.lu_unpack
 
 
 # -- the raw factorization (xp arrays) ---------------------------------------------------------------------------

@@ -5,7 +5,6 @@ triangular_solve, svd with V...). Compositions: each gradient is that of the ops
 from __future__ import annotations
 
 import warnings
-from collections import namedtuple
 
 import numpy as _np
 
@@ -14,11 +13,12 @@ from . import shape as S, arithmetic as Ar
 from ._util import write_out, shape_str
 from .linalg_core import SolveTriangular, Solve, mT, tri, broadcast_batch, _const
 from . import linalg_api as LA, linalg_more as M
+from .. import return_types
 
-SvdOldResult = namedtuple("svd", ["U", "S", "V"])
-QrOldResult = namedtuple("qr", ["Q", "R"])
-SlogdetOldResult = namedtuple("slogdet", ["sign", "logabsdet"])
-TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+SvdOldResult = return_types.svd
+QrOldResult = return_types.qr
+SlogdetOldResult = return_types.slogdet
+TriangularSolveResult = return_types.triangular_solve
 
 
 # -- products ------------------------------------------------------------------------------------------------------

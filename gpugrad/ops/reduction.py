@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 
 import numpy as _np
 
-from .. import _dtype
+from .. import _dtype, return_types
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._util import dims, keep, write_out
@@ -446,7 +445,6 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     return res if out is None else write_out(res, out, "std")
 
 
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
 def _extreme(kind, x, dim, keepdim, axis, keepdims):
@@ -457,7 +455,7 @@ def _extreme(kind, x, dim, keepdim, axis, keepdims):
     axes = dims(kind, x.ndim, dim, axis)
     k = keep(keepdim, keepdims)
     if x.ndim == 0:                      # dim 0 or -1 of a 0-d tensor: the value itself, at index 0
-        return MaxResult(_named(MaxMin.apply(x, None, False, kind), kind.capitalize()),
+        return getattr(return_types, kind)(_named(MaxMin.apply(x, None, False, kind), kind.capitalize()),
                          Tensor._make(x.xp.zeros((), "int64"), None, False))
     if len(axes) != 1:
         return MaxMin.apply(x, axes, k, kind)
@@ -469,7 +467,7 @@ def _extreme(kind, x, dim, keepdim, axis, keepdims):
     if not k:
         idx = idx.reshape(idx.shape[:d] + idx.shape[d + 1:])
         values = _reshape(values, idx.shape)
-    return MaxResult(values, Tensor._make(idx, None, False))
+    return getattr(return_types, kind)(values, Tensor._make(idx, None, False))
 
 
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=False, out=None):

@@ -4,7 +4,6 @@ at them), ``repeat``, ``narrow``, ``unbind``, ``square``, ``isclose``, ``var_mea
 ``rand_like``/``randn_like``, and ``one_hot`` for ``nn.functional``."""
 from __future__ import annotations
 
-from collections import namedtuple
 
 import numpy as np
 
@@ -14,8 +13,9 @@ from ..random_factories import rand, randn
 from ._util import dims, write_out, shape_str
 from ._cpu_select import torch_sort_order, torch_topk_order
 from . import arithmetic as A, shape as S, reduction as R
+from .. import return_types
 
-SortResult = namedtuple("SortResult", ["values", "indices"])
+SortResult = return_types.sort
 
 
 # PyTorch's CPU sort of a 1-D integer tensor this long is fbgemm's radix sort: stable, ascending
@@ -63,7 +63,9 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.sort(gg.tensor([3.0, 1.0, 2.0]), descending=True)
-    SortResult(values=tensor([3., 2., 1.]), indices=tensor([0, 2, 1]))
+    gpugrad.return_types.sort(
+    values=tensor([3., 2., 1.]),
+    indices=tensor([0, 2, 1]))
     """
     d, idx = _sorted_indices("sort", input, dim, descending, stable)
     if input.ndim == 0:
@@ -116,7 +118,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dim {dim} of size {n} (shape {shape_str(x.shape)})")
     if x.ndim == 0:
-        res = SortResult(*sort(x))                  # (k = 0 too, as PyTorch)
+        res = return_types.topk(*sort(x))                  # (k = 0 too, as PyTorch)
     else:
         d = dims("topk", x.ndim, dim)[0]
         order = _stable_order(x, d, largest)
@@ -126,7 +128,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         else:
             top = order[(slice(None),) * d + (slice(0, k),)]
         idx = Tensor._make(top, None, False)
-        res = SortResult(S.gather(x, d, idx), idx)
+        res = return_types.topk(S.gather(x, d, idx), idx)
     return res if out is None else write_out(res, out, "topk")
 
 

@@ -4,7 +4,6 @@ compositions float_power, ldexp, addcmul, addcdiv, nextafter and frexp (with PyT
 (recorded with none, as PyTorch does), and the integer gcd, lcm and bit shifts."""
 from __future__ import annotations
 
-from collections import namedtuple
 
 from ..autograd.op import Op
 from ..tensor import Tensor
@@ -12,8 +11,9 @@ from .arithmetic import _binary, _shape, cast, check_int_divisor
 from ._util import unbroadcast, as_operand, broadcast_error
 from . import _out, mul, div, add, pow, clamp
 from .umath_bits import NoDerivative, Nextafter, Frexp
+from .. import return_types
 
-FrexpResult = namedtuple("FrexpResult", ["mantissa", "exponent"])
+FrexpResult = return_types.frexp
 
 
 def _grads(self, g, ga, gb):
@@ -551,7 +551,9 @@ def frexp(input, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.frexp(gg.tensor([8.0, 0.75]))
-    FrexpResult(mantissa=tensor([0.5000, 0.7500]), exponent=tensor([4, 0], dtype=gpugrad.int32))
+    gpugrad.return_types.frexp(
+    mantissa=tensor([0.5000, 0.7500]),
+    exponent=tensor([4, 0], dtype=gpugrad.int32))
     """
     if input.dtype.kind != "f":
         raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got {input.dtype}")
