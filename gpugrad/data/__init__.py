@@ -7,7 +7,8 @@
 >>> len(loader), sum(len(xb) for xb, yb in loader)
 (4, 64)
 """
-from .dataset import Dataset, IterableDataset, TensorDataset, ConcatDataset, Subset, random_split, as_generator
+from .dataset import (Dataset, IterableDataset, TensorDataset, ConcatDataset, StackDataset, ChainDataset, Subset,
+                      random_split, as_generator)
 from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler,
                       BatchSampler)
 from .loader import DataLoader, default_collate, default_convert, get_worker_info
@@ -17,7 +18,8 @@ from .datasets import (digits, mnist, read_idx, write_idx, two_spirals, xor, reg
                        DATASETS, MNIST_FILES, download, default_cache_dir)
 from .tabular import load_csv, load_npz, load_arrays, load_file
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset", "random_split",
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "StackDataset", "ChainDataset",
+           "Subset", "random_split",
            "as_generator", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler", "DistributedSampler", "DataLoader", "default_collate",
            "default_convert",

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..tensor import Tensor, as_tensor
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset", "random_split",
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "StackDataset", "ChainDataset",
+           "Subset", "random_split",
            "as_generator"]
 
 
@@ -124,6 +125,76 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return self.tensors[0].shape[0]
+
+
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: sample ``i`` is ``(a[i], b[i], ...)`` for
+    ``StackDataset(a, b)``, or ``{"x": a[i], "y": b[i]}`` for ``StackDataset(x=a, y=b)`` (as PyTorch's).
+
+    Args:
+        *args: datasets whose samples come as a tuple.
+        **kwargs: datasets whose samples come as a dict (not together with ``args``).
+
+    >>> import gpugrad as gg
+    >>> ds = StackDataset(x=TensorDataset(gg.arange(3)), y=[10, 20, 30])
+    >>> len(ds), ds[1]["y"]
+    (3, 20)
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: supported either tuple- (via args) or dict- (via kwargs) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        self.datasets = args if args else kwargs
+        sizes = [len(d) for d in (args or kwargs.values())]
+        if any(n != sizes[0] for n in sizes):
+            raise ValueError(f"StackDataset: size mismatch between datasets (lengths {sizes})")
+        self._length = sizes[0]
+
+    def __len__(self):
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other, as one stream (as PyTorch's).
+
+    Args:
+        datasets: iterable datasets (:class:`IterableDataset`).
+
+    >>> class Count(IterableDataset):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         return iter(range(self.n))
+    ...     def __len__(self):
+    ...         return self.n
+    >>> ds = ChainDataset([Count(2), Count(3)])
+    >>> list(ds), len(ds)
+    ([0, 1, 0, 1, 2], 5)
+    """
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def _each(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):   # PyTorch asserts this
+                raise AssertionError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+            yield d
+
+    def __iter__(self):
+        for d in self._each():
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self._each())
 
 
 class Subset(Dataset):
