@@ -430,3 +430,19 @@ def test_two_gpus_ops_stay_on_their_device_and_refuse_to_mix():
     assert b.device == "cuda:0" and b.tolist() == a.detach().tolist()
     with pytest.raises(RuntimeError, match="cuda:1.*and cuda:0|cuda:0.*and cuda:1"):
         a + b
+
+
+def test_device_as_context_manager_sets_the_default_inside_its_block():
+    torch = pytest.importorskip("torch")
+    with torch.device("cpu"), gg.device("cpu"):
+        assert gg.ones(1).device == "cpu" and torch.ones(1).device.type == "cpu"
+    with gg.device("strict:1"):
+        assert gg.get_default_device() == "strict:1"
+        assert gg.nn.Linear(2, 2).weight.device == "strict:1" and gg.zeros(2).device == "strict:1"
+        with gg.device("cpu"):
+            assert gg.ones(1).device == "cpu"
+        assert gg.arange(3).device == "strict:1"
+    assert gg.get_default_device() == "cpu"
+    with pytest.raises(KeyError), gg.device("strict:1"):
+        raise KeyError("inside")
+    assert gg.get_default_device() == "cpu" and gg.ones(1).device == "cpu"

@@ -64,7 +64,25 @@ class Device:
     def __repr__(self):
         return f"device(type='{self.type}'" + ("" if self.index is None else f", index={self.index}") + ")"
 
+    def __enter__(self):
+        """``with gg.device("cuda"):`` makes this the default device of factories inside the block (as a torch
+        device used as a context manager); the previous default comes back at the end.
 
+        >>> import gpugrad as gg
+        >>> with gg.device("cpu"):
+        ...     gg.nn.Linear(2, 2).weight.device
+        device(type='cpu')
+        """
+        _entered.append(_default[0])
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        _default[0] = _entered.pop()
+        return False
+
+
+_entered: list = []      # the defaults that ``with device:`` blocks replaced, innermost last
 cpu = Device("cpu")
 _INDEXED: dict[tuple, Device] = {}
 
