@@ -35,7 +35,9 @@ from .adadelta import Adadelta
 from .asgd import ASGD
 from .rprop import Rprop
 from .lbfgs import LBFGS
+from .adafactor import Adafactor
+from .muon import Muon
 from . import functional, lr_scheduler, swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "Adadelta",
-           "ASGD", "Rprop", "LBFGS", "functional", "lr_scheduler", "swa_utils"]
+           "ASGD", "Rprop", "LBFGS", "functional", "lr_scheduler", "swa_utils", "Adafactor", "Muon"]
