@@ -187,3 +187,11 @@ __all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_e
            "gradcheck", "gradgradcheck", "GradcheckError", "forward_ad", "functional", "function",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
            "set_anomaly_enabled", "Variable"]
+
+
+def __getattr__(name):
+    # autograd.profiler sits on gpugrad.profiler, which needs this package loaded first: imported on first use
+    if name == "profiler":
+        import importlib
+        return importlib.import_module(".profiler", __name__)
+    raise AttributeError(f"module 'gpugrad.autograd' has no attribute {name!r}")

@@ -85,7 +85,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             if t.grad_fn is not None:
                 wanted.setdefault(t.grad_fn, []).append(i)     # (an input may be listed twice)
     order = _topological(nodes)
-    anomaly = _op._anomaly
+    anomaly = _op._anomaly or _op._profile_hook is not None     # (both take the watched path per node)
     hinted = set()      # leaves whose flat gradient buffer an op has been offered this pass (_destinations)
     with grad_mode.set_grad_enabled(create_graph):
         for node in order:
@@ -182,9 +182,12 @@ def _destinations(node, hinted):
 
 
 def _anomaly_backward(node, g, create_graph):
-    """A node's backward while anomaly detection is on: its forward traceback attached to any error, and
-    NaN (or inf) in the gradients it returns checked (see anomaly_mode)."""
+    """A node's backward while anomaly detection or a profiler is on: with anomaly detection, its forward
+    traceback attached to any error and NaN (or inf) in the gradients it returns checked (see anomaly_mode);
+    with a profiler (``_op._profile_hook``), the backward timed as one event."""
     from . import anomaly_mode
+    hook = _op._profile_hook
+    start = hook.now() if hook is not None else 0.0
     try:
         if create_graph:
             res = _call_backward_graph(node, g)
@@ -194,9 +197,12 @@ def _anomaly_backward(node, g, create_graph):
             with g.device:
                 res = node.backward(g)
     except Exception as e:
-        anomaly_mode.annotate(e, node)
+        if _op._anomaly:
+            anomaly_mode.annotate(e, node)
         raise
-    if _op._anomaly_check_nan:
+    if hook is not None:
+        hook.backward_event(node, start)
+    if _op._anomaly and _op._anomaly_check_nan:
         anomaly_mode.check_backward(node, g, res if res.__class__ is tuple else (res,))
     return res
 

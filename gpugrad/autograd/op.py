@@ -230,6 +230,7 @@ class AccumulateGrad:
 # Module globals, because apply reads them on every op: ``_slow`` (either mode on) is the one read when off.
 _slow = 0
 _anomaly = 0             # anomaly_mode.set_anomaly_enabled
+_profile_hook = None     # gpugrad.profiler's recorder while a profile records: the engine times each backward
 _anomaly_check_nan = True
 
 
