@@ -242,3 +242,5 @@ from .functional_dropout import dropout1d, dropout2d, dropout3d, alpha_dropout, 
 
 __all__ += ["rms_norm", "group_norm", "instance_norm", "bilinear", "dropout1d", "dropout2d", "dropout3d",
             "alpha_dropout", "feature_alpha_dropout"]
+from .functional_attention import scaled_dot_product_attention, multi_head_attention_forward  # noqa: E402
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
