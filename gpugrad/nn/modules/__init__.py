@@ -37,3 +37,7 @@ __all__ += ["ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "SELU", "CE
             "Softshrink", "Hardshrink", "Tanhshrink", "Threshold", "Softmin", "GLU", "PReLU", "RReLU", "Softmax2d"]
 
 from . import module  # noqa: E402,F401  (PyTorch's torch.nn.modules.module path: Module and the global hooks)
+
+# attention and the Transformer layers
+from .attention import MultiheadAttention  # noqa: E402
+__all__ += ["MultiheadAttention"]
