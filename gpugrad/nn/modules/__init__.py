@@ -41,3 +41,7 @@ from . import module  # noqa: E402,F401  (PyTorch's torch.nn.modules.module path
 # attention and the Transformer layers
 from .attention import MultiheadAttention  # noqa: E402
 __all__ += ["MultiheadAttention"]
+from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,  # noqa: E402
+                          TransformerEncoderLayer, TransformerDecoderLayer)
+__all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
+            "TransformerDecoderLayer"]
