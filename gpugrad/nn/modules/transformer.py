@@ -10,6 +10,7 @@ import copy
 import warnings
 
 from ... import ops
+from ...autograd import is_grad_enabled
 from ...factories import full
 from .. import init
 from ..functional_attention import _canonical_mask, _none_or_dtype
@@ -298,6 +299,9 @@ class TransformerEncoder(Module):
                           stacklevel=2)
             self.use_nested_tensor = False
 
+    def _takes_nested_path(self, src, mask, padding):
+        return not _nested_path_blocked(self, src, mask, padding)
+
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         """Run the layers in turn, then ``norm``.
 
@@ -323,9 +327,39 @@ class TransformerEncoder(Module):
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if self._takes_nested_path(src, mask, src_key_padding_mask):
+            # PyTorch's inference path packs the sequences into a nested tensor and pads the result back with
+            # zeros: padded positions come out as 0 (before the final norm). The other positions are the same.
+            output = output.masked_fill((src_key_padding_mask != 0).unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+
+def _left_aligned(padding):
+    """Whether every row of the (float) key padding mask pads only at its end."""
+    pad = padding != 0
+    return not bool((pad[:, :-1] & pad[:, 1:].logical_not()).any())
+
+
+def _nested_path_blocked(encoder, src, mask, padding):
+    """Why PyTorch's TransformerEncoder would not take its nested-tensor inference path ("" when it would)."""
+    first = encoder.layers[0]
+    if not getattr(encoder, "use_nested_tensor", False):
+        return "self.use_nested_tensor (set in init) was not True"
+    if first.training:
+        return "self.layers[0] was in training mode"
+    if src.ndim != 3 or padding is None or mask is not None:
+        return "input not batched, no src_key_padding_mask, or a mask as well"
+    if getattr(encoder, "mask_check", True) and not _left_aligned(padding):
+        return "mask_check enabled, and src and src_key_padding_mask was not left aligned"
+    sa = first.self_attn
+    tensors = (src, sa.in_proj_weight, sa.in_proj_bias, sa.out_proj.weight, sa.out_proj.bias, first.norm1.weight,
+               first.norm1.bias, first.norm2.weight, first.norm2.bias, first.linear1.weight, first.linear1.bias,
+               first.linear2.weight, first.linear2.bias)
+    if is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+        return "grad is enabled and at least one of query or the weights requires_grad"
+    return ""
 
 
 class TransformerDecoder(Module):
