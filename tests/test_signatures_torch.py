@@ -269,6 +269,13 @@ def _py_pairs():
     return pairs
 
 
+def _same_default(ours, theirs):
+    """Equal defaults; a function default (Transformer's activation=F.relu) matches the function of that name."""
+    if inspect.isfunction(ours) and inspect.isfunction(theirs):
+        return ours.__name__ == theirs.__name__
+    return ours == theirs
+
+
 def _py_problems(label, gobj, tobj, drop_self):
     gps = list(inspect.signature(gobj).parameters.values())[int(drop_self):]
     tps = list(inspect.signature(tobj).parameters.values())[int(drop_self):]
@@ -283,7 +290,7 @@ def _py_problems(label, gobj, tobj, drop_self):
         gp = by_name.get(tp.name)
         if gp is None or gp.kind is gp.POSITIONAL_ONLY:
             out.append(f"{label}: no parameter {tp.name!r} (PyTorch: {inspect.signature(tobj)})")
-        elif tp.default is not tp.empty and not (gp.default is not gp.empty and gp.default == tp.default):
+        elif tp.default is not tp.empty and not (gp.default is not gp.empty and _same_default(gp.default, tp.default)):
             out.append(f"{label}: {tp.name}={gp.default!r} by default, PyTorch's is {tp.default!r}")
     if g_positional[:len(t_positional)] != t_positional:
         out.append(f"{label}: positional parameters {g_positional} don't start with PyTorch's {t_positional}")
