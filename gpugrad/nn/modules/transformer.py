@@ -449,9 +449,9 @@ class Transformer(Module):
 
     >>> import gpugrad as gg
     >>> model = gg.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
-    ...                           dim_feedforward=16)
-    >>> model(gg.randn(5, 2, 8), gg.randn(4, 2, 8)).shape
-    (4, 2, 8)
+    ...                           dim_feedforward=16, batch_first=True)
+    >>> model(gg.randn(2, 5, 8), gg.randn(2, 4, 8)).shape
+    (2, 4, 8)
     """
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
@@ -496,7 +496,7 @@ class Transformer(Module):
             A tensor shaped as tgt.
 
         >>> import gpugrad as gg
-        >>> model = gg.nn.Transformer(4, 2, 1, 1, 8)
+        >>> model = gg.nn.Transformer(4, 2, 1, 1, 8, batch_first=True)
         >>> model(gg.randn(3, 4), gg.randn(2, 4)).shape
         (2, 4)
         """
