@@ -869,3 +869,21 @@ CASES += [
     Case("linalg_lu_solve_right_adjoint", lambda ns, a, b: _lu_solve(ns, a, b, left=False, adjoint=True),
          [((3, 3), (4, 3))]),
 ]
+
+# -- attention (gpugrad/nn/functional_attention.py): composed of recorded ops, checked end to end here ------------
+_ATTN_MASK = np.array([[True, False, True, True, False], [False, False, False, False, False], [True] * 5])
+
+
+CASES += [
+    Case("scaled_dot_product_attention", lambda ns, q, k, v: ns.scaled_dot_product_attention(q, k, v),
+         [((2, 3, 4), (2, 5, 4), (2, 5, 3)), ((1, 2, 3, 4), (2, 1, 5, 4), (5, 2)), ((0, 3, 4), (0, 5, 4), (0, 5, 3)),
+          ((1, 4), (1, 4), (1, 1))]),
+    Case("scaled_dot_product_attention_causal_scale", lambda ns, q, k, v: ns.scaled_dot_product_attention(
+        q, k, v, is_causal=True, scale=0.7), [((2, 3, 4), (2, 3, 4), (2, 3, 2)), ((4, 2), (3, 2), (3, 2))]),
+    # row 1 masked everywhere: zero weights and no gradient (PyTorch's safe softmax)
+    Case("scaled_dot_product_attention_bool_mask", lambda ns, q, k, v: ns.scaled_dot_product_attention(
+        q, k, v, ns.const(_ATTN_MASK)), [((2, 3, 4), (2, 5, 4), (2, 5, 3))]),
+    Case("scaled_dot_product_attention_float_mask", lambda ns, q, k, v, m: ns.scaled_dot_product_attention(
+        q, k, v, m), [((2, 3, 4), (2, 5, 4), (2, 5, 3), (3, 5)),
+                      ((2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 3), (2, 1, 3, 5))]),
+]
