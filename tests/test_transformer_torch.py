@@ -173,3 +173,11 @@ def test_errors_as_torch():
             models[torch](torch.zeros(src), torch.zeros(tgt))
         with pytest.raises(RuntimeError, match=match):
             models[gg](gg.zeros(src), gg.zeros(tgt))
+
+
+def test_reprs_as_torch():
+    makers = (lambda lib: lib.nn.MultiheadAttention(D, H, kdim=4, bias=False),
+              lambda lib: lib.nn.Transformer(D, H, 1, 1, FF, bias=False, batch_first=True),
+              lambda lib: lib.nn.LayerNorm(D, elementwise_affine=False))
+    for make in makers:
+        assert repr(make(gg)) == repr(make(torch))

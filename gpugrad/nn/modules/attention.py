@@ -1,4 +1,4 @@
-"""MultiheadAttention (PyTorch's ``torch.nn.MultiheadAttention``) and its output projection's Linear subclass."""
+"""MultiheadAttention (PyTorch's ``torch.nn.MultiheadAttention``)."""
 from __future__ import annotations
 
 from ...factories import empty
@@ -6,28 +6,7 @@ from .. import init
 from ..functional_attention import _canonical_mask, _none_or_dtype, multi_head_attention_forward
 from ..module import Module
 from ..parameter import Parameter
-from .linear import Linear
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """A plain :class:`Linear` under PyTorch's name for MultiheadAttention's ``out_proj`` (PyTorch uses the class
-    to keep dynamic quantization away from it; here it only keeps the type names alike).
-
-    Args:
-        in_features: size of each input sample.
-        out_features: size of each output sample.
-        bias: learn an additive bias.
-        device: where to create the parameters.
-        dtype: their dtype.
-
-    Returns:
-        Called on ``(..., in_features)``, a tensor ``(..., out_features)``.
-
-    >>> import gpugrad as gg
-    >>> from gpugrad.nn.modules.attention import NonDynamicallyQuantizableLinear
-    >>> NonDynamicallyQuantizableLinear(3, 2)(gg.ones(4, 3)).shape
-    (4, 2)
-    """
+from .linear import NonDynamicallyQuantizableLinear
 
 
 class MultiheadAttention(Module):

@@ -112,3 +112,24 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A plain :class:`Linear` under PyTorch's name for MultiheadAttention's ``out_proj`` (PyTorch uses the class
+    to keep dynamic quantization away from it; here it only keeps the type names alike).
+
+    Args:
+        in_features: size of each input sample.
+        out_features: size of each output sample.
+        bias: learn an additive bias.
+        device: where to create the parameters.
+        dtype: their dtype.
+
+    Returns:
+        Called on ``(..., in_features)``, a tensor ``(..., out_features)``.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.nn.modules.linear import NonDynamicallyQuantizableLinear
+    >>> NonDynamicallyQuantizableLinear(3, 2)(gg.ones(4, 3)).shape
+    (4, 2)
+    """
