@@ -175,6 +175,7 @@ def test_errors_as_torch():
             models[gg](gg.zeros(src), gg.zeros(tgt))
 
 
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor")
 def test_reprs_as_torch():
     makers = (lambda lib: lib.nn.MultiheadAttention(D, H, kdim=4, bias=False),
               lambda lib: lib.nn.Transformer(D, H, 1, 1, FF, bias=False, batch_first=True),
