@@ -292,3 +292,22 @@ def test_mha_mismatched_mask_types_warn_as_torch():
     x = gg.randn(L, N, E)
     with pytest.warns(UserWarning, match="mismatched key_padding_mask and attn_mask"):
         gm(x, x, x, key_padding_mask=gg.tensor(np.zeros((N, L), bool)), attn_mask=gg.zeros(L, L))
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_training_dropout_one_as_torch(need_weights):
+    """dropout=1 in training zeroes every attention weight (output = out_proj's bias): the training path
+    compared without depending on either library's random numbers."""
+    tm = torch.nn.MultiheadAttention(E, H, dropout=1.0).double()
+    gm = gg.nn.MultiheadAttention(E, H, dropout=1.0, dtype=gg.float64)
+    gm.load_state_dict({k: gg.tensor(_np(v) + 0.5) for k, v in tm.state_dict().items()})
+    tm.load_state_dict({k: v + 0.5 for k, v in tm.state_dict().items()})
+    x = np.random.default_rng(9).standard_normal((L, N, E))
+    y, w = gm(*(gg.tensor(x),) * 3, need_weights=need_weights)
+    yt, wt = tm(*(torch.tensor(x),) * 3, need_weights=need_weights)
+    _close(y, yt, 1e-12)
+    if need_weights:
+        _close(w, wt, 1e-12)
+    gm.eval()
+    tm.eval()
+    _close(gm(*(gg.tensor(x),) * 3)[0], tm(*(torch.tensor(x),) * 3)[0], 1e-12)

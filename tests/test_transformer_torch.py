@@ -182,3 +182,12 @@ def test_reprs_as_torch():
               lambda lib: lib.nn.LayerNorm(D, elementwise_affine=False))
     for make in makers:
         assert repr(make(gg)) == repr(make(torch))
+
+
+def test_layers_in_training_with_dropout_one_as_torch():
+    """dropout=1 in training: every dropout zeroes its input, so training mode compares without random numbers."""
+    rng = np.random.default_rng(6)
+    for cls, n_in in (("TransformerEncoderLayer", 1), ("TransformerDecoderLayer", 2)):
+        tm = getattr(torch.nn, cls)(D, H, FF, dropout=1.0, norm_first=True).double()
+        gm = getattr(gg.nn, cls)(D, H, FF, dropout=1.0, norm_first=True, dtype=gg.float64)
+        _compare(gm, tm, [_seq(rng, S) for _ in range(n_in)], {}, "cpu")
