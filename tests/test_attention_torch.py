@@ -311,3 +311,18 @@ def test_mha_training_dropout_one_as_torch(need_weights):
     gm.eval()
     tm.eval()
     _close(gm(*(gg.tensor(x),) * 3)[0], tm(*(torch.tensor(x),) * 3)[0], 1e-12)
+
+
+def test_merge_masks_as_torch():
+    rng = np.random.default_rng(10)
+    gm, tm = gg.nn.MultiheadAttention(E, H, batch_first=True), torch.nn.MultiheadAttention(E, H, batch_first=True)
+    q, kpm = np.zeros((N, L, E), np.float32), rng.standard_normal((N, L)).astype(np.float32)
+    for am in (None, rng.standard_normal((L, L)).astype(np.float32),
+               rng.standard_normal((N * H, L, L)).astype(np.float32)):
+        for pm in (None, kpm):
+            wrap = lambda lib, a: None if a is None else lib.tensor(a)  # noqa: E731
+            m, kind = gm.merge_masks(wrap(gg, am), wrap(gg, pm), gg.tensor(q))
+            mt, kind_t = tm.merge_masks(wrap(torch, am), wrap(torch, pm), torch.tensor(q))
+            assert kind == kind_t and (m is None) == (mt is None)
+            if mt is not None:
+                _close(m, mt, 1e-6)

@@ -148,3 +148,37 @@ class MultiheadAttention(Module):
         if self.batch_first and is_batched:
             out = out.transpose(1, 0)
         return out, weights
+
+    def merge_masks(self, attn_mask, key_padding_mask, query):
+        """Combine a (float) attention mask and key padding mask into one ``(N, num_heads, L, L)`` mask, as
+        PyTorch's fused self-attention path takes it.
+
+        Args:
+            attn_mask: ``(L, L)`` or ``(N*num_heads, L, L)``, or None.
+            key_padding_mask: ``(N, L)``, or None.
+            query: the batch-first ``(N, L, E)`` input (for its sizes).
+
+        Returns:
+            ``(merged_mask, mask_type)``: mask_type 1 for a padding mask alone, 2 when an attention mask takes
+            part, None (and mask None) with neither.
+
+        >>> import gpugrad as gg
+        >>> mha = gg.nn.MultiheadAttention(4, 2, batch_first=True)
+        >>> mask, kind = mha.merge_masks(gg.zeros(3, 3), gg.zeros(2, 3), gg.zeros(2, 3, 4))
+        >>> mask.shape, kind
+        ((2, 2, 3, 3), 2)
+        """
+        mask_type, merged = None, None
+        if key_padding_mask is not None:
+            mask_type, merged = 1, key_padding_mask
+        if attn_mask is not None:
+            batch_size, seq_len, _ = query.shape
+            mask_type = 2
+            if attn_mask.ndim == 3:
+                merged = attn_mask.reshape(batch_size, -1, seq_len, seq_len)
+            else:
+                merged = attn_mask.reshape(1, 1, seq_len, seq_len).expand(batch_size, self.num_heads, -1, -1)
+            if key_padding_mask is not None:
+                merged = merged + key_padding_mask.reshape(batch_size, 1, 1, seq_len).expand(-1, self.num_heads,
+                                                                                             -1, -1)
+        return merged, mask_type
