@@ -45,3 +45,8 @@ from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,  
                           TransformerEncoderLayer, TransformerDecoderLayer)
 __all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
             "TransformerDecoderLayer"]
+# recurrent layers and their cells
+from .rnn_cells import RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: E402
+from .rnn import RNNBase, RNN, LSTM, GRU  # noqa: E402
+
+__all__ += ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU"]

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import math
 
-from ..autograd import no_grad
-from ..backend import device_of, to_device, xp_of
-from ..ops import cat, reshape
-from ..tensor import Tensor
+from ...autograd import no_grad
+from ...backend import device_of, to_device, xp_of
+from ...ops import cat, reshape
+from ...tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters", "rnn"]
+
+from . import rnn  # noqa: E402  (gpugrad.nn.utils.rnn: padded and packed sequences)
 
 
 def _as_list(parameters, op):
@@ -46,7 +48,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     """
     grads, arrays = _grad_arrays(_as_list(parameters, "clip_grad_norm_"))
     if not grads:
-        from ..tensor import tensor
+        from ...tensor import tensor
         return tensor(0.0)
     q = float(norm_type)
     first = grads[0]._data
@@ -102,7 +104,7 @@ def _grad_arrays(params):
                 continue
         arrays.append(a)                  # its own array (or the same parameter listed twice)
     for base, parts in flats.values():
-        from ..optim._flat import whole_grad      # (the flat buffers pad each view to a cache line)
+        from ...optim._flat import whole_grad      # (the flat buffers pad each view to a cache line)
         whole = whole_grad(base, len(parts))
         if whole is not None:
             arrays.append(whole)
