@@ -230,6 +230,10 @@ def test_pad_sequence(batch_first, side):
     (tout * torch.tensor(_rand(*tout.shape))).sum().backward()
     for x, y in zip(xs, ts):
         np.testing.assert_array_equal(_np(x.grad), _np(y.grad))
+    g, t = _both(lambda lib, u: u.pad_sequence(lib.ones(2, 3) if side == "right" else
+                                                 [lib.ones(1, dtype=lib.float32), lib.ones(3, dtype=lib.float64)]))
+    _same(g, t)
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
 
 
 @pytest.mark.parametrize("batch_first,enforce_sorted,lengths", [(False, True, [4, 2, 2]), (True, False, [1, 4, 3]),
@@ -298,6 +302,7 @@ def _raises_same(fn, match):
     (lambda t, n, u: u.pack_padded_sequence(t.zeros(3, 2), [0, 3], enforce_sorted=False), r"greater than 0"),
     (lambda t, n, u: u.pad_packed_sequence(u.pack_sequence([t.ones(3)]), total_length=2), r"total_length=2"),
     (lambda t, n, u: u.pad_sequence([]), r"empty list"),
+    (lambda t, n, u: u.pad_sequence([t.ones(2)], padding_side="middle"), r"one of left or right"),
     (lambda t, n, u: u.pad_sequence([t.ones(2, 3), t.ones(2, 4)]), r"trailing dims"),
 ])
 def test_errors_match_torch(fn, match):

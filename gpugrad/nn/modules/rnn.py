@@ -23,24 +23,45 @@ from .rnn_cells import gru_step, lstm_step, rnn_step
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
+def _step_inputs(gi, steps):
+    """The per-step slices of ``gi``, by halving it recursively: the backward of a slice writes its gradient
+    into zeros of its parent's size, so slicing each of L steps from the whole would cost O(L^2) there; the
+    halves cost O(L log L). ``steps`` lists (first row, rows) per step; for padded ``gi`` (L, N, G) it is
+    None and each step is ``gi[t]``."""
+    padded = steps is None
+    if padded:
+        steps = [(t, 1) for t in range(gi.shape[0])]
+    out = []
+
+    def walk(x, lo, hi):                              # x holds the rows of steps[lo:hi]
+        if hi - lo == 1:
+            out.append(x[0] if padded else x)
+            return
+        mid = (lo + hi) // 2
+        cut = steps[mid][0] - steps[lo][0]
+        walk(x[:cut], lo, mid)
+        walk(x[cut:], mid, hi)
+
+    if steps:
+        walk(gi, 0, len(steps))
+    return out
+
+
 def _run_direction(mode, gi, h0, c0, w, steps, reverse):
     """One layer, one direction. ``gi`` is the input projection: ``(L, N, G)`` (padded) or ``(S, G)`` (packed
     rows); ``steps`` the ``(start, batch)`` row ranges of each time step for packed data, None for padded.
     Returns (outputs in time order, final h, final c)."""
     w_hh, b_hh, w_hr = w["hh"], w["b_hh"], w["hr"]
-    n_steps = gi.shape[0] if steps is None else len(steps)
-    order = range(n_steps - 1, -1, -1) if reverse else range(n_steps)
+    xs = _step_inputs(gi, steps)
+    order = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
     h, c = h0, c0
-    if steps is not None and reverse:                 # the reverse pass starts with the sequences still live at the end
+    if steps is not None and reverse:                 # reverse starts with the sequences live at the end
         h, c = h0[:steps[-1][1]], (None if c0 is None else c0[:steps[-1][1]])
     outs, done_h, done_c = [], [], []
     for t in order:
-        if steps is None:
-            x = gi[t]
-        else:
-            start, bs = steps[t]
-            x = gi[start:start + bs]
-            live = h.shape[0]
+        x = xs[t]
+        if steps is not None:
+            bs, live = steps[t][1], h.shape[0]
             if bs < live:                             # sequences that ended: their state is final
                 done_h.append(h[bs:])
                 h = h[:bs]

@@ -59,6 +59,9 @@ class PackedSequence(_PackedSequenceBase):
                              "Make a PackedSequence with pack_sequence or pack_padded_sequence.")
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
+    def __init__(self, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
+        pass                              # (a tuple: ``__new__`` set the fields; this states the signature)
+
     def to(self, *args, **kwargs):
         """This sequence with ``data`` converted by ``Tensor.to`` (the indices follow its device).
 
@@ -300,7 +303,8 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     ``batch_first``), T the longest length, padded with ``padding_value``.
 
     Args:
-        sequences: a list (or iterable) of tensors whose trailing dims and dtype agree.
+        sequences: a list (or iterable) of tensors whose trailing dims agree (the result has the first one's
+            dtype).
         batch_first: return ``(B, T, *)``.
         padding_value: the value of the padded elements.
         padding_side: ``"right"`` (pad after each sequence) or ``"left"``.
@@ -323,7 +327,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     if not seqs:
         raise RuntimeError("pad_sequence: received an empty list of sequences")
     if padding_side not in ("left", "right"):
-        raise ValueError(f"pad_sequence: Expected padding_side to be one of left or right, but got "
+        raise RuntimeError(f"pad_sequence: Expected padding_side to be one of left or right, but got "
                          f"{padding_side}.")
     trail = tuple(seqs[0].shape[1:]) if seqs[0].dim() > 0 else None
     for k, s in enumerate(seqs):
@@ -340,7 +344,8 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
 
     index = [[row(t, b) for t in range(T)] for b in range(B)] if batch_first else \
         [[row(t, b) for b in range(B)] for t in range(T)]
-    return _gather_rows(ops.cat(list(seqs)), index, (B, T) if batch_first else (T, B), padding_value)
+    dtype = seqs[0].dtype                 # (PyTorch's result has the first sequence's dtype)
+    return _gather_rows(ops.cat([q if q.dtype == dtype else q.to(dtype) for q in seqs]), index, (B, T) if batch_first else (T, B), padding_value)
 
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
