@@ -179,8 +179,8 @@ def test_init_names_repr_and_seed():
     ("RNN", dict(num_layers=2), [2, 5], False),
     ("LSTM", dict(proj_size=2), [4, 4], True),
 ])
-def test_packed_sequence_through_layers(cls, kwargs, lengths, sorted_):
-    ours, theirs = _pair(cls, H_IN, HID, **kwargs)
+def test_packed_sequence_through_layers(cls, kwargs, lengths, sorted_, device):
+    ours, theirs = _pair(cls, H_IN, HID, **kwargs, device=device)
 
     def call(lib):
         utils = grnn if lib is gg else trnn
@@ -194,7 +194,7 @@ def test_packed_sequence_through_layers(cls, kwargs, lengths, sorted_):
             return padded, h
         return run
     x, hx = _rand(max(lengths), len(lengths), H_IN), _states(cls, kwargs, len(lengths))
-    _compare(ours, theirs, [x, hx], "cpu", call=lambda m, *a: call(gg if m is ours else torch)(m, *a))
+    _compare(ours, theirs, [x, hx], device, call=lambda m, *a: call(gg if m is ours else torch)(m, *a))
 
 
 # -- nn.utils.rnn ---------------------------------------------------------------------------------------------
@@ -238,10 +238,10 @@ def test_pad_sequence(batch_first, side):
 
 @pytest.mark.parametrize("batch_first,enforce_sorted,lengths", [(False, True, [4, 2, 2]), (True, False, [1, 4, 3]),
                                                                 (False, False, [2, 4, 4])])
-def test_pack_and_pad_round_trip(batch_first, enforce_sorted, lengths):
+def test_pack_and_pad_round_trip(batch_first, enforce_sorted, lengths, device):
     x = _rand(3, 4, 2) if batch_first else _rand(4, 3, 2)
-    g, t = _both(lambda lib, u: u.pack_padded_sequence(lib.tensor(x), lib.tensor(lengths), batch_first,
-                                                         enforce_sorted))
+    g, t = _both(lambda lib, u: u.pack_padded_sequence(gg.tensor(x, device=device) if lib is gg else torch.tensor(x),
+                                                         lib.tensor(lengths), batch_first, enforce_sorted))
     _same(tuple(g), tuple(t))
     assert g.batch_sizes.dtype == gg.int64 and g.batch_sizes.device.type == "cpu"
     for total in (None, 6):
@@ -251,14 +251,14 @@ def test_pack_and_pad_round_trip(batch_first, enforce_sorted, lengths):
     _same(grnn.unpack_sequence(g), trnn.unpack_sequence(t))
     _same(grnn.unpad_sequence(pg[0], pg[1], batch_first), trnn.unpad_sequence(pt[0], pt[1], batch_first))
     seqs = [_rand(n, 2, seed=n) for n in lengths]
-    _same(tuple(grnn.pack_sequence([gg.tensor(s) for s in seqs], enforce_sorted)),
+    _same(tuple(grnn.pack_sequence([gg.tensor(s, device=device) for s in seqs], enforce_sorted)),
           tuple(trnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted)))
     # gradients through pack then pad
-    gx, tx = gg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gx, tx = gg.tensor(x, device=device, requires_grad=True), torch.tensor(x, requires_grad=True)
     gp = grnn.pad_packed_sequence(grnn.pack_padded_sequence(gx, lengths, batch_first, enforce_sorted), batch_first)[0]
     tp = trnn.pad_packed_sequence(trnn.pack_padded_sequence(tx, lengths, batch_first, enforce_sorted), batch_first)[0]
     r = _rand(*tp.shape, seed=4)
-    (gp * gg.tensor(r)).sum().backward()
+    (gp * gg.tensor(r, device=device)).sum().backward()
     (tp * torch.tensor(r)).sum().backward()
     np.testing.assert_array_equal(_np(gx.grad), _np(tx.grad))
     assert grnn.invert_permutation(None) is None

@@ -248,7 +248,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     index = [(b * T + t if batch_first else t * B + b) for t, bs in enumerate(batch_sizes) for b in order[:bs]]
     rows = ops.reshape(input, (T * B,) + tuple(input.shape[2:]))
     data = ops.index_select(rows, 0, _tensor(np.asarray(index, dtype=np.int64), device=input.device))
-    return PackedSequence(data, _tensor(batch_sizes, dtype=_int64()), sorted_indices, None)
+    return PackedSequence(data, _tensor(batch_sizes, dtype=_int64(), device="cpu"), sorted_indices, None)
 
 
 def _int64():
@@ -295,7 +295,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         index = [[starts[t] + order[b] if t < lengths[order[b]] else S for b in range(B)] for t in range(T)]
         shape = (T, B)
     padded = _gather_rows(sequence.data, index, shape, padding_value)
-    return padded, _tensor([lengths[i] for i in order], dtype=_int64())
+    return padded, _tensor([lengths[i] for i in order], dtype=_int64(), device="cpu")
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
