@@ -8,17 +8,16 @@ drops the rows of sequences that ended (their final state) and the reverse one t
 that start."""
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 
 from ... import ops
 from ...factories import empty, zeros
-from .. import functional as F, init
+from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
-from .rnn_cells import gru_step, lstm_step, rnn_step
+from .rnn_cells import gru_step, lstm_step, rnn_step, uniform_reset
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
@@ -233,9 +232,7 @@ class RNNBase(Module):
         >>> bool(rnn.weight_ih_l0.abs().max() <= 0.5)
         True
         """
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        uniform_reset(self)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -364,6 +361,7 @@ class RNN(RNNBase):
         bidirectional: add a direction that runs from the end; the outputs concatenate both.
         device: where to create the parameters.
         dtype: their dtype.
+
     Returns:
         Called on ``input`` ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``,
         ``(L, input_size)`` unbatched, or a PackedSequence) and optional ``hx``
@@ -405,6 +403,7 @@ class LSTM(RNNBase):
         proj_size: project h_t to this size with ``weight_hr_l{k}`` (0: no projection).
         device: where to create the parameters.
         dtype: their dtype.
+
     Returns:
         Called on ``input`` ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``,
         ``(L, input_size)`` unbatched, or a PackedSequence) and optional ``(h_0, c_0)`` (default zeros), the
@@ -439,6 +438,7 @@ class GRU(RNNBase):
         bidirectional: add a direction that runs from the end; the outputs concatenate both.
         device: where to create the parameters.
         dtype: their dtype.
+
     Returns:
         Called on ``input`` ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``,
         ``(L, input_size)`` unbatched, or a PackedSequence) and optional ``hx`` (default zeros), the pair

@@ -46,6 +46,14 @@ def gru_step(gi, h, w_hh, b_hh):
     return new + z * (h - new)
 
 
+def uniform_reset(module):
+    """PyTorch's init of every recurrent parameter: U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), drawn in
+    parameter order from gpugrad's generator."""
+    stdv = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -stdv, stdv)
+
+
 # -- the cells ---------------------------------------------------------------------------------------------------
 
 class RNNCellBase(Module):
@@ -102,9 +110,7 @@ class RNNCellBase(Module):
         >>> bool(cell.weight_hh.abs().max() <= 0.5)
         True
         """
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        uniform_reset(self)
 
     def _prepare(self, cls, input, states, names=("hidden",)):
         """Checks the dims and sizes as PyTorch's cells; returns (batched input, batched states, is_batched).
