@@ -285,6 +285,7 @@ def _raises_same(fn, match):
      r"Expected hidden\[1\] size"),
     (lambda t, n, u: n.RNN(3, 4)(t.zeros(5, 2, 3), t.zeros(2, 4)), r"hx should also be 3-D but got 2-D"),
     (lambda t, n, u: n.LSTM(3, 4)(t.zeros(5, 3), (t.zeros(1, 1, 4), t.zeros(1, 1, 4))), r"should also be 2-D"),
+    (lambda t, n, u: n.GRU(3, 4, batch_first=True)(t.zeros(2, 0, 3)), r"sequence length to be larger than 0"),
     (lambda t, n, u: n.RNN(3, 4)(t.zeros(5, 2, 3, dtype=t.float64)), r"input dtype .*float64.* does not match"),
     (lambda t, n, u: n.RNN(3, 4, nonlinearity="sigmoid"), r"Unknown nonlinearity 'sigmoid'"),
     (lambda t, n, u: n.LSTM(3, 4, proj_size=4), r"proj_size has to be smaller than hidden_size"),
@@ -307,3 +308,18 @@ def _raises_same(fn, match):
 ])
 def test_errors_match_torch(fn, match):
     _raises_same(fn, match)
+
+
+def test_double_backward_matches_torch():
+    """d/dparams of ||d out / d x||^2 through a GRU (a gradient penalty), as PyTorch."""
+    ours, theirs = _pair("GRU", H_IN, HID, bidirectional=True)
+    x = _rand(L, N, H_IN)
+    gx, tx = gg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (g,) = gg.autograd.grad(ours(gx)[0].sum(), gx, create_graph=True)
+    (t,) = torch.autograd.grad(theirs(tx)[0].sum(), tx, create_graph=True)
+    (g * g).sum().backward()
+    (t * t).sum().backward()
+    np.testing.assert_allclose(_np(g), _np(t), rtol=1e-9, atol=1e-10)
+    tp = dict(theirs.named_parameters())
+    for n, p in ours.named_parameters():
+        np.testing.assert_allclose(_np(p.grad), _np(tp[n].grad), rtol=1e-8, atol=1e-10, err_msg=n)

@@ -312,6 +312,9 @@ class RNNBase(Module):
                 if not batched:
                     hx = tuple(ops.unsqueeze(s, 1) for s in states) if lstm else ops.unsqueeze(hx, 1)
         self._check_input(x, packed)
+        if not packed and x.shape[0] == 0:
+            raise RuntimeError(f"{cls}: Expected sequence length to be larger than 0 in RNN, got input of shape "
+                               f"{tuple(input.shape)} (batch_first={self.batch_first})")
         if hx is None:
             h0 = zeros(*self._expected(batch, real), dtype=x.dtype, device=x.device)
             c0 = zeros(*self._expected(batch, self.hidden_size), dtype=x.dtype, device=x.device) if lstm else None
