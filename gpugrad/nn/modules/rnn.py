@@ -18,6 +18,7 @@ from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from .rnn_cells import gru_step, lstm_step, rnn_step, uniform_reset
+from .rnn_cells import RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401  (PyTorch's torch.nn.modules.rnn path)
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
