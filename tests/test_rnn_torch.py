@@ -323,3 +323,11 @@ def test_double_backward_matches_torch():
     tp = dict(theirs.named_parameters())
     for n, p in ours.named_parameters():
         np.testing.assert_allclose(_np(p.grad), _np(tp[n].grad), rtol=1e-8, atol=1e-10, err_msg=n)
+
+
+def test_forward_mode_jvp_matches_torch():
+    ours, theirs = _pair("LSTM", H_IN, HID, bidirectional=True, proj_size=2)
+    x, v = _rand(L, N, H_IN), _rand(L, N, H_IN, seed=5)
+    _, jg = gg.func.jvp(lambda a: ours(a)[0], (gg.tensor(x),), (gg.tensor(v),))
+    _, jt = torch.func.jvp(lambda a: theirs(a)[0], (torch.tensor(x),), (torch.tensor(v),))
+    np.testing.assert_allclose(_np(jg), _np(jt), rtol=1e-9, atol=1e-10)
