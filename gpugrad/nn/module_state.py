@@ -26,7 +26,17 @@ _EXTRA_STATE = "_extra_state"         # PyTorch's key of get_extra_state's entry
 _PENDING = "_gpugrad_pending_copies"  # local_metadata entry: where _load_from_state_dict queues its copies
 _HOOK_KINDS = ("save_pre", "save_post", "load_pre", "load_post")
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"      # PyTorch's _IncompatibleKeys.__repr__
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
 IncompatibleKeys.__doc__ = """What ``Module.load_state_dict`` returns: the keys the state dict lacked (``missing_keys``) and those
 the module does not have (``unexpected_keys``); with ``strict=True`` (the default) either is an error.
 
@@ -150,7 +160,7 @@ class _ModuleState:
         >>> import gpugrad as gg
         >>> a, b = gg.nn.Linear(2, 1), gg.nn.Linear(2, 1)
         >>> b.load_state_dict(a.state_dict())
-        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        <All keys matched successfully>
         >>> bool((a.weight == b.weight).all())
         True
         """
@@ -303,7 +313,7 @@ class _ModuleState:
         >>> m = gg.nn.Linear(2, 1)
         >>> h = m.register_load_state_dict_pre_hook(rename)
         >>> m.load_state_dict({"w": gg.zeros(1, 2), "bias": gg.zeros(1)})
-        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        <All keys matched successfully>
         """
         return self._add_state_hook("load_pre", hook)
 
@@ -322,7 +332,7 @@ class _ModuleState:
         >>> m = gg.nn.Linear(2, 1)
         >>> h = m.register_load_state_dict_post_hook(lambda mod, keys: keys.missing_keys.clear())
         >>> m.load_state_dict({"weight": gg.zeros(1, 2)})
-        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        <All keys matched successfully>
         """
         return self._add_state_hook("load_post", hook)
 

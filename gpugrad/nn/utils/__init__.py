@@ -198,3 +198,22 @@ def _same_device(op, tensors):
     devs = {str(t.device) for t in tensors}
     if len(devs) > 1:
         raise RuntimeError(f"{op}: expected all tensors on one device, got {sorted(devs)}")
+
+
+# -- the rest of torch.nn.utils, one file each (submodules reachable as gpugrad.nn.utils.<name>) -------------------
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
+from .utils_clip import get_total_norm, clip_grads_with_norm_, clip_grad_norm  # noqa: E402
+from .utils_misc import skip_init, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: E402
+from . import utils_stateless as stateless  # noqa: E402
+
+convert_parameters = _types.ModuleType(f"{__name__}.convert_parameters",
+                                      "torch.nn.utils.convert_parameters: parameters_to_vector, vector_to_parameters")
+convert_parameters.parameters_to_vector = parameters_to_vector
+convert_parameters.vector_to_parameters = vector_to_parameters
+__all__ += ["get_total_norm", "clip_grads_with_norm_", "clip_grad_norm", "skip_init", "fuse_linear_bn_eval",
+            "fuse_linear_bn_weights", "stateless", "convert_parameters"]
+for _name in ("stateless", "convert_parameters"):
+    _sys.modules[f"{__name__}.{_name}"] = globals()[_name]
+del _name

@@ -1,0 +1,145 @@
+"""torch.nn.utils beyond clipping and vectorizing: get_total_norm & co, parametrize, parametrizations, the old
+hook-based weight_norm / spectral_norm, against PyTorch (float64 values, gradients, state_dict names)."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import gpugrad as gg
+from gpugrad import nn
+
+torch = pytest.importorskip("torch")
+
+
+def t2g(t):
+    return gg.tensor(t.detach().numpy())
+
+
+def close(a, b, **kw):
+    np.testing.assert_allclose(a.detach().numpy() if hasattr(a, "detach") else a, b.detach().numpy(),
+                               rtol=kw.get("rtol", 1e-10), atol=kw.get("atol", 1e-12))
+
+
+def pair_linear(i=3, o=2, bias=True):
+    """A torch Linear and a gpugrad Linear with the same float64 values."""
+    tm = torch.nn.Linear(i, o, bias=bias).double()
+    gm = nn.Linear(i, o, bias=bias).double()
+    gm.load_state_dict({k: t2g(v) for k, v in tm.state_dict().items()})
+    return tm, gm
+
+
+def load(gm, tm):
+    sd = tm.state_dict()
+    assert list(gm.state_dict()) == list(sd)
+    gm.load_state_dict({k: t2g(v) for k, v in sd.items()})
+
+
+def same_step(tm, gm, x=None, name="weight"):
+    """Forward, backward; compare the outputs and every parameter's gradient."""
+    x = torch.randn(4, tm.in_features if hasattr(tm, "in_features") else 3, dtype=torch.float64) if x is None else x
+    yt, yg = tm(x), gm(t2g(x))
+    close(yg, yt)
+    (yt ** 2).sum().backward()
+    (yg ** 2).sum().backward()
+    gp, tp = dict(gm.named_parameters()), dict(tm.named_parameters())
+    assert list(gp) == list(tp)
+    for k in tp:
+        close(gp[k].grad, tp[k].grad)
+
+
+# -- get_total_norm, clip_grads_with_norm_, clip_grad_norm, skip_init, fusion, stateless ------------------------
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 0.0, math.inf, 3.5])
+def test_get_total_norm_and_clip_grads_with_norm(norm_type):
+    ts = [torch.tensor([3.0, 0.0, -1.5], dtype=torch.float64), torch.tensor([[0.0, 4.0]], dtype=torch.float64)]
+    gs = [t2g(t) for t in ts]
+    close(nn.utils.get_total_norm(gs, norm_type), torch.nn.utils.get_total_norm(ts, norm_type))
+    tp = [torch.zeros_like(t, requires_grad=True) for t in ts]
+    gp = [gg.zeros_like(g, requires_grad=True) for g in gs]
+    for a, b, t, g in zip(tp, gp, ts, gs):
+        a.grad, b.grad = t.clone(), g.clone()
+    tn = torch.nn.utils.get_total_norm([p.grad for p in tp], norm_type)
+    gn = nn.utils.get_total_norm([p.grad for p in gp], norm_type)
+    torch.nn.utils.clip_grads_with_norm_(tp, 1.5, tn)
+    assert nn.utils.clip_grads_with_norm_(gp, 1.5, gn) is None
+    for a, b in zip(tp, gp):
+        close(b.grad, a.grad)
+
+
+def test_get_total_norm_edge_cases():
+    close(nn.utils.get_total_norm([]), torch.nn.utils.get_total_norm([]))
+    close(nn.utils.get_total_norm(gg.tensor([3.0, 4.0])), torch.nn.utils.get_total_norm(torch.tensor([3.0, 4.0])))
+    bad = [gg.tensor([math.inf, 1.0])]
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.get_total_norm(bad, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError, match="non-finite"):
+        torch.nn.utils.get_total_norm([torch.tensor([math.inf, 1.0])], error_if_nonfinite=True)
+    assert math.isinf(nn.utils.get_total_norm(bad).item())
+
+
+def test_clip_grad_norm_is_deprecated_alias():
+    w, tw = gg.tensor([3.0, 4.0], requires_grad=True), torch.tensor([3.0, 4.0], requires_grad=True)
+    w.grad, tw.grad = gg.tensor([3.0, 4.0]), torch.tensor([3.0, 4.0])
+    with pytest.warns(FutureWarning, match="clip_grad_norm_"):
+        gt = nn.utils.clip_grad_norm([w], 1.0)
+    with pytest.warns(FutureWarning, match="clip_grad_norm_"):
+        tt = torch.nn.utils.clip_grad_norm([tw], 1.0)
+    assert gt.item() == pytest.approx(tt.item())
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-6)
+
+
+def test_skip_init():
+    m = nn.utils.skip_init(nn.Linear, 3, 2, bias=False, dtype=gg.float64)
+    t = torch.nn.utils.skip_init(torch.nn.Linear, 3, 2, bias=False, dtype=torch.float64)
+    assert list(m.state_dict()) == list(t.state_dict()) and m.weight.shape == tuple(t.weight.shape)
+    assert m.weight.dtype == gg.float64
+    with pytest.raises(RuntimeError, match="Expected a Module"):
+        nn.utils.skip_init(int)
+    with pytest.raises(RuntimeError, match="Expected a Module"):
+        torch.nn.utils.skip_init(int)
+    with pytest.raises(RuntimeError, match="device"):
+        nn.utils.skip_init(nn.ReLU)
+    with pytest.raises(RuntimeError, match="device"):
+        torch.nn.utils.skip_init(torch.nn.ReLU)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_fuse_linear_bn_eval(bias):
+    tl, gl = pair_linear(3, 2, bias)
+    tb = torch.nn.BatchNorm1d(2).double()
+    with torch.no_grad():
+        tb.running_mean.uniform_(-1, 1), tb.running_var.uniform_(0.5, 2), tb.weight.uniform_(), tb.bias.uniform_()
+    gb = nn.BatchNorm1d(2).double()
+    load(gb, tb)
+    with pytest.raises(AssertionError, match="Fusion only for eval"):
+        nn.utils.fuse_linear_bn_eval(gl, gb)
+    tf = torch.nn.utils.fuse_linear_bn_eval(tl.eval(), tb.eval())
+    gf = nn.utils.fuse_linear_bn_eval(gl.eval(), gb.eval())
+    assert gf is not gl and isinstance(gf.weight, nn.Parameter) and isinstance(gf.bias, nn.Parameter)
+    close(gf.weight, tf.weight)
+    close(gf.bias, tf.bias)
+    with pytest.raises(AssertionError, match="out_features"):
+        nn.utils.fuse_linear_bn_eval(gl, nn.BatchNorm1d(3).eval())
+
+
+def test_stateless_and_convert_parameters_submodules():
+    import gpugrad.nn.utils.convert_parameters as gcp
+    import gpugrad.nn.utils.stateless as gst
+    tl, gl = pair_linear()
+    x = torch.randn(2, 3, dtype=torch.float64)
+    w = torch.randn(2, 3, dtype=torch.float64)
+    with pytest.warns(FutureWarning, match="torch.func.functional_call"):
+        yt = torch.nn.utils.stateless.functional_call(tl, {"weight": w}, (x,))
+    with pytest.warns(FutureWarning, match="torch.func.functional_call"):
+        yg = gst.functional_call(gl, {"weight": t2g(w)}, (t2g(x),))
+    close(yg, yt)
+    assert gcp.parameters_to_vector is nn.utils.parameters_to_vector
+    assert gcp.vector_to_parameters is nn.utils.vector_to_parameters
+
+
+def test_load_state_dict_result_prints_as_torch():
+    tl, gl = pair_linear()
+    assert repr(gl.load_state_dict(gl.state_dict())) == repr(tl.load_state_dict(tl.state_dict()))
+    res = gl.load_state_dict({}, strict=False)
+    assert res.missing_keys == ["weight", "bias"] and "missing_keys=['weight', 'bias']" in repr(res)
+    assert res == nn.IncompatibleKeys(["weight", "bias"], [])
