@@ -143,3 +143,142 @@ def test_load_state_dict_result_prints_as_torch():
     res = gl.load_state_dict({}, strict=False)
     assert res.missing_keys == ["weight", "bias"] and "missing_keys=['weight', 'bias']" in repr(res)
     assert res == nn.IncompatibleKeys(["weight", "bias"], [])
+
+
+# -- parametrize ---------------------------------------------------------------------------------------------------
+def makers(lib):
+    """The same parametrizations written for torch (lib=torch) and gpugrad (lib=gg)."""
+    class Symmetric(lib.nn.Module):
+        def forward(self, x):
+            return x.triu() + x.triu(1).transpose(-1, -2)
+
+        def right_inverse(self, a):
+            return a.triu()
+
+    class Scale(lib.nn.Module):                 # no right_inverse
+        def forward(self, x):
+            return 3 * x
+
+    class Split(lib.nn.Module):                 # two originals: original0, original1
+        def forward(self, a, b):
+            return a + b
+
+        def right_inverse(self, w):
+            return (w / 4, 3 * w / 4)
+
+    class Grow(lib.nn.Module):                  # changes the shape: only with unsafe=True
+        def forward(self, x):
+            return lib.cat([x, x])
+
+    return Symmetric, Scale, Split, Grow
+
+
+TP, GP = makers(torch), makers(gg)
+
+
+def both(build):
+    """Build the same parametrized Linear with torch and gpugrad (register calls in ``build(P, makers, m)``)
+    and load torch's state into gpugrad's (keys must agree)."""
+    tm, gm = pair_linear(3, 3)
+    build(torch.nn.utils.parametrize, TP, tm)
+    build(nn.utils.parametrize, GP, gm)
+    load(gm, tm)
+    return tm, gm
+
+
+@pytest.mark.parametrize("which", ["sym", "chain", "split"])
+def test_register_parametrization_values_grads_and_names(which):
+    def build(P, mk, m):
+        sym, scale, split, _ = mk
+        if which == "split":
+            P.register_parametrization(m, "weight", split())
+        else:
+            P.register_parametrization(m, "weight", sym())
+        if which == "chain":
+            P.register_parametrization(m, "weight", scale())
+            P.register_parametrization(m, "bias", scale())
+    tm, gm = both(build)
+    assert type(gm).__name__ == type(tm).__name__ == "ParametrizedLinear"
+    assert repr(gm) == repr(tm)
+    assert nn.utils.parametrize.type_before_parametrizations(gm) is nn.Linear
+    assert nn.utils.parametrize.is_parametrized(gm) and nn.utils.parametrize.is_parametrized(gm, "weight")
+    assert nn.utils.parametrize.is_parametrized(gm, "bias") == (which == "chain")
+    assert not nn.utils.parametrize.is_parametrized(nn.Linear(2, 2))
+    assert type(nn.Linear(2, 2)) is nn.Linear                      # the other instances keep their class
+    same_step(tm, gm)
+
+
+def test_assignment_goes_through_right_inverse():
+    tm, gm = both(lambda P, mk, m: P.register_parametrization(m, "weight", mk[0]()))
+    w = torch.randn(3, 3, dtype=torch.float64)
+    orig = gm.parametrizations.weight.original
+    tm.weight = w
+    gm.weight = t2g(w)
+    assert gm.parametrizations.weight.original is orig                # the same Parameter, updated in place
+    close(gm.parametrizations.weight.original, tm.parametrizations.weight.original)
+    close(gm.weight, tm.weight)
+    tm, gm = both(lambda P, mk, m: P.register_parametrization(m, "weight", mk[2]()))
+    tm.weight, gm.weight = w, t2g(w)
+    close(gm.parametrizations.weight.original1, tm.parametrizations.weight.original1)
+    tm, gm = both(lambda P, mk, m: P.register_parametrization(m, "weight", mk[1]()))
+    with pytest.raises(RuntimeError, match="does not implement right_inverse"):
+        tm.weight = w
+    with pytest.raises(RuntimeError, match="does not implement right_inverse"):
+        gm.weight = t2g(w)
+
+
+@pytest.mark.parametrize("leave", [True, False])
+def test_remove_parametrizations(leave):
+    def build(P, mk, m):
+        P.register_parametrization(m, "weight", mk[0]())
+        P.register_parametrization(m, "bias", mk[1]())
+    tm, gm = both(build)
+    for P, m in ((torch.nn.utils.parametrize, tm), (nn.utils.parametrize, gm)):
+        P.remove_parametrizations(m, "weight", leave_parametrized=leave)
+    assert type(gm).__name__ == "ParametrizedLinear" and list(gm.state_dict()) == list(tm.state_dict())
+    for P, m in ((torch.nn.utils.parametrize, tm), (nn.utils.parametrize, gm)):
+        P.remove_parametrizations(m, "bias", leave_parametrized=leave)
+    assert type(gm) is nn.Linear and not hasattr(gm, "parametrizations")
+    assert list(gm.state_dict()) == list(tm.state_dict()) and isinstance(gm.weight, nn.Parameter)
+    same_step(tm, gm)
+    with pytest.raises(ValueError, match="does not have a parametrization on weight"):
+        nn.utils.parametrize.remove_parametrizations(gm, "weight")
+    tm, gm = both(lambda P, mk, m: P.register_parametrization(m, "weight", mk[2]()))
+    with pytest.raises(ValueError, match="Cannot leave unparametrized"):
+        nn.utils.parametrize.remove_parametrizations(gm, "weight", leave_parametrized=False)
+    nn.utils.parametrize.remove_parametrizations(gm, "weight")
+    torch.nn.utils.parametrize.remove_parametrizations(tm, "weight")
+    close(gm.weight, tm.weight)
+
+
+def test_parametrize_errors_cache_and_copies():
+    P, grow = nn.utils.parametrize, GP[3]
+    with pytest.raises(ValueError, match="does not have a parameter, a buffer, or a parametrized element"):
+        P.register_parametrization(nn.Linear(2, 2), "nope", GP[1]())
+    with pytest.raises(ValueError, match="may not change the shape"):
+        P.register_parametrization(nn.Linear(2, 2), "weight", grow())
+    m = P.register_parametrization(nn.Linear(2, 2), "weight", grow(), unsafe=True)
+    assert m.weight.shape == (4, 2)
+    m = P.register_parametrization(nn.Linear(2, 2), "weight", GP[1]())
+    with pytest.raises(ValueError, match="may not change the shape"):
+        P.register_parametrization(m, "weight", grow())
+    with P.cached():
+        assert m.weight is m.weight
+    assert m.weight is not m.weight
+    import copy
+    import pickle
+    c = copy.deepcopy(m)
+    assert type(c) is type(m) and c.parametrizations.weight.original is not m.parametrizations.weight.original
+    np.testing.assert_array_equal(c.weight.detach().numpy(), m.weight.detach().numpy())
+    with pytest.raises(RuntimeError, match="only supported through state_dict"):
+        pickle.dumps(m)
+    a = nn.utils.parametrizations.weight_norm(nn.Linear(2, 2))
+    b = P.transfer_parametrizations_and_params(a, nn.Linear(2, 2))
+    assert b.parametrizations.weight.original0 is a.parametrizations.weight.original0
+
+
+def test_functional_call_on_a_parametrized_module():
+    tm, gm = both(lambda P, mk, m: P.register_parametrization(m, "weight", mk[0]()))
+    x, w = torch.randn(2, 3, dtype=torch.float64), torch.randn(3, 3, dtype=torch.float64)
+    key = "parametrizations.weight.original"
+    close(gg.func.functional_call(gm, {key: t2g(w)}, (t2g(x),)), torch.func.functional_call(tm, {key: w}, (x,)))

@@ -217,3 +217,8 @@ __all__ += ["get_total_norm", "clip_grads_with_norm_", "clip_grad_norm", "skip_i
 for _name in ("stateless", "convert_parameters"):
     _sys.modules[f"{__name__}.{_name}"] = globals()[_name]
 del _name
+
+from . import parametrize, parametrizations  # noqa: E402
+__all__ += ["parametrize", "parametrizations"]
+_sys.modules[f"{__name__}.parametrize"] = parametrize
+_sys.modules[f"{__name__}.parametrizations"] = parametrizations
