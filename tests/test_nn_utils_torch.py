@@ -282,3 +282,105 @@ def test_functional_call_on_a_parametrized_module():
     x, w = torch.randn(2, 3, dtype=torch.float64), torch.randn(3, 3, dtype=torch.float64)
     key = "parametrizations.weight.original"
     close(gg.func.functional_call(gm, {key: t2g(w)}, (t2g(x),)), torch.func.functional_call(tm, {key: w}, (x,)))
+
+
+# -- parametrizations ------------------------------------------------------------------------------------------
+def both_with(fn_name, *args, shape=(3, 2), **kwargs):
+    tm, gm = pair_linear(*shape)
+    getattr(torch.nn.utils.parametrizations, fn_name)(tm, *args, **kwargs)
+    getattr(nn.utils.parametrizations, fn_name)(gm, *args, **kwargs)
+    load(gm, tm)
+    return tm, gm
+
+
+@pytest.mark.parametrize("dim", [0, 1, None, -1])
+def test_weight_norm(dim):
+    tm, gm = both_with("weight_norm", dim=dim)
+    assert list(gm.state_dict()) == ["bias", "parametrizations.weight.original0", "parametrizations.weight.original1"]
+    same_step(tm, gm)
+    tp = torch.nn.utils.parametrize
+    tp.remove_parametrizations(tm, "weight")
+    nn.utils.parametrize.remove_parametrizations(gm, "weight")
+    close(gm.weight, tm.weight)
+
+
+def test_weight_norm_loads_the_old_style_state_dict():
+    old = torch.nn.utils.weight_norm(torch.nn.Linear(3, 2).double())
+    sd = old.state_dict()
+    assert "weight_g" in sd
+    tm, gm = both_with("weight_norm")
+    tm.load_state_dict(sd)
+    gm.load_state_dict({k: t2g(v) for k, v in sd.items()})
+    close(gm.weight, tm.weight)
+    close(gm.parametrizations.weight.original0, tm.parametrizations.weight.original0)
+
+
+@pytest.mark.parametrize("dim,n_iter", [(None, 1), (1, 2)])
+def test_spectral_norm_power_iteration_in_training_only(dim, n_iter):
+    tm, gm = both_with("spectral_norm", n_power_iterations=n_iter, dim=dim, shape=(3, 4))
+    assert list(gm.state_dict()) == ["bias", "parametrizations.weight.original", "parametrizations.weight.0._u",
+                                     "parametrizations.weight.0._v"]
+    u = gm.parametrizations.weight[0]._u
+    for _ in range(2):                          # each forward in training mode refines u and v in place
+        same_step(tm, gm)
+        assert gm.parametrizations.weight[0]._u is u
+        for k, v in tm.state_dict().items():
+            close(gm.state_dict()[k], v)
+    tm.eval(), gm.eval()
+    before = u.numpy().copy()
+    same_step(tm, gm)
+    np.testing.assert_array_equal(u.numpy(), before)
+    close(u, tm.parametrizations.weight[0]._u)
+
+
+def test_spectral_norm_vector_and_errors():
+    tb, gb = torch.nn.Linear(2, 3).double(), nn.Linear(2, 3).double()
+    gb.load_state_dict({k: t2g(v) for k, v in tb.state_dict().items()})
+    torch.nn.utils.parametrizations.spectral_norm(tb, "bias")
+    nn.utils.parametrizations.spectral_norm(gb, "bias")
+    assert list(gb.state_dict()) == list(tb.state_dict())
+    close(gb.bias, tb.bias)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        nn.utils.parametrizations.spectral_norm(nn.Linear(2, 2), dim=2)
+    with pytest.raises(ValueError, match="n_power_iterations to be positive"):
+        nn.utils.parametrizations.spectral_norm(nn.Linear(2, 2), n_power_iterations=0)
+    with pytest.raises(ValueError, match="has no parameter or buffer with name 'nope'"):
+        nn.utils.parametrizations.spectral_norm(nn.Linear(2, 2), "nope")
+
+
+@pytest.mark.parametrize("omap", ["matrix_exp", "cayley", "householder"])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3), (3, 2)])
+def test_orthogonal(omap, shape):
+    tm, gm = both_with("orthogonal", orthogonal_map=omap, shape=shape)
+    assert list(gm.state_dict()) == ["bias", "parametrizations.weight.original", "parametrizations.weight.0.base"]
+    with torch.no_grad():                       # move away from the identity so every map's value matters
+        tm.parametrizations.weight.original.add_(0.3 * torch.randn(tm.parametrizations.weight.original.shape,
+                                                                    dtype=torch.float64))
+    load(gm, tm)
+    same_step(tm, gm)
+
+
+def test_orthogonal_defaults_assignment_and_errors():
+    tm, gm = both_with("orthogonal", shape=(2, 3))          # not square: householder
+    assert gm.parametrizations.weight[0].orthogonal_map.name == tm.parametrizations.weight[0].orthogonal_map.name
+    q = torch.linalg.qr(torch.randn(3, 2, dtype=torch.float64))[0]
+    tm.weight = q
+    gm.weight = t2g(q)
+    close(gm.weight, tm.weight)
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices"):
+        nn.utils.parametrizations.orthogonal(nn.Linear(2, 2), "bias")
+    with pytest.raises(ValueError, match="orthogonal_map has to be one of"):
+        nn.utils.parametrizations.orthogonal(nn.Linear(2, 2), orthogonal_map="qr")
+    m = nn.utils.parametrizations.orthogonal(nn.Linear(2, 2), use_trivialization=False)
+    with pytest.raises(NotImplementedError, match="use_trivialization=False"):
+        m.weight = gg.eye(2)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (3, 2)])
+def test_orthogonal_householder_without_trivialization(shape):
+    tm, gm = pair_linear(*shape)
+    torch.nn.utils.parametrizations.orthogonal(tm, use_trivialization=False)
+    nn.utils.parametrizations.orthogonal(gm, use_trivialization=False)
+    assert list(gm.state_dict()) == list(tm.state_dict())
+    close(gm.parametrizations.weight.original, tm.parametrizations.weight.original)
+    same_step(tm, gm)

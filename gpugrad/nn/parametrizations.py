@@ -257,8 +257,15 @@ class _Orthogonal(Module):
                 if self.orthogonal_map in (_OrthMaps.cayley, _OrthMaps.matrix_exp):
                     raise NotImplementedError("It is not possible to assign to the matrix exponential or the Cayley "
                                               "parametrizations when use_trivialization=False.")
-                raise NotImplementedError("orthogonal: assigning to the householder map without trivialization "
-                                          "needs torch.geqrf, which gpugrad does not have")
+                # the Householder reflectors of Q (LAPACK's geqrf, what torch.geqrf returns), signs on the diagonal
+                h, tau = Q.xp.linalg.qr(Q._data, mode="raw")
+                a = h.swapaxes(-1, -2).copy()
+                d = a.diagonal(axis1=-2, axis2=-1)
+                diag = Q.xp.sign(d)
+                diag[tau == 0.0] *= -1
+                a[..., range(k), range(k)] = diag
+                A = Tensor._make(a, None, False)
+                return A.mT if transpose else A
             if n == k:
                 Q = _make_orthogonal(Q) if not _is_orthogonal(Q) else Q.clone()
             else:
