@@ -305,7 +305,8 @@ def test_weight_norm(dim):
 
 
 def test_weight_norm_loads_the_old_style_state_dict():
-    old = torch.nn.utils.weight_norm(torch.nn.Linear(3, 2).double())
+    with pytest.warns(FutureWarning):
+        old = torch.nn.utils.weight_norm(torch.nn.Linear(3, 2).double())
     sd = old.state_dict()
     assert "weight_g" in sd
     tm, gm = both_with("weight_norm")
@@ -384,3 +385,56 @@ def test_orthogonal_householder_without_trivialization(shape):
     assert list(gm.state_dict()) == list(tm.state_dict())
     close(gm.parametrizations.weight.original, tm.parametrizations.weight.original)
     same_step(tm, gm)
+
+
+# -- the old hook-based weight_norm / spectral_norm ----------------------------------------------------------------
+@pytest.mark.parametrize("dim", [0, None])
+def test_old_weight_norm(dim):
+    tm, gm = pair_linear()
+    with pytest.warns(FutureWarning, match="parametrizations.weight_norm"):
+        torch.nn.utils.weight_norm(tm, dim=dim)
+    with pytest.warns(FutureWarning, match="parametrizations.weight_norm"):
+        assert nn.utils.weight_norm(gm, dim=dim) is gm
+    load(gm, tm)
+    assert list(gm.state_dict()) == ["bias", "weight_g", "weight_v"]
+    same_step(tm, gm)
+    with pytest.raises(RuntimeError, match="Cannot register two weight_norm hooks"), pytest.warns(FutureWarning):
+        nn.utils.weight_norm(gm, dim=dim)
+    torch.nn.utils.remove_weight_norm(tm)
+    nn.utils.remove_weight_norm(gm)
+    assert list(gm.state_dict()) == list(tm.state_dict()) and isinstance(gm.weight, nn.Parameter)
+    close(gm.weight, tm.weight)
+    with pytest.raises(ValueError, match="weight_norm of 'weight' not found"):
+        nn.utils.remove_weight_norm(gm)
+
+
+def test_old_spectral_norm():
+    tm, gm = pair_linear(4, 3)
+    torch.nn.utils.spectral_norm(tm, n_power_iterations=2)
+    nn.utils.spectral_norm(gm, n_power_iterations=2)
+    load(gm, tm)
+    assert list(gm.state_dict()) == ["bias", "weight_orig", "weight_u", "weight_v"]
+    for _ in range(2):                          # training mode: u and v move, as torch's
+        same_step(tm, gm)
+        for k, v in tm.state_dict().items():
+            close(gm.state_dict()[k], v)
+    tm.eval(), gm.eval()
+    before = gm.weight_u.numpy().copy()
+    same_step(tm, gm)
+    np.testing.assert_array_equal(gm.weight_u.numpy(), before)
+    with pytest.raises(RuntimeError, match="Cannot register two spectral_norm hooks"):
+        nn.utils.spectral_norm(gm)
+    sd = tm.state_dict()                        # a checkpoint of before v was saved: v solved from W / sigma
+    old = {k: t2g(v) for k, v in sd.items() if k != "weight_v"}
+    old["weight"] = t2g(tm.weight)
+    gm.load_state_dict(old)
+    close(gm.weight_v @ gm.weight_orig.T @ gm.weight_u, sd["weight_v"] @ sd["weight_orig"].T @ sd["weight_u"],
+          rtol=1e-8)
+    torch.nn.utils.remove_spectral_norm(tm)
+    nn.utils.remove_spectral_norm(gm)
+    assert list(gm.state_dict()) == list(tm.state_dict())
+    close(gm.weight, tm.weight, rtol=1e-8)
+    with pytest.raises(ValueError, match="spectral_norm of 'weight' not found"):
+        nn.utils.remove_spectral_norm(gm)
+    with pytest.raises(ValueError, match="n_power_iterations to be positive"):
+        nn.utils.spectral_norm(nn.Linear(2, 2), n_power_iterations=0)

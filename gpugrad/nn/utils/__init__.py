@@ -222,3 +222,6 @@ from . import parametrize, parametrizations  # noqa: E402
 __all__ += ["parametrize", "parametrizations"]
 _sys.modules[f"{__name__}.parametrize"] = parametrize
 _sys.modules[f"{__name__}.parametrizations"] = parametrizations
+
+from .utils_norm import weight_norm, remove_weight_norm, spectral_norm, remove_spectral_norm  # noqa: E402
+__all__ += ["weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
