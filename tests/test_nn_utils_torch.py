@@ -438,3 +438,15 @@ def test_old_spectral_norm():
         nn.utils.remove_spectral_norm(gm)
     with pytest.raises(ValueError, match="n_power_iterations to be positive"):
         nn.utils.spectral_norm(nn.Linear(2, 2), n_power_iterations=0)
+
+
+def test_spectral_norm_default_dim_of_transposed_convolutions():
+    class ConvTranspose2d(nn.Module):           # gpugrad's own will be found by its name, as torch's by class
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(gg.randn(2, 3, 1, 1))
+    for fns in ((torch.nn.utils.parametrizations.spectral_norm, nn.utils.parametrizations.spectral_norm),
+                (torch.nn.utils.spectral_norm, nn.utils.spectral_norm)):
+        tu = dict(fns[0](torch.nn.ConvTranspose2d(2, 3, 1)).named_buffers())
+        gu = dict(fns[1](ConvTranspose2d()).named_buffers())
+        assert {k: tuple(v.shape) for k, v in gu.items()} == {k: tuple(v.shape) for k, v in tu.items()}

@@ -81,6 +81,12 @@ def weight_norm(module, name: str = "weight", dim: int = 0):
     return module
 
 
+def _default_dim(module):
+    """The output channels' dim: 1 for a transposed convolution (weight (in, out, ...)), else 0."""
+    transposed = ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d")
+    return 1 if any(c.__name__ in transposed for c in type(module).__mro__) else 0
+
+
 class _SpectralNorm(Module):
     def __init__(self, weight, n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12):
         super().__init__()
@@ -159,7 +165,7 @@ def spectral_norm(module, name: str = "weight", n_power_iterations: int = 1, eps
     if not isinstance(weight, Tensor):
         raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
     if dim is None:
-        dim = 1 if type(module).__name__ in ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d") else 0
+        dim = _default_dim(module)
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
 

@@ -11,7 +11,7 @@ from ..ops import dot, mv
 from ..ops.linalg_api import pinv
 from ..ops.linalg_more import multi_dot
 from .functional import normalize
-from .parametrizations import _norm_except_dim, _weight_norm
+from .parametrizations import _default_dim, _norm_except_dim, _weight_norm
 from .parameter import Parameter, UninitializedParameter
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm", "SpectralNorm", "SpectralNormLoadStateDictPreHook",
@@ -412,7 +412,7 @@ def spectral_norm(module, name: str = "weight", n_power_iterations: int = 1, eps
     ['bias', 'weight_orig', 'weight_u', 'weight_v']
     """
     if dim is None:
-        dim = 1 if type(module).__name__ in ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d") else 0
+        dim = _default_dim(module)
     SpectralNorm.apply(module, name, n_power_iterations, dim, eps)
     return module
 
