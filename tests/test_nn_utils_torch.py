@@ -88,6 +88,16 @@ def test_clip_grad_norm_is_deprecated_alias():
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-6)
 
 
+def test_clip_grad_norm_warns_on_an_empty_generator():
+    with pytest.warns(UserWarning, match="empty generator"):
+        torch.nn.utils.clip_grad_norm_((p for p in []), 1.0)
+    with pytest.warns(UserWarning, match="empty generator"):
+        assert nn.utils.clip_grad_norm_((p for p in []), 1.0).item() == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nn.utils.clip_grad_norm_([], 1.0)
+
+
 def test_skip_init():
     m = nn.utils.skip_init(nn.Linear, 3, 2, bias=False, dtype=gg.float64)
     t = torch.nn.Linear(3, 2, bias=False, dtype=torch.float64)     # (torch's skip_init: 3 s to load meta tensors)

@@ -66,7 +66,7 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor, forea
     Args:
         parameters: a tensor or an iterable of tensors (those without ``.grad`` are skipped).
         max_norm: the largest total norm allowed.
-        total_norm: the total norm of the gradients (a tensor or a number).
+        total_norm: the total norm of the gradients, a 0-d tensor (as :func:`get_total_norm` returns).
         foreach: accepted for PyTorch compatibility.
 
     Returns:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import types
+import warnings
 
 from ...autograd import no_grad
 from ...backend import device_of, to_device, xp_of
@@ -46,7 +48,10 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     >>> gg.nn.utils.clip_grad_norm_([w], 5.0).item(), [round(v, 4) for v in w.grad.tolist()]
     (10.0, [3.0, 4.0])
     """
-    grads, arrays = _grad_arrays(_as_list(parameters, "clip_grad_norm_"))
+    params = _as_list(parameters, "clip_grad_norm_")
+    if not params and isinstance(parameters, types.GeneratorType):
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
+    grads, arrays = _grad_arrays(params)
     if not grads:
         from ...tensor import tensor
         return tensor(0.0)
@@ -200,28 +205,21 @@ def _same_device(op, tensors):
         raise RuntimeError(f"{op}: expected all tensors on one device, got {sorted(devs)}")
 
 
-# -- the rest of torch.nn.utils, one file each (submodules reachable as gpugrad.nn.utils.<name>) -------------------
+# -- the rest of torch.nn.utils, one file each; submodules reachable as gpugrad.nn.utils.<name> ----------------------
 import sys as _sys  # noqa: E402
-import types as _types  # noqa: E402
 
 from .utils_clip import get_total_norm, clip_grads_with_norm_, clip_grad_norm  # noqa: E402
 from .utils_misc import skip_init, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: E402
-from . import utils_stateless as stateless  # noqa: E402
+from .utils_norm import weight_norm, remove_weight_norm, spectral_norm, remove_spectral_norm  # noqa: E402
+from . import parametrize, parametrizations, utils_stateless as stateless  # noqa: E402
 
-convert_parameters = _types.ModuleType(f"{__name__}.convert_parameters",
+convert_parameters = types.ModuleType(f"{__name__}.convert_parameters",
                                       "torch.nn.utils.convert_parameters: parameters_to_vector, vector_to_parameters")
 convert_parameters.parameters_to_vector = parameters_to_vector
 convert_parameters.vector_to_parameters = vector_to_parameters
 __all__ += ["get_total_norm", "clip_grads_with_norm_", "clip_grad_norm", "skip_init", "fuse_linear_bn_eval",
-            "fuse_linear_bn_weights", "stateless", "convert_parameters"]
-for _name in ("stateless", "convert_parameters"):
+            "fuse_linear_bn_weights", "weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm",
+            "parametrize", "parametrizations", "stateless", "convert_parameters"]
+for _name in ("parametrize", "parametrizations", "stateless", "convert_parameters"):
     _sys.modules[f"{__name__}.{_name}"] = globals()[_name]
 del _name
-
-from . import parametrize, parametrizations  # noqa: E402
-__all__ += ["parametrize", "parametrizations"]
-_sys.modules[f"{__name__}.parametrize"] = parametrize
-_sys.modules[f"{__name__}.parametrizations"] = parametrizations
-
-from .utils_norm import weight_norm, remove_weight_norm, spectral_norm, remove_spectral_norm  # noqa: E402
-__all__ += ["weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
