@@ -205,14 +205,13 @@ def _same_device(op, tensors):
         raise RuntimeError(f"{op}: expected all tensors on one device, got {sorted(devs)}")
 
 
-# -- the rest of torch.nn.utils, one file each in gpugrad/nn/; submodules reachable as gpugrad.nn.utils.<name>.
-# (absolute imports: they stay right whether nn.utils is this file or a package's __init__)
 import sys as _sys  # noqa: E402
 
-from gpugrad.nn.utils_clip import get_total_norm, clip_grads_with_norm_, clip_grad_norm  # noqa: E402
-from gpugrad.nn.utils_misc import skip_init, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: E402
-from gpugrad.nn.utils_norm import weight_norm, remove_weight_norm, spectral_norm, remove_spectral_norm  # noqa: E402
-from gpugrad.nn import parametrize, parametrizations, utils_stateless as stateless  # noqa: E402
+# -- the rest of torch.nn.utils, one submodule each (gpugrad.nn.utils.<name>, as PyTorch's)
+from .clip_grad import get_total_norm, clip_grads_with_norm_, clip_grad_norm  # noqa: E402
+from .misc import skip_init, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: E402
+from .norm_hooks import weight_norm, remove_weight_norm, spectral_norm, remove_spectral_norm  # noqa: E402
+from . import parametrize, parametrizations, stateless  # noqa: E402
 
 convert_parameters = types.ModuleType(f"{__name__}.convert_parameters",
                                       "torch.nn.utils.convert_parameters: parameters_to_vector, vector_to_parameters")
@@ -221,6 +220,4 @@ convert_parameters.vector_to_parameters = vector_to_parameters
 __all__ += ["get_total_norm", "clip_grads_with_norm_", "clip_grad_norm", "skip_init", "fuse_linear_bn_eval",
             "fuse_linear_bn_weights", "weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm",
             "parametrize", "parametrizations", "stateless", "convert_parameters"]
-for _name in ("parametrize", "parametrizations", "stateless", "convert_parameters"):
-    _sys.modules[f"{__name__}.{_name}"] = globals()[_name]
-del _name
+_sys.modules[f"{__name__}.convert_parameters"] = convert_parameters

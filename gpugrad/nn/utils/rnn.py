@@ -74,8 +74,8 @@ class PackedSequence(_PackedSequenceBase):
 
         >>> import gpugrad as gg
         >>> from gpugrad.nn.utils.rnn import pack_sequence
-        >>> pack_sequence([gg.ones(2, 3)]).to(gg.float64).data.dtype
-        gpugrad.float64
+        >>> pack_sequence([gg.ones(2, 3)]).to(gg.float64).data.dtype == gg.float64
+        True
         """
         data = self.data.to(*args, **kwargs)
         if data is self.data:
@@ -119,8 +119,8 @@ class PackedSequence(_PackedSequenceBase):
             A PackedSequence.
 
         >>> import gpugrad as gg
-        >>> gg.nn.utils.rnn.pack_sequence([gg.ones(2)]).double().data.dtype
-        gpugrad.float64
+        >>> gg.nn.utils.rnn.pack_sequence([gg.ones(2)]).double().data.dtype == gg.float64
+        True
         """
         from ... import float64
         return self.to(dtype=float64)
@@ -132,8 +132,8 @@ class PackedSequence(_PackedSequenceBase):
             A PackedSequence.
 
         >>> import gpugrad as gg
-        >>> gg.nn.utils.rnn.pack_sequence([gg.ones(2, dtype=gg.float64)]).float().data.dtype
-        gpugrad.float32
+        >>> gg.nn.utils.rnn.pack_sequence([gg.ones(2, dtype=gg.float64)]).float().data.dtype == gg.float32
+        True
         """
         from ... import float32
         return self.to(dtype=float32)
@@ -145,8 +145,8 @@ class PackedSequence(_PackedSequenceBase):
             A PackedSequence.
 
         >>> import gpugrad as gg
-        >>> gg.nn.utils.rnn.pack_sequence([gg.ones(2)]).long().data.dtype
-        gpugrad.int64
+        >>> gg.nn.utils.rnn.pack_sequence([gg.ones(2)]).long().data.dtype == gg.int64
+        True
         """
         from ... import int64
         return self.to(dtype=int64)

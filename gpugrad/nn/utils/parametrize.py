@@ -13,11 +13,11 @@ import collections.abc
 from contextlib import contextmanager
 from copy import deepcopy
 
-from ..autograd import no_grad
-from ..tensor import Tensor
-from .module import Module
-from .modules.containers import ModuleDict, ModuleList
-from .parameter import Parameter
+from ...autograd import no_grad
+from ...tensor import Tensor
+from ..module import Module
+from ..modules.containers import ModuleDict, ModuleList
+from ..parameter import Parameter
 
 __all__ = ["cached", "ParametrizationList", "register_parametrization", "is_parametrized",
            "remove_parametrizations", "type_before_parametrizations", "transfer_parametrizations_and_params"]

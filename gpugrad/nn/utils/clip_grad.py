@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import warnings
 
-from ..autograd import no_grad
-from ..ops import stack
-from ..ops.linalg_more import vector_norm
-from ..tensor import Tensor
+from ...autograd import no_grad
+from ...ops import stack
+from ...ops.linalg_more import vector_norm
+from ...tensor import Tensor
 
 __all__ = ["get_total_norm", "clip_grads_with_norm_", "clip_grad_norm"]
 
@@ -46,7 +46,7 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     tensors = _tensors(tensors, "get_total_norm")
     norm_type = float(norm_type)
     if not tensors:
-        from ..tensor import tensor
+        from ...tensor import tensor
         return tensor(0.0)
     dev = tensors[0].device
     with no_grad():
@@ -113,5 +113,5 @@ def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0, error_if
     """
     warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
                   FutureWarning, stacklevel=2)
-    from .utils import clip_grad_norm_
+    from . import clip_grad_norm_
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import warnings
 
-from ..autograd import no_grad
-from ..ops import dot, mv
-from ..ops.linalg_api import pinv
-from ..ops.linalg_more import multi_dot
-from .functional import normalize
+from ...autograd import no_grad
+from ...ops import dot, mv
+from ...ops.linalg_api import pinv
+from ...ops.linalg_more import multi_dot
+from ..functional import normalize
 from .parametrizations import _default_dim, _norm_except_dim, _weight_norm
-from .parameter import Parameter, UninitializedParameter
+from ..parameter import Parameter, UninitializedParameter
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm", "SpectralNorm", "SpectralNormLoadStateDictPreHook",
            "SpectralNormStateDictHook", "spectral_norm", "remove_spectral_norm"]
@@ -34,7 +34,7 @@ class WeightNorm:
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
     ...     fc = gg.nn.utils.weight_norm(gg.nn.Linear(2, 2))
-    >>> [type(h).__name__ for h in gg.nn.utils_norm._pre_hooks(fc).values()]
+    >>> [type(h).__name__ for h in gg.nn.utils.norm_hooks._pre_hooks(fc).values()]
     ['WeightNorm']
     """
 
@@ -55,7 +55,7 @@ class WeightNorm:
         >>> with warnings.catch_warnings():
         ...     warnings.simplefilter("ignore")
         ...     fc = gg.nn.utils.weight_norm(gg.nn.Linear(2, 2))
-        >>> hook = next(iter(gg.nn.utils_norm._pre_hooks(fc).values()))
+        >>> hook = next(iter(gg.nn.utils.norm_hooks._pre_hooks(fc).values()))
         >>> hook.compute_weight(fc).shape
         (2, 2)
         """
@@ -75,7 +75,7 @@ class WeightNorm:
 
         >>> import gpugrad as gg
         >>> fc = gg.nn.Linear(2, 2)
-        >>> gg.nn.utils_norm.WeightNorm.apply(fc, "weight", 0).name
+        >>> gg.nn.utils.norm_hooks.WeightNorm.apply(fc, "weight", 0).name
         'weight'
         """
         for hook in _pre_hooks(module).values():
@@ -105,7 +105,7 @@ class WeightNorm:
 
         >>> import gpugrad as gg
         >>> fc = gg.nn.Linear(2, 2)
-        >>> gg.nn.utils_norm.WeightNorm.apply(fc, "weight", 0).remove(fc)
+        >>> gg.nn.utils.norm_hooks.WeightNorm.apply(fc, "weight", 0).remove(fc)
         >>> "weight" in fc._parameters
         True
         """
@@ -183,7 +183,7 @@ class SpectralNorm:
 
     >>> import gpugrad as gg
     >>> fc = gg.nn.utils.spectral_norm(gg.nn.Linear(2, 2))
-    >>> [type(h).__name__ for h in gg.nn.utils_norm._pre_hooks(fc).values()]
+    >>> [type(h).__name__ for h in gg.nn.utils.norm_hooks._pre_hooks(fc).values()]
     ['SpectralNorm']
     """
 
@@ -208,7 +208,7 @@ class SpectralNorm:
             a 2-D tensor.
 
         >>> import gpugrad as gg
-        >>> gg.nn.utils_norm.SpectralNorm(dim=1).reshape_weight_to_matrix(gg.ones(2, 3, 4)).shape
+        >>> gg.nn.utils.norm_hooks.SpectralNorm(dim=1).reshape_weight_to_matrix(gg.ones(2, 3, 4)).shape
         (3, 8)
         """
         if self.dim != 0:
@@ -227,7 +227,7 @@ class SpectralNorm:
 
         >>> import gpugrad as gg
         >>> fc = gg.nn.utils.spectral_norm(gg.nn.Linear(2, 2))
-        >>> hook = next(iter(gg.nn.utils_norm._pre_hooks(fc).values()))
+        >>> hook = next(iter(gg.nn.utils.norm_hooks._pre_hooks(fc).values()))
         >>> hook.compute_weight(fc, do_power_iteration=False).shape
         (2, 2)
         """
@@ -255,7 +255,7 @@ class SpectralNorm:
 
         >>> import gpugrad as gg
         >>> fc = gg.nn.utils.spectral_norm(gg.nn.Linear(2, 2))
-        >>> hook = next(iter(gg.nn.utils_norm._pre_hooks(fc).values()))
+        >>> hook = next(iter(gg.nn.utils.norm_hooks._pre_hooks(fc).values()))
         >>> hook.remove(fc); "weight" in fc._parameters
         True
         """
@@ -292,7 +292,7 @@ class SpectralNorm:
 
         >>> import gpugrad as gg
         >>> fc = gg.nn.Linear(2, 2)
-        >>> gg.nn.utils_norm.SpectralNorm.apply(fc, "weight", 1, 0, 1e-12).name
+        >>> gg.nn.utils.norm_hooks.SpectralNorm.apply(fc, "weight", 1, 0, 1e-12).name
         'weight'
         """
         for hook in _pre_hooks(module).values():

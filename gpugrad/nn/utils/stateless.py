@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 
-from ..func._functional_call import functional_call as _functional_call
+from ...func._functional_call import functional_call as _functional_call
 
 __all__ = ["functional_call"]
 

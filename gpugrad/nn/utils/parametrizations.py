@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from enum import Enum, auto
 
-from ..autograd import no_grad
-from ..ops import cat, matrix_exp, mv, vdot
-from ..ops.linalg_more import vector_norm
-from ..tensor import Tensor
+from ...autograd import no_grad
+from ...ops import cat, matrix_exp, mv, vdot
+from ...ops.linalg_more import vector_norm
+from ...tensor import Tensor
 from . import parametrize
-from .functional import normalize
-from .module import Module
+from ..functional import normalize
+from ..module import Module
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
@@ -177,16 +177,16 @@ class _OrthMaps(Enum):
 
 
 def _is_orthogonal(q):
-    from ..factories import eye
-    from ..ops import allclose
-    from .._typeinfo import finfo
+    from ...factories import eye
+    from ...ops import allclose
+    from ..._typeinfo import finfo
     n, k = q.shape[-2], q.shape[-1]
     return allclose(q.mH @ q, eye(k, dtype=q.dtype, device=q.device), atol=10.0 * n * finfo(q.dtype).eps)
 
 
 def _make_orthogonal(a):
     """The Q of A = QR with R's diagonal made positive (what PyTorch's geqrf + householder_product give)."""
-    from ..ops.linalg_api import qr
+    from ...ops.linalg_api import qr
     q, r = qr(a)
     return q * r.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
 
@@ -195,7 +195,7 @@ def _householder_product(a, tau):
     """Q = H_1 H_2 ... H_k (its first n x k block), H_i = I - tau_i w_i w_i^H, w_i the i-th column of ``a`` below
     the diagonal with 1 on it, as ``torch.linalg.householder_product``; built from recorded ops, so
     differentiable."""
-    from ..factories import eye
+    from ...factories import eye
     n, k = a.shape[-2], a.shape[-1]
     q = eye(n, k, dtype=a.dtype, device=a.device).expand(*a.shape[:-2], n, k)
     unit = eye(n, dtype=a.dtype, device=a.device)
@@ -216,7 +216,7 @@ class _Orthogonal(Module):
             self.register_buffer("base", None)
 
     def forward(self, X):
-        from ..factories import eye
+        from ...factories import eye
         n, k = X.shape[-2], X.shape[-1]
         transposed = n < k
         if transposed:
@@ -230,7 +230,7 @@ class _Orthogonal(Module):
             if self.orthogonal_map == _OrthMaps.matrix_exp:
                 Q = matrix_exp(A)
             else:                                         # Cayley: (I - A/2)^-1 (I + A/2)
-                from ..ops.linalg_api import solve
+                from ...ops.linalg_api import solve
                 Id = eye(n, dtype=A.dtype, device=A.device)
                 Q = solve(Id - 0.5 * A, Id + 0.5 * A)
             if n != k:
@@ -247,8 +247,8 @@ class _Orthogonal(Module):
         return Q
 
     def right_inverse(self, Q):
-        from ..factories import zeros_like
-        from ..random_factories import randn
+        from ...factories import zeros_like
+        from ...random_factories import randn
         if tuple(Q.shape) != tuple(self.shape):
             raise ValueError(f"Expected a matrix or batch of matrices of shape {parametrize._size(self.shape)}. "
                              f"Got a tensor of shape {parametrize._size(Q.shape)}.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 import inspect
 
-from ..autograd import no_grad
-from ..ops import rsqrt
-from .module import Module
-from .parameter import Parameter
+from ...autograd import no_grad
+from ...ops import rsqrt
+from ..module import Module
+from ..parameter import Parameter
 
 __all__ = ["skip_init", "fuse_linear_bn_eval", "fuse_linear_bn_weights"]
 
@@ -66,7 +66,7 @@ def fuse_linear_bn_weights(linear_w, linear_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b)
     w_dtype = linear_w.dtype
     b_dtype = linear_b.dtype if linear_b is not None else w_dtype
     if linear_b is None:
-        from ..factories import zeros_like
+        from ...factories import zeros_like
         linear_b = zeros_like(bn_rm)
     scale = bn_w * rsqrt(bn_rv + bn_eps)
     fused_w = linear_w * scale.unsqueeze(-1).to(dtype=w_dtype)
