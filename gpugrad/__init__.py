@@ -188,3 +188,5 @@ from .array_factories import asarray, frombuffer, empty_strided  # noqa: E402
 from ._dtype import uint16, uint32, uint64  # noqa: E402
 from .ops.linalg_lu import lu_unpack, lu_solve_deprecated as lu_solve  # noqa: E402
 from .ops.linalg_lu import lu_deprecated as lu  # noqa: E402
+from .ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402
+                       conv_transpose3d)

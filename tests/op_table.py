@@ -886,3 +886,40 @@ CASES += [
     Case("scaled_dot_product_attention_float_mask", lambda ns, q, k, v, m: ns.scaled_dot_product_attention(
         q, k, v, m), [((2, 3, 4), (2, 5, 4), (2, 5, 3), (3, 5)), ((1, 2, 3, 2), (1, 2, 4, 2), (4, 1), (2, 1, 4))]),
 ]
+
+
+def _conv1d_weight_grad(ns, x, g):
+    """d(sum(g * conv1d(x, w, stride=2, dilation=2)))/dw for a (3, 2, 2) weight: PyTorch's convolution_backward,
+    gpugrad's ConvolutionWeight op."""
+    if ns.is_torch:
+        import torch
+        w = torch.zeros((3, 2, 2), dtype=x.dtype)
+        return torch.ops.aten.convolution_backward(g, x, w, None, [2], [0], [2], False, [0], 1,
+                                                   [False, True, False])[1]
+    from gpugrad.ops.conv_core import ConvolutionWeight, Geometry
+    return ConvolutionWeight.apply(x, g, Geometry((2,), (2,), (2,), (0,), (7,), (3,)), 1, (3, 2, 2))
+
+
+# -- convolutions (gpugrad/ops/conv.py, conv_core.py): tiny shapes, each geometry knob once ------------------------
+CASES += [
+    Case("conv1d", lambda ns, x, w, b: ns.conv1d(x, w, b, stride=2, padding=1),
+         [((2, 2, 5), (3, 2, 3), (3,)), ((0, 2, 5), (3, 2, 3), (3,)),
+          ((1, 1, 1), (1, 1, 1), (1,)), (S(2, 2, 5), T(3, 2, 2), (3,))]),
+    Case("conv1d_same_dilated", lambda ns, x, w: ns.nn.functional.conv1d(x, w, padding="same", dilation=2),
+         [((2, 2, 5), (2, 2, 2))]),
+    Case("conv2d_groups", lambda ns, x, w, b: ns.conv2d(x, w, b, stride=(1, 2), padding=(1, 0), dilation=(2, 1),
+                                                        groups=2), [((1, 4, 4, 5), (2, 2, 2, 3), (2,))]),
+    Case("conv3d_same", lambda ns, x, w: ns.conv3d(x, w, padding="same"), [((1, 2, 3, 2, 3), (2, 2, 2, 1, 2))]),
+    Case("conv_transpose1d", lambda ns, x, w, b: ns.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+         [((2, 2, 4), (2, 3, 3), (3,))]),
+    # without the batch dim: PyTorch (and gpugrad) add it and squeeze it off again
+    Case("conv1d_unbatched", lambda ns, x, w: ns.conv1d(x, w, padding=1), [((2, 5), (3, 2, 3))]),
+    Case("conv_transpose1d_unbatched", lambda ns, x, w: ns.conv_transpose1d(x, w, stride=2), [((2, 4), (2, 3, 3))]),
+    Case("conv_transpose2d_groups", lambda ns, x, w: ns.conv_transpose2d(x, w, stride=(2, 1), output_padding=(1, 1),
+                                                                         groups=2, dilation=(1, 2)),
+         [((1, 4, 3, 2), (4, 1, 2, 2))]),
+    Case("conv_transpose3d", lambda ns, x, w, b: ns.conv_transpose3d(x, w, b, stride=(1, 2, 1), padding=(0, 1, 0)),
+         [((1, 2, 2, 2, 2), (2, 1, 2, 2, 1), (1,))]),
+    # the weight's gradient as a function of input and output gradient (what a create_graph backward records)
+    Case("conv1d_weight_grad", lambda ns, x, g: _conv1d_weight_grad(ns, x, g), [((2, 2, 7), (2, 3, 3))]),
+]
