@@ -848,7 +848,8 @@ def pad(input, pad, mode="constant", value=None):
     Args:
         input: the input tensor.
         pad: (left, right) pairs, last dim first, e.g. ``(1, 1)`` pads the last dim by one on each side.
-        mode: ``"constant"`` (others as PyTorch names them, where supported).
+        mode: ``"constant"``, ``"reflect"``, ``"replicate"`` or ``"circular"`` (see
+            :func:`gpugrad.ops.pad_modes.pad_mode`).
         value: the fill value in constant mode (None: 0).
 
     Returns:
@@ -861,7 +862,8 @@ def pad(input, pad, mode="constant", value=None):
     x = input
     value = 0.0 if value is None else value
     if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+        from .pad_modes import pad_mode
+        return pad_mode(x, pad, mode)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: expected an even number of values, at most 2 per dim of {shape_str(x.shape)}, "
                          f"got {tuple(pad)}")

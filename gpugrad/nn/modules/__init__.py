@@ -36,6 +36,12 @@ __all__ += ["ParameterList", "ParameterDict", "Bilinear", "LazyLinear", "Unflatt
 __all__ += ["ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "SELU", "CELU", "LogSigmoid", "Softsign",
             "Softshrink", "Hardshrink", "Tanhshrink", "Threshold", "Softmin", "GLU", "PReLU", "RReLU", "Softmax2d"]
 
+from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,  # noqa: E402
+                   LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d)
+
+__all__ += ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d",
+            "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d"]
+
 from . import module  # noqa: E402,F401  (PyTorch's torch.nn.modules.module path: Module and the global hooks)
 
 # attention and the Transformer layers
