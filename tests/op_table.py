@@ -923,3 +923,13 @@ CASES += [
     # the weight's gradient as a function of input and output gradient (what a create_graph backward records)
     Case("conv1d_weight_grad", lambda ns, x, g: _conv1d_weight_grad(ns, x, g), [((2, 2, 7), (2, 3, 3))]),
 ]
+
+# -- im2col / col2im (gpugrad/ops/fold.py): F.unfold and F.fold, each the other's backward ---------------------------
+CASES += [
+    Case("nn_unfold", lambda ns, x: ns.nn.functional.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
+         [((2, 2, 4, 5),), ((0, 1, 3, 3),), (S(1, 2, 3, 5),)]),
+    Case("nn_fold", lambda ns, x: ns.nn.functional.fold(x, (4, 5), 2, padding=(1, 0), stride=(2, 1)),
+         [((2, 8, 12),), (T(1, 4, 12),)]),
+    Case("nn_unfold_unbatched", lambda ns, x: ns.nn.functional.unfold(x, 2), [((2, 4, 3),)]),
+    Case("nn_fold_unbatched", lambda ns, x: ns.nn.functional.fold(x, (3, 4), 2), [((4, 6),)]),
+]

@@ -242,3 +242,43 @@ def test_module_errors_match_torch(call):
         call(torch.nn)
     with pytest.raises(want.type):
         call(gg.nn)
+
+
+# -- unfold / fold ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unfold_fold_match_torch(dtype, device):
+    _check("unfold", ((2, 3, 5, 4),), dtype, device, kernel_size=(2, 3), dilation=(2, 1), padding=(0, 1), stride=2)
+    _check("unfold", ((3, 5, 4),), dtype, device, kernel_size=2)
+    _check("fold", ((2, 8, 12),), dtype, device, output_size=(4, 5), kernel_size=2, padding=(1, 0), stride=(2, 1))
+    _check("fold", ((8, 6),), dtype, device, output_size=3, kernel_size=(2, 1), dilation=(1, 2))
+
+
+def test_unfold_fold_modules_match_torch():
+    x = np.random.default_rng(3).standard_normal((2, 3, 5, 5))
+    for m, tm in ((gg.nn.Unfold(3, padding=1, stride=2), torch.nn.Unfold(3, padding=1, stride=2)),
+                  (gg.nn.Unfold((2, 3), dilation=2), torch.nn.Unfold((2, 3), dilation=2))):
+        assert repr(m) == repr(tm)
+        cols, tcols = m(gg.tensor(x)), tm(torch.tensor(x))
+        np.testing.assert_allclose(cols.numpy(), tcols.numpy())
+        f = gg.nn.Fold((5, 5), m.kernel_size, m.dilation, m.padding, m.stride)
+        tf = torch.nn.Fold((5, 5), tm.kernel_size, tm.dilation, tm.padding, tm.stride)
+        assert repr(f) == repr(tf)
+        np.testing.assert_allclose(f(cols).numpy(), tf(tcols).numpy(), rtol=1e-12)
+
+
+FOLD_ERRORS = [
+    ("unfold", (2, 3, 5, 5), dict(kernel_size=6)), ("unfold", (2, 3, 5, 5), dict(kernel_size=0)),
+    ("unfold", (2, 3, 5, 5), dict(kernel_size=2, stride=0)), ("unfold", (2, 3, 5, 5), dict(kernel_size=2, padding=-1)),
+    ("unfold", (2, 3, 5, 5), dict(kernel_size=(2, 2, 2))), ("unfold", (3, 5), dict(kernel_size=2)),
+    ("fold", (2, 13, 16), dict(output_size=(5, 5), kernel_size=2)),
+    ("fold", (2, 12, 15), dict(output_size=(5, 5), kernel_size=2)),
+    ("fold", (2, 3, 12, 16), dict(output_size=5, kernel_size=2)),
+]
+
+
+@pytest.mark.parametrize("name,shape,kw", FOLD_ERRORS, ids=[f"{e[0]}-{i}" for i, e in enumerate(FOLD_ERRORS)])
+def test_unfold_fold_errors_match_torch(name, shape, kw):
+    with pytest.raises(Exception) as want:
+        getattr(TF, name)(torch.zeros(shape), **kw)
+    with pytest.raises(want.type):
+        getattr(F, name)(gg.zeros(*shape), **kw)

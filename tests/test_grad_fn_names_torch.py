@@ -32,7 +32,7 @@ KNOWN_MISMATCHES = {
         cumprod_0d_method logcumsumexp_large cummax cummax_0d cummin max_dim max_dim_keepdim min_dim median_dim
         median_dim_keepdim kthvalue kthvalue_keepdim mode mode_distinct msort quantile_linear quantile_all_q_tensor
         nanquantile cross_entropy_spatial_none instance_norm instance_norm_running_stats conv1d_unbatched
-        conv_transpose1d_unbatched""",
+        conv_transpose1d_unbatched nn_unfold_unbatched nn_fold_unbatched""",
     # built from recorded ops: the output's node is the last of them (Mean, Sum, Where, Add...), not PyTorch's
     # one kernel's
     "composites": """mse_loss mse_loss_sum mse_loss_none huber_loss huber_loss_delta nll_loss nll_loss_weight_ignore

@@ -247,4 +247,7 @@ __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
 from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402
                         conv_transpose3d)
 
-__all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+from ..ops.fold import unfold, fold  # noqa: E402
+
+__all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
+            "fold"]

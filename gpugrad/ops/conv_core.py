@@ -70,7 +70,7 @@ def _padded(xp, image, geo):
     return image
 
 
-def _columns(xp, image, geo, groups):
+def columns(xp, image, geo, groups):
     """im2col: the windows of ``image`` (N, C, *I) as (N, groups, C/groups * prod(k), prod(R)), a copy."""
     x = _padded(xp, image, geo)
     n, c = x.shape[:2]
@@ -85,7 +85,7 @@ def _columns(xp, image, geo, groups):
 def correlate(xp, image, w, geo, groups):
     """The convolution (PyTorch's, a cross-correlation): image (N, C, *I), w (O, C/groups, *k) -> (N, O, *R)."""
     n, o = image.shape[0], w.shape[0]
-    cols = _columns(xp, image, geo, groups)
+    cols = columns(xp, image, geo, groups)
     y = xp.matmul(_dense(xp, w.reshape(groups, o // groups, cols.shape[2])), cols)          # (N, G, O/G, prod R)
     return y.reshape((n, o) + geo.response)
 
@@ -97,7 +97,13 @@ def scatter(xp, response, w, geo, groups):
     ck, p = w.shape[1] * math.prod(geo.k), math.prod(geo.response)     # (explicit sizes: -1 fails on size 0)
     cols = xp.matmul(_dense(xp, w.reshape(groups, o // groups, ck)).swapaxes(1, 2),
                      _dense(xp, response.reshape(n, groups, o // groups, p)))      # (N, G, C/G * prod k, prod R)
-    cols = cols.reshape((n, c, math.prod(geo.k)) + geo.response)
+    return col2im(xp, cols.reshape((n, c, math.prod(geo.k)) + geo.response), geo)
+
+
+def col2im(xp, cols, geo):
+    """The adjoint of im2col: cols (N, C, prod(k), *R) added back into the windows they were read from, one slice
+    add per kernel tap, and cropped to the image (N, C, *I)."""
+    n, c = cols.shape[:2]
     full = tuple(max(i + lo, need) for i, lo, need in zip(geo.image, geo.lo, geo.span()))
     buf = xp.zeros((n, c) + full, cols.dtype)
     every = (slice(None), slice(None))
@@ -109,7 +115,7 @@ def scatter(xp, response, w, geo, groups):
 def weight_grad(xp, image, response, geo, groups, wshape):
     """The weight's gradient: sum over the batch and the response of response[o] x window[c, tap]."""
     n, o = response.shape[:2]
-    cols = _columns(xp, image, geo, groups)                              # (N, G, Cg K, P)
+    cols = columns(xp, image, geo, groups)                              # (N, G, Cg K, P)
     g, p = groups, cols.shape[3]
     a = response.reshape(n, g, o // g, p).transpose(1, 2, 0, 3).reshape(g, o // g, n * p)   # (G, O/G, N P)
     b = cols.transpose(1, 0, 3, 2).reshape(g, n * p, cols.shape[2])                         # (G, N P, Cg K)

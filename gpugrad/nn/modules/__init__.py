@@ -41,6 +41,9 @@ from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Con
 
 __all__ += ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d",
             "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d"]
+from .fold import Unfold, Fold  # noqa: E402
+
+__all__ += ["Unfold", "Fold"]
 
 from . import module  # noqa: E402,F401  (PyTorch's torch.nn.modules.module path: Module and the global hooks)
 
