@@ -282,3 +282,15 @@ def test_unfold_fold_errors_match_torch(name, shape, kw):
         getattr(TF, name)(torch.zeros(shape), **kw)
     with pytest.raises(want.type):
         getattr(F, name)(gg.zeros(*shape), **kw)
+
+
+def test_autocast_runs_convolutions_in_lower_precision():
+    conv, tconv = gg.nn.Conv1d(2, 3, 2), torch.nn.Conv1d(2, 3, 2)
+    x = np.random.default_rng(4).standard_normal((2, 2, 5)).astype(np.float16)
+    with gg.autocast("cpu", dtype=gg.float16):
+        y = conv(gg.tensor(x))                    # a float16 input meets float32 parameters: both cast
+    with torch.autocast("cpu", dtype=torch.float16):
+        ty = tconv(torch.tensor(x))
+    assert y.dtype == gg.float16 and ty.dtype == torch.float16
+    y.float().sum().backward()
+    assert conv.weight.grad.dtype == gg.float32

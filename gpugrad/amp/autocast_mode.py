@@ -5,7 +5,8 @@ gradient back.
 
 The op lists follow PyTorch's autocast lists, which differ by device type:
 
-- lower precision, both device types: ``matmul``/``@``, ``linear`` (and its fused bias + activation);
+- lower precision, both device types: ``matmul``/``@``, ``linear`` (and its fused bias + activation), the
+  convolutions (``conv1d``... ``conv_transpose3d``);
 - float32 on CUDA: ``softmax``, ``log_softmax``, ``cross_entropy``, ``logsumexp``, the regression losses
   (``mse_loss``, ``l1_loss``, ``huber_loss``, ``smooth_l1_loss``), ``sum``, ``prod``, ``norm``,
   ``layer_norm``/``batch_norm``, ``exp``, ``log``, ``log1p``, ``expm1``, ``pow``, ``rsqrt``, ``tan``,
@@ -41,7 +42,8 @@ __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "LOWER_PRECI
 def _op_classes():
     from ..ops import arithmetic as A, elementwise as E, nn_ops as N, reduction as R
     from ..nn import functional as F
-    lower = [A.MatMul, N.Linear, N.BiasAct]
+    from ..ops.conv_core import Convolution
+    lower = [A.MatMul, N.Linear, N.BiasAct, Convolution]
     fp32_cuda = [N.Softmax, N.LogSoftmax, N.CrossEntropy, N.Softplus, R.LogSumExp, R.Sum, R.Prod, R.Norm,
                  F.Normalize, E.Exp, E.Log, E.Log1p, E.Expm1, E.Rsqrt, E.Tan, A.Pow]
     fp32_cpu = [N.CrossEntropy, R.Prod]

@@ -7,6 +7,7 @@ total padding puts the extra zero after the input.
 """
 from __future__ import annotations
 
+from ..autograd import op as _op
 from ..tensor import Tensor
 from .conv_core import Convolution, Geometry
 
@@ -52,9 +53,11 @@ def _check_tensors(op, nd, input, weight, bias):
     if weight.ndim != nd + 2:
         raise RuntimeError(f"{op}: expected a {nd + 2}-dimensional weight (out, in/groups, *kernel) for {nd}-d "
                            f"convolution, but got weight of size {_shape(weight.shape)}")
-    if input.dtype != weight.dtype:
+    if _op._autocast is not None:        # inside an autocast region the op casts its operands to one dtype
+        pass
+    elif input.dtype != weight.dtype:
         raise RuntimeError(f"{op}: Input type ({input.dtype}) and weight type ({weight.dtype}) should be the same")
-    if bias is not None and bias.dtype != input.dtype:
+    elif bias is not None and bias.dtype != input.dtype:
         raise RuntimeError(f"{op}: Input type ({input.dtype}) and bias type ({bias.dtype}) should be the same")
     if input.dtype.kind == "b":
         raise NotImplementedError(f"{op}: not implemented for 'Bool' tensors (input of dtype {input.dtype})")

@@ -113,13 +113,12 @@ def col2im(xp, cols, geo):
 
 
 def weight_grad(xp, image, response, geo, groups, wshape):
-    """The weight's gradient: sum over the batch and the response of response[o] x window[c, tap]."""
+    """The weight's gradient: sum over the batch and the response of response[o] x window[c, tap], one matmul per
+    sample and group against the columns read transposed (no copy), summed over the batch."""
     n, o = response.shape[:2]
     cols = columns(xp, image, geo, groups)                              # (N, G, Cg K, P)
-    g, p = groups, cols.shape[3]
-    a = response.reshape(n, g, o // g, p).transpose(1, 2, 0, 3).reshape(g, o // g, n * p)   # (G, O/G, N P)
-    b = cols.transpose(1, 0, 3, 2).reshape(g, n * p, cols.shape[2])                         # (G, N P, Cg K)
-    return xp.matmul(_dense(xp, a), b).reshape(wshape)
+    r = _dense(xp, response.reshape(n, groups, o // groups, cols.shape[3]))
+    return xp.matmul(r, cols.swapaxes(2, 3)).sum(axis=0).reshape(wshape)
 
 
 def _bias_shape(b, nd):
