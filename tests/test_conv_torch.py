@@ -198,6 +198,7 @@ ERRORS = [
     ("conv1d", (_X, (6, 2, 3)), dict(groups=3)),          # channels vs groups
     ("conv1d", (_X, (4, 2, 3)), dict(groups=3)),          # weight not divisible by groups
     ("conv1d", (_X, (6, 4, 7)), {}),                      # kernel bigger than the input
+    ("conv1d", (_X, (0, 4, 3)), {}),                      # no output channels
     ("conv1d", (_X, (6, 4, 3)), dict(padding="same", stride=2)),
     ("conv1d", (_X, (6, 4, 3)), dict(padding="foo")),
     ("conv1d", (_X, (6, 4, 3)), dict(padding=-1)),

@@ -25,6 +25,8 @@ def ntuple(op, name, v, nd):
                         f"{type(v).__name__} ({v!r})")
     if not isinstance(v, (tuple, list)):
         return (int(v),) * nd
+    if any(isinstance(e, bool) or not hasattr(e, "__index__") for e in v):
+        raise TypeError(f"{op}(): argument '{name}' must be a tuple of ints, got {v!r}")
     v = tuple(int(e) for e in v)
     if len(v) == 1:
         return v * nd
@@ -78,6 +80,9 @@ def _check_geometry(op, stride, dilation, groups, padding):
 def _check_channels(op, x, weight, bias, groups, transposed):
     """PyTorch's channel checks; returns the number of output channels."""
     w0 = weight.shape[0]
+    if w0 < groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
+                           f"but got weight of size {_shape(weight.shape)} instead")
     if w0 % groups:
         raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
                            f"but got weight of size {_shape(weight.shape)} instead")

@@ -61,7 +61,7 @@ def _dense(xp, a):
 
 
 def _padded(xp, image, geo):
-    """The image with ``lo`` zeros before and enough after for every window (None where nothing is needed)."""
+    """The image with ``lo`` zeros before and enough after for every window (the image itself when none are)."""
     widths = [(0, 0), (0, 0)]
     for lo, i, need in zip(geo.lo, geo.image, geo.span()):
         widths.append((lo, max(0, need - i - lo)))
@@ -122,7 +122,7 @@ def weight_grad(xp, image, response, geo, groups, wshape):
 
 
 def _bias_shape(b, nd):
-    return b.reshape((1, -1) + (1,) * nd)
+    return b.reshape((1, b.shape[0]) + (1,) * nd)
 
 
 # -- the ops -----------------------------------------------------------------------------------------------------------
