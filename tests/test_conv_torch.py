@@ -173,7 +173,8 @@ def test_default_init_bounds_and_seed():
 def test_conv_transpose_output_size():
     m, tm = gg.nn.ConvTranspose1d(2, 3, 3, stride=3), torch.nn.ConvTranspose1d(2, 3, 3, stride=3)
     for size in ([12], [14], [2, 3, 13]):
-        assert tuple(m(gg.ones(2, 2, 4), output_size=size).shape) == tuple(tm(torch.ones(2, 2, 4), output_size=size).shape)
+        got, want = m(gg.ones(2, 2, 4), output_size=size), tm(torch.ones(2, 2, 4), output_size=size)
+        assert tuple(got.shape) == tuple(want.shape)
     for size in ([15], [11], [1, 1]):
         with pytest.raises(ValueError):
             tm(torch.ones(2, 2, 4), output_size=size)
@@ -295,3 +296,14 @@ def test_autocast_runs_convolutions_in_lower_precision():
     assert y.dtype == gg.float16 and ty.dtype == torch.float16
     y.float().sum().backward()
     assert conv.weight.grad.dtype == gg.float32
+
+
+def test_bfloat16_stays_bfloat16():
+    """NumPy's matmul of bfloat16 (ml_dtypes) returns float32: the result and the gradients are cast back."""
+    pytest.importorskip("ml_dtypes")
+    x = gg.randn(2, 2, 5, 5).to(gg.bfloat16).requires_grad_()
+    w = gg.randn(3, 2, 3, 3).to(gg.bfloat16).requires_grad_()
+    y = F.conv2d(x, w, padding=1)
+    y.float().sum().backward()
+    assert y.dtype == x.grad.dtype == w.grad.dtype == gg.bfloat16
+    assert F.conv_transpose2d(x, w.transpose(0, 1), stride=2).dtype == gg.bfloat16

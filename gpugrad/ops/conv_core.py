@@ -87,7 +87,7 @@ def correlate(xp, image, w, geo, groups):
     n, o = image.shape[0], w.shape[0]
     cols = columns(xp, image, geo, groups)
     y = xp.matmul(_dense(xp, w.reshape(groups, o // groups, cols.shape[2])), cols)          # (N, G, O/G, prod R)
-    return y.reshape((n, o) + geo.response)
+    return y.reshape((n, o) + geo.response).astype(image.dtype, copy=False)   # (bfloat16: NumPy's matmul gives float32)
 
 
 def scatter(xp, response, w, geo, groups):
@@ -97,6 +97,7 @@ def scatter(xp, response, w, geo, groups):
     ck, p = w.shape[1] * math.prod(geo.k), math.prod(geo.response)     # (explicit sizes: -1 fails on size 0)
     cols = xp.matmul(_dense(xp, w.reshape(groups, o // groups, ck)).swapaxes(1, 2),
                      _dense(xp, response.reshape(n, groups, o // groups, p)))      # (N, G, C/G * prod k, prod R)
+    cols = cols.astype(response.dtype, copy=False)
     return col2im(xp, cols.reshape((n, c, math.prod(geo.k)) + geo.response), geo)
 
 
@@ -118,7 +119,7 @@ def weight_grad(xp, image, response, geo, groups, wshape):
     n, o = response.shape[:2]
     cols = columns(xp, image, geo, groups)                              # (N, G, Cg K, P)
     r = _dense(xp, response.reshape(n, groups, o // groups, cols.shape[3]))
-    return xp.matmul(r, cols.swapaxes(2, 3)).sum(axis=0).reshape(wshape)
+    return xp.matmul(r, cols.swapaxes(2, 3)).sum(axis=0).reshape(wshape).astype(image.dtype, copy=False)
 
 
 def _bias_shape(b, nd):

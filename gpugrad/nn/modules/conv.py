@@ -248,7 +248,7 @@ ConvTranspose3d = _convt_class(3, F.conv_transpose3d, ("2, 2, 2, 2", "[3, 4, 3]"
 
 
 
-# -- the lazy variants: in_channels from the first input ----------------------------------------------------------------
+# -- the lazy variants: in_channels from the first input -------------------------------------------------------------
 class _LazyConv:
     """A convolution layer whose ``in_channels`` the first call infers (``input.shape[1]``, or ``shape[0]`` for an
     input without batch dim): until then weight and bias are :class:`UninitializedParameter`; the first call
