@@ -190,3 +190,7 @@ from .ops.linalg_lu import lu_unpack, lu_solve_deprecated as lu_solve  # noqa: E
 from .ops.linalg_lu import lu_deprecated as lu  # noqa: E402
 from .ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402
                        conv_transpose3d)
+from .ops.tensor_misc import (angle, real, imag, conj, conj_physical, conj_physical_, resolve_conj,  # noqa: E402
+                               resolve_neg, is_conj, is_neg, nonzero_static, resize_as_, unsafe_chunk, unsafe_split)
+from .ops.igamma import igamma, igammac  # noqa: E402
+from .ops.strided import as_strided, as_strided_, as_strided_scatter, as_strided_copy  # noqa: E402

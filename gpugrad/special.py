@@ -8,12 +8,13 @@ from .ops import (sigmoid as expit, logit, erf, erfc, erfinv, log1p, expm1, exp2
                   polygamma, mvlgamma as multigammaln, i0, i0e, i1, i1e, erfcx, sinc, xlogy, xlog1py, entr,
                   logsumexp, ndtr, ndtri, log_ndtr, round)
 from .ops import nn_ops as _nn
+from .ops.igamma import igamma as gammainc, igammac as gammaincc
 
 psi = digamma
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "erfcx", "log1p", "expm1", "exp2", "gammaln", "digamma",
            "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "sinc", "xlogy", "xlog1py", "entr",
-           "logsumexp", "softmax", "log_softmax", "ndtr", "ndtri", "log_ndtr", "round"]
+           "logsumexp", "softmax", "log_softmax", "ndtr", "ndtri", "log_ndtr", "round", "gammainc", "gammaincc"]
 
 
 def softmax(input, dim, *, dtype=None):

@@ -933,3 +933,34 @@ CASES += [
     Case("nn_unfold_unbatched", lambda ns, x: ns.nn.functional.unfold(x, 2), [((2, 4, 3),)]),
     Case("nn_fold_unbatched", lambda ns, x: ns.nn.functional.fold(x, (3, 4), 2), [((4, 6),)]),
 ]
+
+
+# -- Tensor odds and ends (gpugrad/ops/tensor_misc.py, strided.py, igamma.py) ----------------------------------
+def _special(ns):
+    import importlib
+    return importlib.import_module("torch.special" if ns.is_torch else "gpugrad.special")
+
+
+def _igamma_a(ns):
+    return ns.const(np.array([0.5, 1.5, 3.0, 2.0]))
+
+
+CASES += [
+    # gradient in x only (a is a constant, as PyTorch refuses a's derivative)
+    Case("igamma", lambda ns, x: ns.igamma(_igamma_a(ns), x) + _igamma_a(ns).igammac(x) * 2,
+         [((3, 4),), ((4,),), ((0, 4),), ((1, 4),), (T(3, 4),)], domain="positive"),
+    Case("special_gammaincc", lambda ns, x: _special(ns).gammaincc(ns.const(np.array(2.5)), x),
+         [((),), ((2, 3),)], domain="positive"),
+    Case("angle", lambda ns, a: ns.angle(a) * a + a.angle(), UNARY, domain="kinks"),
+    Case("as_strided", lambda ns, a: ns.as_strided(a, (2, 2), (1, 2), 1) * a.as_strided((3,), (1,)).sum(),
+         [((3, 4),), ((1, 5),), ((2, 3, 2),)]),     # (contiguous: torch's inputs are copies, storage differs)
+    Case("as_strided_overlap", lambda ns, a: (a * 1).as_strided((3, 3), (1, 1)) ** 2, [((6,),), ((2, 4),)]),
+    # torch=False: torch 2.13's gradient for input is wrong (it fails torch's own gradcheck: the gradient lands
+    # on the overwritten positions instead of the kept ones); values compared in test_tensor_misc_torch.py
+    Case("as_strided_scatter", lambda ns, a, b: ns.as_strided_scatter(a, b, (2, 2), (1, 2), 1) * 1.5,
+         [((3, 4), (2, 2)), ((2, 3), (2, 2))], torch=False),
+    Case("fill_diagonal_", lambda ns, a: (a * 1).fill_diagonal_(0.5) + a.clone().fill_diagonal_(2.0, wrap=True),
+         [((3, 4),), ((5, 2),), ((2, 2, 2),), (T(3, 4),)]),
+    Case("sum_to_size", lambda ns, a: a.sum_to_size(1, 4) * 2 + a.sum_to_size((4,)),
+         [((3, 4),), ((2, 3, 4),), ((0, 4),)]),
+]

@@ -29,6 +29,9 @@ from .linalg_methods import LINALG_METHODS
 from .linalg_lu import LU_METHODS
 from .methods_reduce import REDUCE_METHODS
 from .products import PRODUCT_METHODS
+from .tensor_misc import MISC_METHODS, MISC_PROPERTIES
+from .igamma import IGAMMA_METHODS
+from .strided import STRIDED_METHODS
 
 
 def _r(fn):
@@ -351,6 +354,7 @@ def _extra_methods():
         **REDUCE_METHODS,
         **PRODUCT_METHODS,
         **NUMERIC_MORE_METHODS,
+        **MISC_METHODS, **IGAMMA_METHODS, **STRIDED_METHODS,
     )
 
 
@@ -358,6 +362,6 @@ for _name, _fn in _extra_methods().items():
     setattr(Tensor, _name, _fn)
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
-for _name, _fn in INFO_PROPERTIES.items():
+for _name, _fn in {**INFO_PROPERTIES, **MISC_PROPERTIES}.items():
     setattr(Tensor, _name, property(_fn))
 Tensor.__hash__ = object.__hash__   # identity, in C: tape dicts and sets hash tensors (via weakrefs) often
