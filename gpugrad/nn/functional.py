@@ -251,3 +251,4 @@ from ..ops.fold import unfold, fold  # noqa: E402
 
 __all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
             "fold"]
+from .functional_misc import local_response_norm, gumbel_softmax  # noqa: E402

@@ -44,6 +44,13 @@ __all__ += ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", 
 from .fold import Unfold, Fold  # noqa: E402
 
 __all__ += ["Unfold", "Fold"]
+from .normalization_nd import (BatchNorm2d, BatchNorm3d, InstanceNorm2d, InstanceNorm3d, LazyBatchNorm1d,  # noqa: E402
+                               LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d,
+                               LazyInstanceNorm3d, LocalResponseNorm, Container, UninitializedBuffer)
+
+__all__ += ["BatchNorm2d", "BatchNorm3d", "InstanceNorm2d", "InstanceNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+            "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+            "LocalResponseNorm", "Container", "UninitializedBuffer"]
 
 from . import module  # noqa: E402,F401  (PyTorch's torch.nn.modules.module path: Module and the global hooks)
 

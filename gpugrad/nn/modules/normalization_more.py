@@ -161,21 +161,25 @@ class InstanceNorm1d(_NormBase):
                  track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
+    _spatial = 1          # the number of spatial dims (InstanceNorm2d/3d: 2, 3)
+
     def forward(self, input):
-        if input.ndim not in (2, 3):
-            raise ValueError(f"InstanceNorm1d: expected 2D or 3D input (got {input.ndim}D input of shape "
-                             f"{tuple(input.shape)})")
-        feature_dim = input.ndim - 2
+        s = self._spatial
+        if input.ndim not in (s + 1, s + 2):
+            raise ValueError(f"{type(self).__name__}: expected {s + 1}D or {s + 2}D input (got {input.ndim}D input "
+                             f"of shape {tuple(input.shape)})")
+        feature_dim = input.ndim - s - 1
         if input.shape[feature_dim] != self.num_features:
             if self.affine:
-                raise ValueError(f"InstanceNorm1d: expected input's size at dim={feature_dim} to match "
+                raise ValueError(f"{type(self).__name__}: expected input's size at dim={feature_dim} to match "
                                  f"num_features ({self.num_features}), but got: {input.shape[feature_dim]} "
                                  f"(input of shape {tuple(input.shape)}).")
             warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You can silence this "
                           f"warning by not passing in num_features, which is not used because affine=False",
                           UserWarning, stacklevel=_user_stacklevel())
-        x = input.unsqueeze(0) if input.ndim == 2 else input
+        unbatched = input.ndim == s + 1
+        x = input.unsqueeze(0) if unbatched else input
         y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             self.training or not self.track_running_stats,
                             self.momentum if self.momentum is not None else 0.0, self.eps)
-        return y.squeeze(0) if input.ndim == 2 else y
+        return y.squeeze(0) if unbatched else y
