@@ -135,12 +135,12 @@ def nonzero_static(input, *, size, fill_value=-1):
     return Tensor._make(out, None, False)
 
 
-def resize_(self, *sizes, memory_format=None):
+def resize_(self, *size, memory_format=None):
     """In place: give this tensor the shape ``sizes`` over its elements in C order (PyTorch's ``resize_``):
     the first elements are kept; new ones are uninitialized. Refused on a tensor that requires grad.
 
     Args:
-        *sizes: the new size, as ints or one tuple.
+        *size: the new size, as ints or one tuple.
         memory_format: None or ``gpugrad.contiguous_format``.
 
     Returns:
@@ -156,8 +156,7 @@ def resize_(self, *sizes, memory_format=None):
     if memory_format is not None:
         from .._formats import check_memory_format
         check_memory_format("resize_", memory_format)
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = tuple(sizes[0])
+    sizes = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
     sizes = tuple(int(s) for s in sizes)
     if any(s < 0 for s in sizes):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {list(sizes)}")
@@ -305,16 +304,22 @@ def unsafe_split(input, split_size, dim=0):
 
 # -- the complex-number API on real tensors ------------------------------------------------------------------
 def _identity_doc(name, what):
-    def fn(input):
-        if input.dtype.kind == "c" and name in ("conj", "conj_physical", "resolve_conj"):
+    def plain(input):
+        if input.dtype.kind == "c" and name in ("conj", "conj_physical"):
             from .methods_info import _conj_view
-            return _conj_view(input, input) if name != "resolve_conj" else input
+            return _conj_view(input, input)
         return input
+
+    def with_out(input, *, out=None):
+        res = plain(input)
+        return res if out is None else out.copy_(res)
+    fn = with_out if name == "conj_physical" else plain
     fn.__name__ = fn.__qualname__ = name
+    out = "\n        out: an optional tensor the result is written into (returned)." if name == "conj_physical" else ""
     fn.__doc__ = f"""{what} (PyTorch's ``{name}``): on a real tensor, the tensor itself.
 
     Args:
-        input: the tensor (``self`` as a method).
+        input: the tensor (``self`` as a method).{out}
 
     Returns:
         ``input`` (a real tensor), or its conjugate for a complex one (without gradient).

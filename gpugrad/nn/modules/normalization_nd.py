@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 
 from ...autograd.grad_mode import no_grad
-from ...tensor import tensor
+from ...tensor import tensor, Tensor
 from ..module import Module
 from ..parameter import UninitializedParameter, is_lazy
 from .. import functional as F
@@ -142,10 +142,7 @@ class UninitializedBuffer(UninitializedParameter):
     def __init__(self, requires_grad=False, device=None, dtype=None):
         super().__init__(requires_grad, device, dtype)
 
-    @property
-    def cls_to_become(self):
-        from ...tensor import Tensor
-        return Tensor
+    cls_to_become = Tensor
 
 
 class _LazyNormMixin:
@@ -212,6 +209,19 @@ class _LazyNormMixin:
                 self.reset_parameters()
 
     def forward(self, input):
+        """Materialize the parameters from ``input`` (:meth:`initialize_parameters`), become the plain layer
+        and normalize.
+
+        Args:
+            input: a tensor ``(N, C, ...)``.
+
+        Returns:
+            The normalized tensor.
+
+        >>> import gpugrad as gg
+        >>> gg.nn.LazyBatchNorm1d()(gg.ones(2, 3)).shape
+        (2, 3)
+        """
         self.initialize_parameters(input)
         self.__class__ = self.cls_to_become
         return self.forward(input)
