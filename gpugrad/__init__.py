@@ -191,6 +191,9 @@ from .ops.linalg_lu import lu_deprecated as lu  # noqa: E402
 from .ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402
                        conv_transpose3d)
 from .ops.tensor_misc import (angle, real, imag, conj, conj_physical, conj_physical_, resolve_conj,  # noqa: E402
-                               resolve_neg, is_conj, is_neg, nonzero_static, resize_as_, unsafe_chunk, unsafe_split)
+                               resolve_neg, is_conj, is_neg, nonzero_static, resize_as_, unsafe_chunk, unsafe_split,
+                               unsafe_split_with_sizes)
 from .ops.igamma import igamma, igammac  # noqa: E402
 from .ops.strided import as_strided, as_strided_, as_strided_scatter, as_strided_copy  # noqa: E402
+from ._torch_toplevel import TOPLEVEL as _TOPLEVEL  # noqa: E402  (torch.exp_, torch.dropout, hann_window...)
+globals().update({_k: _v for _k, _v in _TOPLEVEL.items() if _k not in globals()})

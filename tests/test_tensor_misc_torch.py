@@ -154,3 +154,40 @@ def test_gumbel_softmax_and_container():
     with pytest.warns(FutureWarning):
         gc = gg.nn.Container(a=gg.nn.Linear(1, 1))
     assert [n for n, _ in gc.named_children()] == [n for n, _ in tc.named_children()]
+
+
+@pytest.mark.parametrize("name", ["hann_window", "hamming_window", "blackman_window", "bartlett_window",
+                                  "kaiser_window"])
+def test_windows_match_torch(name):
+    for n in (0, 1, 2, 5):
+        for periodic in (True, False):
+            _same(getattr(gg, name)(n, periodic), getattr(torch, name)(n, periodic), rtol=1e-5, atol=1e-6)
+    g = getattr(gg, name)(4, dtype=gg.float64, requires_grad=True)
+    t = getattr(torch, name)(4, dtype=torch.float64, requires_grad=True)
+    assert (str(g.dtype), g.requires_grad) == (str(t.dtype).split(".")[1], t.requires_grad)
+    _raises_like(lambda: getattr(gg, name)(-1), lambda: getattr(torch, name)(-1))
+    _raises_like(lambda: getattr(gg, name)(3, dtype=gg.int64), lambda: getattr(torch, name)(3, dtype=torch.int64))
+
+
+def test_native_toplevel_forms_match_torch():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    w, b, lbl = rng.uniform(0.5, 1.5, 3), rng.normal(size=3), np.array([1.0, -1.0, 1.0, -1.0])
+    cases = [
+        lambda ns, a, c: ns.exp_(a.clone()) + ns.clamp_(a.clone(), -0.5, 0.5) + ns.zero_(a.clone()),
+        lambda ns, a, c: ns.rsub(a, c, alpha=2) + ns.rsub(a, 1.5, 3),
+        lambda ns, a, c: ns.batch_norm(a, ns.tensor(w), ns.tensor(b), None, None, True, 0.1, 1e-5, False),
+        lambda ns, a, c: ns.instance_norm(a[None], None, None, None, None, True, 0.1, 1e-5, False),
+        lambda ns, a, c: ns.layer_norm(a, (3,), ns.tensor(w)) + ns.group_norm(a, 3) + ns.rms_norm(a, [3]),
+        lambda ns, a, c: ns.dropout(a, 0.5, False) + ns.alpha_dropout(a, 0.3, False),
+        lambda ns, a, c: ns.kl_div(a, c.exp(), 2) + ns.kl_div(a, c, reduction=0, log_target=True).sum(),
+        lambda ns, a, c: ns.cosine_embedding_loss(a, c, ns.tensor(lbl), 0.1, 0)
+        + ns.margin_ranking_loss(a[:, 0], c[:, 0], ns.tensor(lbl), 0.2, 2),
+        lambda ns, a, c: ns.triplet_margin_loss(a, c, a * 2, 1.0, 2, 1e-6, True, 1)
+        + ns.binary_cross_entropy_with_logits(a, c.sigmoid(), None, ns.tensor(w), 2)
+        + ns.poisson_nll_loss(a, c.abs(), True, True, 1e-8, 1),
+        lambda ns, a, c: ns.scalar_tensor(3) * ns.is_signed(a) + ns.detach(a) + ns.fill(a, 2.0),
+    ]
+    for fn in cases:
+        g, t = _both(fn, x, y)
+        _same(g, t, rtol=1e-6, atol=1e-9)

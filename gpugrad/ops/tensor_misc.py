@@ -302,6 +302,25 @@ def unsafe_split(input, split_size, dim=0):
     return split(input, split_size, dim)
 
 
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    """:func:`gpugrad.split_with_sizes` (PyTorch's ``unsafe_split_with_sizes``: the same pieces).
+
+    Args:
+        input: the tensor.
+        split_sizes: the size of each piece along ``dim``.
+        dim: the dim split along.
+
+    Returns:
+        A tuple of tensors.
+
+    >>> import gpugrad as gg
+    >>> [p.tolist() for p in gg.unsafe_split_with_sizes(gg.arange(3), [1, 2])]
+    [[0], [1, 2]]
+    """
+    from .splits import split_with_sizes
+    return split_with_sizes(input, split_sizes, dim)
+
+
 # -- the complex-number API on real tensors ------------------------------------------------------------------
 def _identity_doc(name, what):
     def plain(input):
@@ -510,7 +529,8 @@ _FLAGS = ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn", 
 MISC_METHODS = dict(
     multiply_=multiply_, divide_=divide_, subtract_=subtract_, fill_diagonal_=fill_diagonal_,
     sum_to_size=sum_to_size, nonzero_static=nonzero_static, resize_=resize_, resize_as_=resize_as_,
-    dim_order=dim_order, unsafe_chunk=unsafe_chunk, unsafe_split=unsafe_split, conj=conj,
+    dim_order=dim_order, unsafe_chunk=unsafe_chunk, unsafe_split=unsafe_split,
+    unsafe_split_with_sizes=unsafe_split_with_sizes, conj=conj,
     conj_physical=conj_physical, conj_physical_=conj_physical_, resolve_conj=resolve_conj,
     resolve_neg=resolve_neg, is_conj=is_conj, is_neg=is_neg, angle=angle)
 #: the properties of this family
