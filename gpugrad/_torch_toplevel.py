@@ -218,13 +218,13 @@ def _loss(name, f, tensors, options, example, value):
     fn.__signature__ = inspect.Signature(
         [inspect.Parameter(t, inspect.Parameter.POSITIONAL_OR_KEYWORD) for t in tensors]
         + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d) for n, d in options])
-    lines = "\n".join(f"        {n}: as :func:`gpugrad.nn.functional.{name}`." for n, _ in options if n != "reduction")
+    lines = "\n".join([f"        {t}: a tensor, as in :func:`gpugrad.nn.functional.{name}`." for t in tensors]
+                      + [f"        {n}: as in :func:`gpugrad.nn.functional.{name}`." for n, _ in options
+                         if n != "reduction"])
     fn.__doc__ = f"""PyTorch's native ``torch.{name}``: :func:`gpugrad.nn.functional.{name}` with ``reduction``
-    an int (0: none, 1: mean, 2: sum).
+    an int (0: none, 1: mean, 2: sum), every argument also by position in PyTorch's order.
 
     Args:
-        *args: the tensors ({", ".join(tensors)}), then the options, in PyTorch's order.
-        **kwargs: the options by name:
 {lines}
         reduction: 0, 1 or 2.
 
@@ -467,3 +467,4 @@ TOPLEVEL = dict(**INPLACE_FUNCTIONS, **DROPOUT_FUNCTIONS, **LOSS_FUNCTIONS, **WI
                 batch_norm=batch_norm, instance_norm=instance_norm, layer_norm=layer_norm, group_norm=group_norm,
                 rms_norm=rms_norm, poisson_nll_loss=poisson_nll_loss, rsub=rsub, fill=fill, scalar_tensor=scalar_tensor,
                 bilinear=F.bilinear)
+globals().update({k: v for k, v in TOPLEVEL.items() if k not in globals()})     # (where the docs look them up)

@@ -948,9 +948,9 @@ def _igamma_a(ns):
 CASES += [
     # gradient in x only (a is a constant, as PyTorch refuses a's derivative)
     Case("igamma", lambda ns, x: ns.igamma(_igamma_a(ns), x) + _igamma_a(ns).igammac(x) * 2,
-         [((3, 4),), ((4,),), ((0, 4),), ((1, 4),), (T(3, 4),)], domain="positive"),
+         [((2, 4),), ((0, 4),), ((1, 4),)], domain="positive"),      # (few: each call runs 2 x 400 steps)
     Case("special_gammaincc", lambda ns, x: _special(ns).gammaincc(ns.const(np.array(2.5)), x),
-         [((),), ((2, 3),)], domain="positive"),
+         [((),)], domain="positive"),
     Case("angle", lambda ns, a: ns.angle(a) * a + a.angle(), UNARY, domain="kinks"),
     Case("as_strided", lambda ns, a: ns.as_strided(a, (2, 2), (1, 2), 1) * a.as_strided((3,), (1,)).sum(),
          [((3, 4),), ((1, 5),), ((2, 3, 2),)]),     # (contiguous: torch's inputs are copies, storage differs)
