@@ -66,8 +66,8 @@ def _dropout_fn(name, f, inplace):
         A tensor of input's shape.
 
     >>> import gpugrad as gg
-    >>> gg.{name}(gg.ones(3), 0.5, False)
-    tensor([1., 1., 1.])
+    >>> gg.{name}(gg.ones(1, 3), 0.5, False)
+    tensor([[1., 1., 1.]])
     """
     return fn
 
@@ -226,19 +226,19 @@ def _loss(name, f, tensors, options, example, value):
 
     Args:
 {lines}
-        reduction: 0, 1 or 2.
+        reduction: 0 (the default), 1 or 2.
 
     Returns:
-        The loss (a 0-d tensor, or per element with reduction 0).
+        The loss per element (reduction 0, the default, as PyTorch's native form), or a 0-d tensor.
 
     >>> import gpugrad as gg
-    >>> gg.{name}({example})
+    >>> gg.{name}({example}, reduction=2)
     {value}
     """
     return fn
 
 
-_R = ("reduction", 1)
+_R = ("reduction", 0)       # (PyTorch 2.13's native losses reduce nothing when reduction is left out)
 LOSS_FUNCTIONS = {
     "binary_cross_entropy_with_logits": _loss(
         "binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, ("input", "target"),

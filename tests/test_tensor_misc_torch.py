@@ -186,6 +186,8 @@ def test_native_toplevel_forms_match_torch():
         lambda ns, a, c: ns.triplet_margin_loss(a, c, a * 2, 1.0, 2, 1e-6, True, 1)
         + ns.binary_cross_entropy_with_logits(a, c.sigmoid(), None, ns.tensor(w), 2)
         + ns.poisson_nll_loss(a, c.abs(), True, True, 1e-8, 1),
+        lambda ns, a, c: ns.cosine_embedding_loss(a, c, ns.tensor(lbl)) + ns.hinge_embedding_loss(a[:, 0], ns.tensor(lbl))
+        + ns.kl_div(a, c)[:, 0],
         lambda ns, a, c: ns.scalar_tensor(3) * ns.is_signed(a) + ns.detach(a) + ns.fill(a, 2.0),
     ]
     for fn in cases:
