@@ -193,3 +193,20 @@ def test_native_toplevel_forms_match_torch():
     for fn in cases:
         g, t = _both(fn, x, y)
         _same(g, t, rtol=1e-6, atol=1e-9)
+
+
+def test_lazy_norm_loaded_then_called_and_copied():
+    x = np.random.default_rng(2).normal(size=(4, 3))
+    outs = []
+    for ns in (gg, torch):
+        src = ns.nn.BatchNorm1d(3).double()
+        with ns.no_grad():
+            src.running_mean.fill_(0.5)
+        m = ns.nn.LazyBatchNorm1d().double()
+        m.load_state_dict(src.state_dict())
+        outs.append(m.eval()(ns.tensor(x)))
+    _same(*outs)
+    import copy
+    m = copy.deepcopy(gg.nn.LazyBatchNorm2d())
+    m(gg.randn(2, 3, 2, 2))
+    assert type(m.running_mean) is gg.Tensor and isinstance(m.weight, gg.nn.Parameter)

@@ -144,6 +144,14 @@ class UninitializedBuffer(UninitializedParameter):
 
     cls_to_become = Tensor
 
+    def __reduce_ex__(self, protocol):
+        return (UninitializedBuffer, (self.requires_grad, str(self.device), str(self._data.dtype)))
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = UninitializedBuffer(self.requires_grad, self.device, self._data.dtype)
+        return memo[id(self)]
+
 
 class _LazyNormMixin:
     """PyTorch's _LazyNormBase: ``num_features`` 0 and uninitialized parameters and buffers until the first
@@ -223,6 +231,8 @@ class _LazyNormMixin:
         (2, 3)
         """
         self.initialize_parameters(input)
+        if self.num_features == 0:            # materialized by load_state_dict: the loaded shapes say it
+            self.num_features = int(input.shape[1])
         self.__class__ = self.cls_to_become
         return self.forward(input)
 
