@@ -57,6 +57,17 @@ def test_views_share_memory_and_flags():
     for shape, perm in (((2, 3, 4), (2, 0, 1)), ((1, 3, 1), (1, 0, 2)), ((2, 2), (1, 0))):
         assert gg.zeros(*shape).permute(*perm).dim_order() == torch.zeros(*shape).permute(*perm).dim_order()
     _raises_like(lambda: gg.zeros(2).dim_order(ambiguity_check="x"), lambda: torch.zeros(2).dim_order(ambiguity_check="x"))
+    for shape, perm, check in (((1, 2, 3), (0, 1, 2), True), ((2, 3), (1, 0), True), ((2, 1, 3), (0, 1, 2), ["cf"]),
+                               ((1, 2, 3, 4), (0, 1, 2, 3), ["cf", "cl"]), ((2, 3, 4, 5), (0, 2, 3, 1), ["cl"])):
+        got = []
+        for ns in (gg, torch):
+            fmts = {"cf": ns.contiguous_format, "cl": ns.channels_last}
+            c = check if check is True else [fmts[f] for f in check]
+            try:
+                got.append(ns.zeros(*shape).permute(*perm).dim_order(ambiguity_check=c))
+            except RuntimeError as e:
+                got.append(str(e))
+        assert got[0] == got[1], (shape, perm, check, got)
     assert gg.zeros(2, 3).new_empty_strided((2, 3), (1, 2)).stride() == (1, 2)
 
 

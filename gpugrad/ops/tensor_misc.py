@@ -199,8 +199,8 @@ def dim_order(self, *, ambiguity_check=False):
     rule: dims sorted by stride, ties of equal stride by size).
 
     Args:
-        ambiguity_check: True: raise RuntimeError where the order is not unique (size-1 or zero-stride dims);
-            a list of memory formats: unless the tensor is contiguous in one of them, check as True.
+        ambiguity_check: True: raise RuntimeError where the order is not unique (a size-1 dim, neighbours of
+            equal stride); a list of memory formats: the same, unless the tensor is dense in exactly one of them.
 
     Returns:
         A tuple of ints, a permutation of the dims.
@@ -209,26 +209,39 @@ def dim_order(self, *, ambiguity_check=False):
     >>> gg.zeros(2, 3, 4).permute(2, 0, 1).dim_order()
     (1, 2, 0)
     """
-    if not isinstance(ambiguity_check, bool):
-        if not isinstance(ambiguity_check, list):
-            raise TypeError("The ambiguity_check argument must be a bool or a list of memory formats.")
-        from .._formats import contiguous_format
-        if contiguous_format in ambiguity_check and self.is_contiguous():
-            return tuple(range(self.ndim))
-        ambiguity_check = True
+    from .._formats import memory_format as _format_type
+    if not isinstance(ambiguity_check, bool) and (
+            not isinstance(ambiguity_check, list) or any(not isinstance(f, _format_type) for f in ambiguity_check)):
+        raise TypeError("The ambiguity_check argument must be a bool or a list of memory formats.")
     shape, st = tuple(self.shape), self.stride()
+    formats = ambiguity_check if isinstance(ambiguity_check, list) else []
+    check = ambiguity_check if isinstance(ambiguity_check, bool) else True
+    # several legal orders: a size-1 dim (placed anywhere) or two neighbours of equal stride
+    several = any(a == b for a, b in zip(st, st[1:])) or any(n == 1 for n in shape)
+    if check and several and sum(_contiguous_in(shape, st, f) for f in formats) != 1:
+        raise RuntimeError("The tensor does not have unique dim order, or cannot map to exact one of the given "
+                           "memory formats.")
     ndim = len(shape)
-    if ndim == 0:
-        order = []
-    elif ndim == 1:
-        order = [0]
-    elif self.is_contiguous():
-        order = list(range(ndim))
-        if ambiguity_check:
-            order = _sorted_dims(shape, st, ambiguity_check)
-    else:
-        order = _sorted_dims(shape, st, ambiguity_check)
-    return tuple(order)
+    if ndim <= 1:
+        return tuple(range(ndim))
+    if self.is_contiguous():
+        return tuple(range(ndim))
+    return tuple(_sorted_dims(shape, st, check))
+
+
+def _contiguous_in(shape, st, fmt):
+    """Whether strides ``st`` are the dense ones of memory format ``fmt`` (C order; channels-last: dim 1 last)."""
+    order = {"contiguous_format": list(range(len(shape))),
+             "channels_last": [0, 2, 3, 1] if len(shape) == 4 else None,
+             "channels_last_3d": [0, 2, 3, 4, 1] if len(shape) == 5 else None}.get(str(fmt).split(".")[-1])
+    if order is None:
+        return False
+    expect = 1
+    for d in reversed(order):
+        if shape[d] != 1 and st[d] != expect:
+            return False
+        expect *= shape[d]
+    return True
 
 
 def _ge(a, b):
@@ -261,8 +274,7 @@ def _sorted_dims(shape, st, check):
             elif c < 0:
                 break
     if check and any(_should_swap(shape, st, perm[i], perm[i + 1]) != -1 for i in range(ndim - 1)):
-        raise RuntimeError("The tensor does not have unique dim order, or cannot map to exact one of the given "
-                           "memory formats.")
+        raise RuntimeError("The tensor does not have unique dim order.")
     return list(reversed(perm))
 
 
