@@ -107,7 +107,9 @@ def median(input, dim=None, keepdim=False, *, out=None):
     >>> gg.median(gg.tensor([4.0, 1.0, 3.0, 2.0]))
     tensor(2.)
     >>> gg.median(gg.tensor([[4.0, 1.0, 3.0], [0.0, 5.0, 6.0]]), dim=1)
-    median(values=tensor([3., 5.]), indices=tensor([2, 1]))
+    gpugrad.return_types.median(
+    values=tensor([3., 5.]),
+    indices=tensor([2, 1]))
     """
     return write_out(_median("median", input, dim, keepdim, False), out, "median")
 
@@ -146,7 +148,9 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.kthvalue(gg.tensor([4.0, 1.0, 3.0, 2.0]), 2)
-    kthvalue(values=tensor(2.), indices=tensor(3))
+    gpugrad.return_types.kthvalue(
+    values=tensor(2.),
+    indices=tensor(3))
     """
     x = input
     d = dims("kthvalue", x.ndim, dim)[0]
@@ -194,7 +198,9 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.mode(gg.tensor([3.0, 1.0, 3.0, 1.0, 2.0]))
-    mode(values=tensor(1.), indices=tensor(3))
+    gpugrad.return_types.mode(
+    values=tensor(1.),
+    indices=tensor(3))
     """
     x = input
     if x.ndim == 0:

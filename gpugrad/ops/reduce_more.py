@@ -73,7 +73,9 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
 
     >>> import gpugrad as gg
     >>> gg.aminmax(gg.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=0)
-    aminmax(min=tensor([1., 4.]), max=tensor([3., 5.]))
+    gpugrad.return_types.aminmax(
+    min=tensor([1., 4.]),
+    max=tensor([3., 5.]))
     """
     x = input
     d = None if dim is None else dims("aminmax", x.ndim, dim)

@@ -199,7 +199,9 @@ def cummax(input, dim, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.cummax(gg.tensor([1.0, 3.0, 2.0, 3.0]), 0)
-    cummax(values=tensor([1., 3., 3., 3.]), indices=tensor([0, 1, 1, 3]))
+    gpugrad.return_types.cummax(
+    values=tensor([1., 3., 3., 3.]),
+    indices=tensor([0, 1, 1, 3]))
     """
     return write_out(_cumext("cummax", input, dim), out, "cummax")
 
@@ -218,7 +220,9 @@ def cummin(input, dim, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.cummin(gg.tensor([2.0, 1.0, 3.0, 1.0]), 0)
-    cummin(values=tensor([2., 1., 1., 1.]), indices=tensor([0, 1, 1, 3]))
+    gpugrad.return_types.cummin(
+    values=tensor([2., 1., 1., 1.]),
+    indices=tensor([0, 1, 1, 3]))
     """
     return write_out(_cumext("cummin", input, dim), out, "cummin")
 

@@ -247,7 +247,9 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
 
     >>> import gpugrad as gg
     >>> gg.histogram(gg.tensor([1.0, 2.0, 1.0]), bins=4, range=(0.0, 3.0))
-    histogram(hist=tensor([0., 2., 1., 0.]), bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
+    gpugrad.return_types.histogram(
+    hist=tensor([0., 2., 1., 0.]),
+    bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
     """
     x = input
     _need_float_hist("histogram", x)
