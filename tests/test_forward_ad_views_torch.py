@@ -180,3 +180,23 @@ def test_view_links_are_made_only_inside_a_dual_level():
         v.copy_(fw.make_dual(gg.ones(2), gg.ones(2)))
         assert fw.unpack_dual(base).tangent is not None
     assert fw.unpack_dual(base).tangent is None and fw.unpack_dual(v).tangent is None
+
+
+def test_view_of_a_reduction_with_a_size_one_dim_reads_the_right_tangent():
+    """A keepdim reduction of a transposed primal gives an output whose size-1 dim has an arbitrary stride;
+    its view's tangent must not be read with that stride from the (differently laid out) tangent."""
+    import itertools
+    import gpugrad.autograd.forward_ad as fwAD
+    import torch.autograd.forward_ad as tfw
+    a, t = np.arange(12.0).reshape(3, 4), np.arange(1.0, 13.0).reshape(3, 4)
+
+    def run(T, fw, pt, tt, dim, shape):
+        def mk(v, tr):
+            return T.tensor(v.T.copy()).T if tr else T.tensor(v)
+        with fw.dual_level():
+            x = fw.make_dual(mk(a, pt), mk(t, tt))
+            y = T.sum(x, (dim,), keepdim=True).reshape(shape)
+            return fw.unpack_dual(y).tangent.numpy()
+
+    for pt, tt, (dim, shape) in itertools.product([0, 1], [0, 1], [(0, (4,)), (0, (2, 2)), (1, (3, 1)), (1, (3,))]):
+        np.testing.assert_array_equal(run(gg, fwAD, pt, tt, dim, shape), run(torch, tfw, pt, tt, dim, shape))

@@ -73,17 +73,18 @@ def _address(a):
     return ptr if ptr is not None else a.ctypes.data            # the strict test device (NumPy inside)
 
 
-def _decompose(nbytes, strides, shape=None):
-    """Coefficients c with sum(c_k * strides_k) == nbytes, largest stride first (within ``shape`` when given:
-    an element's index), or None when there is none such."""
+def _decompose(nbytes, strides, shape, bounded=True):
+    """Coefficients c with sum(c_k * strides_k) == nbytes, largest stride first (within ``shape`` when
+    ``bounded``: an element's index), or None when there is none such. Dims of size 1 take no part: their
+    stride is arbitrary (NumPy gives one the stride of a neighbour), and the tangent's may differ."""
     c = [0] * len(strides)
     rest = nbytes
     for k in sorted(range(len(strides)), key=lambda k: -strides[k]):
         s = strides[k]
-        if s <= 0 or rest < s:
+        if s <= 0 or rest < s or shape[k] == 1:
             continue
         n = rest // s
-        if shape is not None:
+        if bounded:
             n = min(n, shape[k] - 1)
         c[k] = n
         rest -= n * s
@@ -96,8 +97,15 @@ def _region(rt, root, view):
     if view.dtype.itemsize != root.dtype.itemsize or any(s < 0 for s in root.strides):
         return None
     start = _decompose(_address(view) - _address(root), root.strides, root.shape)
-    steps = [_decompose(s, root.strides) for s in view.strides]
+    steps = [_decompose(s, root.strides, root.shape, bounded=False) for s, n in zip(view.strides, view.shape)
+             if n > 1]
     if start is None or any(c is None for c in steps):
+        return None
+    steps = iter(steps)
+    steps = [next(steps) if n > 1 else [0] * root.ndim for n in view.shape]
+    # the view's last element, in root indices, must lie inside the root: else the layouts do not match
+    last = [i + sum(c[k] * (n - 1) for c, n in zip(steps, view.shape)) for k, i in enumerate(start)]
+    if any(j >= n for j, n in zip(last, root.shape)):
         return None
     first = rt[tuple(slice(i, None) for i in start)]
     strides = tuple(sum(ck * rs for ck, rs in zip(c, rt.strides)) for c in steps)
