@@ -964,3 +964,21 @@ CASES += [
     Case("sum_to_size", lambda ns, a: a.sum_to_size(1, 4) * 2 + a.sum_to_size((4,)),
          [((3, 4),), ((2, 3, 4),), ((0, 4),)]),
 ]
+
+# -- pooling (gpugrad/ops/pooling.py, pooling_adaptive.py): tiny shapes, distinct values for max ------------------
+CASES += [
+    Case("max_pool1d", lambda ns, a: ns.max_pool1d(a, 3, 2, 1, ceil_mode=True), [((2, 2, 5),), ((2, 5),),
+                                                                                   (S(1, 2, 5),)], domain="kinks"),
+    Case("max_pool2d", lambda ns, a: ns.max_pool2d(a, (2, 3), 1, (1, 1), dilation=(2, 1)), [((1, 2, 4, 5),),
+                                                                                             (T(5, 4, 2),)],
+         domain="kinks"),
+    Case("max_pool3d_indices", lambda ns, a: ns.max_pool3d(a, 2, return_indices=True)[0], [((1, 2, 4, 4, 5),)],
+         domain="kinks"),
+    Case("avg_pool1d", lambda ns, a: ns.avg_pool1d(a, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+         [((2, 2, 5),), ((2, 5),), (S(1, 2, 5),)]),
+    Case("avg_pool2d", lambda ns, a: ns.avg_pool2d(a, 3, 2, 1, ceil_mode=True)[..., :2, :] + ns.avg_pool2d(
+        a, 3, 2, 1, divisor_override=2), [((1, 2, 4, 5),), (T(5, 4, 2),)]),
+    Case("avg_pool3d", lambda ns, a: ns.avg_pool3d(a, (2, 2, 3), 2, (1, 0, 1)), [((1, 2, 4, 4, 5),)]),
+    Case("lp_pool2d", lambda ns, a: ns.lp_pool2d(a, 2, 2) + ns.lp_pool2d(a, 3, (1, 2), ceil_mode=True)[..., :2, :2],
+         [((1, 2, 4, 4),)], domain="positive"),
+]

@@ -252,3 +252,12 @@ from ..ops.fold import unfold, fold  # noqa: E402
 __all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
             "fold"]
 from .functional_misc import local_response_norm, gumbel_softmax  # noqa: E402
+
+# pooling (gpugrad/ops/pooling.py, pooling_adaptive.py)
+from ..ops.pooling import (max_pool1d, max_pool2d, max_pool3d, max_pool1d_with_indices,  # noqa: E402
+                           max_pool2d_with_indices, max_pool3d_with_indices, avg_pool1d, avg_pool2d, avg_pool3d,
+                           lp_pool1d, lp_pool2d, lp_pool3d)
+
+__all__ += ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+            "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d",
+            "lp_pool3d"]
