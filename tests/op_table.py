@@ -982,3 +982,14 @@ CASES += [
     Case("lp_pool2d", lambda ns, a: ns.lp_pool2d(a, 2, 2) + ns.lp_pool2d(a, 3, (1, 2), ceil_mode=True)[..., :2, :2],
          [((1, 2, 4, 4),)], domain="positive"),
 ]
+CASES += [
+    Case("adaptive_avg_pool", lambda ns, a: ns.adaptive_avg_pool2d(a, (3, None)).sum(-1)
+         + ns.adaptive_avg_pool1d(a.flatten(-2), 3) + ns.adaptive_avg_pool3d(a[None], (1, 3, 2)).sum(-1)[0],
+         [((1, 2, 5, 4),), ((2, 5, 4),), (T(4, 5, 2),)]),
+    Case("adaptive_max_pool", lambda ns, a: ns.adaptive_max_pool2d(a, (3, 2)).sum(-1)
+         + ns.adaptive_max_pool1d(a.flatten(-2), 3) + ns.adaptive_max_pool3d(a[None], (1, 3, 3)).sum(-1)[0],
+         [((1, 2, 5, 4),), (S(2, 5, 4),)], domain="kinks"),
+    Case("max_unpool", lambda ns, a: ns.max_unpool2d(*ns.max_pool2d(a, 2, return_indices=True), 2,
+                                                     output_size=(5, 5)),
+         [((1, 2, 4, 5),), ((2, 4, 4),)], domain="kinks"),
+]

@@ -114,3 +114,45 @@ def test_pooling_errors_match_torch():
     _raises_as_torch("max_pool2d", x, 2, dilation=0)
     _raises_as_torch("max_pool2d", x, (2, 2, 2))
     _raises_as_torch("avg_pool2d", x, 2, divisor_override=0)
+
+
+def test_adaptive_pooling_values_indices_and_gradients():
+    check("adaptive_avg_pool1d", _input((2, 3, 7)), 3)
+    check("adaptive_avg_pool1d", _input((3, 7)), 5)
+    check("adaptive_avg_pool2d", _input((2, 3, 7, 5)), (3, None))
+    check("adaptive_avg_pool2d", _input((3, 7, 5)), 4)
+    check("adaptive_avg_pool3d", _input((1, 2, 5, 4, 7)), (2, 3, 4))
+    check("adaptive_max_pool1d", _input((2, 3, 7)), 3, return_indices=True)
+    check("adaptive_max_pool2d", _input((3, 7, 5)), (4, 3), return_indices=True)
+    check("adaptive_max_pool3d", _input((1, 2, 5, 4, 7)), (2, 3, 4), return_indices=True)
+    check("adaptive_max_pool2d_with_indices", _input((1, 2, 5, 5)), 2)
+    check("adaptive_max_pool2d", _input((1, 2, 3, 3)), (0, 2), return_indices=True, grad=False)   # empty output
+
+
+@pytest.mark.parametrize("n,shape,kernel", [(1, (2, 6), 3), (2, (2, 2, 6, 4), 2), (3, (1, 2, 4, 4, 6), 2)])
+def test_max_unpool_inverts_max_pool_as_torch(n, shape, kernel):
+    x = _input(shape, ties=False)
+    y, i = getattr(F, f"max_pool{n}d")(gg.tensor(x), kernel, return_indices=True)
+    ty, ti = getattr(TF, f"max_pool{n}d")(torch.tensor(x), kernel, return_indices=True)
+    for size in (None, [s + 1 for s in shape[-n:]]):
+        g, t = gg.tensor(y.numpy(), requires_grad=True), torch.tensor(ty.numpy(), requires_grad=True)
+        u = getattr(F, f"max_unpool{n}d")(g, i, kernel, output_size=size)
+        tu = getattr(TF, f"max_unpool{n}d")(t, ti, kernel, output_size=size)
+        np.testing.assert_array_equal(u.detach().numpy(), tu.detach().numpy())
+        w = np.random.default_rng(1).standard_normal(tuple(tu.shape))
+        (u * gg.tensor(w)).sum().backward()
+        (tu * torch.tensor(w)).sum().backward()
+        np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
+    with pytest.raises(ValueError, match="output_size"):
+        getattr(F, f"max_unpool{n}d")(y, i, kernel, output_size=[s + 5 for s in shape[-n:]])
+
+
+def test_adaptive_and_unpool_errors_match_torch():
+    _raises_as_torch("adaptive_avg_pool2d", np.zeros((2, 2)), (2, 2))
+    _raises_as_torch("adaptive_max_pool2d", np.zeros((2, 2)), (2, 2))
+    _raises_as_torch("adaptive_avg_pool2d", np.zeros((1, 2, 3, 3)), (-1, 2))
+    _raises_as_torch("adaptive_avg_pool1d", np.zeros((3,)), 2)
+    idx = np.full((1, 2, 2, 2), 25)
+    _raises_as_torch("max_unpool2d", np.zeros((1, 2, 2, 2)), idx, 2)
+    _raises_as_torch("max_unpool2d", np.zeros((1, 2, 2, 2)), np.zeros((1, 2, 2, 1), np.int64), 2)
+    _raises_as_torch("max_unpool2d", np.zeros((1, 2, 2, 2)), idx * 0, 2, output_size=[1, 2, 3])

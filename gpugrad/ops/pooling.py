@@ -130,9 +130,9 @@ def argmax_indices(x, sizes, coords, inside):
         valid = valid & (c >= 0) & (c < sizes[dim]) & inside[dim].reshape(shape)
         flat = flat + np.clip(c, 0, sizes[dim] - 1) * step
         step *= sizes[dim]
-    n_out = int(np.prod(flat.shape[:n]))
-    flat = np.broadcast_to(flat, valid.shape).reshape(n_out, -1)
-    valid = valid.reshape(n_out, -1)
+    n_out, n_win = int(np.prod(valid.shape[:n])), int(np.prod(valid.shape[n:]))
+    flat = np.broadcast_to(flat, valid.shape).reshape(n_out, n_win)
+    valid = valid.reshape(n_out, n_win)
     first_valid = valid.argmax(1)
     a = x._data.reshape(x.shape[0], -1)
     vals = a[:, xp.asarray(flat)]                           # (B, O, K)
@@ -158,17 +158,20 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode, r
     x, batchless = batched(op, input, n)
     check_dtype(op, x, "all" if n > 1 else ())
     k, s, p, d, o = geometry(op, x, n, kernel_size, stride, padding, dilation, ceil_mode)
-    sizes = tuple(x.shape[-n:])
     coords, inside = window_positions(n, [np.arange(oi) * si - pi for oi, si, pi in zip(o, s, p)], None, k, d)
+    return gather_max(x, n, coords, inside, o, batchless, return_indices)
+
+
+def gather_max(x, n, coords, inside, o, batchless, return_indices):
+    """The windows' maxima of (N, C, *spatial) x as one recorded Gather at their flat indices (its backward
+    scatter-adds to the argmax), reshaped to (N, C, *o); with the indices when asked."""
     flat_x = x.reshape((x.shape[0] * x.shape[1], -1))
-    idx = argmax_indices(flat_x, sizes, coords, inside)
-    out_shape = tuple(x.shape[:2]) + o
-    y = Gather.apply(flat_x, idx, 1).reshape(out_shape)
-    y = unbatched(y, batchless)
+    idx = argmax_indices(flat_x, tuple(x.shape[-n:]), coords, inside)
+    out_shape = tuple(x.shape[:2]) + tuple(o)
+    y = unbatched(Gather.apply(flat_x, idx, 1).reshape(out_shape), batchless)
     if not return_indices:
         return y
-    i = Tensor._make(idx.reshape(out_shape), None)
-    return y, unbatched(i, batchless)
+    return y, unbatched(Tensor._make(idx.reshape(out_shape), None), batchless)
 
 
 _MAX_POOL_DOC = """Max pooling over the last {n} dim(s) of ``(N, C, {dims})`` or ``(C, {dims})`` input: the
