@@ -156,3 +156,34 @@ def test_adaptive_and_unpool_errors_match_torch():
     _raises_as_torch("max_unpool2d", np.zeros((1, 2, 2, 2)), idx, 2)
     _raises_as_torch("max_unpool2d", np.zeros((1, 2, 2, 2)), np.zeros((1, 2, 2, 1), np.int64), 2)
     _raises_as_torch("max_unpool2d", np.zeros((1, 2, 2, 2)), idx * 0, 2, output_size=[1, 2, 3])
+
+
+MODULES = ["MaxPool1d(3)", "MaxPool2d((2, 3), 1, 1, return_indices=True)", "MaxPool3d(2, ceil_mode=True)",
+           "AvgPool1d(3)", "AvgPool2d(3, 2, 1, divisor_override=2)", "AvgPool3d((1, 2, 2), count_include_pad=False)",
+           "AdaptiveAvgPool1d(3)", "AdaptiveAvgPool2d((3, None))", "AdaptiveAvgPool3d(2)",
+           "AdaptiveMaxPool1d(3, True)", "AdaptiveMaxPool2d(2)", "AdaptiveMaxPool3d((1, 2, 2))",
+           "LPPool1d(2, 3)", "LPPool2d(2, 3, 2)", "LPPool3d(1, 2, ceil_mode=True)"]
+
+
+@pytest.mark.parametrize("expr", MODULES)
+def test_pooling_modules_match_torch(expr):
+    m, tm = eval("gg.nn." + expr), eval("torch.nn." + expr)
+    assert repr(m) == repr(tm)
+    n = int(expr.split("(")[0][-2])
+    x = np.abs(_input((1, 2) + (4, 6, 5)[:n], ties=False)) + 0.1
+    y, ty = m(gg.tensor(x)), tm(torch.tensor(x))
+    if isinstance(ty, tuple):
+        np.testing.assert_array_equal(y[1].numpy(), ty[1].numpy())
+        y, ty = y[0], ty[0]
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-12)
+
+
+def test_max_unpool_modules_match_torch():
+    for n in (1, 2, 3):
+        m, tm = getattr(gg.nn, f"MaxUnpool{n}d")(2, 1), getattr(torch.nn, f"MaxUnpool{n}d")(2, 1)
+        assert repr(m) == repr(tm)
+        x = _input((1, 2) + (4, 6, 5)[:n], ties=False)
+        y, i = getattr(gg.nn, f"MaxPool{n}d")(2, 1, return_indices=True)(gg.tensor(x))
+        ty, ti = getattr(torch.nn, f"MaxPool{n}d")(2, 1, return_indices=True)(torch.tensor(x))
+        np.testing.assert_array_equal(m(y, i).numpy(), tm(ty, ti).numpy())
+        np.testing.assert_array_equal(m(y, i, output_size=x.shape).numpy(), tm(ty, ti, output_size=x.shape).numpy())
