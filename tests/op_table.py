@@ -993,3 +993,10 @@ CASES += [
                                                      output_size=(5, 5)),
          [((1, 2, 4, 5),), ((2, 4, 4),)], domain="kinks"),
 ]
+CASES += [
+    Case("pad_reflect", lambda ns, a: ns.pad(a, (2, 1, 1, 3), mode="reflect"), [((1, 2, 4, 5),), (T(2, 4, 5),)]),
+    Case("pad_replicate_circular", lambda ns, a: ns.pad(a, (2, 3), mode="replicate") * 2
+         + ns.pad(a, (3, 2), mode="circular"), [((2, 2, 4),), ((2, 3),)]),
+    Case("pad_crop", lambda ns, a: ns.pad(a, (-1, 2, 1, -2)) + ns.pad(a, (-1, 2, 1, -2), mode="circular"),
+         [((2, 4, 5),)]),
+]

@@ -72,8 +72,9 @@ KNOWN_MISMATCHES = {
     "attention composites": """scaled_dot_product_attention scaled_dot_product_attention_causal_scale
         scaled_dot_product_attention_bool_mask scaled_dot_product_attention_float_mask""",
     # pooling (gpugrad/ops/pooling*.py) is built from recorded ops: a Gather at the argmax (max), pad + unfold +
-    # sum + division (average); the output's node is the last of them (Reshape, Div), not PyTorch's kernel's
-    "pooling": """max_pool1d max_pool2d max_pool3d_indices avg_pool1d avg_pool3d
+    # sum + division (average), padding modes from index_select; the output's node is the last of them (Reshape,
+    # Div, IndexSelect), not PyTorch's kernel's
+    "pooling": """max_pool1d max_pool2d max_pool3d_indices avg_pool1d avg_pool3d pad_reflect
         max_unpool""",
 }
 _KNOWN = {name: reason for reason, names in KNOWN_MISMATCHES.items() for name in names.split()}

@@ -850,6 +850,8 @@ def pad(input, pad, mode="constant", value=None):
         pad: (left, right) pairs, last dim first, e.g. ``(1, 1)`` pads the last dim by one on each side.
         mode: ``"constant"``, ``"reflect"``, ``"replicate"`` or ``"circular"`` (see
             :func:`gpugrad.ops.pad_modes.pad_mode`).
+        mode: ``"constant"``, ``"reflect"``, ``"replicate"`` or ``"circular"`` (as PyTorch's; negative pads
+            crop).
         value: the fill value in constant mode (None: 0).
 
     Returns:
@@ -860,6 +862,9 @@ def pad(input, pad, mode="constant", value=None):
     [0.0, 1.0, 1.0, 0.0, 0.0]
     """
     x = input
+    if mode != "constant" or len(pad) % 2 or len(pad) // 2 > x.ndim or builtins.any(p < 0 for p in pad):
+        from . import padding      # the other modes, cropping, and the errors of bad pads
+        return padding.pad(x, pad, mode, value)
     value = 0.0 if value is None else value
     if mode != "constant":
         from .pad_modes import pad_mode
@@ -869,10 +874,7 @@ def pad(input, pad, mode="constant", value=None):
                          f"got {tuple(pad)}")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
-        lo, hi = pad[2 * i], pad[2 * i + 1]
-        if lo < 0 or hi < 0:
-            raise ValueError("pad: negative padding is not supported")
-        widths[x.ndim - 1 - i] = (lo, hi)
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     return Pad.apply(x, tuple(widths), value)
 
 
