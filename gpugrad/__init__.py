@@ -199,3 +199,4 @@ from ._torch_toplevel import TOPLEVEL as _TOPLEVEL  # noqa: E402  (torch.exp_, t
 globals().update({_k: _v for _k, _v in _TOPLEVEL.items() if _k not in globals()})
 from .ops.pooling import max_pool1d, max_pool2d, max_pool3d, max_pool1d_with_indices, avg_pool1d  # noqa: E402
 from .ops.pooling_adaptive import adaptive_avg_pool1d, adaptive_max_pool1d  # noqa: E402
+from .ops.resample import pixel_shuffle, pixel_unshuffle, channel_shuffle  # noqa: E402

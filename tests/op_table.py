@@ -1000,3 +1000,18 @@ CASES += [
     Case("pad_crop", lambda ns, a: ns.pad(a, (-1, 2, 1, -2)) + ns.pad(a, (-1, 2, 1, -2), mode="circular"),
          [((2, 4, 5),)]),
 ]
+CASES += [
+    Case("interpolate_nearest", lambda ns, a: ns.interpolate(a, size=(3, 7)) + ns.interpolate(
+        a, scale_factor=(0.8, 1.5), mode="nearest-exact"), [((1, 2, 4, 5),), (T(1, 2, 4, 5),)]),
+    Case("interpolate_linear", lambda ns, a: ns.interpolate(a, size=7, mode="linear")
+         + ns.interpolate(a, scale_factor=1.5, mode="linear", align_corners=True), [((2, 2, 5),), (S(1, 2, 5),)]),
+    Case("interpolate_bilinear_bicubic", lambda ns, a: ns.interpolate(a, size=(3, 6), mode="bilinear")
+         + ns.interpolate(a, size=(3, 6), mode="bicubic", align_corners=True)
+         + ns.interpolate(a, size=(3, 6), mode="bicubic"), [((1, 2, 4, 5),)]),
+    Case("interpolate_trilinear_area", lambda ns, a: ns.interpolate(a, scale_factor=1.5, mode="trilinear")
+         + ns.interpolate(a, size=(3, 4, 4), mode="area").repeat(1, 1, 1, 1, 1)[..., :3, :4, :4].mean()
+         , [((1, 2, 2, 3, 3),)]),
+    Case("pixel_shuffle", lambda ns, a: ns.pixel_shuffle(a, 2) * 2 + ns.pixel_unshuffle(
+        ns.pixel_shuffle(a, 2) * 3, 2)[..., :1, :1, :1].sum(), [((1, 8, 2, 3),), ((8, 2, 3),)]),
+    Case("channel_shuffle", lambda ns, a: ns.channel_shuffle(a, 2), [((1, 4, 2, 3),), ((2, 6, 3),)]),
+]

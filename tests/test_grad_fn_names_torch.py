@@ -74,7 +74,7 @@ KNOWN_MISMATCHES = {
     # pooling (gpugrad/ops/pooling*.py) is built from recorded ops: a Gather at the argmax (max), pad + unfold +
     # sum + division (average), padding modes from index_select; the output's node is the last of them (Reshape,
     # Div, IndexSelect), not PyTorch's kernel's
-    "pooling": """max_pool1d max_pool2d max_pool3d_indices avg_pool1d avg_pool3d pad_reflect
+    "pooling": """max_pool1d max_pool2d max_pool3d_indices avg_pool1d avg_pool3d pad_reflect channel_shuffle
         max_unpool""",
 }
 _KNOWN = {name: reason for reason, names in KNOWN_MISMATCHES.items() for name in names.split()}
