@@ -849,9 +849,7 @@ def pad(input, pad, mode="constant", value=None):
         input: the input tensor.
         pad: (left, right) pairs, last dim first, e.g. ``(1, 1)`` pads the last dim by one on each side.
         mode: ``"constant"``, ``"reflect"``, ``"replicate"`` or ``"circular"`` (see
-            :func:`gpugrad.ops.pad_modes.pad_mode`).
-        mode: ``"constant"``, ``"reflect"``, ``"replicate"`` or ``"circular"`` (as PyTorch's; negative pads
-            crop).
+            :func:`gpugrad.ops.pad_modes.pad_mode`; negative pads crop, as PyTorch's).
         value: the fill value in constant mode (None: 0).
 
     Returns:
@@ -866,12 +864,6 @@ def pad(input, pad, mode="constant", value=None):
         from . import padding      # the other modes, cropping, and the errors of bad pads
         return padding.pad(x, pad, mode, value)
     value = 0.0 if value is None else value
-    if mode != "constant":
-        from .pad_modes import pad_mode
-        return pad_mode(x, pad, mode)
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: expected an even number of values, at most 2 per dim of {shape_str(x.shape)}, "
-                         f"got {tuple(pad)}")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
