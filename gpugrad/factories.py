@@ -106,7 +106,7 @@ def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requ
 
     >>> import gpugrad as gg
     >>> gg.zeros(2, 3).shape
-    (2, 3)
+    gpugrad.Size([2, 3])
     >>> gg.zeros((2,), dtype=gg.int64)
     tensor([0, 0])
     """
@@ -162,7 +162,7 @@ def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requ
 
     >>> import gpugrad as gg
     >>> gg.empty(2, 3).shape
-    (2, 3)
+    gpugrad.Size([2, 3])
     """
     xp, dev = _xp_dev(device)
     with device_context(dev):
@@ -267,7 +267,7 @@ def empty_like(input, dtype=None, device=None, requires_grad=False, *, layout=No
 
     >>> import gpugrad as gg
     >>> gg.empty_like(gg.zeros(2, 2)).shape
-    (2, 2)
+    gpugrad.Size([2, 2])
     """
     _check_formats("empty_like", layout, memory_format)
     return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
@@ -395,7 +395,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False, *, out=None, la
     tensor([[1., 0.],
             [0., 1.]])
     >>> gg.eye(2, 3).shape
-    (2, 3)
+    gpugrad.Size([2, 3])
     """
     xp, dev = _xp_dev(device)
     with device_context(dev):

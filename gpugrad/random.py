@@ -69,7 +69,7 @@ def get_rng_state():
 
     >>> import gpugrad as gg
     >>> gg.get_rng_state().shape
-    (40,)
+    gpugrad.Size([40])
     """
     from .tensor import Tensor
     return Tensor._make(_rng.get_state(_backend.cpu), None, False)

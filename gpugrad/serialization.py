@@ -23,7 +23,7 @@ Saving writes a temporary file in the destination's folder, fsyncs it and rename
 >>> gg.save({"model": {"w": gg.ones(2, 3)}, "step": 7}, path)
 >>> ck = gg.load(path)
 >>> ck["step"], ck["model"]["w"].shape
-(7, (2, 3))
+(7, gpugrad.Size([2, 3]))
 """
 from __future__ import annotations
 

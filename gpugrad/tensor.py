@@ -20,9 +20,34 @@ class Size(tuple):
     >>> s = gg.ones(2, 3).shape
     >>> isinstance(s, gg.Size), s == (2, 3), s.numel()
     (True, True, 6)
+    >>> s, s[1:], (1,) + s
+    (gpugrad.Size([2, 3]), gpugrad.Size([3]), gpugrad.Size([1, 2, 3]))
     """
 
     __slots__ = ()
+
+    def __repr__(self):
+        return f"gpugrad.Size([{', '.join(map(str, self))}])"
+
+    # as torch.Size: slicing, joining and repeating give a Size (tuple's own would give a plain tuple)
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def numel(self):
         """The number of elements of a tensor of this shape: the product of the sizes (1 for ``()``).
@@ -96,7 +121,7 @@ class DeviceDtypeShorthands:
         >>> x = gg.ones(2)
         >>> y = x.cuda() if gg.cuda.is_available() else x     # needs a GPU
         >>> y.shape
-        (2,)
+        gpugrad.Size([2])
         """
         if memory_format is not None:
             check_memory_format("cuda", memory_format)
@@ -174,7 +199,7 @@ class Tensor(DeviceDtypeShorthands):
     >>> x.grad
     tensor([2., 4., 6.])
     >>> gg.Tensor(2, 3).shape, gg.Tensor([1, 2]).dtype
-    ((2, 3), dtype('float32'))
+    (gpugrad.Size([2, 3]), dtype('float32'))
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_vc", "_hooks", "_grad_buffer",
@@ -229,7 +254,7 @@ class Tensor(DeviceDtypeShorthands):
         >>> w
         tensor([3., 3.], requires_grad=True)
         >>> w.data = gg.zeros(3); w.shape
-        (3,)
+        gpugrad.Size([3])
         """
         return Tensor._make(self._data, None, False)
 
@@ -245,7 +270,7 @@ class Tensor(DeviceDtypeShorthands):
 
         >>> import gpugrad as gg
         >>> gg.zeros(2, 3).shape
-        (2, 3)
+        gpugrad.Size([2, 3])
         """
         return Size(self._data.shape)
 
@@ -261,7 +286,7 @@ class Tensor(DeviceDtypeShorthands):
         >>> import gpugrad as gg
         >>> x = gg.zeros(2, 3)
         >>> x.size(), x.size(-1)
-        ((2, 3), 3)
+        (gpugrad.Size([2, 3]), 3)
         """
         if dim is None:
             return Size(self._data.shape)

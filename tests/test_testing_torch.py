@@ -97,8 +97,7 @@ def _outcome(fn, L):
 
 
 def _normal(msg):
-    msg = re.sub(r"torch\.Size\(\[(\d+)\]\)", r"(\1,)", msg)
-    msg = re.sub(r"torch\.Size\(\[([\d, ]+)\]\)", r"(\1)", msg)
+    msg = msg.replace("torch.Size(", "gpugrad.Size(")
     msg = msg.replace("<class 'torch.Tensor'>", "<class 'gpugrad.tensor.Tensor'>")
     msg = msg.replace("<class 'torch.nn.parameter.Parameter'>", "<class 'gpugrad.nn.parameter.Parameter'>")
     return re.sub(r"torch\.(float|int|uint|bool)", r"gpugrad.\1", msg)

@@ -108,7 +108,7 @@ def default_collate(batch):
     >>> import gpugrad as gg
     >>> xb, yb = gg.data.default_collate([(gg.tensor([1.0, 2.0]), 0), (gg.tensor([3.0, 4.0]), 1)])
     >>> xb.shape, yb.tolist()
-    ((2, 2), [0, 1])
+    (gpugrad.Size([2, 2]), [0, 1])
     >>> gg.data.default_collate([{"name": "a", "y": 0}, {"name": "b", "y": 1}])
     {'name': ['a', 'b'], 'y': tensor([0, 1])}
     """

@@ -252,7 +252,7 @@ def two_spirals(n=1000, noise=0.2, turns=1.5, seed=None):
     >>> import gpugrad as gg
     >>> X, y = gg.data.two_spirals(200, seed=0)
     >>> X.shape, sorted(set(y.tolist()))
-    ((200, 2), [0, 1])
+    (gpugrad.Size([200, 2]), [0, 1])
     """
     rng = np.random.default_rng(seed)
     half = n // 2
@@ -277,7 +277,7 @@ def xor(n=1000, noise=0.1, seed=None):
     >>> import gpugrad as gg
     >>> X, y = gg.data.xor(8, seed=0)
     >>> X.shape, str(y.dtype)
-    ((8, 2), 'int64')
+    (gpugrad.Size([8, 2]), 'int64')
     """
     rng = np.random.default_rng(seed)
     corners = rng.integers(0, 2, (n, 2))
@@ -298,7 +298,7 @@ def regression(n=1000, features=4, noise=0.1, seed=None):
     >>> import gpugrad as gg
     >>> X, y = gg.data.regression(100, features=4, seed=0)
     >>> X.shape, y.shape
-    ((100, 4), (100, 1))
+    (gpugrad.Size([100, 4]), gpugrad.Size([100, 1]))
     """
     if features < 3:
         raise ValueError(f"regression: needs at least 3 features, got {features}")

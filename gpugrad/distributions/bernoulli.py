@@ -116,7 +116,7 @@ class Bernoulli(ExponentialFamily):
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import Bernoulli
         >>> Bernoulli(gg.tensor([0.5, 0.2])).param_shape
-        (2,)
+        gpugrad.Size([2])
         """
         return self._param.shape
 

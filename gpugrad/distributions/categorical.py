@@ -103,7 +103,7 @@ class Categorical(Distribution):
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import Categorical
         >>> Categorical(gg.ones(2, 3)).param_shape
-        (2, 3)
+        gpugrad.Size([2, 3])
         """
         return self._param.shape
 
@@ -246,7 +246,7 @@ class OneHotCategorical(Distribution):
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import OneHotCategorical
         >>> OneHotCategorical(gg.ones(2, 3)).param_shape
-        (2, 3)
+        gpugrad.Size([2, 3])
         """
         return self._categorical.param_shape
 

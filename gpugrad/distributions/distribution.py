@@ -35,7 +35,7 @@ class Distribution:
     >>> from gpugrad.distributions import Normal
     >>> d = Normal(gg.zeros(3), 1.0)
     >>> d.batch_shape, d.event_shape, tuple(d.sample((2,)).shape)
-    ((3,), (), (2, 3))
+    (gpugrad.Size([3]), gpugrad.Size([]), (2, 3))
     """
 
     has_rsample = False
@@ -96,7 +96,7 @@ class Distribution:
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import Normal
         >>> Normal(0.0, 1.0).expand((2, 3)).batch_shape
-        (2, 3)
+        gpugrad.Size([2, 3])
         """
         raise NotImplementedError
 
@@ -107,7 +107,7 @@ class Distribution:
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import Normal
         >>> Normal(gg.zeros(2), 1.0).batch_shape
-        (2,)
+        gpugrad.Size([2])
         """
         return self._batch_shape
 
@@ -118,7 +118,7 @@ class Distribution:
         >>> import gpugrad as gg
         >>> from gpugrad.distributions import Categorical
         >>> Categorical(gg.ones(4)).event_shape
-        ()
+        gpugrad.Size([])
         """
         return self._event_shape
 

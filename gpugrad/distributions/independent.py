@@ -27,7 +27,7 @@ class Independent(Distribution):
     >>> from gpugrad.distributions import Independent, Normal
     >>> d = Independent(Normal(gg.zeros(3), gg.ones(3)), 1)
     >>> d.batch_shape, d.event_shape, d.log_prob(gg.zeros(3))
-    ((), (3,), tensor(-2.7568))
+    (gpugrad.Size([]), gpugrad.Size([3]), tensor(-2.7568))
     """
 
     arg_constraints = {}

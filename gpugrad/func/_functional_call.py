@@ -140,7 +140,7 @@ def stack_module_state(models):
     >>> import gpugrad as gg
     >>> params, buffers = gg.func.stack_module_state([gg.nn.Linear(3, 2) for _ in range(4)])
     >>> params["weight"].shape, params["weight"].requires_grad, buffers
-    ((4, 2, 3), True, {})
+    (gpugrad.Size([4, 2, 3]), True, {})
     """
     from ..ops import stack
     models = list(models)

@@ -10,7 +10,7 @@ AD and both devices come from those ops. The math, for one head:
 >>> import gpugrad as gg
 >>> q = k = v = gg.ones(1, 2, 4)
 >>> gg.nn.functional.scaled_dot_product_attention(q, k, v).shape
-(1, 2, 4)
+gpugrad.Size([1, 2, 4])
 """
 from __future__ import annotations
 
@@ -287,7 +287,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     >>> out, w = gg.nn.functional.multi_head_attention_forward(x, x, x, E, 2, gg.randn(3 * E, E), None, None,
     ...                                                         None, False, 0.0, gg.randn(E, E), None)
     >>> out.shape, w.shape
-    ((3, 2, 4), (2, 3, 3))
+    (gpugrad.Size([3, 2, 4]), gpugrad.Size([2, 3, 3]))
     """
     op = "multi_head_attention_forward"
     is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)

@@ -23,7 +23,7 @@ def bilinear(input1, input2, weight, bias=None):
     >>> import gpugrad as gg
     >>> w = gg.ones(1, 2, 3)
     >>> gg.nn.functional.bilinear(gg.ones(4, 2), gg.ones(4, 3), w).shape
-    (4, 1)
+    gpugrad.Size([4, 1])
     """
     if weight.ndim != 3:
         raise RuntimeError(f"bilinear: expected a 3-D weight (out_features, in1_features, in2_features), got "

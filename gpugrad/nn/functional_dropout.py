@@ -4,7 +4,7 @@ ordinary multiply and add nodes, with PyTorch's input-rank rules and warnings.
 
 >>> import gpugrad as gg
 >>> gg.nn.functional.dropout2d(gg.ones(1, 2, 2, 2), p=0.5, training=False).shape
-(1, 2, 2, 2)
+gpugrad.Size([1, 2, 2, 2])
 """
 from __future__ import annotations
 

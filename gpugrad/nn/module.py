@@ -122,7 +122,7 @@ class Module(_ModuleTree, _ModuleHooks, _ModuleState, _ModuleMove, DeviceDtypeSh
 
         >>> import gpugrad as gg
         >>> gg.nn.Linear(3, 2)(gg.ones(4, 3)).shape
-        (4, 2)
+        gpugrad.Size([4, 2])
         """
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, ...) in the "
                                   f"subclass")
@@ -144,7 +144,7 @@ class Module(_ModuleTree, _ModuleHooks, _ModuleState, _ModuleMove, DeviceDtypeSh
         >>> import gpugrad as gg
         >>> m = gg.nn.Linear(2, 1)
         >>> m.compile(mode="max-autotune"); m(gg.ones(1, 2)).shape
-        (1, 1)
+        gpugrad.Size([1, 1])
         """
         _compile(self, *args, **kwargs)
 

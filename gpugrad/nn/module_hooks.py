@@ -134,7 +134,7 @@ class _ModuleHooks:
         >>> with m.register_forward_hook(lambda mod, args, out: shapes.append(out.shape)):
         ...     _ = m(gg.ones(4, 3))
         >>> shapes
-        [(4, 2)]
+        [gpugrad.Size([4, 2])]
         """
         return self._add_hook("post", hook, prepend, with_kwargs, always_call)
 
@@ -154,7 +154,7 @@ class _ModuleHooks:
         >>> m, seen = gg.nn.Linear(3, 2), []
         >>> h = m.register_full_backward_hook(lambda mod, gin, gout: seen.append(gout[0].shape))
         >>> m(gg.ones(4, 3, requires_grad=True)).sum().backward(); seen
-        [(4, 2)]
+        [gpugrad.Size([4, 2])]
         """
         return self._add_hook("backward", hook, prepend)
 
@@ -310,7 +310,7 @@ def register_module_full_backward_pre_hook(hook):
     >>> with register_module_full_backward_pre_hook(lambda mod, gout: seen.append(gout[0].shape)):
     ...     m(gg.ones(3, 2)).sum().backward()
     >>> seen
-    [(3, 1)]
+    [gpugrad.Size([3, 1])]
     """
     return _add_global("backward_pre", hook)
 
@@ -331,7 +331,7 @@ def register_module_full_backward_hook(hook):
     >>> with register_module_full_backward_hook(lambda mod, gin, gout: seen.append(gin[0].shape)):
     ...     m(gg.ones(3, 2, requires_grad=True)).sum().backward()
     >>> seen
-    [(3, 2)]
+    [gpugrad.Size([3, 2])]
     """
     return _add_global("backward", hook)
 

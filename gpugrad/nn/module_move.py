@@ -112,7 +112,7 @@ class _ModuleMove:
         >>> m = gg.nn.Linear(2, 3)
         >>> w = m.weight
         >>> m.to_empty(device="cpu").weight is w, w.shape
-        (True, (3, 2))
+        (True, gpugrad.Size([3, 2]))
         """
         dev = _parse_device(device)
         xp = module_for(dev)

@@ -66,7 +66,7 @@ class _ModuleState:
         >>> import gpugrad as gg
         >>> sd = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.BatchNorm1d(3)).state_dict()
         >>> list(sd)[:3], sd["0.weight"].shape
-        (['0.weight', '0.bias', '1.weight'], (3, 2))
+        (['0.weight', '0.bias', '1.weight'], gpugrad.Size([3, 2]))
         """
         out = OrderedDict() if destination is None else destination
         hooks = self.__dict__.get("_state_hooks")

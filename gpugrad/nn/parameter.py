@@ -88,7 +88,7 @@ class UninitializedParameter(Parameter):
     >>> p
     <UninitializedParameter>
     >>> p.materialize((2, 3)); type(p).__name__, p.shape
-    ('Parameter', (2, 3))
+    ('Parameter', gpugrad.Size([2, 3]))
     """
 
     __slots__ = ()

@@ -700,7 +700,7 @@ def matmul(input, other, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.matmul(gg.ones(2, 3), gg.ones(3, 4)).shape
-    (2, 4)
+    gpugrad.Size([2, 4])
     >>> gg.matmul(gg.tensor([1.0, 2.0]), gg.tensor([3.0, 4.0]))
     tensor(11.)
     """

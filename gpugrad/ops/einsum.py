@@ -166,13 +166,13 @@ def einsum(equation, *operands):
     >>> import gpugrad as gg
     >>> a, b = gg.ones(2, 3), gg.ones(3, 4)
     >>> gg.einsum("ij,jk->ik", a, b).shape
-    (2, 4)
+    gpugrad.Size([2, 4])
     >>> gg.einsum("ij->", a)
     tensor(6.)
     >>> gg.einsum(a, [0, 1], b, [1, 2], [0, 2]).shape
-    (2, 4)
+    gpugrad.Size([2, 4])
     >>> gg.einsum("...i,...i->...", gg.ones(3, 1, 4), gg.ones(2, 4)).shape
-    (3, 2)
+    gpugrad.Size([3, 2])
     """
     if isinstance(equation, Tensor):                # the sublist format
         equation, operands = _sublist_equation((equation,) + operands)

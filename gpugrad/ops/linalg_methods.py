@@ -90,7 +90,7 @@ def _baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
 
     >>> import gpugrad as gg
     >>> gg.zeros(2, 1, 1).baddbmm_(gg.ones(2, 1, 1), gg.ones(2, 1, 1)).shape
-    (2, 1, 1)
+    gpugrad.Size([2, 1, 1])
     """
     return _inplace_product(self, baddbmm, batch1, batch2, beta, alpha)
 

@@ -136,7 +136,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
     >>> import gpugrad as gg
     >>> gg.baddbmm(gg.ones(1, 2), gg.ones(3, 2, 4), gg.ones(3, 4, 2), beta=0.5).shape
-    (3, 2, 2)
+    gpugrad.Size([3, 2, 2])
     """
     return write_out(_scaled_sum("baddbmm", input, _batches("baddbmm", batch1, batch2), beta, alpha), out,
                      "baddbmm")
@@ -157,7 +157,7 @@ def chain_matmul(*matrices, out=None):
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
     ...     gg.chain_matmul(gg.ones(2, 3), gg.ones(3, 1)).shape
-    (2, 1)
+    gpugrad.Size([2, 1])
     """
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
                   "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
@@ -210,9 +210,9 @@ def tensordot(a, b, dims=2, out=None):
 
     >>> import gpugrad as gg
     >>> gg.tensordot(gg.ones(2, 3, 4), gg.ones(3, 4, 5)).shape
-    (2, 5)
+    gpugrad.Size([2, 5])
     >>> gg.tensordot(gg.ones(2, 3), gg.ones(3, 2), dims=([0], [1])).shape
-    (3, 3)
+    gpugrad.Size([3, 3])
     """
     if isinstance(dims, Tensor):
         dims = dims.tolist()

@@ -84,7 +84,7 @@ def _method_transpose(self, *args, dim0=None, dim1=None):
 
     >>> import gpugrad as gg
     >>> gg.zeros(2, 3, 4).transpose(dim0=0, dim1=2).shape
-    (4, 3, 2)
+    gpugrad.Size([4, 3, 2])
     """
     if dim0 is not None or dim1 is not None:           # PyTorch's keywords: x.transpose(dim0=0, dim1=1)
         args = args + tuple(d for d in (dim0, dim1) if d is not None)
@@ -107,7 +107,7 @@ def _method_reshape(self, *args, shape=None):
 
     >>> import gpugrad as gg
     >>> gg.arange(6).reshape(2, -1).shape
-    (2, 3)
+    gpugrad.Size([2, 3])
     """
     return reshape(self, *args, shape=shape)
 
@@ -127,7 +127,7 @@ def _method_view(self, *args, size=None, dtype=None):
 
     >>> import gpugrad as gg
     >>> gg.arange(6.0).view(3, 2).shape, gg.tensor([1.0]).view(gg.int32).tolist()
-    ((3, 2), [1065353216])
+    (gpugrad.Size([3, 2]), [1065353216])
     """
     if dtype is not None or (len(args) == 1 and args[0].__class__ is not int and _is_dtype(args[0])):
         return view_dtype(self, args[0] if dtype is None else dtype)
@@ -315,7 +315,7 @@ def _T(self):
             [2],
             [3]])
     >>> gg.zeros(2, 3, 4).T.shape
-    (4, 3, 2)
+    gpugrad.Size([4, 3, 2])
     """
     return permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self
 
@@ -325,7 +325,7 @@ def _mT(self):
 
     >>> import gpugrad as gg
     >>> gg.zeros(5, 2, 3).mT.shape
-    (5, 3, 2)
+    gpugrad.Size([5, 3, 2])
     """
     if self.ndim < 2:         # (PyTorch returns a 0-d tensor as is)
         if self.ndim == 0:

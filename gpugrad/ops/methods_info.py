@@ -343,7 +343,7 @@ def new(self, *args, device=None):
     >>> import gpugrad as gg
     >>> x = gg.ones(2, dtype=gg.int32)
     >>> x.new([1.5, 2]), x.new(2, 3).shape
-    (tensor([1, 2], dtype=gpugrad.int32), (2, 3))
+    (tensor([1, 2], dtype=gpugrad.int32), gpugrad.Size([2, 3]))
     """
     dev = self.device
     if device is not None and _parse_device(device) != dev:
@@ -454,7 +454,7 @@ def _H(self):
 
     >>> import gpugrad as gg
     >>> gg.ones(2, 3).H.shape
-    (3, 2)
+    gpugrad.Size([3, 2])
     """
     if self.ndim == 0:
         return self
@@ -470,7 +470,7 @@ def _mH(self):
 
     >>> import gpugrad as gg
     >>> gg.ones(5, 2, 3).mH.shape
-    (5, 3, 2)
+    gpugrad.Size([5, 3, 2])
     """
     if self.ndim == 0:
         return self

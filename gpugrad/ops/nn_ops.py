@@ -629,7 +629,7 @@ def linear(input, weight, bias=None):
 
         >>> import gpugrad as gg
         >>> gg.nn.functional.linear(gg.ones(2, 3), gg.ones(4, 3), gg.zeros(4)).shape
-        (2, 4)
+        gpugrad.Size([2, 4])
     """
     x = input
     _need_float("linear", x)

@@ -213,7 +213,7 @@ max_pool1d.__doc__ = _MAX_POOL_DOC.format(n=1, dims="L", example="1, 16",
 max_pool2d.__doc__ = _MAX_POOL_DOC.format(n=2, dims="H, W", example="1, 4, 4",
                                           result="tensor([[[ 5.,  7.],\n             [13., 15.]]])")
 max_pool3d.__doc__ = _MAX_POOL_DOC.format(n=3, dims="D, H, W", example="1, 2, 2, 4",
-                                          result="tensor([[[[ 5.,  7.]]]])")
+                                          result="tensor([[[[13., 15.]]]])")
 
 
 def _with_indices(fn):

@@ -91,7 +91,7 @@ def adaptive_avg_pool1d(input, output_size):
 
     >>> import gpugrad as gg
     >>> gg.nn.functional.adaptive_avg_pool1d(gg.tensor([[1.0, 2.0, 3.0, 4.0, 5.0]]), 2)
-    tensor([[2.0000, 4.0000]])
+    tensor([[2., 4.]])
     """
     return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
 

@@ -314,7 +314,7 @@ def sum(input, dim=NO_DIM, keepdim=False, dtype=None, *, axis=None, keepdims=Fal
     >>> gg.sum(m, dim=0)
     tensor([4., 6.])
     >>> m.sum(axis=1, keepdims=True).shape
-    (2, 1)
+    gpugrad.Size([2, 1])
     """
     x = input
     given, dim = dim is not NO_DIM, (None if dim is NO_DIM else dim)

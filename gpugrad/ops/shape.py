@@ -310,7 +310,7 @@ def reshape(input, *args, shape=None):
     tensor([[0, 1, 2],
             [3, 4, 5]])
     >>> gg.arange(6).reshape(-1, 2).shape
-    (3, 2)
+    gpugrad.Size([3, 2])
     """
     x = input
     shape = _shape_args(args) if shape is None else tuple(shape)
@@ -345,7 +345,7 @@ def view(input, *args, size=None):
 
     >>> import gpugrad as gg
     >>> gg.arange(6.0).view(2, 3).shape
-    (2, 3)
+    gpugrad.Size([2, 3])
     """
     x = input
     shape = _shape_args(args) if size is None else tuple(size)
@@ -376,7 +376,7 @@ def view_dtype(input, dtype):
     >>> gg.tensor([1.0]).view(gg.int32)
     tensor([1065353216], dtype=gpugrad.int32)
     >>> gg.zeros(2, 4).view(gg.float64).shape
-    (2, 2)
+    gpugrad.Size([2, 2])
     """
     from .. import _dtype
     a = input._data
@@ -441,7 +441,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
     >>> import gpugrad as gg
     >>> gg.flatten(gg.zeros(2, 3, 4), start_dim=1).shape
-    (2, 12)
+    gpugrad.Size([2, 12])
     """
     x = input
     if x.ndim == 0:
@@ -467,7 +467,7 @@ def permute(input, *args, dims=None):
 
     >>> import gpugrad as gg
     >>> gg.permute(gg.zeros(2, 3, 4), 2, 0, 1).shape
-    (4, 2, 3)
+    gpugrad.Size([4, 2, 3])
     """
     x = input
     perm = _shape_args(args) if dims is None else tuple(dims)
@@ -489,7 +489,7 @@ def transpose(input, dim0=-2, dim1=-1):
 
     >>> import gpugrad as gg
     >>> gg.transpose(gg.zeros(2, 3), 0, 1).shape
-    (3, 2)
+    gpugrad.Size([3, 2])
     """
     x = input
     if x.ndim < 2:
@@ -512,9 +512,9 @@ def squeeze(input, dim=None):
 
     >>> import gpugrad as gg
     >>> gg.squeeze(gg.zeros(1, 3, 1)).shape
-    (3,)
+    gpugrad.Size([3])
     >>> gg.squeeze(gg.zeros(1, 3, 1), 0).shape
-    (3, 1)
+    gpugrad.Size([3, 1])
     """
     x = input
     if dim is None:
@@ -535,9 +535,9 @@ def unsqueeze(input, dim):
 
     >>> import gpugrad as gg
     >>> gg.unsqueeze(gg.zeros(3), 0).shape
-    (1, 3)
+    gpugrad.Size([1, 3])
     >>> gg.unsqueeze(gg.zeros(3), -1).shape
-    (3, 1)
+    gpugrad.Size([3, 1])
     """
     x = input
     nd = x.ndim + 1
@@ -648,7 +648,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
 
     >>> import gpugrad as gg
     >>> gg.cat([gg.zeros(2, 3), gg.ones(1, 3)]).shape
-    (3, 3)
+    gpugrad.Size([3, 3])
     >>> gg.cat([gg.tensor([1.0]), gg.tensor([2.0, 3.0])], dim=0)
     tensor([1., 2., 3.])
     """
@@ -685,7 +685,7 @@ def stack(tensors, dim=0, *, axis=None, out=None):
 
     >>> import gpugrad as gg
     >>> gg.stack([gg.zeros(3), gg.ones(3)], dim=1).shape
-    (3, 2)
+    gpugrad.Size([3, 2])
     """
     tensors = list(tensors)
     if not tensors:
@@ -714,7 +714,7 @@ def split(tensor, split_size_or_sections, dim=0):
     >>> [t.tolist() for t in gg.split(gg.arange(5), 2)]
     [[0, 1], [2, 3], [4]]
     >>> [t.shape for t in gg.split(gg.zeros(5, 2), [1, 4])]
-    [(1, 2), (4, 2)]
+    [gpugrad.Size([1, 2]), gpugrad.Size([4, 2])]
     """
     x = tensor
     d = dims("split", x.ndim, dim)[0]

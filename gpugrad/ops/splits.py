@@ -110,9 +110,9 @@ def _directional(op, need, dim, where, shape, result):
 
 
 hsplit = _directional("hsplit", 1, lambda nd: 1 if nd > 1 else 0, "dim 1 (dim 0 of a 1-D tensor)", "(2, 4)",
-                      "[(2, 2), (2, 2)]")
-vsplit = _directional("vsplit", 2, lambda nd: 0, "dim 0", "(4, 2)", "[(2, 2), (2, 2)]")
-dsplit = _directional("dsplit", 3, lambda nd: 2, "dim 2", "(1, 2, 4)", "[(1, 2, 2), (1, 2, 2)]")
+                      "[gpugrad.Size([2, 2]), gpugrad.Size([2, 2])]")
+vsplit = _directional("vsplit", 2, lambda nd: 0, "dim 0", "(4, 2)", "[gpugrad.Size([2, 2]), gpugrad.Size([2, 2])]")
+dsplit = _directional("dsplit", 3, lambda nd: 2, "dim 2", "(1, 2, 4)", "[gpugrad.Size([1, 2, 2]), gpugrad.Size([1, 2, 2])]")
 
 
 def split_with_sizes(input, split_sizes, dim=0):

@@ -64,9 +64,10 @@ def _atleast_fn(n, fn, rule, x, shape):
     return atleast
 
 
-atleast_1d = _atleast_fn(1, _one_d, "a 0-d one becomes shape (1,)", "1.0", "(1,)")
-atleast_2d = _atleast_fn(2, _two_d, "leading size-1 dims added", "[1, 2]", "(1, 2)")
-atleast_3d = _atleast_fn(3, _three_d, "NumPy's rule: (n,) -> (1, n, 1), (m, n) -> (m, n, 1)", "[1, 2]", "(1, 2, 1)")
+atleast_1d = _atleast_fn(1, _one_d, "a 0-d one becomes shape (1,)", "1.0", "gpugrad.Size([1])")
+atleast_2d = _atleast_fn(2, _two_d, "leading size-1 dims added", "[1, 2]", "gpugrad.Size([1, 2])")
+atleast_3d = _atleast_fn(3, _three_d, "NumPy's rule: (n,) -> (1, n, 1), (m, n) -> (m, n, 1)", "[1, 2]",
+                        "gpugrad.Size([1, 2, 1])")
 
 
 _STACK_DOC = """Join {what}.
@@ -101,10 +102,10 @@ def _stacker(op, prepare, dim, what, attr, result):
 hstack = _stacker("hstack", _one_d, lambda t: 0 if t.ndim == 1 else 1, "along dim 1 (dim 0 for 1-D tensors)", "",
                   "tensor([1, 2, 3, 4])")
 vstack = _stacker("vstack", _two_d, lambda t: 0, "along dim 0, after making each tensor at least 2-D "
-                  "(``row_stack`` is an alias)", ".shape", "(2, 2)")
+                  "(``row_stack`` is an alias)", ".shape", "gpugrad.Size([2, 2])")
 row_stack = vstack
 dstack = _stacker("dstack", _three_d, lambda t: 2, "along dim 2, after making each tensor at least 3-D", ".shape",
-                  "(1, 2, 2)")
+                  "gpugrad.Size([1, 2, 2])")
 column_stack = _stacker("column_stack", _column, lambda t: 1, "as columns: 0-d and 1-D tensors become columns "
                         "(n, 1), then all join along dim 1", ".tolist()", "[[1, 3], [2, 4]]")
 
@@ -124,7 +125,7 @@ def meshgrid(*tensors, indexing=None):
     >>> import gpugrad as gg
     >>> a, b = gg.meshgrid(gg.tensor([1, 2]), gg.tensor([3, 4, 5]), indexing="ij")
     >>> a.shape, b[0]
-    ((2, 3), tensor([3, 4, 5]))
+    (gpugrad.Size([2, 3]), tensor([3, 4, 5]))
     """
     ts = list(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else list(tensors)
     if indexing is None:
@@ -286,7 +287,7 @@ def broadcast_tensors(*tensors):
 
     >>> import gpugrad as gg
     >>> [t.shape for t in gg.broadcast_tensors(gg.zeros(2, 1), gg.zeros(3))]
-    [(2, 3), (2, 3)]
+    [gpugrad.Size([2, 3]), gpugrad.Size([2, 3])]
     """
     shape = broadcast_shapes(*(t.shape for t in tensors))
     return tuple(expand(t, shape) for t in tensors)

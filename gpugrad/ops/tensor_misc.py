@@ -189,7 +189,7 @@ def resize_as_(self, the_template, memory_format=None):
 
     >>> import gpugrad as gg
     >>> gg.zeros(4).resize_as_(gg.ones(2, 2)).shape
-    (2, 2)
+    gpugrad.Size([2, 2])
     """
     return resize_(self, tuple(the_template.shape), memory_format=memory_format)
 

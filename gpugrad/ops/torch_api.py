@@ -36,7 +36,7 @@ def mm(input, mat2, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.mm(gg.ones(2, 3), gg.ones(3, 4)).shape
-    (2, 4)
+    gpugrad.Size([2, 4])
     """
     _check_ndim("mm", 2, input, mat2)
     return write_out(A.matmul(input, mat2), out)
@@ -55,7 +55,7 @@ def bmm(input, mat2, *, out=None):
 
     >>> import gpugrad as gg
     >>> gg.bmm(gg.ones(5, 2, 3), gg.ones(5, 3, 4)).shape
-    (5, 2, 4)
+    gpugrad.Size([5, 2, 4])
     """
     _check_ndim("bmm", 3, input, mat2)
     if input.shape[0] != mat2.shape[0]:
@@ -103,7 +103,7 @@ def swapaxes(input, axis0, axis1):
 
     >>> import gpugrad as gg
     >>> gg.swapaxes(gg.ones(2, 3, 4), 0, 2).shape
-    (4, 3, 2)
+    gpugrad.Size([4, 3, 2])
     """
     if input.ndim < 2:
         S.dims("swapaxes", input.ndim, (axis0, axis1))
@@ -124,7 +124,7 @@ def swapdims(input, dim0, dim1):
 
     >>> import gpugrad as gg
     >>> gg.swapdims(gg.ones(2, 3, 4), 0, 1).shape
-    (3, 2, 4)
+    gpugrad.Size([3, 2, 4])
     """
     return swapaxes(input, dim0, dim1)
 
@@ -213,7 +213,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
 
     >>> import gpugrad as gg
     >>> gg.normal(0.0, 1.0, (2, 3)).shape
-    (2, 3)
+    gpugrad.Size([2, 3])
     """
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     if tensors:

@@ -214,7 +214,7 @@ def t(input):
 
     >>> import gpugrad as gg
     >>> gg.t(gg.zeros(2, 3)).shape
-    (3, 2)
+    gpugrad.Size([3, 2])
     """
     if input.ndim > 2:
         raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {shape_str(input.shape)}")
@@ -343,7 +343,7 @@ def _random_like(factory):
 
     >>> import gpugrad as gg
     >>> gg.{factory.__name__}_like(gg.zeros(2, 3)).shape
-    (2, 3)
+    gpugrad.Size([2, 3])
     """
     return like
 

@@ -338,7 +338,7 @@ def movedim(input, source, destination):
 
     >>> import gpugrad as gg
     >>> gg.movedim(gg.zeros(2, 3, 4), 0, -1).shape
-    (3, 4, 2)
+    gpugrad.Size([3, 4, 2])
     """
     x = input
     if isinstance(source, int) != isinstance(destination, int):
@@ -377,7 +377,7 @@ def unflatten(input, dim, sizes):
 
     >>> import gpugrad as gg
     >>> gg.unflatten(gg.zeros(2, 6), 1, (3, -1)).shape
-    (2, 3, 2)
+    gpugrad.Size([2, 3, 2])
     """
     x = input
     d = dims("unflatten", x.ndim, dim)[0]

@@ -95,7 +95,7 @@ class Adafactor(Optimizer):
     >>> opt = gg.optim.Adafactor([w], lr=0.01)
     >>> (w * w).sum().backward(); opt.step()
     >>> w.shape, sorted(opt.state[w])
-    ((2, 2), ['col_var', 'row_var', 'step'])
+    (gpugrad.Size([2, 2]), ['col_var', 'row_var', 'step'])
     """
 
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, *,

@@ -24,7 +24,7 @@ Both of PyTorch's variants give PyTorch's values and gradients:
 >>> y = checkpoint(lambda v: lin(v).relu(), x, use_reentrant=False)
 >>> y.sum().backward()
 >>> x.grad.shape, lin.weight.grad.shape
-((2, 3), (3, 3))
+(gpugrad.Size([2, 3]), gpugrad.Size([3, 3]))
 """
 from __future__ import annotations
 
@@ -287,7 +287,7 @@ def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwar
     >>> import gpugrad as gg
     >>> net = gg.nn.Sequential(gg.nn.Linear(2, 4), gg.nn.Tanh(), gg.nn.Linear(4, 1))
     >>> checkpoint_sequential(net, 2, gg.ones(3, 2), use_reentrant=False).shape
-    (3, 1)
+    gpugrad.Size([3, 1])
     """
     preserve = kwargs.pop("preserve_rng_state", True)
     if kwargs:

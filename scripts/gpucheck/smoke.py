@@ -140,8 +140,10 @@ def check_training_step(target: Target, results: Results):
         losses, params = run(target.device, target.forbid_sync)
         cpu_losses, cpu_params = run("cpu", contextlib.nullcontext)
         np.testing.assert_allclose(losses, cpu_losses, rtol=1e-4)
+        # atol 5e-5 (5% of lr): Adam's first updates are lr * g / (|g| + eps), so where a gradient is within a
+        # few eps of 0, rounding differences in g (another summation order) move the update by a few % of lr
         for k, (p, c) in enumerate(zip(params, cpu_params)):
-            np.testing.assert_allclose(p, c, rtol=1e-4, atol=1e-5, err_msg=f"parameter {k} after the step")
+            np.testing.assert_allclose(p, c, rtol=1e-4, atol=5e-5, err_msg=f"parameter {k} after the step")
 
 
 # -- every CUDA kernel, launched once against its reference -----------------------------------------------------------

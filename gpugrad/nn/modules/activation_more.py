@@ -342,7 +342,7 @@ class GLU(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.GLU()(gg.ones(3, 4)).shape
-    (3, 2)
+    gpugrad.Size([3, 2])
     """
 
     def __init__(self, dim: int = -1):

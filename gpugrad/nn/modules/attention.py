@@ -42,7 +42,7 @@ class MultiheadAttention(Module):
     >>> x = gg.randn(2, 3, 8)
     >>> out, w = mha(x, x, x)
     >>> out.shape, w.shape
-    ((2, 3, 8), (2, 3, 3))
+    (gpugrad.Size([2, 3, 8]), gpugrad.Size([2, 3, 3]))
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
@@ -121,7 +121,7 @@ class MultiheadAttention(Module):
         >>> mha = gg.nn.MultiheadAttention(4, 2)
         >>> x = gg.randn(3, 4)                               # unbatched (L, E)
         >>> mha(x, x, x, average_attn_weights=False)[1].shape
-        (2, 3, 3)
+        gpugrad.Size([2, 3, 3])
         """
         is_batched = query.ndim == 3
         key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask),
@@ -166,7 +166,7 @@ class MultiheadAttention(Module):
         >>> mha = gg.nn.MultiheadAttention(4, 2, batch_first=True)
         >>> mask, kind = mha.merge_masks(gg.zeros(3, 3), gg.zeros(2, 3), gg.zeros(2, 3, 4))
         >>> mask.shape, kind
-        ((2, 2, 3, 3), 2)
+        (gpugrad.Size([2, 2, 3, 3]), 2)
         """
         mask_type, merged = None, None
         if key_padding_mask is not None:

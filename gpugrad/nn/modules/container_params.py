@@ -224,7 +224,7 @@ class ParameterDict(Module):
         >>> import gpugrad as gg
         >>> pd = gg.nn.ParameterDict()
         >>> pd.setdefault("w", gg.ones(2)).shape, len(pd)
-        ((2,), 1)
+        (gpugrad.Size([2]), 1)
         """
         if key not in self:
             self[key] = default
@@ -256,7 +256,7 @@ class ParameterDict(Module):
         >>> import gpugrad as gg
         >>> pd = gg.nn.ParameterDict({"a": gg.ones(1), "b": gg.ones(2)})
         >>> pd.pop("a").shape, list(pd.keys())
-        ((1,), ['b'])
+        (gpugrad.Size([1]), ['b'])
         """
         v = self[key]
         del self[key]
@@ -331,7 +331,7 @@ class ParameterDict(Module):
 
         >>> import gpugrad as gg
         >>> [(k, v.shape) for k, v in gg.nn.ParameterDict({"w": gg.ones(2)}).items()]
-        [('w', (2,))]
+        [('w', gpugrad.Size([2]))]
         """
         return ((k, self[k]) for k in self._keys)
 
@@ -343,7 +343,7 @@ class ParameterDict(Module):
 
         >>> import gpugrad as gg
         >>> [v.shape for v in gg.nn.ParameterDict({"w": gg.ones(2)}).values()]
-        [(2,)]
+        [gpugrad.Size([2])]
         """
         return (self[k] for k in self._keys)
 

@@ -109,7 +109,7 @@ class Sequential(_Indexed):
     >>> import gpugrad as gg
     >>> net = gg.nn.Sequential(gg.nn.Linear(2, 4), gg.nn.ReLU(), gg.nn.Linear(4, 1))
     >>> len(net), type(net[1]).__name__, net(gg.ones(3, 2)).shape
-    (3, 'ReLU', (3, 1))
+    (3, 'ReLU', gpugrad.Size([3, 1]))
     """
 
     def __init__(self, *args):
@@ -198,7 +198,7 @@ class ModuleDict(Module):
     >>> import gpugrad as gg
     >>> heads = gg.nn.ModuleDict({"a": gg.nn.Linear(2, 1), "b": gg.nn.Linear(2, 3)})
     >>> list(heads.keys()), heads["b"](gg.ones(1, 2)).shape
-    (['a', 'b'], (1, 3))
+    (['a', 'b'], gpugrad.Size([1, 3]))
     """
 
     def __init__(self, modules=None):

@@ -239,12 +239,12 @@ def _convt_class(nd, fn, doc_ex):
                                      ex_out=ex_out)})
 
 
-Conv1d = _conv_class(1, F.conv1d, ("1, 2, 5", "(1, 4, 5)"))
-Conv2d = _conv_class(2, F.conv2d, ("1, 2, 5, 5", "(1, 4, 5, 5)"))
-Conv3d = _conv_class(3, F.conv3d, ("2, 3, 3, 3", "(4, 3, 3, 3)"))
-ConvTranspose1d = _convt_class(1, F.conv_transpose1d, ("1, 2, 5", "[10]", "(1, 4, 10)"))
-ConvTranspose2d = _convt_class(2, F.conv_transpose2d, ("1, 2, 3, 3", "[6, 5]", "(1, 4, 6, 5)"))
-ConvTranspose3d = _convt_class(3, F.conv_transpose3d, ("2, 2, 2, 2", "[3, 4, 3]", "(4, 3, 4, 3)"))
+Conv1d = _conv_class(1, F.conv1d, ("1, 2, 5", "gpugrad.Size([1, 4, 5])"))
+Conv2d = _conv_class(2, F.conv2d, ("1, 2, 5, 5", "gpugrad.Size([1, 4, 5, 5])"))
+Conv3d = _conv_class(3, F.conv3d, ("2, 3, 3, 3", "gpugrad.Size([4, 3, 3, 3])"))
+ConvTranspose1d = _convt_class(1, F.conv_transpose1d, ("1, 2, 5", "[10]", "gpugrad.Size([1, 4, 10])"))
+ConvTranspose2d = _convt_class(2, F.conv_transpose2d, ("1, 2, 3, 3", "[6, 5]", "gpugrad.Size([1, 4, 6, 5])"))
+ConvTranspose3d = _convt_class(3, F.conv_transpose3d, ("2, 2, 2, 2", "[3, 4, 3]", "gpugrad.Size([4, 3, 4, 3])"))
 
 
 
@@ -299,7 +299,7 @@ class _LazyConv:
         >>> import gpugrad as gg
         >>> conv = gg.nn.LazyConv1d(4, 3)
         >>> conv.initialize_parameters(gg.ones(2, 5, 7)); conv.weight.shape
-        (4, 5, 3)
+        gpugrad.Size([4, 5, 3])
         """
         if not self.has_uninitialized_params():
             return
@@ -333,7 +333,7 @@ class _LazyConv:
 
         >>> import gpugrad as gg
         >>> gg.nn.LazyConv1d(2, 1)(gg.ones(3, 4)).shape
-        (2, 4)
+        gpugrad.Size([2, 4])
         """
         self.initialize_parameters(input)
         self.__class__ = self.cls_to_become      # from now on the plain layer, as in PyTorch
@@ -389,12 +389,12 @@ def _lazy_class(base, init, ex, out):
                                     else "")})
 
 
-LazyConv1d = _lazy_class(Conv1d, _lazy_conv_init, "2, 5, 7", "(2, 4, 5)")
-LazyConv2d = _lazy_class(Conv2d, _lazy_conv_init, "2, 5, 4, 4", "(2, 4, 2, 2)")
-LazyConv3d = _lazy_class(Conv3d, _lazy_conv_init, "5, 3, 3, 3", "(4, 1, 1, 1)")
-LazyConvTranspose1d = _lazy_class(ConvTranspose1d, _lazy_convt_init, "2, 5, 7", "(2, 4, 9)")
-LazyConvTranspose2d = _lazy_class(ConvTranspose2d, _lazy_convt_init, "2, 5, 2, 2", "(2, 4, 4, 4)")
-LazyConvTranspose3d = _lazy_class(ConvTranspose3d, _lazy_convt_init, "5, 1, 1, 1", "(4, 3, 3, 3)")
+LazyConv1d = _lazy_class(Conv1d, _lazy_conv_init, "2, 5, 7", "gpugrad.Size([2, 4, 5])")
+LazyConv2d = _lazy_class(Conv2d, _lazy_conv_init, "2, 5, 4, 4", "gpugrad.Size([2, 4, 2, 2])")
+LazyConv3d = _lazy_class(Conv3d, _lazy_conv_init, "5, 3, 3, 3", "gpugrad.Size([4, 1, 1, 1])")
+LazyConvTranspose1d = _lazy_class(ConvTranspose1d, _lazy_convt_init, "2, 5, 7", "gpugrad.Size([2, 4, 9])")
+LazyConvTranspose2d = _lazy_class(ConvTranspose2d, _lazy_convt_init, "2, 5, 2, 2", "gpugrad.Size([2, 4, 4, 4])")
+LazyConvTranspose3d = _lazy_class(ConvTranspose3d, _lazy_convt_init, "5, 1, 1, 1", "gpugrad.Size([4, 3, 3, 3])")
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d",
            "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d"]

@@ -104,7 +104,7 @@ class FeatureAlphaDropout(_DropoutNd):
 
     >>> import gpugrad as gg
     >>> gg.nn.FeatureAlphaDropout(0.5)(gg.zeros(2, 3, 4)).shape
-    (2, 3, 4)
+    gpugrad.Size([2, 3, 4])
     """
 
     def forward(self, input):

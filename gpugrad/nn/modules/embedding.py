@@ -86,7 +86,7 @@ class Embedding(Module):
     >>> import gpugrad as gg
     >>> emb = gg.nn.Embedding(10, 3, padding_idx=0)
     >>> emb(gg.tensor([[1, 2], [0, 9]])).shape
-    (2, 2, 3)
+    gpugrad.Size([2, 2, 3])
     >>> emb
     Embedding(10, 3, padding_idx=0)
     """
@@ -176,7 +176,7 @@ class EmbeddingBag(Module):
     >>> import gpugrad as gg
     >>> bag = gg.nn.EmbeddingBag(10, 3, mode="sum")
     >>> bag(gg.tensor([1, 2, 4, 5, 4]), gg.tensor([0, 2])).shape
-    (2, 3)
+    gpugrad.Size([2, 3])
     >>> bag
     EmbeddingBag(10, 3, mode='sum')
     """

@@ -19,7 +19,7 @@ class Unfold(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.Unfold(2, padding=1)(gg.ones(1, 3, 4, 4)).shape
-    (1, 12, 25)
+    gpugrad.Size([1, 12, 25])
     """
 
     def __init__(self, kernel_size, dilation=1, padding=0, stride=1) -> None:
@@ -49,7 +49,7 @@ class Fold(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.Fold((4, 5), 2)(gg.ones(1, 12, 12)).shape
-    (1, 3, 4, 5)
+    gpugrad.Size([1, 3, 4, 5])
     """
 
     def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1) -> None:

@@ -44,7 +44,7 @@ class Linear(Module):
     >>> import gpugrad as gg
     >>> fc = gg.nn.Linear(3, 2)
     >>> fc(gg.ones(4, 3)).shape
-    (4, 2)
+    gpugrad.Size([4, 2])
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
@@ -100,7 +100,7 @@ class Flatten(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.Flatten()(gg.zeros(2, 3, 4)).shape
-    (2, 12)
+    gpugrad.Size([2, 12])
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
@@ -131,5 +131,5 @@ class NonDynamicallyQuantizableLinear(Linear):
     >>> import gpugrad as gg
     >>> from gpugrad.nn.modules.linear import NonDynamicallyQuantizableLinear
     >>> NonDynamicallyQuantizableLinear(3, 2)(gg.ones(4, 3)).shape
-    (4, 2)
+    gpugrad.Size([4, 2])
     """

@@ -33,7 +33,7 @@ class Bilinear(Module):
     >>> m
     Bilinear(in1_features=3, in2_features=2, out_features=4, bias=True)
     >>> m(gg.ones(5, 3), gg.ones(5, 2)).shape, m.weight.shape
-    ((5, 4), (4, 3, 2))
+    (gpugrad.Size([5, 4]), gpugrad.Size([4, 3, 2]))
     """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
@@ -96,7 +96,7 @@ class LazyLinear(Linear):
     >>> fc
     LazyLinear(in_features=0, out_features=2, bias=True)
     >>> fc(gg.ones(4, 3)).shape, fc
-    ((4, 2), Linear(in_features=3, out_features=2, bias=True))
+    (gpugrad.Size([4, 2]), Linear(in_features=3, out_features=2, bias=True))
     """
 
     cls_to_become = Linear
@@ -148,7 +148,7 @@ class LazyLinear(Linear):
         >>> import gpugrad as gg
         >>> fc = gg.nn.LazyLinear(2)
         >>> fc.initialize_parameters(gg.ones(1, 5)); fc.weight.shape
-        (2, 5)
+        gpugrad.Size([2, 5])
         """
         if input.ndim == 0:
             raise RuntimeError(f"LazyLinear: cannot infer in_features from a 0-d input of shape "
@@ -180,7 +180,7 @@ class Unflatten(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.Unflatten(1, (2, 3))(gg.zeros(4, 6)).shape
-    (4, 2, 3)
+    gpugrad.Size([4, 2, 3])
     """
 
     def __init__(self, dim: int, unflattened_size) -> None:

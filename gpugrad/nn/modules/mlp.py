@@ -47,7 +47,7 @@ class MLP(Sequential):
     >>> import gpugrad as gg
     >>> net = gg.nn.MLP([4, 32, 32, 3], activation="gelu", dropout=0.1, norm="layer")
     >>> net(gg.randn(8, 4)).shape
-    (8, 3)
+    gpugrad.Size([8, 3])
     """
 
     def __init__(self, sizes, activation="relu", dropout: float = 0.0, norm: str | None = None, init="kaiming",

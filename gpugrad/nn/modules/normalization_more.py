@@ -87,7 +87,7 @@ class GroupNorm(Module):
     >>> gn
     GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)
     >>> gn(gg.randn(3, 4, 5)).shape
-    (3, 4, 5)
+    gpugrad.Size([3, 4, 5])
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,

@@ -34,7 +34,7 @@ class BatchNorm2d(BatchNorm1d):
 
     >>> import gpugrad as gg
     >>> gg.nn.BatchNorm2d(3)(gg.randn(2, 3, 4, 4)).shape
-    (2, 3, 4, 4)
+    gpugrad.Size([2, 3, 4, 4])
     """
 
     _ndims = (4,)
@@ -65,7 +65,7 @@ class BatchNorm3d(BatchNorm2d):
 
     >>> import gpugrad as gg
     >>> gg.nn.BatchNorm3d(2)(gg.randn(2, 2, 1, 2, 2)).shape
-    (2, 2, 1, 2, 2)
+    gpugrad.Size([2, 2, 1, 2, 2])
     """
 
     _ndims = (5,)
@@ -91,7 +91,7 @@ class InstanceNorm2d(InstanceNorm1d):
 
     >>> import gpugrad as gg
     >>> gg.nn.InstanceNorm2d(3)(gg.randn(2, 3, 4, 4)).shape
-    (2, 3, 4, 4)
+    gpugrad.Size([2, 3, 4, 4])
     """
 
     _spatial = 2
@@ -116,7 +116,7 @@ class InstanceNorm3d(InstanceNorm2d):
 
     >>> import gpugrad as gg
     >>> gg.nn.InstanceNorm3d(2)(gg.randn(1, 2, 2, 2, 2)).shape
-    (1, 2, 2, 2, 2)
+    gpugrad.Size([1, 2, 2, 2, 2])
     """
 
     _spatial = 3
@@ -134,7 +134,7 @@ class UninitializedBuffer(UninitializedParameter):
     >>> import gpugrad as gg
     >>> b = gg.nn.UninitializedBuffer()
     >>> b.materialize((2,)); type(b).__name__, b.shape
-    ('Tensor', (2,))
+    ('Tensor', gpugrad.Size([2]))
     """
 
     __slots__ = ()
@@ -206,7 +206,7 @@ class _LazyNormMixin:
         >>> import gpugrad as gg
         >>> bn = gg.nn.LazyBatchNorm1d()
         >>> bn.initialize_parameters(gg.ones(2, 5)); bn.weight.shape
-        (5,)
+        gpugrad.Size([5])
         """
         if self.has_uninitialized_params():
             with no_grad():
@@ -228,7 +228,7 @@ class _LazyNormMixin:
 
         >>> import gpugrad as gg
         >>> gg.nn.LazyBatchNorm1d()(gg.ones(2, 3)).shape
-        (2, 3)
+        gpugrad.Size([2, 3])
         """
         self.initialize_parameters(input)
         if self.num_features == 0:            # materialized by load_state_dict: the loaded shapes say it
@@ -257,7 +257,7 @@ def _lazy(name, base, example_shape):
     >>> import gpugrad as gg
     >>> m = gg.nn.{name}()
     >>> m(gg.randn{example_shape}).shape, type(m).__name__
-    ({example_shape}, '{base.__name__}')
+    (gpugrad.Size([{example_shape[1:-1]}]), '{base.__name__}')
     """
     return type(name, (_LazyNormMixin, base), dict(__doc__=doc, cls_to_become=base, __module__=__name__))
 

@@ -376,7 +376,7 @@ class RNN(RNNBase):
     >>> import gpugrad as gg
     >>> out, h = gg.nn.RNN(3, 4, num_layers=2)(gg.ones(5, 2, 3))
     >>> out.shape, h.shape
-    ((5, 2, 4), (2, 2, 4))
+    (gpugrad.Size([5, 2, 4]), gpugrad.Size([2, 2, 4]))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
@@ -416,7 +416,7 @@ class LSTM(RNNBase):
     >>> import gpugrad as gg
     >>> out, (h, c) = gg.nn.LSTM(3, 4, proj_size=2, bidirectional=True)(gg.ones(5, 3))
     >>> out.shape, h.shape, c.shape
-    ((5, 4), (2, 2), (2, 4))
+    (gpugrad.Size([5, 4]), gpugrad.Size([2, 2]), gpugrad.Size([2, 4]))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
@@ -451,7 +451,7 @@ class GRU(RNNBase):
     >>> import gpugrad as gg
     >>> out, h = gg.nn.GRU(3, 4, batch_first=True)(gg.ones(2, 5, 3))
     >>> out.shape, h.shape
-    ((2, 5, 4), (1, 2, 4))
+    (gpugrad.Size([2, 5, 4]), gpugrad.Size([1, 2, 4]))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,

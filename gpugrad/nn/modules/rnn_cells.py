@@ -74,7 +74,7 @@ class RNNCellBase(Module):
 
     >>> import gpugrad as gg
     >>> gg.nn.RNNCellBase(3, 4, True, num_chunks=2).weight_ih.shape
-    (8, 3)
+    gpugrad.Size([8, 3])
     """
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
@@ -160,7 +160,7 @@ class RNNCell(RNNCellBase):
     >>> import gpugrad as gg
     >>> cell = gg.nn.RNNCell(3, 4)
     >>> cell(gg.ones(2, 3)).shape
-    (2, 4)
+    gpugrad.Size([2, 4])
     """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
@@ -194,7 +194,7 @@ class LSTMCell(RNNCellBase):
     >>> import gpugrad as gg
     >>> h, c = gg.nn.LSTMCell(3, 4)(gg.ones(3))
     >>> h.shape, c.shape
-    ((4,), (4,))
+    (gpugrad.Size([4]), gpugrad.Size([4]))
     """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
@@ -223,7 +223,7 @@ class GRUCell(RNNCellBase):
 
     >>> import gpugrad as gg
     >>> gg.nn.GRUCell(3, 4)(gg.ones(2, 3), gg.zeros(2, 4)).shape
-    (2, 4)
+    gpugrad.Size([2, 4])
     """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):

@@ -95,7 +95,7 @@ class SyncBatchNorm(BatchNorm1d):
     >>> import gpugrad as gg
     >>> bn = gg.nn.SyncBatchNorm(3)
     >>> bn(gg.randn(8, 3)).shape
-    (8, 3)
+    gpugrad.Size([8, 3])
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,

@@ -82,7 +82,7 @@ class TransformerEncoderLayer(Module):
     >>> import gpugrad as gg
     >>> layer = gg.nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, batch_first=True)
     >>> layer(gg.randn(2, 5, 8)).shape
-    (2, 5, 8)
+    gpugrad.Size([2, 5, 8])
     """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu, layer_norm_eps=1e-5,
@@ -124,7 +124,7 @@ class TransformerEncoderLayer(Module):
         >>> import gpugrad as gg
         >>> layer = gg.nn.TransformerEncoderLayer(4, 2, dim_feedforward=8)
         >>> layer(gg.randn(3, 4), src_key_padding_mask=gg.tensor([False, False, True])).shape
-        (3, 4)
+        gpugrad.Size([3, 4])
         """
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                _none_or_dtype(src_mask), "src_mask", src.dtype)
@@ -171,7 +171,7 @@ class TransformerDecoderLayer(Module):
     >>> import gpugrad as gg
     >>> layer = gg.nn.TransformerDecoderLayer(d_model=8, nhead=2, dim_feedforward=16)
     >>> layer(gg.randn(4, 2, 8), gg.randn(5, 2, 8)).shape
-    (4, 2, 8)
+    gpugrad.Size([4, 2, 8])
     """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu, layer_norm_eps=1e-5,
@@ -215,7 +215,7 @@ class TransformerDecoderLayer(Module):
         >>> layer = gg.nn.TransformerDecoderLayer(4, 2, dim_feedforward=8)
         >>> mask = gg.nn.Transformer.generate_square_subsequent_mask(3)
         >>> layer(gg.randn(3, 4), gg.randn(5, 4), tgt_mask=mask, tgt_is_causal=True).shape
-        (3, 4)
+        gpugrad.Size([3, 4])
         """
         x = tgt
         if self.norm_first:
@@ -282,7 +282,7 @@ class TransformerEncoder(Module):
     >>> layer = gg.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
     >>> enc = gg.nn.TransformerEncoder(layer, num_layers=2)
     >>> enc(gg.randn(2, 5, 8)).shape
-    (2, 5, 8)
+    gpugrad.Size([2, 5, 8])
     """
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
@@ -317,7 +317,7 @@ class TransformerEncoder(Module):
         >>> import gpugrad as gg
         >>> enc = gg.nn.TransformerEncoder(gg.nn.TransformerEncoderLayer(4, 2, 8), 1, enable_nested_tensor=False)
         >>> enc(gg.randn(3, 4), mask=gg.nn.Transformer.generate_square_subsequent_mask(3)).shape
-        (3, 4)
+        gpugrad.Size([3, 4])
         """
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", _none_or_dtype(mask),
                                                "mask", src.dtype)
@@ -377,7 +377,7 @@ class TransformerDecoder(Module):
     >>> import gpugrad as gg
     >>> dec = gg.nn.TransformerDecoder(gg.nn.TransformerDecoderLayer(8, 2, 16), num_layers=2)
     >>> dec(gg.randn(4, 2, 8), gg.randn(5, 2, 8)).shape
-    (4, 2, 8)
+    gpugrad.Size([4, 2, 8])
     """
 
     def __init__(self, decoder_layer, num_layers, norm=None):
@@ -406,7 +406,7 @@ class TransformerDecoder(Module):
         >>> import gpugrad as gg
         >>> dec = gg.nn.TransformerDecoder(gg.nn.TransformerDecoderLayer(4, 2, 8), 1)
         >>> dec(gg.randn(3, 4), gg.randn(2, 4)).shape
-        (3, 4)
+        gpugrad.Size([3, 4])
         """
         seq_len = _get_seq_len(tgt, self.layers[0].self_attn.batch_first)
         tgt_is_causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, seq_len)
@@ -451,7 +451,7 @@ class Transformer(Module):
     >>> model = gg.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
     ...                           dim_feedforward=16, batch_first=True)
     >>> model(gg.randn(2, 5, 8), gg.randn(2, 4, 8)).shape
-    (2, 4, 8)
+    gpugrad.Size([2, 4, 8])
     """
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
@@ -498,7 +498,7 @@ class Transformer(Module):
         >>> import gpugrad as gg
         >>> model = gg.nn.Transformer(4, 2, 1, 1, 8, batch_first=True)
         >>> model(gg.randn(3, 4), gg.randn(2, 4)).shape
-        (2, 4)
+        gpugrad.Size([2, 4])
         """
         is_batched = src.ndim == 3
         if is_batched and src.shape[0 if self.batch_first else 1] != tgt.shape[0 if self.batch_first else 1]:

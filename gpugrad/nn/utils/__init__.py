@@ -155,7 +155,7 @@ def parameters_to_vector(parameters) -> Tensor:
 
     >>> import gpugrad as gg
     >>> gg.nn.utils.parameters_to_vector(gg.nn.Linear(3, 2).parameters()).shape
-    (8,)
+    gpugrad.Size([8])
     """
     params = _as_list(parameters, "parameters_to_vector")
     if not params:

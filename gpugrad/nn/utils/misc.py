@@ -30,7 +30,7 @@ def skip_init(module_cls, *args, **kwargs):
 
     >>> import gpugrad as gg
     >>> gg.nn.utils.skip_init(gg.nn.Linear, 2, 3).weight.shape
-    (3, 2)
+    gpugrad.Size([3, 2])
     """
     if not (isinstance(module_cls, type) and issubclass(module_cls, Module)):
         raise RuntimeError(f"Expected a Module; got {module_cls}")

@@ -57,7 +57,7 @@ class WeightNorm:
         ...     fc = gg.nn.utils.weight_norm(gg.nn.Linear(2, 2))
         >>> hook = next(iter(gg.nn.utils.norm_hooks._pre_hooks(fc).values()))
         >>> hook.compute_weight(fc).shape
-        (2, 2)
+        gpugrad.Size([2, 2])
         """
         return _weight_norm(getattr(module, self.name + "_v"), getattr(module, self.name + "_g"), self.dim)
 
@@ -209,7 +209,7 @@ class SpectralNorm:
 
         >>> import gpugrad as gg
         >>> gg.nn.utils.norm_hooks.SpectralNorm(dim=1).reshape_weight_to_matrix(gg.ones(2, 3, 4)).shape
-        (3, 8)
+        gpugrad.Size([3, 8])
         """
         if self.dim != 0:
             weight = weight.permute(self.dim, *[d for d in range(weight.ndim) if d != self.dim])
@@ -229,7 +229,7 @@ class SpectralNorm:
         >>> fc = gg.nn.utils.spectral_norm(gg.nn.Linear(2, 2))
         >>> hook = next(iter(gg.nn.utils.norm_hooks._pre_hooks(fc).values()))
         >>> hook.compute_weight(fc, do_power_iteration=False).shape
-        (2, 2)
+        gpugrad.Size([2, 2])
         """
         weight = getattr(module, self.name + "_orig")
         u = getattr(module, self.name + "_u")
