@@ -15,8 +15,8 @@ from . import _fpwarnings  # noqa: F401  (inf/NaN arise silently, as in PyTorch:
 
 __version__ = "0.1.0"
 
-from ._dtype import (float16, half, float32, float64, double, int8, uint8, int16, int32, int64, long, bool_,
-                     get_default_dtype, set_default_dtype)
+from ._dtype import (dtype, float16, half, float32, float64, double, int8, uint8, int16, int32, int64, long,
+                     bool_, complex64, cfloat, complex128, cdouble, get_default_dtype, set_default_dtype)
 from ._dtype import float as float  # noqa: PLC0414
 from .backend import Device, device, set_default_device, default_device
 from ._tensor_str import set_printoptions
@@ -173,8 +173,8 @@ def __getattr__(name):
             import ml_dtypes
         except ImportError:
             raise AttributeError("gpugrad.bfloat16 needs the ml_dtypes package (pip install ml_dtypes)") from None
-        import numpy as _np
-        return _np.dtype(ml_dtypes.bfloat16)
+        from ._dtype import wrap
+        return wrap(ml_dtypes.bfloat16)
     if name in ("set_float32_matmul_precision", "get_float32_matmul_precision"):
         from . import backends
         return getattr(backends, name)
@@ -200,3 +200,7 @@ globals().update({_k: _v for _k, _v in _TOPLEVEL.items() if _k not in globals()}
 from .ops.pooling import max_pool1d, max_pool2d, max_pool3d, max_pool1d_with_indices, avg_pool1d  # noqa: E402
 from .ops.pooling_adaptive import adaptive_avg_pool1d, adaptive_max_pool1d  # noqa: E402
 from .ops.resample import pixel_shuffle, pixel_unshuffle, channel_shuffle  # noqa: E402
+
+# torch.short and torch.int (last: from here on `int` in this module's namespace is the dtype, as in PyTorch)
+short = int16
+int = int32  # noqa: A001

@@ -1,23 +1,186 @@
-"""dtypes: gpugrad uses NumPy's dtype objects (CuPy shares them), so ``x.dtype == gpugrad.float32`` and
-``x.dtype == numpy.float32`` both hold."""
+"""dtypes: :class:`dtype` objects as PyTorch's (``gpugrad.float32`` prints as ``gpugrad.float32`` and has
+``is_floating_point``, ``is_complex``, ``is_signed``, ``itemsize``), each standing for one NumPy dtype (CuPy
+shares NumPy's). NumPy and CuPy take one wherever they take a dtype (its ``.dtype`` is the NumPy dtype), and it
+equals and hashes as that NumPy dtype, so ``x.dtype == gpugrad.float32`` and ``x.dtype == numpy.float32`` both
+hold and either finds the other in a dict.
+
+    >>> import gpugrad as gg, numpy as np
+    >>> gg.float32, gg.float32.is_floating_point, gg.int64.is_signed, gg.float16.itemsize
+    (gpugrad.float32, True, True, 2)
+    >>> gg.float32 == np.float32, np.zeros(2, gg.float64).dtype
+    (True, dtype('float64'))
+"""
 import numpy as np
 
-float16 = half = np.dtype(np.float16)
-float32 = float = np.dtype(np.float32)
-float64 = double = np.dtype(np.float64)
-int8 = np.dtype(np.int8)
-uint8 = np.dtype(np.uint8)
-int16 = np.dtype(np.int16)
-int32 = np.dtype(np.int32)
-int64 = long = np.dtype(np.int64)
-uint16, uint32, uint64 = np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64)   # torch's "limited support" ones
-bool_ = np.dtype(np.bool_)
+
+class dtype:
+    """A tensor's element type, as ``torch.dtype``: one per NumPy dtype (:func:`wrap` returns the same object
+    each time), printed as ``gpugrad.<name>``.
+
+    NumPy's dtype attributes (``kind``, ``name``, ``char``, ``type``...) are read through to the NumPy dtype, which
+    ``.dtype`` returns; that attribute is what makes NumPy and CuPy accept this object as a dtype.
+
+    Args:
+        np_dtype: the NumPy dtype it stands for (build dtypes with :func:`wrap`, which keeps one per dtype).
+        name: its name after ``gpugrad.``.
+
+    >>> import gpugrad as gg
+    >>> gg.float64, str(gg.int32), gg.float32.to_complex(), gg.bool.is_signed
+    (gpugrad.float64, 'gpugrad.int32', gpugrad.complex64, False)
+    """
+
+    __slots__ = ("dtype", "_name", "kind", "name", "char", "type", "num", "str")
+
+    def __init__(self, np_dtype, name):
+        np_dtype = np.dtype(np_dtype)
+        for attr, value in (("dtype", np_dtype), ("_name", name), ("kind", np_dtype.kind), ("name", np_dtype.name),
+                            ("char", np_dtype.char), ("type", np_dtype.type), ("num", np_dtype.num),
+                            ("str", np_dtype.str)):
+            object.__setattr__(self, attr, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"gpugrad.dtype: {self!r} is immutable (setting {name!r})")
+
+    def __getattr__(self, name):           # NumPy's other dtype attributes (byteorder, fields, descr...)
+        if name.startswith("__") or name in ("shape", "ndim"):     # not array-like: no shape
+            raise AttributeError(f"'gpugrad.dtype' object has no attribute {name!r}")
+        return getattr(object.__getattribute__(self, "dtype"), name)
+
+    def __repr__(self):
+        return f"gpugrad.{self._name}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        if other.__class__ is dtype:
+            return self is other or self.dtype == other.dtype
+        if isinstance(other, (np.dtype, type, str)):   # NumPy's dtypes, scalar types and names
+            try:
+                return self.dtype == other
+            except TypeError:
+                return False
+        return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __reduce__(self):
+        return wrap, (self.dtype,)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    @property
+    def is_floating_point(self):
+        """Whether this is a floating-point dtype (bfloat16 included).
+
+        >>> import gpugrad as gg
+        >>> gg.float16.is_floating_point, gg.int64.is_floating_point
+        (True, False)
+        """
+        return is_float(self.dtype)
+
+    @property
+    def is_complex(self):
+        """Whether this is a complex dtype.
+
+        >>> import gpugrad as gg
+        >>> gg.complex64.is_complex, gg.float32.is_complex
+        (True, False)
+        """
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self):
+        """Whether values of this dtype can be negative (every floating and complex dtype, the signed ints).
+
+        >>> import gpugrad as gg
+        >>> gg.int8.is_signed, gg.uint8.is_signed, gg.float32.is_signed
+        (True, False, True)
+        """
+        return self.dtype.kind in "ifc" or is_float(self.dtype)
+
+    @property
+    def itemsize(self):
+        """Bytes per element.
+
+        >>> import gpugrad as gg
+        >>> gg.float64.itemsize, gg.bool.itemsize
+        (8, 1)
+        """
+        return self.dtype.itemsize
+
+    def to_real(self):
+        """The real dtype of a complex one (complex64 -> float32); a real dtype is returned as it is.
+
+        Returns:
+            a dtype.
+
+        >>> import gpugrad as gg
+        >>> gg.complex128.to_real(), gg.float32.to_real()
+        (gpugrad.float64, gpugrad.float32)
+        """
+        return wrap(np.empty(0, self.dtype).real.dtype) if self.dtype.kind == "c" else self
+
+    def to_complex(self):
+        """The complex dtype with this precision (float32 -> complex64); a complex dtype is returned as it is.
+
+        Returns:
+            a dtype; a RuntimeError for a dtype that is neither floating nor complex.
+
+        >>> import gpugrad as gg
+        >>> gg.float64.to_complex(), gg.complex64.to_complex()
+        (gpugrad.complex128, gpugrad.complex64)
+        """
+        if self.dtype.kind == "c":
+            return self
+        if self.dtype.kind != "f":
+            raise RuntimeError(f"to_complex is only supported for floating point types, got {self}")
+        return wrap(np.result_type(self.dtype, np.complex64))
+
+
+_WRAPPED = {}
+
+
+def wrap(d):
+    """The :class:`dtype` of NumPy dtype (or dtype-like) ``d``: one object per dtype."""
+    try:
+        return _WRAPPED[d]
+    except (KeyError, TypeError):
+        pass
+    nd = np.dtype(d.dtype if d.__class__ is dtype else d)
+    w = _WRAPPED.get(nd)
+    if w is None:
+        w = _WRAPPED[nd] = dtype(nd, nd.name)
+    return w
+
+
+float16 = half = wrap(np.float16)
+float32 = float = wrap(np.float32)
+float64 = double = wrap(np.float64)
+int8 = wrap(np.int8)
+uint8 = wrap(np.uint8)
+int16 = wrap(np.int16)
+int32 = wrap(np.int32)
+int64 = long = wrap(np.int64)
+uint16, uint32, uint64 = wrap(np.uint16), wrap(np.uint32), wrap(np.uint64)   # torch's "limited support" ones
+bool_ = wrap(np.bool_)
+complex64 = cfloat = wrap(np.complex64)
+complex128 = cdouble = wrap(np.complex128)
 
 _default_float = [float32]
 
 _NAMES = {"float16": float16, "half": float16, "float32": float32, "float": float32, "float64": float64,
           "double": float64, "int8": int8, "uint8": uint8, "int16": int16, "int32": int32, "int64": int64,
-          "long": int64, "bool": bool_, "uint16": uint16, "uint32": uint32, "uint64": uint64}
+          "long": int64, "bool": bool_, "uint16": uint16, "uint32": uint32, "uint64": uint64,
+          "complex64": complex64, "complex128": complex128}
 
 
 def is_float(dt) -> bool:
@@ -32,9 +195,11 @@ def is_float_or_complex(dt) -> bool:
 
 
 def as_dtype(d):
-    """Accept a NumPy dtype, a NumPy scalar type, a Python type or a name; return a NumPy dtype."""
+    """Accept a dtype, a NumPy dtype or scalar type, a Python type or a name; return a :class:`dtype`."""
     if d is None:
         return None
+    if d.__class__ is dtype:
+        return d
     if isinstance(d, str):
         try:
             return _NAMES[d]
@@ -46,7 +211,7 @@ def as_dtype(d):
         return int64
     if d is builtins_bool:
         return bool_
-    return np.dtype(d)
+    return wrap(d)
 
 
 import builtins as _b  # noqa: E402
@@ -66,7 +231,7 @@ def get_default_dtype():
 
     >>> import gpugrad as gg
     >>> gg.get_default_dtype()
-    dtype('float32')
+    gpugrad.float32
     """
     return _default_float[0]
 
@@ -83,7 +248,7 @@ def set_default_dtype(d):
     >>> import gpugrad as gg
     >>> gg.set_default_dtype(gg.float64)
     >>> gg.tensor(1.5).dtype
-    dtype('float64')
+    gpugrad.float64
     >>> gg.set_default_dtype(gg.float32)
     """
     d = as_dtype(d)

@@ -2,7 +2,7 @@
 ``result_type`` and ``can_cast`` (PyTorch's promotion rules, which differ from NumPy's), ``is_complex``,
 ``is_nonzero``, ``typename`` and ``is_storage``.
 
-gpugrad's dtypes are NumPy's, so the numbers come from ``numpy.finfo``/``numpy.iinfo`` (``ml_dtypes.finfo``
+gpugrad's dtypes stand for NumPy's, so the numbers come from ``numpy.finfo``/``numpy.iinfo`` (``ml_dtypes.finfo``
 for bfloat16); the rules are PyTorch's (c10/core/ScalarType.h, ATen's ``result_type``).
 """
 from __future__ import annotations
@@ -158,7 +158,7 @@ _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short
 def _refuse_unsigned(a, b):
     """PyTorch's error for promoting uint16/uint32/uint64 with another integer or bool dtype."""
     raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
-                       f"{_TORCH_NAMES.get(str(a), a)} and {_TORCH_NAMES.get(str(b), b)}")
+                       f"{_TORCH_NAMES.get(a.name, a)} and {_TORCH_NAMES.get(b.name, b)}")
 
 
 def check_unsigned(a, b):
@@ -181,9 +181,9 @@ def promote_types(type1, type2):
 
     >>> import gpugrad as gg
     >>> gg.promote_types(gg.int64, gg.float16), gg.promote_types(gg.uint8, gg.int8)
-    (dtype('float16'), dtype('int16'))
+    (gpugrad.float16, gpugrad.int16)
     """
-    return _promote(_as_dtype(type1, "promote_types()"), _as_dtype(type2, "promote_types()"))
+    return _dtype.wrap(_promote(_as_dtype(type1, "promote_types()"), _as_dtype(type2, "promote_types()")))
 
 
 def _default_complex():
@@ -242,15 +242,15 @@ def result_type(tensor, other):
 
     >>> import gpugrad as gg
     >>> gg.result_type(gg.tensor([1, 2], dtype=gg.int32), 1.0)
-    dtype('float32')
+    gpugrad.float32
     >>> gg.result_type(gg.tensor([1.0]), gg.tensor(1.0, dtype=gg.float64))
-    dtype('float32')
+    gpugrad.float32
     """
     groups = {"dim": None, "zero": None, "number": None}
     for x in (tensor, other):
         group, dt = _operand_dtype(x, "result_type()")
         groups[group] = dt if groups[group] is None else _promote(groups[group], dt)
-    return _combine(groups["dim"], _combine(groups["zero"], groups["number"]))
+    return _dtype.wrap(_combine(groups["dim"], _combine(groups["zero"], groups["number"])))
 
 
 def can_cast(from_, to):

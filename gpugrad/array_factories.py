@@ -83,8 +83,8 @@ def _from_tensor(t, dtype, dev, copy, requires_grad):
     new_dtype = dtype is not None and dtype != t.dtype
     new_dev = dev is not None and dev != t.device
     if copy is False and new_dtype:
-        raise ValueError(f"can't alias tensor with dtype '{_TORCH_NAMES.get(str(t.dtype), t.dtype)}' into dtype "
-                         f"'{_TORCH_NAMES.get(str(dtype), dtype)}'.")
+        raise ValueError(f"can't alias tensor with dtype '{_TORCH_NAMES.get(t.dtype.name, t.dtype)}' into dtype "
+                         f"'{_TORCH_NAMES.get(_dtype.as_dtype(dtype).name, dtype)}'.")
     if copy is False and new_dev:
         raise ValueError(f"can't alias tensor from device '{t.device}' to '{dev}'.")
     if new_dtype or new_dev:

@@ -137,7 +137,7 @@ def randint(low=0, high=None, size=(), dtype=None, device=None, *, generator=Non
     >>> _ = gg.manual_seed(0)
     >>> x = gg.randint(0, 10, (1000,))
     >>> 0 <= x.min().item() and x.max().item() < 10, str(x.dtype)
-    (True, 'int64')
+    (True, 'gpugrad.int64')
     """
     if isinstance(high, (tuple, list)):     # randint(high, size)
         low, high, size = 0, low, high

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype
+from ._dtype import wrap as _wrap_dtype
 from ._formats import check_memory_format
 from .backend import device_of, xp_of, to_device, device as _parse_device, default_device, is_device_array, device_array
 from ._tensor_str import tensor_repr as _tensor_repr
@@ -155,7 +156,7 @@ class DeviceDtypeShorthands:
 
         >>> import gpugrad as gg
         >>> gg.ones(2).double().dtype
-        dtype('float64')
+        gpugrad.float64
         """
         if memory_format is not None:
             check_memory_format("double", memory_format)
@@ -172,7 +173,7 @@ class DeviceDtypeShorthands:
 
         >>> import gpugrad as gg
         >>> gg.ones(2).half().dtype
-        dtype('float16')
+        gpugrad.float16
         """
         if memory_format is not None:
             check_memory_format("half", memory_format)
@@ -199,7 +200,7 @@ class Tensor(DeviceDtypeShorthands):
     >>> x.grad
     tensor([2., 4., 6.])
     >>> gg.Tensor(2, 3).shape, gg.Tensor([1, 2]).dtype
-    (gpugrad.Size([2, 3]), dtype('float32'))
+    (gpugrad.Size([2, 3]), gpugrad.float32)
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_vc", "_hooks", "_grad_buffer",
@@ -331,13 +332,13 @@ class Tensor(DeviceDtypeShorthands):
 
     @property
     def dtype(self):
-        """The element type: a NumPy dtype (``gpugrad.float32`` is ``numpy.dtype('float32')``).
+        """The element type, a :class:`gpugrad.dtype` (equal to NumPy's: ``x.dtype == numpy.float32`` holds).
 
         >>> import gpugrad as gg
         >>> gg.zeros(2).dtype, gg.tensor([1, 2]).dtype
-        (dtype('float32'), dtype('int64'))
+        (gpugrad.float32, gpugrad.int64)
         """
-        return self._data.dtype
+        return _wrap_dtype(self._data.dtype)
 
     @property
     def device(self):
@@ -738,7 +739,7 @@ class Tensor(DeviceDtypeShorthands):
 
         >>> import gpugrad as gg
         >>> gg.tensor([1.7, 2.0]).int().dtype
-        dtype('int32')
+        gpugrad.int32
         """
         if memory_format is not None:
             check_memory_format("int", memory_format)
@@ -774,10 +775,10 @@ class Tensor(DeviceDtypeShorthands):
 
         >>> import gpugrad as gg
         >>> gg.ones(2).type(), gg.ones(2).type(gg.LongTensor).dtype
-        ('torch.FloatTensor', dtype('int64'))
+        ('torch.FloatTensor', gpugrad.int64)
         """
         if dtype is None:
-            name = _TYPE_NAMES.get(str(self.dtype), str(self.dtype))
+            name = _TYPE_NAMES.get(self.dtype.name, self.dtype.name)
             return f"torch.{'cuda.' if self.device.type == 'cuda' else ''}{name}"
         return self.to(legacy_type_dtype(dtype))
 
@@ -874,7 +875,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
 
     >>> import gpugrad as gg
     >>> str(gg.tensor([[1, 2], [3, 4]]).dtype), str(gg.tensor(1.5).dtype)
-    ('int64', 'float32')
+    ('gpugrad.int64', 'gpugrad.float32')
     >>> gg.tensor([1.0, 2.0], requires_grad=True)
     tensor([1., 2.], requires_grad=True)
     """

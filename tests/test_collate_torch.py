@@ -48,7 +48,7 @@ def _same(g, t, where="batch"):
     """Assert a gpugrad result equals torch's: the same containers, dtypes, shapes and values."""
     if isinstance(t, torch.Tensor):
         assert isinstance(g, gg.Tensor), f"{where}: {type(g).__name__}, torch has a tensor"
-        assert str(g.dtype) == str(t.dtype).replace("torch.", ""), f"{where}: {g.dtype} vs {t.dtype}"
+        assert str(g.dtype) == str(t.dtype).replace("torch.", "gpugrad."), f"{where}: {g.dtype} vs {t.dtype}"
         assert tuple(g.shape) == tuple(t.shape) and g.requires_grad == t.requires_grad, where
         np.testing.assert_array_equal(g.detach().cpu().numpy(), t.detach().numpy(), err_msg=where)
         return

@@ -34,7 +34,7 @@ def _plain(batch):
     if isinstance(batch, (tuple, list)):
         return [_plain(b) for b in batch]
     if hasattr(batch, "tolist"):
-        return (batch.tolist(), str(batch.dtype).replace("torch.", ""))
+        return (batch.tolist(), str(batch.dtype).replace("torch.", "gpugrad."))
     return batch
 
 

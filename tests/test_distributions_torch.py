@@ -97,7 +97,7 @@ def _value(v, device):
 def _compare(gout, tout, gin, tin, rtol=1e-9, atol=1e-11):
     """Values equal, and the gradients of a fixed weighted sum with respect to every parameter."""
     assert tuple(gout.shape) == tuple(tout.shape)
-    assert str(gout.dtype) == str(tout.dtype).replace("torch.", "")
+    assert str(gout.dtype) == str(tout.dtype).replace("torch.", "gpugrad.")
     np.testing.assert_allclose(_np(gout), _np(tout), rtol=rtol, atol=atol)
     if not tout.requires_grad:
         return
@@ -361,7 +361,7 @@ def test_sample_shapes_and_dtypes(name, device):
     for shape in [(), (3,), (2, 3)]:
         gs, ts = gd.sample(shape), td.sample(shape)
         assert tuple(gs.shape) == tuple(ts.shape), (shape, gs.shape, ts.shape)
-        assert str(gs.dtype) == str(ts.dtype).replace("torch.", ""), (gs.dtype, ts.dtype)
+        assert str(gs.dtype) == str(ts.dtype).replace("torch.", "gpugrad."), (gs.dtype, ts.dtype)
         assert not gs.requires_grad
     assert gs.device == gg.device(device)
     ge, te = gd.expand((4, 2)), td.expand((4, 2))
@@ -513,7 +513,7 @@ def test_as_torch_namespace_policy_gradient_and_vae_step():
     adv = rng.standard_normal(4).astype(np.float32)
     gl, tl = gtorch.tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
     actions = gtorch.distributions.Categorical(logits=gl).sample()
-    assert str(actions.dtype) == "int64" and tuple(actions.shape) == (4,)
+    assert str(actions.dtype) == "gpugrad.int64" and tuple(actions.shape) == (4,)
     gd, td = gtorch.distributions.Categorical(logits=gl), TD.Categorical(logits=tl)
     (-(gd.log_prob(actions) * gtorch.tensor(adv)).mean() - 0.01 * gd.entropy().mean()).backward()
     (-(td.log_prob(torch.tensor(_np(actions))) * torch.tensor(adv)).mean() - 0.01 * td.entropy().mean()).backward()

@@ -33,7 +33,7 @@ def _pair(a, device, grad=False):
 def _close(gout, tout, gin=(), tin=(), rtol=1e-10, atol=1e-12):
     """Same shape, dtype and values; the gradients of a fixed weighted sum with respect to ``gin``/``tin`` too."""
     assert tuple(gout.shape) == tuple(tout.shape), (gout.shape, tout.shape)
-    assert str(gout.dtype) == str(tout.dtype).replace("torch.", "")
+    assert str(gout.dtype) == str(tout.dtype).replace("torch.", "gpugrad.")
     np.testing.assert_allclose(_np(gout), _np(tout), rtol=rtol, atol=atol)
     assert gout.requires_grad == tout.requires_grad
     if not gin or not tout.requires_grad:

@@ -69,8 +69,8 @@ def _nodes(outputs):
 def _dtype_of(g):
     items = getattr(g, "items", None)          # a multi-output Function's gradients, by position
     if items is not None:
-        return {str(i.dtype) for i in items if i is not None}
-    return {str(g.dtype)}
+        return {i.dtype.name for i in items if i is not None}
+    return {g.dtype.name}
 
 
 def _backward_checking_dtypes(outs, leaves, made):
@@ -82,7 +82,7 @@ def _backward_checking_dtypes(outs, leaves, made):
         def hook(g):
             calls.append(what)
             got = _dtype_of(g)
-            if got != {str(expected)}:
+            if got != {expected.name}:
                 wrong.append(f"{what} got {sorted(got)}, expected {expected}")
         return hook
 
@@ -122,7 +122,7 @@ def test_gradients_keep_the_input_dtype(case, sig, dtype, device, monkeypatch):
 def _torch_grad_dtypes(case, sig, dtype):
     """The dtypes of PyTorch's input gradients for the same expression (its constants in ``dtype`` too)."""
     torch = pytest.importorskip("torch")
-    tdtype = getattr(torch, str(dtype))
+    tdtype = getattr(torch, dtype.name)
     ns = torch_namespace(torch)
     ns.const = lambda a: torch.as_tensor(np.asarray(a), dtype=tdtype if np.asarray(a).dtype.kind == "f" else None)
     inputs = [torch.tensor(v, dtype=tdtype, requires_grad=True) for v in host_inputs(case, sig)]
@@ -130,7 +130,7 @@ def _torch_grad_dtypes(case, sig, dtype):
     outs = [o for o in ([out] if isinstance(out, torch.Tensor) else out)
             if isinstance(o, torch.Tensor) and o.requires_grad]
     torch.autograd.backward(outs, [torch.ones_like(o) for o in outs])
-    return [None if x.grad is None else str(x.grad.dtype).replace("torch.", "") for x in inputs]
+    return [None if x.grad is None else str(x.grad.dtype).replace("torch.", "gpugrad.") for x in inputs]
 
 
 # -- modules with parameters: the parameters' gradients and every node's, in the module's dtype -------------------
@@ -154,11 +154,11 @@ def test_module_gradients_keep_the_module_dtype(name, dtype, device, monkeypatch
     torch = pytest.importorskip("torch")
     make, shape = MODULES[name]
     x = np.random.default_rng(0).standard_normal(shape)
-    tm = make(torch.nn).to(getattr(torch, str(dtype)))
+    tm = make(torch.nn).to(getattr(torch, dtype.name))
     tx = torch.tensor(x, dtype=tm.parameters().__next__().dtype, requires_grad=True)
     (tm(tx, tx) if name == "Bilinear" else tm(tx)).sum().backward()
-    expected = {n: str(p.grad.dtype).replace("torch.", "") for n, p in tm.named_parameters()}
-    expected["input"] = str(tx.grad.dtype).replace("torch.", "")
+    expected = {n: str(p.grad.dtype).replace("torch.", "gpugrad.") for n, p in tm.named_parameters()}
+    expected["input"] = str(tx.grad.dtype).replace("torch.", "gpugrad.")
 
     made = _record_output_dtypes(monkeypatch)
     m = make(gg.nn).to(device=device, dtype=dtype)

@@ -213,7 +213,7 @@ def test_view_dtype_matches_torch_and_shares_storage(name, prep, dtype):
     base = np.arange(12, dtype=np.float32) * 1.5 - 3
     g = prep(gg.tensor(base)).view(getattr(gg, dtype))
     t = prep(torch.tensor(base)).view(getattr(torch, dtype))
-    assert g.shape == tuple(t.shape) and str(g.dtype) == str(t.dtype).replace("torch.", "")
+    assert g.shape == tuple(t.shape) and str(g.dtype) == str(t.dtype).replace("torch.", "gpugrad.")
     np.testing.assert_array_equal(g.numpy(), t.numpy())
     src = prep(gg.tensor(base))
     v = src.view(getattr(gg, dtype))
@@ -331,10 +331,10 @@ FACTORY_CASES = [
 def test_factory_keywords_match_torch(name, fn):
     got, want = fn(gg), fn(torch)
     if isinstance(got, gg.Tensor):
-        assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+        assert str(got.dtype) == str(want.dtype).replace("torch.", "gpugrad.")
         np.testing.assert_allclose(got.numpy(), want.numpy())
     elif name.endswith("dtype"):
-        assert str(got) == str(want).replace("torch.", "")
+        assert str(got) == str(want).replace("torch.", "gpugrad.")
     else:
         np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
 

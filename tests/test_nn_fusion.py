@@ -57,7 +57,7 @@ def test_a_forward_hook_sees_the_linear_output_so_fusion_stands_aside():
 
 def test_a_wrong_input_dtype_is_reported_by_the_linear_layer_not_the_fused_op():
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
-    with pytest.raises(TypeError, match=r"^linear: expected a floating point tensor, got dtype int64"):
+    with pytest.raises(TypeError, match=r"^linear: expected a floating point tensor, got dtype gpugrad.int64"):
         net(gg.ones(2, 3, dtype=gg.int64))
-    with pytest.raises(RuntimeError, match=r"^linear: input dtype float64 does not match weight dtype float32"):
+    with pytest.raises(RuntimeError, match=r"^linear: input dtype gpugrad.float64 does not match weight dtype gpugrad.float32"):
         net(gg.ones(2, 3, dtype=gg.float64))

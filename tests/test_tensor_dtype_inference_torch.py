@@ -28,5 +28,5 @@ def test_inferred_dtype_as_pytorch(data, default):
     finally:
         gg.set_default_dtype(prev_g)
         torch.set_default_dtype(prev_t)
-    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "gpugrad.")
     np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -29,7 +29,7 @@ def _outcome(lib, op, da, db, shape_b):
         return "ok", None
     except Exception as e:             # noqa: BLE001  (the class is what is compared)
         return type(e).__name__, str(e)
-    return "ok", str(getattr(r, "dtype", r)).replace("torch.", "")
+    return "ok", str(r.dtype if isinstance(r, lib.Tensor) else r).replace("torch.", "gpugrad.")
 
 
 @pytest.mark.parametrize("op", list(_ops(torch)))
@@ -52,7 +52,7 @@ def test_wide_unsigned_promotion_matches_torch(op, da, db, shape_b):
 def test_promote_types_matches_torch(da, db):
     for x, y in ((da, db), (db, da)):
         try:
-            want = str(torch.promote_types(getattr(torch, x), getattr(torch, y))).replace("torch.", "")
+            want = str(torch.promote_types(getattr(torch, x), getattr(torch, y))).replace("torch.", "gpugrad.")
         except RuntimeError as e:
             with pytest.raises(RuntimeError) as info:
                 gg.promote_types(getattr(gg, x), getattr(gg, y))
@@ -66,5 +66,5 @@ def test_promote_types_matches_torch(da, db):
 def test_python_number_keeps_wide_unsigned(da, scalar):
     t = torch.ones(2, dtype=getattr(torch, da)) * scalar
     g = gg.ones(2, dtype=getattr(gg, da)) * scalar
-    assert str(g.dtype) == str(t.dtype).replace("torch.", "")
+    assert str(g.dtype) == str(t.dtype).replace("torch.", "gpugrad.")
     assert g.tolist() == t.tolist()

@@ -24,10 +24,10 @@ The hook is one module-global read in ``Op.apply``: nothing is done per op while
 ...     y = gg.nn.functional.linear(x, w)
 ...     p = gg.nn.functional.cross_entropy(y, gg.tensor([0, 1, 2, 0]))
 >>> y.dtype, p.dtype
-(dtype('float16'), dtype('float32'))
+(gpugrad.float16, gpugrad.float32)
 >>> p.sum().backward()
 >>> w.grad.dtype
-dtype('float32')
+gpugrad.float32
 """
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ class autocast:
     >>> a = gg.randn(2, 2)
     >>> with gg.autocast("cpu", dtype=gg.float16):
     ...     (a @ a).dtype
-    dtype('float16')
+    gpugrad.float16
     """
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
@@ -152,6 +152,6 @@ def get_autocast_dtype(device_type="cuda"):
     >>> import gpugrad as gg
     >>> with gg.autocast("cpu", dtype=gg.float16):
     ...     gg.amp.get_autocast_dtype("cpu")
-    dtype('float16')
+    gpugrad.float16
     """
     return (_function._autocast or {}).get(device_type)

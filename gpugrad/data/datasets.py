@@ -277,7 +277,7 @@ def xor(n=1000, noise=0.1, seed=None):
     >>> import gpugrad as gg
     >>> X, y = gg.data.xor(8, seed=0)
     >>> X.shape, str(y.dtype)
-    (gpugrad.Size([8, 2]), 'int64')
+    (gpugrad.Size([8, 2]), 'gpugrad.int64')
     """
     rng = np.random.default_rng(seed)
     corners = rng.integers(0, 2, (n, 2))

@@ -36,7 +36,7 @@ class _ModuleMove:
         >>> m = gg.nn.Linear(2, 1)
         >>> w = m.weight
         >>> m.to(gg.float64).weight is w, w.dtype
-        (True, dtype('float64'))
+        (True, gpugrad.float64)
         """
         check_memory_format("Module.to", memory_format)
         for a in args:
@@ -67,7 +67,7 @@ class _ModuleMove:
         >>> import gpugrad as gg
         >>> bn = gg.nn.BatchNorm1d(2).type(gg.float64)
         >>> bn.weight.dtype, bn.num_batches_tracked.dtype
-        (dtype('float64'), dtype('float64'))
+        (gpugrad.float64, gpugrad.float64)
         """
         dt = _dtype.as_dtype(legacy_type_dtype(dst_type))
         tensors = self._own_tensors()
@@ -87,7 +87,7 @@ class _ModuleMove:
 
         >>> import gpugrad as gg
         >>> gg.nn.Linear(2, 1).bfloat16().weight.dtype
-        dtype(bfloat16)
+        gpugrad.bfloat16
         """
         try:
             import ml_dtypes

@@ -111,7 +111,7 @@ class UninitializedParameter(Parameter):
         >>> import gpugrad as gg
         >>> p = gg.nn.UninitializedParameter(dtype=gg.float64)
         >>> p.materialize((4,)); p.dtype, isinstance(p, gg.nn.UninitializedParameter)
-        (dtype('float64'), False)
+        (gpugrad.float64, False)
         """
         src = self._data
         self._data = _empty(tuple(shape), device=self.device if device is None else device,

@@ -35,7 +35,7 @@ def check_matrix(op, a, square=True):
         raise TypeError(f"{op}(): argument 'A' must be a Tensor, not {type(a).__name__}")
     if not _dtype.is_float(a.dtype):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
-                           f"{_NAMES.get(str(a.dtype), a.dtype)}")
+                           f"{_NAMES.get(a.dtype.name, a.dtype)}")
     if a.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
     if square and a.shape[-1] != a.shape[-2]:
@@ -48,7 +48,7 @@ def _same_dtype(op, a, b):
         raise TypeError(f"{op}(): argument 'B' must be a Tensor, not {type(b).__name__}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
-                           f"{_NAMES.get(str(a.dtype), a.dtype)} and B of type {_NAMES.get(str(b.dtype), b.dtype)} "
+                           f"{_NAMES.get(a.dtype.name, a.dtype)} and B of type {_NAMES.get(b.dtype.name, b.dtype)} "
                            f"instead.")
 
 

@@ -160,7 +160,7 @@ def _factor(op, A, pivot):
 
 
 def _dtype_name(t):
-    return _NAMES.get(str(t.dtype), "BFloat16" if "bfloat16" in str(t.dtype) else str(t.dtype))
+    return _NAMES.get(t.dtype.name, "BFloat16" if "bfloat16" in t.dtype.name else t.dtype.name)
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
@@ -312,7 +312,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
         raise RuntimeError(f"{op}: The input tensor B must have at least 2 dimensions.")
     if LU.dtype != B.dtype:
         raise RuntimeError(f"{op}: Expected LU and B to have the same dtype, but found LU of type "
-                           f"{_NAMES.get(str(LU.dtype), LU.dtype)} and B of type {_NAMES.get(str(B.dtype), B.dtype)} "
+                           f"{_NAMES.get(LU.dtype.name, LU.dtype)} and B of type {_NAMES.get(B.dtype.name, B.dtype)} "
                            f"instead")
     if not isinstance(pivots, Tensor) or pivots.dtype != _np.int32:
         raise RuntimeError(f"{op}: pivots should be a Tensor of scalar type torch.int32")

@@ -285,7 +285,7 @@ def _cast(name, dt):
         check_memory_format(name, memory_format)
         return self.to(dt)
     cast.__name__ = cast.__qualname__ = name
-    cast.__doc__ = f"""``self.to(gpugrad.{dt})``, as PyTorch's ``{name}()``.
+    cast.__doc__ = f"""``self.to({dt})``, as PyTorch's ``{name}()``.
 
     Args:
         memory_format: None, ``preserve_format`` or ``contiguous_format``.
@@ -295,7 +295,7 @@ def _cast(name, dt):
 
     >>> import gpugrad as gg
     >>> gg.tensor([1.5, -2.7]).{name}().dtype
-    dtype('{dt}')
+    {dt}
     """
     return cast
 

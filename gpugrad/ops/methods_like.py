@@ -53,7 +53,7 @@ _new_ones = _new(ones, "filled with ones", _SIZE, """\
 _new_empty = _new(empty, "with uninitialized values (whatever the memory held)", _SIZE, """\
     >>> y = x.new_empty(size=(2, 3))
     >>> y.shape, y.dtype
-    (gpugrad.Size([2, 3]), dtype('float64'))""")
+    (gpugrad.Size([2, 3]), gpugrad.float64)""")
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,

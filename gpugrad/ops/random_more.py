@@ -175,7 +175,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     >>> import gpugrad as gg
     >>> x = gg.randint_like(gg.zeros(2, 3, dtype=gg.int32), 5)
     >>> x.shape, x.dtype, 0 <= x.min().item() and x.max().item() < 5
-    (gpugrad.Size([2, 3]), dtype('int32'), True)
+    (gpugrad.Size([2, 3]), gpugrad.int32, True)
     """
     if high is None:
         low, high = 0, low

@@ -407,7 +407,7 @@ def _torch_name(dt):
     names = dict(float32="Float", float64="Double", float16="Half", int64="Long", int32="Int", int16="Short",
                  int8="Char", uint8="Byte", bool="Bool", bfloat16="BFloat16", complex64="ComplexFloat",
                  complex128="ComplexDouble")
-    return names.get(str(dt), str(dt))
+    return names.get(dt.name, dt.name)
 
 
 def _storage_offset(a):

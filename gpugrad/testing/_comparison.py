@@ -47,7 +47,7 @@ def _tolerances(dtypes, rtol, atol, id):
                                    f"{'rtol' if rtol is None else 'atol'}.", id)
     if rtol is not None:
         return rtol, atol
-    pairs = [_PRECISIONS.get(str(d), (0.0, 0.0)) for d in dtypes]
+    pairs = [_PRECISIONS.get(np.dtype(d).name, (0.0, 0.0)) for d in dtypes]
     return max(p[0] for p in pairs), max(p[1] for p in pairs)
 
 
@@ -136,7 +136,7 @@ def _tensor_pair(a, e, id, o):
     if o["check_device"] and a.device != e.device:
         mismatch("device", a.device, e.device)
     if o["check_dtype"] and a.dtype != e.dtype:
-        mismatch("dtype", f"gpugrad.{a.dtype}", f"gpugrad.{e.dtype}")
+        mismatch("dtype", f"gpugrad.{a.dtype.name}", f"gpugrad.{e.dtype.name}")
     if a.device != e.device:
         a, e = a.cpu(), e.cpu()
     if a.dtype != e.dtype:
@@ -295,7 +295,7 @@ def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=
         expected = tensor(expected, dtype=actual.dtype)
     if rtol is None and atol is None:
         table = {"float16": (1e-3, 1e-3), "float32": (1e-4, 1e-5), "float64": (1e-5, 1e-8)}
-        pairs = [table.get(str(t.dtype), (0.0, 0.0)) for t in (actual, expected)]
+        pairs = [table.get(t.dtype.name, (0.0, 0.0)) for t in (actual, expected)]
         rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
     assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=True, check_dtype=False,
                  check_stride=False, msg=msg or None)

@@ -50,7 +50,7 @@ def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad=False,
     >>> import gpugrad as gg
     >>> t = gg.testing.make_tensor(2, 3, dtype=gg.float32, device="cpu", low=0, high=1)
     >>> t.shape, t.dtype, bool(((t >= 0) & (t < 1)).all())
-    (gpugrad.Size([2, 3]), dtype('float32'), True)
+    (gpugrad.Size([2, 3]), gpugrad.float32, True)
     """
     from .. import randint, rand, finfo, iinfo, no_grad
     if len(shape) == 1 and isinstance(shape[0], collections.abc.Sequence):
