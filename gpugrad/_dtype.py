@@ -46,6 +46,10 @@ class dtype:
             raise AttributeError(f"'gpugrad.dtype' object has no attribute {name!r}")
         return getattr(object.__getattribute__(self, "dtype"), name)
 
+    @property
+    def __numpy_dtype__(self):            # NumPy 2.4's dtype protocol (older NumPy and CuPy read .dtype)
+        return self.dtype
+
     def __repr__(self):
         return f"gpugrad.{self._name}"
 

@@ -687,6 +687,8 @@ class Tensor(DeviceDtypeShorthands):
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
+            elif a.__class__ is _dtype.dtype:
+                dtype = a
             elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "strict"):
                 device = a
             elif hasattr(a, "type") and hasattr(a, "index"):

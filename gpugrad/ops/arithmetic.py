@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd.op import Op
 from ..tensor import Tensor
 from ._util import unbroadcast, as_operand, promote_scalar, promote_pair, broadcast_error, shape_str, write_out, wrapped_int
@@ -395,8 +396,7 @@ class Where(Op):
 
 
 def _is_float(dt):
-    from .._dtype import is_float
-    return is_float(dt)
+    return _dtype.is_float(dt)
 
 
 class Cast(Op):
@@ -584,10 +584,8 @@ def div(input, other, *, rounding_mode=None, out=None):
         return (_div_floor if rounding_mode == "floor" else _div_trunc)(input, other, out=out)
     a, b = input, other
     if isinstance(a, Tensor) and a.dtype.kind in "iub" and (not isinstance(b, Tensor) or b.dtype.kind in "iub"):
-        from .. import _dtype
         a = cast(a, _dtype.get_default_dtype())
     elif isinstance(b, Tensor) and not isinstance(a, Tensor) and b.dtype.kind in "iub":
-        from .. import _dtype
         b = cast(b, _dtype.get_default_dtype())
     return _div(a, b, out=out)
 
@@ -858,8 +856,7 @@ def _where(cond, a, b):
 
 
 def cast(x, dtype):
-    from .. import _dtype
-    dtype = _dtype.as_dtype(dtype)
+    dtype = _dtype.as_dtype(dtype).dtype        # NumPy's dtype, which the array library takes as it is
     if x.requires_grad and not _is_float(dtype):
         return Tensor._make(x._data.astype(dtype), None, False)
     return Cast.apply(x, dtype)
