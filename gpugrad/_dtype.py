@@ -1,7 +1,7 @@
 """dtypes: :class:`dtype` objects as PyTorch's (``gpugrad.float32`` prints as ``gpugrad.float32`` and has
 ``is_floating_point``, ``is_complex``, ``is_signed``, ``itemsize``), each standing for one NumPy dtype (CuPy
-shares NumPy's). NumPy and CuPy take one wherever they take a dtype (its ``.dtype`` is the NumPy dtype), and it
-equals and hashes as that NumPy dtype, so ``x.dtype == gpugrad.float32`` and ``x.dtype == numpy.float32`` both
+shares NumPy's). NumPy and CuPy take one wherever they take a dtype (NumPy 2.4 through ``__numpy_dtype__``,
+CuPy and older NumPy through ``.dtype``, the NumPy dtype), and it equals and hashes as that NumPy dtype, so ``x.dtype == gpugrad.float32`` and ``x.dtype == numpy.float32`` both
 hold and either finds the other in a dict.
 
     >>> import gpugrad as gg, numpy as np
@@ -18,25 +18,24 @@ class dtype:
     each time), printed as ``gpugrad.<name>``.
 
     NumPy's dtype attributes (``kind``, ``name``, ``char``, ``type``...) are read through to the NumPy dtype, which
-    ``.dtype`` returns; that attribute is what makes NumPy and CuPy accept this object as a dtype.
+    ``.dtype`` (and NumPy 2.4's ``__numpy_dtype__``) returns: those are what make NumPy and CuPy accept this object
+    as a dtype.
 
     Args:
         np_dtype: the NumPy dtype it stands for (build dtypes with :func:`wrap`, which keeps one per dtype).
-        name: its name after ``gpugrad.``.
 
     >>> import gpugrad as gg
     >>> gg.float64, str(gg.int32), gg.float32.to_complex(), gg.bool.is_signed
     (gpugrad.float64, 'gpugrad.int32', gpugrad.complex64, False)
     """
 
-    __slots__ = ("dtype", "_name", "kind", "name", "char", "type", "num", "str")
+    __slots__ = ("dtype", "kind", "name", "char", "type", "num", "str")   # NumPy's, copied: read on hot paths
 
-    def __init__(self, np_dtype, name):
+    def __init__(self, np_dtype):
         np_dtype = np.dtype(np_dtype)
-        for attr, value in (("dtype", np_dtype), ("_name", name), ("kind", np_dtype.kind), ("name", np_dtype.name),
-                            ("char", np_dtype.char), ("type", np_dtype.type), ("num", np_dtype.num),
-                            ("str", np_dtype.str)):
-            object.__setattr__(self, attr, value)
+        object.__setattr__(self, "dtype", np_dtype)
+        for attr in self.__slots__[1:]:
+            object.__setattr__(self, attr, getattr(np_dtype, attr))
 
     def __setattr__(self, name, value):
         raise AttributeError(f"gpugrad.dtype: {self!r} is immutable (setting {name!r})")
@@ -51,7 +50,7 @@ class dtype:
         return self.dtype
 
     def __repr__(self):
-        return f"gpugrad.{self._name}"
+        return f"gpugrad.{self.name}"
 
     __str__ = __repr__
 
@@ -145,9 +144,11 @@ class dtype:
         """
         if self.dtype.kind == "c":
             return self
-        if self.dtype.kind != "f":
-            raise RuntimeError(f"to_complex is only supported for floating point types, got {self}")
-        return wrap(np.result_type(self.dtype, np.complex64))
+        if not is_float(self.dtype):
+            raise RuntimeError(f"Unknown Complex ScalarType for {scalar_type_name(self)}")
+        if self.dtype == np.float16:      # PyTorch: complex32, which NumPy (so gpugrad) does not hold
+            raise RuntimeError("to_complex: float16's complex dtype is complex32, which gpugrad does not have")
+        return complex128 if self.dtype == np.float64 else complex64
 
 
 _WRAPPED = {}
@@ -159,10 +160,10 @@ def wrap(d):
         return _WRAPPED[d]
     except (KeyError, TypeError):
         pass
-    nd = np.dtype(d.dtype if d.__class__ is dtype else d)
+    nd = np.dtype(d)
     w = _WRAPPED.get(nd)
     if w is None:
-        w = _WRAPPED[nd] = dtype(nd, nd.name)
+        w = _WRAPPED[nd] = dtype(nd)
     return w
 
 
@@ -180,6 +181,23 @@ complex64 = cfloat = wrap(np.complex64)
 complex128 = cdouble = wrap(np.complex128)
 
 _default_float = [float32]
+
+#: PyTorch's scalar-type names (its C++ ScalarType), which its messages print: "Float", "Long"...
+_SCALAR_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "bfloat16": "BFloat16",
+                      "int8": "Char", "uint8": "Byte", "int16": "Short", "int32": "Int", "int64": "Long",
+                      "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64", "bool": "Bool",
+                      "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def scalar_type_name(d) -> str:
+    """PyTorch's scalar-type name of dtype ``d`` ("Float" for float32...), as its error messages print it; a
+    dtype PyTorch lacks gives NumPy's name.
+
+    >>> scalar_type_name(float32), scalar_type_name(bool_)
+    ('Float', 'Bool')
+    """
+    name = np.dtype(d).name
+    return _SCALAR_TYPE_NAMES.get(name, name)
 
 _NAMES = {"float16": float16, "half": float16, "float32": float32, "float": float32, "float64": float64,
           "double": float64, "int8": int8, "uint8": uint8, "int16": int16, "int32": int32, "int64": int64,

@@ -151,14 +151,10 @@ def _unsigned_wide(dt):
     return dt.kind == "u" and dt.itemsize > 1
 
 
-_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-                "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
-
-
 def _refuse_unsigned(a, b):
     """PyTorch's error for promoting uint16/uint32/uint64 with another integer or bool dtype."""
     raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
-                       f"{_TORCH_NAMES.get(a.name, a)} and {_TORCH_NAMES.get(b.name, b)}")
+                       f"{_dtype.scalar_type_name(a)} and {_dtype.scalar_type_name(b)}")
 
 
 def check_unsigned(a, b):

@@ -14,9 +14,6 @@ from .factories import _xp_dev, _float_dtype
 
 __all__ = ["asarray", "frombuffer", "empty_strided"]
 
-# torch's scalar-type names, for its "can't alias" messages
-_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "uint8": "Byte",
-                "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool", "bfloat16": "BFloat16"}
 
 
 def _set_requires_grad(t, requires_grad):
@@ -83,8 +80,8 @@ def _from_tensor(t, dtype, dev, copy, requires_grad):
     new_dtype = dtype is not None and dtype != t.dtype
     new_dev = dev is not None and dev != t.device
     if copy is False and new_dtype:
-        raise ValueError(f"can't alias tensor with dtype '{_TORCH_NAMES.get(t.dtype.name, t.dtype)}' into dtype "
-                         f"'{_TORCH_NAMES.get(_dtype.as_dtype(dtype).name, dtype)}'.")
+        raise ValueError(f"can't alias tensor with dtype '{_dtype.scalar_type_name(t.dtype)}' into dtype "
+                         f"'{_dtype.scalar_type_name(_dtype.as_dtype(dtype))}'.")
     if copy is False and new_dev:
         raise ValueError(f"can't alias tensor from device '{t.device}' to '{dev}'.")
     if new_dtype or new_dev:

@@ -395,17 +395,13 @@ class Where(Op):
         return self.xp.where(self.cond, 0 if ta is None else ta, 0 if tb is None else tb)
 
 
-def _is_float(dt):
-    return _dtype.is_float(dt)
-
-
 class Cast(Op):
     def forward(self, x, dtype):
         self.src = x.dtype
         return x.astype(dtype)
 
     def backward(self, g):
-        return g.astype(self.src) if _is_float(self.src) else None
+        return g.astype(self.src) if _dtype.is_float(self.src) else None
 
     def jvp(self, t, tdtype):       # the identity; apply casts the tangent to the output dtype
         return t
@@ -857,7 +853,7 @@ def _where(cond, a, b):
 
 def cast(x, dtype):
     dtype = _dtype.as_dtype(dtype).dtype        # NumPy's dtype, which the array library takes as it is
-    if x.requires_grad and not _is_float(dtype):
+    if x.requires_grad and not _dtype.is_float(dtype):
         return Tensor._make(x._data.astype(dtype), None, False)
     return Cast.apply(x, dtype)
 

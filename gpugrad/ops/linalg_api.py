@@ -25,8 +25,6 @@ SolveExResult = return_types.linalg_solve_ex
 CholeskyExResult = return_types.linalg_cholesky_ex
 LstsqResult = return_types.linalg_lstsq
 
-_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
-          "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def check_matrix(op, a, square=True):
@@ -35,7 +33,7 @@ def check_matrix(op, a, square=True):
         raise TypeError(f"{op}(): argument 'A' must be a Tensor, not {type(a).__name__}")
     if not _dtype.is_float(a.dtype):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
-                           f"{_NAMES.get(a.dtype.name, a.dtype)}")
+                           f"{_dtype.scalar_type_name(a.dtype)}")
     if a.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
     if square and a.shape[-1] != a.shape[-2]:
@@ -48,7 +46,7 @@ def _same_dtype(op, a, b):
         raise TypeError(f"{op}(): argument 'B' must be a Tensor, not {type(b).__name__}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
-                           f"{_NAMES.get(a.dtype.name, a.dtype)} and B of type {_NAMES.get(b.dtype.name, b.dtype)} "
+                           f"{_dtype.scalar_type_name(a.dtype)} and B of type {_dtype.scalar_type_name(b.dtype)} "
                            f"instead.")
 
 

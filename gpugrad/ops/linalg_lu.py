@@ -19,7 +19,8 @@ from ..autograd.function import Function
 from . import shape as S
 from ._util import write_out
 from .linalg_core import mT, tri, solve_tri, _const, _plain, _cast_grads
-from .linalg_api import check_matrix, _NAMES
+from .._dtype import scalar_type_name
+from .linalg_api import check_matrix
 from .. import return_types
 
 LUFactorResult = return_types.linalg_lu_factor
@@ -160,7 +161,7 @@ def _factor(op, A, pivot):
 
 
 def _dtype_name(t):
-    return _NAMES.get(t.dtype.name, "BFloat16" if "bfloat16" in t.dtype.name else t.dtype.name)
+    return scalar_type_name(t.dtype)
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
@@ -312,7 +313,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
         raise RuntimeError(f"{op}: The input tensor B must have at least 2 dimensions.")
     if LU.dtype != B.dtype:
         raise RuntimeError(f"{op}: Expected LU and B to have the same dtype, but found LU of type "
-                           f"{_NAMES.get(LU.dtype.name, LU.dtype)} and B of type {_NAMES.get(B.dtype.name, B.dtype)} "
+                           f"{scalar_type_name(LU.dtype)} and B of type {scalar_type_name(B.dtype)} "
                            f"instead")
     if not isinstance(pivots, Tensor) or pivots.dtype != _np.int32:
         raise RuntimeError(f"{op}: pivots should be a Tensor of scalar type torch.int32")

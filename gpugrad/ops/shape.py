@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from ..autograd import op as _op
 from ..autograd.forward_views import link_view
 from ..autograd.op import Op
@@ -383,7 +384,7 @@ def view_dtype(input, dtype):
     dt = _dtype.as_dtype(dtype)
     old, new = a.dtype.itemsize, dt.itemsize
     if old != new:
-        what = f"to view {_torch_name(a.dtype)} as {_torch_name(dt)} (different element sizes)"
+        what = f"to view {scalar_type_name(a.dtype)} as {scalar_type_name(dt)} (different element sizes)"
         if a.ndim == 0:
             raise RuntimeError(f"view: self.dim() cannot be 0 {what}")
         strides = [st // old for st in a.strides]
@@ -400,14 +401,6 @@ def view_dtype(input, dtype):
                 if st % r:
                     raise RuntimeError(f"view: self.stride({i}) must be divisible by {r} {what}, but got {st}")
     return Tensor._make(a.view(dt), None, False, input._vc)
-
-
-def _torch_name(dt):
-    """PyTorch's name of a dtype in view(dtype)'s messages (Float, Long...)."""
-    names = dict(float32="Float", float64="Double", float16="Half", int64="Long", int32="Int", int16="Short",
-                 int8="Char", uint8="Byte", bool="Bool", bfloat16="BFloat16", complex64="ComplexFloat",
-                 complex128="ComplexDouble")
-    return names.get(dt.name, dt.name)
 
 
 def _storage_offset(a):
