@@ -86,14 +86,34 @@ def test_busy_counts_other_processes_not_this_one(monkeypatch):
     monkeypatch.setattr(_blas, "_cpu_seconds", lambda: next(readings))
     monkeypatch.setattr(_blas, "_state", {"ctl": None, "busy": False, "checked": -1.0, "fixed": None})
     assert _blas.busy() is False                  # first reading: nothing to compare with yet
-    clock[0] += 1.01
-    assert _blas.busy() is False                  # 2 CPU-s busy, all of them ours
-    clock[0] += 1.01
-    assert _blas.busy() is True                   # 2 CPU-s busy, 0.5 ours: others held 1.5 cores
     clock[0] += 0.5
-    assert _blas.busy() is True                   # (read at most once a second: unchanged)
-    clock[0] += 1.01
-    assert _blas.busy() is False                  # 0.4 CPU-s busy over 1.5 s, 0.1 ours
+    assert _blas.busy() is False                  # 2 CPU-s busy over 0.5 s, all of them ours
+    clock[0] += 0.5
+    assert _blas.busy() is True                   # 2 CPU-s busy, 0.5 ours: others held 3 cores' worth
+    clock[0] += 0.1
+    assert _blas.busy() is True                   # (read at most every WINDOW_S: unchanged)
+    clock[0] += 0.9
+    assert _blas.busy() is False                  # 0.4 CPU-s busy over 1.0 s, 0.1 ours
+
+
+def test_busy_keeps_its_answer_across_a_stale_window(monkeypatch):
+    """A reading more than STALE_S after the last one (gpugrad ran nothing in between) starts a new window and
+    keeps the last answer: the long window's load was another process's, before our work resumed."""
+    monkeypatch.setattr(_blas.os, "cpu_count", lambda: 2)
+    clock = [100.0]
+    monkeypatch.setattr(_blas.time, "monotonic", lambda: clock[0])
+    readings = iter([(50.0, 10.0), (50.1, 10.1), (53.1, 10.1), (53.2, 10.2), (53.9, 10.3)])
+    monkeypatch.setattr(_blas, "_cpu_seconds", lambda: next(readings))
+    monkeypatch.setattr(_blas, "_state", {"ctl": None, "busy": False, "checked": -1.0, "fixed": None})
+    assert _blas.busy() is False
+    clock[0] += 0.3
+    assert _blas.busy() is False                  # idle machine
+    clock[0] += 2.0
+    assert _blas.busy() is False                  # 3 CPU-s of others over 2 s, but stale: the answer stays
+    clock[0] += 0.3
+    assert _blas.busy() is False                  # the fresh window: 0.1 CPU-s, all ours
+    clock[0] += 0.3
+    assert _blas.busy() is True                   # 0.7 CPU-s over 0.3 s, 0.1 ours: 2 cores of others
 
 
 def test_breakdown_worker_times_every_phase_and_the_matmuls_alone():
