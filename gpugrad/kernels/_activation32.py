@@ -29,11 +29,10 @@ import numpy as np
 from numba import njit
 
 from ._blas import crowded
-from ._fastmath import FASTMATH, PARALLEL_MIN, exp_nonpos32, expm132, log1p32, tanh32, sigmoid32, erf32, erf32_given
+from ._fastmath import FASTMATH, PARALLEL_MIN, exp_nonpos32, expm132, log1p32, ncdf32, ncdf32_given, sigmoid32, tanh32
 
 _f = np.float32
 _Z, _HALF, _ONE = _f(0), _f(0.5), _f(1)
-_SQRT1_2 = _f(0.7071067811865476)
 _INV_SQRT_2PI = _f(0.3989422804014327)
 _K = _f(0.7978845608028654)             # sqrt(2 / pi)
 _C = _f(0.044715)
@@ -77,13 +76,13 @@ def _elu_d(g, v, a, b):
 
 @njit(**_EL)
 def _gelu(v, a, b):                      # x Phi(x)
-    return _HALF * v * (_ONE + erf32(v * _SQRT1_2))
+    return v * ncdf32(v)
 
 
 @njit(**_EL)
 def _gelu_d(g, v, a, b):                 # Phi(x) + x phi(x)
-    e = exp_nonpos32(-_HALF * v * v)      # e^(-v^2/2): the density's, and erf's at v / sqrt(2) (one exp)
-    return g * (_HALF * (_ONE + erf32_given(v * _SQRT1_2, e)) + v * _INV_SQRT_2PI * e)
+    e = exp_nonpos32(-_HALF * v * v)      # e^(-v^2/2): the density's, and Phi's (one exp)
+    return g * (ncdf32_given(v, e) + v * _INV_SQRT_2PI * e)
 
 
 @njit(**_EL)
