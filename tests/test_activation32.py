@@ -4,7 +4,7 @@ the two-thread split of large arrays, and NaN / inf inputs as PyTorch."""
 import numpy as np
 import pytest
 
-from gpugrad.kernels import activation as A, _activation32 as K
+from gpugrad.kernels import activation as A, _activation32 as K, _halves
 from gpugrad.kernels._fastmath import PARALLEL_MIN
 
 PARAMS = {"leaky_relu": (0.1, 0.0), "elu": (1.3, 0.0), "softplus": (1.5, 20.0)}
@@ -107,7 +107,7 @@ def test_split_only_when_the_second_core_is_free(crowded, monkeypatch):
             fn(*args)
             return type("Done", (), {"result": lambda self: None})()
     monkeypatch.setattr(K, "crowded", lambda: crowded)
-    monkeypatch.setattr(K, "_pool", lambda: Spy())
+    monkeypatch.setattr(_halves, "pool", lambda: Spy())
     rng = np.random.default_rng(3)
     x = rng.standard_normal((PARALLEL_MIN // 256 + 1, 256)).astype(np.float32)
     bias = rng.standard_normal(256).astype(np.float32)

@@ -125,6 +125,38 @@ def test_softmax_ce_matches_torch():
                                        xt.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("crowded", [False, True])
+def test_softmax_ce_rows_split_over_two_threads_equal_one_pass(dtype, crowded, monkeypatch):
+    """From PARALLEL_MIN_ELEMENTS the CPU kernels take the two halves of the rows on two threads unless the
+    second core is taken (_blas.crowded); each row is computed the same either way, so the results are equal.
+    An odd row count, ignored and out-of-range targets, smoothing."""
+    from gpugrad.kernels import _halves
+    calls = []
+    real_pool = _halves.pool
+
+    class Spy:
+        def submit(self, fn, *args):
+            calls.append(len(args[0]))
+            return real_pool().submit(fn, *args)
+    monkeypatch.setattr(_halves, "pool", lambda: Spy())
+    monkeypatch.setattr(S, "crowded", lambda: crowded)
+    monkeypatch.setattr(S, "PARALLEL_MIN_ELEMENTS", 1000)
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal((101, 37)) * 4).astype(dtype)
+    t = rng.integers(0, 37, 101)
+    t[::7] = -1
+    g = rng.standard_normal(101).astype(dtype)
+    out = S.ce_forward(x, t, -1, 0.1, impl="numba")
+    dx = S.ce_backward(x, t, *out[1:], g, -1, 0.1, impl="numba")
+    assert calls == ([] if crowded else [51, 51])
+    monkeypatch.setattr(S, "PARALLEL_MIN_ELEMENTS", 1 << 40)
+    one = S.ce_forward(x, t, -1, 0.1, impl="numba")
+    for a, b in zip(out, one):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(dx, S.ce_backward(x, t, *one[1:], g, -1, 0.1, impl="numba"))
+
+
 def test_softmax_ce_stable_for_huge_logits():
     x = (np.random.default_rng(6).standard_normal((16, 8)) * 1e30).astype(np.float32)
     x[0, :] = 3e38                                              # a row of ties at the edge of float32

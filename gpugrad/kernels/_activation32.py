@@ -23,12 +23,11 @@ activation's math into a switch took minutes to compile.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from numba import njit
 
 from ._blas import crowded
+from ._halves import run_halves
 from ._fastmath import FASTMATH, PARALLEL_MIN, exp_nonpos32, expm132, log1p32, ncdf32, ncdf32_given, sigmoid32, tanh32
 
 _f = np.float32
@@ -427,7 +426,6 @@ FLAT = ((_ffwd_relu, _fbwd_relu), (_ffwd_leaky, _fbwd_leaky), (_ffwd_elu, _fbwd_
         (_ffwd_sigmoid, _fbwd_sigmoid), (_ffwd_softplus, _fbwd_softplus))
 
 _NEG_ZERO = [np.full(4096, -0.0, np.float32)]
-_POOL = []
 
 
 def neg_zeros(n):
@@ -435,12 +433,6 @@ def neg_zeros(n):
     if _NEG_ZERO[0].size < n:
         _NEG_ZERO[0] = np.full(n, -0.0, np.float32)
     return _NEG_ZERO[0][:n]
-
-
-def _pool():
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="gpugrad-act"))
-    return _POOL[0]
 
 
 def act_fwd(x, bias, y, kind, a, b, split=None):
@@ -451,9 +443,7 @@ def act_fwd(x, bias, y, kind, a, b, split=None):
         split = x.size >= PARALLEL_MIN and not crowded()
     if split and x.shape[0] > 1:                       # the second half on a second thread
         h = x.shape[0] // 2
-        job = _pool().submit(fwd, x[h:], bias, y[h:], a, b)
-        fwd(x[:h], bias, y[:h], a, b)
-        job.result()
+        run_halves(fwd, (x[:h], bias, y[:h], a, b), (x[h:], bias, y[h:], a, b))
     else:
         fwd(x, bias, y, a, b)
 
@@ -467,9 +457,7 @@ def act_bwd(g, s, bias, dx, db, kind, a, b, split=None):
     if split and g.shape[0] > 1:
         h = g.shape[0] // 2
         db2 = np.empty_like(db)
-        job = _pool().submit(bwd, g[h:], s[h:], bias, dx[h:], db2, a, b)
-        bwd(g[:h], s[:h], bias, dx[:h], db, a, b)
-        job.result()
+        run_halves(bwd, (g[:h], s[:h], bias, dx[:h], db, a, b), (g[h:], s[h:], bias, dx[h:], db2, a, b))
         db += db2
     else:
         bwd(g, s, bias, dx, db, a, b)
@@ -480,9 +468,7 @@ def _split(kernel, n, arrays, a, b):
     second half runs on a second thread (the kernels release the GIL) unless the machine is crowded."""
     if n >= PARALLEL_MIN and not crowded():
         h = (n // 2) & ~15                       # (a multiple of 16: both halves start on a 64-byte line)
-        job = _pool().submit(kernel, *[v[h:] for v in arrays], a, b)
-        kernel(*[v[:h] for v in arrays], a, b)
-        job.result()
+        run_halves(kernel, [v[:h] for v in arrays] + [a, b], [v[h:] for v in arrays] + [a, b])
     else:
         kernel(*arrays, a, b)
 

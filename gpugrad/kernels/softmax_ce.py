@@ -17,6 +17,8 @@ from numba import njit
 from . import select
 from ..backend import xp_of
 from . import _fastmath as _fm
+from ._blas import crowded
+from ._halves import run_halves
 from ._launch import CudaKernels, launch, launch_blocks, scalar_type, dtype_name, contiguous, numba_array
 
 KERNELS = tuple(f"softmax_ce_{d}<{t}>" for d in ("fwd", "fwd_block", "bwd") for t in ("float", "double"))
@@ -58,9 +60,10 @@ def ce_backward_reference(logits, target, row_max, row_ls, g, ignore_index=-100,
 
 
 # -- Numba (CPU): rows one after another, each swept twice (max, then the sums) while it sits in L1 ---------------
-# Serial: a classifier head's loss is small work, and waking Numba's worker threads cost 100-300 us per call on
-# the (busy) 2-core CPU dev machine, more than the whole loss.
-@njit(cache=True)
+# A classifier head's loss is small work: Numba's worker threads cost 100-300 us per call to wake on the 2-core
+# CPU dev machine, more than the whole loss. From PARALLEL_MIN_ELEMENTS the rows are split in two halves, the
+# second on one pool thread (_halves; the kernels release the GIL), unless the second core is taken.
+@njit(cache=True, nogil=True)
 def _ce_fwd_numba(x, t, loss, row_max, row_ls, ignore_index, eps):
     n, c = x.shape
     for r in range(n):
@@ -85,7 +88,7 @@ def _ce_fwd_numba(x, t, loss, row_max, row_ls, ignore_index, eps):
             loss[r] = -(1 - eps) * ((x[r, t[r]] - m) - ls) - eps / c * (zsum - c * ls)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _ce_bwd_numba(x, t, row_max, row_ls, g, dx, ignore_index, eps):
     n, c = x.shape
     for r in range(n):
@@ -110,7 +113,7 @@ _FM32 = _fm.FASTMATH | {"reassoc"}
 _f32 = np.float32
 
 
-@njit(cache=True, fastmath=_FM32, error_model="numpy")
+@njit(cache=True, nogil=True, fastmath=_FM32, error_model="numpy")
 def _ce_fwd32(x, t, loss, row_max, row_ls, ignore_index, eps):
     n, c = x.shape
     cf = _f32(c)
@@ -136,7 +139,7 @@ def _ce_fwd32(x, t, loss, row_max, row_ls, ignore_index, eps):
             loss[r] = -(_f32(1) - eps) * ((x[r, t[r]] - m) - ls) - eps / cf * (zsum - cf * ls)
 
 
-@njit(cache=True, fastmath=_FM32, error_model="numpy")
+@njit(cache=True, nogil=True, fastmath=_FM32, error_model="numpy")
 def _ce_bwd32(x, t, row_max, row_ls, g, dx, ignore_index, eps):
     n, c = x.shape
     base = eps / _f32(c)
@@ -192,6 +195,20 @@ def backward_cuda(logits, target, row_max, row_ls, g, ignore_index=-100, label_s
 #: N x C from which Numba beats the NumPy reference on the CPU: every size measured, from (4, 10) to
 #: (8192, 100) (2-core CPU dev machine; BENCHMARKS.md "Fused kernels")
 NUMBA_MIN_ELEMENTS = 0
+#: N x C from which the Numba kernels split the rows over two threads (when no other work holds the second core,
+#: _blas.crowded): at (256, 1000) float32 one forward + backward took 0.49 ms on one thread
+PARALLEL_MIN_ELEMENTS = 1 << 17
+
+
+def _rows(kernel, n, size, args):
+    """``kernel(*args)`` whose leading ``n``-row arrays are split in two halves over two threads from
+    :data:`PARALLEL_MIN_ELEMENTS` elements (the trailing scalars are shared)."""
+    if size < PARALLEL_MIN_ELEMENTS or n < 2 or crowded():
+        kernel(*args)
+        return
+    h = n // 2
+    cut = [isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[0] == n for a in args]
+    run_halves(kernel, [a[:h] if c else a for a, c in zip(args, cut)], [a[h:] if c else a for a, c in zip(args, cut)])
 
 
 def _check(op, logits, target):
@@ -216,8 +233,8 @@ def ce_forward(logits, target, ignore_index=-100, label_smoothing=0.0, *, impl="
         n = logits.shape[0]
         x = numba_array(logits)
         loss, m, ls = np.empty(n, x.dtype), np.empty(n, x.dtype), np.empty(n, x.dtype)
-        (_ce_fwd32 if x.dtype == np.float32 else _ce_fwd_numba)(
-            x, numba_array(target, np.int64), loss, m, ls, ignore_index, scalar_type(x.dtype)(label_smoothing))
+        _rows(_ce_fwd32 if x.dtype == np.float32 else _ce_fwd_numba, n, x.size,
+              (x, numba_array(target, np.int64), loss, m, ls, ignore_index, scalar_type(x.dtype)(label_smoothing)))
         return loss, m, ls
     return forward_cuda(logits, target, ignore_index, label_smoothing)
 
@@ -231,8 +248,8 @@ def ce_backward(logits, target, row_max, row_ls, g, ignore_index=-100, label_smo
     if which == "numba":
         x = numba_array(logits)
         dx = np.empty_like(x)
-        (_ce_bwd32 if x.dtype == np.float32 else _ce_bwd_numba)(
-            x, numba_array(target, np.int64), numba_array(row_max, x.dtype), numba_array(row_ls, x.dtype),
-            numba_array(g, x.dtype), dx, ignore_index, scalar_type(x.dtype)(label_smoothing))
+        _rows(_ce_bwd32 if x.dtype == np.float32 else _ce_bwd_numba, x.shape[0], x.size,
+              (x, numba_array(target, np.int64), numba_array(row_max, x.dtype), numba_array(row_ls, x.dtype),
+               numba_array(g, x.dtype), dx, ignore_index, scalar_type(x.dtype)(label_smoothing)))
         return dx
     return backward_cuda(logits, target, row_max, row_ls, g, ignore_index, label_smoothing)
