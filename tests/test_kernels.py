@@ -190,6 +190,38 @@ def test_adam_1000_steps_stay_within_1e6():
     np.testing.assert_allclose(fused[0], ref[0], rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("beta2", [0.999, 1.0])
+def test_adam_tiny_gradients_bit_for_bit(dtype, beta2):
+    """The fused Adam squares 0 instead of a gradient whose (1 - beta2) g^2 would underflow, where beta2 v is large
+    enough for the sum to round to it anyway (a multiply that underflows is microcoded): parameters and state
+    stay bit for bit the reference's, with gradients around the threshold, state around 4 tiny / eps, zero
+    state, subnormal gradients, NaN and inf."""
+    fi = np.finfo(dtype)
+    rng = np.random.default_rng(11)
+    n = 4099
+    g_min = np.sqrt(0.25 * fi.tiny / (1 - beta2)) if beta2 < 1 else 1e-30
+    grad = (g_min * 10.0 ** rng.uniform(-2, 2, n) * rng.choice([-1, 1], n)).astype(dtype)
+    grad[::7] = fi.smallest_subnormal
+    grad[1::11] = rng.standard_normal(grad[1::11].size)
+    grad[5] = np.nan
+    grad[6] = np.inf
+    v_exact = 4 * fi.tiny / fi.eps
+    v = (v_exact * 10.0 ** rng.uniform(-1, 1, n)).astype(dtype)
+    v[::13] = 0
+    bufs0 = [rng.standard_normal(n).astype(dtype), grad, (rng.standard_normal(n) * 1e-30).astype(dtype), v]
+    opts = dict(step=3, lr=1e-3, beta1=0.9, beta2=beta2, eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False,
+                amsgrad=False, maximize=False)
+    out = {}
+    for impl in ("reference", "numba"):
+        bufs = [b.copy() for b in bufs0]
+        with np.errstate(all="ignore"):
+            O.adam_step(*bufs, None, impl=impl, **opts)
+        out[impl] = bufs
+    for r, f in zip(out["reference"], out["numba"]):
+        np.testing.assert_array_equal(f, r)
+
+
 @pytest.mark.gpu
 def test_adam_1000_steps_gpu():
     if not gg.cuda.is_available():

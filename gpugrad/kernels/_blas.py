@@ -24,6 +24,8 @@ from __future__ import annotations
 import os
 import time
 
+import numpy as np
+
 #: multiply-adds below which a matmul runs on one BLAS thread (unless its (k, n) operand is large)
 SMALL_MACS = 1 << 22
 #: elements of the (k, n) operand from which a matmul with few rows gets the BLAS's threads
@@ -137,6 +139,22 @@ def prepare(m, k, n):
         _state["current"] = want
     if want > 1:
         _state["threaded_at"] = time.monotonic()
+
+
+def matmul(xp, a, b, out=None):
+    """``xp.matmul(a, b, out=out)``, but for NumPy arrays whose inner size is 1 (an outer product: the weight
+    gradient of a batch of one, a layer with one input or one output) a broadcasting multiply, which gives the
+    same products: NumPy's matmul does not call the BLAS then, and a (512, 1) x (1, 784) float32 product took
+    0.58 ms against 0.13 ms (1024 x 512: 1.40 against 0.25 ms). The multiply also keeps the sign of a zero
+    product (-1 x 0 = -0), as PyTorch's matmul does and NumPy's does not.
+
+    >>> import numpy as np
+    >>> matmul(np, np.array([[-1.0], [2.0]]), np.array([[0.0, 3.0]])).tolist()
+    [[-0.0, -3.0], [0.0, 6.0]]
+    """
+    if xp is np and a.ndim >= 2 and b.ndim >= 2 and a.shape[-1] == 1 == b.shape[-2]:
+        return np.multiply(a, b, out=out)
+    return xp.matmul(a, b, out=out)
 
 
 def crowded():

@@ -243,6 +243,17 @@ def _sgd_numba(p, grad, buf, lr, momentum, one_minus_dampening, weight_decay, ne
 def _adam_numba(p, grad, exp_avg, exp_avg_sq, vmax, one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay,
                 decay_factor, step_size, bc2_sqrt, decoupled, maximize):
     amsgrad = vmax.size > 0
+    # A multiply whose result underflows is microcoded: gradients below 1e-19 (20% of an MLP's at batch 1)
+    # made a 670k-parameter float32 step 1.0 ms instead of 0.35 on the project's AVX2 machine. Where
+    # (1 - beta2) g^2 is below a quarter of the smallest normal and beta2 v is at least 4 tiny / eps (2^-101
+    # in float32), the sum rounds to beta2 v whatever the square is, so such lanes square 0 instead: the same
+    # floats, no underflow. (NaN and inf fail the comparison and are squared.)
+    tiny = np.finfo(p.dtype).tiny
+    th = np.empty(3, p.dtype)                           # the thresholds in the buffers' dtype
+    th[0] = np.sqrt(0.25 * tiny / one_minus_beta2) if one_minus_beta2 > 0 else np.inf
+    th[1] = 4 * tiny / np.finfo(p.dtype).eps
+    th[2] = 0
+    g_min, v_exact, zero = th[0], th[1], th[2]
     for i in prange(p.size):
         g = -grad[i] if maximize else grad[i]
         pi = p[i]
@@ -253,7 +264,9 @@ def _adam_numba(p, grad, exp_avg, exp_avg_sq, vmax, one_minus_beta1, beta2, one_
                 g = g + weight_decay * pi
         m = exp_avg[i]
         m = m + one_minus_beta1 * (g - m)
-        v = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g
+        bv = beta2 * exp_avg_sq[i]
+        gs = zero if abs(g) < g_min and bv >= v_exact else g
+        v = bv + one_minus_beta2 * gs * gs
         exp_avg[i] = m
         exp_avg_sq[i] = v
         if amsgrad:

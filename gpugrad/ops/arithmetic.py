@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.op import Op
+from ..kernels._blas import matmul as _matmul
 from ..tensor import Tensor
 from ._util import unbroadcast, as_operand, promote_scalar, promote_pair, broadcast_error, shape_str, write_out, wrapped_int
 
@@ -250,7 +251,7 @@ def _dpow_da(xp, a, b):
 class MatMul(Op):
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return self.xp.matmul(a, b)
+        return _matmul(self.xp, a, b)
 
     def backward(self, g):
         a, b = self.saved
@@ -267,9 +268,9 @@ class MatMul(Op):
             g2 = g.reshape(g.shape + (1,))
         ga = gb = None
         if n[0]:   # dL/dA = G B^T
-            ga = unbroadcast(xp.matmul(g2, xp.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+            ga = unbroadcast(_matmul(xp, g2, xp.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
         if n[1]:   # dL/dB = A^T G
-            gb = unbroadcast(xp.matmul(xp.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+            gb = unbroadcast(_matmul(xp, xp.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
         return ga, gb
 
     def jvp(self, ta, tb):          # d(AB) = dA B + A dB

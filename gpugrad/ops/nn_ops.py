@@ -18,7 +18,7 @@ from ..tensor import Tensor
 from ..random_factories import _generator
 from ..backend import special
 from ._util import broadcast_error, shape_str, FloatOnlyError
-from ..kernels._blas import prepare as _blas_prepare
+from ..kernels._blas import matmul as _matmul, prepare as _blas_prepare
 from . import arithmetic as A, elementwise as E, reduction as R, shape as S
 
 _fused_kernels = []
@@ -205,7 +205,7 @@ class Linear(Op):
         self.save_for_backward(x, w)
         if self.xp is np:                        # BLAS threads for this size (gpugrad.kernels._blas)
             _blas_prepare(x.size // max(x.shape[-1], 1), w.shape[1], w.shape[0])
-        y = x @ w.T
+        y = _matmul(self.xp, x, w.T)
         if b is not None:
             y += b
         return y
@@ -213,17 +213,18 @@ class Linear(Op):
     def backward(self, g):
         x, w = self.saved
         n = self.needs_input_grad
-        if self.xp is np:
+        xp = self.xp
+        if xp is np:
             _blas_prepare(x.size // max(x.shape[-1], 1), w.shape[1], w.shape[0])
-        gx = g @ w if n[0] else None
+        gx = _matmul(xp, g, w) if n[0] else None
         gw = gb = None
         out = self._grad_out
         if n[1]:
             into = None if out is None else out[1]
             if into is not None and into.dtype == g.dtype == x.dtype and into.shape == w.shape:
-                gw = self.xp.matmul(_rows(g).T, _rows(x), out=into)
+                gw = _matmul(xp, _rows(g).T, _rows(x), out=into)
             else:
-                gw = _rows(g).T @ _rows(x)
+                gw = _matmul(xp, _rows(g).T, _rows(x))
         if len(n) > 2 and n[2]:
             into = None if out is None else out[2]
             if into is not None and into.dtype == g.dtype and into.shape == g.shape[-1:]:
