@@ -103,9 +103,12 @@ def test_split_only_when_the_second_core_is_free(crowded, monkeypatch):
 
     class Spy:
         def submit(self, fn, *args):
+            from concurrent.futures import Future
             submitted.append(fn)
             fn(*args)
-            return type("Done", (), {"result": lambda self: None})()
+            done = Future()
+            done.set_result(None)
+            return done
     monkeypatch.setattr(K, "crowded", lambda: crowded)
     monkeypatch.setattr(_halves, "pool", lambda: Spy())
     rng = np.random.default_rng(3)

@@ -10,6 +10,17 @@ not used for them (its workqueue layer may not be entered from two threads at on
     >>> run_halves(fill, (out[:3], 1.0), (out[3:], 2.0))
     >>> out.tolist()
     [1.0, 1.0, 1.0, 2.0, 2.0, 2.0]
+    >>> def check(v):
+    ...     if v:
+    ...         raise ValueError(f"bad half {v}")
+    >>> run_halves(check, (0,), (2,))           # the worker's exception reaches the caller
+    Traceback (most recent call last):
+    ...
+    ValueError: bad half 2
+    >>> run_halves(check, (1,), (2,))           # both fail: the caller's own first
+    Traceback (most recent call last):
+    ...
+    ValueError: bad half 1
 """
 from __future__ import annotations
 
@@ -26,10 +37,12 @@ def pool():
 
 
 def run_halves(kernel, first, second):
-    """``kernel(*second)`` on the pool's worker while ``kernel(*first)`` runs here; returns when both are done
-    (an exception of either is raised here)."""
+    """``kernel(*second)`` on the pool's worker while ``kernel(*first)`` runs here; returns when both are done.
+    An exception of the first half is raised here (after the second half has finished), else the second's."""
     job = pool().submit(kernel, *second)
     try:
         kernel(*first)
     finally:
-        job.result()
+        err = job.exception()                    # (waits for the worker)
+    if err is not None:
+        raise err
