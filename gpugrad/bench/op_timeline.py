@@ -22,13 +22,17 @@ import numpy as np
 __all__ = ["timeline", "main"]
 
 
-def _wrap(cls, name, log, label):
+def _wrap(cls, name, log, label, order):
+    """Time ``cls.name`` in place: samples go to ``log[(label, i)]``, i the call's place in the step (``order``
+    counts them and is cleared every step), so that each list holds one layer's calls."""
     orig = getattr(cls, name)
 
     def timed(self, *args, **kwargs):
+        i = order[label]
+        order[label] = i + 1
         t = time.perf_counter()
         out = orig(self, *args, **kwargs)
-        log[label].append(time.perf_counter() - t)
+        log[(label, i)].append(time.perf_counter() - t)
         return out
     setattr(cls, name, timed)
     return orig
@@ -63,9 +67,9 @@ def timeline(act="ReLU", batch=32, steps=500, warmup=200):
     model, opt, x, y = _setup(gg, "gpugrad", "cpu", act, batch, np.random.default_rng(0))
     log = defaultdict(list)
     shapes = defaultdict(list)
-    restore = [(cls, name, _wrap(cls, name, log, f"{cls.__name__} {kind}"))
-               for cls in (nn_ops.Linear, nn_ops.BiasAct) for name, kind in (("forward", "forward"),
-                                                                            ("backward", "backward"))]
+    order = defaultdict(int)
+    restore = [(cls, name, _wrap(cls, name, log, f"{cls.__name__} {name}", order))
+               for cls in (nn_ops.Linear, nn_ops.BiasAct) for name in ("forward", "backward")]
     matmul = nn_ops._matmul
 
     def timed_matmul(xp, a, b, out=None):
@@ -81,6 +85,7 @@ def timeline(act="ReLU", batch=32, steps=500, warmup=200):
             if i == warmup:
                 log.clear()
                 shapes.clear()
+            order.clear()
             t0 = clock()
             opt.zero_grad()
             t1 = clock()
@@ -94,7 +99,7 @@ def timeline(act="ReLU", batch=32, steps=500, warmup=200):
             t5 = clock()
             for label, a, b in (("zero_grad", t0, t1), ("loss", t2, t3), ("optimizer step", t4, t5),
                                 ("whole step", t0, t5)):
-                log[label].append(b - a)
+                log[(label, 0)].append(b - a)
     finally:
         nn_ops._matmul = matmul
         for cls, name, orig in restore:
@@ -103,13 +108,14 @@ def timeline(act="ReLU", batch=32, steps=500, warmup=200):
     def per_step(samples):
         return statistics.median(samples) * len(samples) / steps * 1e3
 
-    rows = [{"part": "whole step", "calls per step": 1, "ms per step": per_step(log["whole step"])}]
-    for label in ("Linear forward", "Linear backward", "BiasAct forward", "BiasAct backward", "loss",
+    rows = []
+    for label in ("whole step", "Linear forward", "Linear backward", "BiasAct forward", "BiasAct backward", "loss",
                   "optimizer step", "zero_grad"):
-        if log[label]:
-            n = len(log[label]) // steps
+        keys = [k for k in log if k[0] == label]
+        if keys:
+            n = len(keys)
             rows.append({"part": f"{label} (x{n})" if n > 1 else label, "calls per step": n,
-                         "ms per step": per_step(log[label])})
+                         "ms per step": sum(per_step(log[k]) for k in keys)})
     inside = sum(per_step(v) for v in shapes.values())
     alone = sum(_alone(*k) * len(v) / steps * 1e3 for k, v in shapes.items())
     rows.append({"part": "the matmuls, in the step", "calls per step": sum(len(v) for v in shapes.values()) // steps,
