@@ -1,4 +1,5 @@
-"""How many threads NumPy's BLAS gets for one CPU matmul.
+"""How many threads NumPy's BLAS gets for one CPU matmul (and :func:`matmul`, which keeps the outer products
+that NumPy's matmul computes without the BLAS off it).
 
 OpenBLAS splits every matmul above a small size over all its threads. With a core free, a second thread
 pays from about 4M multiply-adds, or from about 1 MB of the (k, n) operand, since a matmul with few rows is
