@@ -46,15 +46,18 @@ def _alone(shape_a, shape_b, c_a, c_b, threads, repeat=200):
     b = rng.standard_normal(shape_b, dtype=np.float32)
     a = a if c_a else np.ascontiguousarray(a.T).T            # the step's transposed views
     b = b if c_b else np.ascontiguousarray(b.T).T
-    ctl = _blas._state.get("ctl")
+    ctl, prev = _blas._state.get("ctl"), _blas._state.get("current")
     if ctl and threads:
         ctl.set_num_threads(threads)
-        _blas._state["current"] = threads
     times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        _blas.matmul(np, a, b)
-        times.append(time.perf_counter() - t)
+    try:
+        for _ in range(repeat):
+            t = time.perf_counter()
+            _blas.matmul(np, a, b)
+            times.append(time.perf_counter() - t)
+    finally:
+        if ctl and threads and prev:               # (a count fixed by GPUGRAD_BLAS_THREADS stays fixed)
+            ctl.set_num_threads(prev)
     return statistics.median(times)
 
 

@@ -250,7 +250,7 @@ def _adam_numba(p, grad, exp_avg, exp_avg_sq, vmax, one_minus_beta1, beta2, one_
     # floats, no underflow. (NaN and inf fail the comparison and are squared.)
     tiny = np.finfo(p.dtype).tiny
     th = np.empty(3, p.dtype)                           # the thresholds in the buffers' dtype
-    th[0] = np.sqrt(0.25 * tiny / one_minus_beta2) if one_minus_beta2 > 0 else np.inf
+    th[0] = np.sqrt(0.25 * tiny / one_minus_beta2) if one_minus_beta2 > 0 else 0    # (beta2 >= 1: never)
     th[1] = 4 * tiny / np.finfo(p.dtype).eps
     th[2] = 0
     g_min, v_exact, zero = th[0], th[1], th[2]

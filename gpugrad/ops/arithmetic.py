@@ -276,7 +276,7 @@ class MatMul(Op):
     def jvp(self, ta, tb):          # d(AB) = dA B + A dB
         a, b = self.saved
         xp = self.xp
-        return _sum_tangents(None if ta is None else xp.matmul(ta, b), None if tb is None else xp.matmul(a, tb))
+        return _sum_tangents(None if ta is None else _matmul(xp, ta, b), None if tb is None else _matmul(xp, a, tb))
 
 
 class Abs(Op):
