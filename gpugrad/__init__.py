@@ -181,6 +181,9 @@ def __getattr__(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
+    if name == "OutOfMemoryError":        # CuPy's class where CuPy has a GPU (see gpugrad.cuda_info)
+        from .cuda_info import out_of_memory_error
+        return out_of_memory_error()
     raise AttributeError(f"module 'gpugrad' has no attribute {name!r}")
 from .ops.products import dot, vdot, inner, outer, ger, mv, trace  # noqa: E402
 from .ops.numeric_more import isin, gradient, vander, adjoint  # noqa: E402

@@ -17,11 +17,26 @@ from __future__ import annotations
 
 from .backend import cupy_or_none, device as _parse_device
 from .backend import cuda_state as _state
+from . import cuda_streams as _streams, cuda_info as _info
+from .cuda_streams import (Stream, ExternalStream, Event, StreamContext, stream, current_stream,  # noqa: F401
+                           default_stream, set_stream)
+from .cuda_info import (get_device_properties, mem_get_info, memory_stats, memory_summary,  # noqa: F401
+                        max_memory_reserved, memory_cached, max_memory_cached, reset_max_memory_allocated,
+                        reset_max_memory_cached, is_bf16_supported, is_tf32_supported, get_arch_list,
+                        get_gencode_flags, is_initialized, init, ipc_collect, initial_seed, seed, seed_all,
+                        can_device_access_peer, nvtx)
+from .factories import CUDA_LEGACY as _LEGACY
+
+globals().update(_LEGACY)
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "device", "synchronize",
            "get_device_name", "get_device_capability", "memory_allocated", "max_memory_allocated",
            "reset_peak_memory_stats", "memory_reserved", "empty_cache", "get_rng_state", "get_rng_state_all",
            "set_rng_state", "set_rng_state_all", "manual_seed", "manual_seed_all"]
+# streams and events, device properties, memory statistics, seeds, NVTX (one concept per module)
+__all__ += _streams.__all__ + [n for n in _info.__all__ if n != "out_of_memory_error"]
+# (and OutOfMemoryError, through __getattr__: CuPy's class on a GPU machine)
+__all__ += list(_LEGACY)                          # FloatTensor, LongTensor... on the GPU
 
 
 def is_available() -> bool:
@@ -397,3 +412,9 @@ def _legacy_amp_module():
 
 
 amp = _legacy_amp_module()
+
+
+def __getattr__(name):
+    if name == "OutOfMemoryError":        # CuPy's class where CuPy has a GPU (see gpugrad.cuda_info)
+        return _info.out_of_memory_error()
+    raise AttributeError(f"module 'gpugrad.cuda' has no attribute {name!r}")

@@ -59,10 +59,12 @@ class _LegacyType(type):
     """The metaclass of ``FloatTensor``, ``DoubleTensor``, ``LongTensor``...: calling one builds a tensor of
     its dtype (from data, or uninitialized from sizes), and ``isinstance(x, FloatTensor)`` checks the dtype."""
 
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+    def __instancecheck__(cls, obj):      # torch.FloatTensor: float32 off the GPU; torch.cuda.FloatTensor: on it
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and (obj.device.type == "cuda") == cls.is_cuda
 
     def __call__(cls, *args, device=None):
+        if device is None and cls.is_cuda:
+            device = "cuda"
         if not args:
             return empty(0, dtype=cls.dtype, device=device)
         if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
@@ -72,11 +74,20 @@ class _LegacyType(type):
         raise TypeError(f"{cls.__name__}: expected sizes (ints) or one sequence of data, got {args!r}")
 
 
-def _legacy(name, dt):
-    return _LegacyType(name, (), {"dtype": dt, "__doc__": f"PyTorch's legacy ``torch.{name}``: ``{name}(data)`` or "
-                                  f"``{name}(*sizes)`` make a {dt} tensor; ``isinstance(x, {name})`` checks the "
-                                  f"dtype.\n\n    >>> import gpugrad as gg\n    >>> gg.{name}([1, 2]).dtype == "
-                                  f"gg.{name}.dtype\n    True\n    "})
+def _legacy(name, dt, cuda=False):
+    where = "cuda." if cuda else ""
+    doc = (f"PyTorch's legacy ``torch.{where}{name}``: ``{name}(data)`` or ``{name}(*sizes)`` make a {dt} tensor "
+           f"{'on the current GPU' if cuda else 'on the CPU'}; ``isinstance(x, {name})`` checks the dtype and "
+           f"whether the tensor is on a GPU; ``x.type({name})`` converts to both.")
+    if cuda:
+        doc += (f"\n\n    >>> import gpugrad as gg\n    >>> if gg.cuda.is_available():\n    ...     assert "
+                f"isinstance(gg.cuda.{name}([1, 2]), gg.cuda.{name})\n    ")
+    else:
+        doc += (f"\n\n    >>> import gpugrad as gg\n    >>> gg.{name}([1, 2]).dtype == gg.{name}.dtype\n    True"
+                f"\n    ")
+    cls = _LegacyType(name, (), {"dtype": dt, "is_cuda": cuda, "__doc__": doc})
+    cls.__module__ = "gpugrad.cuda" if cuda else "gpugrad"
+    return cls
 
 
 FloatTensor = _legacy("FloatTensor", _dtype.float32)
@@ -86,6 +97,9 @@ LongTensor = _legacy("LongTensor", _dtype.int64)
 IntTensor = _legacy("IntTensor", _dtype.int32)
 BoolTensor = _legacy("BoolTensor", _dtype.bool_)
 ByteTensor = _legacy("ByteTensor", _dtype.uint8)
+#: the same types on the GPU (``gpugrad.cuda.FloatTensor`` & co.)
+CUDA_LEGACY = {c.__name__: _legacy(c.__name__, c.dtype, cuda=True)
+               for c in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, BoolTensor, ByteTensor)}
 
 
 def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):

@@ -84,6 +84,15 @@ def legacy_type_dtype(spec):
     return getattr(spec, "dtype", spec)
 
 
+def legacy_type_device(spec):
+    """Where ``type(spec)`` moves a tensor: "cuda" for ``gpugrad.cuda.FloatTensor`` (or "torch.cuda.FloatTensor"),
+    "cpu" for ``gpugrad.FloatTensor`` (or "torch.FloatTensor"), None for a dtype (no move)."""
+    if isinstance(spec, str):
+        return ("cuda" if spec.startswith("torch.cuda.") else "cpu") if spec.startswith("torch.") else None
+    cuda = getattr(spec, "is_cuda", None)
+    return None if cuda is None or not isinstance(cuda, bool) else "cuda" if cuda else "cpu"
+
+
 class DeviceDtypeShorthands:
     """``cpu()``, ``cuda()``, ``float()``, ``double()``, ``half()`` as calls of ``self.to``: shared by
     Tensor and nn.Module, as in PyTorch."""
@@ -782,6 +791,9 @@ class Tensor(DeviceDtypeShorthands):
         if dtype is None:
             name = _TYPE_NAMES.get(self.dtype.name, self.dtype.name)
             return f"torch.{'cuda.' if self.device.type == 'cuda' else ''}{name}"
+        dev = legacy_type_device(dtype)
+        if dev is not None and (dev == "cuda") != (self.device.type == "cuda"):
+            return self.to(dev, legacy_type_dtype(dtype))       # torch.cuda.FloatTensor moves to the GPU
         return self.to(legacy_type_dtype(dtype))
 
     # -- printing ------------------------------------------------------------------------------------------

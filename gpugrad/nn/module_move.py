@@ -10,7 +10,7 @@ from .. import _dtype
 from .._formats import check_memory_format
 from ..backend import Device, device as _parse_device, device_context, module_for, to_device
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor, legacy_type_dtype
+from ..tensor import Tensor, legacy_type_device, legacy_type_dtype
 
 
 class _ModuleMove:
@@ -74,8 +74,11 @@ class _ModuleMove:
         if not _dtype.is_float(dt) and any(t.requires_grad for t in tensors):
             raise RuntimeError(f"Module.type: a parameter that requires gradients must stay floating point, "
                                f"got dtype {dt}")
+        where = legacy_type_device(dst_type)     # gpugrad.cuda.FloatTensor (or its name) also moves to the GPU
+        dev = None if where is None else _parse_device(where)
         for t in tensors:
-            _move_in_place(t, None, dt, floats_only=False)
+            _move_in_place(t, None if dev is None or (dev.type == "cuda") == (t.device.type == "cuda") else dev, dt,
+                           floats_only=False)
         return self
 
     def bfloat16(self):
