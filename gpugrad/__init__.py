@@ -163,7 +163,8 @@ def __getattr__(name):
     # the heavier subpackages load on first use, so `import gpugrad` stays fast
     import importlib
     if name in ("nn", "optim", "data", "utils", "train", "kernels", "cli", "serialization", "backends",
-                "distributed", "amp", "distributions", "linalg", "func", "testing", "profiler", "version", "jit"):
+                "distributed", "amp", "distributions", "linalg", "func", "testing", "profiler", "version", "jit",
+                "multiprocessing"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):
         from . import amp
