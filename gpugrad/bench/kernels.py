@@ -10,6 +10,8 @@
   and PyTorch, at batch 32, 128 and 1024.
 * ``--after-matmul``: a bias + activation kernel right after a threaded matmul and 0.12 s later, on one thread
   and on two (why the kernels stay on one thread while the BLAS's workers spin: ``kernels._blas.crowded``).
+* ``--adam-floor``: the Adam step over the benchmarked MLP's 670k parameters (one flat buffer, one thread) against
+  a loop that streams the same memory without the square root and the two divisions: what is left to win.
 * ``--crossover``: the reference/Numba time ratio per size, from which ``activation.NUMBA_SIZES``,
   ``softmax_ce.NUMBA_MIN_ELEMENTS`` and ``optim.NUMBA_MIN_SIZE`` were set.
 
@@ -19,6 +21,7 @@ Every figure is a best-of-N (see :func:`gpugrad.bench.overhead.time_us`).
     python -m gpugrad.bench.kernels --quick         # smaller sizes, for a smoke run
     python -m gpugrad.bench.kernels --crossover
     python -m gpugrad.bench.kernels --after-matmul
+    python -m gpugrad.bench.kernels --adam-floor
     python -m gpugrad.bench.kernels --mlp           # the 784-512-512-10 MLP training step, batch 32/128/1024
 """
 from __future__ import annotations
@@ -29,7 +32,8 @@ import numpy as np
 
 from .overhead import time_us, blas_threads
 
-__all__ = ["run", "adam_rows", "activation_rows", "mlp_rows", "crossover_rows", "after_matmul_rows", "main"]
+__all__ = ["run", "adam_rows", "adam_floor_rows", "activation_rows", "mlp_rows", "crossover_rows", "after_matmul_rows",
+           "main"]
 
 ADAM_BYTES = 28        # per parameter: p, g, m, v read (16) + p, m, v written (12)
 ACT_BYTES = 20         # per element: x read, y written; g and saved read, dx written (float32)
@@ -87,6 +91,53 @@ def adam_rows(n_params=10_000_000, n_tensors=100, repeat=5, device="cpu", sample
             rows.append({"bench": f"{name} step, {n / 1e6:g}M params", "impl": label, "ms": t / 1e3,
                          "GB/s": ADAM_BYTES * n / (t * 1e3), "x reference": us[1] / t})
     return rows
+
+
+def _adam_traffic():
+    """A Numba loop with Adam's memory traffic (read p, g, m, v; write p, m, v) and its multiply-adds, but no
+    square root or division: the floor under the Adam kernel on this machine."""
+    from numba import njit
+
+    @njit(nogil=True, cache=False, error_model="numpy")
+    def traffic(p, g, m, v, one_minus_beta1, beta2, one_minus_beta2, step_size):
+        for i in range(p.size):
+            mi = m[i] + one_minus_beta1 * (g[i] - m[i])
+            vi = beta2 * v[i] + one_minus_beta2 * g[i] * g[i]
+            m[i] = mi
+            v[i] = vi
+            p[i] = p[i] - step_size * mi * vi
+    return traffic
+
+
+def adam_floor_rows(n=669_706, repeat=7, sample_s=0.05):
+    """The CPU Adam kernel over ``n`` float32 parameters (the MLP 784-512-512-10's count) on one thread, next to
+    :func:`_adam_traffic`'s loop over the same buffers: their difference is what the square root and the two
+    divisions per parameter cost; the loop's time is the memory floor."""
+    import numba
+    from ..kernels.optim import adam_step
+    rng = np.random.default_rng(0)
+    p, g = rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32) * 1e-3
+    m, v = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    traffic = _adam_traffic()
+    f32 = np.float32
+    count = [0]
+
+    def adam():
+        count[0] += 1
+        adam_step(p, g, m, v, None, step=count[0], lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+                  decoupled_weight_decay=False, amsgrad=False, maximize=False, impl="numba")
+
+    def floor():
+        traffic(p, g, m, v, f32(0.1), f32(0.999), f32(0.001), f32(1e-9))
+    prev = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        a, f = time_us([adam, floor], repeat=repeat, sample_s=sample_s)
+    finally:
+        numba.set_num_threads(prev)
+    return [{"bench": f"Adam step, {n} params, one thread", "impl": label, "ms": t / 1e3,
+             "GB/s": ADAM_BYTES * n / (t * 1e3)}
+            for label, t in (("gpugrad's kernel", a), ("the same traffic, no sqrt or division", f))]
 
 
 ACT_KINDS = ("relu", "leaky_relu", "gelu", "silu", "sigmoid", "tanh")
@@ -306,8 +357,12 @@ def main(argv=None):
     ap.add_argument("--mlp", action="store_true", help="the MLP training step instead of the kernel tables")
     ap.add_argument("--after-matmul", action="store_true",
                     help="activation kernels on one and two threads right after a matmul (CPU)")
+    ap.add_argument("--adam-floor", action="store_true",
+                    help="the MLP's Adam step against a loop with its memory traffic and no divisions (CPU)")
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     args = ap.parse_args(argv)
+    if args.adam_floor:
+        return _print(adam_floor_rows())
     if args.after_matmul:
         return _print(after_matmul_rows())
     _print(crossover_rows() if args.crossover else run(quick=args.quick, device=args.device, mlp=args.mlp))

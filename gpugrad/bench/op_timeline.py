@@ -5,6 +5,7 @@ Medians per call, summed per step (the means of a shared machine carry its outli
 
     python -m gpugrad.bench.op_timeline                     # ReLU at batch 32, 128 and 1024
     python -m gpugrad.bench.op_timeline --act GELU --batches 32
+    python -m gpugrad.bench.op_timeline --no-optimizer      # steps without Adam (its 19 MB of streaming)
 
     >>> rows = timeline("ReLU", 4, steps=3, warmup=1)
     >>> [r["part"] for r in rows][:3]
@@ -61,8 +62,10 @@ def _alone(shape_a, shape_b, c_a, c_b, threads, repeat=200):
     return statistics.median(times)
 
 
-def timeline(act="ReLU", batch=32, steps=500, warmup=200):
-    """Rows ``{"part", "calls per step", "ms per step"}`` for one batch size (see the module docstring)."""
+def timeline(act="ReLU", batch=32, steps=500, warmup=200, optimizer=True):
+    """Rows ``{"part", "calls per step", "ms per step"}`` for one batch size (see the module docstring);
+    ``optimizer=False`` leaves Adam's step out (the gradients still accumulate), to see what its pass over
+    the parameters, gradients and moments costs the next step's matmuls in cache misses."""
     import gpugrad as gg
     from ..kernels import _blas
     from ..ops import nn_ops
@@ -98,7 +101,8 @@ def timeline(act="ReLU", batch=32, steps=500, warmup=200):
             t3 = clock()
             loss.backward()
             t4 = clock()
-            opt.step()
+            if optimizer:
+                opt.step()
             t5 = clock()
             for label, a, b in (("zero_grad", t0, t1), ("loss", t2, t3), ("optimizer step", t4, t5),
                                 ("whole step", t0, t5)):
@@ -132,6 +136,7 @@ def main(argv=None):
     ap.add_argument("--act", default="ReLU")
     ap.add_argument("--batches", default="32,128,1024")
     ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--no-optimizer", action="store_true", help="leave Adam's step out of every step")
     args = ap.parse_args(argv)
     from .kernels import _print
     from .mlp import machine
@@ -140,7 +145,8 @@ def main(argv=None):
           flush=True)
     for batch in (int(b) for b in args.batches.split(",")):
         print(f"== {args.act} MLP step, batch {batch}")
-        _print(timeline(args.act, batch, steps=args.steps, warmup=max(args.steps // 2, 10)))
+        _print(timeline(args.act, batch, steps=args.steps, warmup=max(args.steps // 2, 10),
+                        optimizer=not args.no_optimizer))
 
 
 if __name__ == "__main__":
