@@ -36,3 +36,20 @@ __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exp
            "Gamma", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical",
            "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]
 __all__ += transforms.__all__
+
+# the heavier-tailed, extreme-value and circular families
+from .cauchy import Cauchy
+from .chi2 import Chi2
+from .fisher_snedecor import FisherSnedecor
+from .generalized_pareto import GeneralizedPareto
+from .gumbel import Gumbel
+from .half import HalfCauchy, HalfNormal
+from .inverse_gamma import InverseGamma
+from .kumaraswamy import Kumaraswamy
+from .logistic_normal import LogisticNormal
+from .pareto import Pareto
+from .student_t import StudentT
+from .von_mises import VonMises
+from .weibull import Weibull
+__all__ += ["Cauchy", "Chi2", "FisherSnedecor", "GeneralizedPareto", "Gumbel", "HalfCauchy", "HalfNormal",
+            "InverseGamma", "Kumaraswamy", "LogisticNormal", "Pareto", "StudentT", "VonMises", "Weibull"]
