@@ -12,9 +12,7 @@ RuntimeError naming the call.
 """
 from __future__ import annotations
 
-import contextlib
 import sys
-import types
 import warnings
 
 from .backend import cupy_or_none
@@ -423,89 +421,10 @@ def seed_all() -> None:
 
 
 def _nvtx_module():
-    """``gpugrad.cuda.nvtx``: ``range_push``, ``range_pop``, ``mark`` and the ``range`` context manager, on
-    CuPy's NVTX bindings (a RuntimeError where there are none, as PyTorch's)."""
-    mod = types.ModuleType(__name__.rsplit(".", 1)[0] + ".cuda.nvtx", "NVTX ranges and marks for profilers.")
-
-    def _nv(op):
-        cp = cupy_or_none()
-        nv = getattr(getattr(cp, "cuda", None), "nvtx", None) if cp is not None else None
-        if nv is None or not getattr(nv, "available", True):
-            raise RuntimeError(f"gpugrad.cuda.nvtx.{op}: NVTX functions not installed (needs CuPy with NVTX on a "
-                               f"CUDA machine)")
-        return nv
-
-    def range_push(msg):
-        """Open a named range in the profiler's timeline.
-
-        Args:
-            msg: the range's name.
-
-        Returns:
-            None.
-
-        >>> import gpugrad as gg
-        >>> if gg.cuda.is_available():
-        ...     gg.cuda.nvtx.range_push("step"); gg.cuda.nvtx.range_pop()
-        """
-        _nv("range_push").RangePush(str(msg))
-
-    def range_pop():
-        """Close the range opened last.
-
-        Returns:
-            None.
-
-        >>> import gpugrad as gg
-        >>> if gg.cuda.is_available():
-        ...     gg.cuda.nvtx.range_push("step"); gg.cuda.nvtx.range_pop()
-        """
-        _nv("range_pop").RangePop()
-
-    def mark(msg):
-        """An instant event in the profiler's timeline.
-
-        Args:
-            msg: the event's name.
-
-        Returns:
-            None.
-
-        >>> import gpugrad as gg
-        >>> if gg.cuda.is_available():
-        ...     gg.cuda.nvtx.mark("checkpoint")
-        """
-        _nv("mark").Mark(str(msg))
-
-    @contextlib.contextmanager
-    def range(msg, *args, **kwargs):
-        """``with nvtx.range("step {}", i):`` a range around the block.
-
-        Args:
-            msg: the range's name, a ``str.format`` pattern.
-            *args: its positional fields.
-            **kwargs: its named fields.
-
-        Returns:
-            A context manager.
-
-        >>> import gpugrad as gg
-        >>> if gg.cuda.is_available():
-        ...     with gg.cuda.nvtx.range("step {}", 1):
-        ...         pass
-        """
-        range_push(msg.format(*args, **kwargs))
-        try:
-            yield
-        finally:
-            range_pop()
-
-    for f in (range_push, range_pop, mark, range):
-        f.__module__ = mod.__name__
-        setattr(mod, f.__name__, f)
-    mod.__all__ = ["range_push", "range_pop", "mark", "range"]
-    sys.modules[mod.__name__] = mod
-    return mod
+    """``gpugrad.cuda.nvtx`` (importable under that name): :mod:`gpugrad.cuda_nvtx`."""
+    from . import cuda_nvtx
+    sys.modules[__name__.rsplit(".", 1)[0] + ".cuda.nvtx"] = cuda_nvtx
+    return cuda_nvtx
 
 
 nvtx = _nvtx_module()
