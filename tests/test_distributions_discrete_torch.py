@@ -17,11 +17,13 @@ import gpugrad.distributions as GD
 from gpugrad.distributions.binomial import Binomial
 from gpugrad.distributions.continuous_bernoulli import ContinuousBernoulli
 from gpugrad.distributions.geometric import Geometric
+from gpugrad.distributions.gumbel import Gumbel
 from gpugrad.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
 from gpugrad.distributions.mixture_same_family import MixtureSameFamily
 from gpugrad.distributions.multinomial import Multinomial
 from gpugrad.distributions.negative_binomial import NegativeBinomial
 from gpugrad.distributions.one_hot_categorical import OneHotCategoricalStraightThrough
+from gpugrad.distributions.pareto import Pareto
 from gpugrad.distributions.poisson import Poisson
 from gpugrad.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
 from gpugrad.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
@@ -39,7 +41,7 @@ _NEW = dict(Poisson=Poisson, Binomial=Binomial, Geometric=Geometric, NegativeBin
             LogitRelaxedBernoulli=LogitRelaxedBernoulli, ExpRelaxedCategorical=ExpRelaxedCategorical,
             RelaxedOneHotCategorical=RelaxedOneHotCategorical, MixtureSameFamily=MixtureSameFamily,
             OneHotCategoricalStraightThrough=OneHotCategoricalStraightThrough,
-            LowRankMultivariateNormal=LowRankMultivariateNormal)
+            LowRankMultivariateNormal=LowRankMultivariateNormal, Gumbel=Gumbel, Pareto=Pareto)
 # the two libraries as namespaces of the same names (the constructors below take either)
 G = types.SimpleNamespace(**{**vars(GD), **_NEW}, tensor=gg.tensor)
 T = types.SimpleNamespace(**vars(TD), LogitRelaxedBernoulli=_TLogitRelaxedBernoulli,
@@ -123,6 +125,10 @@ CASES = {
         D.Categorical(probs=p), D.MultivariateNormal(loc, scale_tril=L)),
         {"p": rng.uniform(0.1, 1, (2,)), "loc": rng.uniform(-2, 2, (3, 2, 2)), "L": _lower(2, (2,))},
         rng.uniform(-3, 3, (4, 3, 2)), ["mean", "variance"], False),
+    "MixtureSameFamily_Independent": (lambda D, w, loc, scale: D.MixtureSameFamily(
+        D.Categorical(logits=w), D.Independent(D.Normal(loc, scale), 1)),
+        {"w": rng.uniform(-1, 1, (3,)), "loc": rng.uniform(-2, 2, (2, 3, 2)), "scale": rng.uniform(0.5, 2, (3, 2))},
+        rng.uniform(-3, 3, (4, 2, 2)), ["mean", "variance"], False),
     "LowRankMVN": (lambda D, loc, W, d: D.LowRankMultivariateNormal(loc, W, d),
                    {"loc": rng.uniform(-1, 1, (2, 3)), "W": rng.uniform(-1, 1, (3, 2)), "d": rng.uniform(0.5, 2, (2, 3))},
                    rng.uniform(-2, 2, (4, 2, 3)),
@@ -191,6 +197,8 @@ def _k(kind, *shape):
                        [u(-1, 1, shape + (3,)), u(-1, 1, shape + (3, 2)), u(0.5, 2, shape + (3,))]),
         "OneHotST": (lambda D, a: D.OneHotCategoricalStraightThrough(logits=a), [u(-2, 2, shape + (4,))]),
         "UniformInside": (lambda D, a, b: D.Uniform(a, b), [u(0.1, 0.4), u(0.6, 0.9)]),
+        "Pareto": (lambda D, a, b: D.Pareto(a, b), [u(0.5, 2), u(1, 3)]),
+        "Gumbel": (lambda D, a, b: D.Gumbel(a, b), [u(-1, 1), u(0.5, 2)]),
     }
     return new[kind] if kind in new else _d(kind, *shape)
 
@@ -203,7 +211,8 @@ KL_PAIRS = [("Poisson", "Poisson"), ("Binomial", "Binomial"), ("Geometric", "Geo
             ("Uniform", "ContinuousBernoulli"), ("ContinuousBernoulli", "Exponential"),
             ("ContinuousBernoulli", "Normal"), ("ContinuousBernoulli", "UniformWide"),
             ("ContinuousBernoulli", "Uniform"), ("Exponential", "ContinuousBernoulli"),
-            ("Gamma", "ContinuousBernoulli"), ("Normal", "ContinuousBernoulli"), ("Laplace", "ContinuousBernoulli")]
+            ("Gamma", "ContinuousBernoulli"), ("Normal", "ContinuousBernoulli"), ("Laplace", "ContinuousBernoulli"),
+            ("Gumbel", "ContinuousBernoulli"), ("Pareto", "ContinuousBernoulli"), ("ContinuousBernoulli", "Pareto")]
 _SAME_SHAPE = {("OneHotST", "OneHotST")}        # PyTorch's masked assignment there doesn't broadcast
 
 

@@ -10,9 +10,11 @@ from .dirichlet import Beta
 from .distribution import Distribution, ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
-from .kl import _where, register_kl
+from .gumbel import Gumbel
+from .kl import _inf_like, _where, register_kl
 from .laplace import Laplace
 from .normal import Normal
+from .pareto import Pareto
 from .uniform import Uniform
 from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs
 
@@ -203,8 +205,19 @@ def _kl_continuous_bernoulli_uniform(p, q):
     return _where(outside, float("inf"), result)
 
 
-# the families whose support leaves [0, 1]: the same infinite KL as kl.py gives them against Beta and Uniform
+# the families whose support leaves [0, 1] (and Pareto's, above 1): infinite, as kl.py's against Beta and Uniform
 register_kl(Exponential, ContinuousBernoulli)(_kl._kl_exponential_infinity)
 register_kl(Gamma, ContinuousBernoulli)(_kl._kl_gamma_infinity)
 register_kl(Laplace, ContinuousBernoulli)(_kl._kl_loc_infinity)
 register_kl(Normal, ContinuousBernoulli)(_kl._kl_loc_infinity)
+register_kl(Gumbel, ContinuousBernoulli)(_kl._kl_loc_infinity)
+
+
+@register_kl(Pareto, ContinuousBernoulli)
+def _kl_pareto_infinity(p, q):
+    return _inf_like(p.scale)
+
+
+@register_kl(ContinuousBernoulli, Pareto)
+def _kl_continuous_bernoulli_infinity(p, q):
+    return _inf_like(p.probs)
