@@ -53,3 +53,19 @@ from .von_mises import VonMises
 from .weibull import Weibull
 __all__ += ["Cauchy", "Chi2", "FisherSnedecor", "GeneralizedPareto", "Gumbel", "HalfCauchy", "HalfNormal",
             "InverseGamma", "Kumaraswamy", "LogisticNormal", "Pareto", "StudentT", "VonMises", "Weibull"]
+
+# the counting, relaxed, mixture and low-rank families
+from .binomial import Binomial
+from .continuous_bernoulli import ContinuousBernoulli
+from .geometric import Geometric
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .mixture_same_family import MixtureSameFamily
+from .multinomial import Multinomial
+from .negative_binomial import NegativeBinomial
+from .one_hot_categorical import OneHotCategoricalStraightThrough
+from .poisson import Poisson
+from .relaxed_bernoulli import RelaxedBernoulli
+from .relaxed_categorical import RelaxedOneHotCategorical
+__all__ += ["Binomial", "ContinuousBernoulli", "Geometric", "LowRankMultivariateNormal", "MixtureSameFamily",
+            "Multinomial", "NegativeBinomial", "OneHotCategoricalStraightThrough", "Poisson", "RelaxedBernoulli",
+            "RelaxedOneHotCategorical"]
