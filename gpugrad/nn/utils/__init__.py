@@ -212,6 +212,7 @@ from .clip_grad import get_total_norm, clip_grads_with_norm_, clip_grad_norm  # 
 from .misc import skip_init, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: E402
 from .norm_hooks import weight_norm, remove_weight_norm, spectral_norm, remove_spectral_norm  # noqa: E402
 from . import parametrize, parametrizations, stateless  # noqa: E402
+from . import prune  # noqa: E402  (gpugrad.nn.utils.prune: torch.nn.utils.prune)
 
 convert_parameters = types.ModuleType(f"{__name__}.convert_parameters",
                                       "torch.nn.utils.convert_parameters: parameters_to_vector, vector_to_parameters")
@@ -221,3 +222,4 @@ __all__ += ["get_total_norm", "clip_grads_with_norm_", "clip_grad_norm", "skip_i
             "fuse_linear_bn_weights", "weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm",
             "parametrize", "parametrizations", "stateless", "convert_parameters"]
 _sys.modules[f"{__name__}.convert_parameters"] = convert_parameters
+__all__ += ["prune"]
