@@ -467,4 +467,6 @@ TOPLEVEL = dict(**INPLACE_FUNCTIONS, **DROPOUT_FUNCTIONS, **LOSS_FUNCTIONS, **WI
                 batch_norm=batch_norm, instance_norm=instance_norm, layer_norm=layer_norm, group_norm=group_norm,
                 rms_norm=rms_norm, poisson_nll_loss=poisson_nll_loss, rsub=rsub, fill=fill, scalar_tensor=scalar_tensor,
                 bilinear=F.bilinear)
+from ._torch_toplevel_more import TOPLEVEL_MORE  # noqa: E402  (native forms, *_copy, vmap, lowrank...)
+TOPLEVEL.update(TOPLEVEL_MORE)
 globals().update({k: v for k, v in TOPLEVEL.items() if k not in globals()})     # (where the docs look them up)

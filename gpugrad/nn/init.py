@@ -1,4 +1,5 @@
-"""gpugrad.nn.init: fill a tensor in place with an initial distribution (PyTorch's ``torch.nn.init``).
+"""gpugrad.nn.init: fill a tensor in place with an initial distribution (PyTorch's ``torch.nn.init``), with
+PyTorch's deprecated names without the trailing underscore (``uniform``...), which warn FutureWarning.
 
 Every function writes into ``tensor._data`` (the same array, so views into flat optimizer buffers stay valid)
 without recording on the tape, draws on the tensor's own device, and uses gpugrad's seeded generators:
@@ -13,6 +14,7 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import _dtype
 from ..backend import special
@@ -20,7 +22,10 @@ from ..tensor import Tensor
 from ..random_factories import _gen
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_", "xavier_uniform_",
-           "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "trunc_normal_"]
+           "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "trunc_normal_", "dirac_", "sparse_",
+           # PyTorch's deprecated names (each warns FutureWarning, then calls its ``_`` form)
+           "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+           "kaiming_normal", "orthogonal", "sparse"]
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -405,3 +410,103 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
     y = (2 * (lo + (hi - lo) * u) - 1).clip(-1 + 1e-7, 1 - 1e-7)
     x = mean + std * math.sqrt(2.0) * _erfinv(xp, y)
     return _write(tensor, x.clip(a, b))
+
+
+def dirac_(tensor, groups=1):
+    """The Dirac delta of a convolution: a 3-, 4- or 5-D weight ``(out, in, *kernel)`` that passes its input
+    through (each of the first ``in`` output channels of a group copies one input channel at the kernel's
+    centre), as ``torch.nn.init.dirac_``.
+
+    Args:
+        tensor: the weight to fill, in place (no gradient is recorded).
+        groups: the number of groups of the convolution (``out`` splits into that many).
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> gg.nn.init.dirac_(gg.empty(2, 1, 3))[:, 0].tolist()
+    [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+    """
+    _check("dirac_", tensor)
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    xp = tensor.xp
+    out_per_group = tensor.shape[0] // groups
+    arr = xp.zeros(tuple(tensor.shape), dtype=tensor._data.dtype)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, tensor.shape[1])):
+            arr[(g * out_per_group + d, d) + centre] = 1
+    return _write(tensor, arr)
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A sparse 2-D matrix: N(0, std^2) entries with, in every column, ``ceil(sparsity * rows)`` of them (at
+    random rows) set to zero, as ``torch.nn.init.sparse_`` (Martens, 2010).
+
+    Args:
+        tensor: a 2-D tensor to fill, in place (no gradient is recorded).
+        sparsity: the fraction of each column set to zero.
+        std: the standard deviation of the non-zero entries.
+        generator: a ``gpugrad.Generator`` to draw from (CPU tensors only; default: gpugrad's generator).
+
+    Returns:
+        ``tensor``.
+
+    >>> import gpugrad as gg
+    >>> w = gg.nn.init.sparse_(gg.empty(4, 3), 0.5)
+    >>> (w == 0).sum(0).tolist()
+    [2, 2, 2]
+    """
+    _check("sparse_", tensor)
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    zeros = int(math.ceil(sparsity * rows))
+    normal_(tensor, 0.0, std, generator)
+    g = _rng(tensor, generator, "sparse_")
+    # each column's zero rows: the first ``zeros`` of a random permutation (argsort of uniform keys)
+    order = tensor.xp.argsort(g.random((rows, cols), dtype=_dtype.float64), axis=0)
+    tensor._data[order[:zeros], tensor.xp.arange(cols)] = 0
+    return tensor
+
+
+def _deprecated(new):
+    old = new.__name__[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.", FutureWarning,
+                      stacklevel=2)
+        return new(*args, **kwargs)
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old
+    deprecated_init.__doc__ = f"""``{old}(...)``: :func:`{new.__name__}` under PyTorch's deprecated name; warns
+    FutureWarning on each call, as PyTorch.
+
+    Args:
+        *args: as ``{new.__name__}``.
+        **kwargs: as ``{new.__name__}``.
+
+    Returns:
+        What ``{new.__name__}`` returns.
+
+    >>> import gpugrad as gg
+    >>> callable(gg.nn.init.{old})
+    True
+    """
+    return deprecated_init
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

@@ -22,7 +22,11 @@ def _fresh(res, out, op):
     """``res`` (a tensor or a tuple of them) copied into new contiguous memory, or written into ``out``."""
     if isinstance(res, (tuple, list)):
         res = tuple(clone(r, memory_format=contiguous_format) for r in res)
-        return write_out(res, out, op)
+        if out is None:
+            return res
+        if not isinstance(out, (tuple, list)) or len(out) != len(res):
+            raise TypeError(f"{op}: out= must be a sequence of {len(res)} tensors for this call")
+        return tuple(write_out(r, o, op) for r, o in zip(res, out))
     return write_out(clone(res, memory_format=contiguous_format), out, op)
 
 

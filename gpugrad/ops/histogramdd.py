@@ -86,6 +86,9 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None
         raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
                            f"input tensor excluding its innermost dimension, but got input with shape "
                            f"{list(input.shape)} and weight with shape {list(weight.shape)}")
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should "
+                           f"have the same dtype, but got input({input.dtype}), and weight({weight.dtype})")
     edges = _edges(xp, pts, bins, range, a.dtype)
     sizes = [e.shape[0] - 1 for e in edges]
     keep = xp.ones(pts.shape[0], dtype=bool)
@@ -105,4 +108,9 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None
             volume = volume[..., None] * widths if d else widths
         hist = hist / (hist.sum() * volume)
     res = histogramdd_result(_const(xp, hist.astype(a.dtype)), tuple(_const(xp, e.copy()) for e in edges))
-    return write_out(res, out, "histogramdd")
+    if out is None:
+        return res
+    if len(out) != 2 or len(out[1]) != len(edges):
+        raise TypeError(f"histogramdd: out= must be (hist, a sequence of {len(edges)} bin_edges tensors)")
+    return histogramdd_result(write_out(res.hist, out[0], "histogramdd"),
+                              tuple(write_out(r, o, "histogramdd") for r, o in zip(res.bin_edges, out[1])))

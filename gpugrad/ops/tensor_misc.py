@@ -1,9 +1,10 @@
 """The Tensor methods a PyTorch training script meets that the op families leave out: the in-place aliases
 (``multiply_``, ``divide_``, ``subtract_``), ``fill_diagonal_``, ``sum_to_size``, ``nonzero_static``,
-``resize_``/``resize_as_``, ``dim_order``, the ``unsafe_*`` splits, and PyTorch's complex-number API as it
-behaves on real tensors (``real`` is the tensor itself, ``imag`` raises, ``conj``/``resolve_*`` return it,
-``angle`` is 0 or pi with a zero gradient) plus the layout and backend flags (``layout``, ``is_sparse``...,
-all False). Attached to Tensor by :mod:`gpugrad.ops.methods` (``MISC_METHODS``, ``MISC_PROPERTIES``)."""
+``dim_order`` (``resize_``, ``set_``... from :mod:`.tensor_storage`), the ``unsafe_*`` splits, and
+PyTorch's complex-number API as it behaves on real tensors (``real`` is the tensor itself, ``imag`` raises,
+``conj``/``resolve_*`` return it, ``angle`` is 0 or pi with a zero gradient) plus the layout and backend flags
+(``layout``, ``is_sparse``..., all False). Attached to Tensor by :mod:`gpugrad.ops.methods` (``MISC_METHODS``,
+``MISC_PROPERTIES``)."""
 from __future__ import annotations
 
 import math
@@ -12,6 +13,7 @@ from ..autograd.op import Op
 from ..tensor import Tensor
 from . import mul_, div_, sub_, chunk, split, sum as _sum, reshape
 from .indexing import nonzero
+from .tensor_storage import resize_, resize_as_, STORAGE_METHODS  # noqa: F401  (gpugrad.resize_as_ imports it here)
 from ..backend import xp_of
 
 
@@ -133,65 +135,6 @@ def nonzero_static(input, *, size, fill_value=-1):
     k = min(size, idx.shape[0])
     out[:k] = idx[:k]
     return Tensor._make(out, None, False)
-
-
-def resize_(self, *size, memory_format=None):
-    """In place: give this tensor the shape ``sizes`` over its elements in C order (PyTorch's ``resize_``):
-    the first elements are kept; new ones are uninitialized. Refused on a tensor that requires grad.
-
-    Args:
-        *size: the new size, as ints or one tuple.
-        memory_format: None or ``gpugrad.contiguous_format``.
-
-    Returns:
-        This tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.arange(6).resize_(2, 2)
-    tensor([[0, 1],
-            [2, 3]])
-    """
-    if self.requires_grad:
-        raise RuntimeError("cannot resize variables that require grad")
-    if memory_format is not None:
-        from .._formats import check_memory_format
-        check_memory_format("resize_", memory_format)
-    sizes = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-    sizes = tuple(int(s) for s in sizes)
-    if any(s < 0 for s in sizes):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {list(sizes)}")
-    a = self._data
-    xp = _xp(self)
-    n = math.prod(sizes)
-    flat = a.reshape(-1)
-    if n <= flat.size:
-        new = flat[:n].reshape(sizes)
-        if not new.flags.c_contiguous:
-            new = xp.ascontiguousarray(new)
-    else:
-        new = xp.empty(n, dtype=a.dtype)
-        new[:flat.size] = flat
-        new = new.reshape(sizes)
-    self._data = new
-    self._vc[0] += 1
-    return self
-
-
-def resize_as_(self, the_template, memory_format=None):
-    """In place: ``self.resize_(the_template.shape)`` (PyTorch's ``resize_as_``).
-
-    Args:
-        the_template: the tensor whose shape this one takes.
-        memory_format: None or ``gpugrad.contiguous_format``.
-
-    Returns:
-        This tensor.
-
-    >>> import gpugrad as gg
-    >>> gg.zeros(4).resize_as_(gg.ones(2, 2)).shape
-    gpugrad.Size([2, 2])
-    """
-    return resize_(self, tuple(the_template.shape), memory_format=memory_format)
 
 
 def dim_order(self, *, ambiguity_check=False):
@@ -540,10 +483,10 @@ _FLAGS = ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn", 
 #: the Tensor methods of this family (merged into Tensor by methods.py)
 MISC_METHODS = dict(
     multiply_=multiply_, divide_=divide_, subtract_=subtract_, fill_diagonal_=fill_diagonal_,
-    sum_to_size=sum_to_size, nonzero_static=nonzero_static, resize_=resize_, resize_as_=resize_as_,
+    sum_to_size=sum_to_size, nonzero_static=nonzero_static,
     dim_order=dim_order, unsafe_chunk=unsafe_chunk, unsafe_split=unsafe_split,
     unsafe_split_with_sizes=unsafe_split_with_sizes, conj=conj,
     conj_physical=conj_physical, conj_physical_=conj_physical_, resolve_conj=resolve_conj,
-    resolve_neg=resolve_neg, is_conj=is_conj, is_neg=is_neg, angle=angle)
+    resolve_neg=resolve_neg, is_conj=is_conj, is_neg=is_neg, angle=angle, **STORAGE_METHODS)
 #: the properties of this family
 MISC_PROPERTIES = dict(real=real, imag=imag, layout=_layout, name=_name, **{n: _false(n) for n in _FLAGS})
