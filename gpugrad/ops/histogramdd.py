@@ -55,7 +55,7 @@ def _edges(xp, pts, bins, range, dtype):
     return edges
 
 
-def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None):
+def histogramdd(input, bins, range=None, weight=None, density=False, *, out=None):
     """The histogram of the points in ``input`` (its last dim holds each point's N coordinates), as
     ``torch.histogramdd``: per dim, ``bins`` equal bins over ``range`` (the data's range by default) or the bins
     between given edges; every bin holds its left edge, the last of each dim its right edge too; points outside
