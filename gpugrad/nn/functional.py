@@ -275,3 +275,5 @@ from ..ops.resample import (interpolate, upsample, upsample_nearest, upsample_bi
 
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle",
             "channel_shuffle"]
+from ..ops.grid_sample import affine_grid, grid_sample  # noqa: E402
+__all__ += ["affine_grid", "grid_sample"]
