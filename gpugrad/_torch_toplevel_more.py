@@ -301,7 +301,7 @@ def matrix_rank(input, tol=None, symmetric=False, *, out=None):
         out: ignored.
 
     Returns:
-        Nothing: it raises.
+        Nothing (it raises).
 
     >>> import gpugrad as gg
     >>> try:

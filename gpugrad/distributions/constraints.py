@@ -6,10 +6,12 @@ constraint reduces the rightmost dims), and its ``repr`` is PyTorch's (it appear
 """
 from __future__ import annotations
 
-__all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
-           "half_open_interval", "independent", "integer_interval", "interval", "is_dependent", "less_than",
-           "lower_cholesky", "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
-           "real", "real_vector", "simplex", "unit_interval"]
+__all__ = ["Constraint", "MixtureSameFamilyConstraint", "boolean", "cat", "corr_cholesky", "dependent",
+           "dependent_property", "greater_than", "greater_than_eq", "half_open_interval", "independent",
+           "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky", "lower_triangular",
+           "multinomial", "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
+           "positive_integer", "positive_semidefinite", "real", "real_vector", "simplex", "square", "stack",
+           "symmetric", "unit_interval"]
 
 
 class Constraint:
@@ -291,24 +293,182 @@ class _Simplex(Constraint):
         return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+def _all_last(check, ndims):
+    """``check`` reduced with all() over its ``ndims`` rightmost dims."""
+    for _ in range(ndims):
+        check = check.all(-1)
+    return check
+
+
+class _LowerTriangular(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        return _all_last(value.tril() == value, 2)
+
+
 class _LowerCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        lower = (value.tril() == value).reshape(value.shape[:-2] + (-1,)).min(-1)[0]
-        return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
+        positive_diagonal = _all_last(value.diagonal(dim1=-2, dim2=-1) > 0, 1)
+        return lower_triangular.check(value) & positive_diagonal
 
 
-class _PositiveDefinite(Constraint):
+class _CorrCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        # symmetric (to 1e-6) and a Cholesky factorization exists, as PyTorch
-        from .. import linalg
-        symmetric = value.isclose(value.swapaxes(-1, -2), atol=1e-6).all(-1).all(-1)
+        # rows of unit length, to 10 n eps (PyTorch's tolerance)
+        from ..linalg import vector_norm
+        from .utils import _finfo
+        tol = float(_finfo(value.dtype).eps) * value.shape[-1] * 10
+        row_norm = vector_norm(value.detach(), dim=-1)
+        return lower_cholesky.check(value) & _all_last((row_norm - 1.0).abs() <= tol, 1)
+
+
+class _Square(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        from ..factories import full
+        return full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1], dtype=bool, device=value.device)
+
+
+class _Symmetric(_Square):
+    def check(self, value):
+        square = super().check(value)
+        if not bool(square.all()):
+            return square
+        return _all_last(value.isclose(value.mT, atol=1e-6), 2)
+
+
+class _PositiveSemidefinite(_Symmetric):
+    def check(self, value):
+        symmetric = super().check(value)
         if not bool(symmetric.all()):
             return symmetric
+        from .. import linalg
+        return _all_last(linalg.eigvalsh(value) >= 0, 1)
+
+
+class _PositiveDefinite(_Symmetric):
+    def check(self, value):
+        # symmetric (to 1e-6) and a Cholesky factorization exists, as PyTorch
+        symmetric = super().check(value)
+        if not bool(symmetric.all()):
+            return symmetric
+        from .. import linalg
         return linalg.cholesky_ex(value).info == 0
+
+
+def _check_dim(dim, value):
+    if not -value.dim() <= dim < value.dim():
+        raise AssertionError(f"dim {dim} out of range for value with {value.dim()} dimensions")
+
+
+def _constraints(cseq):
+    cseq = list(cseq)
+    if not all(isinstance(c, Constraint) for c in cseq):
+        raise AssertionError("All elements of cseq must be Constraint instances")
+    return cseq
+
+
+class _Cat(Constraint):
+    """Constraints ``cseq`` on consecutive slices of dim ``dim`` of lengths ``lengths``, as ``torch.cat`` joins
+    them.
+
+    Args:
+        cseq: a sequence of Constraints.
+        dim: the dim the slices lie along.
+        lengths: the slices' lengths (default: 1 each).
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.cat([constraints.positive, constraints.real], 0, [2, 1]).check(gg.tensor([1.0, -1.0, -1.0]))
+    tensor([ True, False,  True])
+    """
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        self.cseq = _constraints(cseq)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match cseq ({len(self.cseq)})")
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        """Whether any part is discrete.
+
+        >>> from gpugrad.distributions import constraints
+        >>> constraints.cat([constraints.boolean, constraints.real]).is_discrete
+        True
+        """
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        """The largest event dim of the parts.
+
+        >>> from gpugrad.distributions import constraints
+        >>> constraints.cat([constraints.real, constraints.simplex], -1).event_dim
+        1
+        """
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        from ..ops.shape import cat
+        _check_dim(self.dim, value)
+        checks, start = [], 0
+        for constraint, length in zip(self.cseq, self.lengths):
+            checks.append(constraint.check(value.narrow(self.dim, start, length)))
+            start += length
+        return cat(checks, self.dim)
+
+
+class _Stack(Constraint):
+    """Constraints ``cseq`` on the slices ``value.select(dim, i)``, as ``torch.stack`` joins them.
+
+    Args:
+        cseq: a sequence of Constraints, one per index of ``dim``.
+        dim: the dim the slices are stacked along.
+
+    >>> import gpugrad as gg
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.stack([constraints.positive, constraints.real], 1).check(gg.tensor([[1.0, -1.0]]))
+    tensor([[True, True]])
+    """
+
+    def __init__(self, cseq, dim=0):
+        self.cseq = _constraints(cseq)
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        """Whether any part is discrete.
+
+        >>> from gpugrad.distributions import constraints
+        >>> constraints.stack([constraints.boolean, constraints.real]).is_discrete
+        True
+        """
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        """The largest event dim of the parts, one more when ``dim`` falls inside the event.
+
+        >>> from gpugrad.distributions import constraints
+        >>> constraints.stack([constraints.real, constraints.real], -1).event_dim
+        1
+        """
+        event_dim = max(c.event_dim for c in self.cseq)
+        return event_dim + 1 if self.dim + event_dim < 0 else event_dim
+
+    def check(self, value):
+        from ..ops.shape import stack
+        _check_dim(self.dim, value)
+        slices = [value.select(self.dim, i) for i in range(value.shape[self.dim])]
+        return stack([c.check(v) for v, c in zip(slices, self.cseq)], self.dim)
 
 
 class _IndependentConstraint(Constraint):
@@ -368,6 +528,7 @@ independent = _IndependentConstraint
 boolean = _Boolean()
 one_hot = _OneHot()
 nonnegative_integer = _IntegerGreaterThan(0)
+positive_integer = _IntegerGreaterThan(1)
 integer_interval = _IntegerInterval
 real = _Real()
 real_vector = _IndependentConstraint(real, 1)
@@ -380,5 +541,23 @@ unit_interval = _Interval(0.0, 1.0)
 interval = _Interval
 half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
+lower_triangular = _LowerTriangular()
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
 positive_definite = _PositiveDefinite()
+cat = _Cat
+stack = _Stack
+
+
+def __getattr__(name):
+    # the constraints that live beside their distribution (imported lazily: those modules import this one)
+    if name == "multinomial":
+        from .multinomial import _Multinomial
+        return _Multinomial
+    if name == "MixtureSameFamilyConstraint":
+        from .mixture_same_family import MixtureSameFamilyConstraint
+        return MixtureSameFamilyConstraint
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

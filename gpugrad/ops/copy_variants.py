@@ -186,7 +186,7 @@ def values_copy(input, *, out=None):
         out: accepted, as PyTorch's.
 
     Returns:
-        Nothing: it raises.
+        Nothing (it raises).
 
     >>> import gpugrad as gg
     >>> try:

@@ -15,7 +15,13 @@ from __future__ import annotations
 from .base import ComposeTransform, IndependentTransform, Transform, identity_transform
 from .elementwise import (AbsTransform, AffineTransform, ExpTransform, PowerTransform, SigmoidTransform,
                           SoftmaxTransform, SoftplusTransform, StickBreakingTransform, TanhTransform)
+from .cdf import CumulativeDistributionTransform
+from .joined import CatTransform, StackTransform
+from .matrix import CorrCholeskyTransform, LowerCholeskyTransform, PositiveDefiniteTransform
+from .reshape import ReshapeTransform
 
-__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "IndependentTransform",
-           "PowerTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform",
-           "TanhTransform", "Transform", "identity_transform"]
+__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
+           "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
+           "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform",
+           "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform",
+           "identity_transform"]
