@@ -11,37 +11,13 @@ import gpugrad as gg
 import gpugrad.distributions as GD
 
 torch = pytest.importorskip("torch")
+from test_distributions_transforms_torch import _close, _np, _pair  # noqa: E402
 TD = torch.distributions
 TT = torch.distributions.transforms
 GT = GD.transforms
 GC, TC = GD.constraints, TD.constraints
 
 rng = np.random.default_rng(11)
-
-
-def _np(t):
-    return t.detach().cpu().numpy() if isinstance(t, gg.Tensor) else t.detach().numpy()
-
-
-def _pair(a, device, grad=False):
-    return (gg.tensor(a, dtype=gg.float64, device=device, requires_grad=grad),
-            torch.tensor(a, dtype=torch.float64, requires_grad=grad))
-
-
-def _close(gout, tout, gin=(), tin=(), rtol=1e-9, atol=1e-11):
-    """Same shape and values; the gradients of a fixed weighted sum with respect to ``gin``/``tin`` too."""
-    assert tuple(gout.shape) == tuple(tout.shape), (gout.shape, tout.shape)
-    np.testing.assert_allclose(_np(gout), _np(tout), rtol=rtol, atol=atol)
-    if not gin or not tout.requires_grad:
-        return
-    w = np.random.default_rng(3).uniform(0.5, 1.5, tuple(tout.shape))
-    tg = torch.autograd.grad((tout * torch.tensor(w)).sum(), tin, allow_unused=True, retain_graph=True)
-    gg_ = gg.autograd.grad((gout * gg.tensor(w, device=gout.device)).sum(), gin, allow_unused=True,
-                           retain_graph=True)
-    for a, b in zip(gg_, tg):
-        b = np.zeros(1) if b is None else b.numpy()
-        a = np.zeros(1) if a is None else _np(a)
-        np.testing.assert_allclose(np.broadcast_to(a, b.shape), b, rtol=1e-7, atol=1e-9)
 
 
 X = rng.uniform(-1.5, 1.5, (4, 3))

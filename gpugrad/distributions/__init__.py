@@ -69,3 +69,11 @@ from .relaxed_categorical import RelaxedOneHotCategorical
 __all__ += ["Binomial", "ContinuousBernoulli", "Geometric", "LowRankMultivariateNormal", "MixtureSameFamily",
             "Multinomial", "NegativeBinomial", "OneHotCategoricalStraightThrough", "Poisson", "RelaxedBernoulli",
             "RelaxedOneHotCategorical"]
+
+# the matrix families, the transforms joined along a dim or onto matrices, and the constraint registries
+from .constraint_registry import biject_to, transform_to
+from .lkj_cholesky import LKJCholesky
+from .transforms import (CatTransform, CorrCholeskyTransform, CumulativeDistributionTransform,
+                         LowerCholeskyTransform, PositiveDefiniteTransform, ReshapeTransform, StackTransform)
+from .wishart import Wishart
+__all__ += ["LKJCholesky", "Wishart", "biject_to", "transform_to"]

@@ -367,14 +367,36 @@ def _check_dim(dim, value):
         raise AssertionError(f"dim {dim} out of range for value with {value.dim()} dimensions")
 
 
-def _constraints(cseq):
-    cseq = list(cseq)
-    if not all(isinstance(c, Constraint) for c in cseq):
-        raise AssertionError("All elements of cseq must be Constraint instances")
-    return cseq
+class _Joined(Constraint):
+    """The constraints ``cseq`` on slices of dim ``dim`` (the base of cat and stack).
+
+    Args:
+        cseq: a sequence of Constraints.
+        dim: the dim the slices lie along.
+
+    >>> from gpugrad.distributions import constraints
+    >>> constraints.stack([constraints.boolean, constraints.real]).is_discrete
+    True
+    """
+
+    def __init__(self, cseq, dim=0):
+        self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise AssertionError("All elements of cseq must be Constraint instances")
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        """Whether any part is discrete.
+
+        >>> from gpugrad.distributions import constraints
+        >>> constraints.cat([constraints.boolean, constraints.real]).is_discrete
+        True
+        """
+        return any(c.is_discrete for c in self.cseq)
 
 
-class _Cat(Constraint):
+class _Cat(_Joined):
     """Constraints ``cseq`` on consecutive slices of dim ``dim`` of lengths ``lengths``, as ``torch.cat`` joins
     them.
 
@@ -390,21 +412,10 @@ class _Cat(Constraint):
     """
 
     def __init__(self, cseq, dim=0, lengths=None):
-        self.cseq = _constraints(cseq)
+        super().__init__(cseq, dim)
         self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
         if len(self.lengths) != len(self.cseq):
             raise AssertionError(f"lengths ({len(self.lengths)}) must match cseq ({len(self.cseq)})")
-        self.dim = dim
-
-    @property
-    def is_discrete(self):
-        """Whether any part is discrete.
-
-        >>> from gpugrad.distributions import constraints
-        >>> constraints.cat([constraints.boolean, constraints.real]).is_discrete
-        True
-        """
-        return any(c.is_discrete for c in self.cseq)
 
     @property
     def event_dim(self):
@@ -426,7 +437,7 @@ class _Cat(Constraint):
         return cat(checks, self.dim)
 
 
-class _Stack(Constraint):
+class _Stack(_Joined):
     """Constraints ``cseq`` on the slices ``value.select(dim, i)``, as ``torch.stack`` joins them.
 
     Args:
@@ -439,19 +450,6 @@ class _Stack(Constraint):
     tensor([[True, True]])
     """
 
-    def __init__(self, cseq, dim=0):
-        self.cseq = _constraints(cseq)
-        self.dim = dim
-
-    @property
-    def is_discrete(self):
-        """Whether any part is discrete.
-
-        >>> from gpugrad.distributions import constraints
-        >>> constraints.stack([constraints.boolean, constraints.real]).is_discrete
-        True
-        """
-        return any(c.is_discrete for c in self.cseq)
 
     @property
     def event_dim(self):

@@ -13,11 +13,36 @@ from .base import Transform
 __all__ = ["CatTransform", "StackTransform"]
 
 
-def _transforms(tseq, cache_size):
-    tseq = list(tseq)
-    if not all(isinstance(t, Transform) for t in tseq):
-        raise AssertionError("All elements of tseq must be Transform instances")
-    return [t.with_cache(cache_size) for t in tseq] if cache_size else tseq
+class _Joined(Transform):
+    """The transforms ``tseq`` on slices of dim ``dim`` (the base of CatTransform and StackTransform).
+
+    Args:
+        tseq: a sequence of Transforms.
+        dim: the dim the slices lie along.
+        cache_size: 0 or 1 (passed on to the parts).
+
+    >>> from gpugrad.distributions.transforms import ExpTransform, StackTransform
+    >>> StackTransform([ExpTransform()], cache_size=1).transforms[0]._cache_size
+    1
+    """
+
+    def __init__(self, tseq, dim=0, cache_size=0):
+        tseq = list(tseq)
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        super().__init__(cache_size=cache_size)
+        self.transforms = [t.with_cache(cache_size) for t in tseq] if cache_size else tseq
+        self.dim = dim
+
+    @property
+    def bijective(self):
+        """Whether every part is bijective.
+
+        >>> from gpugrad.distributions.transforms import AbsTransform, CatTransform, ExpTransform
+        >>> CatTransform([ExpTransform(), AbsTransform()]).bijective
+        False
+        """
+        return all(t.bijective for t in self.transforms)
 
 
 def _check_size(dim, value, size, name, what, holder):
@@ -29,7 +54,7 @@ def _check_size(dim, value, size, name, what, holder):
         raise AssertionError(f"{name}.size({dim}) = {value.shape[dim]} must equal {what} {size}")
 
 
-class CatTransform(Transform):
+class CatTransform(_Joined):
     """Transforms ``tseq`` applied to consecutive slices of dim ``dim`` of lengths ``lengths`` (as ``torch.cat``
     joins them); each part does its own caching.
 
@@ -48,13 +73,10 @@ class CatTransform(Transform):
     """
 
     def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
-        tseq = _transforms(tseq, cache_size)
-        super().__init__(cache_size=cache_size)
-        self.transforms = tseq
+        super().__init__(tseq, dim, cache_size)
         self.lengths = [1] * len(self.transforms) if lengths is None else list(lengths)
         if len(self.lengths) != len(self.transforms):
             raise AssertionError(f"lengths ({len(self.lengths)}) must match transforms ({len(self.transforms)})")
-        self.dim = dim
 
     @property
     def event_dim(self):
@@ -106,16 +128,6 @@ class CatTransform(Transform):
             return cat(terms, dim)
         return functools.reduce(operator.add, terms)
 
-    @property
-    def bijective(self):
-        """Whether every part is bijective.
-
-        >>> from gpugrad.distributions.transforms import AbsTransform, CatTransform, ExpTransform
-        >>> CatTransform([ExpTransform(), AbsTransform()]).bijective
-        False
-        """
-        return all(t.bijective for t in self.transforms)
-
     @constraints.dependent_property
     def domain(self):
         """The parts' domains, joined by ``constraints.cat``.
@@ -137,7 +149,7 @@ class CatTransform(Transform):
         return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
 
 
-class StackTransform(Transform):
+class StackTransform(_Joined):
     """Transform ``tseq[i]`` applied to the slice ``x.select(dim, i)`` (the results joined as ``torch.stack``
     does); each part does its own caching.
 
@@ -153,12 +165,6 @@ class StackTransform(Transform):
     tensor([[1.0000, 1.0000],
             [2.7183, 2.0000]])
     """
-
-    def __init__(self, tseq, dim=0, cache_size=0):
-        tseq = _transforms(tseq, cache_size)
-        super().__init__(cache_size=cache_size)
-        self.transforms = tseq
-        self.dim = dim
 
     def with_cache(self, cache_size=1):
         if self._cache_size == cache_size:
@@ -181,16 +187,6 @@ class StackTransform(Transform):
     def log_abs_det_jacobian(self, x, y):
         return stack([t.log_abs_det_jacobian(a, b)
                       for (t, a), (_, b) in zip(self._pieces(x, "x", "x"), self._pieces(y, "y", "y"))], self.dim)
-
-    @property
-    def bijective(self):
-        """Whether every part is bijective.
-
-        >>> from gpugrad.distributions.transforms import ExpTransform, StackTransform
-        >>> StackTransform([ExpTransform(), ExpTransform()]).bijective
-        True
-        """
-        return all(t.bijective for t in self.transforms)
 
     @constraints.dependent_property
     def domain(self):
