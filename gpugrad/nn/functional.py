@@ -277,3 +277,5 @@ __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", 
             "channel_shuffle"]
 from ..ops.grid_sample import affine_grid, grid_sample  # noqa: E402
 __all__ += ["affine_grid", "grid_sample"]
+from ..ops.ctc import ctc_loss  # noqa: E402
+__all__ += ["ctc_loss"]

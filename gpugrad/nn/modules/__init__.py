@@ -90,3 +90,5 @@ from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, Pi
 
 __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
             "ChannelShuffle"]
+from .loss_ctc import CTCLoss  # noqa: E402
+__all__ += ["CTCLoss"]
