@@ -364,7 +364,7 @@ def test_svd_lowrank_low_rank_and_M_and_pca():
         gg.pca_lowrank(gg.tensor(data), niter=-1)
 
 
-# -- histogramdd --------------------------------------------------------------------------------------------------------
+# -- histogramdd -----------------------------------------------------------------------------------------------------
 PTS = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.5, 0.5]])
 
 
@@ -413,7 +413,7 @@ def test_histogramdd_errors():
     assert "histogramdd" in repr(gg.histogramdd(x, 2))
 
 
-# -- Tensor.set_, is_set_to, resize_, resize_as_ --------------------------------------------------------------------------
+# -- Tensor.set_, is_set_to, resize_, resize_as_ -----------------------------------------------------------------------
 def test_set_shares_memory_as_torch():
     for L in (gg, torch):
         a, b = L.arange(6.0), L.zeros(2)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from .._formats import contiguous_format
 from ._util import write_out
-from . import clone, diagonal, expand, permute, select, split, split_with_sizes, squeeze, t, transpose, unbind, unsqueeze
+from . import (clone, diagonal, expand, permute, select, split, split_with_sizes, squeeze, t, transpose, unbind,
+               unsqueeze)
 from .shape import view, view_dtype
 from .views import unfold
 
@@ -138,7 +139,8 @@ def t_copy(input, *, out=None):
     return _fresh(t(input), out, "t_copy")
 
 
-@_doc("transpose", ["dim0: a dim.", "dim1: the dim it is swapped with."], "gg.transpose_copy(gg.zeros(2, 3), 0, 1).shape",
+@_doc("transpose", ["dim0: a dim.", "dim1: the dim it is swapped with."],
+      "gg.transpose_copy(gg.zeros(2, 3), 0, 1).shape",
       "gpugrad.Size([3, 2])")
 def transpose_copy(input, dim0, dim1, *, out=None):
     return _fresh(transpose(input, dim0, dim1), out, "transpose_copy")
