@@ -367,12 +367,15 @@ def _count(amount, size) -> int:
     return n
 
 
-def _check_structured(t, dim) -> None:
+def _channels_to_prune(t, dim, amount):
+    """(channels along ``dim``, how many to prune), after checking that ``t`` has channels there."""
     if len(t.shape) <= 1:
         raise ValueError(f"Structured pruning can only be applied to multidimensional tensors. Found tensor of "
                          f"shape {t.shape} with {len(t.shape)} dims")
     if dim >= t.dim():
         raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
+    size = t.shape[dim]
+    return size, _count(amount, size)
 
 
 class _Unstructured(BasePruningMethod):
@@ -393,10 +396,12 @@ class _Unstructured(BasePruningMethod):
         return mask
 
 
-def _channel_mask(t, dim, keep):
-    """Ones in the channels ``keep`` (an index tensor or a boolean one) along ``dim`` of ``t``, zeros elsewhere."""
+def _channel_mask(t, dim, keep, default_mask):
+    """``default_mask`` times ones in the channels ``keep`` (an index or boolean tensor) along ``dim``, zeros
+    elsewhere."""
     mask = zeros_like(t)
     mask[tuple(keep if d == dim else slice(None) for d in range(t.dim()))] = 1
+    mask *= default_mask.to(dtype=mask.dtype)
     return mask
 
 
@@ -462,15 +467,11 @@ class RandomStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t, default_mask):
-        _check_structured(t, self.dim)
-        size = t.shape[self.dim]
-        k = _count(self.amount, size)
+        size, k = _channels_to_prune(t, self.dim, self.amount)
         if k == 0:
             return default_mask
         prob = rand(size, device=t.device)
-        mask = _channel_mask(t, self.dim, prob > kthvalue(prob, k=k).values)
-        mask *= default_mask.to(dtype=mask.dtype)
-        return mask
+        return _channel_mask(t, self.dim, prob > kthvalue(prob, k=k).values, default_mask)
 
     @classmethod
     def apply(cls, module, name, amount, dim=-1):
@@ -500,9 +501,7 @@ class LnStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t, default_mask):
-        _check_structured(t, self.dim)
-        size = t.shape[self.dim]
-        k = _count(self.amount, size)
+        size, k = _channels_to_prune(t, self.dim, self.amount)
         dims = list(range(t.dim()))
         if self.dim < 0:
             self.dim = dims[self.dim]            # (PyTorch stores the dim made non-negative)
@@ -510,9 +509,7 @@ class LnStructured(BasePruningMethod):
         keep = topk(norm(t, p=self.n, dim=dims), k=size - k, largest=True).indices
         if k == 0:
             return default_mask
-        mask = _channel_mask(t, self.dim, keep)
-        mask *= default_mask.to(dtype=mask.dtype)
-        return mask
+        return _channel_mask(t, self.dim, keep, default_mask)
 
     @classmethod
     def apply(cls, module, name, amount, n, dim, importance_scores=None):
