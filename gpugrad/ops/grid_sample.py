@@ -120,7 +120,7 @@ def affine_grid(theta, size, align_corners=None):
     return affine_grid_generator(theta, size, align_corners)
 
 
-# -- positions: value and slope of the piecewise linear map from a grid coordinate ---------------------------------------
+# -- positions: value and slope of the piecewise linear map from a grid coordinate -------------------------------------
 def _unnormalize(xp, g, n, align_corners):
     if align_corners:
         return (g + 1) / 2 * (n - 1), (n - 1) / 2
@@ -178,7 +178,7 @@ def _tap_index(xp, i, n, padding_mode, align_corners):
     return v.astype(xp.int64), None
 
 
-# -- grid_sample --------------------------------------------------------------------------------------------------------
+# -- grid_sample -------------------------------------------------------------------------------------------------------
 def _check(input, grid, interpolation_mode):
     isz, gsz = _sizes(input), _sizes(grid)
     if input.device != grid.device:
