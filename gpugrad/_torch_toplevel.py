@@ -315,6 +315,8 @@ def rsub(input, other, alpha=1):
     tensor([3., 1.])
     """
     from .ops import sub
+    from .ops.arithmetic import _no_bool_sub
+    _no_bool_sub(input, other)                  # (before other takes input's dtype)
     if not isinstance(other, Tensor):
         other = full((), other, dtype=input.dtype, device=input.device)
     return sub(other, input, alpha=alpha)

@@ -112,13 +112,20 @@ def promote_pair(a: Tensor, b: Tensor):
     bool one, the floating dtype wins (NumPy would widen int64 with float32 to float64); uint16/32/64 with
     another integer or bool dtype is PyTorch's RuntimeError."""
     check_unsigned_pair(a._data, b._data)
+    da, db = a._data.dtype, b._data.dtype
     if (a._data.ndim == 0) is not (b._data.ndim == 0):
         zero, dim = (a, b) if a._data.ndim == 0 else (b, a)
         dz, dd = zero._data.dtype, dim._data.dtype
         target = dz if _CATEGORY[dz.kind] > _CATEGORY[dd.kind] else dd
-        from . import cast
-        return (a if a._data.dtype == target else cast(a, target)), (b if b._data.dtype == target else cast(b, target))
-    fa, fb = a._data.dtype.kind == "f", b._data.dtype.kind == "f"
+        if target.kind == "c" and dd.kind == "f":       # a complex scalar takes the float tensor's precision
+            target = _np.dtype(_np.complex128 if dd.itemsize == 8 else _np.complex64)
+        return _cast_to(a, b, target)
+    if da.kind == "c" or db.kind == "c":
+        # complex with real: complex, at least as wide as a floating partner (float64 * complex64 is complex128;
+        # an integer or bool partner takes the complex dtype as it is); never the real part alone
+        c, other = (da, db) if da.kind == "c" else (db, da)
+        return _cast_to(a, b, _np.result_type(c, other) if other.kind in "fc" else c)
+    fa, fb = da.kind == "f", db.kind == "f"
     if fa and not fb:
         from . import cast
         return a, cast(b, a._data.dtype)
@@ -126,6 +133,11 @@ def promote_pair(a: Tensor, b: Tensor):
         from . import cast
         return cast(a, b._data.dtype), b
     return a, b
+
+
+def _cast_to(a, b, target):
+    from . import cast
+    return (a if a._data.dtype == target else cast(a, target)), (b if b._data.dtype == target else cast(b, target))
 
 
 def broadcast_error(op, *operands, what="shapes"):

@@ -437,6 +437,25 @@ class ToDevice(Op):
 
 
 # ---------------------------------------------------------------------------------------------------------
+def _is_bool(x):
+    return (x.__class__ is bool or x.__class__ is np.bool_ or
+            (x.__class__ is Tensor or isinstance(x, (Tensor, np.ndarray))) and _dtype_kind(x) == "b")
+
+
+def _dtype_kind(x):
+    return (x._data if isinstance(x, Tensor) else x).dtype.kind
+
+
+def _no_bool_sub(a, b):
+    """PyTorch refuses ``-`` with a bool operand (a tensor or a Python bool), with these messages."""
+    if _is_bool(a) or _is_bool(b):
+        if _is_bool(a) and _is_bool(b):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+                               "or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def _binary(fn, cls, alpha=False):
     def op(input, other, *, out=None):
         a, b = input, other
@@ -470,9 +489,13 @@ def _binary(fn, cls, alpha=False):
 
     if alpha:                      # add/sub: PyTorch's ``alpha`` scales ``other`` first
         plain = op
-
-        def op(input, other, *, alpha=1, out=None):
-            return plain(input, other if alpha == 1 else other * alpha, out=out)
+        if fn == "sub":
+            def op(input, other, *, alpha=1, out=None):
+                _no_bool_sub(input, other)
+                return plain(input, other if alpha == 1 else other * alpha, out=out)
+        else:
+            def op(input, other, *, alpha=1, out=None):
+                return plain(input, other if alpha == 1 else other * alpha, out=out)
     op.__name__ = op.__qualname__ = fn        # a module-level name, as introspection (the API docs) expects
     op.__doc__ = f"Elementwise {fn} with NumPy broadcasting; differentiable in both operands."
     return op
