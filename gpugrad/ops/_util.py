@@ -165,7 +165,8 @@ def write_out(result, out, op=None):
         if not isinstance(out, (tuple, list)) or len(out) != len(result):
             raise TypeError(f"{op or 'out='}: out= must be a tuple of {len(result)} tensors for this call, got "
                             f"{type(out).__name__}")
-        return type(result)(*(write_out(r, o, op) for r, o in zip(result, out)))
+        vals = [write_out(r, o, op) for r, o in zip(result, out)]
+        return type(result)(*vals) if hasattr(result, "_fields") else tuple(vals)   # a namedtuple or a tuple
     if not isinstance(out, Tensor):
         raise TypeError(f"{op or 'out='}: out= must be a Tensor, got {type(out).__name__}")
     from ..autograd import grad_mode

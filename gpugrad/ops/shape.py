@@ -710,13 +710,18 @@ def split(tensor, split_size_or_sections, dim=0):
     [gpugrad.Size([1, 2]), gpugrad.Size([4, 2])]
     """
     x = tensor
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = dims("split", x.ndim, dim)[0]
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0:
-            raise ValueError(f"split: split size must be positive, got {step}")
-        sizes = [builtins.min(step, n - s) for s in range(0, n, step)] or [0]
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [builtins.min(step, n - s) for s in range(0, n, step)] if step else []
+        sizes = sizes or [0]
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != n:
@@ -857,6 +862,9 @@ def pad(input, pad, mode="constant", value=None):
         from . import padding      # the other modes, cropping, and the errors of bad pads
         return padding.pad(x, pad, mode, value)
     value = 0.0 if value is None else value
+    if not len(pad):                # nothing to pad (a 0-d tensor included): a copy, as PyTorch's
+        from . import clone
+        return clone(x)
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])

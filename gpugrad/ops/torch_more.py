@@ -217,7 +217,7 @@ def t(input):
     gpugrad.Size([3, 2])
     """
     if input.ndim > 2:
-        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {shape_str(input.shape)}")
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return S.transpose(input, 0, 1) if input.ndim == 2 else input
 
 
