@@ -199,6 +199,7 @@ from .ops.tensor_misc import (angle, real, imag, conj, conj_physical, conj_physi
                                unsafe_split_with_sizes)
 from .ops.igamma import igamma, igammac  # noqa: E402
 from .ops.strided import as_strided, as_strided_, as_strided_scatter, as_strided_copy  # noqa: E402
+from .ops.grid_sample import affine_grid_generator, grid_sampler  # noqa: E402
 from ._torch_toplevel import TOPLEVEL as _TOPLEVEL  # noqa: E402  (torch.exp_, torch.dropout, hann_window...)
 globals().update({_k: _v for _k, _v in _TOPLEVEL.items() if _k not in globals()})
 from .ops.pooling import max_pool1d, max_pool2d, max_pool3d, max_pool1d_with_indices, avg_pool1d  # noqa: E402

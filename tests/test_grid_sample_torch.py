@@ -168,3 +168,14 @@ def test_warnings_and_errors_match_torch():
                                   ([2, 1, 0, 3], th, gth, ValueError)):
         both(lambda: TF.affine_grid(t_th, size, align_corners=False),
              lambda: GF.affine_grid(g_th, size, align_corners=False), err)
+
+
+def test_top_level_grid_sampler_and_affine_grid_generator_match_torch():
+    th = np.array([[[0.9, 0.1, 0.0], [-0.2, 1.1, 0.1]]])
+    x = np.random.default_rng(3).standard_normal((1, 2, 3, 4))
+    g = gg.affine_grid_generator(gg.tensor(th), [1, 2, 3, 4], False)
+    t = torch.affine_grid_generator(torch.tensor(th), [1, 2, 3, 4], False)
+    np.testing.assert_allclose(g.numpy(), t.numpy(), atol=1e-12)
+    for mode, pad in ((0, 0), (1, 1), (2, 2)):
+        np.testing.assert_allclose(gg.grid_sampler(gg.tensor(x), g, mode, pad, True).numpy(),
+                                   torch.grid_sampler(torch.tensor(x), t, mode, pad, True).numpy(), atol=1e-12)
