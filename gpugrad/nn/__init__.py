@@ -15,3 +15,5 @@ from . import functional, init, utils, parallel
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys", "functional", "init", "utils", "parallel"] + _modules_all
 __all__ += ["UninitializedParameter", "Buffer"]
+from .parallel import DataParallel  # noqa: E402
+__all__ += ["DataParallel"]
