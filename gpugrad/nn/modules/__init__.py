@@ -92,3 +92,7 @@ __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShu
             "ChannelShuffle"]
 from .loss_ctc import CTCLoss  # noqa: E402
 __all__ += ["CTCLoss"]
+from .loss import NLLLoss2d  # noqa: E402
+__all__ += ["NLLLoss2d"]
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]

@@ -1,6 +1,8 @@
 """Loss modules: the functional losses with their options fixed at construction (PyTorch's defaults)."""
 from __future__ import annotations
 
+import warnings
+
 from ...ops.nn_ops import _legacy_reduction
 from .. import functional as F
 from ..module import Module
@@ -172,6 +174,34 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input, target):
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """PyTorch's old name of :class:`NLLLoss` for ``(N, C, H, W)`` inputs, kept as its alias class: the same
+    loss on any input shape NLLLoss takes. Deprecated as in PyTorch: constructing one warns (FutureWarning).
+
+        Args:
+            weight: optional per-class weights, shape ``(C,)``.
+            size_average: PyTorch's deprecated flag (with ``reduce``): sets ``reduction`` when given.
+            ignore_index: targets equal to it contribute nothing.
+            reduce: PyTorch's deprecated flag (with ``size_average``): sets ``reduction`` when given.
+            reduction: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per element).
+
+        >>> import gpugrad as gg
+        >>> x = gg.log_softmax(gg.zeros(1, 2, 2, 2), dim=1)
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     loss = gg.nn.NLLLoss2d()
+        >>> round(loss(x, gg.zeros(1, 2, 2, dtype=gg.int64)).item(), 4)
+        0.6931
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement.",
+                      FutureWarning, stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class BCELoss(_WeightedLoss):
