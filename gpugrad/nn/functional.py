@@ -279,3 +279,7 @@ from ..ops.grid_sample import affine_grid, grid_sample  # noqa: E402
 __all__ += ["affine_grid", "grid_sample"]
 from ..ops.ctc import ctc_loss  # noqa: E402
 __all__ += ["ctc_loss"]
+from ..ops.fractional_pool import (fractional_max_pool2d, fractional_max_pool3d,  # noqa: E402
+                                   fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices)
+__all__ += ["fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+            "fractional_max_pool3d_with_indices"]

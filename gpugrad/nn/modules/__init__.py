@@ -96,3 +96,5 @@ from .loss import NLLLoss2d  # noqa: E402
 __all__ += ["NLLLoss2d"]
 from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
 __all__ += ["AdaptiveLogSoftmaxWithLoss"]
+from .pooling_fractional import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
