@@ -157,7 +157,11 @@ def _parallel_apply(replicas, inputs, kwargs, devices):
             with device_context(dev):
                 outs.append(m(*a, **k))
         except Exception as e:
-            raise type(e)(f"Caught {type(e).__name__} in replica {i} on device {dev}: {e}") from e
+            try:
+                wrapped = type(e)(f"Caught {type(e).__name__} in replica {i} on device {dev}: {e}")
+            except Exception:           # an exception type that takes other arguments: raise it as it is
+                raise e from None
+            raise wrapped from e
     return outs
 
 
@@ -370,7 +374,8 @@ def data_parallel(module, inputs, device_ids=None, output_device=None, dim: int 
     ids = [_device_index(d, kind, "device_ids") for d in device_ids]
     if output_device is None:
         output_device = device_ids[0]
-    out = _as_device(kind, _device_index(output_device, kind, "output_device", allow_cpu=isinstance(output_device, int)))
+    out = _as_device(kind, _device_index(output_device, kind, "output_device",
+                                         allow_cpu=isinstance(output_device, int)))
     devices = [_as_device(kind, i) for i in ids]
     _check_on(module, devices[0])
     inputs, module_kwargs = _scatter_kwargs(inputs, module_kwargs, devices, dim)
