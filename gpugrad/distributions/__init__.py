@@ -77,3 +77,6 @@ from .transforms import (CatTransform, CorrCholeskyTransform, CumulativeDistribu
                          LowerCholeskyTransform, PositiveDefiniteTransform, ReshapeTransform, StackTransform)
 from .wishart import Wishart
 __all__ += ["LKJCholesky", "Wishart", "biject_to", "transform_to"]
+
+# PyTorch's module names where gpugrad's files are named otherwise (torch.distributions.studentT & co.)
+from . import beta, exp_family, fishersnedecor, half_cauchy, half_normal, log_normal, studentT  # noqa: E402,F401
