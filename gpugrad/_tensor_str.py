@@ -175,6 +175,21 @@ class _Cell:
         return s.rjust(self.width)
 
 
+class _ComplexCell:
+    """PyTorch's complex format: the real parts and the imaginary parts each get a :class:`_Cell` of their own;
+    an element is ``real`` then the imaginary part with its sign and ``j`` (``1.+2.j``, ``0.5000-1.2500j``)."""
+
+    __slots__ = ("re", "im", "width")
+
+    def __init__(self, flat):
+        self.re, self.im = _Cell(flat.real.copy(), True), _Cell(flat.imag.copy(), True)
+        self.width = self.re.width + self.im.width + 1      # (the "j"; what PyTorch counts for the line length)
+
+    def __call__(self, v):
+        imag = (self.im(v.imag) + "j").lstrip()
+        return self.re(v.real) + (imag if imag[0] in "+-" else "+" + imag)
+
+
 # -- the values ----------------------------------------------------------------------------------------------
 def _edges(arr, e):
     """Only the entries a summary prints: the first and last ``e`` along each axis longer than ``2 e``
@@ -215,12 +230,20 @@ def _values(arr, indent):
     shape = arr.shape
     floating = _dtype.is_float(arr.dtype)
     host = to_device(_edges(arr, e) if summarize and arr.ndim else arr, cpu)   # the one device-to-host copy
+    if host.dtype.kind == "c":
+        host = host.astype(np.complex128)
+        return _nest(host, shape, _ComplexCell(host.reshape(-1)), indent, e if summarize else None)
     if floating:
         host = host.astype(np.float64)
     return _nest(host, shape, _Cell(host.reshape(-1), floating), indent, e if summarize else None)
 
 
 # -- the whole text ------------------------------------------------------------------------------------------
+def _default_complex(default_float):
+    """The complex dtype PyTorch prints without a suffix: complex128 under a float64 default, else complex64."""
+    return _dtype.complex128 if default_float == _dtype.float64 else _dtype.complex64
+
+
 def _dtype_name(dt):
     return f"gpugrad.{dt.name}"
 
@@ -276,13 +299,13 @@ def tensor_repr(t) -> str:
     if arr.size == 0:
         if arr.ndim != 1:
             suffixes.append(f"size={tuple(arr.shape)}")
-        if dt != default_float:
+        if dt not in (default_float, _default_complex(default_float)):
             suffixes.append(f"dtype={_dtype_name(dt)}")
         body = "[]"
     else:
         if not _OPTS.edgeitems:
             suffixes.append(f"size={tuple(arr.shape)}")
-        if dt not in (default_float, _dtype.int64, _dtype.bool_):
+        if dt not in (default_float, _default_complex(default_float), _dtype.int64, _dtype.bool_):
             suffixes.append(f"dtype={_dtype_name(dt)}")
         body = _values(arr, indent)
     if t.grad_fn is not None:

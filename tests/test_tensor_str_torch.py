@@ -314,3 +314,33 @@ def test_generated_tensors_print_as_in_pytorch(a, opts, requires_grad):
         assert_prints_alike(gg.tensor(a, requires_grad=rg), torch.tensor(a, requires_grad=rg))
     finally:
         set_both(profile="default")
+
+
+_COMPLEX_CASES = [[1 + 2j, 3 - 1j], [1.5 + 2j, 3 - 1.25j], [0j], [1e-5 + 1j, 1e5 - 2j],
+                  [complex("nan+1j"), complex(0, float("inf"))], [[1 + 1j, -2 - 0j], [0.25 + 0j, -0.0 - 3j]], 3 + 4j]
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("i", range(len(_COMPLEX_CASES)))
+def test_complex_tensors_print_as_in_pytorch(i, dtype):
+    data = _COMPLEX_CASES[i]
+    got = repr(gg.tensor(data, dtype=getattr(gg, dtype))).replace("gpugrad.", "torch.")
+    assert got == repr(torch.tensor(data, dtype=getattr(torch, dtype)))
+
+
+def test_large_and_summarized_complex_tensors_print_as_in_pytorch():
+    rng = np.random.default_rng(4)
+    for shape in ((30, 30), (40, 40), (3, 8), (2000,)):
+        x = rng.standard_normal(shape) + 1j * rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 3, shape)
+        for dt in (np.complex64, np.complex128):
+            assert repr(gg.tensor(x.astype(dt))).replace("gpugrad.", "torch.") == repr(torch.tensor(x.astype(dt)))
+    prev = torch.get_default_dtype()
+    try:                                   # under a float64 default, complex128 is the one printed bare
+        gg.set_default_dtype(gg.float64)
+        torch.set_default_dtype(torch.float64)
+        for dt in (np.complex64, np.complex128):
+            assert repr(gg.tensor(np.array([1 + 1j], dt))).replace("gpugrad.", "torch.") == \
+                repr(torch.tensor(np.array([1 + 1j], dt)))
+    finally:
+        gg.set_default_dtype(gg.float32)
+        torch.set_default_dtype(prev)
