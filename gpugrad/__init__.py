@@ -164,7 +164,7 @@ def __getattr__(name):
     import importlib
     if name in ("nn", "optim", "data", "utils", "train", "kernels", "cli", "serialization", "backends",
                 "distributed", "amp", "distributions", "linalg", "func", "testing", "profiler", "version", "jit",
-                "multiprocessing"):
+                "multiprocessing", "xpu"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):
         from . import amp

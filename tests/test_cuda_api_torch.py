@@ -202,3 +202,16 @@ def test_gpu_device_properties_and_memory():
     assert isinstance(y, gg.cuda.FloatTensor) and not isinstance(y, gg.FloatTensor)
     assert y.type() == "torch.cuda.FloatTensor" and y.type(gg.DoubleTensor).device.type == "cpu"
     assert gg.cuda.LongTensor(4).device.type == "cuda"
+
+
+def test_xpu_answers_as_pytorchs_build_without_xpu():
+    assert gg.xpu.is_available() is torch.xpu.is_available() is False
+    assert gg.xpu.device_count() == torch.xpu.device_count() == 0
+    assert gg.xpu.is_initialized() is torch.xpu.is_initialized() is False
+    for lib in (gg, torch):
+        lib.xpu.manual_seed(0)
+        lib.xpu.empty_cache()
+    with pytest.raises(RuntimeError, match="no Intel GPU"):
+        gg.xpu.current_device()
+    with pytest.raises(AssertionError):
+        torch.xpu.current_device()
